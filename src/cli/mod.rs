@@ -1,0 +1,23 @@
+//! Command-line parsing and dispatch. One file per subcommand.
+//!
+//! Exit codes are part of the contract: 0 success/usable/valid, 1 not usable/invalid, 2 usage error.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ssopilot", version, about = "SSO Pilot: pair a SAML service provider with an identity provider, and check certificates, metadata and responses")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {}
+
+/// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {}
+}

@@ -1,0 +1,5 @@
+//! SSO Pilot core: everything the wizard knows and checks, with no dependency on Tauri.
+//!
+//! The desktop shell (`src-tauri/`) and the command-line tool (`src/main.rs`) are thin layers over this crate.
+
+pub mod wizard;

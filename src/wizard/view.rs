@@ -1,0 +1,206 @@
+//! What the UI renders and what it may send back.
+//!
+//! The core decides everything (which steps exist, which are complete, why Next is disabled, which labels a
+//! provider's portal uses); the UI only draws a [`WizardView`] and turns clicks and keystrokes into [`Action`]s.
+//! These types are serialised to JSON for the Tauri shell and for `ssopilot state show --json`, so field names are
+//! part of the contract with `ui/src/lib/types.ts`: change both together.
+
+use serde::{Deserialize, Serialize};
+
+/// The nine steps of the journey, in order (see `shared/design/product.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    Providers,
+    SpValues,
+    IdpApp,
+    Attributes,
+    Certificate,
+    AssignUsers,
+    TestLogin,
+    Enable,
+    Enforce,
+}
+
+/// How a step stands, as shown in the step list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Everything the step needs is there and valid.
+    Complete,
+    /// Reachable, but something is missing or invalid (see `reason`).
+    Incomplete,
+    /// Not reachable yet: an earlier step must be completed first (see `reason`).
+    Locked,
+    /// The step exists in the journey but its work has not been built yet (see `reason`: which issue it waits for).
+    NotBuilt,
+}
+
+/// One line of the step list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepSummary {
+    pub id: StepId,
+    /// 1-based position, as the admin sees it.
+    pub number: u8,
+    pub title: String,
+    pub status: StepStatus,
+    /// Why the step is not complete / locked / not built, in plain words. `None` when complete.
+    pub reason: Option<String>,
+}
+
+/// Whether Next can be pressed, and if not, the core's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextState {
+    pub enabled: bool,
+    /// Shown beside the disabled Next button, e.g. "ACS URL must be an absolute https URL".
+    pub reason: Option<String>,
+}
+
+/// A message for the admin that is not tied to a field (e.g. "your saved progress was unreadable and was moved to …").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub severity: Severity,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One selectable option of a [`Block::Choice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: String,
+    pub description: Option<String>,
+}
+
+/// One row of the attribute map: the SP's attribute name is filled from the IdP's attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeRowView {
+    pub sp_name: String,
+    pub idp_name: String,
+    /// A problem with this row (empty name, duplicate SP name, ...).
+    pub error: Option<String>,
+}
+
+/// One building block of a step page. The UI has one component per kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// A heading inside the page (e.g. a tab of the IdP's portal: "SSO tab").
+    Heading { text: String },
+    /// Plain explanatory text.
+    Text { text: String },
+    /// A numbered instruction, optionally with the portal's menu path ("User Authentication > SSO").
+    Instruction { text: String, menu_path: Option<String> },
+    /// Pick one of several options (radio group).
+    Choice {
+        field: String,
+        label: String,
+        help: Option<String>,
+        options: Vec<ChoiceOption>,
+        value: Option<String>,
+    },
+    /// A text field the admin types or pastes into; validated by the core on every change.
+    Input {
+        field: String,
+        label: String,
+        help: Option<String>,
+        placeholder: Option<String>,
+        value: String,
+        /// Blocks completion of the step.
+        error: Option<String>,
+        /// Worth knowing, does not block.
+        warning: Option<String>,
+        multiline: bool,
+        /// Show a copy button beside the field (the value is also needed in the other portal).
+        copy: bool,
+    },
+    /// A confirmation the admin ticks after doing something in a portal ("I checked Sign Assertion").
+    Checkbox {
+        field: String,
+        label: String,
+        help: Option<String>,
+        value: bool,
+        error: Option<String>,
+    },
+    /// A read-only value to copy into a portal, labelled in that portal's words.
+    Value {
+        label: String,
+        value: String,
+        help: Option<String>,
+        copy: bool,
+    },
+    /// The SP attribute name <- IdP attribute name table.
+    AttributeMap {
+        sp_label: String,
+        idp_label: String,
+        rows: Vec<AttributeRowView>,
+        /// Problems with the map as a whole (a required attribute missing...).
+        error: Option<String>,
+        warning: Option<String>,
+    },
+    /// The step is part of the journey but not built yet.
+    NotBuilt { text: String, waits_for: String },
+    /// A message inside the page.
+    Callout { severity: Severity, text: String },
+}
+
+/// The current step's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepPage {
+    pub id: StepId,
+    pub number: u8,
+    pub title: String,
+    pub intro: String,
+    pub blocks: Vec<Block>,
+    pub next: NextState,
+    pub back_enabled: bool,
+}
+
+/// Everything the UI needs to draw the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WizardView {
+    pub steps: Vec<StepSummary>,
+    pub current: StepId,
+    pub page: StepPage,
+    pub notices: Vec<Notice>,
+}
+
+/// What the UI may ask the core to do. Every action returns the new [`WizardView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Set a text, choice or checkbox field ("true"/"false") of the current step.
+    SetField { field: String, value: String },
+    /// Go to a step (refused with a notice when it is locked).
+    GoTo { step: StepId },
+    Next,
+    Back,
+    /// Append an empty row to the attribute map.
+    AddAttribute,
+    /// Remove a row of the attribute map.
+    RemoveAttribute { index: usize },
+    /// Set one side of a row of the attribute map.
+    SetAttribute {
+        index: usize,
+        side: AttributeSide,
+        value: String,
+    },
+    /// Replace the attribute map with the profiles' defaults.
+    ResetAttributes,
+    /// Forget a notice once the admin has read it.
+    DismissNotice { index: usize },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeSide {
+    Sp,
+    Idp,
+}
