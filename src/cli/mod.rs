@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ssopilot", version, about = "SSO Pilot: pair a SAML service provider with an identity provider, and check certificates, metadata and responses")]
+#[command(
+    name = "ssopilot",
+    version,
+    about = "SSO Pilot: pair a SAML service provider with an identity provider, and check certificates, metadata and responses"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

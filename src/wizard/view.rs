@@ -97,7 +97,10 @@ pub enum Block {
     /// Plain explanatory text.
     Text { text: String },
     /// A numbered instruction, optionally with the portal's menu path ("User Authentication > SSO").
-    Instruction { text: String, menu_path: Option<String> },
+    Instruction {
+        text: String,
+        menu_path: Option<String>,
+    },
     /// Pick one of several options (radio group).
     Choice {
         field: String,
@@ -177,15 +180,22 @@ pub struct WizardView {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Set a text, choice or checkbox field ("true"/"false") of the current step.
-    SetField { field: String, value: String },
+    SetField {
+        field: String,
+        value: String,
+    },
     /// Go to a step (refused with a notice when it is locked).
-    GoTo { step: StepId },
+    GoTo {
+        step: StepId,
+    },
     Next,
     Back,
     /// Append an empty row to the attribute map.
     AddAttribute,
     /// Remove a row of the attribute map.
-    RemoveAttribute { index: usize },
+    RemoveAttribute {
+        index: usize,
+    },
     /// Set one side of a row of the attribute map.
     SetAttribute {
         index: usize,
@@ -195,7 +205,9 @@ pub enum Action {
     /// Replace the attribute map with the profiles' defaults.
     ResetAttributes,
     /// Forget a notice once the admin has read it.
-    DismissNotice { index: usize },
+    DismissNotice {
+        index: usize,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

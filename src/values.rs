@@ -1,0 +1,316 @@
+//! Protocol values that are easy to mix up, each in its own type, checked once where they enter.
+//!
+//! An SP entity ID pasted into the ACS URL field (or the reverse) is the most common pairing mistake; distinct types
+//! keep the core from making the same mistake internally.
+
+use std::fmt;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+use url::{Host, Url};
+
+/// SAML 2.0 core, 8.3.6: an entity identifier is at most 1024 characters.
+pub const MAX_ENTITY_ID_LEN: usize = 1024;
+/// Generous bound for URLs typed or pasted by an admin.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// Why a value was refused. Every message names the field, says what is wrong and what a good value looks like.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("{what} is empty: paste it from {source_hint}")]
+    Empty {
+        what: &'static str,
+        source_hint: &'static str,
+    },
+    #[error("{what} is too long ({len} characters; at most {max})")]
+    TooLong {
+        what: &'static str,
+        len: usize,
+        max: usize,
+    },
+    #[error("{what} contains a space or line break: copy it again without surrounding text")]
+    Whitespace { what: &'static str },
+    #[error("{what} must be an absolute URL starting with https:// (for example {example})")]
+    NotAbsolute {
+        what: &'static str,
+        example: &'static str,
+    },
+    #[error("{what} must be an absolute https URL: http is only allowed for localhost / 127.0.0.1 (for example {example})")]
+    NotHttps {
+        what: &'static str,
+        example: &'static str,
+    },
+    #[error("{what} must not contain a #fragment")]
+    Fragment { what: &'static str },
+    #[error("{what} must not contain a user name or password")]
+    Credentials { what: &'static str },
+}
+
+/// True for `localhost`, 127.0.0.0/8 and ::1: the only hosts where plain http is acceptable (nothing leaves the
+/// machine).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
+}
+
+/// Trims what copy and paste adds around a value (spaces, a trailing newline) and refuses what is left inside it.
+fn clean<'a>(
+    raw: &'a str,
+    what: &'static str,
+    source_hint: &'static str,
+    max: usize,
+) -> Result<&'a str, ValueError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ValueError::Empty { what, source_hint });
+    }
+    let len = s.chars().count();
+    if len > max {
+        return Err(ValueError::TooLong { what, len, max });
+    }
+    if s.chars().any(char::is_whitespace) {
+        return Err(ValueError::Whitespace { what });
+    }
+    Ok(s)
+}
+
+/// Parses an absolute http(s) URL, https unless loopback, without fragment or credentials.
+fn parse_web_url(s: &str, what: &'static str, example: &'static str) -> Result<Url, ValueError> {
+    let url = Url::parse(s).map_err(|_| ValueError::NotAbsolute { what, example })?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => return Err(ValueError::NotHttps { what, example }),
+        _ => return Err(ValueError::NotAbsolute { what, example }),
+    }
+    if url.host().is_none() {
+        return Err(ValueError::NotAbsolute { what, example });
+    }
+    if url.fragment().is_some() {
+        return Err(ValueError::Fragment { what });
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ValueError::Credentials { what });
+    }
+    Ok(url)
+}
+
+/// A SAML entity ID (of an SP or an IdP). An absolute URI: an https URL (http only on loopback) or a URN.
+///
+/// Compared exactly as SAML does: no normalisation beyond trimming what copy and paste added around it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct EntityId(String);
+
+impl EntityId {
+    const EXAMPLE: &'static str = "https://app.infisical.com";
+
+    /// Checks a value typed or pasted for the field called `what` (e.g. "SP Entity ID").
+    pub fn parse(raw: &str, what: &'static str) -> Result<Self, ValueError> {
+        let s = clean(
+            raw,
+            what,
+            "your provider's SAML settings",
+            MAX_ENTITY_ID_LEN,
+        )?;
+        let lower = s.to_ascii_lowercase();
+        if lower.starts_with("urn:") && s.len() > 4 {
+            return Ok(Self(s.to_string()));
+        }
+        parse_web_url(s, what, Self::EXAMPLE)?;
+        // Keep the text as given: entity IDs are compared as strings, so Url's normalisation (a trailing slash
+        // added to a bare host) would silently change the value.
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for EntityId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The SP's Assertion Consumer Service URL: where the browser POSTs the SAMLResponse.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct AcsUrl(String);
+
+impl AcsUrl {
+    const EXAMPLE: &'static str = "https://app.infisical.com/api/v1/sso/saml2/<organization id>";
+
+    pub fn parse(raw: &str, what: &'static str) -> Result<Self, ValueError> {
+        let s = clean(
+            raw,
+            what,
+            "your service provider's SAML settings",
+            MAX_URL_LEN,
+        )?;
+        parse_web_url(s, what, Self::EXAMPLE)?;
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The parsed URL (always succeeds: the text was checked on construction).
+    pub fn url(&self) -> Option<Url> {
+        Url::parse(&self.0).ok()
+    }
+}
+
+impl fmt::Display for AcsUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An https URL of the IdP (its SSO / login URL, a metadata URL). Same rules as the ACS URL.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct IdpUrl(String);
+
+impl IdpUrl {
+    const EXAMPLE: &'static str = "https://sso.jumpcloud.com/saml2/infisical";
+
+    pub fn parse(raw: &str, what: &'static str) -> Result<Self, ValueError> {
+        let s = clean(
+            raw,
+            what,
+            "your identity provider's application settings",
+            MAX_URL_LEN,
+        )?;
+        parse_web_url(s, what, Self::EXAMPLE)?;
+        Ok(Self(s.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for IdpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acs_url_accepts_https_and_loopback_http() {
+        for ok in [
+            "https://app.infisical.com/api/v1/sso/saml2/abc",
+            "  https://app.infisical.com/api/v1/sso/saml2/abc\n",
+            "http://127.0.0.1:8080/acs",
+            "http://localhost/acs",
+            "http://[::1]:9/acs",
+            "http://127.5.6.7/acs",
+        ] {
+            assert!(AcsUrl::parse(ok, "ACS URL").is_ok(), "{ok}");
+        }
+        assert_eq!(
+            AcsUrl::parse(" https://x.example/acs ", "ACS URL")
+                .unwrap()
+                .as_str(),
+            "https://x.example/acs"
+        );
+    }
+
+    #[test]
+    fn acs_url_refusals_name_the_problem() {
+        let cases: &[(&str, fn(&ValueError) -> bool)] = &[
+            ("", |e| matches!(e, ValueError::Empty { .. })),
+            ("   ", |e| matches!(e, ValueError::Empty { .. })),
+            ("app.infisical.com/acs", |e| {
+                matches!(e, ValueError::NotAbsolute { .. })
+            }),
+            ("/api/v1/sso", |e| {
+                matches!(e, ValueError::NotAbsolute { .. })
+            }),
+            ("http://app.infisical.com/acs", |e| {
+                matches!(e, ValueError::NotHttps { .. })
+            }),
+            ("http://localhost.evil.com/acs", |e| {
+                matches!(e, ValueError::NotHttps { .. })
+            }),
+            ("ftp://x.example/acs", |e| {
+                matches!(e, ValueError::NotAbsolute { .. })
+            }),
+            ("https://x.example/acs#frag", |e| {
+                matches!(e, ValueError::Fragment { .. })
+            }),
+            ("https://user:pw@x.example/acs", |e| {
+                matches!(e, ValueError::Credentials { .. })
+            }),
+            ("https://x.example/a cs", |e| {
+                matches!(e, ValueError::Whitespace { .. })
+            }),
+            ("urn:foo:bar", |e| {
+                matches!(e, ValueError::NotAbsolute { .. })
+            }),
+        ];
+        for (input, pred) in cases {
+            let err = AcsUrl::parse(input, "ACS URL").unwrap_err();
+            assert!(pred(&err), "{input:?} gave {err:?}");
+            assert!(err.to_string().starts_with("ACS URL"), "{err}");
+        }
+        let long = format!("https://x.example/{}", "a".repeat(MAX_URL_LEN));
+        assert!(matches!(
+            AcsUrl::parse(&long, "ACS URL"),
+            Err(ValueError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn not_https_message_is_the_one_the_wizard_shows() {
+        let err = AcsUrl::parse("http://app.example.com/acs", "ACS URL").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("ACS URL must be an absolute https URL"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn entity_id_keeps_text_exactly_and_allows_urns() {
+        // Url would normalise this to "https://app.infisical.com/"; entity IDs are compared as strings.
+        assert_eq!(
+            EntityId::parse("https://app.infisical.com", "SP Entity ID")
+                .unwrap()
+                .as_str(),
+            "https://app.infisical.com"
+        );
+        assert!(EntityId::parse("urn:example:sp", "SP Entity ID").is_ok());
+        assert!(EntityId::parse("urn:", "SP Entity ID").is_err());
+        assert!(matches!(
+            EntityId::parse("http://sp.example.com", "SP Entity ID"),
+            Err(ValueError::NotHttps { .. })
+        ));
+        assert!(matches!(
+            EntityId::parse("infisical", "SP Entity ID"),
+            Err(ValueError::NotAbsolute { .. })
+        ));
+        let long = format!("urn:{}", "a".repeat(MAX_ENTITY_ID_LEN));
+        assert!(matches!(
+            EntityId::parse(&long, "SP Entity ID"),
+            Err(ValueError::TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn serde_is_the_plain_string() {
+        let id = EntityId::parse("https://a.example", "x").unwrap();
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"https://a.example\"");
+    }
+}
