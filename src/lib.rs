@@ -3,6 +3,7 @@
 //! The desktop shell (`src-tauri/`) and the command-line tool (`src/main.rs`) are thin layers over this crate.
 
 pub mod fingerprint;
+pub mod profiles;
 pub mod state;
 pub mod values;
 pub mod wizard;
