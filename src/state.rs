@@ -487,6 +487,46 @@ mod tests {
     }
 
     #[test]
+    fn a_reader_never_sees_a_half_written_file() {
+        // With a plain truncate-and-write, a reader running alongside the writer catches empty or partial files;
+        // with write-to-temp-then-rename it only ever sees one complete version or the other.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::at(dir.path());
+        let a = sample();
+        let b = SavedState {
+            attributes: Some(
+                (0..MAX_ATTRIBUTE_ROWS)
+                    .map(|i| AttributeMapping {
+                        sp_name: format!("attribute{i}"),
+                        idp_name: "x".repeat(200),
+                    })
+                    .collect(),
+            ),
+            ..sample()
+        };
+        store.save(&a).unwrap();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                for i in 0..60 {
+                    store.save(if i % 2 == 0 { &b } else { &a }).unwrap();
+                }
+                done.store(true, Ordering::SeqCst);
+            });
+            let mut reads = 0;
+            while !done.load(Ordering::SeqCst) || reads < 50 {
+                match store.load() {
+                    Ok(Some(s)) => assert!(s == a || s == b, "a mix of two versions"),
+                    other => panic!("read {reads} saw {other:?}"),
+                }
+                reads += 1;
+            }
+            writer.join().unwrap();
+        });
+        assert_eq!(leftovers(store.dir()), [STATE_FILE]);
+    }
+
+    #[test]
     fn a_crash_before_the_rename_leaves_the_previous_progress() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::at(dir.path());

@@ -6,6 +6,19 @@
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
+//!
+//! # How a UI drives it
+//! - At start: `Session::open(Store::default_location()?)` once, then draw `session.view()`. Opening never fails; a
+//!   damaged state file arrives as a notice in `view.notices`.
+//! - Draw `view.steps` as the step list (status and reason per step), `view.page` as the page (one component per
+//!   [`view::Block`] kind), `view.page.next` as the Next button (disabled with its reason shown beside it), and
+//!   `view.notices` as dismissable messages.
+//! - Send every keystroke or paste as `Action::SetField { field, value }` with the block's `field` (checkboxes send
+//!   `"true"`/`"false"`, choices the option's `value`), and redraw from the returned view: errors and warnings are
+//!   recomputed on every change. Next, Back, clicks in the step list (`GoTo`), the attribute table (`AddAttribute`,
+//!   `RemoveAttribute`, `SetAttribute`, `ResetAttributes`) and closing a notice (`DismissNotice`) are actions too.
+//! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
+//!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
 pub mod view;
 
