@@ -765,8 +765,12 @@ impl Model {
                 text: format!("{tab} tab"),
             });
         }
-        let from_step2 = |sp_label: &str, extra: &Option<String>| {
-            let mut help = format!("From step 2 ({} calls it {sp_label}).", sp.portal.name);
+        let from_step2 = |sp_label: &str, idp_label: &str, extra: &Option<String>| {
+            let mut help = if sp_label == idp_label {
+                "From step 2.".to_string()
+            } else {
+                format!("From step 2 ({} calls it {sp_label}).", sp.portal.name)
+            };
             if let Some(extra) = extra {
                 help.push(' ');
                 help.push_str(extra);
@@ -776,13 +780,17 @@ impl Model {
         blocks.push(Block::Value {
             label: l.sp_entity_id.clone(),
             value: self.draft.sp_entity_id.trim().to_string(),
-            help: Some(from_step2(&sp.labels.sp_entity_id, &l.sp_entity_id_help)),
+            help: Some(from_step2(
+                &sp.labels.sp_entity_id,
+                &l.sp_entity_id,
+                &l.sp_entity_id_help,
+            )),
             copy: true,
         });
         blocks.push(Block::Value {
             label: l.acs_url.clone(),
             value: self.draft.acs_url.trim().to_string(),
-            help: Some(from_step2(&sp.labels.acs_url, &l.acs_url_help)),
+            help: Some(from_step2(&sp.labels.acs_url, &l.acs_url, &l.acs_url_help)),
             copy: true,
         });
         let mut entity_help = Vec::new();
@@ -837,10 +845,14 @@ impl Model {
         if let Some(h) = &l.sso_url_help {
             url_help.push(h.clone());
         }
-        url_help.push(format!(
-            "{} calls it {}.",
-            sp.portal.name, sp.labels.idp_sso_url
-        ));
+        url_help.push(if sp.labels.idp_sso_url == l.sso_url {
+            format!("Copy it into {} too.", sp.portal.name)
+        } else {
+            format!(
+                "Copy it into {} too, where it is called {}.",
+                sp.portal.name, sp.labels.idp_sso_url
+            )
+        });
         blocks.push(Block::Input {
             field: fields::IDP_SSO_URL.into(),
             label: l.sso_url.clone(),

@@ -315,10 +315,16 @@ fn step_3_speaks_jumpcloud_and_enforces_infisical_rules() {
     assert_eq!(input_error(&v, fields::SIGN_ASSERTION), None);
 
     // IDP URL: https, and JumpCloud's form from the profile.
-    let Block::Input { label, .. } = input(&v, fields::IDP_SSO_URL) else {
+    let Block::Input { label, help, .. } = input(&v, fields::IDP_SSO_URL) else {
         panic!()
     };
     assert_eq!(label, "IDP URL");
+    let help = help.as_deref().unwrap();
+    assert!(
+        help.contains("unique among your JumpCloud applications"),
+        "{help}"
+    );
+    assert!(help.ends_with("Copy it into Infisical too."), "{help}");
     assert!(input_error(&v, fields::IDP_SSO_URL)
         .unwrap()
         .starts_with("IDP URL is empty"));
@@ -368,10 +374,16 @@ fn generic_idp_asks_for_entity_id_and_sso_url_only() {
         .any(|b| matches!(b, Block::Checkbox { .. })));
     // No prefill: a generic SP has no rule that the IdP entity ID equals its own.
     assert_eq!(input_value(&v, fields::IDP_ENTITY_ID), "");
-    let Block::Input { label, .. } = input(&v, fields::IDP_SSO_URL) else {
+    let Block::Input { label, help, .. } = input(&v, fields::IDP_SSO_URL) else {
         panic!()
     };
     assert_eq!(label, "SSO URL");
+    let help = help.as_deref().unwrap();
+    assert!(help.contains("Some consoles call it Login URL"), "{help}");
+    assert!(
+        help.ends_with("where it is called IdP SSO URL."),
+        "the SP's different label is named: {help}"
+    );
     set(
         &mut s,
         fields::IDP_ENTITY_ID,
