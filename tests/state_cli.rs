@@ -82,7 +82,7 @@ fn state_show_summarises_saved_progress() {
         "IdP Entity ID:            https://app.infisical.com",
         "Sign Assertion confirmed: no",
         "IdP SSO URL:              (not set)",
-        "Attribute map: the profiles' defaults",
+        "Attribute map (the profiles' defaults), service provider <- identity provider:\n  email <- email\n  firstName <- firstname\n  lastName <- lastname\n",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use ssopilot::profiles::Profiles;
+use ssopilot::profiles::{default_attribute_map, Profiles};
 use ssopilot::state::{SavedState, Store};
 use ssopilot::wizard::describe_saved;
 use ssopilot::wizard::view::StepStatus;
@@ -173,17 +173,29 @@ fn summary(store: &Store, saved: &SavedState) -> String {
         or_unset(saved.idp_sso_url.as_ref().map(|v| v.as_str()))
     ));
     line(String::new());
-    match &saved.attributes {
-        None => line("Attribute map: the profiles' defaults".into()),
-        Some(rows) => {
-            line("Attribute map (service provider <- identity provider):".into());
-            if rows.is_empty() {
-                line("  (empty)".into());
-            }
-            for r in rows {
-                line(format!("  {} <- {}", r.sp_name, r.idp_name));
-            }
-        }
+    let defaults = match (
+        saved.sp_profile.as_deref().and_then(|id| profiles.sp(id)),
+        saved.idp_profile.as_deref().and_then(|id| profiles.idp(id)),
+    ) {
+        (Some(sp), Some(idp)) => Some(default_attribute_map(sp, idp)),
+        _ => None,
+    };
+    let (heading, rows) = match (&saved.attributes, defaults) {
+        (Some(rows), _) => ("", rows.clone()),
+        (None, Some(rows)) => (" (the profiles' defaults)", rows),
+        (None, None) => (
+            " (the profiles' defaults, once both providers are chosen)",
+            Vec::new(),
+        ),
+    };
+    line(format!(
+        "Attribute map{heading}, service provider <- identity provider:"
+    ));
+    if rows.is_empty() {
+        line("  (none)".into());
+    }
+    for r in rows {
+        line(format!("  {} <- {}", r.sp_name, r.idp_name));
     }
     for w in warnings {
         line(format!("Note: {w}"));
