@@ -50,7 +50,6 @@ if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 step ui-build "built in" bash -c "cd ui && npm run --silent build"
 step cargo-fmt "" cargo fmt --all --check
 step ui-typecheck "svelte-check found" bash -c "cd ui && npm run --silent check"
-# Its own target directory: check-mode artifacts never evict or lock the test build's.
 # Its own target directory, so check-mode artifacts never wait on (or invalidate) the test build's lock.
 step cargo-clippy "^(warning|error)(:|\[)" cargo clippy --workspace --all-targets --target-dir target/clippy -- -D warnings
 if [ -f "$ROOT/scripts/with-keyring.sh" ]; then
