@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cert;
+
 #[derive(Parser)]
 #[command(
     name = "ssopilot",
@@ -18,10 +20,16 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Certificate doctor: check, repair and explain an IdP certificate.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+}
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Cert(cmd) => cert::run(cmd),
+    }
 }
