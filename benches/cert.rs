@@ -43,6 +43,41 @@ fn bench(c: &mut Criterion) {
         b.iter(|| serde_json::to_string(&ssopilot::cert::check(black_box(pem.as_bytes()), now)))
     });
     g.finish();
+
+    // Hostile inputs at the size cap must stay fast (linear scanning, no quadratic corner).
+    let cap = ssopilot::cert::MAX_INPUT;
+    let hostile: Vec<(&str, Vec<u8>)> = vec![
+        ("begin_repeated", "BEGIN ".repeat(cap / 6).into_bytes()),
+        (
+            "dashes_begin",
+            "-----BEGIN CERTIFICATE-----\n"
+                .repeat(cap / 29)
+                .into_bytes(),
+        ),
+        ("spaced_m", "M ".repeat(cap / 2).into_bytes()),
+        ("header_runs", "MIIEAAAA ".repeat(cap / 9).into_bytes()),
+        ("escapes", "\\u00".repeat(cap / 5).into_bytes()),
+        ("random_base64", {
+            let mut x = 0x9E37_79B9_7F4A_7C15u64;
+            (0..cap)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/\n"
+                        [(x % 65) as usize]
+                })
+                .collect()
+        }),
+    ];
+    let mut g = c.benchmark_group("cert_check_hostile_256k");
+    g.sample_size(10);
+    for (name, input) in &hostile {
+        g.bench_function(*name, |b| {
+            b.iter(|| ssopilot::cert::check(black_box(input), now))
+        });
+    }
+    g.finish();
 }
 
 criterion_group!(benches, bench);

@@ -370,6 +370,15 @@ fn private_key_with_certificate_is_unusable_and_key_not_echoed() {
 }
 
 #[test]
+fn same_certificate_compares_by_fingerprint() {
+    let r = check_str(&body(&rsa2048_pem()));
+    assert!(r.same_certificate(&rsa2048_der()));
+    let (leaf, _) = chain();
+    assert!(!r.same_certificate(leaf.der()));
+    assert!(!check_str("nothing").same_certificate(&rsa2048_der()));
+}
+
+#[test]
 fn der_input_is_converted() {
     let der = rsa2048_der();
     let r = check(&der, now());

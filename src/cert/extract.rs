@@ -14,6 +14,10 @@ use super::der;
 /// Most objects looked at in one input; more is reported, not processed.
 pub(crate) const MAX_OBJECTS: usize = 32;
 
+/// Longest run of dashes, spaces or label characters looked at around BEGIN/END, so that scanning stays linear
+/// on hostile input such as "BEGIN BEGIN BEGIN ...".
+const MAX_ARMOR_RUN: usize = 64;
+
 /// Armor labels we know, longest first so "CERTIFICATE REQUEST" wins over "CERTIFICATE" when a label runs into
 /// base64 because its closing dashes are missing.
 const KNOWN_LABELS: &[&str] = &[
@@ -170,8 +174,14 @@ pub(crate) fn extract(input: &[u8]) -> Extraction {
     }
 
     // Character repairs count only where they touched a block.
+    let mut in_block = vec![false; text.len()];
+    for &(s, e) in &spans {
+        if let Some(slot) = in_block.get_mut(s..e.min(text.len())) {
+            slot.fill(true);
+        }
+    }
     for (pos, fix) in fixes {
-        if spans.iter().any(|&(s, e)| pos >= s && pos < e) {
+        if in_block.get(pos).copied().unwrap_or(false) {
             match fix {
                 Fix::Invisible => ex.repairs.invisible_chars = true,
                 Fix::JsonEscape => ex.repairs.json_escapes = true,
@@ -181,7 +191,7 @@ pub(crate) fn extract(input: &[u8]) -> Extraction {
             }
         }
     }
-    if !ex.blocks.is_empty() && outside_spans_has_text(&text, &spans) {
+    if !ex.blocks.is_empty() && outside_blocks_has_text(&text, &in_block) {
         ex.repairs.surrounding_text = true;
     }
     ex
@@ -395,7 +405,7 @@ fn marker_at(b: &[u8], kw_start: usize, begin: bool, kw_len: usize) -> Option<Ma
     // The keyword is followed by spaces (at least one) and the label, on the same line.
     let mut j = kw_start + kw_len;
     let mut spaces = 0;
-    while matches!(at(j), Some(b' ') | Some(b'\t')) {
+    while matches!(at(j), Some(b' ') | Some(b'\t')) && j - kw_start < kw_len + MAX_ARMOR_RUN {
         j += 1;
         spaces += 1;
     }
@@ -403,7 +413,9 @@ fn marker_at(b: &[u8], kw_start: usize, begin: bool, kw_len: usize) -> Option<Ma
         return None;
     }
     let label_start = j;
-    while at(j).is_some_and(|c| c.is_ascii_alphanumeric() || c == b' ' || c == b'#') {
+    while at(j).is_some_and(|c| c.is_ascii_alphanumeric() || c == b' ' || c == b'#')
+        && j - label_start < MAX_ARMOR_RUN
+    {
         j += 1;
     }
     let raw_label = std::str::from_utf8(b.get(label_start..j)?).ok()?;
@@ -426,12 +438,12 @@ fn marker_at(b: &[u8], kw_start: usize, begin: bool, kw_len: usize) -> Option<Ma
     let lowercase = lowercase || raw_label.get(..label.len()).is_some_and(|l| l != label);
     let mut k = label_end;
     let mut inner_spaces = 0;
-    while matches!(at(k), Some(b' ') | Some(b'\t')) {
+    while matches!(at(k), Some(b' ') | Some(b'\t')) && inner_spaces < MAX_ARMOR_RUN {
         k += 1;
         inner_spaces += 1;
     }
     let mut trailing = 0;
-    while at(k) == Some(b'-') {
+    while at(k) == Some(b'-') && trailing < MAX_ARMOR_RUN {
         k += 1;
         trailing += 1;
     }
@@ -441,11 +453,11 @@ fn marker_at(b: &[u8], kw_start: usize, begin: bool, kw_len: usize) -> Option<Ma
     }
     // Dashes (and stray spaces) before the keyword.
     let mut t = kw_start;
-    while t > 0 && matches!(at(t - 1), Some(b' ') | Some(b'\t')) {
+    while t > 0 && matches!(at(t - 1), Some(b' ') | Some(b'\t')) && kw_start - t < MAX_ARMOR_RUN {
         t -= 1;
     }
     let mut s = t;
-    while s > 0 && at(s - 1) == Some(b'-') {
+    while s > 0 && at(s - 1) == Some(b'-') && t - s < MAX_ARMOR_RUN {
         s -= 1;
     }
     let leading = t - s;
@@ -599,9 +611,7 @@ fn read_run(b: &[u8], start: usize, to: usize) -> Option<Run> {
         if c == b'=' {
             // padding only where the length allows it
             match need_chars {
-                Some(n) if chars.len() < n && chars.len() >= n.saturating_sub(2) => {
-                    padding += 1
-                }
+                Some(n) if chars.len() < n && chars.len() >= n.saturating_sub(2) => padding += 1,
                 _ => break,
             }
         }
@@ -715,9 +725,9 @@ fn check_layout(text: &str, start: usize, end: usize, run: &Run, r: &mut Repairs
     }
 }
 
-fn outside_spans_has_text(text: &str, spans: &[(usize, usize)]) -> bool {
+fn outside_blocks_has_text(text: &str, in_block: &[bool]) -> bool {
     text.char_indices()
-        .any(|(i, c)| !c.is_whitespace() && !spans.iter().any(|&(s, e)| i >= s && i < e))
+        .any(|(i, c)| !c.is_whitespace() && !in_block.get(i).copied().unwrap_or(false))
 }
 
 #[cfg(test)]

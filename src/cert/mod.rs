@@ -239,6 +239,14 @@ impl CertReport {
         self.validity
     }
 
+    /// True when the checked certificate is exactly `der` (same SHA-256 fingerprint), e.g. one of the signing
+    /// certificates of imported IdP metadata.
+    pub fn same_certificate(&self, der: &[u8]) -> bool {
+        self.sha256_fingerprint
+            .as_ref()
+            .is_some_and(|fp| *fp == Fingerprint::sha256(der))
+    }
+
     /// True when a finding with this code is present.
     pub fn has(&self, code: FindingCode) -> bool {
         self.findings.iter().any(|f| f.code == code)

@@ -219,15 +219,14 @@ pub fn render(r: &CertReport) -> String {
     }
 
     if let Some(pem) = &r.pem {
-        let _ = writeln!(
-            out,
-            "\n{} (keep the BEGIN and END lines when you paste it):",
-            if r.repaired {
-                "Repaired certificate"
-            } else {
-                "Certificate"
+        let heading = match (r.usable, r.repaired) {
+            (true, true) => {
+                "Repaired certificate (keep the BEGIN and END lines when you paste it):"
             }
-        );
+            (true, false) => "Certificate (keep the BEGIN and END lines when you paste it):",
+            (false, _) => "Certificate found (not usable as it is, see the findings above):",
+        };
+        let _ = writeln!(out, "\n{heading}");
         out.push_str(pem);
     }
     out
