@@ -2,6 +2,8 @@
 //!
 //! The desktop shell (`src-tauri/`) and the command-line tool (`src/main.rs`) are thin layers over this crate.
 
+pub mod cert;
+pub mod findings;
 pub mod fingerprint;
 pub mod profiles;
 pub mod state;

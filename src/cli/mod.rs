@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod state;
+mod cert;
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +24,9 @@ struct Cli {
 enum Command {
     /// Show the wizard's saved progress, or where it is saved.
     State(state::StateArgs),
+    /// Certificate doctor: check, repair and explain an IdP certificate.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -30,5 +34,6 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::State(args) => state::run(args),
+        Command::Cert(cmd) => cert::run(cmd),
     }
 }
