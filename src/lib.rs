@@ -5,3 +5,8 @@
 pub mod fingerprint;
 pub mod values;
 pub mod wizard;
+pub mod binding;
+pub mod c14n;
+pub mod response;
+pub mod xml;
+pub mod xmldsig;
