@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod response;
+
 #[derive(Parser)]
 #[command(
     name = "ssopilot",
@@ -18,10 +20,15 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Check captured SAML responses.
+    Response(response::ResponseArgs),
+}
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Response(a) => response::run(a),
+    }
 }
