@@ -473,7 +473,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
     };
 
     // Appends text to the current element, merging with a preceding text node (CDATA and references split text).
-    fn append_text(nodes: &mut Vec<Node>, parent: NodeId, text: &str) -> bool {
+    fn append_text(nodes: &mut [Node], parent: NodeId, text: &str) -> bool {
         let last = nodes.get(parent).and_then(|p| p.children.last().copied());
         if let Some(l) = last {
             if let Some(Node {
@@ -754,7 +754,7 @@ fn text_into<P, A>(
 ) -> Result<(), XmlError>
 where
     P: Fn(&mut Vec<Node>, NodeKind, Option<NodeId>) -> Result<NodeId, XmlError>,
-    A: Fn(&mut Vec<Node>, NodeId, &str) -> bool,
+    A: Fn(&mut [Node], NodeId, &str) -> bool,
 {
     match stack.last() {
         None => {

@@ -21,7 +21,7 @@ fn verify_all(xml: &str, idp: &Idp) -> Vec<Result<xmldsig::Verified, XmlDsigErro
     let doc = parse(xml).unwrap();
     signatures(&doc)
         .into_iter()
-        .map(|s| xmldsig::verify(&doc, s, &[idp.cert_der.clone()], false))
+        .map(|s| xmldsig::verify(&doc, s, std::slice::from_ref(&idp.cert_der), false))
         .collect()
 }
 
