@@ -726,3 +726,61 @@ fn reports_never_panic_on_truncations() {
         assert!(!r.valid, "truncated at {cut} accepted");
     }
 }
+
+#[test]
+fn rsa_keys_below_2048_bits_are_refused() {
+    // ring (our signer) cannot make 1024-bit keys, so openssl makes the key and xmlsec1 signs with it.
+    require_tool("openssl", "openssl");
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.pem");
+    let cert = dir.path().join("c.pem");
+    let o = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:1024",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=weak-idp",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let cert_pem = std::fs::read_to_string(&cert).unwrap();
+    let b64: String = cert_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let weak = Idp {
+        key_pkcs8: Vec::new(),
+        cert_der: base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap(),
+        cert_pem,
+        key_pem: std::fs::read_to_string(&key).unwrap(),
+    };
+    let p = Params::default();
+    let tmpl = insert_after_issuer(
+        &response_xml(&p),
+        "<saml:Assertion ",
+        &signature_template(&p.assertion_id, RSA_SHA256, SHA256, STD_TRANSFORMS),
+    );
+    let xml = xmlsec_sign(&tmpl, &weak);
+    let r = run_with(&xml, &policy_for(&weak));
+    assert_fails(&r, "assertion_signature_key");
+    assert!(
+        r.check("assertion_signature_key")
+            .unwrap()
+            .message
+            .contains("1024 bits"),
+        "{:?}",
+        r.check("assertion_signature_key")
+    );
+}
