@@ -9,3 +9,8 @@ pub mod profiles;
 pub mod state;
 pub mod values;
 pub mod wizard;
+pub mod binding;
+pub mod c14n;
+pub mod response;
+pub mod xml;
+pub mod xmldsig;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod state;
 mod cert;
+mod response;
 
 #[derive(Parser)]
 #[command(
@@ -27,6 +28,8 @@ enum Command {
     /// Certificate doctor: check, repair and explain an IdP certificate.
     #[command(subcommand)]
     Cert(cert::CertCommand),
+    /// Check captured SAML responses.
+    Response(response::ResponseArgs),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -35,5 +38,6 @@ pub fn run() -> ExitCode {
     match cli.command {
         Command::State(args) => state::run(args),
         Command::Cert(cmd) => cert::run(cmd),
+        Command::Response(a) => response::run(a),
     }
 }
