@@ -3,5 +3,6 @@
 //! The desktop shell (`src-tauri/`) and the command-line tool (`src/main.rs`) are thin layers over this crate.
 
 pub mod fingerprint;
+pub mod secrets;
 pub mod values;
 pub mod wizard;

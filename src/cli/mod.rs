@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod secrets;
+
 #[derive(Parser)]
 #[command(
     name = "ssopilot",
@@ -18,10 +20,15 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
-enum Command {}
+enum Command {
+    /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
+    Secrets(secrets::SecretsArgs),
+}
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {}
+    match cli.command {
+        Command::Secrets(args) => secrets::run(args),
+    }
 }
