@@ -2,6 +2,7 @@
 //!
 //! The desktop shell (`src-tauri/`) and the command-line tool (`src/main.rs`) are thin layers over this crate.
 
+pub mod demo_idp;
 pub mod fetch;
 pub mod fingerprint;
 pub mod secrets;
