@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod state;
 mod cert;
 mod response;
+mod secrets;
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +31,8 @@ enum Command {
     Cert(cert::CertCommand),
     /// Check captured SAML responses.
     Response(response::ResponseArgs),
+    /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
+    Secrets(secrets::SecretsArgs),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -39,5 +42,6 @@ pub fn run() -> ExitCode {
         Command::State(args) => state::run(args),
         Command::Cert(cmd) => cert::run(cmd),
         Command::Response(a) => response::run(a),
+        Command::Secrets(args) => secrets::run(args),
     }
 }
