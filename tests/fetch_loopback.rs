@@ -318,15 +318,16 @@ async fn an_endless_chunked_body_is_cut_near_the_cap() {
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { .. }), "{err:?}");
     // Give the server a moment to notice the closed connection, then check how much it could push: the cap
-    // (1 MiB) plus what the two kernels' socket buffers hold, far from the 64 MiB on offer.
+    // (1 MiB) plus what the socket buffers hold (about 1.1-1.7 MiB measured here), far from the 64 MiB on offer.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = written.load(Ordering::SeqCst);
+    eprintln!("the server managed to write {sent} bytes of the endless body");
     assert!(
         sent >= 1024 * 1024,
         "the client stopped before the cap: {sent}"
     );
     assert!(
-        sent < 12 * 1024 * 1024,
+        sent < 4 * 1024 * 1024,
         "the client kept reading past the cap: the server wrote {sent} bytes"
     );
 }
