@@ -5,6 +5,8 @@
 pub mod demo_idp;
 pub mod fetch;
 pub mod fingerprint;
+pub mod profiles;
 pub mod secrets;
+pub mod state;
 pub mod values;
 pub mod wizard;

@@ -46,6 +46,30 @@ pub enum ValueError {
     Credentials { what: &'static str },
 }
 
+impl ValueError {
+    /// The name of the field the error is about, as it was passed to `parse`.
+    pub fn what(&self) -> &'static str {
+        match self {
+            ValueError::Empty { what, .. }
+            | ValueError::TooLong { what, .. }
+            | ValueError::Whitespace { what }
+            | ValueError::NotAbsolute { what, .. }
+            | ValueError::NotHttps { what, .. }
+            | ValueError::Fragment { what }
+            | ValueError::Credentials { what } => what,
+        }
+    }
+
+    /// The same message with the field called `label` (a provider's own word for it, known only at run time).
+    pub fn message_for(&self, label: &str) -> String {
+        let msg = self.to_string();
+        match msg.strip_prefix(self.what()) {
+            Some(rest) => format!("{label}{rest}"),
+            None => msg,
+        }
+    }
+}
+
 /// True for `localhost`, 127.0.0.0/8 and ::1: the only hosts where plain http is acceptable (nothing leaves the
 /// machine).
 pub fn is_loopback(url: &Url) -> bool {
@@ -229,7 +253,8 @@ mod tests {
 
     #[test]
     fn acs_url_refusals_name_the_problem() {
-        let cases: &[(&str, fn(&ValueError) -> bool)] = &[
+        type Case<'a> = (&'a str, fn(&ValueError) -> bool);
+        let cases: &[Case] = &[
             ("", |e| matches!(e, ValueError::Empty { .. })),
             ("   ", |e| matches!(e, ValueError::Empty { .. })),
             ("app.infisical.com/acs", |e| {
@@ -306,6 +331,18 @@ mod tests {
             EntityId::parse(&long, "SP Entity ID"),
             Err(ValueError::TooLong { .. })
         ));
+    }
+
+    #[test]
+    fn message_for_renames_the_field_only() {
+        let err = AcsUrl::parse("http://app.example.com/acs", "ACS URL").unwrap_err();
+        assert_eq!(err.what(), "ACS URL");
+        let msg = err.message_for("Reply URL");
+        assert!(
+            msg.starts_with("Reply URL must be an absolute https URL"),
+            "{msg}"
+        );
+        assert_eq!(msg.matches("ACS URL").count(), 0, "{msg}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod secrets;
+mod state;
 
 #[derive(Parser)]
 #[command(
@@ -21,6 +22,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Show the wizard's saved progress, or where it is saved.
+    State(state::StateArgs),
     /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
     Secrets(secrets::SecretsArgs),
 }
@@ -29,6 +32,7 @@ enum Command {
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::State(args) => state::run(args),
         Command::Secrets(args) => secrets::run(args),
     }
 }

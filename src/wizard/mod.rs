@@ -1,3 +1,1387 @@
 //! The wizard as a model: steps, what each needs, which steps unlock which.
+//!
+//! A step is reachable only when every earlier step is complete. Steps 1 to 4 (providers, SP values, IdP application,
+//! attributes) are built; steps 5 to 9 appear in the list as not built, naming the issue they wait for, and can never
+//! count as complete, so nothing after them can be reached by mistake.
+//!
+//! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
+//! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
+//!
+//! # How a UI drives it
+//! - At start: `Session::open(Store::default_location()?)` once, then draw `session.view()`. Opening never fails; a
+//!   damaged state file arrives as a notice in `view.notices`.
+//! - Draw `view.steps` as the step list (status and reason per step), `view.page` as the page (one component per
+//!   [`view::Block`] kind), `view.page.next` as the Next button (disabled with its reason shown beside it), and
+//!   `view.notices` as dismissable messages.
+//! - Send every keystroke or paste as `Action::SetField { field, value }` with the block's `field` (checkboxes send
+//!   `"true"`/`"false"`, choices the option's `value`), and redraw from the returned view: errors and warnings are
+//!   recomputed on every change. Next, Back, clicks in the step list (`GoTo`), the attribute table (`AddAttribute`,
+//!   `RemoveAttribute`, `SetAttribute`, `ResetAttributes`) and closing a notice (`DismissNotice`) are actions too.
+//! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
+//!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
 pub mod view;
+
+use std::collections::BTreeMap;
+
+use crate::profiles::{default_attribute_map, AttributeMapping, IdpProfile, Profiles, SpProfile};
+use crate::state::{
+    check_attribute_name, SavedState, Store, MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS,
+    STATE_VERSION,
+};
+use crate::values::{AcsUrl, EntityId, IdpUrl};
+use view::{
+    Action, AttributeRowView, AttributeSide, Block, ChoiceOption, NextState, Notice, Severity,
+    StepId, StepPage, StepStatus, StepSummary, WizardView,
+};
+
+/// A text field longer than this is cut when it comes in (no valid value is anywhere near it).
+pub const MAX_FIELD_CHARS: usize = 8192;
+/// At most this many notices are kept; the oldest go first.
+const MAX_NOTICES: usize = 20;
+
+/// Field names the UI sends in [`Action::SetField`].
+pub mod fields {
+    pub const IDP_PROFILE: &str = "idp_profile";
+    pub const SP_PROFILE: &str = "sp_profile";
+    pub const ACS_URL: &str = "acs_url";
+    pub const SP_ENTITY_ID: &str = "sp_entity_id";
+    pub const IDP_ENTITY_ID: &str = "idp_entity_id";
+    pub const SIGN_ASSERTION: &str = "sign_assertion";
+    pub const IDP_SSO_URL: &str = "idp_sso_url";
+}
+
+/// The journey, in order.
+pub const STEPS: [StepId; 9] = [
+    StepId::Providers,
+    StepId::SpValues,
+    StepId::IdpApp,
+    StepId::Attributes,
+    StepId::Certificate,
+    StepId::AssignUsers,
+    StepId::TestLogin,
+    StepId::Enable,
+    StepId::Enforce,
+];
+
+/// 1-based position of a step.
+pub fn step_number(step: StepId) -> u8 {
+    STEPS
+        .iter()
+        .position(|s| *s == step)
+        .map(|i| i as u8 + 1)
+        .unwrap_or(1)
+}
+
+pub fn step_title(step: StepId) -> &'static str {
+    match step {
+        StepId::Providers => "Providers",
+        StepId::SpValues => "Service provider values",
+        StepId::IdpApp => "IdP application",
+        StepId::Attributes => "Attributes",
+        StepId::Certificate => "Certificate",
+        StepId::AssignUsers => "Assign users",
+        StepId::TestLogin => "Test login",
+        StepId::Enable => "Enable",
+        StepId::Enforce => "Enforce",
+    }
+}
+
+/// For steps not built yet: (what the step will do, which work it waits for).
+fn not_built(step: StepId) -> Option<(&'static str, &'static str)> {
+    match step {
+        StepId::Certificate => Some((
+            "Here you will paste or load the IdP's signing certificate. SSO Pilot will check it as you type, repair \
+             harmless copy-and-paste damage, refuse a private key, and show its fingerprints as the IdP's portal shows them.",
+            "issue 3 (certificate doctor)",
+        )),
+        StepId::AssignUsers => Some((
+            "Here you will grant users access to the application in the IdP (users are denied by default) and choose \
+             the user who will do the test login, ideally your own account so enforcing SSO cannot lock you out.",
+            "issue 8",
+        )),
+        StepId::TestLogin => Some((
+            "Here a real user will sign in through the new configuration, and every check of the SAML response will \
+             be shown as passed or failed, with the fix.",
+            "issue 7 (test login; needs the response validator of issue 5 and the demo IdP of issue 6)",
+        )),
+        StepId::Enable => Some((
+            "Here you will turn SAML SSO on in the service provider, only once the configuration is complete and checked.",
+            "issue 8",
+        )),
+        StepId::Enforce => Some((
+            "Here you will make SAML SSO the only way to sign in, only after a recorded successful test login for the \
+             current configuration.",
+            "issue 7 and issue 8",
+        )),
+        _ => None,
+    }
+}
+
+/// What the admin has typed or chosen, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Draft {
+    idp_profile: Option<String>,
+    sp_profile: Option<String>,
+    acs_url: String,
+    sp_entity_id: String,
+    idp_entity_id: String,
+    sign_assertion: bool,
+    idp_sso_url: String,
+    /// `None`: the profiles' defaults.
+    attributes: Option<Vec<AttributeMapping>>,
+}
+
+/// The problems of the attribute map.
+#[derive(Debug, Default)]
+struct MapCheck {
+    rows: Vec<Option<String>>,
+    error: Option<String>,
+    warning: Option<String>,
+}
+
+/// The wizard's state and rules, without storage (the CLI uses it to describe saved progress).
+#[derive(Debug, Clone)]
+pub struct Model {
+    profiles: Profiles,
+    draft: Draft,
+    current: StepId,
+}
+
+impl Model {
+    /// A fresh wizard at step 1.
+    pub fn new(profiles: Profiles) -> Model {
+        Model {
+            profiles,
+            draft: Draft::default(),
+            current: StepId::Providers,
+        }
+    }
+
+    /// The wizard as saved; returns warnings about saved choices this build cannot use (an unknown profile).
+    pub fn from_saved(profiles: Profiles, saved: &SavedState) -> (Model, Vec<String>) {
+        let mut warnings = Vec::new();
+        let mut keep_profile = |id: &Option<String>, known: bool, what: &str| match id {
+            Some(id) if !known => {
+                warnings.push(format!(
+                    "Your saved progress names the {what} profile \"{id}\", which this version of SSO Pilot does not \
+                     have: choose the {what} again in step 1."
+                ));
+                None
+            }
+            other => other.clone(),
+        };
+        let idp_known = saved
+            .idp_profile
+            .as_deref()
+            .is_some_and(|id| profiles.idp(id).is_some());
+        let sp_known = saved
+            .sp_profile
+            .as_deref()
+            .is_some_and(|id| profiles.sp(id).is_some());
+        let draft = Draft {
+            idp_profile: keep_profile(&saved.idp_profile, idp_known, "identity provider"),
+            sp_profile: keep_profile(&saved.sp_profile, sp_known, "service provider"),
+            acs_url: saved
+                .acs_url
+                .as_ref()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            sp_entity_id: saved
+                .sp_entity_id
+                .as_ref()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            idp_entity_id: saved
+                .idp_entity_id
+                .as_ref()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            sign_assertion: saved.sign_assertion_confirmed,
+            idp_sso_url: saved
+                .idp_sso_url
+                .as_ref()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            attributes: saved.attributes.clone(),
+        };
+        let mut model = Model {
+            profiles,
+            draft,
+            current: StepId::Providers,
+        };
+        // Resume where the admin left off, or at the first step that still needs work if the saved step is no
+        // longer reachable.
+        model.current = if model.reachable(saved.current_step) {
+            saved.current_step
+        } else {
+            model.first_unfinished()
+        };
+        model.entered_step();
+        (model, warnings)
+    }
+
+    pub fn current(&self) -> StepId {
+        self.current
+    }
+
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    fn idp(&self) -> Option<&IdpProfile> {
+        self.draft
+            .idp_profile
+            .as_deref()
+            .and_then(|id| self.profiles.idp(id))
+    }
+
+    fn sp(&self) -> Option<&SpProfile> {
+        self.draft
+            .sp_profile
+            .as_deref()
+            .and_then(|id| self.profiles.sp(id))
+    }
+
+    fn sp_name(&self) -> &str {
+        self.sp()
+            .map(|p| p.portal.name.as_str())
+            .unwrap_or("the service provider")
+    }
+
+    fn idp_name(&self) -> &str {
+        self.idp()
+            .map(|p| p.display_name.as_str())
+            .unwrap_or("the identity provider")
+    }
+
+    // ---- field checks ------------------------------------------------------------------------------------------
+
+    fn acs_label(&self) -> &str {
+        self.sp()
+            .map(|p| p.labels.acs_url.as_str())
+            .unwrap_or("ACS URL")
+    }
+
+    fn sp_entity_label(&self) -> &str {
+        self.sp()
+            .map(|p| p.labels.sp_entity_id.as_str())
+            .unwrap_or("SP Entity ID")
+    }
+
+    fn idp_entity_label(&self) -> &str {
+        self.idp()
+            .map(|p| p.labels.idp_entity_id.as_str())
+            .unwrap_or("IdP Entity ID")
+    }
+
+    fn sso_url_label(&self) -> &str {
+        self.idp()
+            .map(|p| p.labels.sso_url.as_str())
+            .unwrap_or("SSO URL")
+    }
+
+    fn acs_url(&self) -> Result<AcsUrl, String> {
+        AcsUrl::parse(&self.draft.acs_url, "ACS URL").map_err(|e| e.message_for(self.acs_label()))
+    }
+
+    fn sp_entity_id(&self) -> Result<EntityId, String> {
+        EntityId::parse(&self.draft.sp_entity_id, "SP Entity ID")
+            .map_err(|e| e.message_for(self.sp_entity_label()))
+    }
+
+    /// The IdP entity ID, including the SP's rule that it equals the SP entity ID.
+    fn idp_entity_id(&self) -> Result<EntityId, String> {
+        let label = self.idp_entity_label();
+        let id = EntityId::parse(&self.draft.idp_entity_id, "IdP Entity ID")
+            .map_err(|e| e.message_for(label))?;
+        if let Some(sp) = self.sp() {
+            if sp.quirks.idp_entity_id_equals_sp_entity_id {
+                if let Ok(sp_id) = self.sp_entity_id() {
+                    if id != sp_id {
+                        return Err(format!(
+                            "{} needs the {label} to be the same as its {} ({sp_id}): set it to that value here and \
+                             in {}",
+                            sp.portal.name,
+                            sp.labels.sp_entity_id,
+                            self.idp_name()
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(id)
+    }
+
+    fn idp_sso_url(&self) -> Result<IdpUrl, String> {
+        let label = self.sso_url_label();
+        let url =
+            IdpUrl::parse(&self.draft.idp_sso_url, "SSO URL").map_err(|e| e.message_for(label))?;
+        if let Some(rule) = self.idp().and_then(|p| p.sso_url.as_ref()) {
+            rule.check(url.as_str(), label)?;
+        }
+        Ok(url)
+    }
+
+    fn sign_assertion_error(&self) -> Option<String> {
+        let label = self.idp()?.labels.sign_assertion.as_deref()?;
+        (!self.draft.sign_assertion).then(|| {
+            format!(
+                "Check {label} in {}, then tick this box (the signature on each assertion is what proves a sign-in \
+                 is genuine)",
+                self.idp_name()
+            )
+        })
+    }
+
+    /// A warning (not an error) when the ACS URL and the SP entity ID point at different hosts.
+    fn host_warning(&self) -> Option<String> {
+        let acs = self.acs_url().ok()?.url()?;
+        let entity = url::Url::parse(self.sp_entity_id().ok()?.as_str()).ok()?;
+        let (a, e) = (acs.host_str()?, entity.host_str()?);
+        (!a.eq_ignore_ascii_case(e)).then(|| {
+            format!(
+                "The {} is on {a} but the {} is on {e}. That can be right, but usually both come from the same \
+                 place: check that you copied both from {}.",
+                self.acs_label(),
+                self.sp_entity_label(),
+                self.sp_name()
+            )
+        })
+    }
+
+    fn attribute_rows(&self) -> Vec<AttributeMapping> {
+        match (&self.draft.attributes, self.sp(), self.idp()) {
+            (Some(rows), _, _) => rows.clone(),
+            (None, Some(sp), Some(idp)) => default_attribute_map(sp, idp),
+            (None, _, _) => Vec::new(),
+        }
+    }
+
+    fn check_map(&self) -> MapCheck {
+        let rows = self.attribute_rows();
+        let sp_name = self.sp_name().to_string();
+        let idp_name = self.idp_name().to_string();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &rows {
+            *counts.entry(r.sp_name.trim()).or_default() += 1;
+        }
+        let row_errors: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| {
+                let (s, i) = (r.sp_name.trim(), r.idp_name.trim());
+                if s.is_empty() {
+                    return Some(format!(
+                        "Type the {sp_name} attribute name on the left (for example email)"
+                    ));
+                }
+                if i.is_empty() {
+                    return Some(format!(
+                        "Type the {idp_name} attribute that fills {s} on the right"
+                    ));
+                }
+                for name in [s, i] {
+                    if let Err(problem) = check_attribute_name(name) {
+                        return Some(format!("Attribute names are single words: {problem}"));
+                    }
+                }
+                if counts.get(s).copied().unwrap_or(0) > 1 {
+                    return Some(format!(
+                        "{s} is mapped more than once: {sp_name} takes one value for it, remove the extra row"
+                    ));
+                }
+                None
+            })
+            .collect();
+        let mut error = None;
+        if let (Some(sp), Some(idp)) = (self.sp(), self.idp()) {
+            let missing: Vec<String> = sp
+                .required_attributes()
+                .filter(|a| !counts.contains_key(a.name.as_str()))
+                .map(|a| {
+                    let from = idp.attributes.get(&a.meaning).unwrap_or(&a.name);
+                    format!("{} <- {from}", a.name)
+                })
+                .collect();
+            if !missing.is_empty() {
+                error = Some(format!(
+                    "{} needs {}: add {} (or press Reset to defaults)",
+                    sp.portal.name,
+                    if missing.len() == 1 {
+                        "this attribute"
+                    } else {
+                        "these attributes"
+                    },
+                    missing.join(", ")
+                ));
+            }
+        }
+        let mut warning = None;
+        if let Some(idp) = self.idp() {
+            if let Some(text) = &idp.quirks.email_lower_case_warning {
+                let idp_email = idp.attributes.get("email").map(String::as_str);
+                let sp_email: Vec<&str> = self
+                    .sp()
+                    .map(|sp| {
+                        sp.attributes
+                            .iter()
+                            .filter(|a| a.meaning == "email")
+                            .map(|a| a.name.as_str())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let maps_email = rows.iter().any(|r| {
+                    idp_email.is_some_and(|e| r.idp_name.trim().eq_ignore_ascii_case(e))
+                        || sp_email.contains(&r.sp_name.trim())
+                });
+                if maps_email {
+                    warning = Some(text.clone());
+                }
+            }
+        }
+        if warning.is_none() && rows.is_empty() && error.is_none() {
+            warning = Some(format!(
+                "No attributes are mapped: {sp_name} will only get the user's NameID. Add the attributes it expects."
+            ));
+        }
+        MapCheck {
+            rows: row_errors,
+            error,
+            warning,
+        }
+    }
+
+    // ---- steps -------------------------------------------------------------------------------------------------
+
+    /// `Ok` when the step has everything it needs; `Err(reason)` names the first thing missing.
+    fn step_problem(&self, step: StepId) -> Result<(), String> {
+        match step {
+            StepId::Providers => {
+                if self.profiles.idps.is_empty() || self.profiles.sps.is_empty() {
+                    return Err("No provider profiles are available (see the notice above)".into());
+                }
+                if self.idp().is_none() {
+                    return Err("Choose the identity provider (IdP) your users sign in with".into());
+                }
+                if self.sp().is_none() {
+                    return Err("Choose the service provider (SP) your users sign in to".into());
+                }
+                Ok(())
+            }
+            StepId::SpValues => {
+                self.acs_url()?;
+                self.sp_entity_id()?;
+                Ok(())
+            }
+            StepId::IdpApp => {
+                self.idp_entity_id()?;
+                if let Some(e) = self.sign_assertion_error() {
+                    return Err(e);
+                }
+                self.idp_sso_url()?;
+                Ok(())
+            }
+            StepId::Attributes => {
+                let check = self.check_map();
+                if let Some(e) = check.rows.iter().flatten().next() {
+                    return Err(e.clone());
+                }
+                if let Some(e) = check.error {
+                    return Err(e);
+                }
+                Ok(())
+            }
+            other => match not_built(other) {
+                Some((_, waits_for)) => Err(format!("Not built yet: waits for {waits_for}")),
+                None => Err("Not built yet".into()),
+            },
+        }
+    }
+
+    /// A step is reachable when every earlier step is complete.
+    fn reachable(&self, step: StepId) -> bool {
+        self.blocking_step(step).is_none()
+    }
+
+    /// The first earlier step that is not complete, with its reason.
+    fn blocking_step(&self, step: StepId) -> Option<(StepId, String)> {
+        STEPS
+            .iter()
+            .take_while(|s| **s != step)
+            .find_map(|s| self.step_problem(*s).err().map(|e| (*s, e)))
+    }
+
+    fn first_unfinished(&self) -> StepId {
+        STEPS
+            .iter()
+            .copied()
+            .find(|s| self.step_problem(*s).is_err())
+            .unwrap_or(StepId::Enforce)
+    }
+
+    fn locked_reason(&self, step: StepId) -> Option<String> {
+        self.blocking_step(step).map(|(s, why)| {
+            format!(
+                "Complete step {} ({}) first: {why}",
+                step_number(s),
+                step_title(s)
+            )
+        })
+    }
+
+    /// The step list.
+    pub fn steps(&self) -> Vec<StepSummary> {
+        STEPS
+            .iter()
+            .map(|&id| {
+                let (status, reason) = if let Some((_, waits_for)) = not_built(id) {
+                    (
+                        StepStatus::NotBuilt,
+                        Some(format!("Not built yet: waits for {waits_for}")),
+                    )
+                } else if let Some(why) = self.locked_reason(id) {
+                    (StepStatus::Locked, Some(why))
+                } else {
+                    match self.step_problem(id) {
+                        Ok(()) => (StepStatus::Complete, None),
+                        Err(why) => (StepStatus::Incomplete, Some(why)),
+                    }
+                };
+                StepSummary {
+                    id,
+                    number: step_number(id),
+                    title: step_title(id).to_string(),
+                    status,
+                    reason,
+                }
+            })
+            .collect()
+    }
+
+    fn next_step(step: StepId) -> Option<StepId> {
+        let i = STEPS.iter().position(|s| *s == step)?;
+        STEPS.get(i + 1).copied()
+    }
+
+    fn previous_step(step: StepId) -> Option<StepId> {
+        let i = STEPS.iter().position(|s| *s == step)?;
+        i.checked_sub(1).and_then(|i| STEPS.get(i).copied())
+    }
+
+    fn next_state(&self) -> NextState {
+        if let Err(why) = self.step_problem(self.current) {
+            return NextState {
+                enabled: false,
+                reason: Some(why),
+            };
+        }
+        match Model::next_step(self.current) {
+            Some(_) => NextState {
+                enabled: true,
+                reason: None,
+            },
+            None => NextState {
+                enabled: false,
+                reason: Some("This is the last step".into()),
+            },
+        }
+    }
+
+    /// Work done when a step is entered: the IdP entity ID is prefilled with the SP entity ID when the SP wants them
+    /// equal.
+    fn entered_step(&mut self) {
+        if self.current == StepId::IdpApp && self.draft.idp_entity_id.trim().is_empty() {
+            let wants_equal = self
+                .sp()
+                .is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id);
+            if wants_equal {
+                if let Ok(id) = self.sp_entity_id() {
+                    self.draft.idp_entity_id = id.as_str().to_string();
+                }
+            }
+        }
+    }
+
+    // ---- pages -------------------------------------------------------------------------------------------------
+
+    fn page(&self) -> StepPage {
+        let (intro, blocks) = match self.current {
+            StepId::Providers => self.providers_page(),
+            StepId::SpValues => self.sp_values_page(),
+            StepId::IdpApp => self.idp_app_page(),
+            StepId::Attributes => self.attributes_page(),
+            other => {
+                let (text, waits_for) = not_built(other).unwrap_or(("", ""));
+                (
+                    format!("This step is not built yet: it waits for {waits_for}."),
+                    vec![Block::NotBuilt {
+                        text: text.to_string(),
+                        waits_for: waits_for.to_string(),
+                    }],
+                )
+            }
+        };
+        StepPage {
+            id: self.current,
+            number: step_number(self.current),
+            title: step_title(self.current).to_string(),
+            intro,
+            blocks,
+            next: self.next_state(),
+            back_enabled: Model::previous_step(self.current).is_some(),
+        }
+    }
+
+    fn providers_page(&self) -> (String, Vec<Block>) {
+        let idp_options = self
+            .profiles
+            .idps
+            .iter()
+            .map(|p| ChoiceOption {
+                value: p.id.clone(),
+                label: p.display_name.clone(),
+                description: Some(p.description.clone()),
+            })
+            .collect();
+        let sp_options = self
+            .profiles
+            .sps
+            .iter()
+            .map(|p| ChoiceOption {
+                value: p.id.clone(),
+                label: p.display_name.clone(),
+                description: Some(p.description.clone()),
+            })
+            .collect();
+        (
+            "Choose the identity provider where your users sign in, and the service provider (the application) they \
+             sign in to. The following steps then use each portal's own words."
+                .into(),
+            vec![
+                Block::Choice {
+                    field: fields::IDP_PROFILE.into(),
+                    label: "Identity provider (IdP)".into(),
+                    help: Some("Where your users' accounts and passwords are.".into()),
+                    options: idp_options,
+                    value: self.draft.idp_profile.clone(),
+                },
+                Block::Choice {
+                    field: fields::SP_PROFILE.into(),
+                    label: "Service provider (SP)".into(),
+                    help: Some("The application your users will sign in to with single sign-on.".into()),
+                    options: sp_options,
+                    value: self.draft.sp_profile.clone(),
+                },
+            ],
+        )
+    }
+
+    fn sp_values_page(&self) -> (String, Vec<Block>) {
+        let (Some(sp), Some(idp)) = (self.sp(), self.idp()) else {
+            return (String::new(), Vec::new());
+        };
+        let where_help = |label: &str, idp_label: &str| {
+            let mut help = format!(
+                "In {}, open {} and copy the {label}.",
+                sp.portal.name, sp.portal.settings_path
+            );
+            if idp_label != label {
+                help.push_str(&format!(" {} calls it {idp_label}.", idp.display_name));
+            }
+            help
+        };
+        let blocks = vec![
+            Block::Instruction {
+                text: format!(
+                    "In {}, open the SAML settings and keep the page open: you will copy two values from it now, and \
+                     paste values from {} into it later.",
+                    sp.portal.name, idp.display_name
+                ),
+                menu_path: Some(sp.portal.settings_path.clone()),
+            },
+            Block::Input {
+                field: fields::ACS_URL.into(),
+                label: sp.labels.acs_url.clone(),
+                help: Some(where_help(&sp.labels.acs_url, &idp.labels.acs_url)),
+                placeholder: Some(sp.examples.acs_url.clone()),
+                value: self.draft.acs_url.clone(),
+                error: self.acs_url().err(),
+                warning: None,
+                multiline: false,
+                copy: true,
+            },
+            Block::Input {
+                field: fields::SP_ENTITY_ID.into(),
+                label: sp.labels.sp_entity_id.clone(),
+                help: Some(where_help(&sp.labels.sp_entity_id, &idp.labels.sp_entity_id)),
+                placeholder: Some(sp.examples.sp_entity_id.clone()),
+                value: self.draft.sp_entity_id.clone(),
+                error: self.sp_entity_id().err(),
+                warning: self.host_warning(),
+                multiline: false,
+                copy: true,
+            },
+        ];
+        (
+            format!(
+                "{} tells {} who it is (the {}) and where to send users after they sign in (the {}).",
+                sp.portal.name, idp.display_name, sp.labels.sp_entity_id, sp.labels.acs_url
+            ),
+            blocks,
+        )
+    }
+
+    fn idp_app_page(&self) -> (String, Vec<Block>) {
+        let (Some(sp), Some(idp)) = (self.sp(), self.idp()) else {
+            return (String::new(), Vec::new());
+        };
+        let l = &idp.labels;
+        let mut blocks = Vec::new();
+        let mut create = format!("In {}, create a {}.", idp.portal.name, idp.portal.app_kind);
+        if let Some(note) = &idp.portal.create_app_note {
+            create.push(' ');
+            create.push_str(note);
+        }
+        blocks.push(Block::Instruction {
+            text: create,
+            menu_path: idp.portal.create_app_path.clone(),
+        });
+        if let Some(tab) = &idp.portal.general_tab {
+            blocks.push(Block::Heading {
+                text: format!("{tab} tab"),
+            });
+        }
+        blocks.push(Block::Value {
+            label: l.app_name.clone(),
+            value: sp.suggested_app_name().to_string(),
+            help: Some(format!(
+                "A suggestion: any name works if no other application in {} has it.",
+                idp.display_name
+            )),
+            copy: true,
+        });
+        if let Some(tab) = &idp.portal.sso_tab {
+            blocks.push(Block::Heading {
+                text: format!("{tab} tab"),
+            });
+        }
+        let from_step2 = |sp_label: &str, idp_label: &str, extra: &Option<String>| {
+            let mut help = if sp_label == idp_label {
+                "From step 2.".to_string()
+            } else {
+                format!("From step 2 ({} calls it {sp_label}).", sp.portal.name)
+            };
+            if let Some(extra) = extra {
+                help.push(' ');
+                help.push_str(extra);
+            }
+            help
+        };
+        blocks.push(Block::Value {
+            label: l.sp_entity_id.clone(),
+            value: self.draft.sp_entity_id.trim().to_string(),
+            help: Some(from_step2(
+                &sp.labels.sp_entity_id,
+                &l.sp_entity_id,
+                &l.sp_entity_id_help,
+            )),
+            copy: true,
+        });
+        blocks.push(Block::Value {
+            label: l.acs_url.clone(),
+            value: self.draft.acs_url.trim().to_string(),
+            help: Some(from_step2(&sp.labels.acs_url, &l.acs_url, &l.acs_url_help)),
+            copy: true,
+        });
+        let mut entity_help = Vec::new();
+        if sp.quirks.idp_entity_id_equals_sp_entity_id {
+            entity_help.push(format!(
+                "{} wants this to be the same value as its {}, so it is filled in for you: type the same value in {}.",
+                sp.portal.name, sp.labels.sp_entity_id, idp.display_name
+            ));
+        } else {
+            entity_help.push(format!(
+                "Copy it from {}, or choose one there and type the same value here.",
+                idp.display_name
+            ));
+        }
+        if let Some(h) = &l.idp_entity_id_help {
+            entity_help.push(h.clone());
+        }
+        blocks.push(Block::Input {
+            field: fields::IDP_ENTITY_ID.into(),
+            label: l.idp_entity_id.clone(),
+            help: Some(entity_help.join(" ")),
+            placeholder: Some(sp.examples.sp_entity_id.clone()),
+            value: self.draft.idp_entity_id.clone(),
+            error: self.idp_entity_id().err(),
+            warning: None,
+            multiline: false,
+            copy: true,
+        });
+        if let Some(sign) = &l.sign_assertion {
+            blocks.push(Block::Checkbox {
+                field: fields::SIGN_ASSERTION.into(),
+                label: format!("I checked {sign} in {}", idp.display_name),
+                help: Some(format!(
+                    "{sign} makes {} sign each assertion, which is what proves to {} that a sign-in is genuine.",
+                    idp.display_name, sp.portal.name
+                )),
+                value: self.draft.sign_assertion,
+                error: self.sign_assertion_error(),
+            });
+        }
+        let mut url_help = Vec::new();
+        if let Some(rule) = &idp.sso_url {
+            if let Some(h) = &rule.help {
+                url_help.push(h.clone());
+            } else if rule.must_be_unique {
+                url_help.push(format!(
+                    "It must be unique among your {} applications.",
+                    idp.display_name
+                ));
+            }
+        }
+        if let Some(h) = &l.sso_url_help {
+            url_help.push(h.clone());
+        }
+        url_help.push(if sp.labels.idp_sso_url == l.sso_url {
+            format!("Copy it into {} too.", sp.portal.name)
+        } else {
+            format!(
+                "Copy it into {} too, where it is called {}.",
+                sp.portal.name, sp.labels.idp_sso_url
+            )
+        });
+        blocks.push(Block::Input {
+            field: fields::IDP_SSO_URL.into(),
+            label: l.sso_url.clone(),
+            help: Some(url_help.join(" ")),
+            placeholder: Some(
+                idp.sso_url
+                    .as_ref()
+                    .map(|r| r.template.replace("{slug}", "infisical"))
+                    .unwrap_or_else(|| "https://idp.example.com/sso/saml".into()),
+            ),
+            value: self.draft.idp_sso_url.clone(),
+            error: self.idp_sso_url().err(),
+            warning: None,
+            multiline: false,
+            copy: true,
+        });
+        blocks.push(Block::Instruction {
+            text: format!(
+                "Back in {}, set {} and {} to the values above (the certificate comes in step 5).",
+                sp.portal.name, sp.labels.idp_sso_url, sp.labels.idp_entity_id
+            ),
+            menu_path: Some(sp.portal.settings_path.clone()),
+        });
+        (
+            format!(
+                "Create the application for {} in {}, in {}'s own words, and bring two values back.",
+                sp.portal.name, idp.display_name, idp.display_name
+            ),
+            blocks,
+        )
+    }
+
+    fn attributes_page(&self) -> (String, Vec<Block>) {
+        let (Some(sp), Some(idp)) = (self.sp(), self.idp()) else {
+            return (String::new(), Vec::new());
+        };
+        let check = self.check_map();
+        let rows = self
+            .attribute_rows()
+            .into_iter()
+            .zip(check.rows)
+            .map(|(r, error)| AttributeRowView {
+                sp_name: r.sp_name,
+                idp_name: r.idp_name,
+                error,
+            })
+            .collect();
+        let mut blocks = Vec::new();
+        let mut where_ = format!("In {}", idp.display_name);
+        if let Some(tab) = &idp.portal.sso_tab {
+            where_.push_str(&format!(", on the {tab} tab"));
+        }
+        if let Some(section) = &idp.portal.attributes_section {
+            where_.push_str(&format!(", in the {section} section"));
+        }
+        let mut text = format!("{where_}, add one attribute for each row below.");
+        if let Some(save) = &idp.portal.save_action {
+            text.push_str(&format!(" Then press {save} to save the application."));
+        }
+        blocks.push(Block::Instruction {
+            text,
+            menu_path: None,
+        });
+        let side = |name: &str, portal: &Option<String>, what: &str| match portal {
+            Some(p) => format!(
+                "{name} attribute name ({what}; {p} in {})",
+                idp.display_name
+            ),
+            None => format!("{name} attribute name ({what})"),
+        };
+        blocks.push(Block::AttributeMap {
+            sp_label: side(
+                &sp.display_name,
+                &idp.labels.attribute_sp_side,
+                &format!("what {} reads", sp.portal.name),
+            ),
+            idp_label: side(
+                &idp.display_name,
+                &idp.labels.attribute_idp_side,
+                &format!("what {} sends", idp.display_name),
+            ),
+            rows,
+            error: check.error,
+            warning: check.warning,
+        });
+        (
+            format!(
+                "{} fills each {} attribute (left) from a {} user attribute (right).",
+                idp.display_name, sp.portal.name, idp.display_name
+            ),
+            blocks,
+        )
+    }
+
+    /// Everything the UI needs, without notices.
+    pub fn view(&self) -> WizardView {
+        WizardView {
+            steps: self.steps(),
+            current: self.current,
+            page: self.page(),
+            notices: Vec::new(),
+        }
+    }
+
+    // ---- saving ------------------------------------------------------------------------------------------------
+
+    /// What may be saved: each value only if it passes validation now, otherwise what was saved before.
+    pub fn to_saved(&self, previous: &SavedState) -> SavedState {
+        let map_ok = self.check_map().rows.iter().all(Option::is_none)
+            && self
+                .draft
+                .attributes
+                .as_ref()
+                .is_none_or(|r| r.len() <= MAX_ATTRIBUTE_ROWS);
+        SavedState {
+            version: STATE_VERSION,
+            saved_at: previous.saved_at.clone(),
+            current_step: self.current,
+            // Only known profiles can be chosen, so the choice is always valid (or none).
+            idp_profile: self.idp().map(|p| p.id.clone()),
+            sp_profile: self.sp().map(|p| p.id.clone()),
+            acs_url: self.acs_url().ok().or_else(|| previous.acs_url.clone()),
+            sp_entity_id: self
+                .sp_entity_id()
+                .ok()
+                .or_else(|| previous.sp_entity_id.clone()),
+            idp_entity_id: self
+                .idp_entity_id()
+                .ok()
+                .or_else(|| previous.idp_entity_id.clone()),
+            sign_assertion_confirmed: self.draft.sign_assertion,
+            idp_sso_url: self
+                .idp_sso_url()
+                .ok()
+                .or_else(|| previous.idp_sso_url.clone()),
+            attributes: if map_ok {
+                self.draft.attributes.as_ref().map(|rows| {
+                    rows.iter()
+                        .map(|r| AttributeMapping {
+                            sp_name: r.sp_name.trim().to_string(),
+                            idp_name: r.idp_name.trim().to_string(),
+                        })
+                        .collect()
+                })
+            } else {
+                previous.attributes.clone()
+            },
+        }
+    }
+
+    // ---- actions -----------------------------------------------------------------------------------------------
+
+    /// Applies an action to the model; returns notices for the admin.
+    fn apply(&mut self, action: Action) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        let mut warn = |severity, text: String| notices.push(Notice { severity, text });
+        match action {
+            Action::SetField { field, value } => {
+                if let Err(text) = self.set_field(&field, value, &mut warn) {
+                    warn(Severity::Error, text);
+                }
+            }
+            Action::GoTo { step } => {
+                if let Some(why) = self.locked_reason(step) {
+                    warn(
+                        Severity::Warning,
+                        format!(
+                            "Step {} ({}) is not available yet. {why}.",
+                            step_number(step),
+                            step_title(step)
+                        ),
+                    );
+                } else if step != self.current {
+                    self.current = step;
+                    self.entered_step();
+                }
+            }
+            Action::Next => match (
+                self.step_problem(self.current),
+                Model::next_step(self.current),
+            ) {
+                (Ok(()), Some(next)) => {
+                    self.current = next;
+                    self.entered_step();
+                }
+                (Ok(()), None) => warn(Severity::Info, "This is the last step.".into()),
+                (Err(why), _) => warn(
+                    Severity::Warning,
+                    format!("Next is not possible yet: {why}."),
+                ),
+            },
+            Action::Back => {
+                if let Some(prev) = Model::previous_step(self.current) {
+                    self.current = prev;
+                    self.entered_step();
+                }
+            }
+            Action::AddAttribute => {
+                if self.current != StepId::Attributes {
+                    warn(
+                        Severity::Error,
+                        "The attribute map is on step 4 (Attributes).".into(),
+                    );
+                } else {
+                    let mut rows = self.attribute_rows();
+                    if rows.len() >= MAX_ATTRIBUTE_ROWS {
+                        warn(
+                            Severity::Warning,
+                            format!("The attribute map has the most rows it can hold ({MAX_ATTRIBUTE_ROWS})."),
+                        );
+                    } else {
+                        rows.push(AttributeMapping {
+                            sp_name: String::new(),
+                            idp_name: String::new(),
+                        });
+                        self.draft.attributes = Some(rows);
+                    }
+                }
+            }
+            Action::RemoveAttribute { index } => {
+                if self.current == StepId::Attributes {
+                    let mut rows = self.attribute_rows();
+                    if index < rows.len() {
+                        rows.remove(index);
+                        self.draft.attributes = Some(rows);
+                    }
+                }
+            }
+            Action::SetAttribute { index, side, value } => {
+                if self.current == StepId::Attributes {
+                    let mut rows = self.attribute_rows();
+                    let value = bounded(value, MAX_ATTRIBUTE_NAME_CHARS + 1);
+                    if let Some(row) = rows.get_mut(index) {
+                        match side {
+                            AttributeSide::Sp => row.sp_name = value,
+                            AttributeSide::Idp => row.idp_name = value,
+                        }
+                        self.draft.attributes = Some(rows);
+                    }
+                }
+            }
+            Action::ResetAttributes => {
+                if self.current == StepId::Attributes {
+                    self.draft.attributes = None;
+                }
+            }
+            // Handled by the session, which owns the notices.
+            Action::DismissNotice { .. } => {}
+        }
+        notices
+    }
+
+    fn set_field(
+        &mut self,
+        field: &str,
+        value: String,
+        warn: &mut impl FnMut(Severity, String),
+    ) -> Result<(), String> {
+        let current = self.current;
+        let on = |step: StepId| -> Result<(), String> {
+            if current == step {
+                Ok(())
+            } else {
+                Err(format!(
+                    "\"{field}\" belongs to step {} ({}), not to the step shown; nothing was changed",
+                    step_number(step),
+                    step_title(step)
+                ))
+            }
+        };
+        if value.chars().count() > MAX_FIELD_CHARS {
+            warn(
+                Severity::Warning,
+                format!(
+                    "The pasted text was longer than {MAX_FIELD_CHARS} characters; only the beginning was kept. \
+                     Copy just the value."
+                ),
+            );
+        }
+        let value = bounded(value, MAX_FIELD_CHARS);
+        match field {
+            fields::IDP_PROFILE => {
+                on(StepId::Providers)?;
+                if self.profiles.idp(&value).is_none() {
+                    return Err(format!("There is no identity provider profile \"{value}\""));
+                }
+                self.draft.idp_profile = Some(value);
+            }
+            fields::SP_PROFILE => {
+                on(StepId::Providers)?;
+                if self.profiles.sp(&value).is_none() {
+                    return Err(format!("There is no service provider profile \"{value}\""));
+                }
+                self.draft.sp_profile = Some(value);
+            }
+            fields::ACS_URL => {
+                on(StepId::SpValues)?;
+                self.draft.acs_url = value;
+            }
+            fields::SP_ENTITY_ID => {
+                on(StepId::SpValues)?;
+                // An IdP entity ID that was following the SP entity ID keeps following it.
+                let follows = self
+                    .sp()
+                    .is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id)
+                    && self.draft.idp_entity_id.trim() == self.draft.sp_entity_id.trim();
+                if follows && !self.draft.idp_entity_id.trim().is_empty() {
+                    self.draft.idp_entity_id = value.trim().to_string();
+                }
+                self.draft.sp_entity_id = value;
+            }
+            fields::IDP_ENTITY_ID => {
+                on(StepId::IdpApp)?;
+                self.draft.idp_entity_id = value;
+            }
+            fields::SIGN_ASSERTION => {
+                on(StepId::IdpApp)?;
+                self.draft.sign_assertion = match value.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    other => {
+                        return Err(format!(
+                            "The checkbox value must be \"true\" or \"false\", not \"{other}\""
+                        ))
+                    }
+                };
+            }
+            fields::IDP_SSO_URL => {
+                on(StepId::IdpApp)?;
+                self.draft.idp_sso_url = value;
+            }
+            other => return Err(format!("There is no field \"{other}\" in the wizard")),
+        }
+        Ok(())
+    }
+}
+
+/// Cuts `s` to at most `max` characters.
+fn bounded(mut s: String, max: usize) -> String {
+    if let Some((i, _)) = s.char_indices().nth(max) {
+        s.truncate(i);
+    }
+    s
+}
+
+/// One admin's run through the wizard, backed by saved progress.
+pub struct Session {
+    /// `None` when saving is off (the saved file could not be read or moved aside: it must not be overwritten).
+    store: Option<Store>,
+    path: std::path::PathBuf,
+    model: Model,
+    saved: SavedState,
+    notices: Vec<Notice>,
+}
+
+impl Session {
+    /// Never fails: unreadable/corrupt/unknown-version state is moved aside (renamed, not deleted) and reported as a
+    /// Notice in the view.
+    pub fn open(store: Store) -> Session {
+        match Profiles::builtin() {
+            Ok(profiles) => Session::with_profiles(store, profiles),
+            Err(e) => {
+                let mut s = Session::with_profiles(store, Profiles::default());
+                s.notice(
+                    Severity::Error,
+                    format!("The provider profiles built into SSO Pilot could not be loaded ({e}). Please report this."),
+                );
+                s
+            }
+        }
+    }
+
+    /// Like [`Session::open`] with the given profiles (e.g. from [`Profiles::load_dir`]).
+    pub fn with_profiles(store: Store, profiles: Profiles) -> Session {
+        store.remove_stale_temp_files();
+        let path = store.path();
+        let mut notices = Vec::new();
+        let mut store = Some(store);
+        let mut saved = SavedState::default();
+        let load = store.as_ref().map(Store::load).unwrap_or(Ok(None));
+        match load {
+            Ok(Some(s)) => saved = s,
+            Ok(None) => {}
+            Err(e) if e.is_unusable_file() => {
+                match store.as_ref().map(Store::move_aside) {
+                    Some(Ok(aside)) => notices.push(Notice {
+                        severity: Severity::Warning,
+                        text: format!(
+                            "Your saved progress could not be used ({e}). It was moved to {} and the wizard started \
+                             fresh. Support can look at that file; you can delete it once you no longer need it.",
+                            aside.display()
+                        ),
+                    }),
+                    Some(Err(move_err)) => {
+                        store = None;
+                        notices.push(Notice {
+                            severity: Severity::Error,
+                            text: format!(
+                                "Your saved progress could not be used ({e}), and it could not be moved aside \
+                                 ({move_err}). The wizard started fresh and will NOT save your progress, so as not \
+                                 to overwrite that file: move or delete it yourself, then restart SSO Pilot."
+                            ),
+                        });
+                    }
+                    None => {}
+                }
+            }
+            Err(e) => {
+                store = None;
+                notices.push(Notice {
+                    severity: Severity::Error,
+                    text: format!(
+                        "{e}. The wizard started fresh and will NOT save your progress, so as not to overwrite that \
+                         file: fix its permissions, then restart SSO Pilot."
+                    ),
+                });
+            }
+        }
+        let (model, warnings) = Model::from_saved(profiles, &saved);
+        notices.extend(warnings.into_iter().map(|text| Notice {
+            severity: Severity::Warning,
+            text,
+        }));
+        let mut session = Session {
+            store,
+            path,
+            model,
+            saved,
+            notices,
+        };
+        // Save what resuming changed (a prefilled value, a step moved back), if anything.
+        session.save_if_changed();
+        session
+    }
+
+    pub fn view(&self) -> WizardView {
+        WizardView {
+            notices: self.notices.clone(),
+            ..self.model.view()
+        }
+    }
+
+    /// Applies an action; saves after every change that passes validation; a save failure becomes a Notice (never a
+    /// panic).
+    pub fn apply(&mut self, action: view::Action) -> WizardView {
+        if let Action::DismissNotice { index } = action {
+            if index < self.notices.len() {
+                self.notices.remove(index);
+            }
+            return self.view();
+        }
+        for n in self.model.apply(action) {
+            self.notice(n.severity, n.text);
+        }
+        self.save_if_changed();
+        self.view()
+    }
+
+    /// The model, for reading (tests, the CLI).
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// Where progress is saved.
+    pub fn state_path(&self) -> &std::path::Path {
+        &self.path
+    }
+
+    /// True when progress is being saved (false after the saved file could not be read or moved aside).
+    pub fn saving_enabled(&self) -> bool {
+        self.store.is_some()
+    }
+
+    fn notice(&mut self, severity: Severity, text: String) {
+        if self.notices.iter().any(|n| n.text == text) {
+            return;
+        }
+        if self.notices.len() >= MAX_NOTICES {
+            self.notices.remove(0);
+        }
+        self.notices.push(Notice { severity, text });
+    }
+
+    fn save_if_changed(&mut self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let next = self.model.to_saved(&self.saved);
+        if next.same_progress(&self.saved) && store.path().exists() {
+            return;
+        }
+        if next.same_progress(&SavedState::default()) && !store.path().exists() {
+            // Nothing worth a file yet.
+            return;
+        }
+        let stamped = SavedState {
+            saved_at: time::OffsetDateTime::now_utc()
+                .format(&time::format_description::well_known::Rfc3339)
+                .ok(),
+            ..next
+        };
+        match store.save(&stamped) {
+            Ok(()) => {
+                self.saved = stamped;
+                let failed = |n: &Notice| n.text.starts_with(SAVE_FAILED);
+                self.notices.retain(|n| !failed(n));
+            }
+            Err(e) => self.notice(Severity::Error, format!("{SAVE_FAILED}: {e}.")),
+        }
+    }
+}
+
+const SAVE_FAILED: &str = "Your progress is not saved";
+
+/// Describes saved progress as the wizard would show it (for `ssopilot state show`).
+pub fn describe_saved(profiles: Profiles, saved: &SavedState) -> (WizardView, Vec<String>) {
+    let (model, warnings) = Model::from_saved(profiles, saved);
+    (model.view(), warnings)
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("path", &self.path)
+            .field("saving", &self.store.is_some())
+            .field("current", &self.model.current)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests;

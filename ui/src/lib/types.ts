@@ -1,0 +1,155 @@
+// Mirror of src/wizard/view.rs (the JSON contract between the core and the UI). Change both together.
+
+export type StepId =
+  | "providers"
+  | "sp_values"
+  | "idp_app"
+  | "attributes"
+  | "certificate"
+  | "assign_users"
+  | "test_login"
+  | "enable"
+  | "enforce";
+
+export type StepStatus = "complete" | "incomplete" | "locked" | "not_built";
+
+export interface StepSummary {
+  id: StepId;
+  number: number;
+  title: string;
+  status: StepStatus;
+  reason: string | null;
+}
+
+export interface NextState {
+  enabled: boolean;
+  reason: string | null;
+}
+
+export type Severity = "error" | "warning" | "info";
+
+export interface Notice {
+  severity: Severity;
+  text: string;
+}
+
+export interface ChoiceOption {
+  value: string;
+  label: string;
+  description: string | null;
+}
+
+export interface AttributeRowView {
+  sp_name: string;
+  idp_name: string;
+  error: string | null;
+}
+
+export interface HeadingBlock {
+  kind: "heading";
+  text: string;
+}
+export interface TextBlock {
+  kind: "text";
+  text: string;
+}
+export interface InstructionBlock {
+  kind: "instruction";
+  text: string;
+  menu_path: string | null;
+}
+export interface ChoiceBlock {
+  kind: "choice";
+  field: string;
+  label: string;
+  help: string | null;
+  options: ChoiceOption[];
+  value: string | null;
+}
+export interface InputBlock {
+  kind: "input";
+  field: string;
+  label: string;
+  help: string | null;
+  placeholder: string | null;
+  value: string;
+  error: string | null;
+  warning: string | null;
+  multiline: boolean;
+  copy: boolean;
+}
+export interface CheckboxBlock {
+  kind: "checkbox";
+  field: string;
+  label: string;
+  help: string | null;
+  value: boolean;
+  error: string | null;
+}
+export interface ValueBlock {
+  kind: "value";
+  label: string;
+  value: string;
+  help: string | null;
+  copy: boolean;
+}
+export interface AttributeMapBlock {
+  kind: "attribute_map";
+  sp_label: string;
+  idp_label: string;
+  rows: AttributeRowView[];
+  error: string | null;
+  warning: string | null;
+}
+export interface NotBuiltBlock {
+  kind: "not_built";
+  text: string;
+  waits_for: string;
+}
+export interface CalloutBlock {
+  kind: "callout";
+  severity: Severity;
+  text: string;
+}
+
+export type Block =
+  | HeadingBlock
+  | TextBlock
+  | InstructionBlock
+  | ChoiceBlock
+  | InputBlock
+  | CheckboxBlock
+  | ValueBlock
+  | AttributeMapBlock
+  | NotBuiltBlock
+  | CalloutBlock;
+
+export interface StepPage {
+  id: StepId;
+  number: number;
+  title: string;
+  intro: string;
+  blocks: Block[];
+  next: NextState;
+  back_enabled: boolean;
+}
+
+export interface WizardView {
+  steps: StepSummary[];
+  current: StepId;
+  page: StepPage;
+  notices: Notice[];
+}
+
+export type AttributeSide = "sp" | "idp";
+
+export type Action =
+  | { type: "set_field"; field: string; value: string }
+  | { type: "go_to"; step: StepId }
+  | { type: "next" }
+  | { type: "back" }
+  | { type: "add_attribute" }
+  | { type: "remove_attribute"; index: number }
+  | { type: "set_attribute"; index: number; side: AttributeSide; value: string }
+  | { type: "reset_attributes" }
+  | { type: "dismiss_notice"; index: number };

@@ -1,0 +1,109 @@
+// The UI's whole state: the last view the core sent, and the actions on their way to it.
+//
+// Actions are sent one after another (never two in flight), so views arrive in the order the admin acted.
+// Keystrokes are debounced per field; anything pending is sent before Next, Back or any other action, so the
+// core always judges what the admin actually typed.
+
+import { applyAction, fetchView, messageOf, reportProblem } from "./backend";
+import type { Action, WizardView } from "./types";
+
+export const EDIT_DELAY_MS = 120;
+
+interface PendingEdit {
+  action: Action;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+export class Wizard {
+  view = $state<WizardView | null>(null);
+  /** Set when the shell could not answer (no data directory, internal error). Shown at the top, politely. */
+  failure = $state<string | null>(null);
+
+  #chain: Promise<unknown> = Promise.resolve();
+  #pending = new Map<string, PendingEdit>();
+  #inFlight = new Map<string, number>();
+  readonly #delay: number;
+
+  constructor(delay = EDIT_DELAY_MS) {
+    this.#delay = delay;
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.view = await fetchView();
+      this.failure = null;
+    } catch (reason) {
+      this.#fail("loading the wizard", reason);
+    }
+  }
+
+  /** Records a keystroke: sent after a short pause, replacing an older unsent value of the same field. */
+  edit(key: string, action: Action): void {
+    const old = this.#pending.get(key);
+    if (old) clearTimeout(old.timer);
+    const timer = setTimeout(() => {
+      this.#pending.delete(key);
+      void this.#enqueue(action, key);
+    }, this.#delay);
+    this.#pending.set(key, { action, timer });
+  }
+
+  /** True while a value typed into `key` has not been answered by the core yet. */
+  isPending(key: string): boolean {
+    return this.#pending.has(key) || (this.#inFlight.get(key) ?? 0) > 0;
+  }
+
+  /** Sends every pending edit now and waits for all answers. */
+  async flush(): Promise<void> {
+    for (const [key, edit] of this.#pending) {
+      clearTimeout(edit.timer);
+      this.#pending.delete(key);
+      void this.#enqueue(edit.action, key);
+    }
+    await this.#chain;
+  }
+
+  /** Sends an action after all pending edits. */
+  async send(action: Action): Promise<void> {
+    await this.flush();
+    await this.#enqueue(action);
+  }
+
+  /** Next, if the core allows it once everything typed has been judged (Enter in a field, or the button). */
+  async next(): Promise<void> {
+    await this.flush();
+    if (this.view?.page.next.enabled) {
+      await this.#enqueue({ type: "next" });
+    }
+  }
+
+  #enqueue(action: Action, key?: string): Promise<void> {
+    if (key !== undefined) this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
+    const run = this.#chain.then(async () => {
+      try {
+        const view = await applyAction(action);
+        if (key !== undefined) this.#settle(key);
+        this.view = view;
+        this.failure = null;
+      } catch (reason) {
+        if (key !== undefined) this.#settle(key);
+        this.#fail(`applying ${action.type}`, reason);
+      }
+    });
+    this.#chain = run;
+    return run;
+  }
+
+  #settle(key: string): void {
+    const left = (this.#inFlight.get(key) ?? 1) - 1;
+    if (left > 0) this.#inFlight.set(key, left);
+    else this.#inFlight.delete(key);
+  }
+
+  #fail(what: string, reason: unknown): void {
+    const message = messageOf(reason);
+    this.failure = message;
+    // Only the kind of action and the shell's message: never a field value.
+    reportProblem(`UI: ${what} failed: ${message}`);
+  }
+}
