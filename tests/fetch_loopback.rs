@@ -333,6 +333,54 @@ async fn an_endless_chunked_body_is_cut_near_the_cap() {
 }
 
 #[tokio::test]
+async fn the_cap_is_exact_with_and_without_content_length() {
+    let opts = FetchOptions {
+        max_body: 1000,
+        ..quick()
+    };
+    let addr = http_server(|p| {
+        let n: usize = p.trim_start_matches('/').parse().unwrap_or(0);
+        // "/N": N bytes with a Content-Length; "/100000+N": N bytes chunked, without one (in 16 KiB chunks).
+        if n >= 100_000 {
+            return Reply::Chunked {
+                total: n - 100_000,
+                written: Arc::new(AtomicUsize::new(0)),
+            };
+        }
+        ok("application/xml", &vec![b'a'; n])
+    })
+    .await;
+    let at = fetch_metadata(&format!("http://{addr}/1000"), &opts)
+        .await
+        .unwrap();
+    assert_eq!(at.body.len(), 1000);
+    let over = fetch_metadata(&format!("http://{addr}/1001"), &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(over, FetchError::TooLarge { max: 1000 }),
+        "{over:?}"
+    );
+    // One 16 KiB chunk, no Content-Length: refused while streaming.
+    let chunked = fetch_metadata(&format!("http://{addr}/{}", 100_000 + 16 * 1024), &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(chunked, FetchError::TooLarge { max: 1000 }),
+        "{chunked:?}"
+    );
+    // The same stream under a larger cap is accepted whole.
+    let roomy = FetchOptions {
+        max_body: 16 * 1024,
+        ..quick()
+    };
+    let got = fetch_metadata(&format!("http://{addr}/{}", 100_000 + 16 * 1024), &roomy)
+        .await
+        .unwrap();
+    assert_eq!(got.body.len(), 16 * 1024);
+}
+
+#[tokio::test]
 async fn a_404_says_so() {
     let addr = http_server(|_| Reply::Full {
         status: "404 Not Found",
