@@ -19,8 +19,11 @@ fn enabled(test: &str) -> bool {
     if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!(
-        "NOT RUN: {test} needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test --test secrets_os"
+    // Straight to the stderr handle: the test harness captures eprintln! of passing tests, and this must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT RUN: secrets_os::{test} needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test --test secrets_os"
     );
     false
 }
