@@ -457,7 +457,7 @@ async fn plain_http_to_a_remote_host_is_refused_without_network_io() {
             matches!(&err, FetchError::NotHttps { .. }),
             "{url}: {err:?}"
         );
-        assert!(started.elapsed() < Duration::from_millis(200), "{url}");
+        assert!(started.elapsed() < Duration::from_secs(1), "{url}");
         assert!(err
             .to_string()
             .starts_with("the metadata URL must use https"));
