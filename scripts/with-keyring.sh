@@ -21,7 +21,7 @@ if [ "${SSOPILOT_IN_KEYRING_SESSION:-}" != 1 ]; then
     exit 2
   fi
   export SSOPILOT_IN_KEYRING_SESSION=1
-  exec dbus-run-session -- "$0" "$@"
+  exec dbus-run-session -- bash "$0" "$@"
 fi
 
 # From here on we are inside the private session bus.

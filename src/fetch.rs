@@ -105,6 +105,8 @@ pub enum FetchError {
     TooLarge { max: usize },
     #[error("no complete answer within {secs} s: the server is too slow or unreachable; try again, or download the metadata file in a browser and import the file")]
     TooSlow { secs: u64 },
+    #[error("the proxy (HTTPS_PROXY / ALL_PROXY or the system's proxy settings) could not open a connection to {host}: check the proxy settings, or add the host to NO_PROXY ({detail})")]
+    Proxy { host: String, detail: String },
     #[error("network error while fetching {url}: {detail}")]
     Network { url: String, detail: String },
 }
@@ -386,6 +388,16 @@ fn classify(err: &reqwest::Error, url: &Url, opts: &FetchOptions) -> FetchError 
                 reason: tls_reason(tls, url),
             };
         }
+    }
+    // hyper-util's TunnelError is not a type we can name here; its message is stable ("tunnel error: ...").
+    if let Some(t) = all
+        .iter()
+        .find(|e| e.to_string().starts_with("tunnel error"))
+    {
+        return FetchError::Proxy {
+            host,
+            detail: t.to_string(),
+        };
     }
     for e in &all {
         if let Some(io) = e.downcast_ref::<std::io::Error>() {

@@ -9,7 +9,6 @@ pub mod profiles;
 pub mod state;
 pub mod demo_idp;
 pub mod fetch;
-pub mod fingerprint;
 pub mod secrets;
 pub mod values;
 pub mod wizard;

@@ -169,6 +169,15 @@ impl SecretName {
             SecretName::ApiToken(l) => label("api-token", l),
         }
     }
+
+    /// What the admin sees in the keychain manager (Seahorse, KWallet Manager) for this entry.
+    pub fn describe(&self) -> String {
+        match self {
+            SecretName::DemoIdpKey => "SSO Pilot: demo IdP signing key".to_string(),
+            SecretName::AuthSecret(l) => format!("SSO Pilot: AUTH_SECRET for {}", l.trim()),
+            SecretName::ApiToken(l) => format!("SSO Pilot: API token for {}", l.trim()),
+        }
+    }
 }
 
 enum Backend {
@@ -321,9 +330,18 @@ impl Secrets {
             map.insert(account, Zeroizing::new(value.expose().to_string()));
             return Ok(());
         }
-        self.os_entry(&account)?
+        let entry = self.os_entry(&account)?;
+        entry
             .set_password(value.expose())
-            .map_err(|e| map_err(e, "store", &account))
+            .map_err(|e| map_err(e, "store", &account))?;
+        // Secret Service items carry a label that keychain managers list; keyring's default is technical. A failure
+        // here is cosmetic only: the value is stored.
+        #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+        {
+            let label = name.describe();
+            let _ = entry.update_attributes(&HashMap::from([("label", label.as_str())]));
+        }
+        Ok(())
     }
 
     /// Removes a secret. Returns whether there was one.

@@ -318,17 +318,66 @@ async fn an_endless_chunked_body_is_cut_near_the_cap() {
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { .. }), "{err:?}");
     // Give the server a moment to notice the closed connection, then check how much it could push: the cap
-    // (1 MiB) plus what the two kernels' socket buffers hold, far from the 64 MiB on offer.
+    // (1 MiB) plus what the socket buffers hold (about 1.1-1.7 MiB measured here), far from the 64 MiB on offer.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let sent = written.load(Ordering::SeqCst);
+    eprintln!("the server managed to write {sent} bytes of the endless body");
     assert!(
         sent >= 1024 * 1024,
         "the client stopped before the cap: {sent}"
     );
     assert!(
-        sent < 12 * 1024 * 1024,
+        sent < 4 * 1024 * 1024,
         "the client kept reading past the cap: the server wrote {sent} bytes"
     );
+}
+
+#[tokio::test]
+async fn the_cap_is_exact_with_and_without_content_length() {
+    let opts = FetchOptions {
+        max_body: 1000,
+        ..quick()
+    };
+    let addr = http_server(|p| {
+        let n: usize = p.trim_start_matches('/').parse().unwrap_or(0);
+        // "/N": N bytes with a Content-Length; "/100000+N": N bytes chunked, without one (in 16 KiB chunks).
+        if n >= 100_000 {
+            return Reply::Chunked {
+                total: n - 100_000,
+                written: Arc::new(AtomicUsize::new(0)),
+            };
+        }
+        ok("application/xml", &vec![b'a'; n])
+    })
+    .await;
+    let at = fetch_metadata(&format!("http://{addr}/1000"), &opts)
+        .await
+        .unwrap();
+    assert_eq!(at.body.len(), 1000);
+    let over = fetch_metadata(&format!("http://{addr}/1001"), &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(over, FetchError::TooLarge { max: 1000 }),
+        "{over:?}"
+    );
+    // One 16 KiB chunk, no Content-Length: refused while streaming.
+    let chunked = fetch_metadata(&format!("http://{addr}/{}", 100_000 + 16 * 1024), &opts)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(chunked, FetchError::TooLarge { max: 1000 }),
+        "{chunked:?}"
+    );
+    // The same stream under a larger cap is accepted whole.
+    let roomy = FetchOptions {
+        max_body: 16 * 1024,
+        ..quick()
+    };
+    let got = fetch_metadata(&format!("http://{addr}/{}", 100_000 + 16 * 1024), &roomy)
+        .await
+        .unwrap();
+    assert_eq!(got.body.len(), 16 * 1024);
 }
 
 #[tokio::test]
@@ -408,7 +457,7 @@ async fn plain_http_to_a_remote_host_is_refused_without_network_io() {
             matches!(&err, FetchError::NotHttps { .. }),
             "{url}: {err:?}"
         );
-        assert!(started.elapsed() < Duration::from_millis(200), "{url}");
+        assert!(started.elapsed() < Duration::from_secs(1), "{url}");
         assert!(err
             .to_string()
             .starts_with("the metadata URL must use https"));

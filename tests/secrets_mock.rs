@@ -165,6 +165,25 @@ fn no_reachable_keychain_is_a_clear_error_from_the_cli() {
     );
 }
 
+#[test]
+fn cli_usage_errors_exit_2_before_touching_the_keychain() {
+    for args in [
+        &["secrets", "delete", "auth-secret"][..],
+        &["secrets", "delete", "demo-idp-key", "--instance", "x"][..],
+        &["secrets", "auth-secret"][..],
+        &["secrets", "nonsense"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("keychain"), "{args:?}: {stderr}");
+    }
+}
+
 /// Every file under `dir` (recursively).
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     let mut out = Vec::new();

@@ -19,8 +19,11 @@ fn enabled(test: &str) -> bool {
     if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() == Ok("1") {
         return true;
     }
-    eprintln!(
-        "NOT RUN: {test} needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test --test secrets_os"
+    // Straight to the stderr handle: the test harness captures eprintln! of passing tests, and this must be seen.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "NOT RUN: secrets_os::{test} needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test --test secrets_os"
     );
     false
 }
@@ -112,6 +115,19 @@ fn a_stored_value_is_in_gnome_keyring_and_gone_after_delete() {
         "secret-tool must find the value in gnome-keyring"
     );
     assert_eq!(s.get(&name).unwrap().unwrap().expose(), value.expose());
+    // The keychain manager shows a readable label.
+    let (code, listing) = secret_tool(&["search", "service", SERVICE, "username", &account], None);
+    assert_eq!(code, 0);
+    let label = listing
+        .lines()
+        .find_map(|l| l.strip_prefix("label = "))
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(label, name.describe());
+    assert!(
+        label.starts_with("SSO Pilot: AUTH_SECRET for roundtrip-"),
+        "{label}"
+    );
     // Overwrite replaces the one entry (no duplicates that would make later reads ambiguous).
     let v2 = SecretString::new("second value".into());
     s.set(&name, &v2).unwrap();

@@ -48,18 +48,48 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
+/// What to do, with the arguments checked before the keychain is touched (usage errors exit 2 without it).
+enum Plan {
+    Check,
+    AuthSecret { name: SecretName, rotate: bool },
+    Delete(SecretName),
+}
+
+fn plan(command: SecretsCommand) -> Result<Plan, &'static str> {
+    Ok(match command {
+        SecretsCommand::Check => Plan::Check,
+        SecretsCommand::AuthSecret { instance, rotate } => Plan::AuthSecret {
+            name: SecretName::AuthSecret(instance),
+            rotate,
+        },
+        SecretsCommand::Delete { kind, instance } => Plan::Delete(match (kind, instance) {
+            (Kind::DemoIdpKey, None) => SecretName::DemoIdpKey,
+            (Kind::DemoIdpKey, Some(_)) => return Err("demo-idp-key takes no --instance"),
+            (Kind::AuthSecret, Some(i)) => SecretName::AuthSecret(i),
+            (Kind::ApiToken, Some(i)) => SecretName::ApiToken(i),
+            (_, None) => return Err("auth-secret and api-token need --instance LABEL"),
+        }),
+    })
+}
+
 pub fn run(args: SecretsArgs) -> ExitCode {
+    let plan = match plan(args.command) {
+        Ok(p) => p,
+        Err(usage) => {
+            eprintln!("error: {usage}");
+            return ExitCode::from(2);
+        }
+    };
     let secrets = match Secrets::os() {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
-    match args.command {
-        SecretsCommand::Check => {
+    match plan {
+        Plan::Check => {
             println!("OS keychain reachable and unlocked (entries are stored under the service \"{SERVICE}\")");
             ExitCode::SUCCESS
         }
-        SecretsCommand::AuthSecret { instance, rotate } => {
-            let name = SecretName::AuthSecret(instance);
+        Plan::AuthSecret { name, rotate } => {
             if rotate {
                 let fresh = match generate_auth_secret() {
                     Ok(v) => v,
@@ -77,28 +107,13 @@ pub fn run(args: SecretsArgs) -> ExitCode {
                 Err(e) => fail(e),
             }
         }
-        SecretsCommand::Delete { kind, instance } => {
-            let name = match (kind, instance) {
-                (Kind::DemoIdpKey, None) => SecretName::DemoIdpKey,
-                (Kind::DemoIdpKey, Some(_)) => {
-                    eprintln!("error: demo-idp-key takes no --instance");
-                    return ExitCode::from(2);
-                }
-                (Kind::AuthSecret, Some(i)) => SecretName::AuthSecret(i),
-                (Kind::ApiToken, Some(i)) => SecretName::ApiToken(i),
-                (_, None) => {
-                    eprintln!("error: auth-secret and api-token need --instance LABEL");
-                    return ExitCode::from(2);
-                }
-            };
-            match secrets.delete(&name) {
-                Ok(true) => {
-                    println!("deleted");
-                    ExitCode::SUCCESS
-                }
-                Ok(false) => fail("there was no such secret in the OS keychain"),
-                Err(e) => fail(e),
+        Plan::Delete(name) => match secrets.delete(&name) {
+            Ok(true) => {
+                println!("deleted");
+                ExitCode::SUCCESS
             }
-        }
+            Ok(false) => fail("there was no such secret in the OS keychain"),
+            Err(e) => fail(e),
+        },
     }
 }
