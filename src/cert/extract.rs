@@ -582,6 +582,16 @@ fn base64_runs(text: &str, from: usize, to: usize, limit: usize) -> Vec<Run> {
 }
 
 fn read_run(b: &[u8], start: usize, to: usize) -> Option<Run> {
+    // Base64 of a DER SEQUENCE header starts "MA".."MI" (0x30, then a length byte below 0x84): a cheap test that
+    // keeps hostile input such as "M M M ..." from costing a decode per letter.
+    let second = b
+        .get(start + 1..to)?
+        .iter()
+        .take(64)
+        .find(|c| !matches!(c, b' ' | b'\t' | b'\n'))?;
+    if !(b'A'..=b'I').contains(second) {
+        return None;
+    }
     // Read the first 8 base64 characters (6 bytes): enough for any header we accept.
     let mut chars: Vec<u8> = Vec::new();
     let mut j = start;
