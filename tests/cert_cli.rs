@@ -223,3 +223,28 @@ fn oversized_input_is_refused_quickly() {
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(json(&o)["findings"][0]["code"], "too_large");
 }
+
+#[test]
+fn a_reader_that_stops_early_is_not_a_crash() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
+        .args(["cert", "check", "-", "--now", NOW])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `| head -0`: the pipe is closed before anything is written
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(rsa2048_pem().as_bytes());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+}

@@ -154,7 +154,7 @@ pub(crate) fn extract(input: &[u8]) -> Extraction {
     // Spans of the text that belong to a block: everything else that is not whitespace is "surrounding text".
     let mut spans: Vec<(usize, usize)> = Vec::new();
     if markers.is_empty() {
-        for run in base64_runs(&text, 0, text.len()) {
+        for run in base64_runs(&text, 0, text.len(), MAX_OBJECTS + 1) {
             if ex.blocks.len() >= MAX_OBJECTS {
                 ex.too_many = true;
                 break;
@@ -467,19 +467,8 @@ fn marker_at(b: &[u8], kw_start: usize, begin: bool, kw_len: usize) -> Option<Ma
         (s, kw_start - t)
     };
     // Without any dashes, only a keyword that starts its line counts (not "from BEGIN CERTIFICATE to ..." in prose).
-    if leading == 0 && trailing == 0 {
-        let line_start = b
-            .get(..kw_start)?
-            .iter()
-            .rposition(|c| *c == b'\n')
-            .map_or(0, |p| p + 1);
-        if !b
-            .get(line_start..kw_start)?
-            .iter()
-            .all(|c| *c == b' ' || *c == b'\t')
-        {
-            return None;
-        }
+    if leading == 0 && trailing == 0 && t > 0 && at(t - 1) != Some(b'\n') {
+        return None;
     }
     let exact = leading == 5 && trailing == 5 && spaces == 1 && inner_spaces == 0 && gap == 0;
     Some(Marker {
@@ -530,7 +519,8 @@ fn armored_blocks(
         };
         ex.repairs.armor_dashes |= !m.exact;
         ex.repairs.lowercase_armor |= m.lowercase;
-        let runs = base64_runs(text, body_start, body_end);
+        // Only the first body counts inside one armor (a TRUSTED CERTIFICATE carries extra data after it).
+        let runs = base64_runs(text, body_start, body_end, 1);
         let mut runs = runs.into_iter();
         let body = match runs.next() {
             Some(run) => {
@@ -569,11 +559,11 @@ struct Run {
 
 /// Finds each base64 body between `from` and `to` whose first bytes decode to a DER header, and reads exactly the
 /// length that header announces (whitespace inside is skipped).
-fn base64_runs(text: &str, from: usize, to: usize) -> Vec<Run> {
+fn base64_runs(text: &str, from: usize, to: usize, limit: usize) -> Vec<Run> {
     let b = text.as_bytes();
     let mut out = Vec::new();
     let mut i = from;
-    while i < to && out.len() < MAX_OBJECTS + 1 {
+    while i < to && out.len() < limit {
         let cur = b.get(i).copied().unwrap_or(0);
         let boundary = i == from || b.get(i - 1).is_none_or(|p| !is_b64(*p));
         if cur != b'M' || !boundary {
@@ -592,6 +582,16 @@ fn base64_runs(text: &str, from: usize, to: usize) -> Vec<Run> {
 }
 
 fn read_run(b: &[u8], start: usize, to: usize) -> Option<Run> {
+    // Base64 of a DER SEQUENCE header starts "MA".."MI" (0x30, then a length byte below 0x84): a cheap test that
+    // keeps hostile input such as "M M M ..." from costing a decode per letter.
+    let second = b
+        .get(start + 1..to)?
+        .iter()
+        .take(64)
+        .find(|c| !matches!(c, b' ' | b'\t' | b'\n'))?;
+    if !(b'A'..=b'I').contains(second) {
+        return None;
+    }
     // Read the first 8 base64 characters (6 bytes): enough for any header we accept.
     let mut chars: Vec<u8> = Vec::new();
     let mut j = start;

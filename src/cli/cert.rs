@@ -3,7 +3,7 @@
 //! Exit status: 0 usable certificate, 1 not usable, 2 usage error (no such file, bad flag).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -51,6 +51,8 @@ pub enum CertCliError {
     Stdin(#[source] std::io::Error),
     #[error("cannot write the JSON report: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("cannot write the report: {0}")]
+    Write(#[source] std::io::Error),
 }
 
 pub fn run(cmd: CertCommand) -> ExitCode {
@@ -92,10 +94,17 @@ fn check(args: &CheckArgs) -> Result<ExitCode, CertCliError> {
     };
     let now = args.now.unwrap_or_else(OffsetDateTime::now_utc);
     let report = cert::check(&input, now);
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
     } else {
-        print!("{}", render(&report));
+        render(&report)
+    };
+    // A reader that stops early (`| head`) is not an error: the exit status still carries the verdict.
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            return Err(CertCliError::Write(e));
+        }
     }
     Ok(if report.usable {
         ExitCode::SUCCESS
