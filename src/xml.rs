@@ -333,6 +333,13 @@ fn legal_char(c: char) -> bool {
 }
 
 fn check_chars(s: &str) -> Result<(), XmlError> {
+    // Fast path: no C0 controls other than tab/LF/CR, and no U+FFFE/U+FFFF (encoded EF BF BE/BF).
+    if s.bytes()
+        .all(|b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
+        && !s.contains(['\u{FFFE}', '\u{FFFF}'])
+    {
+        return Ok(());
+    }
     match s.chars().find(|c| !legal_char(*c)) {
         Some(c) => Err(malformed(format!(
             "the character U+{:04X} is not allowed in XML 1.0",
