@@ -2,11 +2,11 @@
 //!
 //! The desktop shell (`src-tauri/`) and the command-line tool (`src/main.rs`) are thin layers over this crate.
 
-pub mod fingerprint;
-pub mod values;
-pub mod wizard;
 pub mod binding;
 pub mod c14n;
+pub mod fingerprint;
 pub mod response;
+pub mod values;
+pub mod wizard;
 pub mod xml;
 pub mod xmldsig;
