@@ -383,7 +383,13 @@ fn resolve_ref(name: &str) -> Result<char, XmlError> {
 }
 
 /// Unescapes raw text (or an attribute value when `attribute` is set: literal whitespace becomes a space).
-fn unescape(raw: &str, attribute: bool) -> Result<String, XmlError> {
+fn unescape(raw: &str, attribute: bool) -> Result<std::borrow::Cow<'_, str>, XmlError> {
+    // Most values need no change: avoid the copy.
+    let special =
+        |b: u8| b == b'&' || b == b'<' || (attribute && matches!(b, b'\t' | b'\n' | b'\r'));
+    if !raw.bytes().any(special) {
+        return Ok(std::borrow::Cow::Borrowed(raw));
+    }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(pos) = rest.find(['&', '<', '\t', '\n', '\r']) {
@@ -406,7 +412,7 @@ fn unescape(raw: &str, attribute: bool) -> Result<String, XmlError> {
         }
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 struct Scope {
@@ -548,7 +554,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                         other => malformed(other.to_string()),
                     })?;
                     let key = a.key.0;
-                    let value = unescape(&a.value, true)?;
+                    let value = unescape(&a.value, true)?.into_owned();
                     check_chars(&value)?;
                     let (ap, al) = split_qname(key)?;
                     match (ap, al) {
