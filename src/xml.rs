@@ -318,7 +318,32 @@ fn malformed(detail: impl Into<String>) -> XmlError {
     }
 }
 
+/// An XML NCName, strictly for ASCII (letters, digits, '_', '-', '.'; not starting with a digit, '-' or '.'), and
+/// allowing non-ASCII name characters.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let start_ok =
+        first.is_ascii_alphabetic() || first == '_' || (!first.is_ascii() && legal_char(first));
+    start_ok
+        && chars.all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '-' | '.')
+                || (!c.is_ascii() && legal_char(c))
+        })
+}
+
 fn split_qname(q: &str) -> Result<(Option<&str>, &str), XmlError> {
+    let (prefix, local) = split_qname_raw(q)?;
+    if prefix.is_some_and(|p| !is_ncname(p)) || !is_ncname(local) {
+        return Err(malformed(format!("'{q}' is not a valid name")));
+    }
+    Ok((prefix, local))
+}
+
+fn split_qname_raw(q: &str) -> Result<(Option<&str>, &str), XmlError> {
     let mut parts = q.split(':');
     let first = parts.next().unwrap_or("");
     match (parts.next(), parts.next()) {
@@ -734,6 +759,11 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
             }
             Event::PI(pi) => {
                 let target = pi.target().to_string();
+                if !is_ncname(&target) {
+                    return Err(malformed(format!(
+                        "'{target}' is not a valid processing instruction target"
+                    )));
+                }
                 if target.eq_ignore_ascii_case("xml") {
                     return Err(malformed("an XML declaration that is not at the start"));
                 }
@@ -859,6 +889,10 @@ mod tests {
         assert!(matches!(err("<r/><r/>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<r>&#0;</r>"), XmlError::Malformed { .. }));
         assert!(matches!(err(""), XmlError::NoRoot));
+        // Found by fuzzing: quick-xml does not check name characters.
+        assert!(matches!(err("<I<<s<E//>"), XmlError::Malformed { .. }));
+        assert!(matches!(err("<1a/>"), XmlError::Malformed { .. }));
+        assert!(matches!(err("<a b<c=\"1\"/>"), XmlError::Malformed { .. }));
     }
 
     #[test]
