@@ -34,28 +34,40 @@ pub fn canonicalize(
         Some(p) if doc.element(p).is_some() => doc.in_scope_namespaces(p),
         _ => Vec::new(),
     };
-    let rendered: Vec<(String, String)> = Vec::new();
+    let mut scope: Vec<(&str, &str)> = in_scope
+        .iter()
+        .map(|(p, u)| (p.as_str(), u.as_str()))
+        .collect();
+    let mut rendered: Vec<(&str, &str)> = Vec::new();
     render(
-        doc, apex, exclude, &inclusive, &in_scope, &rendered, &mut out,
+        doc,
+        apex,
+        exclude,
+        &inclusive,
+        &mut scope,
+        &mut rendered,
+        &mut out,
     );
     Ok(out)
 }
 
-fn lookup<'a>(scope: &'a [(String, String)], prefix: &str) -> Option<&'a str> {
+fn lookup<'a>(scope: &[(&'a str, &'a str)], prefix: &str) -> Option<&'a str> {
     scope
         .iter()
         .rev()
-        .find(|(p, _)| p == prefix)
-        .map(|(_, u)| u.as_str())
+        .find(|(p, _)| *p == prefix)
+        .map(|(_, u)| *u)
 }
 
-fn render(
-    doc: &Document,
+/// Renders one node. `scope` holds the input's namespace declarations in scope (nearest last) and `rendered` the
+/// declarations already output by ancestors; both are restored before returning.
+fn render<'a>(
+    doc: &'a Document,
     id: NodeId,
     exclude: Option<NodeId>,
-    inclusive: &[&str],
-    parent_scope: &[(String, String)],
-    parent_rendered: &[(String, String)],
+    inclusive: &[&'a str],
+    scope: &mut Vec<(&'a str, &'a str)>,
+    rendered: &mut Vec<(&'a str, &'a str)>,
     out: &mut Vec<u8>,
 ) {
     if Some(id) == exclude {
@@ -76,12 +88,13 @@ fn render(
         }
         NodeKind::Element(e) => {
             // The input's namespace context at this element.
-            let mut scope: Vec<(String, String)> = parent_scope.to_vec();
+            let scope_mark = scope.len();
+            let rendered_mark = rendered.len();
             for d in &e.ns_decls {
-                scope.push((d.prefix.clone().unwrap_or_default(), d.uri.clone()));
+                scope.push((d.prefix.as_deref().unwrap_or(""), d.uri.as_str()));
             }
             // Visibly utilized prefixes (exc-c14n 3): the element's own, and those of its qualified attributes.
-            let mut wanted: Vec<&str> = Vec::with_capacity(4);
+            let mut wanted: Vec<&'a str> = Vec::with_capacity(4);
             wanted.push(e.prefix.as_deref().unwrap_or(""));
             for a in &e.attrs {
                 if let Some(p) = a.prefix.as_deref() {
@@ -92,25 +105,24 @@ fn render(
             }
             // InclusiveNamespaces prefixes are handled as in inclusive c14n: emitted wherever in scope.
             for p in inclusive {
-                if !wanted.contains(p) && lookup(&scope, p).is_some() {
+                if !wanted.contains(p) && lookup(scope, p).is_some() {
                     wanted.push(p);
                 }
             }
             let mut emit: Vec<(&str, &str)> = Vec::new();
-            let mut rendered: Vec<(String, String)> = parent_rendered.to_vec();
             for p in wanted {
-                let uri = lookup(&scope, p).unwrap_or("");
-                let prev = lookup(&rendered, p).unwrap_or("");
+                let uri = lookup(scope, p).unwrap_or("");
+                let prev = lookup(rendered, p).unwrap_or("");
                 if p.is_empty() {
                     // The default namespace: xmlns="" only undoes a non-empty default rendered by an ancestor.
                     if uri == prev {
                         continue;
                     }
-                } else if lookup(&rendered, p) == Some(uri) || uri.is_empty() {
+                } else if lookup(rendered, p) == Some(uri) || uri.is_empty() {
                     continue;
                 }
                 emit.push((p, uri));
-                rendered.push((p.to_string(), uri.to_string()));
+                rendered.push((p, uri));
             }
             emit.sort_by(|a, b| a.0.cmp(b.0));
 
@@ -147,8 +159,10 @@ fn render(
             }
             out.push(b'>');
             for c in doc.children(id) {
-                render(doc, *c, exclude, inclusive, &scope, &rendered, out);
+                render(doc, *c, exclude, inclusive, scope, rendered, out);
             }
+            scope.truncate(scope_mark);
+            rendered.truncate(rendered_mark);
             out.extend_from_slice(b"</");
             push_qname(e.prefix.as_deref(), &e.local, out);
             out.push(b'>');

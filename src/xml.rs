@@ -318,7 +318,32 @@ fn malformed(detail: impl Into<String>) -> XmlError {
     }
 }
 
+/// An XML NCName, strictly for ASCII (letters, digits, '_', '-', '.'; not starting with a digit, '-' or '.'), and
+/// allowing non-ASCII name characters.
+fn is_ncname(s: &str) -> bool {
+    let mut chars = s.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    let start_ok =
+        first.is_ascii_alphabetic() || first == '_' || (!first.is_ascii() && legal_char(first));
+    start_ok
+        && chars.all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '_' | '-' | '.')
+                || (!c.is_ascii() && legal_char(c))
+        })
+}
+
 fn split_qname(q: &str) -> Result<(Option<&str>, &str), XmlError> {
+    let (prefix, local) = split_qname_raw(q)?;
+    if prefix.is_some_and(|p| !is_ncname(p)) || !is_ncname(local) {
+        return Err(malformed(format!("'{q}' is not a valid name")));
+    }
+    Ok((prefix, local))
+}
+
+fn split_qname_raw(q: &str) -> Result<(Option<&str>, &str), XmlError> {
     let mut parts = q.split(':');
     let first = parts.next().unwrap_or("");
     match (parts.next(), parts.next()) {
@@ -333,6 +358,13 @@ fn legal_char(c: char) -> bool {
 }
 
 fn check_chars(s: &str) -> Result<(), XmlError> {
+    // Fast path: no C0 controls other than tab/LF/CR, and no U+FFFE/U+FFFF (encoded EF BF BE/BF).
+    if s.bytes()
+        .all(|b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
+        && !s.contains(['\u{FFFE}', '\u{FFFF}'])
+    {
+        return Ok(());
+    }
     match s.chars().find(|c| !legal_char(*c)) {
         Some(c) => Err(malformed(format!(
             "the character U+{:04X} is not allowed in XML 1.0",
@@ -376,7 +408,13 @@ fn resolve_ref(name: &str) -> Result<char, XmlError> {
 }
 
 /// Unescapes raw text (or an attribute value when `attribute` is set: literal whitespace becomes a space).
-fn unescape(raw: &str, attribute: bool) -> Result<String, XmlError> {
+fn unescape(raw: &str, attribute: bool) -> Result<std::borrow::Cow<'_, str>, XmlError> {
+    // Most values need no change: avoid the copy.
+    let special =
+        |b: u8| b == b'&' || b == b'<' || (attribute && matches!(b, b'\t' | b'\n' | b'\r'));
+    if !raw.bytes().any(special) {
+        return Ok(std::borrow::Cow::Borrowed(raw));
+    }
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(pos) = rest.find(['&', '<', '\t', '\n', '\r']) {
@@ -399,7 +437,7 @@ fn unescape(raw: &str, attribute: bool) -> Result<String, XmlError> {
         }
     }
     out.push_str(rest);
-    Ok(out)
+    Ok(std::borrow::Cow::Owned(out))
 }
 
 struct Scope {
@@ -541,7 +579,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                         other => malformed(other.to_string()),
                     })?;
                     let key = a.key.0;
-                    let value = unescape(&a.value, true)?;
+                    let value = unescape(&a.value, true)?.into_owned();
                     check_chars(&value)?;
                     let (ap, al) = split_qname(key)?;
                     match (ap, al) {
@@ -721,6 +759,11 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
             }
             Event::PI(pi) => {
                 let target = pi.target().to_string();
+                if !is_ncname(&target) {
+                    return Err(malformed(format!(
+                        "'{target}' is not a valid processing instruction target"
+                    )));
+                }
                 if target.eq_ignore_ascii_case("xml") {
                     return Err(malformed("an XML declaration that is not at the start"));
                 }
@@ -846,6 +889,10 @@ mod tests {
         assert!(matches!(err("<r/><r/>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<r>&#0;</r>"), XmlError::Malformed { .. }));
         assert!(matches!(err(""), XmlError::NoRoot));
+        // Found by fuzzing: quick-xml does not check name characters.
+        assert!(matches!(err("<I<<s<E//>"), XmlError::Malformed { .. }));
+        assert!(matches!(err("<1a/>"), XmlError::Malformed { .. }));
+        assert!(matches!(err("<a b<c=\"1\"/>"), XmlError::Malformed { .. }));
     }
 
     #[test]

@@ -229,15 +229,15 @@ impl Verified {
 
 /// Decodes base64 strictly after removing the XML whitespace that wrapping adds.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\t' | '\n' | '\r'))
+    let compact: Vec<u8> = text
+        .bytes()
+        .filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
         .collect();
     if compact.is_empty() {
         return None;
     }
     base64::engine::general_purpose::STANDARD
-        .decode(compact.as_bytes())
+        .decode(&compact)
         .ok()
 }
 
