@@ -50,7 +50,8 @@ if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 step ui-build "built in" bash -c "cd ui && npm run --silent build"
 step cargo-fmt "" cargo fmt --all --check
 step ui-typecheck "svelte-check found" bash -c "cd ui && npm run --silent check"
-step cargo-clippy "^(warning|error)(:|\[)" cargo clippy --workspace --all-targets -- -D warnings
+# Its own target directory, so check-mode artifacts never wait on (or invalidate) the test build's lock.
+step cargo-clippy "^(warning|error)(:|\[)" cargo clippy --workspace --all-targets --target-dir target/clippy -- -D warnings
 if [ -f "$ROOT/scripts/with-keyring.sh" ]; then
   step cargo-test "^test result:|^     Running" bash "$ROOT/scripts/with-keyring.sh" cargo test --workspace
 else

@@ -1,0 +1,127 @@
+//! The desktop shell: two thin commands over the core's wizard session, and the official plugins for what the
+//! operating system does (clipboard, log, window size and position, one instance at a time).
+//!
+//! There is no logic here on purpose. The core (`ssopilot::wizard`) decides which steps exist, what each needs and
+//! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
+
+use std::sync::Mutex;
+
+use serde::{Serialize, Serializer};
+use ssopilot::state::Store;
+use ssopilot::wizard::view::{Action, WizardView};
+use ssopilot::wizard::Session;
+use tauri::{Manager, Runtime, State};
+
+/// What the shell can fail at. The messages are shown to the admin as they are.
+#[derive(Debug, thiserror::Error)]
+pub enum ShellError {
+    /// The data directory could not be found or created, so there is no session at all.
+    #[error("SSO Pilot cannot keep your progress: {0}. Set SSOPILOT_DATA_DIR to a writable directory and restart.")]
+    NoStore(String),
+    /// A previous command panicked while holding the session; the in-memory state may be half-changed.
+    #[error(
+        "SSO Pilot stopped after an internal error. Restart it: everything saved so far is kept."
+    )]
+    Poisoned,
+}
+
+impl Serialize for ShellError {
+    // The UI receives the plain message (a string), which it shows as an error notice.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_string())
+    }
+}
+
+/// The managed state: the one wizard session of this window, or why there is none.
+pub struct WizardState(Result<Mutex<Session>, ShellError>);
+
+impl WizardState {
+    /// Opens the session in the platform's data directory (or `$SSOPILOT_DATA_DIR`).
+    pub fn open_default() -> Self {
+        match Store::default_location() {
+            Ok(store) => Self(Ok(Mutex::new(Session::open(store)))),
+            Err(error) => Self(Err(ShellError::NoStore(error.to_string()))),
+        }
+    }
+
+    /// Opens the session kept in `store` (tests use a temporary directory).
+    pub fn open(store: Store) -> Self {
+        Self(Ok(Mutex::new(Session::open(store))))
+    }
+
+    fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> Result<T, ShellError> {
+        match &self.0 {
+            Ok(session) => {
+                // Fail closed: after a panic the session may be half-updated, so refuse instead of guessing.
+                let mut session = session.lock().map_err(|_| ShellError::Poisoned)?;
+                Ok(f(&mut session))
+            }
+            Err(ShellError::NoStore(message)) => Err(ShellError::NoStore(message.clone())),
+            Err(ShellError::Poisoned) => Err(ShellError::Poisoned),
+        }
+    }
+}
+
+/// The whole wizard as the core sees it now.
+#[tauri::command]
+fn wizard_view(state: State<'_, WizardState>) -> Result<WizardView, ShellError> {
+    state.with_session(|session| session.view())
+}
+
+/// Applies one action and returns the new view. Logs only the kind of action, never a field value.
+#[tauri::command]
+fn wizard_apply(state: State<'_, WizardState>, action: Action) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: {}", action_kind(&action));
+    state.with_session(|session| session.apply(action))
+}
+
+/// The name of an action without its payload, safe to log (field values may be URLs or pasted certificates).
+fn action_kind(action: &Action) -> &'static str {
+    match action {
+        Action::SetField { .. } => "set_field",
+        Action::GoTo { .. } => "go_to",
+        Action::Next => "next",
+        Action::Back => "back",
+        Action::AddAttribute => "add_attribute",
+        Action::RemoveAttribute { .. } => "remove_attribute",
+        Action::SetAttribute { .. } => "set_attribute",
+        Action::ResetAttributes => "reset_attributes",
+        Action::DismissNotice { .. } => "dismiss_notice",
+    }
+}
+
+/// Registers the wizard state and the two commands. Shared by the app and the mock-runtime tests.
+pub fn with_wizard<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: WizardState,
+) -> tauri::Builder<R> {
+    builder
+        .manage(state)
+        .invoke_handler(tauri::generate_handler![wizard_view, wizard_apply])
+}
+
+/// Builds and runs the desktop app.
+pub fn run() {
+    let logger = tauri_plugin_log::Builder::new()
+        // Info and above only: debug lines of Tauri's IPC layer could carry command arguments (field values).
+        .level(log::LevelFilter::Info)
+        .level_for("ssopilot_app", log::LevelFilter::Info)
+        .build();
+    let builder = tauri::Builder::default()
+        // Must be registered first: a second launch focuses the running window instead of opening a second one
+        // that would write the same progress file.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(logger)
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_window_state::Builder::default().build());
+    let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
+    if let Err(error) = result {
+        eprintln!("SSO Pilot could not start its window: {error}. Is a graphical session available (DISPLAY or WAYLAND_DISPLAY)?");
+        std::process::exit(1);
+    }
+}

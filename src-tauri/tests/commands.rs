@@ -1,0 +1,167 @@
+//! The shell's two commands driven through Tauri's IPC layer with the mock runtime: the real configuration and
+//! capabilities (generate_context!), the real core, a temporary data directory.
+
+use serde_json::{json, Value};
+use ssopilot::state::Store;
+use ssopilot::wizard::view::{Block, StepId, WizardView};
+use ssopilot_app::{with_wizard, WizardState};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
+use tauri::webview::InvokeRequest;
+use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+fn app(dir: &std::path::Path) -> App<MockRuntime> {
+    with_wizard(mock_builder(), WizardState::open(Store::at(dir)))
+        .build(tauri::generate_context!())
+        .expect("the app builds with the mock runtime")
+}
+
+fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
+    match app.get_webview_window("main") {
+        Some(window) => window,
+        None => WebviewWindowBuilder::new(app, "main", Default::default())
+            .build()
+            .expect("the main window opens"),
+    }
+}
+
+fn request(cmd: &str, body: Value, origin: &str) -> InvokeRequest {
+    InvokeRequest {
+        cmd: cmd.into(),
+        callback: CallbackFn(0),
+        error: CallbackFn(1),
+        // Linux serves the app from tauri://localhost (Windows/Android would use http://tauri.localhost).
+        url: origin.parse().expect("valid origin"),
+        body: InvokeBody::Json(body),
+        headers: Default::default(),
+        invoke_key: INVOKE_KEY.to_string(),
+    }
+}
+
+fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
+    get_ipc_response(window, request(cmd, body, "tauri://localhost"))
+        .map(|body| body.deserialize::<Value>().expect("the response is JSON"))
+}
+
+fn view(window: &WebviewWindow<MockRuntime>) -> WizardView {
+    let value = invoke(window, "wizard_view", json!({})).expect("wizard_view answers");
+    serde_json::from_value(value).expect("wizard_view returns a WizardView")
+}
+
+fn apply(window: &WebviewWindow<MockRuntime>, action: Value) -> WizardView {
+    let value =
+        invoke(window, "wizard_apply", json!({ "action": action })).expect("wizard_apply answers");
+    serde_json::from_value(value).expect("wizard_apply returns a WizardView")
+}
+
+/// The first choice on the page and an option different from the current one.
+fn a_choice(view: &WizardView) -> (String, String) {
+    view.page
+        .blocks
+        .iter()
+        .find_map(|block| match block {
+            Block::Choice {
+                field,
+                options,
+                value,
+                ..
+            } => options
+                .iter()
+                .find(|o| Some(&o.value) != value.as_ref())
+                .map(|o| (field.clone(), o.value.clone())),
+            _ => None,
+        })
+        .expect("step 1 offers a provider choice")
+}
+
+fn choice_value(view: &WizardView, wanted: &str) -> Option<String> {
+    view.page.blocks.iter().find_map(|block| match block {
+        Block::Choice { field, value, .. } if field == wanted => value.clone(),
+        _ => None,
+    })
+}
+
+#[test]
+fn wizard_view_returns_the_first_step_of_a_fresh_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let view = view(&window);
+    assert_eq!(view.current, StepId::Providers);
+    assert_eq!(view.page.id, StepId::Providers);
+    assert_eq!(view.page.number, 1);
+    assert!(!view.page.back_enabled, "there is nothing before step 1");
+    assert_eq!(view.steps.len(), 9, "the step list shows the whole journey");
+}
+
+#[test]
+fn wizard_apply_changes_the_session_and_the_change_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (field, option) = {
+        let app = app(dir.path());
+        let window = main_window(&app);
+        let (field, option) = a_choice(&view(&window));
+        let after = apply(
+            &window,
+            json!({ "type": "set_field", "field": field, "value": option }),
+        );
+        assert_eq!(
+            choice_value(&after, &field).as_deref(),
+            Some(option.as_str())
+        );
+        // The next wizard_view sees the same session.
+        assert_eq!(
+            choice_value(&view(&window), &field).as_deref(),
+            Some(option.as_str())
+        );
+        (field, option)
+    };
+    // A new app on the same data directory resumes the saved choice.
+    let app = app(dir.path());
+    let window = main_window(&app);
+    assert_eq!(
+        choice_value(&view(&window), &field).as_deref(),
+        Some(option.as_str())
+    );
+}
+
+#[test]
+fn a_malformed_action_is_refused_with_a_message_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let refused = invoke(
+        &window,
+        "wizard_apply",
+        json!({ "action": { "type": "launch_missiles" } }),
+    )
+    .expect_err("an unknown action type is refused");
+    let message = refused.as_str().unwrap_or_default();
+    assert!(
+        message.contains("launch_missiles"),
+        "the refusal names the bad action: {refused}"
+    );
+    // The session still works afterwards.
+    assert_eq!(view(&window).current, StepId::Providers);
+}
+
+#[test]
+fn the_capabilities_refuse_commands_that_are_not_granted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    // A core command that is always registered but not granted (no `core:default` in the capability file): the
+    // refusal comes from the access control list, not from a missing plugin.
+    let refused = invoke(&window, "plugin:app|version", json!({}));
+    let message = refused.expect_err("app version is not granted").to_string();
+    assert!(
+        message.contains("not allowed"),
+        "refused by the ACL: {message}"
+    );
+    // Our own commands from a remote origin are refused too: only the bundled UI may drive the wizard.
+    let remote = get_ipc_response(
+        &window,
+        request("wizard_view", json!({}), "https://example.com"),
+    );
+    assert!(remote.is_err(), "a remote page must not reach wizard_view");
+}
