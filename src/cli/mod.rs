@@ -7,6 +7,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod state;
+mod cert;
+mod response;
+mod secrets;
 
 #[derive(Parser)]
 #[command(
@@ -23,6 +26,13 @@ struct Cli {
 enum Command {
     /// Show the wizard's saved progress, or where it is saved.
     State(state::StateArgs),
+    /// Certificate doctor: check, repair and explain an IdP certificate.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+    /// Check captured SAML responses.
+    Response(response::ResponseArgs),
+    /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
+    Secrets(secrets::SecretsArgs),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -30,5 +40,8 @@ pub fn run() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::State(args) => state::run(args),
+        Command::Cert(cmd) => cert::run(cmd),
+        Command::Response(a) => response::run(a),
+        Command::Secrets(args) => secrets::run(args),
     }
 }

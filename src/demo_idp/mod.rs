@@ -1,0 +1,3 @@
+//! The built-in demo identity provider (issue 6).
+
+pub mod directory;
