@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod state;
 mod cert;
+mod demo_idp;
 mod response;
 mod secrets;
+mod state;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,8 @@ enum Command {
     Response(response::ResponseArgs),
     /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
     Secrets(secrets::SecretsArgs),
+    /// The built-in demo IdP: its certificate, metadata, and signed responses for testers of SPs.
+    DemoIdp(demo_idp::DemoIdpArgs),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -43,5 +46,6 @@ pub fn run() -> ExitCode {
         Command::Cert(cmd) => cert::run(cmd),
         Command::Response(a) => response::run(a),
         Command::Secrets(args) => secrets::run(args),
+        Command::DemoIdp(args) => demo_idp::run(args),
     }
 }

@@ -1,0 +1,647 @@
+//! The demo IdP over HTTP, on 127.0.0.1 only: metadata, a login form, SP-initiated SSO (HTTP-Redirect and
+//! HTTP-POST AuthnRequests), IdP-initiated launch at `/saml2/<slug>`, and the auto-posting response form.
+//!
+//! A deliberately small HTTP/1.1 server (one request per connection, bounded head and body, timeouts): it serves one
+//! browser on the same machine, so it needs no more, and every byte it accepts is capped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use time::OffsetDateTime;
+use tokio::net::{TcpListener, TcpStream};
+
+use super::directory::{Directory, DirectoryError};
+use super::key::IdpKey;
+use super::mint::{self, escape, App};
+use crate::binding;
+use crate::response::SAMLP_NS;
+use crate::response::SAML_NS;
+use crate::values::EntityId;
+
+/// Bounds on what a client may send.
+pub const MAX_HEAD: usize = 16 * 1024;
+pub const MAX_BODY: usize = 256 * 1024;
+/// Decoded AuthnRequests larger than this are refused (inflate is capped at this too).
+pub const MAX_AUTHN_REQUEST: usize = 64 * 1024;
+/// Pending logins kept at most (oldest dropped), so a client cannot grow memory without bound.
+pub const MAX_PENDING: usize = 1024;
+const IO_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+
+/// The content security policy of every page: nothing from elsewhere, no script except the one auto-post line.
+pub const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-8lDeP0UDwCO6/RhblgeH/ctdBzjVpJxrXizsnIk3cEQ='; form-action *; frame-ancestors 'none'; base-uri 'none'";
+/// The only script: submits the response form on load.
+pub const AUTO_POST_SCRIPT: &str = "document.forms[0].submit();";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("the demo IdP listens on loopback only (127.0.0.1 or ::1), not on {0}: it hands out signed logins to anyone who can reach it")]
+    NotLoopback(IpAddr),
+    #[error("cannot listen on {addr} ({detail}): is another demo IdP already running? Choose another port with --port")]
+    Bind { addr: SocketAddr, detail: String },
+    #[error("two applications use the IDP URL slug \"{0}\": each application needs its own")]
+    DuplicateSlug(String),
+    #[error("the IDP URL slug \"{0}\" may hold only lower-case letters, digits and '-' (1 to 64 characters)")]
+    BadSlug(String),
+}
+
+/// What the server serves.
+pub struct State {
+    pub directory: Directory,
+    /// By IDP URL slug; the slug is also the application name grants use in the directory.
+    pub apps: BTreeMap<String, App>,
+    pub key: IdpKey,
+    /// `http://127.0.0.1:<port>`, set when bound.
+    base: String,
+    /// `<base>/metadata`, set when bound.
+    entity_id: Option<EntityId>,
+    pending: Mutex<Pending>,
+}
+
+#[derive(Default)]
+struct Pending {
+    next: u64,
+    map: HashMap<String, Login>,
+    order: std::collections::VecDeque<String>,
+}
+
+#[derive(Clone)]
+struct Login {
+    slug: String,
+    request_id: Option<String>,
+    relay_state: Option<String>,
+}
+
+fn check_slug(slug: &str) -> Result<(), ServerError> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 64
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(ServerError::BadSlug(slug.chars().take(64).collect()))
+    }
+}
+
+impl State {
+    pub fn new(
+        directory: Directory,
+        apps: Vec<(String, App)>,
+        key: IdpKey,
+    ) -> Result<Self, ServerError> {
+        let mut map = BTreeMap::new();
+        for (slug, app) in apps {
+            check_slug(&slug)?;
+            if map.insert(slug.clone(), app).is_some() {
+                return Err(ServerError::DuplicateSlug(slug));
+            }
+        }
+        Ok(Self {
+            directory,
+            apps: map,
+            key,
+            base: String::new(),
+            entity_id: None,
+            pending: Mutex::new(Pending::default()),
+        })
+    }
+}
+
+/// A bound server; [`Server::run`] serves until the task is dropped.
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<State>,
+}
+
+impl Server {
+    /// Binds to `addr`, which must be a loopback address (port 0 picks a free port).
+    pub async fn bind(addr: SocketAddr, mut state: State) -> Result<Self, ServerError> {
+        if !addr.ip().is_loopback() {
+            return Err(ServerError::NotLoopback(addr.ip()));
+        }
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServerError::Bind {
+                addr,
+                detail: e.to_string(),
+            })?;
+        let local = listener.local_addr().map_err(|e| ServerError::Bind {
+            addr,
+            detail: e.to_string(),
+        })?;
+        state.base = match local.ip() {
+            IpAddr::V4(ip) => format!("http://{ip}:{}", local.port()),
+            IpAddr::V6(ip) => format!("http://[{ip}]:{}", local.port()),
+        };
+        let id = format!("{}/metadata", state.base);
+        state.entity_id =
+            Some(
+                EntityId::parse(&id, "IdP Entity ID").map_err(|e| ServerError::Bind {
+                    addr,
+                    detail: e.to_string(),
+                })?,
+            );
+        Ok(Self {
+            listener,
+            state: Arc::new(state),
+        })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.state.base
+    }
+
+    /// The IdP entity ID (`<base>/metadata`).
+    pub fn entity_id(&self) -> Option<&EntityId> {
+        self.state.entity_id.as_ref()
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Serves connections forever (each on its own task).
+    pub async fn run(self) {
+        loop {
+            let Ok((stream, _)) = self.listener.accept().await else {
+                continue;
+            };
+            let state = Arc::clone(&self.state);
+            tokio::spawn(async move {
+                let _ = tokio::time::timeout(IO_TIMEOUT, serve_one(stream, &state)).await;
+            });
+        }
+    }
+}
+
+/// A parsed request.
+struct Request {
+    method: String,
+    path: String,
+    query: String,
+    body: Vec<u8>,
+}
+
+/// A response: status, content type, body.
+pub struct Page {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+}
+
+async fn serve_one(stream: TcpStream, state: &State) {
+    let page = match read_request(&stream).await {
+        Ok(req) => route(state, &req),
+        Err(page) => page,
+    };
+    let reason = match page.status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        _ => "Error",
+    };
+    let head = format!(
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        page.status,
+        page.content_type,
+        page.body.len()
+    );
+    if write_all(&stream, head.as_bytes()).await {
+        write_all(&stream, page.body.as_bytes()).await;
+    }
+}
+
+/// Reads what is available (0 at end of stream or on error), with tokio's readiness API.
+async fn read_some(stream: &TcpStream, buf: &mut [u8]) -> usize {
+    loop {
+        if stream.readable().await.is_err() {
+            return 0;
+        }
+        match stream.try_read(buf) {
+            Ok(n) => return n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(_) => return 0,
+        }
+    }
+}
+
+/// Writes everything; false when the peer went away.
+async fn write_all(stream: &TcpStream, mut data: &[u8]) -> bool {
+    while !data.is_empty() {
+        if stream.writable().await.is_err() {
+            return false;
+        }
+        match stream.try_write(data) {
+            Ok(n) => data = data.get(n..).unwrap_or_default(),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+            Err(_) => return false,
+        }
+    }
+    true
+}
+
+async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            break p;
+        }
+        if buf.len() > MAX_HEAD {
+            return Err(error_page(
+                413,
+                "Request too large",
+                "The request headers are too large.",
+            ));
+        }
+        let n = read_some(stream, &mut chunk).await;
+        if n == 0 {
+            return Err(error_page(400, "Bad request", "The request ended early."));
+        }
+        buf.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    };
+    let head = String::from_utf8_lossy(buf.get(..head_end).unwrap_or_default()).into_owned();
+    let mut lines = head.split("\r\n");
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_string();
+    let target = first.next().unwrap_or_default().to_string();
+    let mut length = 0usize;
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.trim().eq_ignore_ascii_case("content-length") {
+                length = value.trim().parse().map_err(|_| {
+                    error_page(
+                        400,
+                        "Bad request",
+                        "The Content-Length header is not a number.",
+                    )
+                })?;
+            }
+            if name.trim().eq_ignore_ascii_case("transfer-encoding") {
+                return Err(error_page(
+                    400,
+                    "Bad request",
+                    "Chunked request bodies are not accepted.",
+                ));
+            }
+        }
+    }
+    if length > MAX_BODY {
+        return Err(error_page(
+            413,
+            "Request too large",
+            "The request body is too large.",
+        ));
+    }
+    let mut body: Vec<u8> = buf.get(head_end + 4..).unwrap_or_default().to_vec();
+    while body.len() < length {
+        let n = read_some(stream, &mut chunk).await;
+        if n == 0 {
+            return Err(error_page(
+                400,
+                "Bad request",
+                "The request body ended early.",
+            ));
+        }
+        body.extend_from_slice(chunk.get(..n).unwrap_or_default());
+    }
+    body.truncate(length);
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p.to_string(), q.to_string()),
+        None => (target, String::new()),
+    };
+    Ok(Request {
+        method,
+        path,
+        query,
+        body,
+    })
+}
+
+fn form(s: &[u8]) -> HashMap<String, String> {
+    url::form_urlencoded::parse(s).into_owned().collect()
+}
+
+fn html(status: u16, title: &str, body: &str) -> Page {
+    Page {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - SSO Pilot demo IdP</title><style>body{{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em}}label,input,button{{display:block;margin:.4em 0}}input{{width:100%;padding:.4em}}.error{{color:#a00}}</style></head><body><h1>{t}</h1>{body}</body></html>",
+            t = escape(title)
+        ),
+    }
+}
+
+/// A clear page for something that went wrong: what happened and what to do.
+fn error_page(status: u16, title: &str, message: &str) -> Page {
+    html(
+        status,
+        title,
+        &format!("<p class=\"error\">{}</p>", escape(message)),
+    )
+}
+
+fn route(state: &State, req: &Request) -> Page {
+    let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
+    match (req.method.as_str(), segments.as_slice()) {
+        ("GET", ["metadata"]) => match &state.entity_id {
+            Some(id) => xml_page(mint::metadata(
+                id,
+                &format!("{}/sso", state.base),
+                &state.key,
+            )),
+            None => error_page(500, "Not ready", "The server is not bound yet."),
+        },
+        ("GET", ["saml2", slug, "metadata"]) => match state.apps.get(*slug) {
+            Some(app) => xml_page(mint::metadata(
+                &app.idp_entity_id,
+                &format!("{}/sso", state.base),
+                &state.key,
+            )),
+            None => unknown_slug(slug),
+        },
+        ("GET", ["saml2", slug]) => match state.apps.get(*slug) {
+            Some(_) => login_form(state, start(state, slug, None, None), None),
+            None => unknown_slug(slug),
+        },
+        ("GET", ["sso"]) => {
+            let q = form(req.query.as_bytes());
+            sso(state, q.get("SAMLRequest"), q.get("RelayState"), true)
+        }
+        ("POST", ["sso"]) => {
+            let f = form(&req.body);
+            sso(state, f.get("SAMLRequest"), f.get("RelayState"), false)
+        }
+        ("POST", ["login"]) => login(state, &form(&req.body)),
+        ("GET", [""]) => home(state),
+        (_, ["metadata" | "sso" | "login" | "saml2", ..]) => error_page(
+            405,
+            "Method not allowed",
+            "This address does not accept that kind of request.",
+        ),
+        _ => error_page(
+            404,
+            "Not found",
+            "There is nothing at this address. The demo IdP's metadata is at /metadata.",
+        ),
+    }
+}
+
+fn xml_page(body: String) -> Page {
+    Page {
+        status: 200,
+        content_type: "application/samlmetadata+xml; charset=utf-8",
+        body,
+    }
+}
+
+fn home(state: &State) -> Page {
+    let apps: String = state
+        .apps
+        .iter()
+        .map(|(slug, app)| {
+            format!(
+                "<li><a href=\"/saml2/{s}\">{s}</a>: {sp} (<a href=\"/saml2/{s}/metadata\">metadata</a>)</li>",
+                s = escape(slug),
+                sp = escape(app.sp_entity_id.as_str())
+            )
+        })
+        .collect();
+    html(
+        200,
+        "SSO Pilot demo IdP",
+        &format!("<p>Metadata: <a href=\"/metadata\">/metadata</a></p><ul>{apps}</ul>"),
+    )
+}
+
+fn unknown_slug(slug: &str) -> Page {
+    error_page(
+        404,
+        "Unknown application",
+        &format!(
+            "No application has the IDP URL slug \"{}\". Check the IdP URL configured in the service provider.",
+            slug.chars().take(64).collect::<String>()
+        ),
+    )
+}
+
+/// Remembers a login in progress; returns its token.
+fn start(
+    state: &State,
+    slug: &str,
+    request_id: Option<String>,
+    relay_state: Option<String>,
+) -> String {
+    let mut p = match state.pending.lock() {
+        Ok(p) => p,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    p.next = p.next.wrapping_add(1);
+    let token = mint::new_id().unwrap_or_else(|_| format!("_t{}", p.next));
+    p.map.insert(
+        token.clone(),
+        Login {
+            slug: slug.to_string(),
+            request_id,
+            relay_state,
+        },
+    );
+    p.order.push_back(token.clone());
+    while p.order.len() > MAX_PENDING {
+        if let Some(old) = p.order.pop_front() {
+            p.map.remove(&old);
+        }
+    }
+    token
+}
+
+fn login_form(state: &State, token: String, error: Option<&str>) -> Page {
+    let app = state
+        .pending
+        .lock()
+        .ok()
+        .and_then(|p| p.map.get(&token).map(|l| l.slug.clone()))
+        .unwrap_or_default();
+    let err = error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>", escape(e)))
+        .unwrap_or_default();
+    html(
+        if error.is_some() { 401 } else { 200 },
+        "Sign in",
+        &format!(
+            "<p>Sign in to continue to <strong>{}</strong>.</p>{err}<form method=\"post\" action=\"/login\"><input type=\"hidden\" name=\"token\" value=\"{}\"><label for=\"email\">Email</label><input id=\"email\" name=\"email\" type=\"email\" autocomplete=\"username\" required autofocus><label for=\"password\">Password</label><input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required><button type=\"submit\">Sign in</button></form>",
+            escape(&app),
+            escape(&token)
+        ),
+    )
+}
+
+/// SP-initiated SSO: decode and check the AuthnRequest, find its application, show the login form.
+fn sso(state: &State, request: Option<&String>, relay: Option<&String>, redirect: bool) -> Page {
+    let bad = |why: String| {
+        error_page(
+            400,
+            "Malformed sign-in request",
+            &format!("The service provider sent an AuthnRequest this IdP cannot use: {why}. Check the SSO URL and binding configured in the service provider."),
+        )
+    };
+    let Some(raw) = request else {
+        return bad("there is no SAMLRequest parameter".into());
+    };
+    let xml = if redirect {
+        match binding::decode_redirect(raw, MAX_AUTHN_REQUEST) {
+            Ok(x) => x,
+            Err(e) => return bad(e.to_string()),
+        }
+    } else {
+        if raw.len() > MAX_AUTHN_REQUEST * 2 {
+            return bad("it is too large".into());
+        }
+        match crate::xmldsig::decode_base64(raw).map(String::from_utf8) {
+            Some(Ok(x)) => x,
+            _ => return bad("the SAMLRequest value is not base64 of UTF-8 XML".into()),
+        }
+    };
+    let doc = match crate::xml::parse(&xml) {
+        Ok(d) => d,
+        Err(e) => return bad(format!("it is not well-formed XML ({e})")),
+    };
+    let Some(root) = doc
+        .element(doc.root())
+        .filter(|e| e.is(SAMLP_NS, "AuthnRequest"))
+    else {
+        return bad("its root element is not a samlp:AuthnRequest".into());
+    };
+    let Some(id) = root.attr("ID").map(str::to_string) else {
+        return bad("it has no ID".into());
+    };
+    if mint::check_request_id(&id).is_err() {
+        return bad("its ID is not a valid XML ID".into());
+    }
+    let acs = root.attr("AssertionConsumerServiceURL").map(str::to_string);
+    let issuer = doc
+        .element_children(doc.root())
+        .filter_map(|c| doc.element(c).map(|e| (c, e)))
+        .find(|(_, e)| e.is(SAML_NS, "Issuer"))
+        .map(|(c, _)| doc.text_only(c).0.trim().to_string());
+    let Some(issuer) = issuer else {
+        return bad("it has no Issuer (the SP Entity ID)".into());
+    };
+    let Some((slug, app)) = state
+        .apps
+        .iter()
+        .find(|(_, a)| a.sp_entity_id.as_str() == issuer)
+    else {
+        return error_page(
+            403,
+            "Unknown service provider",
+            &format!(
+                "No application here has the SP Entity ID \"{}\". Configure the same SP Entity ID on both sides.",
+                issuer.chars().take(200).collect::<String>()
+            ),
+        );
+    };
+    if let Some(acs) = &acs {
+        if acs != app.acs_url.as_str() {
+            return error_page(
+                403,
+                "Unknown ACS URL",
+                &format!(
+                    "The request asks for the response to go to \"{}\", which is not this application's ACS URL ({}). Configure the same ACS URL on both sides.",
+                    acs.chars().take(300).collect::<String>(),
+                    app.acs_url
+                ),
+            );
+        }
+    }
+    let relay = relay
+        .filter(|r| r.len() <= 1024 && !r.chars().any(char::is_control))
+        .cloned();
+    let token = start(state, slug, Some(id), relay);
+    login_form(state, token, None)
+}
+
+fn login(state: &State, f: &HashMap<String, String>) -> Page {
+    let token = f.get("token").cloned().unwrap_or_default();
+    let pending = state
+        .pending
+        .lock()
+        .ok()
+        .and_then(|p| p.map.get(&token).cloned());
+    let Some(pending) = pending else {
+        return error_page(
+            400,
+            "Sign-in expired",
+            "This sign-in is unknown or has already been used. Start again from the service provider or the application link.",
+        );
+    };
+    let email = f.get("email").map(String::as_str).unwrap_or_default();
+    let password = f.get("password").map(String::as_str).unwrap_or_default();
+    let user = match state.directory.authenticate(email, password) {
+        Ok(u) => u,
+        Err(DirectoryError::BadCredentials) => {
+            return login_form(state, token, Some("Wrong email or password. Try again."))
+        }
+        Err(e) => return error_page(500, "Sign-in failed", &e.to_string()),
+    };
+    if !state.directory.is_assigned(email, &pending.slug) {
+        return error_page(
+            403,
+            "Not assigned",
+            &format!(
+                "{} is not assigned to the application \"{}\": grant the application to one of the user's groups.",
+                user.email, pending.slug
+            ),
+        );
+    }
+    let Some(app) = state.apps.get(&pending.slug) else {
+        return unknown_slug(&pending.slug);
+    };
+    if let Ok(mut p) = state.pending.lock() {
+        p.map.remove(&token);
+    }
+    match mint::mint(
+        app,
+        user,
+        pending.request_id.as_deref(),
+        &state.key,
+        OffsetDateTime::now_utc(),
+    ) {
+        Ok(xml) => auto_post(
+            app.acs_url.as_str(),
+            &mint::post_value(&xml),
+            pending.relay_state.as_deref(),
+        ),
+        Err(e) => error_page(500, "The response could not be made", &e.to_string()),
+    }
+}
+
+/// The form that carries the SAMLResponse to the ACS URL, submitted by the one allowed script.
+pub fn auto_post(acs: &str, saml_response: &str, relay_state: Option<&str>) -> Page {
+    let relay = relay_state
+        .map(|r| {
+            format!(
+                "<input type=\"hidden\" name=\"RelayState\" value=\"{}\">",
+                escape(r)
+            )
+        })
+        .unwrap_or_default();
+    html(
+        200,
+        "Signing you in",
+        &format!(
+            "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"SAMLResponse\" value=\"{}\">{relay}<noscript><p>JavaScript is off: press Continue.</p></noscript><button type=\"submit\">Continue</button></form><script>{AUTO_POST_SCRIPT}</script>",
+            escape(acs),
+            escape(saml_response)
+        ),
+    )
+}
