@@ -17,3 +17,4 @@ pub mod c14n;
 pub mod response;
 pub mod xml;
 pub mod xmldsig;
+pub mod metadata;

@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod state;
 mod cert;
+mod metadata;
 mod response;
 mod secrets;
+mod state;
 
 #[derive(Parser)]
 #[command(
@@ -33,6 +34,9 @@ enum Command {
     Response(response::ResponseArgs),
     /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
     Secrets(secrets::SecretsArgs),
+    /// SAML metadata: inspect an IdP's or SP's metadata (file, URL or standard input), print the SP's.
+    #[command(subcommand)]
+    Metadata(metadata::MetadataCommand),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -43,5 +47,6 @@ pub fn run() -> ExitCode {
         Command::Cert(cmd) => cert::run(cmd),
         Command::Response(a) => response::run(a),
         Command::Secrets(args) => secrets::run(args),
+        Command::Metadata(cmd) => metadata::run(cmd),
     }
 }
