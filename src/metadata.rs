@@ -288,7 +288,7 @@ pub enum MetadataError {
     DuplicateEntity { id: String, count: usize },
     #[error("an EntityDescriptor has no entityID attribute: the metadata is malformed")]
     MissingEntityId,
-    #[error("the entity \"{entity}\" has no SAML 2.0 {} role ({}), so there is nothing to import{}", .wanted.map(Kind::words).unwrap_or("identity provider or service provider"), .wanted.map(Kind::descriptor).unwrap_or("IDPSSODescriptor or SPSSODescriptor"), if .other_role { "; it does have the other role: import it on the other side" } else { "" })]
+    #[error("{}", no_role_message(.entity, .wanted, .other_role))]
     NoRole {
         entity: String,
         wanted: Option<Kind>,
@@ -302,6 +302,22 @@ pub enum MetadataError {
     BadNameIdFormat(String),
     #[error("the SP certificate cannot be used: {0}")]
     BadSpCertificate(String),
+}
+
+fn no_role_message(entity: &str, wanted: &Option<Kind>, other_role: &bool) -> String {
+    let (words, descriptor) = match wanted {
+        Some(k) => (k.words(), k.descriptor()),
+        None => (
+            "identity provider or service provider",
+            "IDPSSODescriptor or SPSSODescriptor",
+        ),
+    };
+    let other = if *other_role {
+        "; it does have the other role: import it on the other side"
+    } else {
+        ""
+    };
+    format!("the entity \"{entity}\" has no SAML 2.0 {words} role ({descriptor}), so there is nothing to import{other}")
 }
 
 impl MetadataError {
