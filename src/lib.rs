@@ -17,3 +17,4 @@ pub mod values;
 pub mod wizard;
 pub mod xml;
 pub mod xmldsig;
+pub mod metadata;

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod cert;
 mod demo_idp;
+mod metadata;
 mod response;
 mod secrets;
 mod state;
@@ -36,6 +37,9 @@ enum Command {
     Secrets(secrets::SecretsArgs),
     /// The built-in demo IdP: its certificate, metadata, and signed responses for testers of SPs.
     DemoIdp(demo_idp::DemoIdpArgs),
+    /// SAML metadata: inspect an IdP's or SP's metadata (file, URL or standard input), print the SP's.
+    #[command(subcommand)]
+    Metadata(metadata::MetadataCommand),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -47,5 +51,6 @@ pub fn run() -> ExitCode {
         Command::Response(a) => response::run(a),
         Command::Secrets(args) => secrets::run(args),
         Command::DemoIdp(args) => demo_idp::run(args),
+        Command::Metadata(cmd) => metadata::run(cmd),
     }
 }
