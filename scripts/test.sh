@@ -51,7 +51,7 @@ step ui-build "built in" bash -c "cd ui && npm run --silent build"
 step cargo-fmt "" cargo fmt --all --check
 step ui-typecheck "svelte-check found" bash -c "cd ui && npm run --silent check"
 # Its own target directory, so check-mode artifacts never wait on (or invalidate) the test build's lock.
-step cargo-clippy "^(warning|error)(:|\[)" cargo clippy --workspace --all-targets --target-dir target/clippy -- -D warnings
+step cargo-clippy "^(warning|error)(:|\[)" cargo clippy --workspace --all-targets -- -D warnings
 if [ -f "$ROOT/scripts/with-keyring.sh" ]; then
   step cargo-test "^test result:|^     Running" bash "$ROOT/scripts/with-keyring.sh" cargo test --workspace
 else
