@@ -123,6 +123,23 @@ fn parse_web_url(s: &str, what: &'static str, example: &'static str) -> Result<U
     Ok(url)
 }
 
+/// The accessors every checked text value shares: the text as given, and `Display` printing it.
+macro_rules! text_value {
+    ($t:ident) => {
+        impl $t {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
 /// A SAML entity ID (of an SP or an IdP). An absolute URI: an https URL (http only on loopback) or a URN.
 ///
 /// Compared exactly as SAML does: no normalisation beyond trimming what copy and paste added around it.
@@ -150,17 +167,9 @@ impl EntityId {
         // added to a bare host) would silently change the value.
         Ok(Self(s.to_string()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for EntityId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_value!(EntityId);
 
 /// The SP's Assertion Consumer Service URL: where the browser POSTs the SAMLResponse.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -181,21 +190,13 @@ impl AcsUrl {
         Ok(Self(s.to_string()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// The parsed URL (always succeeds: the text was checked on construction).
     pub fn url(&self) -> Option<Url> {
         Url::parse(&self.0).ok()
     }
 }
 
-impl fmt::Display for AcsUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_value!(AcsUrl);
 
 /// An https URL of the IdP (its SSO / login URL, a metadata URL). Same rules as the ACS URL.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -215,17 +216,9 @@ impl IdpUrl {
         parse_web_url(s, what, Self::EXAMPLE)?;
         Ok(Self(s.to_string()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl fmt::Display for IdpUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+text_value!(IdpUrl);
 
 #[cfg(test)]
 mod tests {
