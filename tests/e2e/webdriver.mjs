@@ -34,7 +34,15 @@ async function call(base, method, path, body) {
 
 /** Starts tauri-driver (which starts WebKitWebDriver) and waits until it answers. */
 export async function startDriver({ port = 4444, env = process.env, log } = {}) {
-  const child = spawn("tauri-driver", ["--port", String(port)], { env, stdio: ["ignore", "pipe", "pipe"] });
+  // tauri-driver's WebKitWebDriver listens on --native-port (4445 by default): give it its own port so the two can
+  // never collide (a collision hangs the first session silently).
+  const child = spawn("tauri-driver", ["--port", String(port), "--native-port", String(port + 1000)], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so stopping it also stops the WebKitWebDriver it started (an orphan would keep our
+    // pipes open and the test runner alive).
+    detached: true,
+  });
   let exited = null;
   child.on("exit", (code, signal) => (exited = { code, signal }));
   child.on("error", (error) => (exited = { error }));
@@ -59,7 +67,14 @@ export async function startDriver({ port = 4444, env = process.env, log } = {}) 
 }
 
 function stopChild(child) {
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+  try {
+    process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // Already gone.
+  }
+  child.stdout?.destroy();
+  child.stderr?.destroy();
+  child.unref();
 }
 
 export class Session {
@@ -135,7 +150,11 @@ export class Element {
   cmd(method, path, body) {
     return this.session.cmd(method, `/element/${this.id}${path}`, body);
   }
-  click() {
+  /** Scrolls the element to the middle of the view first: at the edge, the sticky footer would take the click. */
+  async click() {
+    await this.session.execute("arguments[0].scrollIntoView({block: 'center', inline: 'nearest'})", [
+      { [ELEMENT]: this.id },
+    ]);
     return this.cmd("POST", "/click", {});
   }
   clear() {

@@ -53,7 +53,11 @@ test("steps 1 to 4 with real input; a bad ACS URL blocks Next with the core's me
     await waitForTitle(session, "Service provider values");
     await fill(session, "sp_entity_id", SP_ENTITY_ID);
     const acs = await fill(session, "acs_url", BAD_ACS_URL);
-    const blocked = await waitNextEnabled(session, false);
+    // Next was already disabled (the field was empty): wait for the core's verdict on what was typed.
+    const blocked = await session.waitFor("Next disabled because of the http ACS URL", async () => {
+      const state = await nextState(session);
+      return !state.enabled && /https/i.test(state.reason ?? "") ? state : null;
+    });
     const fieldError = await (await session.find('[data-field="acs_url"] .error-text')).text();
     assert.match(blocked.reason ?? "", /https/i, `the reason beside Next explains the ACS URL problem: ${blocked.reason}`);
     assert.match(fieldError, /https/i, `the field shows the core's message: ${fieldError}`);
