@@ -42,6 +42,10 @@ pub enum ServerError {
     Bind { addr: SocketAddr, detail: String },
     #[error("two applications use the IDP URL slug \"{0}\": each application needs its own")]
     DuplicateSlug(String),
+    #[error("applications can only be added before the demo IdP starts serving")]
+    Running,
+    #[error("the application cannot be granted: {0}")]
+    Grant(String),
     #[error("the IDP URL slug \"{0}\" may hold only lower-case letters, digits and '-' (1 to 64 characters)")]
     BadSlug(String),
 }
@@ -164,6 +168,26 @@ impl Server {
         &self.state
     }
 
+    /// Adds an application granted to `groups` after binding, when its values depend on the bound address (the IdP
+    /// entity ID, the SSO URL).
+    pub fn add_app(&mut self, slug: &str, app: App, groups: &[&str]) -> Result<(), ServerError> {
+        check_slug(slug)?;
+        let Some(state) = Arc::get_mut(&mut self.state) else {
+            return Err(ServerError::Running);
+        };
+        if state.apps.contains_key(slug) {
+            return Err(ServerError::DuplicateSlug(slug.to_string()));
+        }
+        for g in groups {
+            state
+                .directory
+                .grant(slug, g)
+                .map_err(|e| ServerError::Grant(e.to_string()))?;
+        }
+        state.apps.insert(slug.to_string(), app);
+        Ok(())
+    }
+
     /// Serves connections forever (each on its own task).
     pub async fn run(self) {
         loop {
@@ -178,12 +202,12 @@ impl Server {
     }
 }
 
-/// A parsed request.
-struct Request {
-    method: String,
-    path: String,
-    query: String,
-    body: Vec<u8>,
+/// A parsed request (shared with the loopback test SP, which speaks the same small HTTP).
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A response: status, content type, body.
@@ -198,6 +222,11 @@ async fn serve_one(stream: TcpStream, state: &State) {
         Ok(req) => route(state, &req),
         Err(page) => page,
     };
+    respond(&stream, &page, CSP).await;
+}
+
+/// Writes `page` with the security headers every page of ours carries, then closes.
+pub(crate) async fn respond(stream: &TcpStream, page: &Page, csp: &str) {
     let reason = match page.status {
         200 => "OK",
         400 => "Bad Request",
@@ -205,17 +234,18 @@ async fn serve_one(stream: TcpStream, state: &State) {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        409 => "Conflict",
         413 => "Payload Too Large",
         _ => "Error",
     };
     let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {csp}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         page.status,
         page.content_type,
         page.body.len()
     );
-    if write_all(&stream, head.as_bytes()).await {
-        write_all(&stream, page.body.as_bytes()).await;
+    if write_all(stream, head.as_bytes()).await {
+        write_all(stream, page.body.as_bytes()).await;
     }
 }
 
@@ -248,7 +278,7 @@ async fn write_all(stream: &TcpStream, mut data: &[u8]) -> bool {
     true
 }
 
-async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
+pub(crate) async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
