@@ -66,9 +66,10 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
             _ => c.message.clone(),
         };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |\n",
+            "| {} | `{}` | {} | {} | {} | {} |\n",
             if c.ok { "pass" } else { "FAIL" },
-            md_escape(&c.id),
+            // Check ids are the validator's own snake_case names: a code span needs no escaping.
+            c.id.replace('`', ""),
             md_escape(&message),
             md_escape(c.expected.as_deref().unwrap_or("")),
             md_escape(c.found.as_deref().unwrap_or("")),
