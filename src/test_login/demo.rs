@@ -139,12 +139,13 @@ pub fn input_value(page: &str, name: &str) -> Option<String> {
     Some(unescape(page.get(start..start + len)?))
 }
 
-/// The action of the first POST form in a page.
+/// The action of the first form in a page (attributes in any order, as IdPs write them).
 pub fn form_action(page: &str) -> Option<String> {
-    let marker = "<form method=\"post\" action=\"";
-    let start = page.find(marker)? + marker.len();
-    let len = page.get(start..)?.find('"')?;
-    Some(unescape(page.get(start..start + len)?))
+    let start = page.find("<form")?;
+    let tag = page.get(start..start + page.get(start..)?.find('>')?)?;
+    let at = tag.find(" action=\"")? + " action=\"".len();
+    let len = tag.get(at..)?.find('"')?;
+    Some(unescape(tag.get(at..at + len)?))
 }
 
 /// The text of a page's first error paragraph, for messages.
@@ -317,6 +318,10 @@ mod tests {
         );
         assert_eq!(input_value(page, "SAMLResponse").as_deref(), Some("PHg+\""));
         assert_eq!(input_value(page, "RelayState"), None);
+        assert_eq!(
+            form_action("<form action=\"https://x/acs\" method=\"post\"><input>").as_deref(),
+            Some("https://x/acs")
+        );
         assert_eq!(
             page_error("<p class=\"error\">Wrong &amp; bad</p>"),
             "Wrong & bad"
