@@ -405,11 +405,16 @@ fn route(state: &State, req: &Request) -> Page {
         },
         ("GET", ["sso"]) => {
             let q = form(req.query.as_bytes());
-            sso(state, q.get("SAMLRequest"), q.get("RelayState"), true)
+            sso(
+                state,
+                q.get("SAMLRequest"),
+                q.get("RelayState"),
+                Some(&req.query),
+            )
         }
         ("POST", ["sso"]) => {
             let f = form(&req.body);
-            sso(state, f.get("SAMLRequest"), f.get("RelayState"), false)
+            sso(state, f.get("SAMLRequest"), f.get("RelayState"), None)
         }
         ("POST", ["login"]) => login(state, &form(&req.body)),
         ("GET", [""]) => home(state),
@@ -515,8 +520,84 @@ fn login_form(state: &State, token: String, error: Option<&str>) -> Page {
     )
 }
 
-/// SP-initiated SSO: decode and check the AuthnRequest, find its application, show the login form.
-fn sso(state: &State, request: Option<&String>, relay: Option<&String>, redirect: bool) -> Page {
+/// The signature algorithm URI the demo IdP accepts on signed requests (SHA-1 is refused).
+pub const RSA_SHA256_URI: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
+/// The HTTP-Redirect binding's signature (SAML bindings 3.4.4.1): over the raw, still URL-encoded
+/// `SAMLRequest=..&RelayState=..&SigAlg=..` as the query carried them, with a configured SP certificate's key.
+fn verify_redirect_signature(raw_query: &str, certs: &[Vec<u8>]) -> Result<(), String> {
+    let raw: Vec<(&str, &str)> = raw_query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let get = |name: &str| raw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let Some(signature) = get("Signature") else {
+        return Err("it is not signed (no Signature parameter), and this application requires signed requests: configure the service provider to sign its AuthnRequests".into());
+    };
+    let sig_alg = get("SigAlg").ok_or("it has a Signature but no SigAlg parameter")?;
+    let decoded_alg: String = url::form_urlencoded::parse(format!("a={sig_alg}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .next()
+        .unwrap_or_default();
+    if decoded_alg != RSA_SHA256_URI {
+        return Err(format!(
+            "it is signed with {}, which this IdP does not accept: sign with RSA-SHA256",
+            decoded_alg.chars().take(200).collect::<String>()
+        ));
+    }
+    let mut signed = format!("SAMLRequest={}", get("SAMLRequest").unwrap_or_default());
+    if let Some(r) = get("RelayState") {
+        signed.push_str(&format!("&RelayState={r}"));
+    }
+    signed.push_str(&format!("&SigAlg={sig_alg}"));
+    let sig_b64: String = url::form_urlencoded::parse(format!("a={signature}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .next()
+        .unwrap_or_default();
+    let sig = crate::xmldsig::decode_base64(&sig_b64).ok_or("its Signature is not base64")?;
+    for der in certs {
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+            continue;
+        };
+        let key = cert.public_key().subject_public_key.data.as_ref();
+        if ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            key,
+        )
+        .verify(signed.as_bytes(), &sig)
+        .is_ok()
+        {
+            return Ok(());
+        }
+    }
+    Err("its signature does not verify with the SP certificate configured for this application: configure the certificate the service provider signs with".into())
+}
+
+/// The HTTP-POST binding's signature: an enveloped XML signature on the AuthnRequest itself.
+fn verify_post_signature(doc: &crate::xml::Document, certs: &[Vec<u8>]) -> Result<(), String> {
+    let root = doc.root();
+    let Some(sig) = doc
+        .children_named(root, crate::xmldsig::DS_NS, "Signature")
+        .next()
+    else {
+        return Err("it is not signed (no ds:Signature in the AuthnRequest), and this application requires signed requests: configure the service provider to sign its AuthnRequests".into());
+    };
+    match crate::xmldsig::verify(doc, sig, certs, false) {
+        Ok(v) if v.signed_element == root => Ok(()),
+        Ok(_) => Err("its signature does not cover the AuthnRequest".into()),
+        Err(e) => Err(format!("its signature does not verify ({e}): configure the certificate the service provider signs with")),
+    }
+}
+
+/// SP-initiated SSO: decode and check the AuthnRequest, find its application, check its signature when the
+/// application requires one, show the login form. `raw_query` is the query of an HTTP-Redirect request.
+fn sso(
+    state: &State,
+    request: Option<&String>,
+    relay: Option<&String>,
+    raw_query: Option<&String>,
+) -> Page {
+    let redirect = raw_query.is_some();
     let bad = |why: String| {
         error_page(
             400,
@@ -580,6 +661,19 @@ fn sso(state: &State, request: Option<&String>, relay: Option<&String>, redirect
             ),
         );
     };
+    if app.require_signed_requests {
+        let checked = match raw_query {
+            Some(q) => verify_redirect_signature(q, &app.sp_certs),
+            None => verify_post_signature(&doc, &app.sp_certs),
+        };
+        if let Err(why) = checked {
+            return error_page(
+                403,
+                "Unsigned or badly signed sign-in request",
+                &format!("The service provider's AuthnRequest was refused: {why}."),
+            );
+        }
+    }
     if let Some(acs) = &acs {
         if acs != app.acs_url.as_str() {
             return error_page(
