@@ -14,6 +14,7 @@ pub mod profiles;
 pub mod response;
 pub mod secrets;
 pub mod state;
+pub mod test_login;
 pub mod values;
 pub mod wizard;
 pub mod xml;

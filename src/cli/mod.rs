@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cert;
+mod demo;
 mod demo_idp;
 mod metadata;
 mod response;
 mod secrets;
 mod state;
+mod test_login;
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +42,10 @@ enum Command {
     /// SAML metadata: inspect an IdP's or SP's metadata (file, URL or standard input), print the SP's.
     #[command(subcommand)]
     Metadata(metadata::MetadataCommand),
+    /// Run the whole pairing on loopback: demo IdP, test SP, a scripted sign-in as a demo user, and the report.
+    Demo(demo::DemoArgs),
+    /// Run a test login against any IdP through a loopback test SP: prints the URL to open and then the report.
+    TestLogin(test_login::TestLoginArgs),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -52,5 +58,7 @@ pub fn run() -> ExitCode {
         Command::Secrets(args) => secrets::run(args),
         Command::DemoIdp(args) => demo_idp::run(args),
         Command::Metadata(cmd) => metadata::run(cmd),
+        Command::Demo(a) => demo::run(a),
+        Command::TestLogin(a) => test_login::run(a),
     }
 }

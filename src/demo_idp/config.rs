@@ -12,6 +12,8 @@
 //! groups = ["Engineering"]                # granted user groups (denied by default)
 //! attributes = { email = "email", firstName = "firstname", lastName = "lastname" }
 //! constants = { role = "admin" }
+//! require_signed_requests = false         # true: refuse AuthnRequests not signed with sp_certificate
+//! sp_certificate = "-----BEGIN CERTIFICATE-----..."  # the SP's request-signing certificate (PEM)
 //! ```
 
 use std::collections::BTreeMap;
@@ -65,6 +67,10 @@ struct AppEntry {
     attributes: Option<BTreeMap<String, String>>,
     #[serde(default)]
     constants: BTreeMap<String, String>,
+    #[serde(default)]
+    require_signed_requests: bool,
+    #[serde(default)]
+    sp_certificate: Option<String>,
 }
 
 /// Parses the configuration; `idp_entity_id` is the demo IdP's own. Grants go into `directory`.
@@ -104,6 +110,24 @@ pub fn parse(
             app.attributes = a.into_iter().collect();
         }
         app.constants = e.constants.into_iter().collect();
+        if let Some(pem) = &e.sp_certificate {
+            let report = crate::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+            let der = report.der().ok_or_else(|| {
+                err(format!(
+                    "sp_certificate is not a usable certificate: {}",
+                    report
+                        .first_error()
+                        .map_or("unreadable", |f| f.message.as_str())
+                ))
+            })?;
+            app.sp_certs.push(der.to_vec());
+        }
+        app.require_signed_requests = e.require_signed_requests;
+        if app.require_signed_requests && app.sp_certs.is_empty() {
+            return Err(err(
+                "require_signed_requests needs sp_certificate (the SP's request-signing certificate, PEM)".into(),
+            ));
+        }
         app.check().map_err(|x| err(x.to_string()))?;
         for g in &e.groups {
             directory.grant(&slug, g).map_err(|x| err(x.to_string()))?;

@@ -119,6 +119,10 @@ pub struct App {
     pub constants: Vec<(String, String)>,
     pub sign: SignMode,
     pub valid_minutes: u32,
+    /// Refuse AuthnRequests that are not signed with one of `sp_certs` (JumpCloud's "SP certificate" option).
+    pub require_signed_requests: bool,
+    /// The SP's request-signing certificates (DER).
+    pub sp_certs: Vec<Vec<u8>>,
 }
 
 impl App {
@@ -138,6 +142,8 @@ impl App {
             constants: Vec::new(),
             sign: SignMode::Assertion,
             valid_minutes: 5,
+            require_signed_requests: false,
+            sp_certs: Vec::new(),
         }
     }
 

@@ -42,6 +42,10 @@ pub enum ServerError {
     Bind { addr: SocketAddr, detail: String },
     #[error("two applications use the IDP URL slug \"{0}\": each application needs its own")]
     DuplicateSlug(String),
+    #[error("applications can only be added before the demo IdP starts serving")]
+    Running,
+    #[error("the application cannot be granted: {0}")]
+    Grant(String),
     #[error("the IDP URL slug \"{0}\" may hold only lower-case letters, digits and '-' (1 to 64 characters)")]
     BadSlug(String),
 }
@@ -164,6 +168,26 @@ impl Server {
         &self.state
     }
 
+    /// Adds an application granted to `groups` after binding, when its values depend on the bound address (the IdP
+    /// entity ID, the SSO URL).
+    pub fn add_app(&mut self, slug: &str, app: App, groups: &[&str]) -> Result<(), ServerError> {
+        check_slug(slug)?;
+        let Some(state) = Arc::get_mut(&mut self.state) else {
+            return Err(ServerError::Running);
+        };
+        if state.apps.contains_key(slug) {
+            return Err(ServerError::DuplicateSlug(slug.to_string()));
+        }
+        for g in groups {
+            state
+                .directory
+                .grant(slug, g)
+                .map_err(|e| ServerError::Grant(e.to_string()))?;
+        }
+        state.apps.insert(slug.to_string(), app);
+        Ok(())
+    }
+
     /// Serves connections forever (each on its own task).
     pub async fn run(self) {
         loop {
@@ -178,12 +202,12 @@ impl Server {
     }
 }
 
-/// A parsed request.
-struct Request {
-    method: String,
-    path: String,
-    query: String,
-    body: Vec<u8>,
+/// A parsed request (shared with the loopback test SP, which speaks the same small HTTP).
+pub(crate) struct Request {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) body: Vec<u8>,
 }
 
 /// A response: status, content type, body.
@@ -198,6 +222,11 @@ async fn serve_one(stream: TcpStream, state: &State) {
         Ok(req) => route(state, &req),
         Err(page) => page,
     };
+    respond(&stream, &page, CSP).await;
+}
+
+/// Writes `page` with the security headers every page of ours carries, then closes.
+pub(crate) async fn respond(stream: &TcpStream, page: &Page, csp: &str) {
     let reason = match page.status {
         200 => "OK",
         400 => "Bad Request",
@@ -205,17 +234,18 @@ async fn serve_one(stream: TcpStream, state: &State) {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        409 => "Conflict",
         413 => "Payload Too Large",
         _ => "Error",
     };
     let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {CSP}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {csp}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         page.status,
         page.content_type,
         page.body.len()
     );
-    if write_all(&stream, head.as_bytes()).await {
-        write_all(&stream, page.body.as_bytes()).await;
+    if write_all(stream, head.as_bytes()).await {
+        write_all(stream, page.body.as_bytes()).await;
     }
 }
 
@@ -248,7 +278,7 @@ async fn write_all(stream: &TcpStream, mut data: &[u8]) -> bool {
     true
 }
 
-async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
+pub(crate) async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -375,11 +405,16 @@ fn route(state: &State, req: &Request) -> Page {
         },
         ("GET", ["sso"]) => {
             let q = form(req.query.as_bytes());
-            sso(state, q.get("SAMLRequest"), q.get("RelayState"), true)
+            sso(
+                state,
+                q.get("SAMLRequest"),
+                q.get("RelayState"),
+                Some(&req.query),
+            )
         }
         ("POST", ["sso"]) => {
             let f = form(&req.body);
-            sso(state, f.get("SAMLRequest"), f.get("RelayState"), false)
+            sso(state, f.get("SAMLRequest"), f.get("RelayState"), None)
         }
         ("POST", ["login"]) => login(state, &form(&req.body)),
         ("GET", [""]) => home(state),
@@ -485,8 +520,84 @@ fn login_form(state: &State, token: String, error: Option<&str>) -> Page {
     )
 }
 
-/// SP-initiated SSO: decode and check the AuthnRequest, find its application, show the login form.
-fn sso(state: &State, request: Option<&String>, relay: Option<&String>, redirect: bool) -> Page {
+/// The signature algorithm URI the demo IdP accepts on signed requests (SHA-1 is refused).
+pub const RSA_SHA256_URI: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+
+/// The HTTP-Redirect binding's signature (SAML bindings 3.4.4.1): over the raw, still URL-encoded
+/// `SAMLRequest=..&RelayState=..&SigAlg=..` as the query carried them, with a configured SP certificate's key.
+fn verify_redirect_signature(raw_query: &str, certs: &[Vec<u8>]) -> Result<(), String> {
+    let raw: Vec<(&str, &str)> = raw_query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .collect();
+    let get = |name: &str| raw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
+    let Some(signature) = get("Signature") else {
+        return Err("it is not signed (no Signature parameter), and this application requires signed requests: configure the service provider to sign its AuthnRequests".into());
+    };
+    let sig_alg = get("SigAlg").ok_or("it has a Signature but no SigAlg parameter")?;
+    let decoded_alg: String = url::form_urlencoded::parse(format!("a={sig_alg}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .next()
+        .unwrap_or_default();
+    if decoded_alg != RSA_SHA256_URI {
+        return Err(format!(
+            "it is signed with {}, which this IdP does not accept: sign with RSA-SHA256",
+            decoded_alg.chars().take(200).collect::<String>()
+        ));
+    }
+    let mut signed = format!("SAMLRequest={}", get("SAMLRequest").unwrap_or_default());
+    if let Some(r) = get("RelayState") {
+        signed.push_str(&format!("&RelayState={r}"));
+    }
+    signed.push_str(&format!("&SigAlg={sig_alg}"));
+    let sig_b64: String = url::form_urlencoded::parse(format!("a={signature}").as_bytes())
+        .map(|(_, v)| v.into_owned())
+        .next()
+        .unwrap_or_default();
+    let sig = crate::xmldsig::decode_base64(&sig_b64).ok_or("its Signature is not base64")?;
+    for der in certs {
+        let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
+            continue;
+        };
+        let key = cert.public_key().subject_public_key.data.as_ref();
+        if ring::signature::UnparsedPublicKey::new(
+            &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+            key,
+        )
+        .verify(signed.as_bytes(), &sig)
+        .is_ok()
+        {
+            return Ok(());
+        }
+    }
+    Err("its signature does not verify with the SP certificate configured for this application: configure the certificate the service provider signs with".into())
+}
+
+/// The HTTP-POST binding's signature: an enveloped XML signature on the AuthnRequest itself.
+fn verify_post_signature(doc: &crate::xml::Document, certs: &[Vec<u8>]) -> Result<(), String> {
+    let root = doc.root();
+    let Some(sig) = doc
+        .children_named(root, crate::xmldsig::DS_NS, "Signature")
+        .next()
+    else {
+        return Err("it is not signed (no ds:Signature in the AuthnRequest), and this application requires signed requests: configure the service provider to sign its AuthnRequests".into());
+    };
+    match crate::xmldsig::verify(doc, sig, certs, false) {
+        Ok(v) if v.signed_element == root => Ok(()),
+        Ok(_) => Err("its signature does not cover the AuthnRequest".into()),
+        Err(e) => Err(format!("its signature does not verify ({e}): configure the certificate the service provider signs with")),
+    }
+}
+
+/// SP-initiated SSO: decode and check the AuthnRequest, find its application, check its signature when the
+/// application requires one, show the login form. `raw_query` is the query of an HTTP-Redirect request.
+fn sso(
+    state: &State,
+    request: Option<&String>,
+    relay: Option<&String>,
+    raw_query: Option<&String>,
+) -> Page {
+    let redirect = raw_query.is_some();
     let bad = |why: String| {
         error_page(
             400,
@@ -550,6 +661,19 @@ fn sso(state: &State, request: Option<&String>, relay: Option<&String>, redirect
             ),
         );
     };
+    if app.require_signed_requests {
+        let checked = match raw_query {
+            Some(q) => verify_redirect_signature(q, &app.sp_certs),
+            None => verify_post_signature(&doc, &app.sp_certs),
+        };
+        if let Err(why) = checked {
+            return error_page(
+                403,
+                "Unsigned or badly signed sign-in request",
+                &format!("The service provider's AuthnRequest was refused: {why}."),
+            );
+        }
+    }
     if let Some(acs) = &acs {
         if acs != app.acs_url.as_str() {
             return error_page(

@@ -1,0 +1,571 @@
+//! The loopback test SP (issue 7): a real trial sign-in against any IdP, checked rule by rule.
+//!
+//! SSO Pilot plays the service provider on 127.0.0.1 (a random port unless one is asked for) with its own SP entity
+//! ID: it builds an AuthnRequest (HTTP-Redirect binding), hands back the URL to open in a browser, receives the
+//! browser's POST on its ACS, validates the response with [`crate::response::validate`] against the configured IdP
+//! (certificate, entity ID), the request ID (InResponseTo) and its own ACS URL, and answers the browser with a plain
+//! page. Each response may be used once: assertion IDs are remembered, and a request is consumed by its first
+//! passing response, so a second POST of the same response is refused as a replay.
+
+pub mod demo;
+pub mod evidence;
+pub mod export;
+
+use std::collections::{HashSet, VecDeque};
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use base64::Engine as _;
+use time::OffsetDateTime;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use crate::demo_idp::mint::{self, escape};
+use crate::demo_idp::server::{read_request, respond, Page};
+use crate::response::{self, Check, Policy, Report, SAMLP_NS, SAML_NS};
+use crate::values::{AcsUrl, EntityId, IdpUrl};
+use crate::wizard::view::StepId;
+
+/// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
+pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
+/// Where the browser POSTs the SAMLResponse.
+pub const ACS_PATH: &str = "/acs";
+/// How long a test login waits for the browser unless told otherwise.
+pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(300);
+/// Assertion IDs remembered for replay detection (oldest forgotten first), so memory stays bounded.
+pub const MAX_SEEN_IDS: usize = 4096;
+/// Responses received but not yet collected by [`TestSp::wait`]; more are answered but not queued.
+const QUEUE: usize = 16;
+const IO_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// Our pages have no script, load nothing, and submit nowhere.
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+const HTTP_POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+
+/// Why a test login could not run or did not finish. (A response that arrived but failed is not an error: it is a
+/// [`Report`] with failed checks.)
+#[derive(Debug, thiserror::Error)]
+pub enum TestLoginError {
+    #[error("the test SP listens on loopback only (127.0.0.1 or ::1), not on {0}: the browser doing the test login runs on this computer")]
+    NotLoopback(IpAddr),
+    #[error("port {port} on {ip} is already in use (another program, or another test login): choose another port, or leave the port empty to get a free one")]
+    PortTaken { ip: IpAddr, port: u16 },
+    #[error("the test SP cannot listen on {addr} ({detail}): choose another port, or leave it empty to get a free one")]
+    Bind { addr: SocketAddr, detail: String },
+    #[error("no response reached the test SP within {secs} s. Check that the sign-in finished in the browser; that the IdP's test application has the ACS URL {acs} and the SP Entity ID {sp_entity_id}; and that the browser runs on this computer (the test SP listens on loopback only). Then start the test login again")]
+    Timeout {
+        secs: u64,
+        acs: String,
+        sp_entity_id: String,
+    },
+    #[error("the test login was cancelled")]
+    Cancelled,
+    #[error("no test login was started: start one first (it makes the AuthnRequest the response must answer)")]
+    NotStarted,
+    #[error("the test SP stopped unexpectedly: start the test login again")]
+    Stopped,
+    #[error("the AuthnRequest could not be made: {0}")]
+    Request(String),
+}
+
+/// The IdP side of a test login: what the validator trusts and where the browser is sent.
+#[derive(Debug, Clone)]
+pub struct IdpConfig {
+    pub entity_id: EntityId,
+    /// The IdP's SSO URL for the HTTP-Redirect binding.
+    pub sso_url: IdpUrl,
+    /// The configured signing certificates (DER). Only these are trusted.
+    pub certs: Vec<Vec<u8>>,
+    pub require_signed_assertion: bool,
+    /// Legacy: accept SHA-1 signatures, reported as a warning.
+    pub allow_sha1: bool,
+}
+
+/// One test login in progress: the AuthnRequest's ID and the URL that carries it to the IdP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub request_id: String,
+    /// Open this in the browser: the IdP's SSO URL with the deflated, base64 AuthnRequest.
+    pub url: String,
+}
+
+/// A response the browser posted, validated.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub report: Report,
+    pub relay_state: Option<String>,
+    pub received_at: OffsetDateTime,
+}
+
+struct Memory {
+    /// The request the next response must answer.
+    current: Option<String>,
+    /// Requests already answered by a passing response.
+    consumed: HashSet<String>,
+    seen: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Memory {
+    fn remember(&mut self, id: String) {
+        if self.seen.insert(id.clone()) {
+            self.order.push_back(id);
+        }
+        while self.order.len() > MAX_SEEN_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+    }
+}
+
+struct Shared {
+    idp: IdpConfig,
+    sp_entity_id: EntityId,
+    acs_url: AcsUrl,
+    memory: Mutex<Memory>,
+    tx: mpsc::Sender<Received>,
+}
+
+impl Shared {
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        match self.memory.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// The running test SP. Dropping it stops the server.
+pub struct TestSp {
+    shared: Arc<Shared>,
+    rx: mpsc::Receiver<Received>,
+    cancel: Arc<watch::Sender<bool>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestSp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Cancels a waiting [`TestSp::wait`] from elsewhere (a Cancel button).
+#[derive(Clone)]
+pub struct CancelHandle(Arc<watch::Sender<bool>>);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl TestSp {
+    /// Binds the ACS on `ip` (loopback only) and `port` (0: a free one) and starts serving. Must run inside a
+    /// tokio runtime with the time and I/O drivers enabled.
+    pub async fn bind(
+        ip: IpAddr,
+        port: u16,
+        sp_entity_id: EntityId,
+        idp: IdpConfig,
+    ) -> Result<Self, TestLoginError> {
+        if !ip.is_loopback() {
+            return Err(TestLoginError::NotLoopback(ip));
+        }
+        let addr = SocketAddr::new(ip, port);
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                TestLoginError::PortTaken { ip, port }
+            } else {
+                TestLoginError::Bind {
+                    addr,
+                    detail: e.to_string(),
+                }
+            }
+        })?;
+        let local = listener.local_addr().map_err(|e| TestLoginError::Bind {
+            addr,
+            detail: e.to_string(),
+        })?;
+        let base = match local.ip() {
+            IpAddr::V4(v4) => format!("http://{v4}:{}", local.port()),
+            IpAddr::V6(v6) => format!("http://[{v6}]:{}", local.port()),
+        };
+        let acs_url = AcsUrl::parse(&format!("{base}{ACS_PATH}"), "ACS URL").map_err(|e| {
+            TestLoginError::Bind {
+                addr,
+                detail: e.to_string(),
+            }
+        })?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let shared = Arc::new(Shared {
+            idp,
+            sp_entity_id,
+            acs_url,
+            memory: Mutex::new(Memory {
+                current: None,
+                consumed: HashSet::new(),
+                seen: HashSet::new(),
+                order: VecDeque::new(),
+            }),
+            tx,
+        });
+        let serving = Arc::clone(&shared);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let shared = Arc::clone(&serving);
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(IO_TIMEOUT, serve_one(stream, &shared)).await;
+                });
+            }
+        });
+        Ok(Self {
+            shared,
+            rx,
+            cancel: Arc::new(watch::Sender::new(false)),
+            task,
+        })
+    }
+
+    /// Binds on 127.0.0.1 on a free port.
+    pub async fn bind_loopback(
+        sp_entity_id: EntityId,
+        idp: IdpConfig,
+    ) -> Result<Self, TestLoginError> {
+        Self::bind(IpAddr::V4(Ipv4Addr::LOCALHOST), 0, sp_entity_id, idp).await
+    }
+
+    /// `http://127.0.0.1:<port>/acs`: the ACS URL the IdP's test application needs.
+    pub fn acs_url(&self) -> &AcsUrl {
+        &self.shared.acs_url
+    }
+
+    pub fn sp_entity_id(&self) -> &EntityId {
+        &self.shared.sp_entity_id
+    }
+
+    pub fn idp(&self) -> &IdpConfig {
+        &self.shared.idp
+    }
+
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle(Arc::clone(&self.cancel))
+    }
+
+    /// Starts a test login: a new AuthnRequest (whose ID the response must answer) and the URL to open.
+    /// Responses to earlier attempts that were not collected are dropped.
+    pub fn start(&mut self) -> Result<Attempt, TestLoginError> {
+        let id = mint::new_id().map_err(|e| TestLoginError::Request(e.to_string()))?;
+        let url = redirect_url(
+            &self.shared.idp.sso_url,
+            &authn_request(
+                &id,
+                &self.shared.sp_entity_id,
+                &self.shared.acs_url,
+                &self.shared.idp.sso_url,
+                OffsetDateTime::now_utc(),
+            ),
+        )?;
+        self.shared.memory().current = Some(id.clone());
+        while self.rx.try_recv().is_ok() {}
+        self.cancel.send_replace(false);
+        Ok(Attempt {
+            request_id: id,
+            url,
+        })
+    }
+
+    /// Waits for the browser's POST to the ACS and returns its validated report. Posts that carry no SAML
+    /// Response at all (garbage) get a page in the browser and do not end the wait.
+    pub async fn wait(&mut self, timeout: StdDuration) -> Result<Received, TestLoginError> {
+        if self.shared.memory().current.is_none() {
+            return Err(TestLoginError::NotStarted);
+        }
+        let mut cancelled = self.cancel.subscribe();
+        if *cancelled.borrow_and_update() {
+            return Err(TestLoginError::Cancelled);
+        }
+        tokio::select! {
+            got = self.rx.recv() => got.ok_or(TestLoginError::Stopped),
+            _ = tokio::time::sleep(timeout) => Err(TestLoginError::Timeout {
+                secs: timeout.as_secs(),
+                acs: self.shared.acs_url.to_string(),
+                sp_entity_id: self.shared.sp_entity_id.to_string(),
+            }),
+            _ = async {
+                while cancelled.changed().await.is_ok() {
+                    if *cancelled.borrow() {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await
+            } => Err(TestLoginError::Cancelled),
+        }
+    }
+}
+
+/// The AuthnRequest XML: asks for an HTTP-POST response at our ACS, with our entity ID as Issuer.
+pub fn authn_request(
+    id: &str,
+    sp_entity_id: &EntityId,
+    acs_url: &AcsUrl,
+    destination: &IdpUrl,
+    now: OffsetDateTime,
+) -> String {
+    let instant = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    format!(
+        "<samlp:AuthnRequest xmlns:samlp=\"{SAMLP_NS}\" xmlns:saml=\"{SAML_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" ProtocolBinding=\"{HTTP_POST_BINDING}\"><saml:Issuer>{}</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>",
+        escape(id),
+        escape(&instant),
+        escape(destination.as_str()),
+        escape(acs_url.as_str()),
+        escape(sp_entity_id.as_str()),
+    )
+}
+
+/// The HTTP-Redirect binding: raw DEFLATE, base64, then URL-encoded as `SAMLRequest` on the SSO URL.
+pub fn redirect_url(sso_url: &IdpUrl, xml: &str) -> Result<String, TestLoginError> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(xml.as_bytes())
+        .map_err(|e| TestLoginError::Request(e.to_string()))?;
+    let deflated = enc
+        .finish()
+        .map_err(|e| TestLoginError::Request(e.to_string()))?;
+    let value = base64::engine::general_purpose::STANDARD.encode(deflated);
+    let mut url = url::Url::parse(sso_url.as_str())
+        .map_err(|_| TestLoginError::Request(format!("{sso_url} is not a URL")))?;
+    url.query_pairs_mut().append_pair("SAMLRequest", &value);
+    Ok(url.to_string())
+}
+
+/// The IDs a response carries (its own and its assertions'), read without trusting them: replay keys only.
+fn message_ids(input: &[u8]) -> Vec<String> {
+    let Ok(decoded) = crate::binding::decode(input, crate::xml::DEFAULT_MAX_BYTES) else {
+        return Vec::new();
+    };
+    let Ok(doc) = crate::xml::parse(&decoded.xml) else {
+        return Vec::new();
+    };
+    doc.elements()
+        .filter_map(|n| doc.element(n))
+        .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
+        .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
+        .collect()
+}
+
+fn page(status: u16, title: &str, body: &str) -> Page {
+    Page {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - SSO Pilot</title><style>body{{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}.ok{{color:#060}}.fail{{color:#a00}}</style></head><body><h1>{t}</h1>{body}</body></html>",
+            t = escape(title)
+        ),
+    }
+}
+
+async fn serve_one(stream: TcpStream, shared: &Shared) {
+    let reply = match read_request(&stream).await {
+        Ok(req) => match (req.method.as_str(), req.path.as_str()) {
+            ("POST", ACS_PATH) => acs(shared, &req.body),
+            ("GET", ACS_PATH) => page(
+                200,
+                "SSO Pilot test SP",
+                "<p>This is SSO Pilot's test service provider. It is waiting for the identity provider to send the sign-in response here; start the sign-in from SSO Pilot.</p>",
+            ),
+            (_, ACS_PATH) => page(
+                405,
+                "Method not allowed",
+                "<p class=\"fail\">The ACS accepts only the POST of a SAML response.</p>",
+            ),
+            _ => page(
+                404,
+                "Not found",
+                "<p class=\"fail\">There is nothing at this address. SSO Pilot's test SP receives responses at /acs.</p>",
+            ),
+        },
+        Err(p) => p,
+    };
+    respond(&stream, &reply, CSP).await;
+}
+
+/// Validates one POST to the ACS, updates the replay memory, queues the report, and makes the browser's page.
+fn acs(shared: &Shared, body: &[u8]) -> Page {
+    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
+    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let Some(saml_response) = field("SAMLResponse") else {
+        return page(
+            400,
+            "No SAML response",
+            "<p class=\"fail\">This request carries no SAMLResponse field, so it is not a sign-in response. The test login is still waiting: finish the sign-in at the identity provider.</p>",
+        );
+    };
+    let Some(request_id) = shared.memory().current.clone() else {
+        return page(
+            409,
+            "No test login in progress",
+            "<p class=\"fail\">SSO Pilot is not waiting for a sign-in response. Start the test login again from SSO Pilot.</p>",
+        );
+    };
+    let idp = &shared.idp;
+    let mut policy = Policy::new(
+        idp.entity_id.clone(),
+        idp.certs.clone(),
+        shared.sp_entity_id.clone(),
+        shared.acs_url.clone(),
+        OffsetDateTime::now_utc(),
+    );
+    policy.request_id = Some(request_id.clone());
+    policy.require_signed_assertion = idp.require_signed_assertion;
+    policy.allow_sha1 = idp.allow_sha1;
+    let mut report = response::validate(saml_response.as_bytes(), &policy);
+    if report.check("response_root").is_none_or(|c| !c.ok) {
+        // Not even a SAML Response: garbage, not a test result. Say why, keep waiting.
+        let why = report
+            .checks
+            .iter()
+            .find(|c| !c.ok)
+            .map(|c| c.message.clone())
+            .unwrap_or_default();
+        return page(
+            400,
+            "Not a SAML response",
+            &format!(
+                "<p class=\"fail\">The SAMLResponse field does not hold a SAML response: {}.</p><p>The test login is still waiting: finish the sign-in at the identity provider.</p>",
+                escape(&why)
+            ),
+        );
+    }
+    let ids = message_ids(saml_response.as_bytes());
+    let replayed = {
+        let mut m = shared.memory();
+        let seen = ids.iter().any(|id| m.seen.contains(id));
+        let consumed = m.consumed.contains(&request_id);
+        if report.valid && !seen && !consumed {
+            for id in ids {
+                m.remember(id);
+            }
+            m.consumed.insert(request_id.clone());
+        }
+        seen || consumed
+    };
+    report.checks.push(replay_check(replayed, &request_id));
+    report.replay = if replayed { "replayed" } else { "not_replayed" };
+    report.valid = report.valid && !replayed;
+    let received = Received {
+        report: report.clone(),
+        relay_state: field("RelayState"),
+        received_at: OffsetDateTime::now_utc(),
+    };
+    let _ = shared.tx.try_send(received);
+    if replayed {
+        page(
+            409,
+            "Response already used",
+            "<p class=\"fail\">This sign-in response was already received once, so it was refused (a replay). Start a new test login from SSO Pilot.</p>",
+        )
+    } else if report.valid {
+        page(
+            200,
+            "Test login passed",
+            "<p class=\"ok\">Every check passed. You can close this tab and go back to SSO Pilot, where the report is shown.</p>",
+        )
+    } else {
+        let failed: String = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("<li>{}</li>", escape(&c.message)))
+            .collect();
+        page(
+            400,
+            "Test login failed",
+            &format!("<p class=\"fail\">The response did not pass these checks:</p><ul>{failed}</ul><p>Go back to SSO Pilot for the full report and where each one is fixed.</p>"),
+        )
+    }
+}
+
+fn replay_check(replayed: bool, request_id: &str) -> Check {
+    Check {
+        id: "replay".to_string(),
+        ok: !replayed,
+        expected: Some("a response not received before, the first to answer its AuthnRequest".to_string()),
+        found: Some(if replayed {
+            format!("a response already received, or a second answer to AuthnRequest {request_id}")
+        } else {
+            "first use".to_string()
+        }),
+        message: if replayed {
+            "the response (or its AuthnRequest) was already used: refused as a replay".to_string()
+        } else {
+            "the response was not seen before".to_string()
+        },
+        hint: replayed.then(|| {
+            "start a new test login; if nobody re-sent this response, someone may be replaying captured logins"
+                .to_string()
+        }),
+        step: StepId::TestLogin,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_url_carries_a_request_the_demo_idp_can_read() {
+        let sso = IdpUrl::parse("https://idp.example.com/sso?x=1", "SSO URL").unwrap();
+        let sp = EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP Entity ID").unwrap();
+        let acs = AcsUrl::parse("http://127.0.0.1:9/acs", "ACS URL").unwrap();
+        let xml = authn_request("_abc", &sp, &acs, &sso, OffsetDateTime::UNIX_EPOCH);
+        let url = url::Url::parse(&redirect_url(&sso, &xml).unwrap()).unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs[0], ("x".to_string(), "1".to_string()));
+        assert_eq!(pairs[1].0, "SAMLRequest");
+        let back = crate::binding::decode_redirect(&pairs[1].1, 64 * 1024).unwrap();
+        assert_eq!(back, xml);
+        let doc = crate::xml::parse(&back).unwrap();
+        let root = doc.element(doc.root()).unwrap();
+        assert!(root.is(SAMLP_NS, "AuthnRequest"));
+        assert_eq!(root.attr("ID"), Some("_abc"));
+        assert_eq!(root.attr("IssueInstant"), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            root.attr("AssertionConsumerServiceURL"),
+            Some("http://127.0.0.1:9/acs")
+        );
+    }
+
+    #[test]
+    fn message_ids_name_the_response_and_assertions() {
+        let xml = format!(
+            "<samlp:Response xmlns:samlp=\"{SAMLP_NS}\" ID=\"_r\"><saml:Assertion xmlns:saml=\"{SAML_NS}\" ID=\"_a\"/></samlp:Response>"
+        );
+        assert_eq!(message_ids(xml.as_bytes()), ["Response:_r", "Assertion:_a"]);
+        assert!(message_ids(b"garbage").is_empty());
+    }
+
+    #[test]
+    fn replay_memory_is_bounded() {
+        let mut m = Memory {
+            current: None,
+            consumed: HashSet::new(),
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+        };
+        for i in 0..MAX_SEEN_IDS + 10 {
+            m.remember(format!("id{i}"));
+        }
+        assert_eq!(m.seen.len(), MAX_SEEN_IDS);
+        assert!(!m.seen.contains("id0"));
+        assert!(m.seen.contains(&format!("id{}", MAX_SEEN_IDS + 9)));
+    }
+}

@@ -1,0 +1,158 @@
+"""A foreign IdP for the loopback test SP: pysaml2's saml2.server.Server behind a tiny HTTP server on 127.0.0.1.
+
+    pysaml2_idp_http.py SP_ENTITY_ID ACS_URL [USER_EMAIL]
+
+Generates its own RSA-2048 key and self-signed certificate (in a temporary directory, removed on exit), trusts the
+SP through inline SP metadata built from the arguments, binds a free port, prints one JSON line
+{"base", "entity_id", "sso_url", "cert_pem"} and serves until stdin closes (the test holds the pipe).
+
+GET /sso?SAMLRequest=... (HTTP-Redirect): pysaml2 parses and checks the AuthnRequest, then answers with its
+HTTP-POST binding form carrying a response for USER_EMAIL (assertion signed, RSA-SHA256, SHA-256 digests). A
+request pysaml2 refuses gets a 400 page with its error.
+"""
+
+import datetime
+import json
+import os
+import sys
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.config import IdPConfig
+from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID
+from saml2.server import Server
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+PASSWORD_CLASS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
+
+
+def make_key(directory):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "pysaml2 test IdP")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    key_path = os.path.join(directory, "idp.key")
+    cert_path = os.path.join(directory, "idp.crt")
+    with open(key_path, "wb") as f:
+        f.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.TraditionalOpenSSL,
+                serialization.NoEncryption(),
+            )
+        )
+    pem = cert.public_bytes(serialization.Encoding.PEM)
+    with open(cert_path, "wb") as f:
+        f.write(pem)
+    return key_path, cert_path, pem.decode()
+
+
+def sp_metadata(sp_entity_id, acs_url):
+    return (
+        '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="%s">'
+        '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:AssertionConsumerService Binding="%s" Location="%s" index="0" isDefault="true"/>'
+        "</md:SPSSODescriptor></md:EntityDescriptor>" % (sp_entity_id, BINDING_HTTP_POST, acs_url)
+    )
+
+
+def main():
+    sp_entity_id, acs_url = sys.argv[1], sys.argv[2]
+    user = sys.argv[3] if len(sys.argv) > 3 else "pat.doe@example.org"
+    tmp = tempfile.TemporaryDirectory()
+    key_path, cert_path, cert_pem = make_key(tmp.name)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    base = "http://127.0.0.1:%d" % httpd.server_address[1]
+    entity_id = base + "/idp"
+    conf = IdPConfig()
+    conf.load(
+        {
+            "entityid": entity_id,
+            "service": {
+                "idp": {
+                    "endpoints": {"single_sign_on_service": [(base + "/sso", BINDING_HTTP_REDIRECT)]},
+                    "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
+                    "sign_assertion": True,
+                    "sign_response": False,
+                }
+            },
+            "key_file": key_path,
+            "cert_file": cert_path,
+            "metadata": {"inline": [sp_metadata(sp_entity_id, acs_url)]},
+            "xmlsec_binary": "/usr/bin/xmlsec1",
+        }
+    )
+    idp = Server(config=conf)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def reply(self, status, body, content_type="text/html; charset=utf-8"):
+            data = body.encode()
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            url = urlparse(self.path)
+            if url.path != "/sso":
+                return self.reply(404, "<p>not found</p>")
+            q = parse_qs(url.query)
+            try:
+                req = idp.parse_authn_request(q["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+                msg = req.message
+                resp = idp.create_authn_response(
+                    identity={"email": [user], "givenName": ["Pat"], "sn": ["Doe"]},
+                    in_response_to=msg.id,
+                    destination=msg.assertion_consumer_service_url,
+                    sp_entity_id=msg.issuer.text,
+                    name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user),
+                    authn={"class_ref": PASSWORD_CLASS},
+                    sign_assertion=True,
+                    sign_response=False,
+                    sign_alg=SIG_RSA_SHA256,
+                    digest_alg=DIGEST_SHA256,
+                )
+                http = idp.apply_binding(
+                    BINDING_HTTP_POST,
+                    str(resp),
+                    msg.assertion_consumer_service_url,
+                    q.get("RelayState", [""])[0],
+                    response=True,
+                )
+            except Exception as e:  # pysaml2 refused the request: say why
+                return self.reply(400, "<p>pysaml2 refused the AuthnRequest: %s</p>" % type(e).__name__)
+            return self.reply(200, http["data"])
+
+    httpd.RequestHandlerClass = Handler
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    print(
+        json.dumps({"base": base, "entity_id": entity_id, "sso_url": base + "/sso", "cert_pem": cert_pem}),
+        flush=True,
+    )
+    sys.stdin.read()
+    httpd.shutdown()
+    tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
