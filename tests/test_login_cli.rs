@@ -3,7 +3,7 @@
 //! the core's `Browser`; usage errors exit 2; `demo` without a keychain says so like `demo-idp serve`, and with the
 //! real one (scripts/with-keyring.sh) passes.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::process::{Child, Command, Stdio};
 
@@ -275,8 +275,7 @@ fn drive_pysaml2(rt: &tokio::runtime::Runtime, url: &str, acs: &str) -> u16 {
 fn test_login_against_pysaml2_over_http() {
     let port = free_port();
     let acs = format!("http://127.0.0.1:{port}/acs");
-    let mut idp = pysaml2_idp(&acs);
-    idp.child.stdin.as_mut().unwrap().flush().unwrap();
+    let idp = pysaml2_idp(&acs);
     let dir = tempfile::tempdir().unwrap();
     let cert = dir.path().join("pysaml2.pem");
     std::fs::write(&cert, &idp.cert_pem).unwrap();
