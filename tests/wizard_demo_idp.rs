@@ -119,7 +119,8 @@ fn walk_to_step_3(dir: &std::path::Path) -> (Session, WizardView) {
 fn step_3_is_filled_from_the_running_demo_idp_and_its_app_follows_the_wizard() {
     let dir = tempfile::tempdir().unwrap();
     let (mut s, v) = walk_to_step_3(dir.path());
-    let running = s.demo().and_then(DemoIdp::running).unwrap();
+    let demo = s.demo().cloned().unwrap();
+    let running = demo.running().unwrap();
     let port = running.port();
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     assert_eq!(value(&v, "IDP URL"), format!("http://127.0.0.1:{port}/sso"));
@@ -205,7 +206,8 @@ fn step_3_is_filled_from_the_running_demo_idp_and_its_app_follows_the_wizard() {
 fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_response() {
     let dir = tempfile::tempdir().unwrap();
     let (s, v) = walk_to_step_3(dir.path());
-    let running = s.demo().and_then(DemoIdp::running).unwrap();
+    let demo = s.demo().cloned().unwrap();
+    let running = demo.running().unwrap();
     let port = running.port();
     let pem = value(&v, "IDP Certificate");
     let der = base64::engine::general_purpose::STANDARD
@@ -356,7 +358,11 @@ fn a_busy_default_port_moves_the_demo_idp_and_the_view_says_so() {
     let mut s = Session::open(Store::at(dir.path()));
     s.attach_demo(d);
     let v = s.view();
-    let port = s.demo().and_then(DemoIdp::running).unwrap().port();
+    let port = s
+        .demo()
+        .and_then(DemoIdp::running)
+        .map(|r| r.port())
+        .unwrap();
     assert_ne!(port, busy);
     assert!(
         v.notices
@@ -366,4 +372,45 @@ fn a_busy_default_port_moves_the_demo_idp_and_the_view_says_so() {
         "{:?}",
         v.notices
     );
+}
+
+/// What the app does at launch, twice on the same keychain: the key kept there signs (its certificate is in the
+/// metadata served over HTTP) and is the same on every start, so an SP that trusted it yesterday still does.
+fn same_key_on_every_start(secrets: &ssopilot::secrets::Secrets) {
+    use ssopilot::demo_idp::key::IdpKey as K;
+    let stored = K::load_or_create(secrets).expect("the key is made once and kept");
+    for _ in 0..2 {
+        let d = DemoIdp::start_with_key(K::load_or_create(secrets).unwrap(), 0);
+        let running = d.running().unwrap_or_else(|| panic!("{d:?}"));
+        assert_eq!(running.cert_pem(), stored.cert_pem());
+        let (status, metadata) = http(running.port(), "GET", "/metadata", "");
+        assert_eq!(status, 200);
+        assert!(metadata.contains(&stored.cert_base64()));
+    }
+}
+
+#[test]
+fn the_wizard_demo_idp_takes_its_key_from_the_keychain_mock() {
+    let secrets = ssopilot::secrets::Secrets::mock();
+    same_key_on_every_start(&secrets);
+}
+
+#[test]
+fn the_wizard_demo_idp_takes_its_key_from_the_real_keychain() {
+    use ssopilot::secrets::Secrets;
+    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() != Ok("1") {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOT RUN: wizard_demo_idp::the_wizard_demo_idp_takes_its_key_from_the_real_keychain needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test --test wizard_demo_idp"
+        );
+        return;
+    }
+    let secrets = Secrets::os().expect("the real keychain answers under with-keyring.sh");
+    same_key_on_every_start(&secrets);
+    // And the path the app takes, Secrets::os() inside DemoIdp::start, finds the same key.
+    let d = DemoIdp::start(Secrets::os(), 0);
+    let running = d.running().unwrap_or_else(|| panic!("{d:?}"));
+    let stored = ssopilot::demo_idp::key::IdpKey::load_or_create(&secrets).unwrap();
+    assert_eq!(running.cert_pem(), stored.cert_pem());
 }

@@ -956,7 +956,11 @@ fn an_unknown_saved_profile_is_dropped_with_a_warning() {
     Store::at(dir.path()).save(&saved).unwrap();
     let v = open(dir.path()).view();
     assert_eq!(v.current, StepId::Providers);
-    assert!(v.notices[0].text.contains("\"onelogin\""), "{:?}", v.notices);
+    assert!(
+        v.notices[0].text.contains("\"onelogin\""),
+        "{:?}",
+        v.notices
+    );
     let Block::Choice { value, .. } = &v.page.blocks[1] else {
         panic!()
     };
