@@ -172,7 +172,7 @@ impl Model {
     /// The demo IdP's application for the wizard's values: `None` until the demo is chosen and running and the SP
     /// values are valid; `Err` says what stops it.
     fn demo_app(&self) -> Option<Result<(String, App), String>> {
-        let running = self.demo_running()?;
+        self.demo_running()?;
         if !self.demo_chosen() {
             return None;
         }
@@ -204,7 +204,6 @@ impl Model {
         if let Err(e) = app.check() {
             return Some(Err(e.to_string()));
         }
-        let _ = running;
         Some(Ok((self.demo_slug(), app)))
     }
 
