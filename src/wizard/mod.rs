@@ -617,11 +617,12 @@ impl Model {
     /// Work done when a step is entered: the IdP entity ID is prefilled with the SP entity ID when the SP wants them
     /// equal.
     fn entered_step(&mut self) {
-        if self.current == StepId::IdpApp && self.draft.idp_entity_id.trim().is_empty() {
-            if self.idp_entity_id_follows_sp() {
-                if let Ok(id) = self.sp_entity_id() {
-                    self.draft.idp_entity_id = id.as_str().to_string();
-                }
+        if self.current == StepId::IdpApp
+            && self.draft.idp_entity_id.trim().is_empty()
+            && self.idp_entity_id_follows_sp()
+        {
+            if let Ok(id) = self.sp_entity_id() {
+                self.draft.idp_entity_id = id.as_str().to_string();
             }
         }
     }
