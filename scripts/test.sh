@@ -62,8 +62,9 @@ step vitest "^ +(Test Files|Tests) " bash -c "cd ui && npx vitest run"
 # bundled UI embedded; the end-to-end tests drive that binary. (A separate `cargo build -p ssopilot-app` would
 # compile Tauri a second time only to drop its `test` module, which adds nothing at run time.)
 if [ -x target/debug/ssopilot-app ]; then
-  step e2e "^# (tests|pass|fail|skipped)" timeout 900 xvfb-run -a -s "-screen 0 1280x900x24" \
-    node --test --test-concurrency=1 tests/e2e/
+  # Inside a private keychain (with-keyring.sh): the app starts its demo IdP with a key kept there.
+  step e2e "^# (tests|pass|fail|skipped)" bash "$ROOT/scripts/with-keyring.sh" timeout 900 \
+    xvfb-run -a -s "-screen 0 1280x900x24" node --test --test-concurrency=1 tests/e2e/
 else
   RESULTS+=("FAIL  e2e (target/debug/ssopilot-app was not built: see the cargo-test log)")
   FAILED=1

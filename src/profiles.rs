@@ -21,9 +21,26 @@ pub const MAX_PROFILE_ATTRIBUTES: usize = 64;
 
 /// The profiles that ship with the app: (file name as shown in messages, contents).
 const BUILTIN_IDPS: &[(&str, &str)] = &[
+    // First: the one people trying SSO Pilot should pick (it needs no account anywhere).
+    (
+        "profiles/idp/demo.toml",
+        include_str!("../profiles/idp/demo.toml"),
+    ),
     (
         "profiles/idp/jumpcloud.toml",
         include_str!("../profiles/idp/jumpcloud.toml"),
+    ),
+    (
+        "profiles/idp/okta.toml",
+        include_str!("../profiles/idp/okta.toml"),
+    ),
+    (
+        "profiles/idp/entra-id.toml",
+        include_str!("../profiles/idp/entra-id.toml"),
+    ),
+    (
+        "profiles/idp/google-workspace.toml",
+        include_str!("../profiles/idp/google-workspace.toml"),
     ),
     (
         "profiles/idp/generic-saml.toml",
@@ -34,6 +51,10 @@ const BUILTIN_SPS: &[(&str, &str)] = &[
     (
         "profiles/sp/infisical.toml",
         include_str!("../profiles/sp/infisical.toml"),
+    ),
+    (
+        "profiles/sp/infisical-self-hosted.toml",
+        include_str!("../profiles/sp/infisical-self-hosted.toml"),
     ),
     (
         "profiles/sp/generic-saml.toml",
@@ -51,8 +72,13 @@ pub enum ProfileError {
         column: usize,
         problem: String,
     },
-    #[error("{file}: {problem}")]
-    Invalid { file: String, problem: String },
+    /// A value that parses but makes no sense; `line` is where its key is, when it can be found.
+    #[error("{file}{}: {problem}", line.map(|l| format!(", line {l}")).unwrap_or_default())]
+    Invalid {
+        file: String,
+        line: Option<usize>,
+        problem: String,
+    },
     #[error("{file}: the file is {len} bytes; a profile is at most {max} bytes (is this really a profile?)")]
     TooLarge { file: String, len: u64, max: u64 },
     #[error("could not read {file}: {source}")]
@@ -107,6 +133,27 @@ pub struct IdpProfile {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub quirks: IdpQuirks,
+    #[serde(default)]
+    pub defaults: IdpDefaults,
+    /// A short tag shown beside the option in step 1 ("Recommended to try SSO Pilot").
+    #[serde(default)]
+    pub recommended: Option<String>,
+    /// This profile is SSO Pilot's own demo IdP, running on this computer: the wizard fills step 3 from it and
+    /// configures its application, instead of asking the admin to copy values from a portal.
+    #[serde(default)]
+    pub builtin_demo: bool,
+}
+
+/// What an IdP does unless told otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpDefaults {
+    /// The NameID format the IdP sends by default (`emailAddress`, `unspecified`, `persistent`, `transient`).
+    pub name_id_format: Option<String>,
+    /// The IdP sets its own entity ID (Okta's issuer, Entra's identifier): the admin cannot choose it, so an SP's
+    /// wish that it equal the SP entity ID does not apply, and the value is copied from the IdP instead.
+    #[serde(default)]
+    pub idp_entity_id_fixed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +185,9 @@ pub struct IdpLabels {
     pub idp_entity_id_help: Option<String>,
     pub sso_url: String,
     pub sso_url_help: Option<String>,
+    /// What the portal calls the signing certificate it shows or lets the admin download.
+    pub certificate: Option<String>,
+    pub certificate_help: Option<String>,
     /// The checkbox that makes the IdP sign the assertion; `None` when the portal has no such switch.
     pub sign_assertion: Option<String>,
     /// The IdP portal's column headings of its attribute table, when known.
@@ -224,8 +274,28 @@ pub struct SpProfile {
     pub quirks: SpQuirks,
     #[serde(default)]
     pub attributes: Vec<SpAttribute>,
+    /// Present when the SP is run by the customer: the settings it needs on its own server.
+    #[serde(default)]
+    pub self_hosted: Option<SelfHosted>,
 }
 
+/// The server settings of a self-hosted SP (Infisical: SITE_URL and AUTH_SECRET).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SelfHosted {
+    /// The setting holding the instance's public address ("SITE_URL"): the ACS URL and entity ID derive from it.
+    pub site_url_setting: String,
+    pub site_url_help: Option<String>,
+    /// The ACS URL as a template over the site URL: `{site_url}/api/v1/sso/saml2/<organization id>`.
+    pub acs_url_template: Option<String>,
+    /// The SP entity ID as a template over the site URL: `{site_url}`.
+    pub sp_entity_id_template: Option<String>,
+    /// The secret setting the SAML login needs ("AUTH_SECRET"), kept only in the OS keychain.
+    pub auth_secret_setting: Option<String>,
+    pub auth_secret_help: Option<String>,
+    /// Where the settings go ("the server's environment (.env file or container variables)").
+    pub settings_location: Option<String>,
+}
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SpPortal {
@@ -259,6 +329,8 @@ pub struct SpQuirks {
     pub idp_entity_id_equals_sp_entity_id: bool,
     /// A name to suggest for the application in the IdP; the SP's display name if absent.
     pub suggested_app_name: Option<String>,
+    /// The NameID format the SP expects (`emailAddress`, `unspecified`, `persistent`, `transient`).
+    pub name_id_format: Option<String>,
 }
 
 /// An attribute the SP reads from the assertion.
@@ -474,12 +546,68 @@ fn parse_toml<T: serde::de::DeserializeOwned>(text: &str, file: &str) -> Result<
 fn invalid(file: &str, problem: impl Into<String>) -> ProfileError {
     ProfileError::Invalid {
         file: file.to_string(),
+        line: None,
         problem: problem.into(),
     }
 }
 
+/// 1-based line of `key` ("portal.name", "sso_url.template", "id") in a profile's text: the line that sets its last
+/// part inside its table. `None` when the key is not written out (a missing table, a value from a default).
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let (table, leaf) = match key.rsplit_once('.') {
+        Some((t, l)) => (Some(t), l),
+        None => (None, key),
+    };
+    let mut in_table = table.is_none();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            let name = t.trim_start_matches('[').trim_end_matches(']').trim();
+            in_table = table == Some(name);
+            continue;
+        }
+        if in_table {
+            if let Some(rest) = t.strip_prefix(leaf) {
+                if rest.trim_start().starts_with('=') {
+                    return Some(i + 1);
+                }
+            }
+        }
+    }
+    None
+}
+
+fn invalid_at(file: &str, text: &str, key: &str, problem: impl Into<String>) -> ProfileError {
+    ProfileError::Invalid {
+        file: file.to_string(),
+        line: key_line(text, key),
+        problem: problem.into(),
+    }
+}
+
+/// Checks a NameID format short name or URN, as the demo IdP and the wizard understand them.
+fn check_name_id_format(
+    file: &str,
+    text: &str,
+    key: &str,
+    value: &Option<String>,
+) -> Result<(), ProfileError> {
+    if let Some(v) = value {
+        if crate::demo_idp::mint::name_id_format(v).is_err() {
+            return Err(invalid_at(
+                file,
+                text,
+                key,
+                format!("{key} \"{v}\" is not a NameID format: use emailAddress, unspecified, persistent or transient"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_common(
     file: &str,
+    text: &str,
     id: &str,
     kind: ProfileKind,
     expected: ProfileKind,
@@ -491,21 +619,27 @@ fn check_common(
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return Err(invalid(
+        return Err(invalid_at(
             file,
+            text,
+            "id",
             format!("id \"{id}\" must be 1 to 64 lower-case letters, digits or '-'"),
         ));
     }
     if kind != expected {
-        return Err(invalid(
+        return Err(invalid_at(
             file,
+            text,
+            "kind",
             format!("kind is \"{kind}\" but this file is read as an {expected} profile: set kind = \"{expected}\""),
         ));
     }
     for (key, value) in texts {
         if value.trim().is_empty() {
-            return Err(invalid(
+            return Err(invalid_at(
                 file,
+                text,
+                key,
                 format!("{key} is empty: give the text the portal shows"),
             ));
         }
@@ -519,6 +653,7 @@ pub fn parse_idp(text: &str, file: &str) -> Result<IdpProfile, ProfileError> {
     let l = &p.labels;
     check_common(
         file,
+        text,
         &p.id,
         p.kind,
         ProfileKind::Idp,
@@ -537,14 +672,18 @@ pub fn parse_idp(text: &str, file: &str) -> Result<IdpProfile, ProfileError> {
         match rule.parts() {
             Some((prefix, _)) if prefix.starts_with("https://") => {}
             Some(_) => {
-                return Err(invalid(
+                return Err(invalid_at(
                     file,
+                    text,
+                    "sso_url.template",
                     "sso_url.template must start with https://",
                 ))
             }
             None => {
-                return Err(invalid(
+                return Err(invalid_at(
                     file,
+                    text,
+                    "sso_url.template",
                     "sso_url.template must contain {slug} exactly once, e.g. \"https://sso.example.com/saml2/{slug}\"",
                 ))
             }
@@ -552,8 +691,27 @@ pub fn parse_idp(text: &str, file: &str) -> Result<IdpProfile, ProfileError> {
     }
     for (meaning, name) in &p.attributes {
         if name.trim().is_empty() {
-            return Err(invalid(file, format!("attributes.{meaning} is empty")));
+            return Err(invalid_at(
+                file,
+                text,
+                &format!("attributes.{meaning}"),
+                format!("attributes.{meaning} is empty"),
+            ));
         }
+    }
+    check_name_id_format(
+        file,
+        text,
+        "defaults.name_id_format",
+        &p.defaults.name_id_format,
+    )?;
+    if p.builtin_demo && p.sso_url.is_some() {
+        return Err(invalid_at(
+            file,
+            text,
+            "sso_url.template",
+            "the built-in demo IdP's SSO URL depends on the port it runs on: remove the [sso_url] table",
+        ));
     }
     Ok(p)
 }
@@ -564,6 +722,7 @@ pub fn parse_sp(text: &str, file: &str) -> Result<SpProfile, ProfileError> {
     let l = &p.labels;
     check_common(
         file,
+        text,
         &p.id,
         p.kind,
         ProfileKind::Sp,
@@ -586,16 +745,64 @@ pub fn parse_sp(text: &str, file: &str) -> Result<SpProfile, ProfileError> {
     let mut seen = BTreeSet::new();
     for a in &p.attributes {
         if a.name.trim().is_empty() || a.meaning.trim().is_empty() {
-            return Err(invalid(
+            return Err(invalid_at(
                 file,
+                text,
+                "attributes.name",
                 "every [[attributes]] entry needs a name and a meaning",
             ));
         }
         if !seen.insert(a.name.as_str()) {
-            return Err(invalid(
+            let line = text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| {
+                    let t = l.trim();
+                    t.starts_with("name") && t.contains(&format!("\"{}\"", a.name))
+                })
+                .nth(1)
+                .map(|(i, _)| i + 1);
+            return Err(ProfileError::Invalid {
+                file: file.to_string(),
+                line,
+                problem: format!("the attribute \"{}\" is listed twice", a.name),
+            });
+        }
+    }
+    check_name_id_format(
+        file,
+        text,
+        "quirks.name_id_format",
+        &p.quirks.name_id_format,
+    )?;
+    if let Some(h) = &p.self_hosted {
+        if h.site_url_setting.trim().is_empty() {
+            return Err(invalid_at(
                 file,
-                format!("the attribute \"{}\" is listed twice", a.name),
+                text,
+                "self_hosted.site_url_setting",
+                "self_hosted.site_url_setting is empty: name the setting that holds the instance's address (e.g. SITE_URL)",
             ));
+        }
+        for (key, template) in [
+            ("self_hosted.acs_url_template", &h.acs_url_template),
+            (
+                "self_hosted.sp_entity_id_template",
+                &h.sp_entity_id_template,
+            ),
+        ] {
+            if let Some(t) = template {
+                if !t.starts_with("{site_url}") {
+                    return Err(invalid_at(
+                        file,
+                        text,
+                        key,
+                        format!(
+                            "{key} must start with {{site_url}}, e.g. \"{{site_url}}/saml/acs\""
+                        ),
+                    ));
+                }
+            }
         }
     }
     Ok(p)
@@ -616,9 +823,19 @@ mod tests {
     fn builtin_profiles_load_with_the_portals_words() {
         let p = builtin();
         let ids: Vec<_> = p.idps.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["jumpcloud", "generic-saml"]);
+        assert_eq!(
+            ids,
+            [
+                "demo",
+                "jumpcloud",
+                "okta",
+                "entra-id",
+                "google-workspace",
+                "generic-saml"
+            ]
+        );
         let ids: Vec<_> = p.sps.iter().map(|p| p.id.as_str()).collect();
-        assert_eq!(ids, ["infisical", "generic-saml"]);
+        assert_eq!(ids, ["infisical", "infisical-self-hosted", "generic-saml"]);
 
         let jc = p.idp("jumpcloud").unwrap();
         assert_eq!(jc.labels.sp_entity_id, "SP Entity ID");
@@ -743,7 +960,7 @@ mod tests {
 
     #[test]
     fn wrong_type_and_unknown_key_point_at_their_line() {
-        let good = BUILTIN_IDPS[0].1;
+        let good = jumpcloud_text();
         let bad = good.replace("must_be_unique = true", "must_be_unique = \"yes\"");
         let expected_line = good
             .lines()
@@ -774,7 +991,7 @@ mod tests {
 
     #[test]
     fn semantic_problems_are_reported_with_the_file() {
-        let good_idp = BUILTIN_IDPS[0].1;
+        let good_idp = jumpcloud_text();
         let good_sp = BUILTIN_SPS[0].1;
         let cases: Vec<(Result<(), ProfileError>, &str)> = vec![
             (
@@ -813,8 +1030,170 @@ mod tests {
         for (result, needle) in cases {
             let err = result.unwrap_err();
             let msg = err.to_string();
-            assert!(msg.starts_with("f: "), "{msg}");
+            assert!(msg.starts_with("f, line "), "{msg}");
             assert!(msg.contains(needle), "{msg} lacks {needle}");
+        }
+    }
+
+    fn jumpcloud_text() -> &'static str {
+        BUILTIN_IDPS
+            .iter()
+            .find(|(f, _)| f.ends_with("jumpcloud.toml"))
+            .map(|(_, t)| *t)
+            .unwrap()
+    }
+
+    /// The 1-based line of the first line of `text` that starts with `prefix`.
+    fn line_starting(text: &str, prefix: &str) -> usize {
+        text.lines().position(|l| l.starts_with(prefix)).unwrap() + 1
+    }
+
+    #[test]
+    fn semantic_problems_point_at_the_line_of_their_key() {
+        let jc = jumpcloud_text();
+        let cases = [
+            (
+                jc.replace("sso_url = \"IDP URL\"", "sso_url = \"\""),
+                "sso_url = \"\"",
+                "labels.sso_url is empty",
+            ),
+            (
+                jc.replace("/saml2/{slug}", "/saml2/"),
+                "template = ",
+                "{slug} exactly once",
+            ),
+            (
+                jc.replace(
+                    "name_id_format = \"emailAddress\"",
+                    "name_id_format = \"mail\"",
+                ),
+                "name_id_format = ",
+                "is not a NameID format",
+            ),
+            (
+                jc.replace("email = \"email\"", "email = \" \""),
+                "email = \" \"",
+                "attributes.email is empty",
+            ),
+        ];
+        for (text, line_prefix, needle) in cases {
+            let err = parse_idp(&text, "profiles/idp/jumpcloud.toml").unwrap_err();
+            let line = line_starting(&text, line_prefix);
+            assert!(
+                matches!(&err, ProfileError::Invalid { line: Some(l), .. } if *l == line),
+                "{err} (expected line {line})"
+            );
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with(&format!("profiles/idp/jumpcloud.toml, line {line}: ")),
+                "{msg}"
+            );
+            assert!(msg.contains(needle), "{msg}");
+        }
+
+        // A duplicate SP attribute points at its second entry.
+        let sp = BUILTIN_SPS[0]
+            .1
+            .replace("name = \"lastName\"", "name = \"email\"");
+        let err = parse_sp(&sp, "sp.toml").unwrap_err();
+        let second = sp
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("name = \"email\""))
+            .nth(1)
+            .map(|(i, _)| i + 1)
+            .unwrap();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("sp.toml, line {second}: ")),
+            "{err}"
+        );
+
+        // A self-hosted template that does not start from the site URL.
+        let sh = BUILTIN_SPS
+            .iter()
+            .find(|(f, _)| f.ends_with("infisical-self-hosted.toml"))
+            .map(|(_, t)| *t)
+            .unwrap();
+        let bad = sh.replace(
+            "sp_entity_id_template = \"{site_url}\"",
+            "sp_entity_id_template = \"https://x\"",
+        );
+        let err = parse_sp(&bad, "sh.toml").unwrap_err();
+        let line = line_starting(&bad, "sp_entity_id_template");
+        assert!(
+            err.to_string()
+                .starts_with(&format!("sh.toml, line {line}: ")),
+            "{err}"
+        );
+
+        // The demo IdP cannot have a fixed SSO URL form (its port varies).
+        let demo = BUILTIN_IDPS[0].1.to_string() + "\n[sso_url]\ntemplate = \"https://x/{slug}\"\n";
+        let err = parse_idp(&demo, "demo.toml").unwrap_err();
+        assert!(err.to_string().contains("depends on the port"), "{err}");
+    }
+
+    #[test]
+    fn every_builtin_profile_says_where_its_labels_come_from() {
+        for (file, text) in BUILTIN_IDPS.iter().chain(BUILTIN_SPS) {
+            let head: String = text
+                .lines()
+                .take_while(|l| l.starts_with('#') || l.is_empty())
+                .collect::<Vec<_>>()
+                .join("\n");
+            assert!(
+                head.to_lowercase().contains("where each label comes from"),
+                "{file} lacks a note on its sources"
+            );
+        }
+    }
+
+    #[test]
+    fn new_providers_speak_their_portals_words() {
+        let p = builtin();
+        let okta = p.idp("okta").unwrap();
+        assert_eq!(okta.labels.acs_url, "Single sign-on URL");
+        assert_eq!(okta.labels.sp_entity_id, "Audience URI (SP Entity ID)");
+        assert!(okta.defaults.idp_entity_id_fixed);
+        assert_eq!(
+            okta.portal.create_app_path.as_deref(),
+            Some("Applications > Applications > Create App Integration > SAML 2.0")
+        );
+        let entra = p.idp("entra-id").unwrap();
+        assert_eq!(entra.labels.sp_entity_id, "Identifier (Entity ID)");
+        assert_eq!(
+            entra.labels.acs_url,
+            "Reply URL (Assertion Consumer Service URL)"
+        );
+        assert_eq!(entra.labels.idp_entity_id, "Microsoft Entra Identifier");
+        assert_eq!(entra.labels.sso_url, "Login URL");
+        let google = p.idp("google-workspace").unwrap();
+        assert_eq!(google.labels.acs_url, "ACS URL");
+        assert_eq!(google.labels.sso_url, "SSO URL");
+        assert_eq!(
+            google.defaults.name_id_format.as_deref(),
+            Some("unspecified")
+        );
+        let demo = p.idp("demo").unwrap();
+        assert!(demo.builtin_demo);
+        assert!(demo.recommended.is_some());
+        assert!(p.idps.iter().filter(|i| i.builtin_demo).count() == 1);
+        let sh = p.sp("infisical-self-hosted").unwrap();
+        let hosted = sh.self_hosted.as_ref().unwrap();
+        assert_eq!(hosted.site_url_setting, "SITE_URL");
+        assert_eq!(hosted.auth_secret_setting.as_deref(), Some("AUTH_SECRET"));
+        assert!(sh.quirks.idp_entity_id_equals_sp_entity_id);
+        assert!(p.sp("infisical").unwrap().self_hosted.is_none());
+        // Every IdP knows what it calls the three attributes Infisical needs, so the default map is complete.
+        for idp in &p.idps {
+            let map = default_attribute_map(p.sp("infisical").unwrap(), idp);
+            for m in &map {
+                assert!(
+                    crate::state::check_idp_attribute_name(&m.idp_name).is_ok(),
+                    "{}: {m:?}",
+                    idp.id
+                );
+            }
         }
     }
 
@@ -826,11 +1205,15 @@ mod tests {
         for (file, text) in BUILTIN_IDPS.iter().chain(BUILTIN_SPS) {
             fs::write(dir.path().join(file.trim_start_matches("profiles/")), text).unwrap();
         }
-        let loaded = Profiles::load_dir(dir.path()).unwrap();
-        // Directory order is sorted by file name.
+        let mut loaded = Profiles::load_dir(dir.path()).unwrap();
+        // Directory order is by file name; compare as sets.
         let mut b = builtin();
-        b.idps.reverse();
-        b.sps.reverse();
+        for v in [&mut loaded.idps, &mut b.idps] {
+            v.sort_by(|x, y| x.id.cmp(&y.id));
+        }
+        for v in [&mut loaded.sps, &mut b.sps] {
+            v.sort_by(|x, y| x.id.cmp(&y.id));
+        }
         assert_eq!((loaded.idps, loaded.sps), (b.idps, b.sps));
 
         let broken = dir.path().join("sp").join("zz-broken.toml");

@@ -206,10 +206,10 @@ impl SavedState {
                 ));
             }
             for row in rows {
-                for name in [&row.sp_name, &row.idp_name] {
-                    if let Err(problem) = check_attribute_name(name) {
-                        return Err(format!("attribute map: {problem}"));
-                    }
+                let checked = check_attribute_name(&row.sp_name)
+                    .and_then(|()| check_idp_attribute_name(&row.idp_name));
+                if let Err(problem) = checked {
+                    return Err(format!("attribute map: {problem}"));
                 }
             }
         }
@@ -232,6 +232,22 @@ pub fn check_attribute_name(name: &str) -> Result<(), String> {
         return Err(format!("\"{name}\" contains a space"));
     }
     Ok(())
+}
+
+/// The rule for the IdP side of the map: some portals pick the source from a list of labels with spaces (Google's
+/// "Primary email"), so inner spaces are allowed there; the rest is as [`check_attribute_name`].
+pub fn check_idp_attribute_name(name: &str) -> Result<(), String> {
+    match check_attribute_name(name) {
+        Err(_)
+            if name.trim() == name
+                && !name
+                    .chars()
+                    .any(|c| c.is_control() || (c.is_whitespace() && c != ' ')) =>
+        {
+            check_attribute_name(&name.replace(' ', "_"))
+        }
+        other => other,
+    }
 }
 
 /// Where the progress lives.

@@ -8,6 +8,7 @@ use std::sync::Mutex;
 
 use serde::{Serialize, Serializer};
 use ssopilot::state::Store;
+use ssopilot::wizard::demo::DemoIdp;
 use ssopilot::wizard::view::{Action, WizardView};
 use ssopilot::wizard::Session;
 use tauri::{Manager, Runtime, State};
@@ -36,17 +37,25 @@ impl Serialize for ShellError {
 pub struct WizardState(Result<Mutex<Session>, ShellError>);
 
 impl WizardState {
-    /// Opens the session in the platform's data directory (or `$SSOPILOT_DATA_DIR`).
+    /// Opens the session in the platform's data directory (or `$SSOPILOT_DATA_DIR`), with the demo IdP started by
+    /// the core (key from the OS keychain, port 8740 or the next free one; when it cannot run, the wizard says why).
     pub fn open_default() -> Self {
         match Store::default_location() {
-            Ok(store) => Self(Ok(Mutex::new(Session::open(store)))),
+            Ok(store) => Self::open_with_demo(store, DemoIdp::start_default()),
             Err(error) => Self(Err(ShellError::NoStore(error.to_string()))),
         }
     }
 
-    /// Opens the session kept in `store` (tests use a temporary directory).
+    /// Opens the session kept in `store` (tests use a temporary directory), without a demo IdP.
     pub fn open(store: Store) -> Self {
         Self(Ok(Mutex::new(Session::open(store))))
+    }
+
+    /// Opens the session kept in `store` with the given demo IdP; the session holds its handle for the app's life.
+    pub fn open_with_demo(store: Store, demo: DemoIdp) -> Self {
+        let mut session = Session::open(store);
+        session.attach_demo(demo);
+        Self(Ok(Mutex::new(session)))
     }
 
     fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> Result<T, ShellError> {

@@ -234,30 +234,33 @@ fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) 
             "  Certificate SHA-256: {}",
             server.state().key.fingerprint_sha256().as_str()
         );
-        if server.state().apps.is_empty() {
+        let apps = server.state().apps();
+        if apps.is_empty() {
             println!("  No applications yet: pass --config FILE to add one.");
         }
-        for (slug, app) in &server.state().apps {
+        for (slug, app) in &apps {
             println!(
                 "  Application {slug}: SP {} -> ACS {}; IdP-initiated at {base}/saml2/{slug}",
                 app.sp_entity_id, app.acs_url
             );
         }
         println!("Demo users (password \"{DEMO_PASSWORD}\"):");
-        for u in server.state().directory.users() {
-            let groups = server.state().directory.groups_of(&u.email).join(", ");
-            println!(
-                "  {} {} <{}>  groups: {}",
-                u.first_name,
-                u.last_name,
-                u.email,
-                if groups.is_empty() {
-                    "none".to_string()
-                } else {
-                    groups
-                }
-            );
-        }
+        server.state().with_directory(|d| {
+            for u in d.users() {
+                let groups = d.groups_of(&u.email).join(", ");
+                println!(
+                    "  {} {} <{}>  groups: {}",
+                    u.first_name,
+                    u.last_name,
+                    u.email,
+                    if groups.is_empty() {
+                        "none".to_string()
+                    } else {
+                        groups
+                    }
+                );
+            }
+        });
         server.run().await;
         ExitCode::SUCCESS
     })

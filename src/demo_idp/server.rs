@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration as StdDuration;
 
 use time::OffsetDateTime;
@@ -42,19 +42,20 @@ pub enum ServerError {
     Bind { addr: SocketAddr, detail: String },
     #[error("two applications use the IDP URL slug \"{0}\": each application needs its own")]
     DuplicateSlug(String),
-    #[error("applications can only be added before the demo IdP starts serving")]
-    Running,
     #[error("the application cannot be granted: {0}")]
     Grant(String),
+    #[error("application \"{slug}\": {detail}")]
+    BadApp { slug: String, detail: String },
     #[error("the IDP URL slug \"{0}\" may hold only lower-case letters, digits and '-' (1 to 64 characters)")]
     BadSlug(String),
 }
 
-/// What the server serves.
+/// What the server serves. The directory and the applications can change while it runs (the wizard configures the
+/// application from its values), so they sit behind locks; the key never changes.
 pub struct State {
-    pub directory: Directory,
+    directory: RwLock<Directory>,
     /// By IDP URL slug; the slug is also the application name grants use in the directory.
-    pub apps: BTreeMap<String, App>,
+    apps: RwLock<BTreeMap<String, App>>,
     pub key: IdpKey,
     /// `http://127.0.0.1:<port>`, set when bound.
     base: String,
@@ -104,13 +105,60 @@ impl State {
             }
         }
         Ok(Self {
-            directory,
-            apps: map,
+            directory: RwLock::new(directory),
+            apps: RwLock::new(map),
             key,
             base: String::new(),
             entity_id: None,
             pending: Mutex::new(Pending::default()),
         })
+    }
+}
+
+impl State {
+    /// A copy of the applications, by slug.
+    pub fn apps(&self) -> BTreeMap<String, App> {
+        self.apps.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn app(&self, slug: &str) -> Option<App> {
+        self.apps
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(slug)
+            .cloned()
+    }
+
+    /// Replaces every application with `apps` (checked first: on an error nothing changes).
+    pub fn replace_apps(&self, apps: Vec<(String, App)>) -> Result<(), ServerError> {
+        let mut map = BTreeMap::new();
+        for (slug, app) in apps {
+            check_slug(&slug)?;
+            app.check().map_err(|e| ServerError::BadApp {
+                slug: slug.clone(),
+                detail: e.to_string(),
+            })?;
+            if map.insert(slug.clone(), app).is_some() {
+                return Err(ServerError::DuplicateSlug(slug));
+            }
+        }
+        *self.apps.write().unwrap_or_else(|p| p.into_inner()) = map;
+        Ok(())
+    }
+
+    /// Reads the directory.
+    pub fn with_directory<T>(&self, f: impl FnOnce(&Directory) -> T) -> T {
+        f(&self.directory.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Changes the directory (grants, users, groups) while the server runs.
+    pub fn with_directory_mut<T>(&self, f: impl FnOnce(&mut Directory) -> T) -> T {
+        f(&mut self.directory.write().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// `http://127.0.0.1:<port>` once bound.
+    pub fn base_url(&self) -> &str {
+        &self.base
     }
 }
 
@@ -122,7 +170,7 @@ pub struct Server {
 
 impl Server {
     /// Binds to `addr`, which must be a loopback address (port 0 picks a free port).
-    pub async fn bind(addr: SocketAddr, mut state: State) -> Result<Self, ServerError> {
+    pub async fn bind(addr: SocketAddr, state: State) -> Result<Self, ServerError> {
         if !addr.ip().is_loopback() {
             return Err(ServerError::NotLoopback(addr.ip()));
         }
@@ -132,10 +180,18 @@ impl Server {
                 addr,
                 detail: e.to_string(),
             })?;
+        Self::from_listener(listener, state)
+    }
+
+    /// Serves on a listener already bound (to try several ports without giving up the state); loopback only.
+    pub fn from_listener(listener: TcpListener, mut state: State) -> Result<Self, ServerError> {
         let local = listener.local_addr().map_err(|e| ServerError::Bind {
-            addr,
+            addr: SocketAddr::new(IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0),
             detail: e.to_string(),
         })?;
+        if !local.ip().is_loopback() {
+            return Err(ServerError::NotLoopback(local.ip()));
+        }
         state.base = match local.ip() {
             IpAddr::V4(ip) => format!("http://{ip}:{}", local.port()),
             IpAddr::V6(ip) => format!("http://[{ip}]:{}", local.port()),
@@ -144,7 +200,7 @@ impl Server {
         state.entity_id =
             Some(
                 EntityId::parse(&id, "IdP Entity ID").map_err(|e| ServerError::Bind {
-                    addr,
+                    addr: local,
                     detail: e.to_string(),
                 })?,
             );
@@ -172,20 +228,25 @@ impl Server {
     /// entity ID, the SSO URL).
     pub fn add_app(&mut self, slug: &str, app: App, groups: &[&str]) -> Result<(), ServerError> {
         check_slug(slug)?;
-        let Some(state) = Arc::get_mut(&mut self.state) else {
-            return Err(ServerError::Running);
-        };
-        if state.apps.contains_key(slug) {
+        let mut apps = self.state.apps.write().unwrap_or_else(|p| p.into_inner());
+        if apps.contains_key(slug) {
             return Err(ServerError::DuplicateSlug(slug.to_string()));
         }
-        for g in groups {
-            state
-                .directory
-                .grant(slug, g)
-                .map_err(|e| ServerError::Grant(e.to_string()))?;
+        {
+            let mut directory = self.state.directory.write().unwrap_or_else(|p| p.into_inner());
+            for g in groups {
+                directory
+                    .grant(slug, g)
+                    .map_err(|e| ServerError::Grant(e.to_string()))?;
+            }
         }
-        state.apps.insert(slug.to_string(), app);
+        apps.insert(slug.to_string(), app);
         Ok(())
+    }
+
+    /// The state, shared with the running server (to change its applications while it serves).
+    pub fn shared_state(&self) -> Arc<State> {
+        Arc::clone(&self.state)
     }
 
     /// Serves connections forever (each on its own task).
@@ -391,7 +452,7 @@ fn route(state: &State, req: &Request) -> Page {
             )),
             None => error_page(500, "Not ready", "The server is not bound yet."),
         },
-        ("GET", ["saml2", slug, "metadata"]) => match state.apps.get(*slug) {
+        ("GET", ["saml2", slug, "metadata"]) => match state.app(slug) {
             Some(app) => xml_page(mint::metadata(
                 &app.idp_entity_id,
                 &format!("{}/sso", state.base),
@@ -399,7 +460,7 @@ fn route(state: &State, req: &Request) -> Page {
             )),
             None => unknown_slug(slug),
         },
-        ("GET", ["saml2", slug]) => match state.apps.get(*slug) {
+        ("GET", ["saml2", slug]) => match state.app(slug) {
             Some(_) => login_form(state, start(state, slug, None, None), None),
             None => unknown_slug(slug),
         },
@@ -441,7 +502,7 @@ fn xml_page(body: String) -> Page {
 
 fn home(state: &State) -> Page {
     let apps: String = state
-        .apps
+        .apps()
         .iter()
         .map(|(slug, app)| {
             format!(
@@ -647,11 +708,8 @@ fn sso(
     let Some(issuer) = issuer else {
         return bad("it has no Issuer (the SP Entity ID)".into());
     };
-    let Some((slug, app)) = state
-        .apps
-        .iter()
-        .find(|(_, a)| a.sp_entity_id.as_str() == issuer)
-    else {
+    let apps = state.apps();
+    let Some((slug, app)) = apps.iter().find(|(_, a)| a.sp_entity_id.as_str() == issuer) else {
         return error_page(
             403,
             "Unknown service provider",
@@ -710,14 +768,14 @@ fn login(state: &State, f: &HashMap<String, String>) -> Page {
     };
     let email = f.get("email").map(String::as_str).unwrap_or_default();
     let password = f.get("password").map(String::as_str).unwrap_or_default();
-    let user = match state.directory.authenticate(email, password) {
+    let user = match state.with_directory(|d| d.authenticate(email, password).cloned()) {
         Ok(u) => u,
         Err(DirectoryError::BadCredentials) => {
             return login_form(state, token, Some("Wrong email or password. Try again."))
         }
         Err(e) => return error_page(500, "Sign-in failed", &e.to_string()),
     };
-    if !state.directory.is_assigned(email, &pending.slug) {
+    if !state.with_directory(|d| d.is_assigned(email, &pending.slug)) {
         return error_page(
             403,
             "Not assigned",
@@ -727,15 +785,15 @@ fn login(state: &State, f: &HashMap<String, String>) -> Page {
             ),
         );
     }
-    let Some(app) = state.apps.get(&pending.slug) else {
+    let Some(app) = state.app(&pending.slug) else {
         return unknown_slug(&pending.slug);
     };
     if let Ok(mut p) = state.pending.lock() {
         p.map.remove(&token);
     }
     match mint::mint(
-        app,
-        user,
+        &app,
+        &user,
         pending.request_id.as_deref(),
         &state.key,
         OffsetDateTime::now_utc(),

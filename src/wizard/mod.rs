@@ -20,14 +20,15 @@
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
+pub mod demo;
 pub mod view;
 
 use std::collections::BTreeMap;
 
 use crate::profiles::{default_attribute_map, AttributeMapping, IdpProfile, Profiles, SpProfile};
 use crate::state::{
-    check_attribute_name, SavedState, Store, MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS,
-    STATE_VERSION,
+    check_attribute_name, check_idp_attribute_name, SavedState, Store, MAX_ATTRIBUTE_NAME_CHARS,
+    MAX_ATTRIBUTE_ROWS, STATE_VERSION,
 };
 use crate::values::{AcsUrl, EntityId, IdpUrl};
 use view::{
@@ -49,6 +50,8 @@ pub mod fields {
     pub const IDP_ENTITY_ID: &str = "idp_entity_id";
     pub const SIGN_ASSERTION: &str = "sign_assertion";
     pub const IDP_SSO_URL: &str = "idp_sso_url";
+    /// The IdP's signing certificate (PEM); step 5 checks it. The demo IdP fills it in.
+    pub const IDP_CERTIFICATE: &str = "idp_certificate";
 }
 
 /// The journey, in order.
@@ -128,6 +131,8 @@ struct Draft {
     idp_entity_id: String,
     sign_assertion: bool,
     idp_sso_url: String,
+    /// PEM text of the IdP's signing certificate (step 5; filled in by the demo IdP).
+    idp_certificate: String,
     /// `None`: the profiles' defaults.
     attributes: Option<Vec<AttributeMapping>>,
 }
@@ -146,6 +151,8 @@ pub struct Model {
     profiles: Profiles,
     draft: Draft,
     current: StepId,
+    /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
+    demo: Option<demo::DemoIdp>,
 }
 
 impl Model {
@@ -155,6 +162,7 @@ impl Model {
             profiles,
             draft: Draft::default(),
             current: StepId::Providers,
+            demo: None,
         }
     }
 
@@ -203,12 +211,14 @@ impl Model {
                 .as_ref()
                 .map(|v| v.as_str().to_string())
                 .unwrap_or_default(),
+            idp_certificate: String::new(),
             attributes: saved.attributes.clone(),
         };
         let mut model = Model {
             profiles,
             draft,
             current: StepId::Providers,
+            demo: None,
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -296,7 +306,7 @@ impl Model {
         let id = EntityId::parse(&self.draft.idp_entity_id, "IdP Entity ID")
             .map_err(|e| e.message_for(label))?;
         if let Some(sp) = self.sp() {
-            if sp.quirks.idp_entity_id_equals_sp_entity_id {
+            if self.idp_entity_id_follows_sp() {
                 if let Ok(sp_id) = self.sp_entity_id() {
                     if id != sp_id {
                         return Err(format!(
@@ -311,6 +321,16 @@ impl Model {
             }
         }
         Ok(id)
+    }
+
+    /// The SP wants the IdP entity ID equal to its own, and the IdP lets the admin choose it (Okta and Entra ID set
+    /// their own, so there it is copied from the IdP instead).
+    fn idp_entity_id_follows_sp(&self) -> bool {
+        self.sp()
+            .is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id)
+            && !self
+                .idp()
+                .is_some_and(|idp| idp.defaults.idp_entity_id_fixed)
     }
 
     fn idp_sso_url(&self) -> Result<IdpUrl, String> {
@@ -380,10 +400,14 @@ impl Model {
                         "Type the {idp_name} attribute that fills {s} on the right"
                     ));
                 }
-                for name in [s, i] {
-                    if let Err(problem) = check_attribute_name(name) {
-                        return Some(format!("Attribute names are single words: {problem}"));
-                    }
+                if let Err(problem) = check_attribute_name(s) {
+                    return Some(format!("Attribute names are single words: {problem}"));
+                }
+                if let Err(problem) = check_idp_attribute_name(i) {
+                    return Some(format!("Attribute names are single words: {problem}"));
+                }
+                if let Some(e) = self.demo_attribute_error(i) {
+                    return Some(e);
                 }
                 if counts.get(s).copied().unwrap_or(0) > 1 {
                     return Some(format!(
@@ -462,6 +486,9 @@ impl Model {
                 }
                 if self.idp().is_none() {
                     return Err("Choose the identity provider (IdP) your users sign in with".into());
+                }
+                if let Some(why) = self.demo_unavailable_for_choice() {
+                    return Err(why);
                 }
                 if self.sp().is_none() {
                     return Err("Choose the service provider (SP) your users sign in to".into());
@@ -590,14 +617,12 @@ impl Model {
     /// Work done when a step is entered: the IdP entity ID is prefilled with the SP entity ID when the SP wants them
     /// equal.
     fn entered_step(&mut self) {
-        if self.current == StepId::IdpApp && self.draft.idp_entity_id.trim().is_empty() {
-            let wants_equal = self
-                .sp()
-                .is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id);
-            if wants_equal {
-                if let Ok(id) = self.sp_entity_id() {
-                    self.draft.idp_entity_id = id.as_str().to_string();
-                }
+        if self.current == StepId::IdpApp
+            && self.draft.idp_entity_id.trim().is_empty()
+            && self.idp_entity_id_follows_sp()
+        {
+            if let Ok(id) = self.sp_entity_id() {
+                self.draft.idp_entity_id = id.as_str().to_string();
             }
         }
     }
@@ -608,6 +633,7 @@ impl Model {
         let (intro, blocks) = match self.current {
             StepId::Providers => self.providers_page(),
             StepId::SpValues => self.sp_values_page(),
+            StepId::IdpApp if self.demo_chosen() => self.demo_idp_app_page(),
             StepId::IdpApp => self.idp_app_page(),
             StepId::Attributes => self.attributes_page(),
             other => {
@@ -640,7 +666,9 @@ impl Model {
             .map(|p| ChoiceOption {
                 value: p.id.clone(),
                 label: p.display_name.clone(),
-                description: Some(p.description.clone()),
+                description: Some(self.idp_option_description(p)),
+                badge: p.recommended.clone(),
+                unavailable: self.idp_option_unavailable(p),
             })
             .collect();
         let sp_options = self
@@ -651,6 +679,8 @@ impl Model {
                 value: p.id.clone(),
                 label: p.display_name.clone(),
                 description: Some(p.description.clone()),
+                badge: None,
+                unavailable: None,
             })
             .collect();
         (
@@ -794,7 +824,7 @@ impl Model {
             copy: true,
         });
         let mut entity_help = Vec::new();
-        if sp.quirks.idp_entity_id_equals_sp_entity_id {
+        if self.idp_entity_id_follows_sp() {
             entity_help.push(format!(
                 "{} wants this to be the same value as its {}, so it is filled in for you: type the same value in {}.",
                 sp.portal.name, sp.labels.sp_entity_id, idp.display_name
@@ -1102,6 +1132,7 @@ impl Model {
             // Handled by the session, which owns the notices.
             Action::DismissNotice { .. } => {}
         }
+        notices.extend(self.sync_demo());
         notices
     }
 
@@ -1155,9 +1186,7 @@ impl Model {
             fields::SP_ENTITY_ID => {
                 on(StepId::SpValues)?;
                 // An IdP entity ID that was following the SP entity ID keeps following it.
-                let follows = self
-                    .sp()
-                    .is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id)
+                let follows = self.idp_entity_id_follows_sp()
                     && self.draft.idp_entity_id.trim() == self.draft.sp_entity_id.trim();
                 if follows && !self.draft.idp_entity_id.trim().is_empty() {
                     self.draft.idp_entity_id = value.trim().to_string();
@@ -1183,6 +1212,10 @@ impl Model {
             fields::IDP_SSO_URL => {
                 on(StepId::IdpApp)?;
                 self.draft.idp_sso_url = value;
+            }
+            fields::IDP_CERTIFICATE => {
+                on(StepId::Certificate)?;
+                self.draft.idp_certificate = value;
             }
             other => return Err(format!("There is no field \"{other}\" in the wizard")),
         }

@@ -146,7 +146,22 @@ fn step_1_offers_the_profiles_and_unlocks_step_2() {
         panic!("{:?}", v.page.blocks)
     };
     let labels: Vec<_> = options.iter().map(|o| o.label.as_str()).collect();
-    assert_eq!(labels, ["JumpCloud", "Generic SAML 2.0 identity provider"]);
+    assert_eq!(
+        labels,
+        [
+            "Demo IdP (built into SSO Pilot)",
+            "JumpCloud",
+            "Okta",
+            "Microsoft Entra ID",
+            "Google Workspace",
+            "Generic SAML 2.0 identity provider"
+        ]
+    );
+    // Without a running demo IdP (no session attached one) nothing is preselected.
+    let Block::Choice { value, .. } = &v.page.blocks[0] else {
+        panic!()
+    };
+    assert_eq!(value, &None);
 
     let v = set(&mut s, fields::IDP_PROFILE, "jumpcloud");
     assert_eq!(
@@ -933,7 +948,7 @@ fn a_save_failure_is_a_notice_and_the_typing_is_kept() {
 fn an_unknown_saved_profile_is_dropped_with_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let saved = SavedState {
-        idp_profile: Some("okta".into()),
+        idp_profile: Some("onelogin".into()),
         sp_profile: Some("infisical".into()),
         current_step: StepId::SpValues,
         ..SavedState::default()
@@ -941,7 +956,11 @@ fn an_unknown_saved_profile_is_dropped_with_a_warning() {
     Store::at(dir.path()).save(&saved).unwrap();
     let v = open(dir.path()).view();
     assert_eq!(v.current, StepId::Providers);
-    assert!(v.notices[0].text.contains("\"okta\""), "{:?}", v.notices);
+    assert!(
+        v.notices[0].text.contains("\"onelogin\""),
+        "{:?}",
+        v.notices
+    );
     let Block::Choice { value, .. } = &v.page.blocks[1] else {
         panic!()
     };

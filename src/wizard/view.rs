@@ -77,6 +77,12 @@ pub struct ChoiceOption {
     pub value: String,
     pub label: String,
     pub description: Option<String>,
+    /// A short tag beside the label ("Recommended to try SSO Pilot").
+    #[serde(default)]
+    pub badge: Option<String>,
+    /// Why this option cannot be chosen now (the demo IdP without a keychain); the UI shows it disabled with this text.
+    #[serde(default)]
+    pub unavailable: Option<String>,
 }
 
 /// One row of the attribute map: the SP's attribute name is filled from the IdP's attribute.

@@ -145,3 +145,52 @@ test("kill -9 after a step was saved loses nothing saved", async () => {
     await quit(session, dirs);
   });
 });
+
+test("a fresh start offers the built-in demo IdP first, preselected, and its metadata URL answers", async () => {
+  // The app keeps the demo IdP's key in the system keychain: scripts/test.sh runs these tests inside
+  // scripts/with-keyring.sh (a private gnome-keyring on a private session bus).
+  assert.ok(
+    process.env.DBUS_SESSION_BUS_ADDRESS,
+    "no session bus, so no keychain for the demo IdP: run under scripts/with-keyring.sh (scripts/test.sh does)",
+  );
+  const dirs = profile("demo");
+  await withDriver(dirs, async () => {
+    const session = await launch();
+    await waitForTitle(session, "Providers");
+    const options = await session.findAll('[data-field="idp_profile"] input[type=radio]');
+    assert.ok(options.length >= 5, `the IdP profiles are offered: ${options.length}`);
+    assert.equal(await options[0].property("value"), "demo", "the demo IdP is the first option");
+    assert.equal(await options[0].property("checked"), true, "and it is selected on a fresh start");
+    const option = await session.find('[data-field="idp_profile"] [data-option="demo"]');
+    const text = await option.text();
+    assert.match(text, /Recommended to try SSO Pilot/, text);
+    assert.equal((await session.findAll('[data-option="demo"] .option-unavailable')).length, 0, text);
+    const base = /Running now at (http:\/\/127\.0\.0\.1:\d+)/.exec(text)?.[1];
+    assert.ok(base, `the option says where the demo IdP runs: ${text}`);
+    await shot(session, "08-demo-idp-preselected");
+
+    const response = await fetch(`${base}/metadata`);
+    assert.equal(response.status, 200);
+    const metadata = await response.text();
+    assert.ok(metadata.includes(`entityID="${base}/metadata"`), metadata);
+    assert.ok(metadata.includes("<ds:X509Certificate>") || metadata.includes("X509Certificate>"), metadata);
+
+    // Choose Infisical and fill step 2: step 3 comes filled in from the running demo IdP.
+    await choose(session, "sp_profile", "infisical");
+    await next(session);
+    await waitForTitle(session, "Service provider values");
+    await fill(session, "sp_entity_id", SP_ENTITY_ID);
+    await fill(session, "acs_url", ACS_URL);
+    await next(session);
+    await waitForTitle(session, "IdP application");
+    const shown = await Promise.all((await session.findAll(".value-text")).map((v) => v.text()));
+    assert.ok(shown.includes(`${base}/sso`), `the demo IdP's SSO URL is shown to copy: ${shown}`);
+    assert.ok(shown.some((v) => v.startsWith("-----BEGIN CERTIFICATE-----")), `and its certificate: ${shown}`);
+    await waitNextEnabled(session, true);
+    await shot(session, "09-demo-idp-step-3");
+    // Its application now answers at the IDP URL slug.
+    const app = await fetch(`${base}/saml2/infisical/metadata`);
+    assert.equal(app.status, 200);
+    await quit(session, dirs);
+  });
+});

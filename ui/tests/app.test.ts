@@ -112,6 +112,38 @@ describe("rendering", () => {
     expect(target.querySelector(".callout.warning")?.textContent).toContain("Do not enforce yet.");
   });
 
+  it("shows a recommended badge, and an unavailable option disabled with the core's reason", async () => {
+    const why = "The demo IdP is not available: no OS keychain is available.";
+    const blocks: Block[] = [
+      {
+        kind: "choice",
+        field: "idp_profile",
+        label: "Identity provider (IdP)",
+        help: null,
+        options: [
+          { value: "demo", label: "Demo IdP", description: "On this computer", badge: "Recommended to try SSO Pilot", unavailable: why },
+          { value: "jumpcloud", label: "JumpCloud", description: null, badge: null, unavailable: null },
+        ],
+        value: null,
+      },
+    ];
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "wizard_view") return view(blocks, { enabled: false, reason: "Choose the identity provider" });
+      return undefined;
+    });
+    await start();
+    const demo = target.querySelector('[data-option="demo"]');
+    expect(demo?.querySelector(".option-badge")?.textContent).toBe("Recommended to try SSO Pilot");
+    expect(demo?.querySelector(".option-unavailable")?.textContent).toBe(why);
+    const radio = demo?.querySelector<HTMLInputElement>("input[type=radio]");
+    expect(radio?.disabled).toBe(true);
+    expect(document.getElementById(radio?.getAttribute("aria-describedby") ?? "")?.textContent).toBe(why);
+    const other = target.querySelector('[data-option="jumpcloud"]');
+    expect(other?.querySelector(".option-badge")).toBeNull();
+    expect(other?.querySelector<HTMLInputElement>("input[type=radio]")?.disabled).toBe(false);
+  });
+
   it("disables Next and shows the core's reason beside it", async () => {
     mockIPC((cmd) => {
       if (cmd === "wizard_view")

@@ -37,6 +37,10 @@ export interface ChoiceOption {
   value: string;
   label: string;
   description: string | null;
+  /** A short tag beside the label ("Recommended to try SSO Pilot"). */
+  badge?: string | null;
+  /** Why the option cannot be chosen now; the option is shown disabled with this text. */
+  unavailable?: string | null;
 }
 
 export interface AttributeRowView {
