@@ -251,3 +251,33 @@ fn response_check_command_takes_pysaml2_metadata() {
         assert_eq!(report["issuer"], IDP_ID);
     }
 }
+
+#[test]
+fn metadata_inspect_reads_pysaml2_idp_metadata() {
+    let md = run().dir.path().join("idp-metadata.xml");
+    let o = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
+        .args(["metadata", "inspect"])
+        .arg(&md)
+        .arg("--json")
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&o.stderr)));
+    assert_eq!(o.status.code(), Some(0), "{v:#}");
+    assert_eq!(v["kind"], "idp");
+    assert_eq!(v["entity_id"], IDP_ID);
+    let sso: Vec<(&str, &str)> = v["sso"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["binding"].as_str().unwrap(), e["url"].as_str().unwrap()))
+        .collect();
+    assert!(sso.iter().all(|(_, u)| *u == SSO), "{sso:?}");
+    assert_eq!(sso.len(), 2, "{sso:?}");
+    let certs = v["certificates"].as_array().unwrap();
+    assert_eq!(certs.len(), 1, "{v:#}");
+    assert_eq!(v["signature"], "absent");
+    let fp = ssopilot::fingerprint::Fingerprint::sha256(&rsa_idp().cert_der).to_string();
+    assert!(v["certificates"].to_string().contains(&fp), "{v:#}");
+    assert!(v["findings"].is_array());
+}
