@@ -321,6 +321,15 @@ fn malformed(detail: impl Into<String>) -> XmlError {
 /// An XML NCName, strictly for ASCII (letters, digits, '_', '-', '.'; not starting with a digit, '-' or '.'), and
 /// allowing non-ASCII name characters.
 fn is_ncname(s: &str) -> bool {
+    // Names in SAML are ASCII: check those bytewise, the rest per character.
+    if s.is_ascii() {
+        let b = s.as_bytes();
+        return b
+            .first()
+            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
+    }
     let mut chars = s.chars();
     let Some(first) = chars.next() else {
         return false;
@@ -358,10 +367,10 @@ fn legal_char(c: char) -> bool {
 }
 
 fn check_chars(s: &str) -> Result<(), XmlError> {
-    // Fast path: no C0 controls other than tab/LF/CR, and no U+FFFE/U+FFFF (encoded EF BF BE/BF).
+    // Fast path, one pass over the bytes: no C0 controls other than tab/LF/CR, and no 0xEF lead byte (the only way
+    // U+FFFE/U+FFFF, encoded EF BF BE/BF, can occur); anything else takes the exact per-character check below.
     if s.bytes()
-        .all(|b| b >= 0x20 || matches!(b, b'\t' | b'\n' | b'\r'))
-        && !s.contains(['\u{FFFE}', '\u{FFFF}'])
+        .all(|b| (b >= 0x20 && b != 0xEF) || matches!(b, b'\t' | b'\n' | b'\r'))
     {
         return Ok(());
     }

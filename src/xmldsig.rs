@@ -721,9 +721,11 @@ pub fn verify(
     }
 
     // Signature value over the canonical SignedInfo from the same tree.
-    let signature_bytes = decode_base64(&sig_text).ok_or(XmlDsigError::SignatureMismatch {
-        configured: fingerprints(certs),
-    })?;
+    // Lazily: formatting the fingerprints costs more than the rest of this step.
+    let signature_bytes =
+        decode_base64(&sig_text).ok_or_else(|| XmlDsigError::SignatureMismatch {
+            configured: fingerprints(certs),
+        })?;
     let si_canonical = canonicalize(doc, signed_info, None, &si_prefixes)?;
     for k in &keys {
         let ok = match (algorithm, k.ec_point_len) {

@@ -1,5 +1,6 @@
 //! `ssopilot response check`: exit codes (0 valid, 1 invalid, 2 usage), JSON and readable output.
 
+mod metadata_support;
 mod response_support;
 
 use std::io::Write;
@@ -197,8 +198,7 @@ fn usage_errors_exit_2() {
     ];
     let o = ssopilot(&meta, None);
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr)
-        .contains("not supported yet: pass --idp-cert and --idp-entity-id"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot read the IdP metadata x.xml"));
     let mut bad_now = base_args(&s, &s.good);
     bad_now[14] = "yesterday";
     assert_eq!(ssopilot(&bad_now, None).status.code(), Some(2));
@@ -218,4 +218,131 @@ fn usage_errors_exit_2() {
     // clap's own usage errors (missing required flag).
     let o = ssopilot(&["response", "check", &s.good, "--idp-cert", &s.cert], None);
     assert_eq!(o.status.code(), Some(2));
+}
+
+/// `--idp-metadata`: the IdP entity ID and every signing certificate come from the file.
+#[test]
+fn idp_metadata_gives_entity_id_and_every_signing_certificate() {
+    use metadata_support::{idp_metadata, key_descriptor, sp_entity, MD};
+    let s = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let args = |md: &str| {
+        let md = write_temp(dir.path(), &format!("md{}.xml", md.len()), md.as_bytes());
+        let mut a: Vec<String> = [
+            "response",
+            "check",
+            &s.good,
+            "--idp-metadata",
+            &md.display().to_string(),
+            "--sp-entity-id",
+            SP,
+            "--acs-url",
+            ACS,
+            "--request-id",
+            REQ,
+            "--now",
+            "2026-11-25T12:00:00Z",
+        ]
+        .iter()
+        .map(|x| x.to_string())
+        .collect();
+        a.shrink_to_fit();
+        a
+    };
+    let run = |a: &[String]| {
+        let a: Vec<&str> = a.iter().map(String::as_str).collect();
+        ssopilot(&a, None)
+    };
+    // A rotation: the old certificate first, the one the response is signed with second; an encryption-only
+    // certificate is not trusted for signatures.
+    let rotation = format!(
+        "{}{}",
+        key_descriptor("signing", &other_rsa_idp().cert_der),
+        key_descriptor("", &rsa_idp().cert_der)
+    );
+    let o = run(&args(&idp_metadata(IDP, &rotation, "")));
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    // The metadata's entity ID is the one enforced: another IdP's metadata fails the issuer checks.
+    let o = run(&args(&idp_metadata(
+        "https://other-idp.example.com",
+        &rotation,
+        "",
+    )));
+    assert_eq!(o.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("FAIL response_issuer") || out.contains("FAIL assertion_issuer"),
+        "{out}"
+    );
+    // Only the old certificate for signing (the response's as encryption only): the signature is not trusted.
+    let enc_only = format!(
+        "{}{}",
+        key_descriptor("signing", &other_rsa_idp().cert_der),
+        key_descriptor("encryption", &rsa_idp().cert_der)
+    );
+    assert_eq!(
+        run(&args(&idp_metadata(IDP, &enc_only, ""))).status.code(),
+        Some(1)
+    );
+
+    // Usage errors (exit 2), each saying what is wrong.
+    let usage = |a: &[String], needle: &str| {
+        let o = run(a);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{needle}: {err}");
+        assert!(err.contains(needle), "expected {needle:?} in: {err}");
+    };
+    let mut with_cert = args(&idp_metadata(IDP, &rotation, ""));
+    with_cert.extend(["--idp-cert".to_string(), s.cert.clone()]);
+    usage(&with_cert, "--idp-cert");
+    usage(
+        &args(&idp_metadata(
+            IDP,
+            &key_descriptor("encryption", &rsa_idp().cert_der),
+            "",
+        )),
+        "no signing certificate",
+    );
+    usage(
+        &args(&format!(
+            "<md:EntitiesDescriptor xmlns:md=\"{MD}\">{}</md:EntitiesDescriptor>",
+            sp_entity(SP, &[ACS])
+        )),
+        "cannot be used",
+    );
+    usage(
+        &args(&idp_metadata(
+            IDP,
+            &rotation,
+            "validUntil=\"2026-01-01T00:00:00Z\"",
+        )),
+        "is not usable",
+    );
+    usage(&args("<html><body>login</body></html>"), "cannot be used");
+    // Several IdPs in one file: --idp-entity-id picks one.
+    let two = format!(
+        "<md:EntitiesDescriptor xmlns:md=\"{MD}\">{}{}</md:EntitiesDescriptor>",
+        idp_metadata("https://a.example.com", &rotation, "")
+            .replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "")
+            .replace("ID=\"_md1\"", ""),
+        idp_metadata(IDP, &rotation, "")
+            .replace("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", "")
+            .replace("ID=\"_md1\"", "")
+    );
+    usage(&args(&two), "cannot be used");
+    let mut pick = args(&two);
+    pick.extend(["--idp-entity-id".to_string(), IDP.to_string()]);
+    let o = run(&pick);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
 }

@@ -9,6 +9,8 @@ use clap::{Args, Subcommand};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use ssopilot::findings::Severity;
+use ssopilot::metadata::{self, MAX_METADATA_BYTES};
 use ssopilot::response::{validate, Policy, Report, MAX_CLOCK_SKEW};
 use ssopilot::values::{AcsUrl, EntityId};
 use ssopilot::xml::DEFAULT_MAX_BYTES;
@@ -33,11 +35,13 @@ pub struct CheckArgs {
     /// The IdP signing certificate (PEM or DER); repeat for several (e.g. during a rotation).
     #[arg(long = "idp-cert", value_name = "PEMFILE")]
     pub idp_cert: Vec<PathBuf>,
-    /// The IdP entity ID the admin configured.
+    /// The IdP entity ID the admin configured (with --idp-metadata: which entity of the file to use, when it
+    /// describes several).
     #[arg(long, value_name = "ID")]
     pub idp_entity_id: Option<String>,
-    /// IdP metadata (not supported yet: pass --idp-cert and --idp-entity-id).
-    #[arg(long, value_name = "PATH")]
+    /// IdP metadata file: the IdP entity ID and every signing certificate are taken from it (instead of
+    /// --idp-cert and --idp-entity-id).
+    #[arg(long, value_name = "PATH", conflicts_with = "idp_cert")]
     pub idp_metadata: Option<PathBuf>,
     /// The SP entity ID (the Audience the assertion must name).
     #[arg(long, value_name = "ID")]
@@ -137,35 +141,57 @@ pub fn run(args: ResponseArgs) -> ExitCode {
     }
 }
 
+/// Reads the IdP's entity ID and its usable signing certificates from a metadata file.
+///
+/// Read as of `now` (the moment the response is checked). The file is trusted the way a pasted certificate is:
+/// the admin chose it. Metadata the parser finds unusable
+/// (expired, no certificate that can verify, not an IdP) is refused rather than half used.
+pub fn load_idp_metadata(
+    path: &Path,
+    entity_id: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(EntityId, Vec<Vec<u8>>), String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(MAX_METADATA_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read the IdP metadata {}: {e}", path.display()))?;
+    let opts = metadata::Options {
+        entity_id: entity_id.map(str::to_string),
+        role: Some(metadata::Kind::Idp),
+        ..metadata::Options::default()
+    };
+    let md = metadata::parse(&bytes, &opts, now)
+        .map_err(|e| format!("the IdP metadata {} cannot be used: {e}", path.display()))?;
+    let errors: Vec<&str> = md
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message.as_str())
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!(
+            "the IdP metadata {} is not usable: {} (run `ssopilot metadata inspect {}` for details)",
+            path.display(),
+            errors.join("; "),
+            path.display()
+        ));
+    }
+    let certs = md.trusted_signing_ders();
+    if certs.is_empty() {
+        return Err(format!(
+            "the IdP metadata {} has no usable signing certificate, so no signature could be trusted: export the metadata from the IdP again, or pass --idp-cert and --idp-entity-id",
+            path.display()
+        ));
+    }
+    let id = EntityId::parse(&md.entity_id, "the IdP entity ID in the metadata")
+        .map_err(|e| e.to_string())?;
+    Ok((id, certs))
+}
+
 fn check(a: CheckArgs) -> ExitCode {
-    if a.idp_metadata.is_some() {
-        return usage("--idp-metadata is not supported yet: pass --idp-cert and --idp-entity-id");
-    }
-    let Some(idp_id) = a.idp_entity_id.as_deref() else {
-        return usage("--idp-entity-id is required (the IdP Entity ID the SP is configured with)");
-    };
-    if a.idp_cert.is_empty() {
-        return usage("at least one --idp-cert PEMFILE is required: without the IdP's certificate no signature can be trusted");
-    }
-    let idp_entity_id = match EntityId::parse(idp_id, "IdP Entity ID") {
-        Ok(v) => v,
-        Err(e) => return usage(e),
-    };
-    let sp_entity_id = match EntityId::parse(&a.sp_entity_id, "SP Entity ID") {
-        Ok(v) => v,
-        Err(e) => return usage(e),
-    };
-    let acs_url = match AcsUrl::parse(&a.acs_url, "ACS URL") {
-        Ok(v) => v,
-        Err(e) => return usage(e),
-    };
-    let mut certs = Vec::new();
-    for p in &a.idp_cert {
-        match load_idp_cert(p) {
-            Ok(mut c) => certs.append(&mut c),
-            Err(e) => return usage(e),
-        }
-    }
     let now = match a.now.as_deref() {
         None => OffsetDateTime::now_utc(),
         Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {
@@ -176,6 +202,40 @@ fn check(a: CheckArgs) -> ExitCode {
                 ))
             }
         },
+    };
+    let (idp_entity_id, certs) = match a.idp_metadata.as_deref() {
+        Some(md) => match load_idp_metadata(md, a.idp_entity_id.as_deref(), now) {
+            Ok(v) => v,
+            Err(e) => return usage(e),
+        },
+        None => {
+            let Some(idp_id) = a.idp_entity_id.as_deref() else {
+                return usage("--idp-entity-id is required (the IdP Entity ID the SP is configured with), or pass --idp-metadata PATH");
+            };
+            if a.idp_cert.is_empty() {
+                return usage("at least one --idp-cert PEMFILE is required (or --idp-metadata PATH): without the IdP's certificate no signature can be trusted");
+            }
+            let idp_entity_id = match EntityId::parse(idp_id, "IdP Entity ID") {
+                Ok(v) => v,
+                Err(e) => return usage(e),
+            };
+            let mut certs = Vec::new();
+            for p in &a.idp_cert {
+                match load_idp_cert(p) {
+                    Ok(mut c) => certs.append(&mut c),
+                    Err(e) => return usage(e),
+                }
+            }
+            (idp_entity_id, certs)
+        }
+    };
+    let sp_entity_id = match EntityId::parse(&a.sp_entity_id, "SP Entity ID") {
+        Ok(v) => v,
+        Err(e) => return usage(e),
+    };
+    let acs_url = match AcsUrl::parse(&a.acs_url, "ACS URL") {
+        Ok(v) => v,
+        Err(e) => return usage(e),
     };
     let skew = match a.clock_skew {
         None => ssopilot::response::DEFAULT_CLOCK_SKEW,
