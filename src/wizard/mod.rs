@@ -20,10 +20,12 @@
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
+pub mod metadata_import;
 pub mod view;
 
 use std::collections::BTreeMap;
 
+use crate::cert;
 use crate::profiles::{default_attribute_map, AttributeMapping, IdpProfile, Profiles, SpProfile};
 use crate::state::{
     check_attribute_name, SavedState, Store, MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS,
@@ -49,6 +51,8 @@ pub mod fields {
     pub const IDP_ENTITY_ID: &str = "idp_entity_id";
     pub const SIGN_ASSERTION: &str = "sign_assertion";
     pub const IDP_SSO_URL: &str = "idp_sso_url";
+    /// The IdP's signing certificate (PEM), checked in step 5; filled by an IdP metadata import.
+    pub const IDP_CERTIFICATE: &str = "idp_certificate";
 }
 
 /// The journey, in order.
@@ -130,6 +134,10 @@ struct Draft {
     idp_sso_url: String,
     /// `None`: the profiles' defaults.
     attributes: Option<Vec<AttributeMapping>>,
+    /// PEM; see [`fields::IDP_CERTIFICATE`].
+    idp_certificate: String,
+    /// Every signing certificate of imported IdP metadata (PEM), in file order.
+    idp_metadata_certificates: Vec<String>,
 }
 
 /// The problems of the attribute map.
@@ -146,6 +154,7 @@ pub struct Model {
     profiles: Profiles,
     draft: Draft,
     current: StepId,
+    import: metadata_import::ImportState,
 }
 
 impl Model {
@@ -155,6 +164,7 @@ impl Model {
             profiles,
             draft: Draft::default(),
             current: StepId::Providers,
+            import: Default::default(),
         }
     }
 
@@ -204,11 +214,14 @@ impl Model {
                 .map(|v| v.as_str().to_string())
                 .unwrap_or_default(),
             attributes: saved.attributes.clone(),
+            idp_certificate: saved.idp_certificate.clone().unwrap_or_default(),
+            idp_metadata_certificates: saved.idp_metadata_certificates.clone(),
         };
         let mut model = Model {
             profiles,
             draft,
             current: StepId::Providers,
+            import: Default::default(),
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -690,7 +703,7 @@ impl Model {
             }
             help
         };
-        let blocks = vec![
+        let mut blocks = vec![
             Block::Instruction {
                 text: format!(
                     "In {}, open the SAML settings and keep the page open: you will copy two values from it now, and \
@@ -722,6 +735,7 @@ impl Model {
                 copy: true,
             },
         ];
+        blocks.extend(self.import_blocks(view::MetadataSide::Sp));
         (
             format!(
                 "{} tells {} who it is (the {}) and where to send users after they sign in (the {}).",
@@ -793,6 +807,8 @@ impl Model {
             help: Some(from_step2(&sp.labels.acs_url, &l.acs_url, &l.acs_url_help)),
             copy: true,
         });
+        blocks.push(self.export_block());
+        blocks.extend(self.import_blocks(view::MetadataSide::Idp));
         let mut entity_help = Vec::new();
         if sp.quirks.idp_entity_id_equals_sp_entity_id {
             entity_help.push(format!(
@@ -1000,6 +1016,16 @@ impl Model {
             } else {
                 previous.attributes.clone()
             },
+            // Kept as the doctor wrote it (PEM ends with a newline); saved only when it is a certificate.
+            idp_certificate: Some(&self.draft.idp_certificate)
+                .filter(|pem| {
+                    cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc())
+                        .der()
+                        .is_some()
+                })
+                .cloned()
+                .or_else(|| previous.idp_certificate.clone()),
+            idp_metadata_certificates: self.draft.idp_metadata_certificates.clone(),
         }
     }
 
@@ -1101,6 +1127,15 @@ impl Model {
             }
             // Handled by the session, which owns the notices.
             Action::DismissNotice { .. } => {}
+            import @ (Action::ImportMetadata { .. }
+            | Action::ImportMetadataFile { .. }
+            | Action::ChooseMetadataEntity { .. }
+            | Action::ConfirmMetadataImport { .. }
+            | Action::CancelMetadataImport { .. }) => {
+                if let Err(text) = self.apply_import(import, &mut warn) {
+                    warn(Severity::Error, text);
+                }
+            }
         }
         notices
     }
