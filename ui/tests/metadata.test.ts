@@ -200,7 +200,7 @@ describe("metadata import", () => {
       "https://one.example.com/idp",
       "https://two.example.com/idp",
     ]);
-    items[1].querySelector("button")!.click();
+    items[1]!.querySelector("button")!.click();
     await settle();
     expect(actions()).toEqual([
       { type: "choose_metadata_entity", side: "idp", entity_id: "https://two.example.com/idp" },
