@@ -28,6 +28,8 @@ pub const MAX_ATTRIBUTE_ROWS: usize = 64;
 pub const MAX_ATTRIBUTE_NAME_CHARS: usize = 256;
 /// Bound on a provider profile id in the file.
 const MAX_PROFILE_ID_CHARS: usize = 64;
+/// Imported IdP signing certificates kept (the metadata importer takes no more).
+pub const MAX_SAVED_CERTIFICATES: usize = crate::metadata::MAX_CERTIFICATES;
 /// Prefix of the temporary files written before the rename.
 const TEMP_PREFIX: &str = ".state.json.tmp-";
 /// Temporary files older than this are left over from a crash and are removed on open.
@@ -106,6 +108,12 @@ pub struct SavedState {
     /// `None`: the profiles' default map (it follows a change of provider). `Some`: the admin's own map.
     #[serde(default)]
     pub attributes: Option<Vec<AttributeMapping>>,
+    /// The IdP's signing certificate (PEM), from an IdP metadata import or step 5. Public, not a secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_certificate: Option<String>,
+    /// Every signing certificate of the imported IdP metadata (PEM), in file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub idp_metadata_certificates: Vec<String>,
 }
 
 impl Default for SavedState {
@@ -122,6 +130,8 @@ impl Default for SavedState {
             sign_assertion_confirmed: false,
             idp_sso_url: None,
             attributes: None,
+            idp_certificate: None,
+            idp_metadata_certificates: Vec::new(),
         }
     }
 }
@@ -211,6 +221,23 @@ impl SavedState {
                 if let Err(problem) = checked {
                     return Err(format!("attribute map: {problem}"));
                 }
+            }
+        }
+        if self.idp_metadata_certificates.len() > MAX_SAVED_CERTIFICATES {
+            return Err(format!(
+                "{} imported certificates (at most {MAX_SAVED_CERTIFICATES})",
+                self.idp_metadata_certificates.len()
+            ));
+        }
+        let now = time::OffsetDateTime::now_utc();
+        for pem in self
+            .idp_certificate
+            .iter()
+            .chain(&self.idp_metadata_certificates)
+        {
+            // Expired is fine here (step 5 says so); something that is not a certificate was not written by us.
+            if crate::cert::check(pem.as_bytes(), now).der().is_none() {
+                return Err("a saved IdP certificate is not a certificate".into());
             }
         }
         Ok(())

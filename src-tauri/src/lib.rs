@@ -1,5 +1,5 @@
-//! The desktop shell: two thin commands over the core's wizard session, and the official plugins for what the
-//! operating system does (clipboard, log, window size and position, one instance at a time).
+//! The desktop shell: thin commands over the core's wizard session, and the official plugins for what the operating
+//! system does (file dialogs, clipboard, log, window size and position, one instance at a time).
 //!
 //! There is no logic here on purpose. The core (`ssopilot::wizard`) decides which steps exist, what each needs and
 //! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
@@ -9,7 +9,8 @@ use std::sync::Mutex;
 use serde::{Serialize, Serializer};
 use ssopilot::state::Store;
 use ssopilot::wizard::demo::DemoIdp;
-use ssopilot::wizard::view::{Action, WizardView};
+use ssopilot::wizard::metadata_import::{self, FetchJob};
+use ssopilot::wizard::view::{Action, MetadataSide, WizardView};
 use ssopilot::wizard::Session;
 use tauri::{Manager, Runtime, State};
 
@@ -84,6 +85,58 @@ fn wizard_apply(state: State<'_, WizardState>, action: Action) -> Result<WizardV
     state.with_session(|session| session.apply(action))
 }
 
+/// The metadata fetch that is running, so Cancel can abort it.
+#[derive(Default)]
+pub struct FetchTask(Mutex<Option<(u64, tokio::task::AbortHandle)>>);
+
+/// Fetches metadata for one side's import box and imports it; returns the view after the import (or after Cancel).
+/// The session is locked only to start and to finish: the wizard stays usable while the fetch runs.
+#[tauri::command]
+async fn metadata_fetch(
+    state: State<'_, WizardState>,
+    task: State<'_, FetchTask>,
+    side: MetadataSide,
+    url: String,
+) -> Result<WizardView, ShellError> {
+    let (view, job) = state.with_session(|session| session.start_metadata_fetch(side, &url))?;
+    let Some(job) = job else {
+        return Ok(view);
+    };
+    let FetchJob { id, .. } = job;
+    let handle =
+        tauri::async_runtime::spawn(async move { metadata_import::fetch_metadata(&job).await });
+    if let Ok(mut running) = task.0.lock() {
+        *running = Some((id, handle.inner().abort_handle()));
+    }
+    let outcome = handle.await;
+    if let Ok(mut running) = task.0.lock() {
+        let _ = running.take_if(|(running_id, _)| *running_id == id);
+    }
+    match outcome {
+        Ok(result) => state.with_session(|session| session.finish_metadata_fetch(id, result)),
+        // Aborted by Cancel, which already told the session.
+        Err(_) => state.with_session(|session| session.view()),
+    }
+}
+
+/// Aborts the running metadata fetch; nothing is imported.
+#[tauri::command]
+fn metadata_fetch_cancel(
+    state: State<'_, WizardState>,
+    task: State<'_, FetchTask>,
+) -> Result<WizardView, ShellError> {
+    if let Some((_, abort)) = task.0.lock().ok().and_then(|mut running| running.take()) {
+        abort.abort();
+    }
+    state.with_session(|session| session.cancel_metadata_fetch())
+}
+
+/// Writes the SP metadata to the file the admin chose in the save dialog.
+#[tauri::command]
+fn sp_metadata_save(state: State<'_, WizardState>, path: String) -> Result<WizardView, ShellError> {
+    state.with_session(|session| session.save_sp_metadata(std::path::Path::new(&path)))
+}
+
 /// The name of an action without its payload, safe to log (field values may be URLs or pasted certificates).
 fn action_kind(action: &Action) -> &'static str {
     match action {
@@ -96,17 +149,29 @@ fn action_kind(action: &Action) -> &'static str {
         Action::SetAttribute { .. } => "set_attribute",
         Action::ResetAttributes => "reset_attributes",
         Action::DismissNotice { .. } => "dismiss_notice",
+        Action::ImportMetadata { .. } => "import_metadata",
+        Action::ImportMetadataFile { .. } => "import_metadata_file",
+        Action::ChooseMetadataEntity { .. } => "choose_metadata_entity",
+        Action::ConfirmMetadataImport { .. } => "confirm_metadata_import",
+        Action::CancelMetadataImport { .. } => "cancel_metadata_import",
     }
 }
 
-/// Registers the wizard state and the two commands. Shared by the app and the mock-runtime tests.
+/// Registers the wizard state and the commands. Shared by the app and the mock-runtime tests.
 pub fn with_wizard<R: Runtime>(
     builder: tauri::Builder<R>,
     state: WizardState,
 ) -> tauri::Builder<R> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![wizard_view, wizard_apply])
+        .manage(FetchTask::default())
+        .invoke_handler(tauri::generate_handler![
+            wizard_view,
+            wizard_apply,
+            metadata_fetch,
+            metadata_fetch_cancel,
+            sp_metadata_save
+        ])
 }
 
 /// Builds and runs the desktop app.
@@ -127,6 +192,7 @@ pub fn run() {
         }))
         .plugin(logger)
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build());
     let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
     if let Err(error) = result {

@@ -21,10 +21,12 @@
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
 pub mod demo;
+pub mod metadata_import;
 pub mod view;
 
 use std::collections::BTreeMap;
 
+use crate::cert;
 use crate::profiles::{default_attribute_map, AttributeMapping, IdpProfile, Profiles, SpProfile};
 use crate::state::{
     check_attribute_name, check_idp_attribute_name, SavedState, Store, MAX_ATTRIBUTE_NAME_CHARS,
@@ -50,7 +52,7 @@ pub mod fields {
     pub const IDP_ENTITY_ID: &str = "idp_entity_id";
     pub const SIGN_ASSERTION: &str = "sign_assertion";
     pub const IDP_SSO_URL: &str = "idp_sso_url";
-    /// The IdP's signing certificate (PEM); step 5 checks it. The demo IdP fills it in.
+    /// The IdP's signing certificate (PEM), checked in step 5; filled by the demo IdP or an IdP metadata import.
     pub const IDP_CERTIFICATE: &str = "idp_certificate";
 }
 
@@ -131,10 +133,12 @@ struct Draft {
     idp_entity_id: String,
     sign_assertion: bool,
     idp_sso_url: String,
-    /// PEM text of the IdP's signing certificate (step 5; filled in by the demo IdP).
-    idp_certificate: String,
     /// `None`: the profiles' defaults.
     attributes: Option<Vec<AttributeMapping>>,
+    /// PEM; see [`fields::IDP_CERTIFICATE`].
+    idp_certificate: String,
+    /// Every signing certificate of imported IdP metadata (PEM), in file order.
+    idp_metadata_certificates: Vec<String>,
 }
 
 /// The problems of the attribute map.
@@ -153,6 +157,7 @@ pub struct Model {
     current: StepId,
     /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
     demo: Option<demo::DemoIdp>,
+    import: metadata_import::ImportState,
 }
 
 impl Model {
@@ -163,6 +168,7 @@ impl Model {
             draft: Draft::default(),
             current: StepId::Providers,
             demo: None,
+            import: Default::default(),
         }
     }
 
@@ -211,14 +217,16 @@ impl Model {
                 .as_ref()
                 .map(|v| v.as_str().to_string())
                 .unwrap_or_default(),
-            idp_certificate: String::new(),
             attributes: saved.attributes.clone(),
+            idp_certificate: saved.idp_certificate.clone().unwrap_or_default(),
+            idp_metadata_certificates: saved.idp_metadata_certificates.clone(),
         };
         let mut model = Model {
             profiles,
             draft,
             current: StepId::Providers,
             demo: None,
+            import: Default::default(),
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -720,7 +728,7 @@ impl Model {
             }
             help
         };
-        let blocks = vec![
+        let mut blocks = vec![
             Block::Instruction {
                 text: format!(
                     "In {}, open the SAML settings and keep the page open: you will copy two values from it now, and \
@@ -752,6 +760,7 @@ impl Model {
                 copy: true,
             },
         ];
+        blocks.extend(self.import_blocks(view::MetadataSide::Sp));
         (
             format!(
                 "{} tells {} who it is (the {}) and where to send users after they sign in (the {}).",
@@ -823,6 +832,8 @@ impl Model {
             help: Some(from_step2(&sp.labels.acs_url, &l.acs_url, &l.acs_url_help)),
             copy: true,
         });
+        blocks.push(self.export_block());
+        blocks.extend(self.import_blocks(view::MetadataSide::Idp));
         let mut entity_help = Vec::new();
         if self.idp_entity_id_follows_sp() {
             entity_help.push(format!(
@@ -1030,6 +1041,16 @@ impl Model {
             } else {
                 previous.attributes.clone()
             },
+            // Kept as the doctor wrote it (PEM ends with a newline); saved only when it is a certificate.
+            idp_certificate: Some(&self.draft.idp_certificate)
+                .filter(|pem| {
+                    cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc())
+                        .der()
+                        .is_some()
+                })
+                .cloned()
+                .or_else(|| previous.idp_certificate.clone()),
+            idp_metadata_certificates: self.draft.idp_metadata_certificates.clone(),
         }
     }
 
@@ -1131,6 +1152,15 @@ impl Model {
             }
             // Handled by the session, which owns the notices.
             Action::DismissNotice { .. } => {}
+            import @ (Action::ImportMetadata { .. }
+            | Action::ImportMetadataFile { .. }
+            | Action::ChooseMetadataEntity { .. }
+            | Action::ConfirmMetadataImport { .. }
+            | Action::CancelMetadataImport { .. }) => {
+                if let Err(text) = self.apply_import(import, &mut warn) {
+                    warn(Severity::Error, text);
+                }
+            }
         }
         notices.extend(self.sync_demo());
         notices

@@ -158,6 +158,61 @@ pub enum Block {
     NotBuilt { text: String, waits_for: String },
     /// A message inside the page.
     Callout { severity: Severity, text: String },
+    /// Fill this step's values from the other side's metadata: a file, pasted XML or a URL (see
+    /// `wizard::metadata_import`). At most one of `fetching`, `choose` and `changes` is set at a time.
+    MetadataImport {
+        side: MetadataSide,
+        title: String,
+        help: String,
+        url_placeholder: String,
+        /// The URL being fetched: show progress and a Cancel button.
+        fetching: Option<String>,
+        /// Why the last import failed; nothing was changed.
+        error: Option<String>,
+        /// The file describes several entities: the admin picks one by its entity ID.
+        choose: Vec<String>,
+        /// The import would overwrite values the admin set: old and new side by side, applied only on confirmation.
+        changes: Vec<MetadataChange>,
+        /// What the last import did.
+        result: Option<String>,
+        /// What the metadata check found, errors first.
+        findings: Vec<MetadataFinding>,
+    },
+    /// The SP's own metadata for the IdP to import: save it to a file or copy it.
+    MetadataExport {
+        title: String,
+        help: String,
+        /// Suggested file name for the save dialog.
+        file_name: String,
+        /// The XML, when the SP values allow it.
+        xml: Option<String>,
+        /// Why there is no XML.
+        error: Option<String>,
+    },
+}
+
+/// Whose metadata is imported: the IdP's (step 3) or the SP's (step 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataSide {
+    Idp,
+    Sp,
+}
+
+/// One value an import would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataChange {
+    pub label: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// One finding of the metadata check, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataFinding {
+    pub severity: Severity,
+    pub message: String,
+    pub hint: String,
 }
 
 /// The current step's content.
@@ -213,6 +268,29 @@ pub enum Action {
     /// Forget a notice once the admin has read it.
     DismissNotice {
         index: usize,
+    },
+    /// Import metadata pasted as text.
+    ImportMetadata {
+        side: MetadataSide,
+        text: String,
+    },
+    /// Import a metadata file the admin picked (the path comes from the open dialog).
+    ImportMetadataFile {
+        side: MetadataSide,
+        path: String,
+    },
+    /// Pick the entity to import when the file describes several.
+    ChooseMetadataEntity {
+        side: MetadataSide,
+        entity_id: String,
+    },
+    /// Apply the pending import, overwriting the values shown as old.
+    ConfirmMetadataImport {
+        side: MetadataSide,
+    },
+    /// Keep the current values: drop the pending import (or the entity choice).
+    CancelMetadataImport {
+        side: MetadataSide,
     },
 }
 

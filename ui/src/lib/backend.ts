@@ -1,9 +1,11 @@
-// The only place that talks to the shell. Two wizard commands, the clipboard, and the log.
+// The only place that talks to the shell: the wizard commands, the metadata fetch and save, the file dialogs, the
+// clipboard, and the log.
 
 import { invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { error as logError } from "@tauri-apps/plugin-log";
-import type { Action, WizardView } from "./types";
+import type { Action, MetadataSide, WizardView } from "./types";
 
 export function fetchView(): Promise<WizardView> {
   return invoke<WizardView>("wizard_view");
@@ -11,6 +13,33 @@ export function fetchView(): Promise<WizardView> {
 
 export function applyAction(action: Action): Promise<WizardView> {
   return invoke<WizardView>("wizard_apply", { action });
+}
+
+/** Fetches metadata from a URL and imports it; resolves with the view once imported, failed or cancelled. */
+export function fetchMetadata(side: MetadataSide, url: string): Promise<WizardView> {
+  return invoke<WizardView>("metadata_fetch", { side, url });
+}
+
+export function cancelMetadataFetch(): Promise<WizardView> {
+  return invoke<WizardView>("metadata_fetch_cancel");
+}
+
+/** Asks the core to write the SP metadata to `path`. */
+export function saveSpMetadata(path: string): Promise<WizardView> {
+  return invoke<WizardView>("sp_metadata_save", { path });
+}
+
+const XML_FILTER = [{ name: "SAML metadata (XML)", extensions: ["xml"] }];
+
+/** The open dialog for a metadata file: its path, or null when the admin closed the dialog. */
+export async function pickMetadataFile(): Promise<string | null> {
+  const picked = await openDialog({ multiple: false, directory: false, filters: XML_FILTER });
+  return typeof picked === "string" ? picked : null;
+}
+
+/** The save dialog for the SP metadata: the chosen path, or null. */
+export function pickSavePath(defaultPath: string): Promise<string | null> {
+  return saveDialog({ defaultPath, filters: XML_FILTER });
 }
 
 export function copyToClipboard(text: string): Promise<void> {

@@ -116,6 +116,42 @@ export interface CalloutBlock {
   text: string;
 }
 
+export type MetadataSide = "idp" | "sp";
+
+export interface MetadataChange {
+  label: string;
+  old: string;
+  new: string;
+}
+
+export interface MetadataFinding {
+  severity: Severity;
+  message: string;
+  hint: string;
+}
+
+export interface MetadataImportBlock {
+  kind: "metadata_import";
+  side: MetadataSide;
+  title: string;
+  help: string;
+  url_placeholder: string;
+  fetching: string | null;
+  error: string | null;
+  choose: string[];
+  changes: MetadataChange[];
+  result: string | null;
+  findings: MetadataFinding[];
+}
+export interface MetadataExportBlock {
+  kind: "metadata_export";
+  title: string;
+  help: string;
+  file_name: string;
+  xml: string | null;
+  error: string | null;
+}
+
 export type Block =
   | HeadingBlock
   | TextBlock
@@ -126,7 +162,9 @@ export type Block =
   | ValueBlock
   | AttributeMapBlock
   | NotBuiltBlock
-  | CalloutBlock;
+  | CalloutBlock
+  | MetadataImportBlock
+  | MetadataExportBlock;
 
 export interface StepPage {
   id: StepId;
@@ -156,4 +194,9 @@ export type Action =
   | { type: "remove_attribute"; index: number }
   | { type: "set_attribute"; index: number; side: AttributeSide; value: string }
   | { type: "reset_attributes" }
-  | { type: "dismiss_notice"; index: number };
+  | { type: "dismiss_notice"; index: number }
+  | { type: "import_metadata"; side: MetadataSide; text: string }
+  | { type: "import_metadata_file"; side: MetadataSide; path: string }
+  | { type: "choose_metadata_entity"; side: MetadataSide; entity_id: string }
+  | { type: "confirm_metadata_import"; side: MetadataSide }
+  | { type: "cancel_metadata_import"; side: MetadataSide };

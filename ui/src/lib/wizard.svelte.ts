@@ -4,8 +4,16 @@
 // Keystrokes are debounced per field; anything pending is sent before Next, Back or any other action, so the
 // core always judges what the admin actually typed.
 
-import { applyAction, fetchView, messageOf, reportProblem } from "./backend";
-import type { Action, WizardView } from "./types";
+import {
+  applyAction,
+  cancelMetadataFetch,
+  fetchMetadata,
+  fetchView,
+  messageOf,
+  reportProblem,
+  saveSpMetadata,
+} from "./backend";
+import type { Action, MetadataSide, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
 
@@ -18,6 +26,10 @@ export class Wizard {
   view = $state<WizardView | null>(null);
   /** Set when the shell could not answer (no data directory, internal error). Shown at the top, politely. */
   failure = $state<string | null>(null);
+
+  /** The side whose metadata URL is being fetched, from the click until the core answers (the core's view says
+   * so too, but only once the fetch has ended). */
+  fetching = $state<MetadataSide | null>(null);
 
   #chain: Promise<unknown> = Promise.resolve();
   #pending = new Map<string, PendingEdit>();
@@ -74,6 +86,40 @@ export class Wizard {
     await this.flush();
     if (this.view?.page.next.enabled) {
       await this.#enqueue({ type: "next" });
+    }
+  }
+
+  /** Fetches and imports metadata from a URL. Runs beside the action queue, so the wizard (and Cancel) stay usable. */
+  async fetchMetadata(side: MetadataSide, url: string): Promise<void> {
+    await this.flush();
+    this.fetching = side;
+    try {
+      this.view = await fetchMetadata(side, url);
+      this.failure = null;
+    } catch (reason) {
+      this.#fail("fetching metadata", reason);
+    } finally {
+      this.fetching = null;
+    }
+  }
+
+  async cancelFetch(): Promise<void> {
+    try {
+      this.view = await cancelMetadataFetch();
+    } catch (reason) {
+      this.#fail("cancelling the metadata fetch", reason);
+    }
+  }
+
+  /** Saves the SP metadata where the admin chose (the core writes the file and reports in a notice). */
+  async saveSpMetadata(path: string): Promise<void> {
+    await this.flush();
+    await this.#chain;
+    try {
+      this.view = await saveSpMetadata(path);
+      this.failure = null;
+    } catch (reason) {
+      this.#fail("saving the SP metadata", reason);
     }
   }
 

@@ -1,0 +1,241 @@
+// The metadata import and export blocks: what they draw from the core's block, and what they send back.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import { Wizard } from "../src/lib/wizard.svelte";
+import type { Action, MetadataExportBlock, MetadataImportBlock, WizardView } from "../src/lib/types";
+import { settle, view } from "./fixtures";
+
+interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+let calls: Call[] = [];
+let app: ReturnType<typeof mount> | null = null;
+let target: HTMLElement;
+
+function importBlock(extra: Partial<MetadataImportBlock> = {}): MetadataImportBlock {
+  return {
+    kind: "metadata_import",
+    side: "idp",
+    title: "Fill in from JumpCloud's metadata",
+    help: "Import JumpCloud's metadata here.",
+    url_placeholder: "https://idp.example.com/saml/metadata",
+    fetching: null,
+    error: null,
+    choose: [],
+    changes: [],
+    result: null,
+    findings: [],
+    ...extra,
+  };
+}
+
+const exportBlock: MetadataExportBlock = {
+  kind: "metadata_export",
+  title: "Infisical's SP metadata",
+  help: "Give this file to JumpCloud.",
+  file_name: "infisical-sp-metadata.xml",
+  xml: '<md:EntityDescriptor entityID="https://app.infisical.com"/>',
+  error: null,
+};
+
+function actions(): Action[] {
+  return calls.filter((c) => c.cmd === "wizard_apply").map((c) => c.args.action as Action);
+}
+
+async function start(respond: (cmd: string, args: Record<string, unknown>) => unknown): Promise<void> {
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    return respond(cmd, (args ?? {}) as Record<string, unknown>);
+  });
+  target = document.createElement("div");
+  document.body.appendChild(target);
+  app = mount(App, { target, props: { wizard: new Wizard(10) } });
+  await settle();
+  flushSync();
+}
+
+function click(selector: string): void {
+  const el = target.querySelector<HTMLElement>(selector);
+  if (!el) throw new Error(`nothing matches ${selector}`);
+  el.click();
+}
+
+function buttonByText(text: string): HTMLButtonElement {
+  const button = [...target.querySelectorAll("button")].find((b) => b.textContent?.trim() === text);
+  if (!button) throw new Error(`no button "${text}"`);
+  return button;
+}
+
+beforeEach(() => {
+  calls = [];
+});
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  target?.remove();
+  clearMocks();
+});
+
+describe("metadata import", () => {
+  it("sends pasted metadata to the core and shows its result and findings", async () => {
+    let current: WizardView = view([importBlock()], { enabled: false, reason: null });
+    await start((cmd) => {
+      if (cmd === "wizard_apply")
+        current = view(
+          [
+            importBlock({
+              result: "The pasted metadata was imported: IdP Entity ID, IDP URL, the signing certificate.",
+              findings: [{ severity: "warning", message: "The metadata is signed, but not verified.", hint: "Supply its certificate." }],
+            }),
+          ],
+          { enabled: true, reason: null },
+        );
+      return current;
+    });
+    const details = target.querySelector<HTMLDetailsElement>(".metadata-import");
+    expect(details?.open).toBe(false);
+    expect(details?.querySelector("summary")?.textContent).toBe("Fill in from JumpCloud's metadata");
+    details!.open = true;
+    const textarea = target.querySelector<HTMLTextAreaElement>(".metadata-import textarea")!;
+    expect(buttonByText("Import pasted metadata").disabled).toBe(true);
+    textarea.value = "<md:EntityDescriptor/>";
+    textarea.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    buttonByText("Import pasted metadata").click();
+    await settle();
+    flushSync();
+    expect(actions()).toEqual([{ type: "import_metadata", side: "idp", text: "<md:EntityDescriptor/>" }]);
+    expect(target.querySelector(".import-result")?.textContent).toContain("was imported");
+    expect(target.querySelector(".finding.warning")?.textContent).toContain("signed, but not verified");
+    expect(target.querySelector<HTMLDetailsElement>(".metadata-import")?.open).toBe(true);
+  });
+
+  it("opens the file dialog and sends the picked path", async () => {
+    await start((cmd) => {
+      if (cmd === "plugin:dialog|open") return "/home/admin/jumpcloud-metadata.xml";
+      return view([importBlock()], { enabled: false, reason: null });
+    });
+    buttonByText("Choose a metadata file…").click();
+    await settle();
+    const dialog = calls.find((c) => c.cmd === "plugin:dialog|open");
+    expect(dialog).toBeDefined();
+    expect(actions()).toEqual([
+      { type: "import_metadata_file", side: "idp", path: "/home/admin/jumpcloud-metadata.xml" },
+    ]);
+  });
+
+  it("sends nothing when the file dialog is closed", async () => {
+    await start((cmd) => (cmd === "plugin:dialog|open" ? null : view([importBlock()], { enabled: false, reason: null })));
+    buttonByText("Choose a metadata file…").click();
+    await settle();
+    expect(actions()).toEqual([]);
+  });
+
+  it("shows progress with Cancel while a URL is fetched, and cancels through the shell", async () => {
+    let finish: (v: WizardView) => void = () => {};
+    const done = view([importBlock({ result: "The fetch of https://idp.example.com/md was cancelled; nothing was changed." })], {
+      enabled: false,
+      reason: null,
+    });
+    await start((cmd) => {
+      if (cmd === "metadata_fetch") return new Promise<WizardView>((resolve) => (finish = resolve));
+      if (cmd === "metadata_fetch_cancel") {
+        finish(done);
+        return done;
+      }
+      return view([importBlock()], { enabled: false, reason: null });
+    });
+    const url = target.querySelector<HTMLInputElement>(".metadata-import input[type=text]")!;
+    url.value = "https://idp.example.com/md";
+    url.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    buttonByText("Fetch").click();
+    await settle();
+    flushSync();
+    expect(calls.find((c) => c.cmd === "metadata_fetch")?.args).toEqual({ side: "idp", url: "https://idp.example.com/md" });
+    expect(target.querySelector(".fetching progress")).not.toBeNull();
+    expect(target.querySelector(".fetching")?.textContent).toContain("Fetching https://idp.example.com/md");
+    buttonByText("Cancel").click();
+    await settle();
+    flushSync();
+    expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(true);
+    expect(target.querySelector(".fetching")).toBeNull();
+    expect(target.querySelector(".import-result")?.textContent).toContain("was cancelled");
+  });
+
+  it("shows old and new side by side and sends the admin's answer", async () => {
+    const asking = importBlock({
+      changes: [{ label: "IDP URL", old: "https://sso.jumpcloud.com/saml2/mine", new: "https://sso.jumpcloud.com/saml2/infisical" }],
+    });
+    await start(() => view([asking], { enabled: true, reason: null }));
+    const row = target.querySelector(".changes tbody tr");
+    expect(row?.querySelector("th")?.textContent).toBe("IDP URL");
+    expect(row?.querySelector(".old")?.textContent).toBe("https://sso.jumpcloud.com/saml2/mine");
+    expect(row?.querySelector(".new")?.textContent).toBe("https://sso.jumpcloud.com/saml2/infisical");
+    buttonByText("Keep my values").click();
+    await settle();
+    buttonByText("Use the metadata's values").click();
+    await settle();
+    expect(actions()).toEqual([
+      { type: "cancel_metadata_import", side: "idp" },
+      { type: "confirm_metadata_import", side: "idp" },
+    ]);
+  });
+
+  it("lets the admin choose among several entities", async () => {
+    await start(() =>
+      view([importBlock({ choose: ["https://one.example.com/idp", "https://two.example.com/idp"] })], {
+        enabled: false,
+        reason: null,
+      }),
+    );
+    const items = [...target.querySelectorAll(".choose li")];
+    expect(items.map((li) => li.querySelector("code")?.textContent)).toEqual([
+      "https://one.example.com/idp",
+      "https://two.example.com/idp",
+    ]);
+    items[1]!.querySelector("button")!.click();
+    await settle();
+    expect(actions()).toEqual([
+      { type: "choose_metadata_entity", side: "idp", entity_id: "https://two.example.com/idp" },
+    ]);
+  });
+
+  it("shows the core's error in an alert", async () => {
+    await start(() =>
+      view([importBlock({ error: "The pasted metadata cannot be imported: this is not XML. Nothing was changed." })], {
+        enabled: false,
+        reason: null,
+      }),
+    );
+    const alert = target.querySelector(".metadata-import [role=alert]");
+    expect(alert?.textContent).toContain("this is not XML");
+  });
+});
+
+describe("metadata export", () => {
+  it("saves through the save dialog and the shell, and copies the XML", async () => {
+    await start((cmd) => {
+      if (cmd === "plugin:dialog|save") return "/home/admin/infisical-sp-metadata.xml";
+      return view([exportBlock], { enabled: true, reason: null });
+    });
+    expect(target.querySelector(".metadata-export pre")?.textContent).toBe(exportBlock.xml);
+    buttonByText("Save as file…").click();
+    await settle();
+    const dialog = calls.find((c) => c.cmd === "plugin:dialog|save");
+    expect((dialog?.args.options as { defaultPath?: string }).defaultPath).toBe("infisical-sp-metadata.xml");
+    expect(calls.find((c) => c.cmd === "sp_metadata_save")?.args).toEqual({
+      path: "/home/admin/infisical-sp-metadata.xml",
+    });
+    click(".metadata-export .copy-button");
+    await settle();
+    const copy = calls.find((c) => c.cmd === "plugin:clipboard-manager|write_text");
+    expect(copy?.args).toMatchObject({ text: exportBlock.xml });
+  });
+});
