@@ -1,7 +1,7 @@
 //! The wizard as a model: steps, what each needs, which steps unlock which.
 //!
-//! A step is reachable only when every earlier step is complete. Steps 1 to 4 (providers, SP values, IdP application,
-//! attributes) are built; steps 5 to 9 appear in the list as not built, naming the issue they wait for, and can never
+//! A step is reachable only when every earlier step is complete. Steps 1 to 5 (providers, SP values, IdP application,
+//! attributes, certificate) are built; steps 6 to 9 appear in the list as not built, naming the issue they wait for, and can never
 //! count as complete, so nothing after them can be reached by mistake.
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
@@ -20,6 +20,7 @@
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
+pub mod certificate;
 pub mod view;
 
 use std::collections::BTreeMap;
@@ -49,6 +50,7 @@ pub mod fields {
     pub const IDP_ENTITY_ID: &str = "idp_entity_id";
     pub const SIGN_ASSERTION: &str = "sign_assertion";
     pub const IDP_SSO_URL: &str = "idp_sso_url";
+    pub const IDP_CERTIFICATE: &str = "idp_certificate";
 }
 
 /// The journey, in order.
@@ -90,11 +92,6 @@ pub fn step_title(step: StepId) -> &'static str {
 /// For steps not built yet: (what the step will do, which work it waits for).
 fn not_built(step: StepId) -> Option<(&'static str, &'static str)> {
     match step {
-        StepId::Certificate => Some((
-            "Here you will paste or load the IdP's signing certificate. SSO Pilot will check it as you type, repair \
-             harmless copy-and-paste damage, refuse a private key, and show its fingerprints as the IdP's portal shows them.",
-            "issue 3 (certificate doctor)",
-        )),
         StepId::AssignUsers => Some((
             "Here you will grant users access to the application in the IdP (users are denied by default) and choose \
              the user who will do the test login, ideally your own account so enforcing SSO cannot lock you out.",
@@ -130,6 +127,12 @@ struct Draft {
     idp_sso_url: String,
     /// `None`: the profiles' defaults.
     attributes: Option<Vec<AttributeMapping>>,
+    /// Step 5, verbatim as pasted (bounded); emptied when a paste held a private key.
+    idp_certificate: String,
+    /// Set when the last paste held a private key (see [`certificate`]).
+    idp_certificate_key_refusal: Option<certificate::KeyRefusal>,
+    /// PEM of the signing certificates of imported IdP metadata.
+    idp_metadata_certificates: Vec<String>,
 }
 
 /// The problems of the attribute map.
@@ -204,6 +207,9 @@ impl Model {
                 .map(|v| v.as_str().to_string())
                 .unwrap_or_default(),
             attributes: saved.attributes.clone(),
+            idp_certificate: saved.idp_certificate.clone().unwrap_or_default(),
+            idp_certificate_key_refusal: None,
+            idp_metadata_certificates: saved.idp_metadata_certificates.clone(),
         };
         let mut model = Model {
             profiles,
@@ -491,6 +497,7 @@ impl Model {
                 }
                 Ok(())
             }
+            StepId::Certificate => self.certificate_problem(),
             other => match not_built(other) {
                 Some((_, waits_for)) => Err(format!("Not built yet: waits for {waits_for}")),
                 None => Err("Not built yet".into()),
@@ -610,6 +617,7 @@ impl Model {
             StepId::SpValues => self.sp_values_page(),
             StepId::IdpApp => self.idp_app_page(),
             StepId::Attributes => self.attributes_page(),
+            StepId::Certificate => self.certificate_page(),
             other => {
                 let (text, waits_for) = not_built(other).unwrap_or(("", ""));
                 (
@@ -1000,6 +1008,8 @@ impl Model {
             } else {
                 previous.attributes.clone()
             },
+            idp_certificate: self.saved_certificate(previous.idp_certificate.as_ref()),
+            idp_metadata_certificates: self.draft.idp_metadata_certificates.clone(),
         }
     }
 
@@ -1123,6 +1133,12 @@ impl Model {
                 ))
             }
         };
+        if field == fields::IDP_CERTIFICATE {
+            // Its own bound and its own rule for a private key.
+            on(StepId::Certificate)?;
+            self.set_certificate(value, warn);
+            return Ok(());
+        }
         if value.chars().count() > MAX_FIELD_CHARS {
             warn(
                 Severity::Warning,
