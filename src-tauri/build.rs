@@ -2,7 +2,11 @@ fn main() {
     // Declaring the app's own commands makes them subject to the capability files like the plugins' commands:
     // the window may call exactly what `capabilities/` grants, nothing by default.
     let attributes = tauri_build::Attributes::new()
-        .app_manifest(tauri_build::AppManifest::new().commands(&["wizard_view", "wizard_apply"]));
+        .app_manifest(tauri_build::AppManifest::new().commands(&[
+            "wizard_view",
+            "wizard_apply",
+            "wizard_open_certificate",
+        ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");
     }

@@ -1,5 +1,5 @@
-//! The desktop shell: two thin commands over the core's wizard session, and the official plugins for what the
-//! operating system does (clipboard, log, window size and position, one instance at a time).
+//! The desktop shell: thin commands over the core's wizard session, and the official plugins for what the operating
+//! system does (clipboard, open-file dialog, log, window size and position, one instance at a time).
 //!
 //! There is no logic here on purpose. The core (`ssopilot::wizard`) decides which steps exist, what each needs and
 //! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
@@ -75,6 +75,17 @@ fn wizard_apply(state: State<'_, WizardState>, action: Action) -> Result<WizardV
     state.with_session(|session| session.apply(action))
 }
 
+/// Puts the certificate file the admin chose in the open dialog into step 5; the core reads and checks it. Logs
+/// nothing about the file (its name may say whose it is).
+#[tauri::command]
+fn wizard_open_certificate(
+    state: State<'_, WizardState>,
+    path: std::path::PathBuf,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: open_certificate");
+    state.with_session(|session| session.open_certificate_file(&path))
+}
+
 /// The name of an action without its payload, safe to log (field values may be URLs or pasted certificates).
 fn action_kind(action: &Action) -> &'static str {
     match action {
@@ -90,14 +101,18 @@ fn action_kind(action: &Action) -> &'static str {
     }
 }
 
-/// Registers the wizard state and the two commands. Shared by the app and the mock-runtime tests.
+/// Registers the wizard state and the commands. Shared by the app and the mock-runtime tests.
 pub fn with_wizard<R: Runtime>(
     builder: tauri::Builder<R>,
     state: WizardState,
 ) -> tauri::Builder<R> {
     builder
         .manage(state)
-        .invoke_handler(tauri::generate_handler![wizard_view, wizard_apply])
+        .invoke_handler(tauri::generate_handler![
+            wizard_view,
+            wizard_apply,
+            wizard_open_certificate
+        ])
 }
 
 /// Builds and runs the desktop app.
@@ -118,6 +133,7 @@ pub fn run() {
         }))
         .plugin(logger)
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_window_state::Builder::default().build());
     let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
     if let Err(error) = result {

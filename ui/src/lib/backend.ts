@@ -1,7 +1,8 @@
-// The only place that talks to the shell. Two wizard commands, the clipboard, and the log.
+// The only place that talks to the shell. The wizard commands, the clipboard, the open-file dialog, and the log.
 
 import { invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
+import { open } from "@tauri-apps/plugin-dialog";
 import { error as logError } from "@tauri-apps/plugin-log";
 import type { Action, WizardView } from "./types";
 
@@ -11,6 +12,21 @@ export function fetchView(): Promise<WizardView> {
 
 export function applyAction(action: Action): Promise<WizardView> {
   return invoke<WizardView>("wizard_apply", { action });
+}
+
+/** Asks for a certificate file; the core reads and checks it. `null` when the admin cancelled the dialog. */
+export async function openCertificateFile(): Promise<WizardView | null> {
+  const path = await open({
+    title: "Open the IdP's certificate",
+    multiple: false,
+    directory: false,
+    filters: [
+      { name: "Certificates", extensions: ["pem", "crt", "cer", "der", "txt"] },
+      { name: "All files", extensions: ["*"] },
+    ],
+  });
+  if (typeof path !== "string") return null;
+  return invoke<WizardView>("wizard_open_certificate", { path });
 }
 
 export function copyToClipboard(text: string): Promise<void> {

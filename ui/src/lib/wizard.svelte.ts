@@ -4,7 +4,7 @@
 // Keystrokes are debounced per field; anything pending is sent before Next, Back or any other action, so the
 // core always judges what the admin actually typed.
 
-import { applyAction, fetchView, messageOf, reportProblem } from "./backend";
+import { applyAction, fetchView, messageOf, openCertificateFile, reportProblem } from "./backend";
 import type { Action, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
@@ -75,6 +75,22 @@ export class Wizard {
     if (this.view?.page.next.enabled) {
       await this.#enqueue({ type: "next" });
     }
+  }
+
+  /** Opens a certificate file through the dialog, after all pending edits; the core puts it into step 5. */
+  async openCertificate(): Promise<void> {
+    await this.flush();
+    const run = this.#chain.then(async () => {
+      try {
+        const view = await openCertificateFile();
+        if (view) this.view = view;
+        this.failure = null;
+      } catch (reason) {
+        this.#fail("opening a certificate file", reason);
+      }
+    });
+    this.#chain = run;
+    return run;
   }
 
   #enqueue(action: Action, key?: string): Promise<void> {
