@@ -1,8 +1,8 @@
 fn main() {
     // Declaring the app's own commands makes them subject to the capability files like the plugins' commands:
     // the window may call exactly what `capabilities/` grants, nothing by default.
-    let attributes = tauri_build::Attributes::new()
-        .app_manifest(tauri_build::AppManifest::new().commands(&[
+    let attributes =
+        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
             "wizard_view",
             "wizard_apply",
             "wizard_open_certificate",

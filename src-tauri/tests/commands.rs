@@ -180,7 +180,10 @@ fn wizard_open_certificate_puts_a_der_file_into_step_5() {
     set("idp_profile", "jumpcloud");
     set("sp_profile", "infisical");
     apply(&window, json!({"type": "next"}));
-    set("acs_url", "https://app.infisical.com/api/v1/sso/saml2/org-1");
+    set(
+        "acs_url",
+        "https://app.infisical.com/api/v1/sso/saml2/org-1",
+    );
     set("sp_entity_id", "https://app.infisical.com");
     apply(&window, json!({"type": "next"}));
     set("sign_assertion", "true");

@@ -507,6 +507,7 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
+    use std::fs;
     use std::path::Path;
 
     use rcgen::{CertificateParams, DnType, KeyPair};
@@ -743,8 +744,6 @@ mod tests {
         assert!(field(&v).1.is_none());
         assert!(v.page.next.enabled);
     }
-
-    use std::fs;
 
     #[test]
     fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {

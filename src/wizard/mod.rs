@@ -17,6 +17,9 @@
 //!   `"true"`/`"false"`, choices the option's `value`), and redraw from the returned view: errors and warnings are
 //!   recomputed on every change. Next, Back, clicks in the step list (`GoTo`), the attribute table (`AddAttribute`,
 //!   `RemoveAttribute`, `SetAttribute`, `ResetAttributes`) and closing a notice (`DismissNotice`) are actions too.
+//! - Step 5's "Open a file" passes the chosen path to [`Session::open_certificate_file`]: the core reads the file
+//!   (bounded) and puts it into the field as if pasted. "Use the repaired version" sends the block's `repaired_pem`
+//!   as `SetField`.
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
