@@ -1,7 +1,8 @@
 //! Saved progress: one versioned JSON file in the platform's data directory, written atomically.
 //!
 //! Only values that passed validation are saved, and no secret ever goes in this file: [`SavedState`] has no field
-//! that could hold one (certificates, tokens and AUTH_SECRET belong to the OS keychain). A file that is not what this
+//! that could hold one (private keys, tokens and AUTH_SECRET belong to the OS keychain; the IdP's certificate is public,
+//! and a saved one is checked on load to hold nothing else). A file that is not what this
 //! version wrote (cut off by a crash, edited by hand, written by a newer version) is never half-used: [`Store::load`]
 //! refuses it whole and the wizard moves it aside with [`Store::move_aside`].
 
@@ -108,7 +109,8 @@ pub struct SavedState {
     /// `None`: the profiles' default map (it follows a change of provider). `Some`: the admin's own map.
     #[serde(default)]
     pub attributes: Option<Vec<AttributeMapping>>,
-    /// The IdP's signing certificate (PEM), from an IdP metadata import or step 5. Public, not a secret.
+    /// The IdP's signing certificate (normalized PEM), from an IdP metadata import or step 5, saved only once it is
+    /// a certificate. A certificate is public; a private key is never in it (checked again on load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
     /// Every signing certificate of the imported IdP metadata (PEM), in file order.
@@ -208,6 +210,14 @@ impl SavedState {
                 }
             }
         }
+        if let Some(pem) = &self.idp_certificate {
+            crate::wizard::certificate::check_saved_certificate(pem)
+                .map_err(|problem| format!("idp_certificate: {problem}"))?;
+        }
+        crate::wizard::certificate::check_saved_metadata_certificates(
+            &self.idp_metadata_certificates,
+        )
+        .map_err(|problem| format!("idp_metadata_certificates: {problem}"))?;
         if let Some(rows) = &self.attributes {
             if rows.len() > MAX_ATTRIBUTE_ROWS {
                 return Err(format!(

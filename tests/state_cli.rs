@@ -74,7 +74,7 @@ fn state_show_summarises_saved_progress() {
         // The IDP URL typed last was invalid, so it was never saved: Sign Assertion is the first thing missing.
         "3. IdP application          incomplete: Check Sign Assertion in JumpCloud, then tick this box",
         "4. Attributes               locked: Complete step 3 (IdP application) first",
-        "5. Certificate              not built yet: waits for issue 3 (certificate doctor)",
+        "5. Certificate              locked: Complete step 3 (IdP application) first",
         "9. Enforce                  not built yet: waits for issue 7 and issue 8",
         "Identity provider:        JumpCloud (jumpcloud)",
         "Service provider:         Infisical (infisical)",
@@ -82,6 +82,7 @@ fn state_show_summarises_saved_progress() {
         "IdP Entity ID:            https://app.infisical.com",
         "Sign Assertion confirmed: no",
         "IdP SSO URL:              (not set)",
+        "IdP certificate:          (not set)",
         "Attribute map (the profiles' defaults), service provider <- identity provider:\n  email <- email\n  firstName <- firstname\n  lastName <- lastname\n",
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");

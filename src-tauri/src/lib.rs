@@ -137,6 +137,17 @@ fn sp_metadata_save(state: State<'_, WizardState>, path: String) -> Result<Wizar
     state.with_session(|session| session.save_sp_metadata(std::path::Path::new(&path)))
 }
 
+/// Puts the certificate file the admin chose in the open dialog into step 5; the core reads and checks it. Logs
+/// nothing about the file (its name may say whose it is).
+#[tauri::command]
+fn wizard_open_certificate(
+    state: State<'_, WizardState>,
+    path: std::path::PathBuf,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: open_certificate");
+    state.with_session(|session| session.open_certificate_file(&path))
+}
+
 /// The name of an action without its payload, safe to log (field values may be URLs or pasted certificates).
 fn action_kind(action: &Action) -> &'static str {
     match action {
@@ -170,7 +181,8 @@ pub fn with_wizard<R: Runtime>(
             wizard_apply,
             metadata_fetch,
             metadata_fetch_cancel,
-            sp_metadata_save
+            sp_metadata_save,
+            wizard_open_certificate
         ])
 }
 

@@ -1,4 +1,4 @@
-//! The shell's two commands driven through Tauri's IPC layer with the mock runtime: the real configuration and
+//! The shell's commands driven through Tauri's IPC layer with the mock runtime: the real configuration and
 //! capabilities (generate_context!), the real core, a temporary data directory.
 
 use serde_json::{json, Value};
@@ -164,4 +164,63 @@ fn the_capabilities_refuse_commands_that_are_not_granted() {
         request("wizard_view", json!({}), "https://example.com"),
     );
     assert!(remote.is_err(), "a remote page must not reach wizard_view");
+}
+
+#[test]
+fn wizard_open_certificate_puts_a_der_file_into_step_5() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let set = |field: &str, value: &str| {
+        apply(
+            &window,
+            json!({"type": "set_field", "field": field, "value": value}),
+        )
+    };
+    set("idp_profile", "jumpcloud");
+    set("sp_profile", "infisical");
+    apply(&window, json!({"type": "next"}));
+    set(
+        "acs_url",
+        "https://app.infisical.com/api/v1/sso/saml2/org-1",
+    );
+    set("sp_entity_id", "https://app.infisical.com");
+    apply(&window, json!({"type": "next"}));
+    set("sign_assertion", "true");
+    set("idp_sso_url", "https://sso.jumpcloud.com/saml2/infisical");
+    apply(&window, json!({"type": "next"}));
+    apply(&window, json!({"type": "next"}));
+    assert_eq!(view(&window).current, StepId::Certificate);
+
+    let certified = rcgen::generate_simple_self_signed(vec!["idp.example.com".to_string()])
+        .expect("a certificate");
+    let files = tempfile::tempdir().expect("temp dir");
+    let path = files.path().join("idp.der");
+    std::fs::write(&path, certified.cert.der()).expect("write the DER file");
+    let value = invoke(
+        &window,
+        "wizard_open_certificate",
+        json!({ "path": path.to_string_lossy() }),
+    )
+    .expect("wizard_open_certificate answers");
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    let field = v.page.blocks.iter().find_map(|b| match b {
+        Block::CertificateInput { value, .. } => Some(value.clone()),
+        _ => None,
+    });
+    assert_eq!(field, Some(certified.cert.pem().replace("\r\n", "\n")));
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+
+    // A missing file is a notice, not a failed command.
+    let value = invoke(
+        &window,
+        "wizard_open_certificate",
+        json!({ "path": files.path().join("gone.pem").to_string_lossy() }),
+    )
+    .expect("answers with a notice");
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text.starts_with("Could not read gone.pem")));
 }

@@ -172,6 +172,23 @@ fn summary(store: &Store, saved: &SavedState) -> String {
         "  IdP SSO URL:              {}",
         or_unset(saved.idp_sso_url.as_ref().map(|v| v.as_str()))
     ));
+    // The certificate by its fingerprint, as the IdP's portal shows it (the PEM is in `--json`).
+    let certificate = saved.idp_certificate.as_ref().map(|pem| {
+        let report = ssopilot::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+        let fp = report
+            .sha256_fingerprint
+            .as_ref()
+            .map(|f| f.to_string())
+            .unwrap_or_default();
+        match report.first_error() {
+            Some(e) => format!("SHA-256 {fp} (not usable now: {})", e.message),
+            None => format!("SHA-256 {fp}"),
+        }
+    });
+    line(format!(
+        "  IdP certificate:          {}",
+        or_unset(certificate.as_deref())
+    ));
     line(String::new());
     let defaults = match (
         saved.sp_profile.as_deref().and_then(|id| profiles.sp(id)),

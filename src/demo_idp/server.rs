@@ -233,7 +233,11 @@ impl Server {
             return Err(ServerError::DuplicateSlug(slug.to_string()));
         }
         {
-            let mut directory = self.state.directory.write().unwrap_or_else(|p| p.into_inner());
+            let mut directory = self
+                .state
+                .directory
+                .write()
+                .unwrap_or_else(|p| p.into_inner());
             for g in groups {
                 directory
                     .grant(slug, g)

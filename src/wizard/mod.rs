@@ -1,7 +1,7 @@
 //! The wizard as a model: steps, what each needs, which steps unlock which.
 //!
-//! A step is reachable only when every earlier step is complete. Steps 1 to 4 (providers, SP values, IdP application,
-//! attributes) are built; steps 5 to 9 appear in the list as not built, naming the issue they wait for, and can never
+//! A step is reachable only when every earlier step is complete. Steps 1 to 5 (providers, SP values, IdP application,
+//! attributes, certificate) are built; steps 6 to 9 appear in the list as not built, naming the issue they wait for, and can never
 //! count as complete, so nothing after them can be reached by mistake.
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
@@ -17,9 +17,13 @@
 //!   `"true"`/`"false"`, choices the option's `value`), and redraw from the returned view: errors and warnings are
 //!   recomputed on every change. Next, Back, clicks in the step list (`GoTo`), the attribute table (`AddAttribute`,
 //!   `RemoveAttribute`, `SetAttribute`, `ResetAttributes`) and closing a notice (`DismissNotice`) are actions too.
+//! - Step 5's "Open a file" passes the chosen path to [`Session::open_certificate_file`]: the core reads the file
+//!   (bounded) and puts it into the field as if pasted. "Use the repaired version" sends the block's `repaired_pem`
+//!   as `SetField`.
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
+pub mod certificate;
 pub mod demo;
 pub mod metadata_import;
 pub mod view;
@@ -95,11 +99,6 @@ pub fn step_title(step: StepId) -> &'static str {
 /// For steps not built yet: (what the step will do, which work it waits for).
 fn not_built(step: StepId) -> Option<(&'static str, &'static str)> {
     match step {
-        StepId::Certificate => Some((
-            "Here you will paste or load the IdP's signing certificate. SSO Pilot will check it as you type, repair \
-             harmless copy-and-paste damage, refuse a private key, and show its fingerprints as the IdP's portal shows them.",
-            "issue 3 (certificate doctor)",
-        )),
         StepId::AssignUsers => Some((
             "Here you will grant users access to the application in the IdP (users are denied by default) and choose \
              the user who will do the test login, ideally your own account so enforcing SSO cannot lock you out.",
@@ -135,9 +134,11 @@ struct Draft {
     idp_sso_url: String,
     /// `None`: the profiles' defaults.
     attributes: Option<Vec<AttributeMapping>>,
-    /// PEM; see [`fields::IDP_CERTIFICATE`].
+    /// Step 5, verbatim as pasted (bounded); emptied when a paste held a private key.
     idp_certificate: String,
-    /// Every signing certificate of imported IdP metadata (PEM), in file order.
+    /// Set when the last paste held a private key (see [`certificate`]).
+    idp_certificate_key_refusal: Option<certificate::KeyRefusal>,
+    /// PEM of the signing certificates of imported IdP metadata.
     idp_metadata_certificates: Vec<String>,
 }
 
@@ -219,6 +220,7 @@ impl Model {
                 .unwrap_or_default(),
             attributes: saved.attributes.clone(),
             idp_certificate: saved.idp_certificate.clone().unwrap_or_default(),
+            idp_certificate_key_refusal: None,
             idp_metadata_certificates: saved.idp_metadata_certificates.clone(),
         };
         let mut model = Model {
@@ -526,6 +528,7 @@ impl Model {
                 }
                 Ok(())
             }
+            StepId::Certificate => self.certificate_problem(),
             other => match not_built(other) {
                 Some((_, waits_for)) => Err(format!("Not built yet: waits for {waits_for}")),
                 None => Err("Not built yet".into()),
@@ -644,6 +647,7 @@ impl Model {
             StepId::IdpApp if self.demo_chosen() => self.demo_idp_app_page(),
             StepId::IdpApp => self.idp_app_page(),
             StepId::Attributes => self.attributes_page(),
+            StepId::Certificate => self.certificate_page(),
             other => {
                 let (text, waits_for) = not_built(other).unwrap_or(("", ""));
                 (
@@ -1041,15 +1045,7 @@ impl Model {
             } else {
                 previous.attributes.clone()
             },
-            // Kept as the doctor wrote it (PEM ends with a newline); saved only when it is a certificate.
-            idp_certificate: Some(&self.draft.idp_certificate)
-                .filter(|pem| {
-                    cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc())
-                        .der()
-                        .is_some()
-                })
-                .cloned()
-                .or_else(|| previous.idp_certificate.clone()),
+            idp_certificate: self.saved_certificate(previous.idp_certificate.as_ref()),
             idp_metadata_certificates: self.draft.idp_metadata_certificates.clone(),
         }
     }
@@ -1184,6 +1180,12 @@ impl Model {
                 ))
             }
         };
+        if field == fields::IDP_CERTIFICATE {
+            // Its own bound and its own rule for a private key.
+            on(StepId::Certificate)?;
+            self.set_certificate(value, warn);
+            return Ok(());
+        }
         if value.chars().count() > MAX_FIELD_CHARS {
             warn(
                 Severity::Warning,

@@ -121,8 +121,8 @@ fn a_fresh_wizard_starts_at_providers_with_the_rest_locked_or_not_built() {
 fn not_built_steps_say_which_work_they_wait_for() {
     let dir = tempfile::tempdir().unwrap();
     let v = open(dir.path()).view();
+    assert_eq!(status(&v, StepId::Certificate).0, StepStatus::Locked);
     for (step, waits) in [
-        (StepId::Certificate, "issue 3 (certificate doctor)"),
         (StepId::AssignUsers, "issue 8"),
         (
             StepId::TestLogin,
@@ -608,14 +608,15 @@ fn gating_refuses_locked_and_not_built_steps() {
     to_attributes(&mut s);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::Certificate);
-    assert!(matches!(
-        v.page.blocks.as_slice(),
-        [Block::NotBuilt { waits_for, .. }] if waits_for == "issue 3 (certificate doctor)"
-    ));
+    assert!(v
+        .page
+        .blocks
+        .iter()
+        .any(|b| matches!(b, Block::CertificateInput { .. })));
     assert!(!v.page.next.enabled);
     assert_eq!(
         v.page.next.reason.as_deref(),
-        Some("Not built yet: waits for issue 3 (certificate doctor)")
+        Some("Paste JumpCloud's signing certificate, or open its file")
     );
     let v = s.apply(Action::GoTo {
         step: StepId::Enforce,
@@ -809,7 +810,9 @@ fn the_saved_file_holds_only_known_keys() {
             "acs_url",
             "attributes",
             "current_step",
+            "idp_certificate",
             "idp_entity_id",
+            "idp_metadata_certificates",
             "idp_profile",
             "idp_sso_url",
             "saved_at",
@@ -975,7 +978,8 @@ fn the_view_serialises_with_the_contract_tags() {
     let json = serde_json::to_value(&v).unwrap();
     assert_eq!(json["current"], "attributes");
     assert_eq!(json["page"]["blocks"][1]["kind"], "attribute_map");
-    assert_eq!(json["steps"][4]["status"], "not_built");
+    assert_eq!(json["steps"][4]["status"], "incomplete");
+    assert_eq!(json["steps"][5]["status"], "not_built");
     let back: WizardView = serde_json::from_value(json).unwrap();
     assert_eq!(back, v);
     let action: Action =

@@ -94,6 +94,23 @@ pub struct AttributeRowView {
     pub error: Option<String>,
 }
 
+/// One finding of a checker (the certificate doctor...), in plain words with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// The checker's stable code (`missing_armor`, `private_key`...).
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub hint: String,
+}
+
+/// One row of a [`Block::Facts`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactRow {
+    pub label: String,
+    pub value: String,
+}
+
 /// One building block of a step page. The UI has one component per kind.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -154,6 +171,51 @@ pub enum Block {
         error: Option<String>,
         warning: Option<String>,
     },
+    /// The pasted certificate (step 5): a text area with an "open a file" button. Checked by the core on every change.
+    CertificateInput {
+        field: String,
+        label: String,
+        help: Option<String>,
+        placeholder: Option<String>,
+        value: String,
+        /// Set when the core removed what was pasted (it held a private key): the UI must show `value` (empty) at
+        /// once, even while the field has the focus, and show this note.
+        note: Option<String>,
+    },
+    /// The certificate doctor's verdict and findings, with the repaired version to offer in one click.
+    CertificateVerdict {
+        /// The field that "Use the repaired version" sets to `repaired_pem`.
+        field: String,
+        usable: bool,
+        headline: String,
+        /// Errors first, then warnings, then information.
+        findings: Vec<FindingView>,
+        /// The normalized PEM, when it differs from what was pasted and is safe to use instead.
+        repaired_pem: Option<String>,
+    },
+    /// A certificate as PEM text, with its BEGIN/END lines, to copy.
+    CertificatePem {
+        label: String,
+        pem: String,
+        help: Option<String>,
+    },
+    /// A validity period as a picture: the UI draws it; the core gives the dates and the day counts.
+    ValidityTimeline {
+        /// Dates as YYYY-MM-DD (UTC).
+        not_before: String,
+        not_after: String,
+        today: String,
+        /// Days from `not_before` to `not_after` (at least 1).
+        total_days: i64,
+        /// Days from `not_before` to today: negative before the period, above `total_days` after it.
+        elapsed_days: i64,
+        days_left: i64,
+        /// Error: not valid today; warning: expires soon; info: valid.
+        status: Severity,
+        caption: String,
+    },
+    /// Label/value pairs to read (a certificate's subject, issuer, key...).
+    Facts { rows: Vec<FactRow> },
     /// The step is part of the journey but not built yet.
     NotBuilt { text: String, waits_for: String },
     /// A message inside the page.

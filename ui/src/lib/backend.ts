@@ -42,6 +42,21 @@ export function pickSavePath(defaultPath: string): Promise<string | null> {
   return saveDialog({ defaultPath, filters: XML_FILTER });
 }
 
+/** Asks for a certificate file; the core reads and checks it. `null` when the admin cancelled the dialog. */
+export async function openCertificateFile(): Promise<WizardView | null> {
+  const path = await openDialog({
+    title: "Open the IdP's certificate",
+    multiple: false,
+    directory: false,
+    filters: [
+      { name: "Certificates", extensions: ["pem", "crt", "cer", "der", "txt"] },
+      { name: "All files", extensions: ["*"] },
+    ],
+  });
+  if (typeof path !== "string") return null;
+  return invoke<WizardView>("wizard_open_certificate", { path });
+}
+
 export function copyToClipboard(text: string): Promise<void> {
   return writeText(text);
 }

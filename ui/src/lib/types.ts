@@ -110,6 +110,55 @@ export interface NotBuiltBlock {
   text: string;
   waits_for: string;
 }
+export interface FindingView {
+  code: string;
+  severity: Severity;
+  message: string;
+  hint: string;
+}
+export interface FactRow {
+  label: string;
+  value: string;
+}
+export interface CertificateInputBlock {
+  kind: "certificate_input";
+  field: string;
+  label: string;
+  help: string | null;
+  placeholder: string | null;
+  value: string;
+  /** Set when the core removed what was pasted (a private key): show `value` at once, with this note. */
+  note: string | null;
+}
+export interface CertificateVerdictBlock {
+  kind: "certificate_verdict";
+  field: string;
+  usable: boolean;
+  headline: string;
+  findings: FindingView[];
+  repaired_pem: string | null;
+}
+export interface CertificatePemBlock {
+  kind: "certificate_pem";
+  label: string;
+  pem: string;
+  help: string | null;
+}
+export interface ValidityTimelineBlock {
+  kind: "validity_timeline";
+  not_before: string;
+  not_after: string;
+  today: string;
+  total_days: number;
+  elapsed_days: number;
+  days_left: number;
+  status: Severity;
+  caption: string;
+}
+export interface FactsBlock {
+  kind: "facts";
+  rows: FactRow[];
+}
 export interface CalloutBlock {
   kind: "callout";
   severity: Severity;
@@ -164,7 +213,12 @@ export type Block =
   | NotBuiltBlock
   | CalloutBlock
   | MetadataImportBlock
-  | MetadataExportBlock;
+  | MetadataExportBlock
+  | CertificateInputBlock
+  | CertificateVerdictBlock
+  | CertificatePemBlock
+  | ValidityTimelineBlock
+  | FactsBlock;
 
 export interface StepPage {
   id: StepId;

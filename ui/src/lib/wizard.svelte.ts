@@ -10,6 +10,7 @@ import {
   fetchMetadata,
   fetchView,
   messageOf,
+  openCertificateFile,
   reportProblem,
   saveSpMetadata,
 } from "./backend";
@@ -121,6 +122,22 @@ export class Wizard {
     } catch (reason) {
       this.#fail("saving the SP metadata", reason);
     }
+  }
+
+  /** Opens a certificate file through the dialog, after all pending edits; the core puts it into step 5. */
+  async openCertificate(): Promise<void> {
+    await this.flush();
+    const run = this.#chain.then(async () => {
+      try {
+        const view = await openCertificateFile();
+        if (view) this.view = view;
+        this.failure = null;
+      } catch (reason) {
+        this.#fail("opening a certificate file", reason);
+      }
+    });
+    this.#chain = run;
+    return run;
   }
 
   #enqueue(action: Action, key?: string): Promise<void> {

@@ -1,0 +1,238 @@
+// Step 5's components: the certificate field (with the private-key removal), the verdict and its one-click repair,
+// the PEM, the validity timeline, the facts, and opening a file through the dialog.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import { Wizard } from "../src/lib/wizard.svelte";
+import type { Action, Block, CertificateVerdictBlock, WizardView } from "../src/lib/types";
+import { settle, view } from "./fixtures";
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+const NOTE = "The text you pasted contained a private key. SSO Pilot removed it from this field at once.";
+
+interface Call {
+  cmd: string;
+  args: unknown;
+}
+let calls: Call[] = [];
+let app: ReturnType<typeof mount> | null = null;
+let target: HTMLElement;
+
+function actions(): Action[] {
+  return calls.filter((c) => c.cmd === "wizard_apply").map((c) => (c.args as { action: Action }).action);
+}
+
+function field(value: string, note: string | null = null): Block {
+  return {
+    kind: "certificate_input",
+    field: "idp_certificate",
+    label: "JumpCloud signing certificate",
+    help: "PEM text or a file.",
+    placeholder: null,
+    value,
+    note,
+  };
+}
+
+function page(blocks: Block[], enabled = false, reason: string | null = "Paste the certificate"): WizardView {
+  const v = view(blocks, { enabled, reason });
+  return { ...v, current: "certificate", page: { ...v.page, id: "certificate", number: 5, title: "Certificate" } };
+}
+
+async function start(): Promise<void> {
+  target = document.createElement("div");
+  document.body.appendChild(target);
+  app = mount(App, { target, props: { wizard: new Wizard(10) } });
+  await settle();
+  flushSync();
+}
+
+async function idle(): Promise<void> {
+  await settle(30);
+  flushSync();
+}
+
+beforeEach(() => {
+  calls = [];
+});
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  target?.remove();
+  clearMocks();
+});
+
+describe("certificate step", () => {
+  it("shows the verdict with each finding and sends the repaired PEM in one click", async () => {
+    const repaired: Block[] = [
+      field("MIIBfake"),
+      {
+        kind: "certificate_verdict",
+        field: "idp_certificate",
+        usable: true,
+        headline: "Usable: Infisical can verify JumpCloud's signatures with this certificate.",
+        findings: [
+          { code: "missing_armor", severity: "warning", message: "The BEGIN and END lines were missing.", hint: "Keep them." },
+        ],
+        repaired_pem: PEM,
+      },
+    ];
+    let current = page(repaired, true, null);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "wizard_apply") {
+        current = page([field(PEM), { ...(repaired[1] as CertificateVerdictBlock), findings: [], repaired_pem: null }], true, null);
+      }
+      return current;
+    });
+    await start();
+    const verdict = target.querySelector("[data-testid=certificate-verdict]");
+    expect(verdict?.classList.contains("usable")).toBe(true);
+    const finding = target.querySelector('[data-code="missing_armor"]');
+    expect(finding?.textContent).toContain("The BEGIN and END lines were missing.");
+    expect(finding?.textContent).toContain("Keep them.");
+    target.querySelector<HTMLButtonElement>("[data-testid=use-repaired]")?.click();
+    await idle();
+    expect(actions()).toEqual([{ type: "set_field", field: "idp_certificate", value: PEM }]);
+    expect(target.querySelector<HTMLTextAreaElement>('[data-field="idp_certificate"] textarea')?.value).toBe(PEM);
+    expect(target.querySelector("[data-testid=use-repaired]")).toBeNull();
+  });
+
+  it("clears a pasted private key at once, even while the field has the focus", async () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----\n";
+    let current = page([field("")]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "wizard_apply")
+        current = page([
+          field("", NOTE),
+          {
+            kind: "certificate_verdict",
+            field: "idp_certificate",
+            usable: false,
+            headline: "Refused: that was a private key, not a certificate.",
+            findings: [{ code: "private_key", severity: "error", message: "The input contains a private key.", hint: "Remove it." }],
+            repaired_pem: null,
+          },
+        ]);
+      return current;
+    });
+    await start();
+    const area = target.querySelector<HTMLTextAreaElement>('[data-field="idp_certificate"] textarea');
+    area?.focus();
+    area?.dispatchEvent(new Event("focus"));
+    if (area) area.value = key;
+    area?.dispatchEvent(new Event("input", { bubbles: true }));
+    await idle();
+    expect(actions()).toEqual([{ type: "set_field", field: "idp_certificate", value: key }]);
+    expect(area?.value).toBe("");
+    expect(target.textContent).not.toContain("MIIEsecret");
+    expect(target.querySelector("[data-testid=certificate-note]")?.textContent).toBe(NOTE);
+    expect(target.querySelector("[data-testid=certificate-verdict]")?.classList.contains("unusable")).toBe(true);
+  });
+
+  it("keeps what is typed while the field has the focus", async () => {
+    let current = page([field("")]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      // The core keeps the text verbatim: it answers with what was sent.
+      if (cmd === "wizard_apply") current = page([field((args as { action: { value: string } }).action.value)]);
+      return current;
+    });
+    await start();
+    const area = target.querySelector<HTMLTextAreaElement>('[data-field="idp_certificate"] textarea');
+    area?.dispatchEvent(new Event("focus"));
+    if (area) area.value = "MII";
+    area?.dispatchEvent(new Event("input", { bubbles: true }));
+    if (area) area.value = "MIIB";
+    area?.dispatchEvent(new Event("input", { bubbles: true }));
+    await idle();
+    expect(area?.value).toBe("MIIB");
+    expect(actions()).toEqual([{ type: "set_field", field: "idp_certificate", value: "MIIB" }]);
+  });
+
+  it("draws the PEM, the timeline and the facts", async () => {
+    mockIPC(() =>
+      page([
+        { kind: "certificate_pem", label: "Certificate (PEM)", pem: PEM, help: "Keep the BEGIN and END lines." },
+        {
+          kind: "validity_timeline",
+          not_before: "2026-01-01",
+          not_after: "2027-01-01",
+          today: "2026-07-02",
+          total_days: 365,
+          elapsed_days: 182,
+          days_left: 183,
+          status: "info",
+          caption: "Valid until 2027-01-01: 183 days left.",
+        },
+        { kind: "facts", rows: [{ label: "Subject", value: "CN=JumpCloud" }, { label: "Key", value: "RSA 2048 bits" }] },
+      ]),
+    );
+    await start();
+    expect(target.querySelector("[data-testid=certificate-pem]")?.textContent).toBe(PEM);
+    expect(target.querySelector(".certificate-pem .copy-button")?.getAttribute("aria-label")).toBe("Copy Certificate (PEM)");
+    const svg = target.querySelector("[data-testid=validity-timeline] svg");
+    expect(svg?.getAttribute("aria-label")).toContain("from 2026-01-01 to 2027-01-01");
+    const today = svg?.querySelector("line.today");
+    // Half-way through the period: the marker is in the middle of the bar (60..540).
+    expect(Number(today?.getAttribute("x1"))).toBeCloseTo(60 + (182 / 365) * 480, 1);
+    expect(target.querySelector("figcaption")?.textContent).toBe("Valid until 2027-01-01: 183 days left.");
+    const facts = [...target.querySelectorAll(".facts dt")].map((d) => d.textContent);
+    expect(facts).toEqual(["Subject", "Key"]);
+  });
+
+  it("keeps an expired certificate's today marker just past the bar", async () => {
+    mockIPC(() =>
+      page([
+        {
+          kind: "validity_timeline",
+          not_before: "2020-01-01",
+          not_after: "2021-01-01",
+          today: "2026-07-02",
+          total_days: 366,
+          elapsed_days: 2374,
+          days_left: -2008,
+          status: "error",
+          caption: "Expired on 2021-01-01 (2008 days ago).",
+        },
+      ]),
+    );
+    await start();
+    const today = target.querySelector("[data-testid=validity-timeline] line.today");
+    expect(Number(today?.getAttribute("x1"))).toBeCloseTo(60 + 1.1 * 480, 1);
+    expect(target.querySelector(".timeline")?.classList.contains("error")).toBe(true);
+  });
+
+  it("opens a file through the dialog and lets the core read it", async () => {
+    let current = page([field("")]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "plugin:dialog|open") return "/home/admin/idp.cer";
+      if (cmd === "wizard_open_certificate") current = page([field(PEM)], true, null);
+      return current;
+    });
+    await start();
+    target.querySelector<HTMLButtonElement>("[data-testid=open-certificate]")?.click();
+    await idle();
+    const open = calls.find((c) => c.cmd === "wizard_open_certificate");
+    expect(open?.args).toEqual({ path: "/home/admin/idp.cer" });
+    expect(target.querySelector<HTMLTextAreaElement>('[data-field="idp_certificate"] textarea')?.value).toBe(PEM);
+    expect(target.querySelector<HTMLButtonElement>("[data-testid=next]")?.disabled).toBe(false);
+  });
+
+  it("does nothing when the dialog is cancelled", async () => {
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "plugin:dialog|open") return null;
+      return page([field("")]);
+    });
+    await start();
+    target.querySelector<HTMLButtonElement>("[data-testid=open-certificate]")?.click();
+    await idle();
+    expect(calls.some((c) => c.cmd === "wizard_open_certificate")).toBe(false);
+  });
+});
