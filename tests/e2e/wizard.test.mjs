@@ -175,22 +175,6 @@ test("a fresh start offers the built-in demo IdP first, preselected, and its met
     assert.ok(metadata.includes(`entityID="${base}/metadata"`), metadata);
     assert.ok(metadata.includes("<ds:X509Certificate>") || metadata.includes("X509Certificate>"), metadata);
 
-    // Choose Infisical and fill step 2: step 3 comes filled in from the running demo IdP.
-    await choose(session, "sp_profile", "infisical");
-    await next(session);
-    await waitForTitle(session, "Service provider values");
-    await fill(session, "sp_entity_id", SP_ENTITY_ID);
-    await fill(session, "acs_url", ACS_URL);
-    await next(session);
-    await waitForTitle(session, "IdP application");
-    const shown = await Promise.all((await session.findAll(".value-text")).map((v) => v.text()));
-    assert.ok(shown.includes(`${base}/sso`), `the demo IdP's SSO URL is shown to copy: ${shown}`);
-    assert.ok(shown.some((v) => v.startsWith("-----BEGIN CERTIFICATE-----")), `and its certificate: ${shown}`);
-    await waitNextEnabled(session, true);
-    await shot(session, "09-demo-idp-step-3");
-    // Its application now answers at the IDP URL slug.
-    const app = await fetch(`${base}/saml2/infisical/metadata`);
-    assert.equal(app.status, 200);
     await quit(session, dirs);
   });
 });
