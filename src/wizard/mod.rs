@@ -30,7 +30,6 @@ pub mod view;
 
 use std::collections::BTreeMap;
 
-use crate::cert;
 use crate::profiles::{default_attribute_map, AttributeMapping, IdpProfile, Profiles, SpProfile};
 use crate::state::{
     check_attribute_name, check_idp_attribute_name, SavedState, Store, MAX_ATTRIBUTE_NAME_CHARS,
