@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { choose, fill, inputValue, launch, next, profile, quit, shot, tick, waitForTitle, withDriver } from "./harness.mjs";
+import { choose, fill, inputValue, launch, next, profile, quit, shot, stepStatus, tick, waitForTitle, withDriver } from "./harness.mjs";
 
 const SP_ENTITY_ID = "https://app.infisical.com";
 const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/0b6f3c1e-metadata-e2e";
@@ -49,7 +49,7 @@ function idpMetadata(entityId, ssoUrl, certBody) {
 `;
 }
 
-test("IdP metadata pasted and loaded from a file fills step 3; the certificate reaches the saved state for step 5", async () => {
+test("IdP metadata pasted and loaded from a file fills step 3; step 5 shows its certificate checked and matched, and saves it", async () => {
   const work = mkdtempSync(join(tmpdir(), "ssopilot-e2e-md-"));
   const first = certificate(work);
   const second = certificate(work);
@@ -131,12 +131,19 @@ test("IdP metadata pasted and loaded from a file fills step 3; the certificate r
     assert.match(afterFile, /^The file jumpcloud-metadata\.xml was imported/);
     await shot(session, "md-03-idp-metadata-file-applied");
 
-    // On to step 5: the certificate is in the saved state for it.
+    // On to step 5: the certificate is there, checked, and in the saved state.
     await next(session);
     await waitForTitle(session, "Attributes");
     await next(session);
     await waitForTitle(session, "Certificate");
     await shot(session, "md-04-certificate");
+    // Step 5 shows the imported certificate, checked: usable, and matched to the metadata it came from.
+    const certificateField = await inputValue(session, "idp_certificate");
+    assert.equal(certificateField.replace(/\s+/g, ""), second.pem.replace(/\s+/g, ""), "step 5's field holds the file's certificate");
+    const stepText = await (await session.find("main.content")).text();
+    assert.match(stepText, /Usable:/, "step 5's verdict on the imported certificate");
+    assert.match(stepText, /matches signing certificate 1 of the imported metadata/);
+    assert.match(await stepStatus(session, "certificate"), /\bcomplete\b/, "step 5 is complete");
     const saved = JSON.parse(readFileSync(join(dirs.data, "state.json"), "utf8"));
     const norm = (pem) => pem.replace(/\s+/g, "");
     assert.equal(norm(saved.idp_certificate), norm(second.pem), "the file's certificate is the one for step 5");
