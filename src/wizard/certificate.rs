@@ -513,21 +513,11 @@ mod tests {
     use rcgen::{CertificateParams, DnType, KeyPair};
     use time::Duration;
 
+    use super::super::tests::{set, ACS, IDP_URL, SP_ID};
     use super::super::view::{Action, Block, StepId, StepStatus};
     use super::super::{fields, Session};
     use super::*;
     use crate::state::Store;
-
-    const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
-    const SP_ID: &str = "https://app.infisical.com";
-    const IDP_URL: &str = "https://sso.jumpcloud.com/saml2/infisical";
-
-    fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
-        s.apply(Action::SetField {
-            field: field.into(),
-            value: value.into(),
-        })
-    }
 
     /// Steps 1 to 4 filled for Infisical on JumpCloud, standing on step 5.
     fn to_certificate(dir: &Path) -> Session {

@@ -5,15 +5,16 @@ use std::path::Path;
 
 use super::*;
 
-const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
-const SP_ID: &str = "https://app.infisical.com";
-const IDP_URL: &str = "https://sso.jumpcloud.com/saml2/infisical";
+// The Infisical-on-JumpCloud values and the field setter, shared with the step modules' own tests.
+pub(super) const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
+pub(super) const SP_ID: &str = "https://app.infisical.com";
+pub(super) const IDP_URL: &str = "https://sso.jumpcloud.com/saml2/infisical";
 
 fn open(dir: &Path) -> Session {
     Session::open(Store::at(dir))
 }
 
-fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+pub(super) fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
     s.apply(Action::SetField {
         field: field.into(),
         value: value.into(),

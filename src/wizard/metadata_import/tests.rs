@@ -6,6 +6,7 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use super::super::tests::{set, ACS, IDP_URL, SP_ID};
 use super::super::view::{Action, Block, MetadataChange, MetadataSide, Severity, StepId};
 use super::super::{fields, Session, WizardView};
 use crate::demo_idp::key::IdpKey;
@@ -15,10 +16,6 @@ use crate::metadata::{self, Binding, Kind, Options};
 use crate::state::Store;
 use crate::values::{AcsUrl, EntityId};
 
-const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
-const SP_ID: &str = "https://app.infisical.com";
-const IDP_URL: &str = "https://sso.jumpcloud.com/saml2/infisical";
-
 fn key() -> &'static IdpKey {
     static KEY: OnceLock<IdpKey> = OnceLock::new();
     KEY.get_or_init(|| IdpKey::generate_ephemeral().expect("RSA key"))
@@ -27,13 +24,6 @@ fn key() -> &'static IdpKey {
 fn idp_metadata(entity_id: &str, sso: &str) -> String {
     let id = EntityId::parse(entity_id, "IdP Entity ID").unwrap();
     mint::metadata(&id, sso, key())
-}
-
-fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
-    s.apply(Action::SetField {
-        field: field.into(),
-        value: value.into(),
-    })
 }
 
 /// Infisical on JumpCloud, steps 1 and 2 done, on step 3 (the IdP entity ID prefilled with the SP's).
