@@ -116,6 +116,12 @@ pub struct SavedState {
     /// Every signing certificate of the imported IdP metadata (PEM), in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub idp_metadata_certificates: Vec<String>,
+    /// Step 6: the admin confirmed the application is granted to a user group in the IdP.
+    #[serde(default)]
+    pub users_assigned: bool,
+    /// Step 6: the account that does the test login (a user name, not a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_user: Option<String>,
 }
 
 impl Default for SavedState {
@@ -134,6 +140,8 @@ impl Default for SavedState {
             attributes: None,
             idp_certificate: None,
             idp_metadata_certificates: Vec::new(),
+            users_assigned: false,
+            test_user: None,
         }
     }
 }
@@ -249,6 +257,10 @@ impl SavedState {
             if crate::cert::check(pem.as_bytes(), now).der().is_none() {
                 return Err("a saved IdP certificate is not a certificate".into());
             }
+        }
+        if let Some(user) = &self.test_user {
+            crate::wizard::assign_users::check_test_user(user)
+                .map_err(|e| format!("the saved test user is not usable ({e})"))?;
         }
         Ok(())
     }

@@ -23,10 +23,16 @@
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
+pub mod assign_users;
 pub mod certificate;
 pub mod demo;
+pub mod enable;
+pub mod enforce;
 pub mod metadata_import;
+pub mod test_login;
 pub mod view;
+
+pub use test_login::EvidenceState;
 
 use std::collections::BTreeMap;
 
@@ -57,6 +63,10 @@ pub mod fields {
     pub const IDP_SSO_URL: &str = "idp_sso_url";
     /// The IdP's signing certificate (PEM), checked in step 5; filled by the demo IdP or an IdP metadata import.
     pub const IDP_CERTIFICATE: &str = "idp_certificate";
+    /// Step 6: "true" once the admin granted the application to a user group in the IdP.
+    pub const USERS_ASSIGNED: &str = "users_assigned";
+    /// Step 6: the account that does the test login.
+    pub const TEST_USER: &str = "test_user";
 }
 
 /// The journey, in order.
@@ -95,30 +105,36 @@ pub fn step_title(step: StepId) -> &'static str {
     }
 }
 
-/// For steps not built yet: (what the step will do, which work it waits for).
+/// For steps not built yet: (what the step will do, which work it waits for). Each step's module says.
 fn not_built(step: StepId) -> Option<(&'static str, &'static str)> {
     match step {
-        StepId::AssignUsers => Some((
-            "Here you will grant users access to the application in the IdP (users are denied by default) and choose \
-             the user who will do the test login, ideally your own account so enforcing SSO cannot lock you out.",
-            "issue 8",
-        )),
-        StepId::TestLogin => Some((
-            "Here a real user will sign in through the new configuration, and every check of the SAML response will \
-             be shown as passed or failed, with the fix.",
-            "issue 7 (test login; needs the response validator of issue 5 and the demo IdP of issue 6)",
-        )),
-        StepId::Enable => Some((
-            "Here you will turn SAML SSO on in the service provider, only once the configuration is complete and checked.",
-            "issue 8",
-        )),
-        StepId::Enforce => Some((
-            "Here you will make SAML SSO the only way to sign in, only after a recorded successful test login for the \
-             current configuration.",
-            "issue 7 and issue 8",
-        )),
+        StepId::TestLogin => test_login::NOT_BUILT,
+        StepId::Enable => enable::NOT_BUILT,
+        StepId::Enforce => enforce::NOT_BUILT,
         _ => None,
     }
+}
+
+/// The page of a step that is not built yet.
+fn not_built_page(step: StepId) -> (String, Vec<Block>) {
+    let (text, waits_for) = not_built(step).unwrap_or(("", ""));
+    (
+        format!("This step is not built yet: it waits for {waits_for}."),
+        vec![Block::NotBuilt {
+            text: text.to_string(),
+            waits_for: waits_for.to_string(),
+        }],
+    )
+}
+
+/// The steps that must be complete before `step` can be opened: every earlier one, except that Enable does not wait
+/// for the test login (a live test through the real SP needs SSO enabled there first); Enforce waits for both.
+fn prerequisites(step: StepId) -> impl Iterator<Item = StepId> {
+    STEPS
+        .iter()
+        .copied()
+        .take_while(move |s| *s != step)
+        .filter(move |s| !(step == StepId::Enable && *s == StepId::TestLogin))
 }
 
 /// What the admin has typed or chosen, valid or not.
@@ -139,6 +155,10 @@ struct Draft {
     idp_certificate_key_refusal: Option<certificate::KeyRefusal>,
     /// PEM of the signing certificates of imported IdP metadata.
     idp_metadata_certificates: Vec<String>,
+    /// Step 6: the admin confirmed the application is granted to a user group.
+    users_assigned: bool,
+    /// Step 6: the account that does the test login.
+    test_user: String,
 }
 
 /// The problems of the attribute map.
@@ -221,6 +241,8 @@ impl Model {
             idp_certificate: saved.idp_certificate.clone().unwrap_or_default(),
             idp_certificate_key_refusal: None,
             idp_metadata_certificates: saved.idp_metadata_certificates.clone(),
+            users_assigned: saved.users_assigned,
+            test_user: saved.test_user.clone().unwrap_or_default(),
         };
         let mut model = Model {
             profiles,
@@ -528,24 +550,21 @@ impl Model {
                 Ok(())
             }
             StepId::Certificate => self.certificate_problem(),
-            other => match not_built(other) {
-                Some((_, waits_for)) => Err(format!("Not built yet: waits for {waits_for}")),
-                None => Err("Not built yet".into()),
-            },
+            StepId::AssignUsers => self.assign_users_problem(),
+            StepId::TestLogin => self.test_login_problem(),
+            StepId::Enable => self.enable_problem(),
+            StepId::Enforce => self.enforce_problem(),
         }
     }
 
-    /// A step is reachable when every earlier step is complete.
+    /// A step is reachable when its [`prerequisites`] are complete.
     fn reachable(&self, step: StepId) -> bool {
         self.blocking_step(step).is_none()
     }
 
     /// The first earlier step that is not complete, with its reason.
     fn blocking_step(&self, step: StepId) -> Option<(StepId, String)> {
-        STEPS
-            .iter()
-            .take_while(|s| **s != step)
-            .find_map(|s| self.step_problem(*s).err().map(|e| (*s, e)))
+        prerequisites(step).find_map(|s| self.step_problem(s).err().map(|e| (s, e)))
     }
 
     fn first_unfinished(&self) -> StepId {
@@ -647,16 +666,10 @@ impl Model {
             StepId::IdpApp => self.idp_app_page(),
             StepId::Attributes => self.attributes_page(),
             StepId::Certificate => self.certificate_page(),
-            other => {
-                let (text, waits_for) = not_built(other).unwrap_or(("", ""));
-                (
-                    format!("This step is not built yet: it waits for {waits_for}."),
-                    vec![Block::NotBuilt {
-                        text: text.to_string(),
-                        waits_for: waits_for.to_string(),
-                    }],
-                )
-            }
+            StepId::AssignUsers => self.assign_users_page(),
+            StepId::TestLogin => self.test_login_page(),
+            StepId::Enable => self.enable_page(),
+            StepId::Enforce => self.enforce_page(),
         };
         StepPage {
             id: self.current,
@@ -1046,6 +1059,11 @@ impl Model {
             },
             idp_certificate: self.saved_certificate(previous.idp_certificate.as_ref()),
             idp_metadata_certificates: self.draft.idp_metadata_certificates.clone(),
+            users_assigned: self.draft.users_assigned,
+            test_user: assign_users::check_test_user(&self.draft.test_user)
+                .ok()
+                .map(|()| self.draft.test_user.trim().to_string())
+                .or_else(|| previous.test_user.clone()),
         }
     }
 
@@ -1230,15 +1248,7 @@ impl Model {
             }
             fields::SIGN_ASSERTION => {
                 on(StepId::IdpApp)?;
-                self.draft.sign_assertion = match value.as_str() {
-                    "true" => true,
-                    "false" => false,
-                    other => {
-                        return Err(format!(
-                            "The checkbox value must be \"true\" or \"false\", not \"{other}\""
-                        ))
-                    }
-                };
+                self.draft.sign_assertion = checkbox(&value)?;
             }
             fields::IDP_SSO_URL => {
                 on(StepId::IdpApp)?;
@@ -1248,9 +1258,28 @@ impl Model {
                 on(StepId::Certificate)?;
                 self.draft.idp_certificate = value;
             }
+            fields::USERS_ASSIGNED => {
+                on(StepId::AssignUsers)?;
+                self.draft.users_assigned = checkbox(&value)?;
+            }
+            fields::TEST_USER => {
+                on(StepId::AssignUsers)?;
+                self.draft.test_user = value;
+            }
             other => return Err(format!("There is no field \"{other}\" in the wizard")),
         }
         Ok(())
+    }
+}
+
+/// A checkbox's value as the UI sends it.
+fn checkbox(value: &str) -> Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(format!(
+            "The checkbox value must be \"true\" or \"false\", not \"{other}\""
+        )),
     }
 }
 

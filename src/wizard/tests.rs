@@ -123,12 +123,9 @@ fn not_built_steps_say_which_work_they_wait_for() {
     let dir = tempfile::tempdir().unwrap();
     let v = open(dir.path()).view();
     assert_eq!(status(&v, StepId::Certificate).0, StepStatus::Locked);
+    assert_eq!(status(&v, StepId::AssignUsers).0, StepStatus::Locked);
     for (step, waits) in [
-        (StepId::AssignUsers, "issue 8"),
-        (
-            StepId::TestLogin,
-            "issue 7 (test login; needs the response validator of issue 5 and the demo IdP of issue 6)",
-        ),
+        (StepId::TestLogin, "issue 7 (test login)"),
         (StepId::Enable, "issue 8"),
         (StepId::Enforce, "issue 7 and issue 8"),
     ] {
@@ -805,7 +802,7 @@ fn the_saved_file_holds_only_known_keys() {
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
     let mut keys: Vec<_> = value.as_object().unwrap().keys().cloned().collect();
     keys.sort();
-    // No certificate yet: the two certificate keys are left out of the file until there is one.
+    // No certificate and no test user yet: their keys are left out of the file until there is one.
     assert_eq!(
         keys,
         [
@@ -819,6 +816,7 @@ fn the_saved_file_holds_only_known_keys() {
             "sign_assertion_confirmed",
             "sp_entity_id",
             "sp_profile",
+            "users_assigned",
             "version"
         ]
     );
@@ -979,7 +977,8 @@ fn the_view_serialises_with_the_contract_tags() {
     assert_eq!(json["current"], "attributes");
     assert_eq!(json["page"]["blocks"][1]["kind"], "attribute_map");
     assert_eq!(json["steps"][4]["status"], "incomplete");
-    assert_eq!(json["steps"][5]["status"], "not_built");
+    assert_eq!(json["steps"][5]["status"], "locked");
+    assert_eq!(json["steps"][6]["status"], "not_built");
     let back: WizardView = serde_json::from_value(json).unwrap();
     assert_eq!(back, v);
     let action: Action =
