@@ -122,6 +122,9 @@ pub struct SavedState {
     /// Step 6: the account that does the test login (a user name, not a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_user: Option<String>,
+    /// Step 7: the last passing test login (no secrets, no signature values: see [`crate::test_login::evidence`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_evidence: Option<crate::test_login::evidence::Evidence>,
 }
 
 impl Default for SavedState {
@@ -142,6 +145,7 @@ impl Default for SavedState {
             idp_metadata_certificates: Vec::new(),
             users_assigned: false,
             test_user: None,
+            test_evidence: None,
         }
     }
 }
@@ -261,6 +265,12 @@ impl SavedState {
         if let Some(user) = &self.test_user {
             crate::wizard::assign_users::check_test_user(user)
                 .map_err(|e| format!("the saved test user is not usable ({e})"))?;
+        }
+        if let Some(evidence) = &self.test_evidence {
+            // Evidence only ever records a pass; anything else was not written by us.
+            if evidence.checks.is_empty() || evidence.checks.iter().any(|c| !c.ok) {
+                return Err("the saved test-login evidence records failed checks".into());
+            }
         }
         Ok(())
     }

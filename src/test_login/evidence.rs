@@ -81,6 +81,11 @@ impl TestedConfig {
         hex(digest(&SHA256, &self.canonical()).as_ref())
     }
 
+    /// SHA-256 of the attribute map's part of the canonical form (to tell a map change from the rest).
+    pub fn attribute_map_sha256(&self) -> String {
+        attribute_map_hash(&self.attribute_map)
+    }
+
     fn certificates(&self) -> Vec<Fingerprint> {
         let mut v: Vec<Fingerprint> = self
             .idp_certs

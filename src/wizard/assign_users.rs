@@ -83,7 +83,7 @@ impl Model {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use std::path::Path;
 
     use super::super::certificate::tests::{cert_between, to_certificate};
@@ -94,7 +94,7 @@ mod tests {
     use crate::state::Store;
 
     /// Steps 1 to 5 complete for Infisical on JumpCloud, standing on step 6.
-    fn to_assign_users(dir: &Path) -> Session {
+    pub(in crate::wizard) fn to_assign_users(dir: &Path) -> Session {
         let mut s = to_certificate(dir);
         let (c, _) = cert_between(-1, 365);
         set(&mut s, fields::IDP_CERTIFICATE, &c.pem());

@@ -159,6 +159,8 @@ struct Draft {
     users_assigned: bool,
     /// Step 6: the account that does the test login.
     test_user: String,
+    /// Step 7: the last passing test login, kept even when it no longer matches (it then shows as stale).
+    evidence: Option<crate::test_login::evidence::Evidence>,
 }
 
 /// The problems of the attribute map.
@@ -243,6 +245,7 @@ impl Model {
             idp_metadata_certificates: saved.idp_metadata_certificates.clone(),
             users_assigned: saved.users_assigned,
             test_user: saved.test_user.clone().unwrap_or_default(),
+            evidence: saved.test_evidence.clone(),
         };
         let mut model = Model {
             profiles,
@@ -1064,6 +1067,7 @@ impl Model {
                 .ok()
                 .map(|()| self.draft.test_user.trim().to_string())
                 .or_else(|| previous.test_user.clone()),
+            test_evidence: self.draft.evidence.clone(),
         }
     }
 
