@@ -29,6 +29,8 @@ pub mod demo;
 pub mod enable;
 pub mod enforce;
 pub mod metadata_import;
+pub mod report;
+pub mod self_hosted;
 pub mod test_login;
 pub mod view;
 
@@ -67,6 +69,14 @@ pub mod fields {
     pub const USERS_ASSIGNED: &str = "users_assigned";
     /// Step 6: the account that does the test login.
     pub const TEST_USER: &str = "test_user";
+    /// Step 2, self-hosted SPs: the instance's public address.
+    pub const SITE_URL: &str = "site_url";
+    /// Step 8: "true" once the admin switched SAML SSO on in the SP.
+    pub const SSO_ENABLED: &str = "sso_enabled";
+    /// Step 9: "true" once the admin read what enforcing does and the lock-out risk.
+    pub const ENFORCE_UNDERSTOOD: &str = "enforce_understood";
+    /// Step 9: the SP's name, typed to confirm enforcing.
+    pub const ENFORCE_CONFIRM: &str = "enforce_confirm";
 }
 
 /// The journey, in order.
@@ -127,14 +137,18 @@ fn not_built_page(step: StepId) -> (String, Vec<Block>) {
     )
 }
 
-/// The steps that must be complete before `step` can be opened: every earlier one, except that Enable does not wait
-/// for the test login (a live test through the real SP needs SSO enabled there first); Enforce waits for both.
+/// The steps that must be complete before `step` can be opened: every earlier one, except the test login: Enable does
+/// not wait for it (a live test through the real SP needs SSO enabled there first), and Enforce opens without it to
+/// say why it is locked and lead back to step 7 (its own rule, `enforce_problem`, refuses to record enforcement
+/// without valid evidence).
 fn prerequisites(step: StepId) -> impl Iterator<Item = StepId> {
     STEPS
         .iter()
         .copied()
         .take_while(move |s| *s != step)
-        .filter(move |s| !(step == StepId::Enable && *s == StepId::TestLogin))
+        .filter(move |s| {
+            !(matches!(step, StepId::Enable | StepId::Enforce) && *s == StepId::TestLogin)
+        })
 }
 
 /// What the admin has typed or chosen, valid or not.
@@ -161,6 +175,18 @@ struct Draft {
     test_user: String,
     /// Step 7: the last passing test login, kept even when it no longer matches (it then shows as stale).
     evidence: Option<crate::test_login::evidence::Evidence>,
+    /// Step 2, self-hosted SPs: SITE_URL as typed.
+    site_url: String,
+    /// Step 6 with the demo IdP: the groups granted the application.
+    demo_granted_groups: std::collections::BTreeSet<String>,
+    /// Step 8: the admin switched SAML SSO on in the SP.
+    sso_enabled: bool,
+    /// Step 9: the admin read what enforcing does (not saved: confirmed again after a restart).
+    enforce_understood: bool,
+    /// Step 9: the SP's name as typed to confirm (not saved).
+    enforce_confirm: String,
+    /// Step 9: when enforcing was recorded (RFC 3339, UTC).
+    enforced_at: Option<String>,
 }
 
 /// The problems of the attribute map.
@@ -180,6 +206,10 @@ pub struct Model {
     /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
     demo: Option<demo::DemoIdp>,
     import: metadata_import::ImportState,
+    /// The secret store (AUTH_SECRET); `None` where there is none (the CLI), `Err` when the OS keychain is missing.
+    secrets: Option<self_hosted::Keychain>,
+    /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved).
+    auth_secret: Option<crate::secrets::SecretString>,
 }
 
 impl Model {
@@ -191,6 +221,8 @@ impl Model {
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
+            secrets: None,
+            auth_secret: None,
         }
     }
 
@@ -246,6 +278,16 @@ impl Model {
             users_assigned: saved.users_assigned,
             test_user: saved.test_user.clone().unwrap_or_default(),
             evidence: saved.test_evidence.clone(),
+            site_url: saved
+                .site_url
+                .as_ref()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            demo_granted_groups: saved.demo_granted_groups.iter().cloned().collect(),
+            sso_enabled: saved.sso_enabled,
+            enforce_understood: false,
+            enforce_confirm: String::new(),
+            enforced_at: saved.enforced_at.clone(),
         };
         let mut model = Model {
             profiles,
@@ -253,6 +295,8 @@ impl Model {
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
+            secrets: None,
+            auth_secret: None,
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -530,8 +574,10 @@ impl Model {
                 Ok(())
             }
             StepId::SpValues => {
+                self.site_url_problem()?;
                 self.acs_url()?;
                 self.sp_entity_id()?;
+                self.site_url_consistency()?;
                 Ok(())
             }
             StepId::IdpApp => {
@@ -657,6 +703,9 @@ impl Model {
                 self.draft.idp_entity_id = id.as_str().to_string();
             }
         }
+        if self.current == StepId::Enable {
+            self.load_auth_secret();
+        }
     }
 
     // ---- pages -------------------------------------------------------------------------------------------------
@@ -779,6 +828,7 @@ impl Model {
                 copy: true,
             },
         ];
+        blocks.splice(1..1, self.site_url_blocks());
         blocks.extend(self.import_blocks(view::MetadataSide::Sp));
         (
             format!(
@@ -1068,6 +1118,13 @@ impl Model {
                 .map(|()| self.draft.test_user.trim().to_string())
                 .or_else(|| previous.test_user.clone()),
             test_evidence: self.draft.evidence.clone(),
+            site_url: self
+                .site_url()
+                .and_then(Result::ok)
+                .or_else(|| previous.site_url.clone()),
+            demo_granted_groups: self.draft.demo_granted_groups.iter().cloned().collect(),
+            sso_enabled: self.draft.sso_enabled,
+            enforced_at: self.draft.enforced_at.clone(),
         }
     }
 
@@ -1178,8 +1235,23 @@ impl Model {
                     warn(Severity::Error, text);
                 }
             }
+            Action::SetGroupGrant { group, granted } => {
+                if let Err(text) = self.set_group_grant(&group, granted) {
+                    warn(Severity::Error, text);
+                }
+            }
+            Action::GenerateAuthSecret => {
+                if let Err(text) = self.generate_auth_secret() {
+                    warn(Severity::Error, text);
+                }
+            }
+            Action::Enforce => match self.record_enforced() {
+                Ok(text) => warn(Severity::Info, text),
+                Err(text) => warn(Severity::Error, text),
+            },
         }
         notices.extend(self.sync_demo());
+        notices.extend(self.sync_demo_grants());
         notices
     }
 
@@ -1269,6 +1341,22 @@ impl Model {
             fields::TEST_USER => {
                 on(StepId::AssignUsers)?;
                 self.draft.test_user = value;
+            }
+            fields::SITE_URL => {
+                on(StepId::SpValues)?;
+                self.set_site_url(value);
+            }
+            fields::SSO_ENABLED => {
+                on(StepId::Enable)?;
+                self.draft.sso_enabled = checkbox(&value)?;
+            }
+            fields::ENFORCE_UNDERSTOOD => {
+                on(StepId::Enforce)?;
+                self.draft.enforce_understood = checkbox(&value)?;
+            }
+            fields::ENFORCE_CONFIRM => {
+                on(StepId::Enforce)?;
+                self.draft.enforce_confirm = value;
             }
             other => return Err(format!("There is no field \"{other}\" in the wizard")),
         }
