@@ -874,6 +874,26 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_without_the_steps_6_and_8_words_is_refused_with_the_file() {
+        let idp = jumpcloud_text();
+        let start = idp.find("assign_users_steps").unwrap();
+        let end = start + idp[start..].find("]\n").unwrap() + 2;
+        let cut = format!("{}{}", &idp[..start], &idp[end..]);
+        let e = parse_idp(&cut, "jumpcloud.toml").unwrap_err().to_string();
+        assert!(e.contains("jumpcloud.toml") && e.contains("portal.assign_users_steps is missing"), "{e}");
+        let sp = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/sp/infisical.toml"),
+        )
+        .unwrap();
+        let cut = sp.replace("enable_action = \"Enable SAML SSO\"", "enable_action = \" \"");
+        let e = parse_sp(&cut, "infisical.toml").unwrap_err().to_string();
+        assert!(e.contains("infisical.toml") && e.contains("enable.enable_action is empty"), "{e}");
+        let cut = sp.replace("[enable]", "[enable_x]");
+        let e = parse_sp(&cut, "infisical.toml").unwrap_err().to_string();
+        assert!(e.contains("infisical.toml"), "{e}");
+    }
+
+    #[test]
     fn builtin_profiles_load_with_the_portals_words() {
         let p = builtin();
         let ids: Vec<_> = p.idps.iter().map(|p| p.id.as_str()).collect();
@@ -906,6 +926,28 @@ mod tests {
         assert_eq!(jc.portal.sso_tab.as_deref(), Some("SSO"));
         assert!(jc.quirks.email_lower_case_warning.is_some());
         assert!(jc.sso_url.as_ref().is_some_and(|r| r.must_be_unique));
+        assert_eq!(
+            jc.portal.assign_users_steps[2..],
+            [
+                "Select the User Groups tab.",
+                "Select the user group(s), then click Save."
+            ]
+        );
+        assert!(p.idps.iter().all(|i| !i.portal.assign_users_steps.is_empty()));
+        let e = &p.sp("infisical").unwrap().enable;
+        assert_eq!(
+            e.path,
+            "Organization Settings > Authentication > SAML SSO Configuration"
+        );
+        assert_eq!(
+            (e.enable_action.as_str(), e.enforce_action.as_str()),
+            ("Enable SAML SSO", "Enforce SAML SSO")
+        );
+        assert!(e
+            .certificate_help
+            .as_deref()
+            .unwrap()
+            .contains("-----BEGIN CERTIFICATE-----"));
 
         let inf = p.sp("infisical").unwrap();
         assert_eq!(
