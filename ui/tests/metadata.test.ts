@@ -169,6 +169,32 @@ describe("metadata import", () => {
     expect(target.querySelector(".import-result")?.textContent).toContain("was cancelled");
   });
 
+  it("cancels a running fetch with Escape", async () => {
+    let finish: (v: WizardView) => void = () => {};
+    const done = view([importBlock()], { enabled: false, reason: null });
+    await start((cmd) => {
+      if (cmd === "metadata_fetch") return new Promise<WizardView>((resolve) => (finish = resolve));
+      if (cmd === "metadata_fetch_cancel") {
+        finish(done);
+        return done;
+      }
+      return view([importBlock()], { enabled: false, reason: null });
+    });
+    const url = target.querySelector<HTMLInputElement>(".metadata-import input[type=text]")!;
+    url.value = "https://idp.example.com/md";
+    url.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    buttonByText("Fetch").click();
+    await settle();
+    flushSync();
+    expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(false);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await settle();
+    flushSync();
+    expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(true);
+    expect(target.querySelector(".fetching")).toBeNull();
+  });
+
   it("shows old and new side by side and sends the admin's answer", async () => {
     const asking = importBlock({
       changes: [{ label: "IDP URL", old: "https://sso.jumpcloud.com/saml2/mine", new: "https://sso.jumpcloud.com/saml2/infisical" }],
