@@ -745,7 +745,11 @@ pub fn parse_idp(text: &str, file: &str) -> Result<IdpProfile, ProfileError> {
              the portal's words (step 6 shows them)",
         ));
     }
-    if p.portal.assign_users_steps.iter().any(|s| s.trim().is_empty()) {
+    if p.portal
+        .assign_users_steps
+        .iter()
+        .any(|s| s.trim().is_empty())
+    {
         return Err(invalid_at(
             file,
             text,
@@ -880,14 +884,23 @@ mod tests {
         let end = start + idp[start..].find("]\n").unwrap() + 2;
         let cut = format!("{}{}", &idp[..start], &idp[end..]);
         let e = parse_idp(&cut, "jumpcloud.toml").unwrap_err().to_string();
-        assert!(e.contains("jumpcloud.toml") && e.contains("portal.assign_users_steps is missing"), "{e}");
+        assert!(
+            e.contains("jumpcloud.toml") && e.contains("portal.assign_users_steps is missing"),
+            "{e}"
+        );
         let sp = std::fs::read_to_string(
             Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/sp/infisical.toml"),
         )
         .unwrap();
-        let cut = sp.replace("enable_action = \"Enable SAML SSO\"", "enable_action = \" \"");
+        let cut = sp.replace(
+            "enable_action = \"Enable SAML SSO\"",
+            "enable_action = \" \"",
+        );
         let e = parse_sp(&cut, "infisical.toml").unwrap_err().to_string();
-        assert!(e.contains("infisical.toml") && e.contains("enable.enable_action is empty"), "{e}");
+        assert!(
+            e.contains("infisical.toml") && e.contains("enable.enable_action is empty"),
+            "{e}"
+        );
         let cut = sp.replace("[enable]", "[enable_x]");
         let e = parse_sp(&cut, "infisical.toml").unwrap_err().to_string();
         assert!(e.contains("infisical.toml"), "{e}");
@@ -933,7 +946,10 @@ mod tests {
                 "Select the user group(s), then click Save."
             ]
         );
-        assert!(p.idps.iter().all(|i| !i.portal.assign_users_steps.is_empty()));
+        assert!(p
+            .idps
+            .iter()
+            .all(|i| !i.portal.assign_users_steps.is_empty()));
         let e = &p.sp("infisical").unwrap().enable;
         assert_eq!(
             e.path,

@@ -212,10 +212,9 @@ impl SavedState {
             SiteUrl::parse(s, "site_url")
         })?;
         if self.demo_granted_groups.len() > MAX_SAVED_GROUPS
-            || self
-                .demo_granted_groups
-                .iter()
-                .any(|g| g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control))
+            || self.demo_granted_groups.iter().any(|g| {
+                g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control)
+            })
         {
             return Err("demo_granted_groups is not a list of group names".into());
         }

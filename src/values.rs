@@ -44,7 +44,9 @@ pub enum ValueError {
     Fragment { what: &'static str },
     #[error("{what} must not contain a user name or password")]
     Credentials { what: &'static str },
-    #[error("{what} must be the address of the instance only, without ?query: for example {example}")]
+    #[error(
+        "{what} must be the address of the instance only, without ?query: for example {example}"
+    )]
     Query {
         what: &'static str,
         example: &'static str,
@@ -261,9 +263,7 @@ impl SiteUrl {
             && site.host_str().map(str::to_ascii_lowercase)
                 == other.host_str().map(str::to_ascii_lowercase)
             && site.port_or_known_default() == other.port_or_known_default()
-            && other
-                .path()
-                .starts_with(site.path().trim_end_matches('/'))
+            && other.path().starts_with(site.path().trim_end_matches('/'))
     }
 }
 
@@ -279,10 +279,22 @@ mod tests {
         assert_eq!(site.as_str(), "https://Infisical.example.com");
         assert!(SiteUrl::parse("http://localhost:8080", "SITE_URL").is_ok());
         for (bad, start) in [
-            ("infisical.example.com", "SITE_URL must be an absolute URL starting with https://"),
-            ("http://infisical.example.com", "SITE_URL must be an absolute https URL"),
-            ("https://infisical.example.com/?a=b", "SITE_URL must be the address of the instance only"),
-            ("https://infisical.example.com/#x", "SITE_URL must not contain a #fragment"),
+            (
+                "infisical.example.com",
+                "SITE_URL must be an absolute URL starting with https://",
+            ),
+            (
+                "http://infisical.example.com",
+                "SITE_URL must be an absolute https URL",
+            ),
+            (
+                "https://infisical.example.com/?a=b",
+                "SITE_URL must be the address of the instance only",
+            ),
+            (
+                "https://infisical.example.com/#x",
+                "SITE_URL must not contain a #fragment",
+            ),
             ("", "SITE_URL is empty"),
         ] {
             let e = SiteUrl::parse(bad, "SITE_URL").unwrap_err().to_string();

@@ -188,7 +188,10 @@ fn state_report_prints_markdown_or_html_without_secrets() {
         md.starts_with("# SAML SSO: Infisical with JumpCloud\n"),
         "{md}"
     );
-    assert!(md.contains("| SITE_URL | https://infisical.example.com |"), "{md}");
+    assert!(
+        md.contains("| SITE_URL | https://infisical.example.com |"),
+        "{md}"
+    );
     assert!(md.contains("| ACS URL | https://infisical.example.com/api/v1/sso/saml2/org-9 |"));
     assert!(md.contains("| AUTH_SECRET | kept in the system keychain; left out of this report |"));
     assert!(md.contains("| Status | no test login has passed |"));

@@ -440,7 +440,10 @@ fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_rest
     assert_eq!(v.current, StepId::AssignUsers, "{:?}", v.page.next);
     assert_eq!(
         group_grants(&v),
-        [("Engineering".to_string(), false), ("Sales".to_string(), false)]
+        [
+            ("Engineering".to_string(), false),
+            ("Sales".to_string(), false)
+        ]
     );
     // The test user is chosen among the demo directory's users.
     let Some(Block::Choice { options, .. }) = v
@@ -510,7 +513,10 @@ fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_rest
     assert_eq!(v.current, StepId::AssignUsers);
     assert_eq!(
         group_grants(&v),
-        [("Engineering".to_string(), true), ("Sales".to_string(), true)]
+        [
+            ("Engineering".to_string(), true),
+            ("Sales".to_string(), true)
+        ]
     );
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     let running = s.demo().and_then(DemoIdp::running).unwrap();

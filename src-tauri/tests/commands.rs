@@ -248,7 +248,10 @@ fn report_save_writes_markdown_or_html_where_the_admin_chose() {
     let v: WizardView = serde_json::from_value(value).expect("a WizardView");
     assert!(v.notices.iter().any(|n| n.text.contains("was saved to")));
     let text = std::fs::read_to_string(&md).expect("written");
-    assert!(text.starts_with("# SAML SSO: Infisical with JumpCloud"), "{text}");
+    assert!(
+        text.starts_with("# SAML SSO: Infisical with JumpCloud"),
+        "{text}"
+    );
     let html = dir.path().join("report.html");
     invoke(
         &window,

@@ -85,7 +85,9 @@ impl Model {
     /// [`Model::sync_demo_grants`]).
     pub(super) fn set_group_grant(&mut self, group: &str, granted: bool) -> Result<(), String> {
         if self.current != super::view::StepId::AssignUsers || !self.demo_chosen() {
-            return Err("User groups are granted on step 6 (Assign users) with the demo IdP.".into());
+            return Err(
+                "User groups are granted on step 6 (Assign users) with the demo IdP.".into(),
+            );
         }
         let Some(running) = self.demo_running() else {
             return Err("The demo IdP is not running, so its groups cannot be changed.".into());
@@ -99,7 +101,9 @@ impl Model {
         }
         if granted {
             if self.draft.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
-                return Err(format!("At most {MAX_GRANTED_GROUPS} groups can be granted."));
+                return Err(format!(
+                    "At most {MAX_GRANTED_GROUPS} groups can be granted."
+                ));
             }
             self.draft.demo_granted_groups.insert(group.to_string());
         } else {
@@ -149,7 +153,9 @@ impl Model {
             .enumerate()
             .map(|(i, step)| Block::Instruction {
                 text: step.clone(),
-                menu_path: (i == 0).then(|| idp.portal.assign_users_path.clone()).flatten(),
+                menu_path: (i == 0)
+                    .then(|| idp.portal.assign_users_path.clone())
+                    .flatten(),
             })
             .collect()
     }

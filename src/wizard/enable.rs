@@ -81,7 +81,10 @@ impl Model {
         }
         let mut switch_on = String::new();
         if let Some(save) = &e.save_action {
-            switch_on.push_str(&format!("Press {save}, then switch on {}.", e.enable_action));
+            switch_on.push_str(&format!(
+                "Press {save}, then switch on {}.",
+                e.enable_action
+            ));
         } else {
             switch_on.push_str(&format!("Switch on {}.", e.enable_action));
         }
@@ -103,8 +106,12 @@ impl Model {
             label: format!("I switched on {} in {name}", e.enable_action),
             help: None,
             value: self.draft.sso_enabled,
-            error: (!self.draft.sso_enabled)
-                .then(|| format!("Switch on {} in {name}, then tick this box", e.enable_action)),
+            error: (!self.draft.sso_enabled).then(|| {
+                format!(
+                    "Switch on {} in {name}, then tick this box",
+                    e.enable_action
+                )
+            }),
         });
         (
             format!(
@@ -202,7 +209,10 @@ pub(super) mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut s = to_assign_users(dir.path());
         let v = set(&mut s, fields::SSO_ENABLED, "true");
-        assert!(v.notices.iter().any(|n| n.text.contains("belongs to step 8")));
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.contains("belongs to step 8")));
         assert!(!s.model().draft.sso_enabled);
     }
 }

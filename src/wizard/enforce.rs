@@ -238,11 +238,11 @@ impl Model {
 pub(in crate::wizard) mod tests {
     use super::super::enable::tests::to_enable;
     use super::super::tests::set;
-    use crate::fingerprint::Fingerprint;
-    use crate::test_login::evidence::{Evidence, EvidenceCheck, TestedConfig};
     use super::super::view::{Action, Block, StepId, StepStatus, WizardView};
     use super::super::{fields, Session};
+    use crate::fingerprint::Fingerprint;
     use crate::state::Store;
+    use crate::test_login::evidence::{Evidence, EvidenceCheck, TestedConfig};
 
     fn callouts(v: &WizardView) -> Vec<String> {
         v.page
@@ -308,7 +308,10 @@ pub(in crate::wizard) mod tests {
         let mut s = to_enforce(dir.path());
         let v = s.view();
         let text = &callouts(&v)[0];
-        assert!(text.starts_with("Locked until a test login passes"), "{text}");
+        assert!(
+            text.starts_with("Locked until a test login passes"),
+            "{text}"
+        );
         assert_eq!(
             button(&v).unwrap().0,
             Action::GoTo {
@@ -318,7 +321,11 @@ pub(in crate::wizard) mod tests {
         assert_eq!(v.steps[8].status, StepStatus::Incomplete);
         assert!(v.steps[8].reason.as_ref().unwrap().starts_with("Locked"));
         // The confirmation fields are not even there, and the action is refused.
-        assert!(!v.page.blocks.iter().any(|b| matches!(b, Block::Input { .. })));
+        assert!(!v
+            .page
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Input { .. })));
         let v = s.apply(Action::Enforce);
         assert!(v.notices.last().unwrap().text.starts_with("Locked"));
         assert!(s.model().draft.enforced_at.is_none());
@@ -343,7 +350,10 @@ pub(in crate::wizard) mod tests {
         });
         assert_eq!(v.current, StepId::Enforce, "{:?}", v.notices);
         let text = &callouts(&v)[0];
-        assert!(text.contains("since then the IdP certificate changed"), "{text}");
+        assert!(
+            text.contains("since then the IdP certificate changed"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -373,16 +383,26 @@ pub(in crate::wizard) mod tests {
         assert!(v.notices.last().unwrap().text.starts_with("Not recorded"));
         set(&mut s, fields::ENFORCE_UNDERSTOOD, "true");
         let v = set(&mut s, fields::ENFORCE_CONFIRM, "infisical");
-        assert_eq!(button(&v).unwrap().1.as_deref(), Some("Type Infisical to confirm"));
+        assert_eq!(
+            button(&v).unwrap().1.as_deref(),
+            Some("Type Infisical to confirm")
+        );
         set(&mut s, fields::ENFORCE_CONFIRM, "Infisical");
         let v = s.apply(Action::Enforce);
         assert!(s.model().draft.enforced_at.is_some());
         assert_eq!(v.steps[8].status, StepStatus::Complete);
-        assert!(v.page.blocks.iter().any(|b| matches!(b, Block::ReportExport { .. })));
+        assert!(v
+            .page
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::ReportExport { .. })));
         drop(s);
         let saved = Store::at(dir.path()).load().unwrap().unwrap();
         let at = saved.enforced_at.expect("saved");
-        assert!(time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).is_ok());
+        assert!(
+            time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                .is_ok()
+        );
     }
 
     #[test]

@@ -1,8 +1,17 @@
 //! The wizard as a model: steps, what each needs, which steps unlock which.
 //!
-//! A step is reachable only when every earlier step is complete. Steps 1 to 5 (providers, SP values, IdP application,
-//! attributes, certificate) are built; steps 6 to 9 appear in the list as not built, naming the issue they wait for, and can never
-//! count as complete, so nothing after them can be reached by mistake.
+//! A step is reachable only when every earlier step is complete, with one exception: the test login (7). Enable (8)
+//! opens after step 6, because a live test through the real SP needs SSO switched on there first; Enforce (9) opens
+//! after step 8 but stays locked on its own page until [`Model::evidence_state`] is valid, saying why (no test yet,
+//! or what changed since) with a button back to step 7, and records enforcement only after an explicit
+//! confirmation. A step not built yet appears in the list as not built, naming the issue it waits for, and never
+//! counts as complete.
+//!
+//! Steps: 1 providers, 2 SP values (with SITE_URL for a self-hosted SP: [`self_hosted`]), 3 IdP application,
+//! 4 attributes, 5 certificate ([`certificate`]), 6 assign users ([`assign_users`]: the IdP's own clicks from its
+//! profile; with the demo IdP, real grants in its directory), 7 test login ([`test_login`]), 8 enable ([`enable`]: the
+//! SP's words for each value, AUTH_SECRET in the OS keychain for a self-hosted SP), 9 enforce ([`enforce`]), whose
+//! last page is the summary ([`report`], also `ssopilot state report`).
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
@@ -20,6 +29,9 @@
 //! - Step 5's "Open a file" passes the chosen path to [`Session::open_certificate_file`]: the core reads the file
 //!   (bounded) and puts it into the field as if pasted. "Use the repaired version" sends the block's `repaired_pem`
 //!   as `SetField`.
+//! - Step 6 with the demo IdP sends `SetGroupGrant`; step 8 `GenerateAuthSecret`; step 9 `Enforce`; a
+//!   [`view::Block::Button`] carries the action to send. The summary's "Save report" passes the chosen path to
+//!   [`Session::save_report`]. The app attaches the OS keychain with [`Session::attach_secrets`].
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 

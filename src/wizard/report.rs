@@ -56,11 +56,15 @@ impl Model {
         let mut providers = vec![
             row(
                 "Identity provider",
-                self.idp().map(|p| p.display_name.clone()).unwrap_or_default(),
+                self.idp()
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_default(),
             ),
             row(
                 "Service provider",
-                self.sp().map(|p| p.display_name.clone()).unwrap_or_default(),
+                self.sp()
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_default(),
             ),
         ];
         providers.push(row(
@@ -75,10 +79,16 @@ impl Model {
         });
         let mut sp_rows = Vec::new();
         if let Some(h) = self.self_hosted() {
-            sp_rows.push(row(h.site_url_setting.clone(), or_dash(&self.draft.site_url)));
+            sp_rows.push(row(
+                h.site_url_setting.clone(),
+                or_dash(&self.draft.site_url),
+            ));
         }
         sp_rows.push(row(self.acs_label(), or_dash(&self.draft.acs_url)));
-        sp_rows.push(row(self.sp_entity_label(), or_dash(&self.draft.sp_entity_id)));
+        sp_rows.push(row(
+            self.sp_entity_label(),
+            or_dash(&self.draft.sp_entity_id),
+        ));
         sections.push(Section {
             heading: format!("{sp} (service provider)"),
             rows: sp_rows,
@@ -88,7 +98,10 @@ impl Model {
             row(self.sso_url_label(), or_dash(&self.draft.idp_sso_url)),
         ];
         if let Some(sign) = self.idp().and_then(|p| p.labels.sign_assertion.clone()) {
-            idp_rows.push(row(format!("{sign} checked"), yes_no(self.draft.sign_assertion)));
+            idp_rows.push(row(
+                format!("{sign} checked"),
+                yes_no(self.draft.sign_assertion),
+            ));
         }
         sections.push(Section {
             heading: format!("{idp} application"),
@@ -159,12 +172,12 @@ impl Model {
                 .map(|s| {
                     let status = match s.status {
                         StepStatus::Complete => "complete".to_string(),
-                        _ => format!(
-                            "not complete: {}",
-                            s.reason.unwrap_or_default()
-                        ),
+                        _ => format!("not complete: {}", s.reason.unwrap_or_default()),
                     };
-                    row(format!("{}. {}", step_number(s.id), step_title(s.id)), status)
+                    row(
+                        format!("{}. {}", step_number(s.id), step_title(s.id)),
+                        status,
+                    )
                 })
                 .collect(),
         });
@@ -190,17 +203,20 @@ impl Model {
         push("Serial number", report.serial.clone());
         push("Valid from", report.not_before.clone());
         push("Valid until", report.not_after.clone());
-        push(
-            "Days left",
-            report.days_left.map(|d| d.to_string()),
-        );
+        push("Days left", report.days_left.map(|d| d.to_string()));
         push(
             "SHA-256 fingerprint",
-            report.sha256_fingerprint.as_ref().map(|f| f.as_str().to_string()),
+            report
+                .sha256_fingerprint
+                .as_ref()
+                .map(|f| f.as_str().to_string()),
         );
         push(
             "SHA-1 fingerprint",
-            report.sha1_fingerprint.as_ref().map(|f| f.as_str().to_string()),
+            report
+                .sha1_fingerprint
+                .as_ref()
+                .map(|f| f.as_str().to_string()),
         );
         push(
             "Key",
@@ -318,9 +334,16 @@ impl Report {
     pub fn to_markdown(&self) -> String {
         let mut out = format!("# {}\n", md_cell(&self.title));
         for s in &self.sections {
-            out.push_str(&format!("\n## {}\n\n| | |\n|---|---|\n", md_cell(&s.heading)));
+            out.push_str(&format!(
+                "\n## {}\n\n| | |\n|---|---|\n",
+                md_cell(&s.heading)
+            ));
             for r in &s.rows {
-                out.push_str(&format!("| {} | {} |\n", md_cell(&r.label), md_cell(&r.value)));
+                out.push_str(&format!(
+                    "| {} | {} |\n",
+                    md_cell(&r.label),
+                    md_cell(&r.value)
+                ));
             }
         }
         out
@@ -407,7 +430,10 @@ mod tests {
         let mut s = to_enforce(dir.path());
         with_valid_evidence(&mut s, "admin@example.com");
         let md = s.model().report().to_markdown();
-        assert!(md.starts_with("# SAML SSO: Infisical with JumpCloud\n"), "{md}");
+        assert!(
+            md.starts_with("# SAML SSO: Infisical with JumpCloud\n"),
+            "{md}"
+        );
         for needle in [
             "| ACS URL | https://app.infisical.com/api/v1/sso/saml2/",
             "| IDP URL | https://sso.jumpcloud.com/saml2/infisical |",
@@ -453,10 +479,19 @@ mod tests {
         let html = dir.path().join("r.HTML");
         s.save_report(&md);
         s.save_report(&html);
-        assert!(std::fs::read_to_string(&md).unwrap().starts_with("# SAML SSO"));
-        assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+        assert!(std::fs::read_to_string(&md)
+            .unwrap()
+            .starts_with("# SAML SSO"));
+        assert!(std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>"));
         let v = s.save_report(&dir.path().join("missing-dir").join("r.md"));
-        assert!(v.notices.last().unwrap().text.starts_with("The report could not be saved to"));
+        assert!(v
+            .notices
+            .last()
+            .unwrap()
+            .text
+            .starts_with("The report could not be saved to"));
         let _ = s.apply(Action::Back);
     }
 }

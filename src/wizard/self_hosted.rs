@@ -318,7 +318,10 @@ mod tests {
         // A good SITE_URL fills the empty SP entity ID from the profile's template.
         let v = set(&mut s, fields::SITE_URL, "https://infisical.example.com/");
         assert_eq!(input_error(&v, fields::SITE_URL), None);
-        assert_eq!(s.model().draft.sp_entity_id, "https://infisical.example.com");
+        assert_eq!(
+            s.model().draft.sp_entity_id,
+            "https://infisical.example.com"
+        );
         let v = set(
             &mut s,
             fields::ACS_URL,
@@ -326,7 +329,9 @@ mod tests {
         );
         let why = v.page.next.reason.unwrap();
         assert!(
-            why.starts_with("The ACS URL https://other.example.com/api/v1/sso/saml2/org1 is not on SITE_URL"),
+            why.starts_with(
+                "The ACS URL https://other.example.com/api/v1/sso/saml2/org1 is not on SITE_URL"
+            ),
             "{why}"
         );
         let v = set(
@@ -335,9 +340,17 @@ mod tests {
             "https://infisical.example.com/api/v1/sso/saml2/org1",
         );
         assert!(v.page.next.enabled, "{:?}", v.page.next);
-        let v = set(&mut s, fields::SP_ENTITY_ID, "https://elsewhere.example.com");
+        let v = set(
+            &mut s,
+            fields::SP_ENTITY_ID,
+            "https://elsewhere.example.com",
+        );
         assert!(v.page.next.reason.unwrap().contains("is not on SITE_URL"));
-        set(&mut s, fields::SP_ENTITY_ID, "https://infisical.example.com");
+        set(
+            &mut s,
+            fields::SP_ENTITY_ID,
+            "https://infisical.example.com",
+        );
         let saved = Store::at(dir.path()).load().unwrap().unwrap();
         assert_eq!(
             saved.site_url.unwrap().as_str(),
@@ -366,12 +379,13 @@ mod tests {
         set(&mut s, fields::SITE_URL, "https://infisical.example.com");
         s.model.current = StepId::Enable;
         s.model.entered_step();
-        assert!(s
-            .view()
-            .page
-            .blocks
-            .iter()
-            .any(|b| matches!(b, Block::Button { action: Action::GenerateAuthSecret, .. })));
+        assert!(s.view().page.blocks.iter().any(|b| matches!(
+            b,
+            Block::Button {
+                action: Action::GenerateAuthSecret,
+                ..
+            }
+        )));
         let v = s.apply(Action::GenerateAuthSecret);
         let secret = v
             .page
@@ -394,7 +408,9 @@ mod tests {
         let keychain = s.model.secrets.clone().unwrap().unwrap();
         assert_eq!(
             keychain
-                .get(&SecretName::AuthSecret("https://infisical.example.com".into()))
+                .get(&SecretName::AuthSecret(
+                    "https://infisical.example.com".into()
+                ))
                 .unwrap()
                 .unwrap()
                 .expose(),
@@ -403,7 +419,10 @@ mod tests {
         set(&mut s, fields::SSO_ENABLED, "true");
         let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
         assert!(state.contains("\"sso_enabled\": true"), "{state}");
-        assert!(!state.contains(&secret), "AUTH_SECRET leaked into the state file");
+        assert!(
+            !state.contains(&secret),
+            "AUTH_SECRET leaked into the state file"
+        );
         assert!(!state.contains(&secret[..16]));
     }
 
@@ -419,7 +438,9 @@ mod tests {
         let v = s.apply(Action::GenerateAuthSecret);
         let text = &v.notices.last().unwrap().text;
         assert!(
-            text.starts_with("AUTH_SECRET is kept only in the system keychain, and no OS keychain is available"),
+            text.starts_with(
+                "AUTH_SECRET is kept only in the system keychain, and no OS keychain is available"
+            ),
             "{text}"
         );
         assert!(text.contains("never stores it anywhere else"));
