@@ -189,11 +189,11 @@ fn state_report_prints_markdown_or_html_without_secrets() {
         "{md}"
     );
     assert!(
-        md.contains("| SITE_URL | https://infisical.example.com |"),
+        md.contains("| SITE\\_URL | https://infisical.example.com |"),
         "{md}"
     );
     assert!(md.contains("| ACS URL | https://infisical.example.com/api/v1/sso/saml2/org-9 |"));
-    assert!(md.contains("| AUTH_SECRET | kept in the system keychain; left out of this report |"));
+    assert!(md.contains("| AUTH\\_SECRET | kept in the system keychain; left out of this report |"));
     assert!(md.contains("| Status | no test login has passed |"));
     let out = ssopilot(dir.path(), &["state", "report", "--html"]);
     assert_eq!(out.status.code(), Some(0));

@@ -68,17 +68,23 @@ impl Model {
             if !d.is_assigned(user, &slug) {
                 return Err(format!(
                     "{user} is in no group granted the application ({}): grant one of {} or choose another user",
-                    self.draft
-                        .demo_granted_groups
-                        .iter()
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    self.granted_groups_text(),
                     d.groups_of(user).join(", ").if_empty("their groups (they are in none)")
                 ));
             }
             Ok(())
         })
+    }
+
+    /// The demo groups granted the application, for messages and the report.
+    pub(super) fn granted_groups_text(&self) -> String {
+        let groups: Vec<&str> = self
+            .draft
+            .demo_granted_groups
+            .iter()
+            .map(String::as_str)
+            .collect();
+        groups.join(", ")
     }
 
     /// Grants the demo IdP's application to `group`, or takes it back (applied to the directory by

@@ -90,7 +90,7 @@ impl Model {
             or_dash(&self.draft.sp_entity_id),
         ));
         sections.push(Section {
-            heading: format!("{sp} (service provider)"),
+            heading: format!("Service provider: {sp}"),
             rows: sp_rows,
         });
         let mut idp_rows = vec![
@@ -108,7 +108,9 @@ impl Model {
             rows: idp_rows,
         });
         sections.push(Section {
-            heading: format!("Attributes ({sp} <- {idp})"),
+            heading: format!(
+                "Attributes: each {sp} attribute and the {idp} attribute that fills it"
+            ),
             rows: self
                 .attribute_rows()
                 .into_iter()
@@ -120,16 +122,11 @@ impl Model {
         if self.demo_chosen() {
             access.push(row(
                 "Groups granted the application",
-                self.draft
-                    .demo_granted_groups
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                self.granted_groups_text(),
             ));
         } else {
             access.push(row(
-                "Granted to a user group (confirmed)",
+                "Granted to a user group, as confirmed",
                 yes_no(self.draft.users_assigned),
             ));
         }
@@ -140,7 +137,7 @@ impl Model {
         });
         sections.push(self.evidence_section());
         let mut enabled = vec![row(
-            "SAML SSO switched on (confirmed)",
+            "SAML SSO switched on, as confirmed",
             yes_no(self.draft.sso_enabled),
         )];
         if let Some(setting) = self
@@ -256,7 +253,7 @@ impl Model {
             rows.push(row("SP entity ID", e.sp_entity_id.as_str()));
             rows.push(row("ACS URL", e.acs_url.as_str()));
             rows.push(row(
-                "Certificate that verified it (SHA-256)",
+                "SHA-256 of the certificate that verified it",
                 e.certificate_sha256.as_str(),
             ));
             for c in &e.checks {
@@ -311,24 +308,8 @@ impl Model {
     }
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\r', '\n'], " ")
-}
-
-fn html_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::demo_idp::mint::escape as html_escape;
+use crate::test_login::export::md_escape as md_cell;
 
 impl Report {
     pub fn to_markdown(&self) -> String {
@@ -446,7 +427,7 @@ mod tests {
             "| Signed in as | admin@example.com |",
             "| Check signature | passed: ",
             "| Test user | admin@example.com |",
-            "| SAML SSO switched on (confirmed) | yes |",
+            "| SAML SSO switched on, as confirmed | yes |",
             "| SAML SSO enforced | no |",
         ] {
             assert!(md.contains(needle), "missing {needle:?} in\n{md}");
@@ -468,7 +449,11 @@ mod tests {
         };
         assert!(r.to_html().contains("<title>a &lt;b&gt; &amp; c</title>"));
         assert!(r.to_html().contains("<th scope=\"row\">l&lt;i&gt;</th>"));
-        assert!(r.to_markdown().contains("| l<i> | v\\|w z |"));
+        assert!(
+            r.to_markdown().contains("| l&lt;i&gt; | v\\|w z |"),
+            "{}",
+            r.to_markdown()
+        );
     }
 
     #[test]

@@ -137,7 +137,8 @@ describe("metadata import", () => {
     expect(actions()).toEqual([]);
   });
 
-  it("shows progress with Cancel while a URL is fetched, and cancels through the shell", async () => {
+  /** Starts a fetch of https://idp.example.com/md that runs until the shell is asked to cancel it. */
+  async function startFetch(): Promise<void> {
     let finish: (v: WizardView) => void = () => {};
     const done = view([importBlock({ result: "The fetch of https://idp.example.com/md was cancelled; nothing was changed." })], {
       enabled: false,
@@ -158,6 +159,10 @@ describe("metadata import", () => {
     buttonByText("Fetch").click();
     await settle();
     flushSync();
+  }
+
+  it("shows progress with Cancel while a URL is fetched, and cancels through the shell", async () => {
+    await startFetch();
     expect(calls.find((c) => c.cmd === "metadata_fetch")?.args).toEqual({ side: "idp", url: "https://idp.example.com/md" });
     expect(target.querySelector(".fetching progress")).not.toBeNull();
     expect(target.querySelector(".fetching")?.textContent).toContain("Fetching https://idp.example.com/md");
@@ -170,23 +175,7 @@ describe("metadata import", () => {
   });
 
   it("cancels a running fetch with Escape", async () => {
-    let finish: (v: WizardView) => void = () => {};
-    const done = view([importBlock()], { enabled: false, reason: null });
-    await start((cmd) => {
-      if (cmd === "metadata_fetch") return new Promise<WizardView>((resolve) => (finish = resolve));
-      if (cmd === "metadata_fetch_cancel") {
-        finish(done);
-        return done;
-      }
-      return view([importBlock()], { enabled: false, reason: null });
-    });
-    const url = target.querySelector<HTMLInputElement>(".metadata-import input[type=text]")!;
-    url.value = "https://idp.example.com/md";
-    url.dispatchEvent(new Event("input", { bubbles: true }));
-    flushSync();
-    buttonByText("Fetch").click();
-    await settle();
-    flushSync();
+    await startFetch();
     expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(false);
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     await settle();
