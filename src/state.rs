@@ -136,6 +136,9 @@ pub struct SavedState {
     /// Step 8: the admin confirmed SAML SSO is switched on in the SP.
     #[serde(default)]
     pub sso_enabled: bool,
+    /// Step 8: what the SP was given when SSO was switched on (public values; a change asks for them again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled_values: Option<crate::wizard::enable::EnabledValues>,
     /// Step 9: when the admin confirmed enforcing SSO (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enforced_at: Option<String>,
@@ -163,6 +166,7 @@ impl Default for SavedState {
             site_url: None,
             demo_granted_groups: Vec::new(),
             sso_enabled: false,
+            enabled_values: None,
             enforced_at: None,
         }
     }
@@ -217,6 +221,9 @@ impl SavedState {
             })
         {
             return Err("demo_granted_groups is not a list of group names".into());
+        }
+        if let Some(v) = &self.enabled_values {
+            v.check()?;
         }
         if let Some(at) = &self.enforced_at {
             time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)

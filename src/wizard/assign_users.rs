@@ -56,6 +56,12 @@ impl Model {
         if self.draft.demo_granted_groups.is_empty() {
             return Err("Grant the application to at least one user group of the demo IdP".into());
         }
+        if self.draft.test_user.trim().is_empty() {
+            return Err(
+                "Choose the demo user who will do the test login (the one who stands for you)"
+                    .into(),
+            );
+        }
         check_test_user(&self.draft.test_user)?;
         let user = self.draft.test_user.trim();
         let slug = self.demo_slug();

@@ -6,8 +6,42 @@
 //! ([`super::self_hosted`]). The admin's confirmation that SSO is switched on completes the step and is saved.
 //! Enabling locks nobody out (passwords keep working until step 9), and a live test through the SP needs it.
 
+use serde::{Deserialize, Serialize};
+
 use super::view::{Block, Severity};
 use super::{fields, Model};
+
+/// What the SP was given when the admin confirmed SSO was switched on: if any of it changes afterwards, the SP holds
+/// old values and step 8 asks for them to be pasted again. All public values (the certificate by fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledValues {
+    pub idp_sso_url: String,
+    pub idp_entity_id: String,
+    pub certificate_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<String>,
+}
+
+impl EnabledValues {
+    /// Checks a saved record: bounded single-line strings (it may have been edited by hand).
+    pub fn check(&self) -> Result<(), String> {
+        let all = [
+            Some(&self.idp_sso_url),
+            Some(&self.idp_entity_id),
+            Some(&self.certificate_sha256),
+            self.site_url.as_ref(),
+        ];
+        if all.into_iter().flatten().any(|v| {
+            v.chars().count() > crate::values::MAX_URL_LEN || v.chars().any(char::is_control)
+        }) {
+            return Err(
+                "the values recorded when SSO was enabled are not what SSO Pilot writes".into(),
+            );
+        }
+        Ok(())
+    }
+}
 
 /// `Some((what the step will do, which work it waits for))` while the step is not built.
 pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
@@ -15,16 +49,73 @@ pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
 impl Model {
     pub(super) fn enable_problem(&self) -> Result<(), String> {
         self.auth_secret_problem()?;
+        let (sp, action) = match self.sp() {
+            Some(p) => (p.portal.name.as_str(), p.enable.enable_action.as_str()),
+            None => ("the service provider", "SAML SSO"),
+        };
         if !self.draft.sso_enabled {
-            let (sp, action) = match self.sp() {
-                Some(p) => (p.portal.name.as_str(), p.enable.enable_action.as_str()),
-                None => ("the service provider", "SAML SSO"),
-            };
             return Err(format!(
                 "Paste the values into {sp}, switch on {action}, then tick the box"
             ));
         }
+        let changed = self.changed_since_enabled();
+        if !changed.is_empty() {
+            return Err(format!(
+                "{} changed since you switched on {action}: paste the new values into {sp}, then untick and tick \
+                 the box again",
+                changed.join(", ")
+            ));
+        }
         Ok(())
+    }
+
+    /// The values the SP is given on this page, as they are now.
+    pub(super) fn enabled_values(&self) -> EnabledValues {
+        EnabledValues {
+            idp_sso_url: self.draft.idp_sso_url.trim().to_string(),
+            idp_entity_id: self.draft.idp_entity_id.trim().to_string(),
+            certificate_sha256: self
+                .certificate_report()
+                .sha256_fingerprint
+                .map(|f| f.as_str().to_string())
+                .unwrap_or_default(),
+            site_url: self
+                .site_url()
+                .and_then(Result::ok)
+                .map(|s| s.as_str().to_string()),
+        }
+    }
+
+    /// What changed, in the SP's words, since the admin confirmed SSO was switched on.
+    fn changed_since_enabled(&self) -> Vec<String> {
+        let now = self.enabled_values();
+        let Some(then) = &self.draft.enabled_values else {
+            return vec!["The values".into()];
+        };
+        let mut changed = Vec::new();
+        if let Some(sp) = self.sp() {
+            if then.idp_sso_url != now.idp_sso_url {
+                changed.push(sp.labels.idp_sso_url.clone());
+            }
+            if then.idp_entity_id != now.idp_entity_id {
+                changed.push(sp.labels.idp_entity_id.clone());
+            }
+            if then.certificate_sha256 != now.certificate_sha256 {
+                changed.push(format!("the {}", sp.enable.certificate_label));
+            }
+            if then.site_url != now.site_url {
+                if let Some(h) = &sp.self_hosted {
+                    changed.push(h.site_url_setting.clone());
+                }
+            }
+        }
+        changed
+    }
+
+    /// Ticking the confirmation records what the SP was given; unticking forgets it.
+    pub(super) fn set_sso_enabled(&mut self, on: bool) {
+        self.draft.sso_enabled = on;
+        self.draft.enabled_values = on.then(|| self.enabled_values());
     }
 
     /// The certificate as the SP wants it pasted: normalized PEM with its BEGIN/END lines.
@@ -202,6 +293,43 @@ pub(super) mod tests {
         assert!(saved.sso_enabled);
         let s = Session::open(Store::at(dir.path()));
         assert_eq!(s.view().steps[7].status, StepStatus::Complete);
+    }
+
+    #[test]
+    fn a_value_changed_after_enabling_asks_for_it_to_be_pasted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enable(dir.path());
+        set(&mut s, fields::SSO_ENABLED, "true");
+        s.apply(Action::GoTo {
+            step: StepId::IdpApp,
+        });
+        set(
+            &mut s,
+            fields::IDP_SSO_URL,
+            "https://sso.jumpcloud.com/saml2/infisical-2",
+        );
+        let v = s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        assert_eq!(v.current, StepId::Enable);
+        assert_eq!(
+            v.page.next.reason.as_deref(),
+            Some(
+                "IDP URL changed since you switched on Enable SAML SSO: paste the new values into Infisical, then \
+                 untick and tick the box again"
+            )
+        );
+        assert_eq!(v.steps[7].status, StepStatus::Incomplete);
+        // Saved and restored as it is: still stale after a restart.
+        drop(s);
+        let mut s = Session::open(Store::at(dir.path()));
+        assert_eq!(s.view().steps[7].status, StepStatus::Incomplete);
+        s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        set(&mut s, fields::SSO_ENABLED, "false");
+        let v = set(&mut s, fields::SSO_ENABLED, "true");
+        assert!(v.page.next.enabled, "{:?}", v.page.next);
     }
 
     #[test]

@@ -345,6 +345,12 @@ pub(in crate::wizard) mod tests {
         });
         let (c, _) = super::super::certificate::tests::cert_between(-2, 300);
         set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+        // The new certificate goes to Infisical too (step 8 asks for it), then Enforce opens.
+        s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        set(&mut s, fields::SSO_ENABLED, "false");
+        set(&mut s, fields::SSO_ENABLED, "true");
         let v = s.apply(Action::GoTo {
             step: StepId::Enforce,
         });

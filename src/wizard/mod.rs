@@ -193,6 +193,8 @@ struct Draft {
     demo_granted_groups: std::collections::BTreeSet<String>,
     /// Step 8: the admin switched SAML SSO on in the SP.
     sso_enabled: bool,
+    /// Step 8: what the SP was given when the admin confirmed it.
+    enabled_values: Option<enable::EnabledValues>,
     /// Step 9: the admin read what enforcing does (not saved: confirmed again after a restart).
     enforce_understood: bool,
     /// Step 9: the SP's name as typed to confirm (not saved).
@@ -297,6 +299,7 @@ impl Model {
                 .unwrap_or_default(),
             demo_granted_groups: saved.demo_granted_groups.iter().cloned().collect(),
             sso_enabled: saved.sso_enabled,
+            enabled_values: saved.enabled_values.clone(),
             enforce_understood: false,
             enforce_confirm: String::new(),
             enforced_at: saved.enforced_at.clone(),
@@ -1136,6 +1139,7 @@ impl Model {
                 .or_else(|| previous.site_url.clone()),
             demo_granted_groups: self.draft.demo_granted_groups.iter().cloned().collect(),
             sso_enabled: self.draft.sso_enabled,
+            enabled_values: self.draft.enabled_values.clone(),
             enforced_at: self.draft.enforced_at.clone(),
         }
     }
@@ -1360,7 +1364,8 @@ impl Model {
             }
             fields::SSO_ENABLED => {
                 on(StepId::Enable)?;
-                self.draft.sso_enabled = checkbox(&value)?;
+                let on = checkbox(&value)?;
+                self.set_sso_enabled(on);
             }
             fields::ENFORCE_UNDERSTOOD => {
                 on(StepId::Enforce)?;
