@@ -144,11 +144,11 @@ impl Model {
             label: sp.labels.idp_sso_url.clone(),
             value: self.draft.idp_sso_url.trim().to_string(),
             help: Some(if sp.labels.idp_sso_url == idp.labels.sso_url {
-                format!("From step 3 ({}).", idp.display_name)
+                format!("Copied from {} in step 3.", idp.portal.name)
             } else {
                 format!(
-                    "From step 3 ({} calls it {}).",
-                    idp.display_name, idp.labels.sso_url
+                    "Copied from {} in step 3, where it is called {}.",
+                    idp.portal.name, idp.labels.sso_url
                 )
             }),
             copy: true,
@@ -156,7 +156,7 @@ impl Model {
         blocks.push(Block::Value {
             label: sp.labels.idp_entity_id.clone(),
             value: self.draft.idp_entity_id.trim().to_string(),
-            help: Some(format!("From step 3 ({}).", idp.display_name)),
+            help: Some(format!("Copied from {} in step 3.", idp.portal.name)),
             copy: true,
         });
         match self.certificate_pem() {

@@ -2,12 +2,14 @@
 // would be needed), checking on every screen the words the two portals use, with a screenshot of each step in
 // test-artifacts/e2e/. Then the gates of steps 8 and 9 without a test login: Enable opens after step 6 and completes
 // on its confirmation; Enforce opens but stays locked, says why, and leads back to step 7.
-// The certificate is made here with the openssl command.
+// The certificate is made here with the openssl command. A second walk uses the built-in demo IdP with a self-hosted
+// Infisical: SITE_URL, real grants, AUTH_SECRET generated into the keychain; afterwards no file the app wrote (state,
+// logs, window state) contains the secret.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { choose, fill, launch, next, nextState, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, withDriver } from "./harness.mjs";
@@ -52,6 +54,23 @@ async function paste(session, selector, text) {
      t.dispatchEvent(new Event("input", { bubbles: true }));`,
     [selector, text],
   );
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+async function buttonNamed(session, label) {
+  return session.waitFor(`the button "${label}"`, async () => {
+    for (const button of await session.findAll("button")) {
+      if ((await button.text()) === label) return button;
+    }
+    return null;
+  });
 }
 
 async function goTo(session, step) {
@@ -181,4 +200,74 @@ test("JumpCloud and Infisical in their own words from step 1 to step 7, then the
     await waitForTitle(session, "Test login");
     await quit(session, dirs);
   });
+});
+
+test("the demo IdP with a self-hosted Infisical: SITE_URL, real grants, AUTH_SECRET in the keychain and in no file", async () => {
+  const SITE = "https://infisical.example.com";
+  const dirs = profile("journey-self-hosted");
+  let secret = null;
+  await withDriver(dirs, async () => {
+    const session = await launch();
+    await waitForTitle(session, "Providers");
+    // The demo IdP is preselected on a fresh start.
+    await session.waitFor("the demo IdP preselected", async () =>
+      (await session.find('[data-field="idp_profile"] input[value="demo"]')).property("checked"),
+    );
+    // The service providers are below the fold under the demo IdP's long description. A WebDriver click there lands
+    // on the sticky footer under Xvfb's window, so the radio is clicked from the page (the same click event).
+    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="sp_profile"]']);
+    await session.execute(`document.querySelector(arguments[0]).click()`, ['[data-field="sp_profile"] input[value="infisical-self-hosted"]']);
+    await session.waitFor("Infisical (self-hosted) chosen", async () =>
+      (await session.find('[data-field="sp_profile"] input[value="infisical-self-hosted"]')).property("checked"),
+    );
+    await shot(session, "self-hosted-01-providers");
+    await next(session);
+
+    await waitForTitle(session, "Service provider values");
+    await fill(session, "site_url", SITE);
+    await fill(session, "acs_url", `${SITE}/api/v1/sso/saml2/org-e2e`);
+    await session.waitFor("the SP Entity ID filled from SITE_URL", async () => (await (await session.find('[data-field="sp_entity_id"] input')).property("value")) === SITE);
+    await waitNextEnabled(session, true);
+    await shot(session, "self-hosted-02-sp-values");
+    await next(session);
+    await waitForTitle(session, "IdP application");
+    await next(session);
+    await waitForTitle(session, "Attributes");
+    await next(session);
+    await waitForTitle(session, "Certificate");
+    await next(session);
+
+    await waitForTitle(session, "Assign users");
+    await (await session.find('[data-group="Engineering"] input')).click();
+    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="test_user"]']);
+    await (await session.find('[data-field="test_user"] input[value="Ada.Lovelace@Example.com"]')).click();
+    await waitNextEnabled(session, true);
+    await shot(session, "self-hosted-06-assign-users");
+    await next(session);
+    await waitForTitle(session, "Test login");
+
+    await goTo(session, "enable");
+    await waitForTitle(session, "Enable");
+    await assertWords(session, 8, ["Infisical server settings", "SITE_URL", SITE, "Generate AUTH_SECRET"]);
+    await (await buttonNamed(session, "Generate AUTH_SECRET")).click();
+    await (await buttonNamed(session, "Show")).click();
+    secret = await session.waitFor("the AUTH_SECRET shown", async () => {
+      const text = (await (await session.find(".secret output")).text()).trim();
+      return /^[A-Za-z0-9+/]{43}=$/.test(text) ? text : null;
+    });
+    await (await buttonNamed(session, "Hide")).click();
+    await tick(session, "sso_enabled");
+    await waitNextEnabled(session, true);
+    await shot(session, "self-hosted-08-enable");
+    await next(session);
+    await waitForTitle(session, "Enforce");
+    await assertWords(session, 9, ["Locked until a test login passes"]);
+    await shot(session, "self-hosted-09-enforce-locked");
+    await quit(session, dirs);
+  });
+  const files = filesUnder(dirs.base);
+  assert.ok(files.some((f) => f.endsWith("state.json")), `the state file was written: ${files}`);
+  for (const file of files) {
+    assert.ok(!readFileSync(file).includes(secret), `AUTH_SECRET is in ${file}`);
+  }
 });
