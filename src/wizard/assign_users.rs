@@ -174,9 +174,13 @@ impl Model {
 
     pub(super) fn assign_users_page(&self) -> (String, Vec<Block>) {
         let idp = self.idp_name().to_string();
+        let portal = self
+            .idp()
+            .map(|p| p.portal.name.clone())
+            .unwrap_or_else(|| idp.clone());
         let mut blocks = vec![Block::Text {
             text: format!(
-                "In {idp}, users are denied every application until a user group they belong to is granted it. \
+                "In {portal}, users are denied every application until a user group they belong to is granted it. \
                  Grant this application to the group that should use it, and make sure the user who will do the \
                  test login is in that group."
             ),
@@ -211,7 +215,9 @@ impl Model {
             });
         }
         (
-            format!("Give users access to the application in {idp}, and choose who does the test login (best: you)."),
+            format!(
+                "Give users access to the application in {portal}, and choose who does the test login (best: you)."
+            ),
             blocks,
         )
     }
@@ -248,9 +254,10 @@ impl Model {
                     };
                     ChoiceOption {
                         value: u.email.clone(),
-                        label: format!("{} {} ({})", u.first_name, u.last_name, u.email),
+                        label: format!("{} {}", u.first_name, u.last_name),
                         description: Some(format!(
-                            "Groups: {}; {access}.",
+                            "{}. Groups: {}; {access}.",
+                            u.email,
                             member_of.join(", ").if_empty("none")
                         )),
                         badge: None,
@@ -264,10 +271,9 @@ impl Model {
         vec![
             Block::GroupGrants {
                 label: format!("User groups granted the application ({slug})"),
-                help: Some(format!(
-                    "Each change is made in the demo IdP at once, as {} would after Save.",
-                    self.idp_name()
-                )),
+                help: Some(
+                    "Each change is made in the demo IdP at once, as a real identity provider's Save would.".into(),
+                ),
                 groups,
                 error: self
                     .draft
