@@ -719,6 +719,22 @@ mod tests {
                 r#"{"version": 1, "current_step": "providers", "attributes": [{"sp_name": "", "idp_name": "x"}]}"#,
                 "a name is empty",
             ),
+            (
+                r#"{"version": 1, "current_step": "providers", "site_url": "infisical.example.com"}"#,
+                "https",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "enforced_at": "yesterday"}"#,
+                "enforced_at is not a time",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "demo_granted_groups": ["a\nb"]}"#,
+                "demo_granted_groups",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "auth_secret": "c2VjcmV0"}"#,
+                "unknown field",
+            ),
         ];
         for (text, needle) in cases {
             fs::write(store.path(), text).unwrap();

@@ -412,6 +412,36 @@ pub(in crate::wizard) mod tests {
     }
 
     #[test]
+    fn the_new_actions_are_refused_off_their_step_with_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enable(dir.path());
+        with_valid_evidence(&mut s, "admin@example.com");
+        for (action, says) in [
+            (Action::Enforce, "SSO is enforced on step 9 (Enforce)."),
+            (
+                Action::SetGroupGrant {
+                    group: "Engineering".into(),
+                    granted: true,
+                },
+                "User groups are granted on step 6 (Assign users) with the demo IdP.",
+            ),
+        ] {
+            let v = s.apply(action);
+            assert_eq!(v.notices.last().unwrap().text, says);
+        }
+        // Infisical Cloud has no AUTH_SECRET.
+        let v = s.apply(Action::GenerateAuthSecret);
+        assert!(v
+            .notices
+            .last()
+            .unwrap()
+            .text
+            .starts_with("Infisical does not need AUTH_SECRET"));
+        assert!(s.model().draft.enforced_at.is_none());
+        assert!(s.model().draft.demo_granted_groups.is_empty());
+    }
+
+    #[test]
     fn matching_users_get_no_warning() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = to_enforce(dir.path());
