@@ -4,7 +4,7 @@
 // on its confirmation; Enforce opens but stays locked, says why, and leads back to step 7.
 // The certificate is made here with the openssl command. A second walk uses the built-in demo IdP with a self-hosted
 // Infisical: SITE_URL, real grants, AUTH_SECRET generated into the keychain; afterwards no file the app wrote (state,
-// logs, window state) contains the secret.
+// logs, window state) contains it or the demo IdP's signing key.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -265,9 +265,25 @@ test("the demo IdP with a self-hosted Infisical: SITE_URL, real grants, AUTH_SEC
     await shot(session, "self-hosted-09-enforce-locked");
     await quit(session, dirs);
   });
+  // The demo IdP's signing key is the other secret of this run: read it from the keychain with secret-tool
+  // (libsecret), which shares no code with the app.
+  const demoKey = execFileSync("secret-tool", ["lookup", "service", "ssopilot", "username", "demo-idp-signing-key"], {
+    encoding: "utf8",
+  }).trim();
+  assert.ok(demoKey.length > 100, "the demo IdP's key is in the keychain");
+  const authSecretInKeychain = execFileSync(
+    "secret-tool",
+    ["lookup", "service", "ssopilot", "username", `auth-secret:${SITE}`],
+    { encoding: "utf8" },
+  ).trim();
+  assert.equal(authSecretInKeychain, secret, "the AUTH_SECRET shown is the one in the keychain");
   const files = filesUnder(dirs.base);
   assert.ok(files.some((f) => f.endsWith("state.json")), `the state file was written: ${files}`);
+  assert.ok(files.some((f) => f.endsWith(".log")), `the app wrote its log: ${files}`);
   for (const file of files) {
-    assert.ok(!readFileSync(file).includes(secret), `AUTH_SECRET is in ${file}`);
+    const bytes = readFileSync(file);
+    assert.ok(!bytes.includes(secret), `AUTH_SECRET is in ${file}`);
+    // The middle of the PKCS#8 text holds the private value itself (its start is a header every such key shares).
+    assert.ok(!bytes.includes(demoKey.slice(48, 90)), `the demo IdP's key is in ${file}`);
   }
 });
