@@ -218,11 +218,11 @@ impl Model {
                 label: setting.clone(),
                 value: secret.expose().to_string(),
                 help: Some(format!(
-                    "Kept in your system keychain as \"{}\", never in SSO Pilot's files. {}",
+                    "Kept in your system keychain as \"{}\", never in SSO Pilot's files: copy it into the server's \
+                     settings.",
                     self.auth_secret_name()
                         .map(|n| n.describe())
-                        .unwrap_or_default(),
-                    help.unwrap_or_default()
+                        .unwrap_or_default()
                 )),
             }),
             (Some(Err(why)), None) => blocks.push(Block::Callout {

@@ -256,6 +256,7 @@ test("the demo IdP with a self-hosted Infisical: SITE_URL, real grants, AUTH_SEC
       return /^[A-Za-z0-9+/]{43}=$/.test(text) ? text : null;
     });
     await (await buttonNamed(session, "Hide")).click();
+    await shot(session, "self-hosted-08-auth-secret");
     await tick(session, "sso_enabled");
     await waitNextEnabled(session, true);
     await shot(session, "self-hosted-08-enable");
