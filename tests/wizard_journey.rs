@@ -58,8 +58,8 @@ fn assert_not_in_files(dir: &Path, needle: &str) {
     }
 }
 
-/// Walks the journey; returns the AUTH_SECRET shown on step 8.
-fn walk(dir: &Path, secrets: Secrets) -> String {
+/// Walks the journey; returns the AUTH_SECRET shown on step 8 and the demo IdP of that run.
+fn walk(dir: &Path, secrets: Secrets) -> (String, DemoIdp) {
     let mut s = Session::open(Store::at(dir));
     s.attach_demo(DemoIdp::start(Ok(Secrets::mock()), 0));
     s.attach_secrets(Ok(secrets));
@@ -106,13 +106,13 @@ fn walk(dir: &Path, secrets: Secrets) -> String {
     let html = std::fs::read_to_string(&report).unwrap();
     assert!(html.contains("<th scope=\"row\">SITE_URL</th><td>https://infisical.example.com</td>"));
     assert!(html.contains("Engineering"));
-    secret
+    (secret, s.demo().cloned().unwrap())
 }
 
 #[test]
 fn the_journey_with_the_demo_idp_keeps_auth_secret_out_of_every_file_mock_keychain() {
     let dir = tempfile::tempdir().unwrap();
-    let secret = walk(dir.path(), Secrets::mock());
+    let (secret, _) = walk(dir.path(), Secrets::mock());
     assert_not_in_files(dir.path(), &secret);
     let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
     assert!(
@@ -137,7 +137,7 @@ fn auth_secret_goes_to_the_real_keychain() {
     // A leftover from an earlier run would be reused (by design); start clean to see this run's value stored.
     let _ = secrets.delete(&name);
     let dir = tempfile::tempdir().unwrap();
-    let secret = walk(dir.path(), secrets);
+    let (secret, demo) = walk(dir.path(), secrets);
     assert_not_in_files(dir.path(), &secret);
     // Read back by secret-tool (libsecret), which shares no code with ours.
     let out = Command::new("secret-tool")
@@ -151,9 +151,10 @@ fn auth_secret_goes_to_the_real_keychain() {
         .output()
         .expect("secret-tool runs (scripts/setup.sh installs libsecret-tools)");
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), secret);
-    // A new app run reads the same AUTH_SECRET back from the keychain on step 8 (the server already has it).
+    // A new session reads the same AUTH_SECRET back from the keychain on step 8 (the server already has it). The
+    // demo IdP is the same one (same key and port, as the app's keychain key and default port give).
     let mut s = Session::open(Store::at(dir.path()));
-    s.attach_demo(DemoIdp::start(Ok(Secrets::mock()), 0));
+    s.attach_demo(demo);
     s.attach_secrets(Secrets::os());
     let v = s.apply(Action::GoTo {
         step: StepId::Enable,

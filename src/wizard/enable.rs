@@ -60,10 +60,14 @@ impl Model {
         }
         let changed = self.changed_since_enabled();
         if !changed.is_empty() {
+            let changed = match changed.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
             return Err(format!(
-                "{} changed since you switched on {action}: paste the new values into {sp}, then untick and tick \
-                 the box again",
-                changed.join(", ")
+                "{changed} changed since you switched on {action}: paste the new values into {sp}, then untick and \
+                 tick the box again"
             ));
         }
         Ok(())
