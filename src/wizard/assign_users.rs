@@ -159,15 +159,21 @@ impl Model {
         let Some(idp) = self.idp() else {
             return Vec::new();
         };
+        // The menu path goes under the step that starts the way there (the first that names its first menu).
+        let path = idp.portal.assign_users_path.as_deref();
+        let first_menu = path.and_then(|p| p.split(" > ").next()).unwrap_or_default();
+        let at = idp
+            .portal
+            .assign_users_steps
+            .iter()
+            .position(|step| !first_menu.is_empty() && step.contains(first_menu));
         idp.portal
             .assign_users_steps
             .iter()
             .enumerate()
             .map(|(i, step)| Block::Instruction {
                 text: step.clone(),
-                menu_path: (i == 0)
-                    .then(|| idp.portal.assign_users_path.clone())
-                    .flatten(),
+                menu_path: (Some(i) == at).then(|| path.map(str::to_string)).flatten(),
             })
             .collect()
     }
@@ -386,6 +392,32 @@ pub(super) mod tests {
         let v = s.view();
         assert_eq!(v.current, StepId::AssignUsers);
         assert!(v.page.next.enabled, "{:?}", v.page.next);
+    }
+
+    #[test]
+    fn jumpclouds_own_clicks_are_shown_with_the_menu_path_where_it_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = to_assign_users(dir.path());
+        let steps: Vec<(String, Option<String>)> = s
+            .view()
+            .page
+            .blocks
+            .into_iter()
+            .filter_map(|b| match b {
+                Block::Instruction { text, menu_path } => Some((text, menu_path)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(steps.len(), 4);
+        assert_eq!(steps[0].1, None);
+        assert_eq!(
+            steps[1],
+            (
+                "Go to Access > SSO Applications and select the application.".to_string(),
+                Some("Access > SSO Applications > (your application) > User Groups".to_string())
+            )
+        );
+        assert_eq!(steps[3].0, "Select the user group(s), then click Save.");
     }
 
     #[test]
