@@ -8,6 +8,7 @@ fn main() {
             "metadata_fetch",
             "metadata_fetch_cancel",
             "sp_metadata_save",
+            "report_save",
             "wizard_open_certificate",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {

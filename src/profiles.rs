@@ -170,7 +170,12 @@ pub struct IdpPortal {
     pub attributes_section: Option<String>,
     /// The button that saves the application ("activate").
     pub save_action: Option<String>,
+    /// Where access to the application is granted (JumpCloud: "Access > SSO Applications > (your application) >
+    /// User Groups").
     pub assign_users_path: Option<String>,
+    /// The clicks that grant the application to a user group, in the portal's words, in order (step 6).
+    #[serde(default)]
+    pub assign_users_steps: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +282,32 @@ pub struct SpProfile {
     /// Present when the SP is run by the customer: the settings it needs on its own server.
     #[serde(default)]
     pub self_hosted: Option<SelfHosted>,
+    /// Where the IdP's values are pasted and how SSO is switched on and enforced (steps 8 and 9).
+    pub enable: SpEnable,
+}
+
+/// Steps 8 and 9 in the SP's own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpEnable {
+    /// Where the IdP's values are pasted ("Organization Settings > Authentication > SAML SSO Configuration").
+    pub path: String,
+    /// What the SP calls the certificate field ("Certificate").
+    pub certificate_label: String,
+    /// How the certificate is pasted ("keep the BEGIN/END lines").
+    pub certificate_help: Option<String>,
+    /// The button that saves the pasted values, if there is one.
+    pub save_action: Option<String>,
+    /// The switch that turns SAML SSO on ("Enable SAML SSO").
+    pub enable_action: String,
+    /// What enabling does, in the SP's words.
+    pub enable_effect: String,
+    /// The switch that enforces SAML SSO ("Enforce SAML SSO").
+    pub enforce_action: String,
+    /// What enforcing does, in the SP's words.
+    pub enforce_effect: String,
+    /// What the SP itself demands before enforcing, if anything.
+    pub enforce_requirement: Option<String>,
 }
 
 /// The server settings of a self-hosted SP (Infisical: SITE_URL and AUTH_SECRET).
@@ -705,6 +736,27 @@ pub fn parse_idp(text: &str, file: &str) -> Result<IdpProfile, ProfileError> {
         "defaults.name_id_format",
         &p.defaults.name_id_format,
     )?;
+    if p.portal.assign_users_steps.is_empty() {
+        return Err(invalid_at(
+            file,
+            text,
+            "portal.assign_users_steps",
+            "portal.assign_users_steps is missing: list the clicks that grant the application to a user group, in \
+             the portal's words (step 6 shows them)",
+        ));
+    }
+    if p.portal
+        .assign_users_steps
+        .iter()
+        .any(|s| s.trim().is_empty())
+    {
+        return Err(invalid_at(
+            file,
+            text,
+            "portal.assign_users_steps",
+            "portal.assign_users_steps has an empty entry: give each click in the portal's words",
+        ));
+    }
     if p.builtin_demo && p.sso_url.is_some() {
         return Err(invalid_at(
             file,
@@ -734,6 +786,12 @@ pub fn parse_sp(text: &str, file: &str) -> Result<SpProfile, ProfileError> {
             ("labels.sp_entity_id", &l.sp_entity_id),
             ("labels.idp_sso_url", &l.idp_sso_url),
             ("labels.idp_entity_id", &l.idp_entity_id),
+            ("enable.path", &p.enable.path),
+            ("enable.certificate_label", &p.enable.certificate_label),
+            ("enable.enable_action", &p.enable.enable_action),
+            ("enable.enable_effect", &p.enable.enable_effect),
+            ("enable.enforce_action", &p.enable.enforce_action),
+            ("enable.enforce_effect", &p.enable.enforce_effect),
         ],
     )?;
     if p.attributes.len() > MAX_PROFILE_ATTRIBUTES {
@@ -820,6 +878,35 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_without_the_steps_6_and_8_words_is_refused_with_the_file() {
+        let idp = jumpcloud_text();
+        let start = idp.find("assign_users_steps").unwrap();
+        let end = start + idp[start..].find("]\n").unwrap() + 2;
+        let cut = format!("{}{}", &idp[..start], &idp[end..]);
+        let e = parse_idp(&cut, "jumpcloud.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("jumpcloud.toml") && e.contains("portal.assign_users_steps is missing"),
+            "{e}"
+        );
+        let sp = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("profiles/sp/infisical.toml"),
+        )
+        .unwrap();
+        let cut = sp.replace(
+            "enable_action = \"Enable SAML SSO\"",
+            "enable_action = \" \"",
+        );
+        let e = parse_sp(&cut, "infisical.toml").unwrap_err().to_string();
+        assert!(
+            e.contains("infisical.toml") && e.contains("enable.enable_action is empty"),
+            "{e}"
+        );
+        let cut = sp.replace("[enable]", "[enable_x]");
+        let e = parse_sp(&cut, "infisical.toml").unwrap_err().to_string();
+        assert!(e.contains("infisical.toml"), "{e}");
+    }
+
+    #[test]
     fn builtin_profiles_load_with_the_portals_words() {
         let p = builtin();
         let ids: Vec<_> = p.idps.iter().map(|p| p.id.as_str()).collect();
@@ -852,6 +939,31 @@ mod tests {
         assert_eq!(jc.portal.sso_tab.as_deref(), Some("SSO"));
         assert!(jc.quirks.email_lower_case_warning.is_some());
         assert!(jc.sso_url.as_ref().is_some_and(|r| r.must_be_unique));
+        assert_eq!(
+            jc.portal.assign_users_steps[2..],
+            [
+                "Select the User Groups tab.",
+                "Select the user group(s), then click Save."
+            ]
+        );
+        assert!(p
+            .idps
+            .iter()
+            .all(|i| !i.portal.assign_users_steps.is_empty()));
+        let e = &p.sp("infisical").unwrap().enable;
+        assert_eq!(
+            e.path,
+            "Organization Settings > Authentication > SAML SSO Configuration"
+        );
+        assert_eq!(
+            (e.enable_action.as_str(), e.enforce_action.as_str()),
+            ("Enable SAML SSO", "Enforce SAML SSO")
+        );
+        assert!(e
+            .certificate_help
+            .as_deref()
+            .unwrap()
+            .contains("-----BEGIN CERTIFICATE-----"));
 
         let inf = p.sp("infisical").unwrap();
         assert_eq!(

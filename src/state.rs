@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::profiles::AttributeMapping;
-use crate::values::{AcsUrl, EntityId, IdpUrl};
+use crate::values::{AcsUrl, EntityId, IdpUrl, SiteUrl};
 use crate::wizard::view::StepId;
 
 /// File name of the saved progress inside the data directory.
@@ -31,6 +31,8 @@ pub const MAX_ATTRIBUTE_NAME_CHARS: usize = 256;
 const MAX_PROFILE_ID_CHARS: usize = 64;
 /// Imported IdP signing certificates kept (the metadata importer takes no more).
 pub const MAX_SAVED_CERTIFICATES: usize = crate::metadata::MAX_CERTIFICATES;
+/// Bound on the demo IdP's granted groups in the file.
+const MAX_SAVED_GROUPS: usize = 64;
 /// Prefix of the temporary files written before the rename.
 const TEMP_PREFIX: &str = ".state.json.tmp-";
 /// Temporary files older than this are left over from a crash and are removed on open.
@@ -125,6 +127,21 @@ pub struct SavedState {
     /// Step 7: the last passing test login (no secrets, no signature values: see [`crate::test_login::evidence`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_evidence: Option<crate::test_login::evidence::Evidence>,
+    /// Step 2, self-hosted SPs: the instance's public address (SITE_URL). Its AUTH_SECRET is in the OS keychain only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<SiteUrl>,
+    /// Step 6 with the demo IdP: the user groups granted the application (re-applied when the demo IdP starts).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub demo_granted_groups: Vec<String>,
+    /// Step 8: the admin confirmed SAML SSO is switched on in the SP.
+    #[serde(default)]
+    pub sso_enabled: bool,
+    /// Step 8: what the SP was given when SSO was switched on (public values; a change asks for them again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled_values: Option<crate::wizard::enable::EnabledValues>,
+    /// Step 9: when the admin confirmed enforcing SSO (RFC 3339, UTC).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforced_at: Option<String>,
 }
 
 impl Default for SavedState {
@@ -146,6 +163,11 @@ impl Default for SavedState {
             users_assigned: false,
             test_user: None,
             test_evidence: None,
+            site_url: None,
+            demo_granted_groups: Vec::new(),
+            sso_enabled: false,
+            enabled_values: None,
+            enforced_at: None,
         }
     }
 }
@@ -190,6 +212,23 @@ impl SavedState {
         again(&self.idp_sso_url, IdpUrl::as_str, |s| {
             IdpUrl::parse(s, "idp_sso_url")
         })?;
+        again(&self.site_url, SiteUrl::as_str, |s| {
+            SiteUrl::parse(s, "site_url")
+        })?;
+        if self.demo_granted_groups.len() > MAX_SAVED_GROUPS
+            || self.demo_granted_groups.iter().any(|g| {
+                g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control)
+            })
+        {
+            return Err("demo_granted_groups is not a list of group names".into());
+        }
+        if let Some(v) = &self.enabled_values {
+            v.check()?;
+        }
+        if let Some(at) = &self.enforced_at {
+            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| "enforced_at is not a time".to_string())?;
+        }
         // Values are stored trimmed; a value with surrounding space was not written by us.
         for (name, v) in [
             ("acs_url", self.acs_url.as_ref().map(AcsUrl::as_str)),
@@ -679,6 +718,22 @@ mod tests {
             (
                 r#"{"version": 1, "current_step": "providers", "attributes": [{"sp_name": "", "idp_name": "x"}]}"#,
                 "a name is empty",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "site_url": "infisical.example.com"}"#,
+                "https",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "enforced_at": "yesterday"}"#,
+                "enforced_at is not a time",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "demo_granted_groups": ["a\nb"]}"#,
+                "demo_granted_groups",
+            ),
+            (
+                r#"{"version": 1, "current_step": "providers", "auth_secret": "c2VjcmV0"}"#,
+                "unknown field",
             ),
         ];
         for (text, needle) in cases {

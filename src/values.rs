@@ -44,6 +44,13 @@ pub enum ValueError {
     Fragment { what: &'static str },
     #[error("{what} must not contain a user name or password")]
     Credentials { what: &'static str },
+    #[error(
+        "{what} must be the address of the instance only, without ?query: for example {example}"
+    )]
+    Query {
+        what: &'static str,
+        example: &'static str,
+    },
 }
 
 impl ValueError {
@@ -56,7 +63,8 @@ impl ValueError {
             | ValueError::NotAbsolute { what, .. }
             | ValueError::NotHttps { what, .. }
             | ValueError::Fragment { what }
-            | ValueError::Credentials { what } => what,
+            | ValueError::Credentials { what }
+            | ValueError::Query { what, .. } => what,
         }
     }
 
@@ -220,9 +228,88 @@ impl IdpUrl {
 
 text_value!(IdpUrl);
 
+/// The public address of a self-hosted SP instance (Infisical's SITE_URL): an absolute URL with its protocol, https
+/// unless loopback, without query or fragment. The ACS URL and the SP entity ID derive from it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SiteUrl(String);
+
+impl SiteUrl {
+    const EXAMPLE: &'static str = "https://infisical.example.com";
+
+    pub fn parse(raw: &str, what: &'static str) -> Result<Self, ValueError> {
+        let s = clean(raw, what, "your server's settings", MAX_URL_LEN)?;
+        let url = parse_web_url(s, what, Self::EXAMPLE)?;
+        if url.query().is_some() {
+            return Err(ValueError::Query {
+                what,
+                example: Self::EXAMPLE,
+            });
+        }
+        Ok(Self(s.trim_end_matches('/').to_string()))
+    }
+
+    /// The parsed URL (always succeeds: the text was checked on construction).
+    pub fn url(&self) -> Option<Url> {
+        Url::parse(&self.0).ok()
+    }
+
+    /// True when `other` is on this instance: same scheme, host and port, and under its path.
+    pub fn covers(&self, other: &Url) -> bool {
+        let Some(site) = self.url() else {
+            return false;
+        };
+        site.scheme() == other.scheme()
+            && site.host_str().map(str::to_ascii_lowercase)
+                == other.host_str().map(str::to_ascii_lowercase)
+            && site.port_or_known_default() == other.port_or_known_default()
+            && other.path().starts_with(site.path().trim_end_matches('/'))
+    }
+}
+
+text_value!(SiteUrl);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn site_url_is_an_absolute_address_with_its_protocol() {
+        let site = SiteUrl::parse(" https://Infisical.example.com/ ", "SITE_URL").unwrap();
+        assert_eq!(site.as_str(), "https://Infisical.example.com");
+        assert!(SiteUrl::parse("http://localhost:8080", "SITE_URL").is_ok());
+        for (bad, start) in [
+            (
+                "infisical.example.com",
+                "SITE_URL must be an absolute URL starting with https://",
+            ),
+            (
+                "http://infisical.example.com",
+                "SITE_URL must be an absolute https URL",
+            ),
+            (
+                "https://infisical.example.com/?a=b",
+                "SITE_URL must be the address of the instance only",
+            ),
+            (
+                "https://infisical.example.com/#x",
+                "SITE_URL must not contain a #fragment",
+            ),
+            ("", "SITE_URL is empty"),
+        ] {
+            let e = SiteUrl::parse(bad, "SITE_URL").unwrap_err().to_string();
+            assert!(e.starts_with(start), "{bad}: {e}");
+        }
+        let on = |u: &str| site.covers(&Url::parse(u).unwrap());
+        assert!(on("https://infisical.example.com/api/v1/sso/saml2/org"));
+        assert!(on("https://infisical.example.com:443/x"));
+        assert!(!on("https://other.example.com/api"));
+        assert!(!on("http://infisical.example.com/api"));
+        assert!(!on("https://infisical.example.com:8443/api"));
+        let under = SiteUrl::parse("https://example.com/infisical", "SITE_URL").unwrap();
+        assert!(under.covers(&Url::parse("https://example.com/infisical/api").unwrap()));
+        assert!(!under.covers(&Url::parse("https://example.com/other").unwrap()));
+    }
 
     #[test]
     fn acs_url_accepts_https_and_loopback_http() {

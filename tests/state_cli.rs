@@ -75,7 +75,7 @@ fn state_show_summarises_saved_progress() {
         "3. IdP application          incomplete: Check Sign Assertion in JumpCloud, then tick this box",
         "4. Attributes               locked: Complete step 3 (IdP application) first",
         "5. Certificate              locked: Complete step 3 (IdP application) first",
-        "9. Enforce                  not built yet: waits for issue 7 and issue 8",
+        "9. Enforce                  locked: Complete step 3 (IdP application) first",
         "Identity provider:        JumpCloud (jumpcloud)",
         "Service provider:         Infisical (infisical)",
         "ACS URL:                  https://app.infisical.com/api/v1/sso/saml2/org-9",
@@ -160,4 +160,44 @@ fn help_and_usage_errors() {
     assert_eq!(out.status.code(), Some(2));
     let out = ssopilot(dir.path(), &["state"]);
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn state_report_prints_markdown_or_html_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ssopilot(dir.path(), &["state", "report"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("No saved progress at"));
+
+    // A self-hosted Infisical with its SITE_URL; AUTH_SECRET lives in the keychain, so it cannot be in the report.
+    let mut s = Session::open(Store::at(dir.path()));
+    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+    set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+    s.apply(Action::Next);
+    set(&mut s, fields::SITE_URL, "https://infisical.example.com");
+    set(
+        &mut s,
+        fields::ACS_URL,
+        "https://infisical.example.com/api/v1/sso/saml2/org-9",
+    );
+    drop(s);
+    let out = ssopilot(dir.path(), &["state", "report"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = text(&out.stdout);
+    assert!(
+        md.starts_with("# SAML SSO: Infisical with JumpCloud\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| SITE\\_URL | https://infisical.example.com |"),
+        "{md}"
+    );
+    assert!(md.contains("| ACS URL | https://infisical.example.com/api/v1/sso/saml2/org-9 |"));
+    assert!(md.contains("| AUTH\\_SECRET | kept in the system keychain; left out of this report |"));
+    assert!(md.contains("| Status | no test login has passed |"));
+    let out = ssopilot(dir.path(), &["state", "report", "--html"]);
+    assert_eq!(out.status.code(), Some(0));
+    let html = text(&out.stdout);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    assert!(html.contains("<th scope=\"row\">SITE_URL</th><td>https://infisical.example.com</td>"));
 }

@@ -108,6 +108,7 @@ fn walk_to_step_3(dir: &std::path::Path) -> (Session, WizardView) {
     );
     set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
     s.apply(Action::Next);
+    set(&mut s, fields::SITE_URL, SP_ID);
     set(&mut s, fields::ACS_URL, ACS);
     set(&mut s, fields::SP_ENTITY_ID, SP_ID);
     let v = s.apply(Action::Next);
@@ -413,4 +414,113 @@ fn the_wizard_demo_idp_takes_its_key_from_the_real_keychain() {
     let running = d.running().unwrap_or_else(|| panic!("{d:?}"));
     let stored = ssopilot::demo_idp::key::IdpKey::load_or_create(&secrets).unwrap();
     assert_eq!(running.cert_pem(), stored.cert_pem());
+}
+
+fn group_grants(v: &WizardView) -> Vec<(String, bool)> {
+    v.page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::GroupGrants { groups, .. } => {
+                Some(groups.iter().map(|g| (g.name.clone(), g.granted)).collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no group grants in {:?}", v.page.blocks))
+}
+
+#[test]
+fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = walk_to_step_3(dir.path());
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::Attributes, "{:?}", v.page.next);
+    s.apply(Action::Next);
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::AssignUsers, "{:?}", v.page.next);
+    assert_eq!(
+        group_grants(&v),
+        [
+            ("Engineering".to_string(), false),
+            ("Sales".to_string(), false)
+        ]
+    );
+    // The test user is chosen among the demo directory's users.
+    let Some(Block::Choice { options, .. }) = v
+        .page
+        .blocks
+        .iter()
+        .find(|b| matches!(b, Block::Choice { field, .. } if field == fields::TEST_USER))
+    else {
+        panic!("{:?}", v.page.blocks)
+    };
+    assert_eq!(options.len(), 3);
+    assert_eq!(
+        v.page.next.reason.as_deref(),
+        Some("Grant the application to at least one user group of the demo IdP")
+    );
+    let demo_idp = s.demo().cloned().unwrap();
+    let assigned = |email: &str| {
+        demo_idp
+            .running()
+            .unwrap()
+            .state()
+            .with_directory(|d| d.is_assigned(email, "infisical"))
+    };
+    // Sales is empty: granting it is real but gives Ada no access, and the step says so.
+    s.apply(Action::SetGroupGrant {
+        group: "Sales".into(),
+        granted: true,
+    });
+    let v = set(&mut s, fields::TEST_USER, "Ada.Lovelace@Example.com");
+    let why = v.page.next.reason.unwrap();
+    assert!(
+        why.starts_with("Ada.Lovelace@Example.com is in no group granted the application (Sales)"),
+        "{why}"
+    );
+    assert!(!assigned("ada.lovelace@example.com"));
+    let v = s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: true,
+    });
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+    assert!(assigned("ada.lovelace@example.com"));
+    assert!(!assigned("grace.hopper@example.com"));
+    // An unknown group is refused with a notice.
+    let v = s.apply(Action::SetGroupGrant {
+        group: "Admins".into(),
+        granted: true,
+    });
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text == "The demo IdP has no user group \"Admins\"."));
+    // Taking Engineering back takes the access back in the directory.
+    s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: false,
+    });
+    assert!(!assigned("ada.lovelace@example.com"));
+    s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: true,
+    });
+    drop(s);
+    // A new app run: a fresh demo IdP directory, the saved grants applied again.
+    let mut s = Session::open(Store::at(dir.path()));
+    s.attach_demo(demo());
+    let v = s.view();
+    assert_eq!(v.current, StepId::AssignUsers);
+    assert_eq!(
+        group_grants(&v),
+        [
+            ("Engineering".to_string(), true),
+            ("Sales".to_string(), true)
+        ]
+    );
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+    let running = s.demo().and_then(DemoIdp::running).unwrap();
+    assert!(running
+        .state()
+        .with_directory(|d| d.is_assigned("alan.turing@example.com", "infisical")));
 }

@@ -7,6 +7,7 @@
 use std::sync::Mutex;
 
 use serde::{Serialize, Serializer};
+use ssopilot::secrets::Secrets;
 use ssopilot::state::Store;
 use ssopilot::wizard::demo::DemoIdp;
 use ssopilot::wizard::metadata_import::{self, FetchJob};
@@ -39,10 +40,15 @@ pub struct WizardState(Result<Mutex<Session>, ShellError>);
 
 impl WizardState {
     /// Opens the session in the platform's data directory (or `$SSOPILOT_DATA_DIR`), with the demo IdP started by
-    /// the core (key from the OS keychain, port 8740 or the next free one; when it cannot run, the wizard says why).
+    /// the core (key from the OS keychain, port 8740 or the next free one; when it cannot run, the wizard says why)
+    /// and the OS keychain for AUTH_SECRET (when there is none, step 8 says so).
     pub fn open_default() -> Self {
         match Store::default_location() {
-            Ok(store) => Self::open_with_demo(store, DemoIdp::start_default()),
+            Ok(store) => {
+                let state = Self::open_with_demo(store, DemoIdp::start_default());
+                let _ = state.with_session(|session| session.attach_secrets(Secrets::os()));
+                state
+            }
             Err(error) => Self(Err(ShellError::NoStore(error.to_string()))),
         }
     }
@@ -137,6 +143,13 @@ fn sp_metadata_save(state: State<'_, WizardState>, path: String) -> Result<Wizar
     state.with_session(|session| session.save_sp_metadata(std::path::Path::new(&path)))
 }
 
+/// Writes the summary report to the file the admin chose in the save dialog (HTML for .html, else Markdown).
+#[tauri::command]
+fn report_save(state: State<'_, WizardState>, path: String) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: report_save");
+    state.with_session(|session| session.save_report(std::path::Path::new(&path)))
+}
+
 /// Puts the certificate file the admin chose in the open dialog into step 5; the core reads and checks it. Logs
 /// nothing about the file (its name may say whose it is).
 #[tauri::command]
@@ -165,6 +178,9 @@ fn action_kind(action: &Action) -> &'static str {
         Action::ChooseMetadataEntity { .. } => "choose_metadata_entity",
         Action::ConfirmMetadataImport { .. } => "confirm_metadata_import",
         Action::CancelMetadataImport { .. } => "cancel_metadata_import",
+        Action::SetGroupGrant { .. } => "set_group_grant",
+        Action::GenerateAuthSecret => "generate_auth_secret",
+        Action::Enforce => "enforce",
     }
 }
 
@@ -182,6 +198,7 @@ pub fn with_wizard<R: Runtime>(
             metadata_fetch,
             metadata_fetch_cancel,
             sp_metadata_save,
+            report_save,
             wizard_open_certificate
         ])
 }

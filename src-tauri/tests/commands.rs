@@ -224,3 +224,42 @@ fn wizard_open_certificate_puts_a_der_file_into_step_5() {
         .iter()
         .any(|n| n.text.starts_with("Could not read gone.pem")));
 }
+
+#[test]
+fn report_save_writes_markdown_or_html_where_the_admin_chose() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    apply(
+        &window,
+        json!({ "type": "set_field", "field": "idp_profile", "value": "jumpcloud" }),
+    );
+    apply(
+        &window,
+        json!({ "type": "set_field", "field": "sp_profile", "value": "infisical" }),
+    );
+    let md = dir.path().join("report.md");
+    let value = invoke(
+        &window,
+        "report_save",
+        json!({ "path": md.display().to_string() }),
+    )
+    .expect("report_save is granted and answers");
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    assert!(v.notices.iter().any(|n| n.text.contains("was saved to")));
+    let text = std::fs::read_to_string(&md).expect("written");
+    assert!(
+        text.starts_with("# SAML SSO: Infisical with JumpCloud"),
+        "{text}"
+    );
+    let html = dir.path().join("report.html");
+    invoke(
+        &window,
+        "report_save",
+        json!({ "path": html.display().to_string() }),
+    )
+    .expect("answers");
+    assert!(std::fs::read_to_string(&html)
+        .expect("written")
+        .starts_with("<!DOCTYPE html>"));
+}

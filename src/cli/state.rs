@@ -9,6 +9,7 @@ use clap::{Args, Subcommand};
 use ssopilot::profiles::{default_attribute_map, Profiles};
 use ssopilot::state::{SavedState, Store};
 use ssopilot::wizard::describe_saved;
+use ssopilot::wizard::report::report_saved;
 use ssopilot::wizard::view::StepStatus;
 
 #[derive(Args)]
@@ -27,6 +28,13 @@ enum StateCommand {
         /// Print the saved JSON exactly as checked (for tickets and scripts) instead of the summary.
         #[arg(long)]
         json: bool,
+    },
+    /// Print the report of the saved configuration: every value, the certificate, the test-login evidence (Markdown,
+    /// or HTML with --html). Secrets are never in it. Exit status as for `show`.
+    Report {
+        /// Print a standalone HTML page instead of Markdown.
+        #[arg(long)]
+        html: bool,
     },
     /// Print where the progress is saved (the file may not exist yet).
     ///
@@ -49,18 +57,36 @@ pub fn run(args: StateArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         StateCommand::Show { json } => show(&store, json),
+        StateCommand::Report { html } => report(&store, html),
     }
 }
 
-fn show(store: &Store, json: bool) -> ExitCode {
-    let saved = match store.load() {
-        Ok(Some(s)) => s,
+fn report(store: &Store, html: bool) -> ExitCode {
+    let Some(saved) = load(store) else {
+        return ExitCode::from(1);
+    };
+    let (report, warnings) = report_saved(Profiles::builtin().unwrap_or_default(), &saved);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+    if html {
+        print!("{}", report.to_html());
+    } else {
+        print!("{}", report.to_markdown());
+    }
+    ExitCode::SUCCESS
+}
+
+/// The saved progress, or `None` after saying why there is none.
+fn load(store: &Store) -> Option<SavedState> {
+    match store.load() {
+        Ok(Some(s)) => Some(s),
         Ok(None) => {
             eprintln!(
                 "No saved progress at {}: the wizard has not saved anything yet (or SSOPILOT_DATA_DIR points elsewhere).",
                 store.path().display()
             );
-            return ExitCode::from(1);
+            None
         }
         Err(e) => {
             eprintln!("error: {e}");
@@ -69,8 +95,14 @@ fn show(store: &Store, json: bool) -> ExitCode {
                     "SSO Pilot will move this file aside (to state.json.corrupt-<time>) and start fresh the next time it opens."
                 );
             }
-            return ExitCode::from(1);
+            None
         }
+    }
+}
+
+fn show(store: &Store, json: bool) -> ExitCode {
+    let Some(saved) = load(store) else {
+        return ExitCode::from(1);
     };
     if json {
         match serde_json::to_string_pretty(&saved) {

@@ -362,6 +362,16 @@ impl Directory {
             .unwrap_or_default()
     }
 
+    /// Every user group with its members (as the directory shows their emails), by name.
+    pub fn groups(&self) -> impl Iterator<Item = (&str, Vec<&User>)> {
+        self.groups.iter().map(|(name, members)| {
+            (
+                name.as_str(),
+                members.iter().filter_map(|k| self.users.get(k)).collect(),
+            )
+        })
+    }
+
     /// Groups a user belongs to (for a `memberOf`-style attribute).
     pub fn groups_of(&self, email: &str) -> Vec<&str> {
         let key = email_key(email);

@@ -107,7 +107,7 @@ fn slug_for(name: &str) -> String {
 }
 
 impl Model {
-    fn demo_running(&self) -> Option<&RunningDemoIdp> {
+    pub(super) fn demo_running(&self) -> Option<&RunningDemoIdp> {
         self.demo.as_ref().and_then(DemoIdp::running)
     }
 
@@ -154,7 +154,7 @@ impl Model {
         })
     }
 
-    fn demo_slug(&self) -> String {
+    pub(super) fn demo_slug(&self) -> String {
         slug_for(self.sp().map(|sp| sp.suggested_app_name()).unwrap_or("app"))
     }
 
@@ -426,6 +426,9 @@ impl Session {
                 .map(|p| p.id.clone());
         }
         if let Some(n) = self.model.sync_demo() {
+            self.notice(n.severity, n.text);
+        }
+        if let Some(n) = self.model.sync_demo_grants() {
             self.notice(n.severity, n.text);
         }
         // A preselection alone is not progress worth a file; the next change saves it.

@@ -1,8 +1,17 @@
 //! The wizard as a model: steps, what each needs, which steps unlock which.
 //!
-//! A step is reachable only when every earlier step is complete. Steps 1 to 5 (providers, SP values, IdP application,
-//! attributes, certificate) are built; steps 6 to 9 appear in the list as not built, naming the issue they wait for, and can never
-//! count as complete, so nothing after them can be reached by mistake.
+//! A step is reachable only when every earlier step is complete, with one exception: the test login (7). Enable (8)
+//! opens after step 6, because a live test through the real SP needs SSO switched on there first; Enforce (9) opens
+//! after step 8 but stays locked on its own page until [`Model::evidence_state`] is valid, saying why (no test yet,
+//! or what changed since) with a button back to step 7, and records enforcement only after an explicit
+//! confirmation. A step not built yet appears in the list as not built, naming the issue it waits for, and never
+//! counts as complete.
+//!
+//! Steps: 1 providers, 2 SP values (with SITE_URL for a self-hosted SP: [`self_hosted`]), 3 IdP application,
+//! 4 attributes, 5 certificate ([`certificate`]), 6 assign users ([`assign_users`]: the IdP's own clicks from its
+//! profile; with the demo IdP, real grants in its directory), 7 test login ([`test_login`]), 8 enable ([`enable`]: the
+//! SP's words for each value, AUTH_SECRET in the OS keychain for a self-hosted SP), 9 enforce ([`enforce`]), whose
+//! last page is the summary ([`report`], also `ssopilot state report`).
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
@@ -20,6 +29,9 @@
 //! - Step 5's "Open a file" passes the chosen path to [`Session::open_certificate_file`]: the core reads the file
 //!   (bounded) and puts it into the field as if pasted. "Use the repaired version" sends the block's `repaired_pem`
 //!   as `SetField`.
+//! - Step 6 with the demo IdP sends `SetGroupGrant`; step 8 `GenerateAuthSecret`; step 9 `Enforce`; a
+//!   [`view::Block::Button`] carries the action to send. The summary's "Save report" passes the chosen path to
+//!   [`Session::save_report`]. The app attaches the OS keychain with [`Session::attach_secrets`].
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
@@ -29,6 +41,8 @@ pub mod demo;
 pub mod enable;
 pub mod enforce;
 pub mod metadata_import;
+pub mod report;
+pub mod self_hosted;
 pub mod test_login;
 pub mod view;
 
@@ -67,6 +81,14 @@ pub mod fields {
     pub const USERS_ASSIGNED: &str = "users_assigned";
     /// Step 6: the account that does the test login.
     pub const TEST_USER: &str = "test_user";
+    /// Step 2, self-hosted SPs: the instance's public address.
+    pub const SITE_URL: &str = "site_url";
+    /// Step 8: "true" once the admin switched SAML SSO on in the SP.
+    pub const SSO_ENABLED: &str = "sso_enabled";
+    /// Step 9: "true" once the admin read what enforcing does and the lock-out risk.
+    pub const ENFORCE_UNDERSTOOD: &str = "enforce_understood";
+    /// Step 9: the SP's name, typed to confirm enforcing.
+    pub const ENFORCE_CONFIRM: &str = "enforce_confirm";
 }
 
 /// The journey, in order.
@@ -127,14 +149,18 @@ fn not_built_page(step: StepId) -> (String, Vec<Block>) {
     )
 }
 
-/// The steps that must be complete before `step` can be opened: every earlier one, except that Enable does not wait
-/// for the test login (a live test through the real SP needs SSO enabled there first); Enforce waits for both.
+/// The steps that must be complete before `step` can be opened: every earlier one, except the test login: Enable does
+/// not wait for it (a live test through the real SP needs SSO enabled there first), and Enforce opens without it to
+/// say why it is locked and lead back to step 7 (its own rule, `enforce_problem`, refuses to record enforcement
+/// without valid evidence).
 fn prerequisites(step: StepId) -> impl Iterator<Item = StepId> {
     STEPS
         .iter()
         .copied()
         .take_while(move |s| *s != step)
-        .filter(move |s| !(step == StepId::Enable && *s == StepId::TestLogin))
+        .filter(move |s| {
+            !(matches!(step, StepId::Enable | StepId::Enforce) && *s == StepId::TestLogin)
+        })
 }
 
 /// What the admin has typed or chosen, valid or not.
@@ -161,6 +187,20 @@ struct Draft {
     test_user: String,
     /// Step 7: the last passing test login, kept even when it no longer matches (it then shows as stale).
     evidence: Option<crate::test_login::evidence::Evidence>,
+    /// Step 2, self-hosted SPs: SITE_URL as typed.
+    site_url: String,
+    /// Step 6 with the demo IdP: the groups granted the application.
+    demo_granted_groups: std::collections::BTreeSet<String>,
+    /// Step 8: the admin switched SAML SSO on in the SP.
+    sso_enabled: bool,
+    /// Step 8: what the SP was given when the admin confirmed it.
+    enabled_values: Option<enable::EnabledValues>,
+    /// Step 9: the admin read what enforcing does (not saved: confirmed again after a restart).
+    enforce_understood: bool,
+    /// Step 9: the SP's name as typed to confirm (not saved).
+    enforce_confirm: String,
+    /// Step 9: when enforcing was recorded (RFC 3339, UTC).
+    enforced_at: Option<String>,
 }
 
 /// The problems of the attribute map.
@@ -180,6 +220,10 @@ pub struct Model {
     /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
     demo: Option<demo::DemoIdp>,
     import: metadata_import::ImportState,
+    /// The secret store (AUTH_SECRET); `None` where there is none (the CLI), `Err` when the OS keychain is missing.
+    secrets: Option<self_hosted::Keychain>,
+    /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved).
+    auth_secret: Option<crate::secrets::SecretString>,
 }
 
 impl Model {
@@ -191,6 +235,8 @@ impl Model {
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
+            secrets: None,
+            auth_secret: None,
         }
     }
 
@@ -246,6 +292,17 @@ impl Model {
             users_assigned: saved.users_assigned,
             test_user: saved.test_user.clone().unwrap_or_default(),
             evidence: saved.test_evidence.clone(),
+            site_url: saved
+                .site_url
+                .as_ref()
+                .map(|v| v.as_str().to_string())
+                .unwrap_or_default(),
+            demo_granted_groups: saved.demo_granted_groups.iter().cloned().collect(),
+            sso_enabled: saved.sso_enabled,
+            enabled_values: saved.enabled_values.clone(),
+            enforce_understood: false,
+            enforce_confirm: String::new(),
+            enforced_at: saved.enforced_at.clone(),
         };
         let mut model = Model {
             profiles,
@@ -253,6 +310,8 @@ impl Model {
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
+            secrets: None,
+            auth_secret: None,
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -530,8 +589,10 @@ impl Model {
                 Ok(())
             }
             StepId::SpValues => {
+                self.site_url_problem()?;
                 self.acs_url()?;
                 self.sp_entity_id()?;
+                self.site_url_consistency()?;
                 Ok(())
             }
             StepId::IdpApp => {
@@ -657,6 +718,9 @@ impl Model {
                 self.draft.idp_entity_id = id.as_str().to_string();
             }
         }
+        if self.current == StepId::Enable {
+            self.load_auth_secret();
+        }
     }
 
     // ---- pages -------------------------------------------------------------------------------------------------
@@ -779,6 +843,7 @@ impl Model {
                 copy: true,
             },
         ];
+        blocks.splice(1..1, self.site_url_blocks());
         blocks.extend(self.import_blocks(view::MetadataSide::Sp));
         (
             format!(
@@ -1068,6 +1133,14 @@ impl Model {
                 .map(|()| self.draft.test_user.trim().to_string())
                 .or_else(|| previous.test_user.clone()),
             test_evidence: self.draft.evidence.clone(),
+            site_url: self
+                .site_url()
+                .and_then(Result::ok)
+                .or_else(|| previous.site_url.clone()),
+            demo_granted_groups: self.draft.demo_granted_groups.iter().cloned().collect(),
+            sso_enabled: self.draft.sso_enabled,
+            enabled_values: self.draft.enabled_values.clone(),
+            enforced_at: self.draft.enforced_at.clone(),
         }
     }
 
@@ -1178,8 +1251,23 @@ impl Model {
                     warn(Severity::Error, text);
                 }
             }
+            Action::SetGroupGrant { group, granted } => {
+                if let Err(text) = self.set_group_grant(&group, granted) {
+                    warn(Severity::Error, text);
+                }
+            }
+            Action::GenerateAuthSecret => {
+                if let Err(text) = self.generate_auth_secret() {
+                    warn(Severity::Error, text);
+                }
+            }
+            Action::Enforce => match self.record_enforced() {
+                Ok(text) => warn(Severity::Info, text),
+                Err(text) => warn(Severity::Error, text),
+            },
         }
         notices.extend(self.sync_demo());
+        notices.extend(self.sync_demo_grants());
         notices
     }
 
@@ -1269,6 +1357,23 @@ impl Model {
             fields::TEST_USER => {
                 on(StepId::AssignUsers)?;
                 self.draft.test_user = value;
+            }
+            fields::SITE_URL => {
+                on(StepId::SpValues)?;
+                self.set_site_url(value);
+            }
+            fields::SSO_ENABLED => {
+                on(StepId::Enable)?;
+                let on = checkbox(&value)?;
+                self.set_sso_enabled(on);
+            }
+            fields::ENFORCE_UNDERSTOOD => {
+                on(StepId::Enforce)?;
+                self.draft.enforce_understood = checkbox(&value)?;
+            }
+            fields::ENFORCE_CONFIRM => {
+                on(StepId::Enforce)?;
+                self.draft.enforce_confirm = value;
             }
             other => return Err(format!("There is no field \"{other}\" in the wizard")),
         }

@@ -240,6 +240,37 @@ pub enum Block {
         /// What the metadata check found, errors first.
         findings: Vec<MetadataFinding>,
     },
+    /// The demo IdP's user groups, each granted the application or not (step 6 with the demo IdP). Ticking a group
+    /// sends [`Action::SetGroupGrant`].
+    GroupGrants {
+        label: String,
+        help: Option<String>,
+        groups: Vec<GroupGrantView>,
+        error: Option<String>,
+    },
+    /// A button that sends `action` (Generate, Go to step 7, Record enforcement). Disabled with `disabled_reason`.
+    Button {
+        label: String,
+        action: Action,
+        primary: bool,
+        help: Option<String>,
+        disabled_reason: Option<String>,
+    },
+    /// A secret to copy into a server's settings (AUTH_SECRET): hidden until the admin shows it, with a copy button.
+    /// It comes from the OS keychain and is never saved or logged.
+    SecretValue {
+        label: String,
+        value: String,
+        help: Option<String>,
+    },
+    /// The summary report: save it as Markdown or HTML (the core writes the file) or copy the Markdown.
+    ReportExport {
+        title: String,
+        help: String,
+        /// Suggested file name (Markdown) for the save dialog; `.html` saves HTML.
+        file_name: String,
+        markdown: String,
+    },
     /// The SP's own metadata for the IdP to import: save it to a file or copy it.
     MetadataExport {
         title: String,
@@ -251,6 +282,15 @@ pub enum Block {
         /// Why there is no XML.
         error: Option<String>,
     },
+}
+
+/// One user group of the demo IdP in [`Block::GroupGrants`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupGrantView {
+    pub name: String,
+    /// Members as "First Last (email)".
+    pub members: Vec<String>,
+    pub granted: bool,
 }
 
 /// Whose metadata is imported: the IdP's (step 3) or the SP's (step 2).
@@ -354,6 +394,15 @@ pub enum Action {
     CancelMetadataImport {
         side: MetadataSide,
     },
+    /// Step 6 with the demo IdP: grant the application to a user group, or take it back.
+    SetGroupGrant {
+        group: String,
+        granted: bool,
+    },
+    /// Step 8, self-hosted SPs: make AUTH_SECRET (kept in the OS keychain) unless one is there already.
+    GenerateAuthSecret,
+    /// Step 9: record that SSO is enforced (refused unless the test-login evidence is valid and confirmed).
+    Enforce,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

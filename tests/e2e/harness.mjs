@@ -63,7 +63,8 @@ function appPids(dataDir) {
 }
 
 let driver = null;
-let port = 4444;
+// SSOPILOT_E2E_PORT moves the drivers off the default when another run uses it (several worktrees on one machine).
+let port = Number(process.env.SSOPILOT_E2E_PORT ?? 4444);
 
 async function withDriver(dirs, run) {
   const env = {

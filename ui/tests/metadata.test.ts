@@ -137,7 +137,8 @@ describe("metadata import", () => {
     expect(actions()).toEqual([]);
   });
 
-  it("shows progress with Cancel while a URL is fetched, and cancels through the shell", async () => {
+  /** Starts a fetch of https://idp.example.com/md that runs until the shell is asked to cancel it. */
+  async function startFetch(): Promise<void> {
     let finish: (v: WizardView) => void = () => {};
     const done = view([importBlock({ result: "The fetch of https://idp.example.com/md was cancelled; nothing was changed." })], {
       enabled: false,
@@ -158,6 +159,10 @@ describe("metadata import", () => {
     buttonByText("Fetch").click();
     await settle();
     flushSync();
+  }
+
+  it("shows progress with Cancel while a URL is fetched, and cancels through the shell", async () => {
+    await startFetch();
     expect(calls.find((c) => c.cmd === "metadata_fetch")?.args).toEqual({ side: "idp", url: "https://idp.example.com/md" });
     expect(target.querySelector(".fetching progress")).not.toBeNull();
     expect(target.querySelector(".fetching")?.textContent).toContain("Fetching https://idp.example.com/md");
@@ -167,6 +172,16 @@ describe("metadata import", () => {
     expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(true);
     expect(target.querySelector(".fetching")).toBeNull();
     expect(target.querySelector(".import-result")?.textContent).toContain("was cancelled");
+  });
+
+  it("cancels a running fetch with Escape", async () => {
+    await startFetch();
+    expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(false);
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await settle();
+    flushSync();
+    expect(calls.some((c) => c.cmd === "metadata_fetch_cancel")).toBe(true);
+    expect(target.querySelector(".fetching")).toBeNull();
   });
 
   it("shows old and new side by side and sends the admin's answer", async () => {

@@ -29,6 +29,22 @@ export function saveSpMetadata(path: string): Promise<WizardView> {
   return invoke<WizardView>("sp_metadata_save", { path });
 }
 
+/** Asks the core to write the summary report to `path` (HTML for .html, else Markdown). */
+export function saveReport(path: string): Promise<WizardView> {
+  return invoke<WizardView>("report_save", { path });
+}
+
+/** The save dialog for the report: the chosen path, or null. */
+export function pickReportPath(defaultPath: string): Promise<string | null> {
+  return saveDialog({
+    defaultPath,
+    filters: [
+      { name: "Markdown", extensions: ["md"] },
+      { name: "HTML page", extensions: ["html"] },
+    ],
+  });
+}
+
 const XML_FILTER = [{ name: "SAML metadata (XML)", extensions: ["xml"] }];
 
 /** The open dialog for a metadata file: its path, or null when the admin closed the dialog. */

@@ -201,7 +201,45 @@ export interface MetadataExportBlock {
   error: string | null;
 }
 
+export interface GroupGrantView {
+  name: string;
+  members: string[];
+  granted: boolean;
+}
+export interface GroupGrantsBlock {
+  kind: "group_grants";
+  label: string;
+  help: string | null;
+  groups: GroupGrantView[];
+  error: string | null;
+}
+export interface ButtonBlock {
+  kind: "button";
+  label: string;
+  action: Action;
+  primary: boolean;
+  help: string | null;
+  disabled_reason: string | null;
+}
+export interface SecretValueBlock {
+  kind: "secret_value";
+  label: string;
+  value: string;
+  help: string | null;
+}
+export interface ReportExportBlock {
+  kind: "report_export";
+  title: string;
+  help: string;
+  file_name: string;
+  markdown: string;
+}
+
 export type Block =
+  | GroupGrantsBlock
+  | ButtonBlock
+  | SecretValueBlock
+  | ReportExportBlock
   | HeadingBlock
   | TextBlock
   | InstructionBlock
@@ -253,4 +291,7 @@ export type Action =
   | { type: "import_metadata_file"; side: MetadataSide; path: string }
   | { type: "choose_metadata_entity"; side: MetadataSide; entity_id: string }
   | { type: "confirm_metadata_import"; side: MetadataSide }
-  | { type: "cancel_metadata_import"; side: MetadataSide };
+  | { type: "cancel_metadata_import"; side: MetadataSide }
+  | { type: "set_group_grant"; group: string; granted: boolean }
+  | { type: "generate_auth_secret" }
+  | { type: "enforce" };

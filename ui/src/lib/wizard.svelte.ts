@@ -12,6 +12,7 @@ import {
   messageOf,
   openCertificateFile,
   reportProblem,
+  saveReport,
   saveSpMetadata,
 } from "./backend";
 import type { Action, MetadataSide, WizardView } from "./types";
@@ -121,6 +122,17 @@ export class Wizard {
       this.failure = null;
     } catch (reason) {
       this.#fail("saving the SP metadata", reason);
+    }
+  }
+
+  /** Saves the summary report where the admin chose (the core writes the file and reports in a notice). */
+  async saveReport(path: string): Promise<void> {
+    await this.flush();
+    try {
+      this.view = await saveReport(path);
+      this.failure = null;
+    } catch (reason) {
+      this.#fail("saving the report", reason);
     }
   }
 

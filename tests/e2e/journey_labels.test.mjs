@@ -1,0 +1,290 @@
+// End to end, the JumpCloud + Infisical journey from an empty state up to the test login (step 7, where a real IdP
+// would be needed), checking on every screen the words the two portals use, with a screenshot of each step in
+// test-artifacts/e2e/. Then the gates of steps 8 and 9 without a test login: Enable opens after step 6 and completes
+// on its confirmation; Enforce opens but stays locked, says why, and leads back to step 7.
+// The certificate is made here with the openssl command. A second walk uses the built-in demo IdP with a self-hosted
+// Infisical: SITE_URL, real grants, AUTH_SECRET generated into the keychain; afterwards no file the app wrote (state,
+// logs, window state) contains it or the demo IdP's signing key.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { choose, fill, launch, next, nextState, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, withDriver } from "./harness.mjs";
+
+const SP_ENTITY_ID = "https://app.infisical.com";
+const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/7c2e4f10-e2e8-4c1b-9a57-3f0e2b6c7d88";
+const IDP_URL = "https://sso.jumpcloud.com/saml2/infisical-e2e-journey";
+
+/** A fresh self-signed certificate (PEM) from the openssl command. */
+function opensslCertificate() {
+  const dir = mkdtempSync(join(tmpdir(), "ssopilot-e2e-journey-"));
+  try {
+    const cert = join(dir, "idp.crt");
+    execFileSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "idp.key"), "-out", cert, "-days", "365", "-subj", "/CN=JumpCloud e2e journey/O=SSO Pilot Tests"],
+      { stdio: "ignore" },
+    );
+    return readFileSync(cert, "utf8");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function pageText(session) {
+  return (await session.find("form.page")).text();
+}
+
+/** Every phrase is on the page as the admin sees it. */
+async function assertWords(session, step, phrases) {
+  const text = await pageText(session);
+  for (const phrase of phrases) {
+    assert.ok(text.includes(phrase), `step ${step} shows "${phrase}":\n${text}`);
+  }
+}
+
+async function paste(session, selector, text) {
+  await session.execute(
+    `const t = document.querySelector(arguments[0]);
+     t.focus();
+     t.value = arguments[1];
+     t.dispatchEvent(new Event("input", { bubbles: true }));`,
+    [selector, text],
+  );
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+async function buttonNamed(session, label) {
+  return session.waitFor(`the button "${label}"`, async () => {
+    for (const button of await session.findAll("button")) {
+      if ((await button.text()) === label) return button;
+    }
+    return null;
+  });
+}
+
+async function goTo(session, step) {
+  await (await session.find(`[data-step="${step}"] button`)).click();
+}
+
+test("JumpCloud and Infisical in their own words from step 1 to step 7, then the gates of steps 8 and 9", async () => {
+  const pem = opensslCertificate();
+  const dirs = profile("journey-labels");
+  await withDriver(dirs, async () => {
+    const session = await launch();
+
+    // 1. Providers.
+    await waitForTitle(session, "Providers");
+    await choose(session, "idp_profile", "jumpcloud");
+    await choose(session, "sp_profile", "infisical");
+    await assertWords(session, 1, ["JumpCloud", "Infisical", "Identity provider (IdP)", "Service provider (SP)"]);
+    await shot(session, "journey-01-providers");
+    await next(session);
+
+    // 2. Service provider values, in Infisical's words, with the path of its settings.
+    await waitForTitle(session, "Service provider values");
+    await assertWords(session, 2, [
+      "ACS URL",
+      "SP Entity ID",
+      "Organization Settings > Authentication > SAML SSO Configuration > Set up SAML SSO",
+    ]);
+    await fill(session, "acs_url", ACS_URL);
+    await fill(session, "sp_entity_id", SP_ENTITY_ID);
+    await waitNextEnabled(session, true);
+    await shot(session, "journey-02-sp-values");
+    await next(session);
+
+    // 3. The Custom SAML App in JumpCloud's words: its tabs, fields and checkbox.
+    await waitForTitle(session, "IdP application");
+    await assertWords(session, 3, [
+      "Custom SAML App",
+      "User Authentication > SSO > + Add New Application > Custom SAML App",
+      "General Info tab",
+      "SSO tab",
+      "Application name",
+      "IdP Entity ID",
+      "IDP URL",
+      "I checked Sign Assertion in JumpCloud",
+    ]);
+    await tick(session, "sign_assertion");
+    await fill(session, "idp_sso_url", IDP_URL);
+    await waitNextEnabled(session, true);
+    await shot(session, "journey-03-idp-app");
+    await next(session);
+
+    // 4. Attributes: which side is which, in JumpCloud's column names.
+    await waitForTitle(session, "Attributes");
+    await assertWords(session, 4, ["Service Provider Attribute Name", "JumpCloud Attribute Name", "activate"]);
+    await shot(session, "journey-04-attributes");
+    await next(session);
+
+    // 5. Certificate.
+    await waitForTitle(session, "Certificate");
+    await paste(session, '[data-field="idp_certificate"] textarea', pem);
+    await session.waitFor("the certificate is usable", async () => (await pageText(session)).includes("Usable:"));
+    await assertWords(session, 5, ["JumpCloud signing certificate", "Paste this into Infisical with its BEGIN and END lines"]);
+    await shot(session, "journey-05-certificate");
+    await next(session);
+
+    // 6. Assign users: JumpCloud's own clicks, the admin's own account recommended.
+    await waitForTitle(session, "Assign users");
+    await assertWords(session, 6, [
+      "Access > SSO Applications > (your application) > User Groups",
+      "Select the User Groups tab.",
+      "Select the user group(s), then click Save.",
+      "Use your own",
+    ]);
+    const blocked = await nextState(session);
+    assert.equal(blocked.enabled, false);
+    assert.match(blocked.reason ?? "", /Grant the application to a user group in JumpCloud/);
+    await tick(session, "users_assigned");
+    await fill(session, "test_user", "admin@example.com");
+    await waitNextEnabled(session, true);
+    await shot(session, "journey-06-assign-users");
+    await next(session);
+
+    // 7. Test login: here a real JumpCloud would be needed.
+    await waitForTitle(session, "Test login");
+    await shot(session, "journey-07-test-login");
+    for (const step of ["providers", "sp_values", "idp_app", "attributes", "certificate", "assign_users"]) {
+      assert.match(await stepStatus(session, step), /\bcomplete\b/, `step ${step} is complete`);
+    }
+
+    // 8. Enable opens without the test login: where each value goes in Infisical, and the switch to turn on.
+    await goTo(session, "enable");
+    await waitForTitle(session, "Enable");
+    await assertWords(session, 8, [
+      "Organization Settings > Authentication > SAML SSO Configuration",
+      "IDP URL",
+      IDP_URL,
+      "IdP Entity ID",
+      "Certificate",
+      "-----BEGIN CERTIFICATE-----",
+      "Press Update, then switch on Enable SAML SSO.",
+      "I switched on Enable SAML SSO in Infisical",
+    ]);
+    const copies = await session.findAll('button[aria-label^="Copy"]');
+    assert.ok(copies.length >= 3, `each value has a copy button (${copies.length})`);
+    assert.equal((await nextState(session)).enabled, false);
+    await tick(session, "sso_enabled");
+    await waitNextEnabled(session, true);
+    await shot(session, "journey-08-enable");
+    await next(session);
+
+    // 9. Enforce opens but stays locked without a passing test login, says why, and leads back to step 7.
+    await waitForTitle(session, "Enforce");
+    await assertWords(session, 9, ["Locked until a test login passes", "Go to step 7 (Test login)"]);
+    assert.equal((await session.findAll('[data-field="enforce_confirm"]')).length, 0, "no confirmation while locked");
+    assert.doesNotMatch(await stepStatus(session, "enforce"), /\bcomplete\b/);
+    await shot(session, "journey-09-enforce-locked");
+    const back = await session.findAll("button");
+    let clicked = false;
+    for (const button of back) {
+      if ((await button.text()) === "Go to step 7 (Test login)") {
+        await button.click();
+        clicked = true;
+        break;
+      }
+    }
+    assert.ok(clicked, "the button back to step 7 is there");
+    await waitForTitle(session, "Test login");
+    await quit(session, dirs);
+  });
+});
+
+test("the demo IdP with a self-hosted Infisical: SITE_URL, real grants, AUTH_SECRET in the keychain and in no file", async () => {
+  const SITE = "https://infisical.example.com";
+  const dirs = profile("journey-self-hosted");
+  let secret = null;
+  await withDriver(dirs, async () => {
+    const session = await launch();
+    await waitForTitle(session, "Providers");
+    // The demo IdP is preselected on a fresh start.
+    await session.waitFor("the demo IdP preselected", async () =>
+      (await session.find('[data-field="idp_profile"] input[value="demo"]')).property("checked"),
+    );
+    // The service providers are below the fold under the demo IdP's long description. A WebDriver click there lands
+    // on the sticky footer under Xvfb's window, so the radio is clicked from the page (the same click event).
+    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="sp_profile"]']);
+    await session.execute(`document.querySelector(arguments[0]).click()`, ['[data-field="sp_profile"] input[value="infisical-self-hosted"]']);
+    await session.waitFor("Infisical (self-hosted) chosen", async () =>
+      (await session.find('[data-field="sp_profile"] input[value="infisical-self-hosted"]')).property("checked"),
+    );
+    await shot(session, "self-hosted-01-providers");
+    await next(session);
+
+    await waitForTitle(session, "Service provider values");
+    await fill(session, "site_url", SITE);
+    await fill(session, "acs_url", `${SITE}/api/v1/sso/saml2/org-e2e`);
+    await session.waitFor("the SP Entity ID filled from SITE_URL", async () => (await (await session.find('[data-field="sp_entity_id"] input')).property("value")) === SITE);
+    await waitNextEnabled(session, true);
+    await shot(session, "self-hosted-02-sp-values");
+    await next(session);
+    await waitForTitle(session, "IdP application");
+    await next(session);
+    await waitForTitle(session, "Attributes");
+    await next(session);
+    await waitForTitle(session, "Certificate");
+    await next(session);
+
+    await waitForTitle(session, "Assign users");
+    await (await session.find('[data-group="Engineering"] input')).click();
+    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="test_user"]']);
+    await (await session.find('[data-field="test_user"] input[value="Ada.Lovelace@Example.com"]')).click();
+    await waitNextEnabled(session, true);
+    await shot(session, "self-hosted-06-assign-users");
+    await next(session);
+    await waitForTitle(session, "Test login");
+
+    await goTo(session, "enable");
+    await waitForTitle(session, "Enable");
+    await assertWords(session, 8, ["Infisical server settings", "SITE_URL", SITE, "Generate AUTH_SECRET"]);
+    await (await buttonNamed(session, "Generate AUTH_SECRET")).click();
+    await (await buttonNamed(session, "Show")).click();
+    secret = await session.waitFor("the AUTH_SECRET shown", async () => {
+      const text = (await (await session.find(".secret output")).text()).trim();
+      return /^[A-Za-z0-9+/]{43}=$/.test(text) ? text : null;
+    });
+    await (await buttonNamed(session, "Hide")).click();
+    await shot(session, "self-hosted-08-auth-secret");
+    await tick(session, "sso_enabled");
+    await waitNextEnabled(session, true);
+    await shot(session, "self-hosted-08-enable");
+    await next(session);
+    await waitForTitle(session, "Enforce");
+    await assertWords(session, 9, ["Locked until a test login passes"]);
+    await shot(session, "self-hosted-09-enforce-locked");
+    await quit(session, dirs);
+  });
+  // The demo IdP's signing key is the other secret of this run: read it from the keychain with secret-tool
+  // (libsecret), which shares no code with the app.
+  const demoKey = execFileSync("secret-tool", ["lookup", "service", "ssopilot", "username", "demo-idp-signing-key"], {
+    encoding: "utf8",
+  }).trim();
+  assert.ok(demoKey.length > 100, "the demo IdP's key is in the keychain");
+  const authSecretInKeychain = execFileSync(
+    "secret-tool",
+    ["lookup", "service", "ssopilot", "username", `auth-secret:${SITE}`],
+    { encoding: "utf8" },
+  ).trim();
+  assert.equal(authSecretInKeychain, secret, "the AUTH_SECRET shown is the one in the keychain");
+  const files = filesUnder(dirs.base);
+  assert.ok(files.some((f) => f.endsWith("state.json")), `the state file was written: ${files}`);
+  assert.ok(files.some((f) => f.endsWith(".log")), `the app wrote its log: ${files}`);
+  for (const file of files) {
+    const bytes = readFileSync(file);
+    assert.ok(!bytes.includes(secret), `AUTH_SECRET is in ${file}`);
+    // The middle of the PKCS#8 text holds the private value itself (its start is a header every such key shares).
+    assert.ok(!bytes.includes(demoKey.slice(48, 90)), `the demo IdP's key is in ${file}`);
+  }
+});

@@ -1,0 +1,164 @@
+// Steps 6, 8 and 9 pieces: group grants, action buttons, the secret value and the report export; and Escape.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import { Wizard } from "../src/lib/wizard.svelte";
+import type { Action, Block, WizardView } from "../src/lib/types";
+import { settle, view } from "./fixtures";
+
+interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+let calls: Call[] = [];
+let app: ReturnType<typeof mount> | null = null;
+let target: HTMLElement;
+
+function actions(): Action[] {
+  return calls.filter((c) => c.cmd === "wizard_apply").map((c) => c.args.action as Action);
+}
+
+async function start(blocks: Block[], respond?: (cmd: string) => unknown): Promise<void> {
+  const v: WizardView = view(blocks, { enabled: false, reason: "Grant a group" });
+  mockIPC((cmd, args) => {
+    calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
+    return respond?.(cmd) ?? v;
+  });
+  target = document.createElement("div");
+  document.body.appendChild(target);
+  app = mount(App, { target, props: { wizard: new Wizard(10) } });
+  await settle();
+  flushSync();
+}
+
+function buttonByText(text: string): HTMLButtonElement {
+  const button = [...target.querySelectorAll("button")].find((b) => b.textContent?.trim() === text);
+  if (!button) throw new Error(`no button "${text}"`);
+  return button;
+}
+
+beforeEach(() => {
+  calls = [];
+});
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  target?.remove();
+  clearMocks();
+});
+
+describe("group grants", () => {
+  it("shows each group with its members and sends the grant when ticked", async () => {
+    await start([
+      {
+        kind: "group_grants",
+        label: "User groups granted the application (infisical)",
+        help: null,
+        groups: [
+          { name: "Engineering", members: ["Ada Lovelace (Ada.Lovelace@Example.com)"], granted: false },
+          { name: "Sales", members: [], granted: true },
+        ],
+        error: "Grant the application to at least one group",
+      },
+    ]);
+    expect(target.querySelector("legend")?.textContent).toBe("User groups granted the application (infisical)");
+    expect(target.textContent).toContain("Ada Lovelace (Ada.Lovelace@Example.com)");
+    expect(target.textContent).toContain("No members");
+    const sales = target.querySelector<HTMLInputElement>('[data-group="Sales"] input');
+    expect(sales?.checked).toBe(true);
+    target.querySelector<HTMLInputElement>('[data-group="Engineering"] input')?.click();
+    await settle();
+    expect(actions()).toContainEqual({ type: "set_group_grant", group: "Engineering", granted: true });
+  });
+});
+
+describe("action buttons", () => {
+  it("send the core's action, and are disabled with the core's reason", async () => {
+    await start([
+      {
+        kind: "button",
+        label: "Go to step 7 (Test login)",
+        action: { type: "go_to", step: "test_login" },
+        primary: true,
+        help: null,
+        disabled_reason: null,
+      },
+      {
+        kind: "button",
+        label: "Record SSO as enforced in Infisical",
+        action: { type: "enforce" },
+        primary: true,
+        help: null,
+        disabled_reason: "Type Infisical to confirm",
+      },
+    ]);
+    const enforce = buttonByText("Record SSO as enforced in Infisical");
+    expect(enforce.disabled).toBe(true);
+    expect(target.textContent).toContain("Type Infisical to confirm");
+    buttonByText("Go to step 7 (Test login)").click();
+    await settle();
+    expect(actions()).toContainEqual({ type: "go_to", step: "test_login" });
+    expect(actions()).not.toContainEqual({ type: "enforce" });
+  });
+});
+
+describe("secret value", () => {
+  it("is hidden until shown, and copies the real value", async () => {
+    const secret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=";
+    await start([{ kind: "secret_value", label: "AUTH_SECRET", value: secret, help: "Kept in your keychain." }]);
+    const output = target.querySelector("output");
+    expect(output?.textContent).not.toContain(secret);
+    buttonByText("Show").click();
+    flushSync();
+    expect(output?.textContent?.trim()).toBe(secret);
+    buttonByText("Copy").click();
+    await settle();
+    expect(calls.some((c) => c.cmd.includes("clipboard") && JSON.stringify(c.args).includes(secret))).toBe(true);
+  });
+});
+
+describe("report export", () => {
+  it("saves through the dialog and the core writes the file", async () => {
+    await start(
+      [
+        {
+          kind: "report_export",
+          title: "Save the report",
+          help: "Markdown or HTML.",
+          file_name: "sso-pilot-report.md",
+          markdown: "# SAML SSO",
+        },
+      ],
+      (cmd) => (cmd === "plugin:dialog|save" ? "/tmp/report.html" : undefined),
+    );
+    buttonByText("Save report…").click();
+    await settle();
+    const save = calls.find((c) => c.cmd === "report_save");
+    expect(save?.args).toEqual({ path: "/tmp/report.html" });
+  });
+});
+
+describe("escape", () => {
+  it("closes the open panel the keyboard is in", async () => {
+    await start([
+      {
+        kind: "metadata_export",
+        title: "Infisical's SP metadata",
+        help: "Give this file to JumpCloud.",
+        file_name: "sp.xml",
+        xml: "<x/>",
+        error: null,
+      },
+    ]);
+    const details = target.querySelector("details") as HTMLDetailsElement;
+    details.open = true;
+    const button = details.querySelector("button") as HTMLButtonElement;
+    button.focus();
+    button.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    expect(details.open).toBe(false);
+  });
+});
