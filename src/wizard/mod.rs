@@ -1,8 +1,8 @@
 //! The wizard as a model: steps, what each needs, which steps unlock which.
 //!
-//! A step is reachable only when every earlier step is complete. Steps 1 to 5 (providers, SP values, IdP application,
-//! attributes, certificate) are built; steps 6 to 9 appear in the list as not built, naming the issue they wait for, and can never
-//! count as complete, so nothing after them can be reached by mistake.
+//! A step is reachable only when every earlier step is complete. Steps 1 to 7 (providers, SP values, IdP application,
+//! attributes, certificate, assign users, test login) are built; steps not built yet appear in the list as such, naming
+//! the issue they wait for, and can never count as complete, so nothing after them can be reached by mistake.
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
@@ -20,6 +20,13 @@
 //! - Step 5's "Open a file" passes the chosen path to [`Session::open_certificate_file`]: the core reads the file
 //!   (bounded) and puts it into the field as if pasted. "Use the repaired version" sends the block's `repaired_pem`
 //!   as `SetField`.
+//! - Step 7 (see [`test_login`]): "Check this response" sends `Action::CheckPastedResponse`, the report's export
+//!   `Action::SaveTestReport` with the path from the save dialog (the core writes the file), "Go to step N"
+//!   `Action::GoTo`. The login window and the loopback test SP are run by the shell: it asks the session for a job
+//!   ([`Session::start_login_window`], [`Session::start_loopback`]), runs it, and reports back
+//!   ([`Session::login_window_captured`], [`Session::login_window_continue`], [`Session::login_window_closed`],
+//!   [`Session::loopback_listening`], [`Session::finish_loopback`], [`Session::cancel_loopback`]). Only a passing
+//!   test of the configuration itself (its SP entity ID and ACS URL) becomes evidence; a loopback pass never does.
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
@@ -180,6 +187,8 @@ pub struct Model {
     /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
     demo: Option<demo::DemoIdp>,
     import: metadata_import::ImportState,
+    /// Step 7's tests in this run (reports, the login window, the loopback test SP); never saved.
+    test: test_login::TestLoginState,
 }
 
 impl Model {
@@ -191,6 +200,7 @@ impl Model {
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
+            test: Default::default(),
         }
     }
 
@@ -253,6 +263,7 @@ impl Model {
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
+            test: Default::default(),
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -1176,6 +1187,13 @@ impl Model {
             | Action::CancelMetadataImport { .. }) => {
                 if let Err(text) = self.apply_import(import, &mut warn) {
                     warn(Severity::Error, text);
+                }
+            }
+            test @ (Action::CheckPastedResponse { .. } | Action::SaveTestReport { .. }) => {
+                match self.apply_test_login(test) {
+                    Ok(Some(text)) => warn(Severity::Info, text),
+                    Ok(None) => {}
+                    Err(text) => warn(Severity::Error, text),
                 }
             }
         }

@@ -124,8 +124,8 @@ fn not_built_steps_say_which_work_they_wait_for() {
     let v = open(dir.path()).view();
     assert_eq!(status(&v, StepId::Certificate).0, StepStatus::Locked);
     assert_eq!(status(&v, StepId::AssignUsers).0, StepStatus::Locked);
+    assert_eq!(status(&v, StepId::TestLogin).0, StepStatus::Locked);
     for (step, waits) in [
-        (StepId::TestLogin, "issue 7 (test login)"),
         (StepId::Enable, "issue 8"),
         (StepId::Enforce, "issue 7 and issue 8"),
     ] {
@@ -978,7 +978,7 @@ fn the_view_serialises_with_the_contract_tags() {
     assert_eq!(json["page"]["blocks"][1]["kind"], "attribute_map");
     assert_eq!(json["steps"][4]["status"], "incomplete");
     assert_eq!(json["steps"][5]["status"], "locked");
-    assert_eq!(json["steps"][6]["status"], "not_built");
+    assert_eq!(json["steps"][6]["status"], "locked");
     let back: WizardView = serde_json::from_value(json).unwrap();
     assert_eq!(back, v);
     let action: Action =
