@@ -9,6 +9,12 @@ fn main() {
             "metadata_fetch_cancel",
             "sp_metadata_save",
             "wizard_open_certificate",
+            "login_window_open",
+            "login_capture",
+            "login_window_continue",
+            "login_window_stop",
+            "loopback_test_start",
+            "loopback_test_cancel",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

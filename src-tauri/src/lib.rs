@@ -1,8 +1,11 @@
 //! The desktop shell: thin commands over the core's wizard session, and the official plugins for what the operating
-//! system does (file dialogs, clipboard, log, window size and position, one instance at a time).
+//! system does (file dialogs, clipboard, log, window size and position, one instance at a time, opening the system
+//! browser). Step 7's login window and loopback test SP are in [`login`].
 //!
 //! There is no logic here on purpose. The core (`ssopilot::wizard`) decides which steps exist, what each needs and
 //! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
+
+pub mod login;
 
 use std::sync::Mutex;
 
@@ -165,6 +168,8 @@ fn action_kind(action: &Action) -> &'static str {
         Action::ChooseMetadataEntity { .. } => "choose_metadata_entity",
         Action::ConfirmMetadataImport { .. } => "confirm_metadata_import",
         Action::CancelMetadataImport { .. } => "cancel_metadata_import",
+        Action::CheckPastedResponse { .. } => "check_pasted_response",
+        Action::SaveTestReport { .. } => "save_test_report",
     }
 }
 
@@ -176,13 +181,21 @@ pub fn with_wizard<R: Runtime>(
     builder
         .manage(state)
         .manage(FetchTask::default())
+        .manage(login::LoginWindowState::default())
+        .manage(login::LoopbackTask::default())
         .invoke_handler(tauri::generate_handler![
             wizard_view,
             wizard_apply,
             metadata_fetch,
             metadata_fetch_cancel,
             sp_metadata_save,
-            wizard_open_certificate
+            wizard_open_certificate,
+            login::login_window_open,
+            login::login_capture,
+            login::login_window_continue,
+            login::login_window_stop,
+            login::loopback_test_start,
+            login::loopback_test_cancel
         ])
 }
 
@@ -205,6 +218,7 @@ pub fn run() {
         .plugin(logger)
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_window_state::Builder::default().build());
     let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
     if let Err(error) = result {

@@ -1158,6 +1158,15 @@ impl Session {
         self.view()
     }
 
+    /// The login window `id` could not open: why, in plain words.
+    pub fn login_window_failed(&mut self, id: u64, why: &str) {
+        let t = &mut self.model.test;
+        if t.window.as_ref().is_some_and(|w| w.id == id) {
+            t.window = None;
+            t.window_error = Some(format!("The login window could not open: {why}."));
+        }
+    }
+
     /// Whether the login window `id` is still the one in progress.
     pub fn login_window_open(&self, id: u64) -> bool {
         self.model.test.window.as_ref().is_some_and(|w| w.id == id)
@@ -1232,6 +1241,22 @@ impl Session {
         }
         if let Some(n) = self.model.sync_demo() {
             self.notice(n.severity, n.text);
+        }
+        self.view()
+    }
+
+    /// The loopback test `id` could not go on (the browser did not open...): why, in plain words.
+    pub fn loopback_failed(&mut self, id: u64, why: &str) -> WizardView {
+        if self
+            .model
+            .test
+            .loopback
+            .as_ref()
+            .is_some_and(|l| l.id == id)
+        {
+            self.model.test.loopback = None;
+            self.model.test.loopback_error =
+                Some(super::metadata_import::capitalise(&format!("{why}.")));
         }
         self.view()
     }
