@@ -130,13 +130,13 @@ describe("test login step", () => {
     await start();
     const checks = [...target.querySelectorAll<HTMLElement>("[data-check]")];
     expect(checks.map((c) => c.dataset.ok)).toEqual(["false", "true", "true"]);
-    expect(checks[0].textContent).toContain("Expected: a valid Assertion signature");
-    expect(checks[0].textContent).toContain("Found: assertion signature: digest mismatch");
+    expect(checks[0]?.textContent).toContain("Expected: a valid Assertion signature");
+    expect(checks[0]?.textContent).toContain("Found: assertion signature: digest mismatch");
     // Only failed checks get a fix-step button; it goes to the step the core named.
     const fix = target.querySelectorAll<HTMLButtonElement>("[data-testid=fix-step]");
     expect(fix.length).toBe(1);
-    expect(fix[0].textContent).toContain("Go to step 5 (Certificate)");
-    fix[0].click();
+    expect(fix[0]?.textContent).toContain("Go to step 5 (Certificate)");
+    fix[0]?.click();
     await idle();
     expect(actions()).toEqual([{ type: "go_to", step: "certificate" }]);
     expect(target.querySelector('[data-arrival="wrong_case"]')?.textContent).toContain("wrong case");
