@@ -147,6 +147,15 @@ impl Model {
             .map(str::to_string)
     }
 
+    /// Whether step 5 holds a certificate that is not the running demo IdP's, put there by the admin.
+    pub(super) fn demo_certificate_replaced(&self) -> bool {
+        self.demo_chosen()
+            && !self.draft.idp_certificate.trim().is_empty()
+            && self
+                .demo_running()
+                .is_some_and(|r| self.draft.idp_certificate.trim() != r.cert_pem().trim())
+    }
+
     /// The demo IdP can send only what its directory holds.
     pub(super) fn demo_attribute_error(&self, idp_name: &str) -> Option<String> {
         (self.demo_chosen() && !DIRECTORY_ATTRIBUTES.contains(&idp_name)).then(|| {
@@ -231,7 +240,9 @@ impl Model {
         }
         self.draft.idp_entity_id = self.demo_idp_entity_id(&running);
         self.draft.idp_sso_url = running.sso_url();
-        self.draft.idp_certificate = running.cert_pem();
+        if !self.draft.demo_certificate_replaced {
+            self.draft.idp_certificate = running.cert_pem();
+        }
         match self.demo_app()? {
             Ok(app) => {
                 let loopback = self.loopback_demo_app(&running, &app.1);

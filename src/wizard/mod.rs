@@ -168,6 +168,9 @@ struct Draft {
     test_user: String,
     /// Step 7: the last passing test login, kept even when it no longer matches (it then shows as stale).
     evidence: Option<crate::test_login::evidence::Evidence>,
+    /// The admin put another certificate than the demo IdP's into step 5 (to see a test login fail, as after a
+    /// rotation): the demo stops refilling it until the field is emptied. Not saved.
+    demo_certificate_replaced: bool,
 }
 
 /// The problems of the attribute map.
@@ -256,6 +259,7 @@ impl Model {
             users_assigned: saved.users_assigned,
             test_user: saved.test_user.clone().unwrap_or_default(),
             evidence: saved.test_evidence.clone(),
+            demo_certificate_replaced: false,
         };
         let mut model = Model {
             profiles,
@@ -1223,6 +1227,7 @@ impl Model {
             // Its own bound and its own rule for a private key.
             on(StepId::Certificate)?;
             self.set_certificate(value, warn);
+            self.draft.demo_certificate_replaced = self.demo_certificate_replaced();
             return Ok(());
         }
         if value.chars().count() > MAX_FIELD_CHARS {
@@ -1242,6 +1247,7 @@ impl Model {
                     return Err(format!("There is no identity provider profile \"{value}\""));
                 }
                 self.draft.idp_profile = Some(value);
+                self.draft.demo_certificate_replaced = false;
             }
             fields::SP_PROFILE => {
                 on(StepId::Providers)?;
