@@ -1675,4 +1675,113 @@ mod tests {
             .unwrap()
             .starts_with("<!DOCTYPE html>"));
     }
+
+    /// The demo IdP (as the app runs it) with Infisical, steps 1 to 6 done, on step 7.
+    fn demo_to_test_login(dir: &std::path::Path) -> Session {
+        let mut s = Session::open(Store::at(dir));
+        let pkcs8 = crate::secrets::SecretBytes::new(key().pkcs8().to_vec());
+        s.attach_demo(super::super::demo::DemoIdp::start_with_key(
+            IdpKey::from_pkcs8(pkcs8).unwrap(),
+            0,
+        ));
+        set(&mut s, fields::SP_PROFILE, "infisical");
+        s.apply(Action::Next);
+        set(&mut s, fields::ACS_URL, ACS);
+        set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+        for _ in 0..4 {
+            s.apply(Action::Next);
+        }
+        set(&mut s, fields::USERS_ASSIGNED, "true");
+        set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
+        let v = s.apply(Action::Next);
+        assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
+        s
+    }
+
+    /// What a browser does at the demo IdP: open `url`, sign in, return the auto-posting form's SAMLResponse and
+    /// where it posts.
+    async fn sign_in_at_demo(url: &str) -> (String, String) {
+        use crate::test_login::demo::{form_action, input_value, Browser};
+        let browser = Browser::new().unwrap();
+        let form = browser.get(url).await.unwrap();
+        let token = input_value(&form.body, "token").expect("the login form");
+        let base = url::Url::parse(url).unwrap().origin().ascii_serialization();
+        let posted = browser
+            .post_form(
+                &format!("{base}/login"),
+                &[
+                    ("token", token.as_str()),
+                    ("email", "ada.lovelace@example.com"),
+                    ("password", crate::demo_idp::directory::DEMO_PASSWORD),
+                ],
+            )
+            .await
+            .unwrap();
+        (
+            input_value(&posted.body, "SAMLResponse").expect("the auto-posting form"),
+            form_action(&posted.body).unwrap(),
+        )
+    }
+
+    #[test]
+    fn with_the_demo_idp_the_login_window_and_the_loopback_test_sp_both_sign_in_for_real() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = demo_to_test_login(dir.path());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // The login window: an AuthnRequest for the configured SP; the response answers it and is caught.
+        let (_, job) = s.start_login_window();
+        let job = job.expect("the window can open");
+        assert!(job.url.contains("SAMLRequest="), "{}", job.url);
+        assert!(job.allowed_origin.starts_with("http://127.0.0.1:"));
+        let (saml, acs) = rt.block_on(sign_in_at_demo(&job.url));
+        assert_eq!(acs, ACS, "the response goes to the configured ACS");
+        assert!(s.login_window_captured(&saml));
+        let v = s.view();
+        let r = report(&v);
+        assert!(
+            r.passed,
+            "{:?}",
+            r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+        );
+        assert!(r.checks.iter().any(|c| c.id == "in_response_to" && c.ok));
+        assert!(matches!(
+            s.model().evidence_state(),
+            EvidenceState::Valid { .. }
+        ));
+        s.login_window_closed(job.id);
+
+        // The loopback test SP: the demo IdP gets an application for it while it waits; the pass is shown, and
+        // the evidence is still the login window's.
+        let before = s.model().evidence().cloned();
+        let (_, job) = s.start_loopback();
+        let job = job.expect("the test SP can start");
+        let v = rt.block_on(async {
+            let mut sp = crate::test_login::TestSp::bind_loopback(job.sp_entity_id, job.idp)
+                .await
+                .unwrap();
+            let attempt = sp.start().unwrap();
+            s.loopback_listening(job.id, sp.acs_url());
+            let (saml, acs) = sign_in_at_demo(&attempt.url).await;
+            assert_eq!(acs, sp.acs_url().as_str());
+            let browser = crate::test_login::demo::Browser::new().unwrap();
+            browser
+                .post_form(&acs, &[("SAMLResponse", saml.as_str())])
+                .await
+                .unwrap();
+            let got = sp.wait(std::time::Duration::from_secs(20)).await;
+            s.finish_loopback(job.id, got)
+        });
+        let r = report(&v);
+        assert!(
+            r.passed,
+            "{:?}",
+            r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+        );
+        assert_eq!(r.source, "SSO Pilot's test SP (loopback)");
+        assert!(r.evidence_note.starts_with("Not recorded as evidence"));
+        assert_eq!(s.model().evidence(), before.as_ref());
+    }
 }
