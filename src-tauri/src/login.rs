@@ -226,7 +226,15 @@ pub async fn loopback_test_start<R: Runtime>(
     if let Ok(mut running) = task.0.lock() {
         *running = Some(sp.cancel_handle());
     }
-    if let Err(e) = app.opener().open_url(attempt.url.as_str(), None::<&str>) {
+    // The opener plugin is registered by the app (not by the mock runtime of the tests): without it, say so.
+    let opened = match app.try_state::<tauri_plugin_opener::Opener<R>>() {
+        Some(_) => app
+            .opener()
+            .open_url(attempt.url.as_str(), None::<&str>)
+            .map_err(|e| e.to_string()),
+        None => Err("no opener is available".to_string()),
+    };
+    if let Err(e) = opened {
         log::error!("the system browser could not be opened: {e}");
         return state.with_session(|session| {
             session.loopback_failed(

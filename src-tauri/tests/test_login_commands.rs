@@ -235,3 +235,23 @@ fn a_pasted_response_is_checked_through_the_ipc_and_cancel_answers_with_the_view
     let v = invoke(&window, "loopback_test_cancel", json!({}));
     assert!(!way(&v, TestWay::Loopback).0);
 }
+
+#[test]
+fn the_loopback_test_sp_starts_and_says_plainly_when_no_browser_can_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let key = IdpKey::generate_ephemeral().expect("RSA key");
+    to_test_login(&window, &key);
+    // The mock runtime has no opener: the test SP binds, makes its AuthnRequest, and the message says where to go.
+    let v = invoke(&window, "loopback_test_start", json!({}));
+    let (running, _, error) = way(&v, TestWay::Loopback);
+    assert!(!running);
+    let error = error.expect("the reason");
+    assert!(
+        error.starts_with("The web browser could not be opened")
+            && error.contains("https://sso.jumpcloud.com/saml2/infisical?SAMLRequest="),
+        "{error}"
+    );
+    assert!(!step_7_complete(&v));
+}
