@@ -190,11 +190,12 @@ pub fn login_window_stop<R: Runtime>(
     state: State<'_, WizardState>,
     login: State<'_, LoginWindowState>,
 ) -> Result<WizardView, ShellError> {
+    let view = state.with_session(|session| session.login_window_stopped())?;
     if let Some(window) = app.get_webview_window(LOGIN_WINDOW) {
         let _ = window.destroy();
     }
     login.wake(None);
-    state.with_session(|session| session.view())
+    Ok(view)
 }
 
 /// The loopback test SP that is waiting, so Cancel can stop it.
@@ -214,7 +215,8 @@ pub async fn loopback_test_start<R: Runtime>(
         return Ok(view);
     };
     let id = job.id;
-    let mut sp = match TestSp::bind_loopback(job.sp_entity_id, job.idp).await {
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let mut sp = match TestSp::bind(loopback, job.port, job.sp_entity_id, job.idp).await {
         Ok(sp) => sp,
         Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
     };

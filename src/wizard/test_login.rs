@@ -357,8 +357,9 @@ impl Model {
         } else {
             vec![
                 format!(
-                    "In {idp}, create a separate test application with the {} {} and the {} shown here once the \
-                     test SP runs (http://127.0.0.1:<port>{}).",
+                    "In {idp}, create a separate test application with the {} {} and the {} \
+                     http://127.0.0.1:{LOOPBACK_PORT}{}, signed with the same certificate, and grant it to the test \
+                     user's group.",
                     self.idp()
                         .map(|p| p.labels.sp_entity_id.as_str())
                         .unwrap_or("SP Entity ID"),
@@ -452,9 +453,10 @@ impl Model {
             Source::Loopback => Err(format!(
                 "Not recorded as evidence: the test SP used SSO Pilot's own SP entity ID and ACS URL, so this \
                  proves the IdP side only. Step 9 (Enforce) needs a test of your {} and {}: use the login window \
-                 or paste a response.",
+                 or paste a response.{}",
                 self.sp_entity_label(),
-                self.acs_label()
+                self.acs_label(),
+                self.evidence_still_stands()
             )),
             Source::LoginWindow | Source::Paste => match self.tested_config() {
                 Some(config) => match Evidence::from_report(&report, &config, received_at) {
@@ -467,7 +469,10 @@ impl Model {
                         self.draft.evidence = Some(e);
                         Ok(text)
                     }
-                    Err(e) => Err(format!("Not recorded as evidence: {e}.")),
+                    Err(e) => Err(format!(
+                        "Not recorded as evidence: {e}.{}",
+                        self.evidence_still_stands()
+                    )),
                 },
                 None => Err("Not recorded as evidence: the configuration is incomplete.".into()),
             },
@@ -481,6 +486,16 @@ impl Model {
             evidence,
             idp_initiated,
         });
+    }
+
+    /// Said after a result that is not evidence: an earlier pass of this configuration still counts.
+    fn evidence_still_stands(&self) -> String {
+        match self.evidence_state() {
+            EvidenceState::Valid { user, tested_at, .. } => format!(
+                " The earlier test login of {user} at {tested_at} still counts for this configuration."
+            ),
+            _ => String::new(),
+        }
     }
 
     /// Validates a pasted response against the configuration.
@@ -606,7 +621,7 @@ impl Model {
             evidence_severity,
             checks,
             not_evaluated: run.not_evaluated.clone(),
-            attributes: self.attribute_arrivals(report, run.source),
+            attributes: self.attribute_arrivals(report),
             clock: doc.as_ref().map(|d| clock(d, run.received_at)),
             xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
             xml_note: if report.signed.assertion || report.signed.response {
@@ -622,7 +637,7 @@ impl Model {
 
     /// The attributes as the SP will receive them, on step 4's names. The loopback test SP gets what the IdP's
     /// test application sends, so its names are compared the same way.
-    fn attribute_arrivals(&self, report: &Report, _source: Source) -> Vec<ReportAttributeView> {
+    fn attribute_arrivals(&self, report: &Report) -> Vec<ReportAttributeView> {
         let sp = self.sp_name().to_string();
         let mut seen: Vec<&str> = Vec::new();
         let mut rows: Vec<ReportAttributeView> = self
@@ -886,10 +901,16 @@ pub struct LoginWindowJob {
     pub allowed_origin: String,
 }
 
+/// The loopback test SP's port with a real IdP: fixed, so the IdP's test application is set up once with
+/// `http://127.0.0.1:8741/acs`. With the demo IdP (which SSO Pilot sets up itself) any free port is used.
+pub const LOOPBACK_PORT: u16 = 8741;
+
 /// What the shell needs to run the loopback test SP.
 #[derive(Debug, Clone)]
 pub struct LoopbackJob {
     pub id: u64,
+    /// The port to listen on (0: any free one).
+    pub port: u16,
     pub sp_entity_id: EntityId,
     pub idp: IdpConfig,
 }
@@ -1167,9 +1188,10 @@ impl Session {
         }
     }
 
-    /// Whether the login window `id` is still the one in progress.
-    pub fn login_window_open(&self, id: u64) -> bool {
-        self.model.test.window.as_ref().is_some_and(|w| w.id == id)
+    /// Stop: the login window is closed by the shell; nothing reaches the SP.
+    pub fn login_window_stopped(&mut self) -> WizardView {
+        self.model.test.window = None;
+        self.view()
     }
 
     /// Starts a loopback test: what the shell runs, or the view with the reason.
@@ -1184,10 +1206,12 @@ impl Session {
                 m.test.next_id += 1;
                 let id = m.test.next_id;
                 m.test.loopback = Some(LoopbackTest { id, acs_url: None });
+                let port = if m.demo_chosen() { 0 } else { LOOPBACK_PORT };
                 (
                     self.view(),
                     Some(LoopbackJob {
                         id,
+                        port,
                         sp_entity_id,
                         idp,
                     }),
@@ -1577,6 +1601,43 @@ mod tests {
         // Saved with the evidence.
         let saved = Store::at(dir.path()).load().unwrap().unwrap();
         assert!(saved.test_evidence.is_some());
+        // A later failing test (another SP's response pasted) leaves the evidence, and says so.
+        let other = crate::values::EntityId::parse("https://other.example.com", "x").unwrap();
+        let acs = crate::values::AcsUrl::parse("https://other.example.com/acs", "x").unwrap();
+        let sp = crate::values::EntityId::parse(SP_ID, "x").unwrap();
+        let user = Directory::demo()
+            .unwrap()
+            .user("ada.lovelace@example.com")
+            .unwrap()
+            .clone();
+        let xml = mint::mint(
+            &App::new(other, acs, sp),
+            &user,
+            None,
+            key(),
+            OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+        let v = paste(&mut s, &mint::post_value(&xml));
+        let note = &report(&v).evidence_note;
+        assert!(
+            note.starts_with("Not recorded as evidence") && note.contains("still counts"),
+            "{note}"
+        );
+        assert!(v.page.next.enabled);
+        // Stop ends a window test at once.
+        let (_, job) = s.start_login_window();
+        assert!(job.is_some());
+        let v = s.login_window_stopped();
+        assert!(v.page.blocks.iter().any(|b| matches!(
+            b,
+            Block::TestLoginWay {
+                way: TestWay::LoginWindow,
+                running: false,
+                captured: false,
+                ..
+            }
+        )));
     }
 
     #[test]
