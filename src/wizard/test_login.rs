@@ -39,7 +39,9 @@ pub enum EvidenceState {
     },
 }
 
+/// RFC 3339 to the second (what a person reads; the evidence keeps the full time).
 fn rfc3339(t: time::OffsetDateTime) -> String {
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
 }
@@ -604,6 +606,7 @@ impl Model {
                 step: c.step,
                 step_number: step_number(c.step),
                 step_title: step_title(c.step).to_string(),
+                fix_elsewhere: !c.ok && c.step != StepId::TestLogin,
             })
             .collect();
         checks.truncate(MAX_REPORT_ROWS);
@@ -1508,6 +1511,13 @@ mod tests {
             .unwrap();
         assert!(!sig.ok);
         assert_eq!((sig.step, sig.step_number), (StepId::Certificate, 5));
+        assert!(sig.fix_elsewhere);
+        // A failure fixed here (capture it again) gets no button to this same step.
+        assert!(r
+            .checks
+            .iter()
+            .filter(|c| c.step == StepId::TestLogin)
+            .all(|c| !c.fix_elsewhere));
         assert!(
             r.evidence_note.starts_with("Not recorded as evidence"),
             "{}",

@@ -346,6 +346,8 @@ pub struct ReportCheckView {
     pub step: StepId,
     pub step_number: u8,
     pub step_title: String,
+    /// A failure fixed in another step than the test login: show the "Go to step N" button.
+    pub fix_elsewhere: bool,
 }
 
 /// How an attribute of the map arrived.

@@ -147,9 +147,12 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
     assert.doesNotMatch(enforce, /step 7/i, `Enforce no longer waits for step 7: ${enforce}`);
 
     // A tampered response pasted: the signature check fails and its button goes to step 5.
-    const area = await session.find("[data-testid=paste-response]");
-    await area.clear();
-    await area.type(await tamperedResponse(base, "infisical"));
+    // Put in as a paste would (typing 8 KB key by key takes a minute): the value, then one input event.
+    await session.find("[data-testid=paste-response]");
+    await session.execute(
+      "const area = document.querySelector('[data-testid=paste-response]'); area.value = arguments[0]; area.dispatchEvent(new Event('input', { bubbles: true }));",
+      [await tamperedResponse(base, "infisical")],
+    );
     await (await session.find("[data-testid=start-paste]")).click();
     await session.waitFor("the failed report", async () => /failed/.test((await reportState(session)) ?? ""), 20_000);
     const signature = await session.find('[data-check="signature_required"]');
@@ -165,7 +168,9 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
 
     // Another certificate in step 5: the evidence is stale and says why.
     await fill(session, "idp_certificate", OTHER_CERT);
-    await session.waitFor("the certificate verdict", async () => (await session.findAll("[data-testid=certificate-verdict]")).length > 0);
+    // The whole certificate judged (not a half-typed one): usable, and step 7 reachable again.
+    await session.waitFor("the new certificate judged usable", async () => (await session.findAll("[data-testid=certificate-verdict].usable")).length > 0);
+    await session.waitFor("step 7 reachable", async () => !/locked/.test(await stepStatus(session, "test_login")));
     await (await session.find('[data-step="test_login"] button')).click();
     await waitForTitle(session, "Test login");
     const stale = await session.waitFor("the stale evidence", async () => {

@@ -45,9 +45,22 @@ const report: TestReportBlock = {
       step: "certificate",
       step_number: 5,
       step_title: "Certificate",
+      fix_elsewhere: true,
     },
-    { id: "audience", ok: true, message: "the audience is the SP", expected: null, found: null, hint: null, step: "sp_values", step_number: 2, step_title: "Service provider values" },
-    { id: "response_issuer", ok: true, message: "the issuer is the IdP", expected: null, found: null, hint: null, step: "idp_app", step_number: 3, step_title: "IdP application" },
+    {
+      id: "assertion_signature_digest",
+      ok: false,
+      message: "the digest does not match",
+      expected: null,
+      found: null,
+      hint: "capture the response again, unmodified",
+      step: "test_login",
+      step_number: 7,
+      step_title: "Test login",
+      fix_elsewhere: false,
+    },
+    { id: "audience", ok: true, message: "the audience is the SP", expected: null, found: null, hint: null, step: "sp_values", step_number: 2, step_title: "Service provider values", fix_elsewhere: false },
+    { id: "response_issuer", ok: true, message: "the issuer is the IdP", expected: null, found: null, hint: null, step: "idp_app", step_number: 3, step_title: "IdP application", fix_elsewhere: false },
   ],
   not_evaluated: ["InResponseTo: which sign-in request a pasted response answers cannot be known"],
   attributes: [
@@ -129,10 +142,10 @@ describe("test login step", () => {
     });
     await start();
     const checks = [...target.querySelectorAll<HTMLElement>("[data-check]")];
-    expect(checks.map((c) => c.dataset.ok)).toEqual(["false", "true", "true"]);
+    expect(checks.map((c) => c.dataset.ok)).toEqual(["false", "false", "true", "true"]);
     expect(checks[0]?.textContent).toContain("Expected: a valid Assertion signature");
     expect(checks[0]?.textContent).toContain("Found: assertion signature: digest mismatch");
-    // Only failed checks get a fix-step button; it goes to the step the core named.
+    // Only failures fixed in another step get a fix-step button; it goes to the step the core named.
     const fix = target.querySelectorAll<HTMLButtonElement>("[data-testid=fix-step]");
     expect(fix.length).toBe(1);
     expect(fix[0]?.textContent).toContain("Go to step 5 (Certificate)");

@@ -252,6 +252,8 @@ export interface ReportCheckView {
   step: StepId;
   step_number: number;
   step_title: string;
+  /** A failure fixed in another step: show the "Go to step N" button. */
+  fix_elsewhere: boolean;
 }
 
 export type AttributeArrival = "received" | "wrong_case" | "missing" | "not_mapped";
