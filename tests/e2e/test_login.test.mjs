@@ -161,7 +161,7 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
     assert.match(await fix.text(), /Go to step 5 \(Certificate\)/);
     assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /Not recorded as evidence/);
     assert.ok((await session.findAll('[data-testid=exchange] [data-leg="response"][data-state="failed"]')).length === 1);
-    await session.execute("document.querySelector('[data-testid=test-report]').scrollIntoView({block: 'start'})");
+    await session.execute("document.querySelector('[data-testid=exchange]').scrollIntoView({block: 'start'})");
     await shot(session, "23-test-login-tampered");
     await fix.click();
     await waitForTitle(session, "Certificate");
