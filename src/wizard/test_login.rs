@@ -1256,7 +1256,7 @@ impl Session {
                 m.record_run(
                     Source::Loopback,
                     received.report,
-                    None,
+                    received.xml,
                     Vec::new(),
                     idp_initiated,
                 )
@@ -1687,6 +1687,7 @@ mod tests {
         let v = s.finish_loopback(
             job.id,
             Ok(Received {
+                xml: None,
                 report: report_in,
                 relay_state: None,
                 received_at: OffsetDateTime::now_utc(),
@@ -1852,6 +1853,10 @@ mod tests {
             r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
         );
         assert_eq!(r.source, "SSO Pilot's test SP (loopback)");
+        assert!(
+            r.xml.iter().any(|l| l.signed),
+            "the decoded response is shown, signed part marked"
+        );
         assert!(r.evidence_note.starts_with("Not recorded as evidence"));
         assert_eq!(s.model().evidence(), before.as_ref());
     }
