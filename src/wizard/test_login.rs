@@ -298,7 +298,11 @@ impl Model {
                 "A real sign-in with {idp}, captured inside SSO Pilot: the same response {sp} would get."
             ),
             steps,
-            start_label: "Open the login window".into(),
+            start_label: if matches!(self.evidence_state(), EvidenceState::Stale { .. }) {
+                "Test again: open the login window".into()
+            } else {
+                "Open the login window".into()
+            },
             url: window.map(|w| w.url.clone()),
             running: window.is_some_and(|w| w.captured.is_none() && !w.continued),
             captured: window.is_some_and(|w| w.captured.is_some()),
@@ -1490,6 +1494,7 @@ mod tests {
         assert!(!v.page.next.enabled);
         let stale = v.page.blocks.iter().any(|b| matches!(b, Block::Callout { severity: Severity::Warning, text } if text.contains("the IdP certificate changed since") && text.contains("Test again")));
         assert!(stale, "{:?}", v.page.blocks.first());
+        assert!(v.page.blocks.iter().any(|b| matches!(b, Block::TestLoginWay { way: TestWay::LoginWindow, start_label, .. } if start_label.starts_with("Test again"))));
     }
 
     #[test]

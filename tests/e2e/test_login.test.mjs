@@ -178,6 +178,7 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
       return /no longer counts: the IdP certificate changed since/.test(text) ? text : null;
     });
     assert.match(stale, /Test again/);
+    assert.match(await (await session.find("[data-testid=start-login_window]")).text(), /Test again/);
     assert.equal((await nextState(session)).enabled, false, "stale evidence does not complete step 7");
     await shot(session, "24-test-login-stale");
     await quit(session, dirs);
