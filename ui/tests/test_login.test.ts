@@ -194,6 +194,24 @@ describe("test login step", () => {
     expect(target.querySelector("[data-testid=login-continue]")).toBeNull();
   });
 
+  it("shows progress and Cancel while the test SP waits, and the timeout message after", async () => {
+    let current = page([way("loopback", { running: true, url: "http://127.0.0.1:8741/acs" })]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "loopback_test_cancel") current = page([way("loopback", { error: "No response reached the test SP within 300 s." })]);
+      return current;
+    });
+    await start();
+    expect(target.querySelector("[role=status]")?.textContent).toContain("Waiting for the browser");
+    expect(target.textContent).toContain("http://127.0.0.1:8741/acs");
+    target.querySelector<HTMLButtonElement>("[data-testid=loopback-cancel]")?.click();
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("loopback_test_cancel");
+    expect(target.querySelector("[data-testid=loopback-cancel]")).toBeNull();
+    expect(target.querySelector("[role=alert]")?.textContent).toContain("within 300 s");
+    expect(target.querySelector<HTMLButtonElement>("[data-testid=start-loopback]")?.disabled).toBe(false);
+  });
+
   it("shows why a way cannot run", async () => {
     mockIPC(() => page([way("loopback", { unavailable: "Complete step 5 (Certificate) first" })]));
     await start();
