@@ -2,10 +2,12 @@
 // step 7, the login window opens on the demo IdP with an AuthnRequest for the configured SP, the demo user signs in
 // there, the auto-posting response is caught before it leaves for the ACS, every check passes, the evidence is
 // recorded (step 7 complete); a new certificate in step 5 makes the evidence stale; a tampered pasted response fails
-// with the signature check and its "Go to step 5" button. Screenshots go to test-artifacts/e2e/.
+// with the signature check and its "Go to step 5" button. A second run shows Continue handing the held response,
+// unchanged and only then, to a service provider's ACS on loopback. Screenshots go to test-artifacts/e2e/.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
 import {
   choose,
   fill,
@@ -75,6 +77,45 @@ async function tamperedResponse(base, slug) {
   return Buffer.from(altered, "utf8").toString("base64");
 }
 
+/** Walks steps 1 to 6 with the demo IdP (preselected), Infisical and `acs`; returns the demo IdP's base URL. */
+async function toTestLogin(session, acs) {
+  await waitForTitle(session, "Providers");
+  const option = await (await session.find('[data-field="idp_profile"] [data-option="demo"]')).text();
+  const base = /Running now at (http:\/\/127\.0\.0\.1:\d+)/.exec(option)?.[1];
+  assert.ok(base, option);
+  await (await session.find('[data-field="sp_profile"] [data-option="infisical"]')).click();
+  await choose(session, "sp_profile", "infisical");
+  await next(session);
+  await waitForTitle(session, "Service provider values");
+  await fill(session, "sp_entity_id", SP_ENTITY_ID);
+  await fill(session, "acs_url", acs);
+  await next(session);
+  await waitForTitle(session, "IdP application");
+  await next(session);
+  await waitForTitle(session, "Attributes");
+  await next(session);
+  await waitForTitle(session, "Certificate");
+  await next(session);
+  await waitForTitle(session, "Assign users");
+  await tick(session, "users_assigned");
+  await fill(session, "test_user", TEST_USER);
+  await next(session);
+  await waitForTitle(session, "Test login");
+  return base;
+}
+
+/** Signs in as the test user in the login window (the demo IdP's form), then comes back to the main window. */
+async function signInInLoginWindow(session, main, screenshot) {
+  await (await session.find("[data-testid=start-login_window]")).click();
+  const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
+  await switchTo(session, login);
+  await (await session.find("input[name=email]", 20_000)).type(TEST_USER);
+  await (await session.find("input[name=password]")).type(DEMO_PASSWORD);
+  if (screenshot) await shot(session, screenshot);
+  await (await session.find("button[type=submit]")).click();
+  await switchTo(session, main);
+}
+
 async function reportState(session) {
   const reports = await session.findAll("[data-testid=test-report]");
   if (reports.length === 0) return null;
@@ -92,41 +133,12 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
     const [main] = await handles(session);
 
     // Steps 1 to 6 with the demo IdP (preselected) and Infisical.
-    await waitForTitle(session, "Providers");
-    const option = await (await session.find('[data-field="idp_profile"] [data-option="demo"]')).text();
-    const base = /Running now at (http:\/\/127\.0\.0\.1:\d+)/.exec(option)?.[1];
-    assert.ok(base, option);
-    const sp = await session.find('[data-field="sp_profile"] [data-option="infisical"]');
-    await sp.click();
-    await choose(session, "sp_profile", "infisical");
-    await next(session);
-    await waitForTitle(session, "Service provider values");
-    await fill(session, "sp_entity_id", SP_ENTITY_ID);
-    await fill(session, "acs_url", ACS_URL);
-    await next(session);
-    await waitForTitle(session, "IdP application");
-    await next(session);
-    await waitForTitle(session, "Attributes");
-    await next(session);
-    await waitForTitle(session, "Certificate");
-    await next(session);
-    await waitForTitle(session, "Assign users");
-    await tick(session, "users_assigned");
-    await fill(session, "test_user", TEST_USER);
-    await next(session);
-    await waitForTitle(session, "Test login");
+    const base = await toTestLogin(session, ACS_URL);
     assert.equal((await nextState(session)).enabled, false, "Next waits for a passing test login");
     await shot(session, "20-test-login-start");
 
     // The login window: the demo IdP's sign-in page, a real sign-in.
-    await (await session.find("[data-testid=start-login_window]")).click();
-    const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
-    await switchTo(session, login);
-    await (await session.find("input[name=email]", 20_000)).type(TEST_USER);
-    await (await session.find("input[name=password]")).type(DEMO_PASSWORD);
-    await shot(session, "21-test-login-window");
-    await (await session.find("button[type=submit]")).click();
-    await switchTo(session, main);
+    await signInInLoginWindow(session, main, "21-test-login-window");
 
     // Caught before the ACS: the report, every check passed, the evidence recorded.
     const cls = await session.waitFor("the test report", () => reportState(session), 30_000);
@@ -183,4 +195,54 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
     await shot(session, "24-test-login-stale");
     await quit(session, dirs);
   });
+});
+
+test("step 7: Continue hands the held response to the service provider's ACS unchanged, and only then", async () => {
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run under scripts/with-keyring.sh (scripts/test.sh does)");
+  // The service provider's ACS, on loopback: it records what the login window posts to it.
+  const posts = [];
+  const sp = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => (body += chunk));
+    request.on("end", () => {
+      posts.push({ method: request.method, url: request.url, body });
+      response.writeHead(200, { "content-type": "text/html" });
+      response.end("<!DOCTYPE html><title>SP</title><p>Signed in.</p>");
+    });
+  });
+  await new Promise((resolve) => sp.listen(0, "127.0.0.1", resolve));
+  const acs = `http://127.0.0.1:${sp.address().port}/acs`;
+  const dirs = profile("test-login-continue");
+  try {
+    await withDriver(dirs, async () => {
+      const session = await launch();
+      const [main] = await handles(session);
+      await toTestLogin(session, acs);
+      await signInInLoginWindow(session, main, null);
+      await session.waitFor("the test report", () => reportState(session), 30_000);
+      assert.match(await reportState(session), /passed/);
+      assert.equal(posts.length, 0, "nothing reached the SP while the response is held");
+      await (await session.find("[data-testid=login-continue]")).click();
+      const post = await session.waitFor("the SP's ACS receiving the post", async () => posts[0], 20_000);
+      assert.equal(post.method, "POST");
+      assert.equal(post.url, "/acs");
+      const form = new URLSearchParams(post.body);
+      const xml = Buffer.from(form.get("SAMLResponse") ?? "", "base64").toString("utf8");
+      assert.ok(xml.includes(`Destination="${acs}"`), xml);
+      assert.ok(xml.includes(TEST_USER), "the response names the test user");
+      assert.ok(xml.includes("SignatureValue"), "the signed response, as the IdP made it");
+      assert.equal(posts.length, 1, "posted once");
+      // What the SP got still verifies with the configured certificate: pasted back, every check passes.
+      await session.execute(
+        "const area = document.querySelector('[data-testid=paste-response]'); area.value = arguments[0]; area.dispatchEvent(new Event('input', { bubbles: true }));",
+        [form.get("SAMLResponse")],
+      );
+      await (await session.find("[data-testid=start-paste]")).click();
+      await session.waitFor("the pasted report", async () => /Pasted response/.test(await (await session.find("[data-testid=test-report]")).text()), 20_000);
+      assert.match(await reportState(session), /passed/);
+      await quit(session, dirs);
+    });
+  } finally {
+    sp.close();
+  }
 });
