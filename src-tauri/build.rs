@@ -10,6 +10,12 @@ fn main() {
             "sp_metadata_save",
             "report_save",
             "wizard_open_certificate",
+            "login_window_open",
+            "login_capture",
+            "login_window_continue",
+            "login_window_stop",
+            "loopback_test_start",
+            "loopback_test_cancel",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

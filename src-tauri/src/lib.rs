@@ -1,8 +1,11 @@
 //! The desktop shell: thin commands over the core's wizard session, and the official plugins for what the operating
-//! system does (file dialogs, clipboard, log, window size and position, one instance at a time).
+//! system does (file dialogs, clipboard, log, window size and position, one instance at a time, opening the system
+//! browser). Step 7's login window and loopback test SP are in [`login`].
 //!
 //! There is no logic here on purpose. The core (`ssopilot::wizard`) decides which steps exist, what each needs and
 //! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
+
+pub mod login;
 
 use std::sync::Mutex;
 
@@ -181,6 +184,8 @@ fn action_kind(action: &Action) -> &'static str {
         Action::SetGroupGrant { .. } => "set_group_grant",
         Action::GenerateAuthSecret => "generate_auth_secret",
         Action::Enforce => "enforce",
+        Action::CheckPastedResponse { .. } => "check_pasted_response",
+        Action::SaveTestReport { .. } => "save_test_report",
     }
 }
 
@@ -192,6 +197,8 @@ pub fn with_wizard<R: Runtime>(
     builder
         .manage(state)
         .manage(FetchTask::default())
+        .manage(login::LoginWindowState::default())
+        .manage(login::LoopbackTask::default())
         .invoke_handler(tauri::generate_handler![
             wizard_view,
             wizard_apply,
@@ -199,7 +206,13 @@ pub fn with_wizard<R: Runtime>(
             metadata_fetch_cancel,
             sp_metadata_save,
             report_save,
-            wizard_open_certificate
+            wizard_open_certificate,
+            login::login_window_open,
+            login::login_capture,
+            login::login_window_continue,
+            login::login_window_stop,
+            login::loopback_test_start,
+            login::loopback_test_cancel
         ])
 }
 
@@ -222,6 +235,7 @@ pub fn run() {
         .plugin(logger)
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_window_state::Builder::default().build());
     let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
     if let Err(error) = result {

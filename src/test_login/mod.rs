@@ -95,6 +95,8 @@ pub struct Attempt {
 #[derive(Debug, Clone)]
 pub struct Received {
     pub report: Report,
+    /// The decoded XML of the response (for showing it), when it decoded.
+    pub xml: Option<String>,
     pub relay_state: Option<String>,
     pub received_at: OffsetDateTime,
 }
@@ -463,6 +465,9 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
     report.valid = report.valid && !replayed;
     let received = Received {
         report: report.clone(),
+        xml: crate::binding::decode(saml_response.as_bytes(), crate::xml::DEFAULT_MAX_BYTES)
+            .ok()
+            .map(|d| d.xml),
         relay_state: field("RelayState"),
         received_at: OffsetDateTime::now_utc(),
     };

@@ -18,6 +18,9 @@ use crate::demo_idp::DEFAULT_PORT;
 use crate::profiles::IdpProfile;
 use crate::secrets::{Secrets, SecretsError};
 
+/// The demo IdP's application for step 7's loopback test SP.
+pub const LOOPBACK_SLUG: &str = "ssopilot-test-sp";
+
 /// The demo IdP of this run of the app: serving, or why it is not.
 #[derive(Clone)]
 pub enum DemoIdp {
@@ -144,6 +147,15 @@ impl Model {
             .map(str::to_string)
     }
 
+    /// Whether step 5 holds a certificate that is not the running demo IdP's, put there by the admin.
+    pub(super) fn demo_certificate_replaced(&self) -> bool {
+        self.demo_chosen()
+            && !self.draft.idp_certificate.trim().is_empty()
+            && self
+                .demo_running()
+                .is_some_and(|r| self.draft.idp_certificate.trim() != r.cert_pem().trim())
+    }
+
     /// The demo IdP can send only what its directory holds.
     pub(super) fn demo_attribute_error(&self, idp_name: &str) -> Option<String> {
         (self.demo_chosen() && !DIRECTORY_ATTRIBUTES.contains(&idp_name)).then(|| {
@@ -228,18 +240,59 @@ impl Model {
         }
         self.draft.idp_entity_id = self.demo_idp_entity_id(&running);
         self.draft.idp_sso_url = running.sso_url();
-        self.draft.idp_certificate = running.cert_pem();
+        if !self.draft.demo_certificate_replaced {
+            self.draft.idp_certificate = running.cert_pem();
+        }
         match self.demo_app()? {
-            Ok(app) => running
-                .state()
-                .replace_apps(vec![app])
-                .err()
-                .map(|e| Notice {
+            Ok(app) => {
+                let loopback = self.loopback_demo_app(&running, &app.1);
+                let slugs: Vec<String> = std::iter::once(app.0.clone())
+                    .chain(loopback.as_ref().map(|l| l.0.clone()))
+                    .collect();
+                let result = running
+                    .state()
+                    .replace_apps(std::iter::once(app).chain(loopback).collect());
+                if result.is_ok() {
+                    self.grant_demo_apps(&running, &slugs);
+                }
+                result.err().map(|e| Notice {
                     severity: Severity::Error,
                     text: format!("The demo IdP's application could not be set up: {e}."),
-                }),
+                })
+            }
             Err(_) => None,
         }
+    }
+
+    /// While the loopback test SP of step 7 waits, the demo IdP also has an application for it: SSO Pilot's own SP
+    /// entity ID and loopback ACS URL, the demo IdP's own entity ID, the same attributes.
+    fn loopback_demo_app(&self, running: &RunningDemoIdp, base: &App) -> Option<(String, App)> {
+        let acs = crate::values::AcsUrl::parse(self.loopback_acs()?, "ACS URL").ok()?;
+        let sp =
+            crate::values::EntityId::parse(crate::test_login::DEFAULT_SP_ENTITY_ID, "SP Entity ID")
+                .ok()?;
+        let mut app = base.clone();
+        app.sp_entity_id = sp;
+        app.acs_url = acs;
+        app.idp_entity_id = running.entity_id().clone();
+        Some((LOOPBACK_SLUG.to_string(), app))
+    }
+
+    /// Once step 6 says the application is granted, the demo IdP grants it for real: to the groups of the test
+    /// user (every demo user is in one), as an admin would in JumpCloud's User Groups tab.
+    fn grant_demo_apps(&self, running: &RunningDemoIdp, slugs: &[String]) {
+        if !self.draft.users_assigned {
+            return;
+        }
+        let user = self.draft.test_user.trim();
+        running.state().with_directory_mut(|d| {
+            let groups: Vec<String> = d.groups_of(user).into_iter().map(str::to_string).collect();
+            for slug in slugs {
+                for g in &groups {
+                    let _ = d.grant(slug, g);
+                }
+            }
+        });
     }
 
     /// Step 3 with the demo IdP: nothing to do in a portal, only values to copy into the SP.

@@ -4,8 +4,8 @@
 //! opens after step 6, because a live test through the real SP needs SSO switched on there first; Enforce (9) opens
 //! after step 8 but stays locked on its own page until [`Model::evidence_state`] is valid, saying why (no test yet,
 //! or what changed since) with a button back to step 7, and records enforcement only after an explicit
-//! confirmation. A step not built yet appears in the list as not built, naming the issue it waits for, and never
-//! counts as complete.
+//! confirmation. (A step marked not built in its module's `NOT_BUILT` appears in the list as such, naming the work
+//! it waits for, and never counts as complete; all nine are built now.)
 //!
 //! Steps: 1 providers, 2 SP values (with SITE_URL for a self-hosted SP: [`self_hosted`]), 3 IdP application,
 //! 4 attributes, 5 certificate ([`certificate`]), 6 assign users ([`assign_users`]: the IdP's own clicks from its
@@ -32,6 +32,13 @@
 //! - Step 6 with the demo IdP sends `SetGroupGrant`; step 8 `GenerateAuthSecret`; step 9 `Enforce`; a
 //!   [`view::Block::Button`] carries the action to send. The summary's "Save report" passes the chosen path to
 //!   [`Session::save_report`]. The app attaches the OS keychain with [`Session::attach_secrets`].
+//! - Step 7 (see [`test_login`]): "Check this response" sends `Action::CheckPastedResponse`, the report's export
+//!   `Action::SaveTestReport` with the path from the save dialog (the core writes the file), "Go to step N"
+//!   `Action::GoTo`. The login window and the loopback test SP are run by the shell: it asks the session for a job
+//!   ([`Session::start_login_window`], [`Session::start_loopback`]), runs it, and reports back
+//!   ([`Session::login_window_captured`], [`Session::login_window_continue`], [`Session::login_window_closed`],
+//!   [`Session::loopback_listening`], [`Session::finish_loopback`], [`Session::cancel_loopback`]). Only a passing
+//!   test of the configuration itself (its SP entity ID and ACS URL) becomes evidence; a loopback pass never does.
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
@@ -201,6 +208,9 @@ struct Draft {
     enforce_confirm: String,
     /// Step 9: when enforcing was recorded (RFC 3339, UTC).
     enforced_at: Option<String>,
+    /// The admin put another certificate than the demo IdP's into step 5 (to see a test login fail, as after a
+    /// rotation): the demo stops refilling it until the field is emptied. Not saved.
+    demo_certificate_replaced: bool,
 }
 
 /// The problems of the attribute map.
@@ -224,6 +234,8 @@ pub struct Model {
     secrets: Option<self_hosted::Keychain>,
     /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved).
     auth_secret: Option<crate::secrets::SecretString>,
+    /// Step 7's tests in this run (reports, the login window, the loopback test SP); never saved.
+    test: test_login::TestLoginState,
 }
 
 impl Model {
@@ -237,6 +249,7 @@ impl Model {
             import: Default::default(),
             secrets: None,
             auth_secret: None,
+            test: Default::default(),
         }
     }
 
@@ -303,6 +316,7 @@ impl Model {
             enforce_understood: false,
             enforce_confirm: String::new(),
             enforced_at: saved.enforced_at.clone(),
+            demo_certificate_replaced: false,
         };
         let mut model = Model {
             profiles,
@@ -312,6 +326,7 @@ impl Model {
             import: Default::default(),
             secrets: None,
             auth_secret: None,
+            test: Default::default(),
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
@@ -727,6 +742,7 @@ impl Model {
 
     fn page(&self) -> StepPage {
         let (intro, blocks) = match self.current {
+            step if not_built(step).is_some() => not_built_page(step),
             StepId::Providers => self.providers_page(),
             StepId::SpValues => self.sp_values_page(),
             StepId::IdpApp if self.demo_chosen() => self.demo_idp_app_page(),
@@ -1265,6 +1281,13 @@ impl Model {
                 Ok(text) => warn(Severity::Info, text),
                 Err(text) => warn(Severity::Error, text),
             },
+            test @ (Action::CheckPastedResponse { .. } | Action::SaveTestReport { .. }) => {
+                match self.apply_test_login(test) {
+                    Ok(Some(text)) => warn(Severity::Info, text),
+                    Ok(None) => {}
+                    Err(text) => warn(Severity::Error, text),
+                }
+            }
         }
         notices.extend(self.sync_demo());
         notices.extend(self.sync_demo_grants());
@@ -1293,6 +1316,7 @@ impl Model {
             // Its own bound and its own rule for a private key.
             on(StepId::Certificate)?;
             self.set_certificate(value, warn);
+            self.draft.demo_certificate_replaced = self.demo_certificate_replaced();
             return Ok(());
         }
         if value.chars().count() > MAX_FIELD_CHARS {
@@ -1312,6 +1336,7 @@ impl Model {
                     return Err(format!("There is no identity provider profile \"{value}\""));
                 }
                 self.draft.idp_profile = Some(value);
+                self.draft.demo_certificate_replaced = false;
             }
             fields::SP_PROFILE => {
                 on(StepId::Providers)?;

@@ -119,20 +119,23 @@ fn a_fresh_wizard_starts_at_providers_with_the_rest_locked_or_not_built() {
 }
 
 #[test]
-fn not_built_steps_say_which_work_they_wait_for() {
+fn every_step_is_built_and_locked_behind_the_earlier_ones() {
     let dir = tempfile::tempdir().unwrap();
     let v = open(dir.path()).view();
-    assert_eq!(status(&v, StepId::Certificate).0, StepStatus::Locked);
-    assert_eq!(status(&v, StepId::AssignUsers).0, StepStatus::Locked);
-    let (st, why) = status(&v, StepId::TestLogin);
-    assert_eq!(st, StepStatus::NotBuilt);
-    assert_eq!(
-        why.unwrap(),
-        "Not built yet: waits for issue 7 (test login)"
-    );
-    // Enable and Enforce are built (issue 8): locked behind the earlier steps.
-    assert_eq!(status(&v, StepId::Enable).0, StepStatus::Locked);
-    assert_eq!(status(&v, StepId::Enforce).0, StepStatus::Locked);
+    for step in [
+        StepId::Certificate,
+        StepId::AssignUsers,
+        StepId::TestLogin,
+        StepId::Enable,
+        StepId::Enforce,
+    ] {
+        let (st, why) = status(&v, step);
+        assert_eq!(st, StepStatus::Locked, "{step:?}");
+        assert!(
+            why.unwrap().starts_with("Complete step 1 (Providers) first"),
+            "{step:?}"
+        );
+    }
 }
 
 #[test]
@@ -979,7 +982,7 @@ fn the_view_serialises_with_the_contract_tags() {
     assert_eq!(json["page"]["blocks"][1]["kind"], "attribute_map");
     assert_eq!(json["steps"][4]["status"], "incomplete");
     assert_eq!(json["steps"][5]["status"], "locked");
-    assert_eq!(json["steps"][6]["status"], "not_built");
+    assert_eq!(json["steps"][6]["status"], "locked");
     let back: WizardView = serde_json::from_value(json).unwrap();
     assert_eq!(back, v);
     let action: Action =

@@ -282,6 +282,183 @@ pub enum Block {
         /// Why there is no XML.
         error: Option<String>,
     },
+    /// Step 7: one way to run a test login, in the chosen providers' words, with its state. The UI draws its
+    /// buttons: `login_window` calls the shell's login-window commands, `loopback` the loopback test SP's, `paste`
+    /// sends [`Action::CheckPastedResponse`].
+    TestLoginWay {
+        way: TestWay,
+        title: String,
+        text: String,
+        /// Plain instructions, in order.
+        steps: Vec<String>,
+        /// The button that starts this way ("Open the login window").
+        start_label: String,
+        /// login window: the address the window opens; loopback: the test SP's ACS URL while it waits.
+        url: Option<String>,
+        /// Waiting for the sign-in: show progress and a Cancel (loopback) or Stop (login window) button.
+        running: bool,
+        /// login window: a response was captured and is held: offer `continue_label` and Stop.
+        captured: bool,
+        continue_label: Option<String>,
+        /// Why this way cannot run now (the button is disabled with this text).
+        unavailable: Option<String>,
+        /// What this way proves, in particular whether its pass unlocks step 9 (Enforce).
+        note: String,
+        /// paste: the text kept from the last check (nothing typed is lost).
+        value: String,
+        /// The last error of this way (timeout, a window that could not open...).
+        error: Option<String>,
+    },
+    /// Step 7: the verdict on one response, every check with its fix step, the attributes, the clock, and the
+    /// decoded response with the signed part marked.
+    TestReport(Box<TestReportView>),
+    /// Step 7: a picture of the SAML exchange (browser, SP, IdP, ACS); the UI draws it, the core says which leg
+    /// failed.
+    Exchange {
+        idp_initiated: bool,
+        sp_label: String,
+        idp_label: String,
+        acs_label: String,
+        legs: Vec<ExchangeLeg>,
+        caption: String,
+    },
+}
+
+/// The three ways of step 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestWay {
+    LoginWindow,
+    Loopback,
+    Paste,
+}
+
+/// The parties of a SAML exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Browser,
+    Sp,
+    Idp,
+    Acs,
+}
+
+/// How a leg of the exchange went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegState {
+    Done,
+    Failed,
+    NotRun,
+}
+
+/// One arrow of the exchange picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeLeg {
+    pub id: String,
+    pub from: Party,
+    pub to: Party,
+    pub label: String,
+    pub state: LegState,
+    /// Why the leg failed (the first failed check on it).
+    pub problem: Option<String>,
+}
+
+/// One check of a test-login report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportCheckView {
+    pub id: String,
+    pub ok: bool,
+    pub message: String,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+    pub hint: Option<String>,
+    /// Where a failure is fixed: the UI's "Go to step N" sends `Action::GoTo { step }`.
+    pub step: StepId,
+    pub step_number: u8,
+    pub step_title: String,
+    /// A failure fixed in another step than the test login: show the "Go to step N" button.
+    pub fix_elsewhere: bool,
+}
+
+/// How an attribute of the map arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeArrival {
+    /// Received under exactly the SP's name.
+    Received,
+    /// Received, but under a name that differs in case: the SP will not find it.
+    WrongCase,
+    /// Not in the response.
+    Missing,
+    /// In the response but not in the map (the SP ignores it).
+    NotMapped,
+}
+
+/// One attribute as the SP will receive it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportAttributeView {
+    /// The SP's name from step 4 (empty for an attribute that is not in the map).
+    pub sp_name: String,
+    /// The IdP attribute that fills it (step 4).
+    pub idp_name: String,
+    /// The name in the response.
+    pub received_as: Option<String>,
+    pub values: Vec<String>,
+    pub arrival: AttributeArrival,
+    pub note: Option<String>,
+}
+
+/// Our clock against the IdP's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    /// RFC 3339, UTC.
+    pub checked_at: String,
+    pub issue_instant: Option<String>,
+    /// `checked_at - issue_instant`, in seconds.
+    pub difference_seconds: Option<i64>,
+    pub allowed_seconds: i64,
+    pub ok: bool,
+    pub text: String,
+}
+
+/// One line of the pretty-printed response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XmlLine {
+    pub depth: u16,
+    pub text: String,
+    /// Inside an element whose signature verified with the configured certificate.
+    pub signed: bool,
+}
+
+/// The test-login report (see [`Block::TestReport`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestReportView {
+    pub passed: bool,
+    /// "Login window", "Loopback test SP", "Pasted response".
+    pub source: String,
+    pub headline: String,
+    /// What this result means for the evidence (recorded, or why not).
+    pub evidence_note: String,
+    pub evidence_severity: Severity,
+    /// Failed first, then passed.
+    pub checks: Vec<ReportCheckView>,
+    /// Checks that could not be evaluated for this way, with why.
+    pub not_evaluated: Vec<String>,
+    pub attributes: Vec<ReportAttributeView>,
+    pub clock: Option<ClockView>,
+    pub xml: Vec<XmlLine>,
+    pub xml_note: String,
+    /// Suggested file name (without extension) for the export's save dialog.
+    pub export_name: String,
+}
+
+/// Formats of the test-login report export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    Markdown,
+    Html,
 }
 
 /// One user group of the demo IdP in [`Block::GroupGrants`].
@@ -403,6 +580,15 @@ pub enum Action {
     GenerateAuthSecret,
     /// Step 9: record that SSO is enforced (refused unless the test-login evidence is valid and confirmed).
     Enforce,
+    /// Step 7: check a response pasted from a browser tracer (base64, URL-encoded, a form body or XML).
+    CheckPastedResponse {
+        text: String,
+    },
+    /// Step 7: write the last test-login report to `path` (from the save dialog).
+    SaveTestReport {
+        format: ReportFormat,
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

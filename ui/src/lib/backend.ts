@@ -5,7 +5,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { error as logError } from "@tauri-apps/plugin-log";
-import type { Action, MetadataSide, WizardView } from "./types";
+import type { Action, MetadataSide, ReportFormat, WizardView } from "./types";
 
 export function fetchView(): Promise<WizardView> {
   return invoke<WizardView>("wizard_view");
@@ -43,6 +43,35 @@ export function pickReportPath(defaultPath: string): Promise<string | null> {
       { name: "HTML page", extensions: ["html"] },
     ],
   });
+/** Opens the login window of step 7; resolves once it caught a response or was closed. */
+export function openLoginWindow(): Promise<WizardView> {
+  return invoke<WizardView>("login_window_open");
+}
+
+export function continueLoginWindow(): Promise<WizardView> {
+  return invoke<WizardView>("login_window_continue");
+}
+
+export function stopLoginWindow(): Promise<WizardView> {
+  return invoke<WizardView>("login_window_stop");
+}
+
+/** Runs the loopback test SP of step 7; resolves with the report, a timeout or a cancel. */
+export function startLoopbackTest(): Promise<WizardView> {
+  return invoke<WizardView>("loopback_test_start");
+}
+
+export function cancelLoopbackTest(): Promise<WizardView> {
+  return invoke<WizardView>("loopback_test_cancel");
+}
+
+/** The save dialog for the test-login report. */
+export function pickReportPath(defaultPath: string, format: ReportFormat): Promise<string | null> {
+  const filters =
+    format === "html"
+      ? [{ name: "Web page (HTML)", extensions: ["html"] }]
+      : [{ name: "Markdown", extensions: ["md"] }];
+  return saveDialog({ defaultPath, filters });
 }
 
 const XML_FILTER = [{ name: "SAML metadata (XML)", extensions: ["xml"] }];

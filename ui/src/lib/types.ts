@@ -240,6 +240,109 @@ export type Block =
   | ButtonBlock
   | SecretValueBlock
   | ReportExportBlock
+export type TestWay = "login_window" | "loopback" | "paste";
+
+export interface TestLoginWayBlock {
+  kind: "test_login_way";
+  way: TestWay;
+  title: string;
+  text: string;
+  steps: string[];
+  start_label: string;
+  url: string | null;
+  running: boolean;
+  captured: boolean;
+  continue_label: string | null;
+  unavailable: string | null;
+  note: string;
+  value: string;
+  error: string | null;
+}
+
+export type Party = "browser" | "sp" | "idp" | "acs";
+export type LegState = "done" | "failed" | "not_run";
+
+export interface ExchangeLeg {
+  id: string;
+  from: Party;
+  to: Party;
+  label: string;
+  state: LegState;
+  problem: string | null;
+}
+
+export interface ExchangeBlock {
+  kind: "exchange";
+  idp_initiated: boolean;
+  sp_label: string;
+  idp_label: string;
+  acs_label: string;
+  legs: ExchangeLeg[];
+  caption: string;
+}
+
+export interface ReportCheckView {
+  id: string;
+  ok: boolean;
+  message: string;
+  expected: string | null;
+  found: string | null;
+  hint: string | null;
+  step: StepId;
+  step_number: number;
+  step_title: string;
+  /** A failure fixed in another step: show the "Go to step N" button. */
+  fix_elsewhere: boolean;
+}
+
+export type AttributeArrival = "received" | "wrong_case" | "missing" | "not_mapped";
+
+export interface ReportAttributeView {
+  sp_name: string;
+  idp_name: string;
+  received_as: string | null;
+  values: string[];
+  arrival: AttributeArrival;
+  note: string | null;
+}
+
+export interface ClockView {
+  checked_at: string;
+  issue_instant: string | null;
+  difference_seconds: number | null;
+  allowed_seconds: number;
+  ok: boolean;
+  text: string;
+}
+
+export interface XmlLine {
+  depth: number;
+  text: string;
+  signed: boolean;
+}
+
+export interface TestReportBlock {
+  kind: "test_report";
+  passed: boolean;
+  source: string;
+  headline: string;
+  evidence_note: string;
+  evidence_severity: Severity;
+  checks: ReportCheckView[];
+  not_evaluated: string[];
+  attributes: ReportAttributeView[];
+  clock: ClockView | null;
+  xml: XmlLine[];
+  xml_note: string;
+  export_name: string;
+}
+
+export type ReportFormat = "markdown" | "html";
+
+export type Block =
+  | TestLoginWayBlock
+  | ExchangeBlock
+  | TestReportBlock
   | HeadingBlock
   | TextBlock
   | InstructionBlock
@@ -295,3 +398,5 @@ export type Action =
   | { type: "set_group_grant"; group: string; granted: boolean }
   | { type: "generate_auth_secret" }
   | { type: "enforce" };
+  | { type: "check_pasted_response"; text: string }
+  | { type: "save_test_report"; format: ReportFormat; path: string };

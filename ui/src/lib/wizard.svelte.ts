@@ -6,7 +6,12 @@
 
 import {
   applyAction,
+  cancelLoopbackTest,
   cancelMetadataFetch,
+  continueLoginWindow,
+  openLoginWindow,
+  startLoopbackTest,
+  stopLoginWindow,
   fetchMetadata,
   fetchView,
   messageOf,
@@ -150,6 +155,38 @@ export class Wizard {
     });
     this.#chain = run;
     return run;
+  }
+
+  /** Runs a step-7 shell command beside the action queue (the login window and the test SP wait for a person), so
+   * the wizard, Stop and Cancel stay usable; the view it returns is drawn. */
+  async #testLogin(what: string, command: () => Promise<WizardView>): Promise<void> {
+    await this.flush();
+    try {
+      this.view = await command();
+      this.failure = null;
+    } catch (reason) {
+      this.#fail(what, reason);
+    }
+  }
+
+  openLoginWindow(): Promise<void> {
+    return this.#testLogin("opening the login window", openLoginWindow);
+  }
+
+  continueLoginWindow(): Promise<void> {
+    return this.#testLogin("continuing the login", continueLoginWindow);
+  }
+
+  stopLoginWindow(): Promise<void> {
+    return this.#testLogin("stopping the login window", stopLoginWindow);
+  }
+
+  startLoopbackTest(): Promise<void> {
+    return this.#testLogin("running the test SP", startLoopbackTest);
+  }
+
+  cancelLoopbackTest(): Promise<void> {
+    return this.#testLogin("cancelling the test SP", cancelLoopbackTest);
   }
 
   #enqueue(action: Action, key?: string): Promise<void> {

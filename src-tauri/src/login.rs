@@ -1,0 +1,268 @@
+//! Step 7's shell part: the login window (a second webview on the IdP, whose auto-posting SAML form is caught before
+//! it leaves) and the loopback test SP with the system browser. The core decides everything; these commands only
+//! open and close windows, run the test SP and carry what they catch to the session.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use ssopilot::test_login::{TestSp, DEFAULT_TIMEOUT};
+use ssopilot::wizard::view::WizardView;
+use tauri::ipc::CapabilityBuilder;
+use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
+use tauri_plugin_opener::OpenerExt;
+
+use crate::{ShellError, WizardState};
+
+/// The login window's label; only it may call [`login_capture`], and only from the IdP's origin.
+pub const LOGIN_WINDOW: &str = "login";
+
+/// Runs in every page of the login window before the page's own scripts. When a page submits a form that carries a
+/// SAMLResponse (by the submit event or by `HTMLFormElement.prototype.submit`, as IdPs' auto-posting pages do), the
+/// form is held and the response handed to SSO Pilot; `__ssopilotRelease` later submits the held form unchanged.
+pub const CAPTURE_SCRIPT: &str = r#"(function () {
+  if (window.__ssopilotCapture) return;
+  Object.defineProperty(window, "__ssopilotCapture", { value: true });
+  var held = null;
+  var realSubmit = HTMLFormElement.prototype.submit;
+  function samlField(form) {
+    return form instanceof HTMLFormElement ? form.querySelector('[name="SAMLResponse"]') : null;
+  }
+  function hold(form) {
+    if (held) return true;
+    held = form;
+    var internals = window.__TAURI_INTERNALS__;
+    if (internals && internals.invoke) {
+      internals.invoke("login_capture", { samlResponse: String(samlField(form).value) }).catch(function () {});
+    }
+    return true;
+  }
+  HTMLFormElement.prototype.submit = function () {
+    if (samlField(this) && held !== "released" && hold(this)) return;
+    return realSubmit.call(this);
+  };
+  document.addEventListener("submit", function (event) {
+    if (samlField(event.target) && held !== "released" && hold(event.target)) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  Object.defineProperty(window, "__ssopilotRelease", {
+    value: function () {
+      if (held && held !== "released") {
+        var form = held;
+        held = "released";
+        realSubmit.call(form);
+      }
+    }
+  });
+})();"#;
+
+/// The login window in progress: which test it belongs to and who waits for its outcome.
+#[derive(Default)]
+pub struct LoginWindowState {
+    waiting: Mutex<Option<(u64, tokio::sync::oneshot::Sender<()>)>>,
+    /// Origins already granted the capture command (a capability is added once per origin).
+    granted: Mutex<BTreeSet<String>>,
+}
+
+impl LoginWindowState {
+    /// Wakes the `login_window_open` call waiting for window `id` (a capture arrived or the window closed).
+    fn wake(&self, id: Option<u64>) {
+        if let Ok(mut waiting) = self.waiting.lock() {
+            if let Some((_, tx)) = waiting.take_if(|(w, _)| id.is_none_or(|id| id == *w)) {
+                let _ = tx.send(());
+            }
+        }
+    }
+}
+
+/// Lets pages of `origin` in the login window call `login_capture`, and nothing else.
+fn grant_capture<R: Runtime>(
+    app: &AppHandle<R>,
+    login: &LoginWindowState,
+    origin: &str,
+) -> Result<(), String> {
+    let mut granted = login.granted.lock().map_err(|_| "internal error")?;
+    if granted.contains(origin) {
+        return Ok(());
+    }
+    let capability = CapabilityBuilder::new(format!("login-capture-{}", granted.len()))
+        .window(LOGIN_WINDOW)
+        .remote(format!("{origin}/*"))
+        .permission("allow-login-capture");
+    app.add_capability(capability).map_err(|e| e.to_string())?;
+    granted.insert(origin.to_string());
+    Ok(())
+}
+
+/// Opens the login window on the IdP and waits until it catches a response or is closed; returns the view then.
+#[tauri::command]
+pub async fn login_window_open<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    login: State<'_, LoginWindowState>,
+) -> Result<WizardView, ShellError> {
+    let (view, job) = state.with_session(|session| session.start_login_window())?;
+    let Some(job) = job else {
+        return Ok(view);
+    };
+    if let Some(old) = app.get_webview_window(LOGIN_WINDOW) {
+        let _ = old.destroy();
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if let Ok(mut waiting) = login.waiting.lock() {
+        *waiting = Some((job.id, tx));
+    }
+    let opened = grant_capture(&app, &login, &job.allowed_origin).and_then(|()| {
+        let url = job
+            .url
+            .parse::<tauri::Url>()
+            .map_err(|e| format!("{} is not a URL ({e})", job.url))?;
+        WebviewWindowBuilder::new(&app, LOGIN_WINDOW, WebviewUrl::External(url))
+            .title("Test login - SSO Pilot")
+            .inner_size(960.0, 760.0)
+            .initialization_script(CAPTURE_SCRIPT)
+            .build()
+            .map_err(|e| e.to_string())
+    });
+    let window = match opened {
+        Ok(w) => w,
+        Err(why) => {
+            log::error!("the login window could not open: {why}");
+            login.wake(Some(job.id));
+            return state.with_session(|session| {
+                session.login_window_failed(job.id, &why);
+                session.view()
+            });
+        }
+    };
+    let id = job.id;
+    let handle = app.clone();
+    window.on_window_event(move |event| {
+        if matches!(event, WindowEvent::Destroyed) {
+            let _ = handle
+                .state::<WizardState>()
+                .with_session(|session| session.login_window_closed(id));
+            handle.state::<LoginWindowState>().wake(Some(id));
+        }
+    });
+    let _ = rx.await;
+    state.with_session(|session| session.view())
+}
+
+/// Called by the capture script in the login window with the SAMLResponse it caught. Refused from any other webview
+/// (the capability allows only the login window on the IdP's origin anyway).
+#[tauri::command]
+pub fn login_capture<R: Runtime>(
+    webview: tauri::Webview<R>,
+    state: State<'_, WizardState>,
+    login: State<'_, LoginWindowState>,
+    saml_response: String,
+) -> Result<bool, ShellError> {
+    if webview.label() != LOGIN_WINDOW {
+        return Ok(false);
+    }
+    log::info!("login window: a SAML response was captured");
+    let accepted = state.with_session(|session| session.login_window_captured(&saml_response))?;
+    login.wake(None);
+    Ok(accepted)
+}
+
+/// Continue: the held form goes on to the SP exactly as the IdP made it.
+#[tauri::command]
+pub fn login_window_continue<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+) -> Result<WizardView, ShellError> {
+    let release = state.with_session(|session| session.login_window_continue())?;
+    if release {
+        if let Some(window) = app.get_webview_window(LOGIN_WINDOW) {
+            let _ = window.eval("window.__ssopilotRelease && window.__ssopilotRelease()");
+        }
+    }
+    state.with_session(|session| session.view())
+}
+
+/// Stop: the login window closes; nothing reaches the SP.
+#[tauri::command]
+pub fn login_window_stop<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    login: State<'_, LoginWindowState>,
+) -> Result<WizardView, ShellError> {
+    let view = state.with_session(|session| session.login_window_stopped())?;
+    if let Some(window) = app.get_webview_window(LOGIN_WINDOW) {
+        let _ = window.destroy();
+    }
+    login.wake(None);
+    Ok(view)
+}
+
+/// The loopback test SP that is waiting, so Cancel can stop it.
+#[derive(Default)]
+pub struct LoopbackTask(Mutex<Option<ssopilot::test_login::CancelHandle>>);
+
+/// Runs the loopback test SP: binds it on 127.0.0.1, opens the system browser on the IdP with its AuthnRequest,
+/// waits for the response (or the timeout, or Cancel) and returns the view with the report.
+#[tauri::command]
+pub async fn loopback_test_start<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    task: State<'_, LoopbackTask>,
+) -> Result<WizardView, ShellError> {
+    let (view, job) = state.with_session(|session| session.start_loopback())?;
+    let Some(job) = job else {
+        return Ok(view);
+    };
+    let id = job.id;
+    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
+    let mut sp = match TestSp::bind(loopback, job.port, job.sp_entity_id, job.idp).await {
+        Ok(sp) => sp,
+        Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
+    };
+    let attempt = match sp.start() {
+        Ok(a) => a,
+        Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
+    };
+    state.with_session(|session| session.loopback_listening(id, sp.acs_url()))?;
+    if let Ok(mut running) = task.0.lock() {
+        *running = Some(sp.cancel_handle());
+    }
+    // The opener plugin is registered by the app (not by the mock runtime of the tests): without it, say so.
+    let opened = match app.try_state::<tauri_plugin_opener::Opener<R>>() {
+        Some(_) => app
+            .opener()
+            .open_url(attempt.url.as_str(), None::<&str>)
+            .map_err(|e| e.to_string()),
+        None => Err("no opener is available".to_string()),
+    };
+    if let Err(e) = opened {
+        log::error!("the system browser could not be opened: {e}");
+        return state.with_session(|session| {
+            session.loopback_failed(
+                id,
+                &format!(
+                    "the web browser could not be opened ({e}); open this address in a browser on this computer: {}",
+                    attempt.url
+                ),
+            )
+        });
+    }
+    let result = sp.wait(DEFAULT_TIMEOUT).await;
+    if let Ok(mut running) = task.0.lock() {
+        running.take();
+    }
+    state.with_session(|session| session.finish_loopback(id, result))
+}
+
+/// Cancel: the loopback test SP stops waiting.
+#[tauri::command]
+pub fn loopback_test_cancel(
+    state: State<'_, WizardState>,
+    task: State<'_, LoopbackTask>,
+) -> Result<WizardView, ShellError> {
+    if let Some(cancel) = task.0.lock().ok().and_then(|mut running| running.take()) {
+        cancel.cancel();
+    }
+    state.with_session(|session| session.cancel_loopback())
+}

@@ -1,0 +1,221 @@
+// Step 7's components: the report (failed checks first with their fix-step button, attributes, clock, the decoded
+// response with the signed part marked), the exchange picture, and the ways (paste, login window) sending what the
+// core expects.
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import { Wizard } from "../src/lib/wizard.svelte";
+import type { Action, Block, TestLoginWayBlock, TestReportBlock, WizardView } from "../src/lib/types";
+import { settle, view } from "./fixtures";
+
+interface Call {
+  cmd: string;
+  args: unknown;
+}
+let calls: Call[] = [];
+let app: ReturnType<typeof mount> | null = null;
+let target: HTMLElement;
+
+function actions(): Action[] {
+  return calls.filter((c) => c.cmd === "wizard_apply").map((c) => (c.args as { action: Action }).action);
+}
+
+function page(blocks: Block[]): WizardView {
+  const v = view(blocks, { enabled: false, reason: "Run a test login that passes" });
+  return { ...v, current: "test_login", page: { ...v.page, id: "test_login", number: 7, title: "Test login" } };
+}
+
+const report: TestReportBlock = {
+  kind: "test_report",
+  passed: false,
+  source: "Pasted response",
+  headline: "Failed: 1 of 3 checks failed. Fix them where each one says, then test again.",
+  evidence_note: "Not recorded as evidence: the test login did not pass (signature_required).",
+  evidence_severity: "error",
+  checks: [
+    {
+      id: "signature_required",
+      ok: false,
+      message: "a signature in the response does not verify",
+      expected: "a valid Assertion signature",
+      found: "assertion signature: digest mismatch",
+      hint: "fix the failed signature check",
+      step: "certificate",
+      step_number: 5,
+      step_title: "Certificate",
+      fix_elsewhere: true,
+    },
+    {
+      id: "assertion_signature_digest",
+      ok: false,
+      message: "the digest does not match",
+      expected: null,
+      found: null,
+      hint: "capture the response again, unmodified",
+      step: "test_login",
+      step_number: 7,
+      step_title: "Test login",
+      fix_elsewhere: false,
+    },
+    { id: "audience", ok: true, message: "the audience is the SP", expected: null, found: null, hint: null, step: "sp_values", step_number: 2, step_title: "Service provider values", fix_elsewhere: false },
+    { id: "response_issuer", ok: true, message: "the issuer is the IdP", expected: null, found: null, hint: null, step: "idp_app", step_number: 3, step_title: "IdP application", fix_elsewhere: false },
+  ],
+  not_evaluated: ["InResponseTo: which sign-in request a pasted response answers cannot be known"],
+  attributes: [
+    { sp_name: "email", idp_name: "email", received_as: "email", values: ["ada@example.com"], arrival: "received", note: null },
+    { sp_name: "firstName", idp_name: "firstname", received_as: "FirstName", values: ["Ada"], arrival: "wrong_case", note: "Sent as \"FirstName\" but Infisical looks for \"firstName\"" },
+  ],
+  clock: { checked_at: "2026-11-25T19:00:00Z", issue_instant: "2026-11-25T18:59:58Z", difference_seconds: 2, allowed_seconds: 180, ok: true, text: "The clocks agree within 2 s." },
+  xml: [
+    { depth: 0, text: "<saml2p:Response ID=\"_r\">", signed: false },
+    { depth: 1, text: "<saml2:Assertion ID=\"_a\">", signed: true },
+    { depth: 1, text: "</saml2:Assertion>", signed: true },
+    { depth: 0, text: "</saml2p:Response>", signed: false },
+  ],
+  xml_note: "The highlighted part is covered by a signature.",
+  export_name: "ssopilot-test-login-1",
+};
+
+function way(w: TestLoginWayBlock["way"], extra: Partial<TestLoginWayBlock> = {}): TestLoginWayBlock {
+  return {
+    kind: "test_login_way",
+    way: w,
+    title: w,
+    text: "",
+    steps: ["one", "two"],
+    start_label: w === "paste" ? "Check this response" : "Open the login window",
+    url: null,
+    running: false,
+    captured: false,
+    continue_label: w === "login_window" ? "Continue to Infisical" : null,
+    unavailable: null,
+    note: "",
+    value: "",
+    error: null,
+    ...extra,
+  };
+}
+
+async function start(): Promise<void> {
+  target = document.createElement("div");
+  document.body.appendChild(target);
+  app = mount(App, { target, props: { wizard: new Wizard(10) } });
+  await settle();
+  flushSync();
+}
+
+async function idle(): Promise<void> {
+  await settle(30);
+  flushSync();
+}
+
+beforeEach(() => {
+  calls = [];
+});
+
+afterEach(() => {
+  if (app) unmount(app);
+  app = null;
+  target?.remove();
+  clearMocks();
+});
+
+describe("test login step", () => {
+  it("draws the report failed first, with the fix step, the attributes, the clock and the signed part", async () => {
+    const exchange: Block = {
+      kind: "exchange",
+      idp_initiated: true,
+      sp_label: "Infisical",
+      idp_label: "JumpCloud",
+      acs_label: "Infisical's ACS URL",
+      legs: [
+        { id: "sign_in", from: "browser", to: "idp", label: "The user signs in", state: "done", problem: null },
+        { id: "response", from: "idp", to: "browser", label: "Signed SAMLResponse", state: "failed", problem: "a signature does not verify" },
+      ],
+      caption: "Where it failed: Signed SAMLResponse.",
+    };
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return page([exchange, report]);
+    });
+    await start();
+    const checks = [...target.querySelectorAll<HTMLElement>("[data-check]")];
+    expect(checks.map((c) => c.dataset.ok)).toEqual(["false", "false", "true", "true"]);
+    expect(checks[0]?.textContent).toContain("Expected: a valid Assertion signature");
+    expect(checks[0]?.textContent).toContain("Found: assertion signature: digest mismatch");
+    // Only failures fixed in another step get a fix-step button; it goes to the step the core named.
+    const fix = target.querySelectorAll<HTMLButtonElement>("[data-testid=fix-step]");
+    expect(fix.length).toBe(1);
+    expect(fix[0]?.textContent).toContain("Go to step 5 (Certificate)");
+    fix[0]?.click();
+    await idle();
+    expect(actions()).toEqual([{ type: "go_to", step: "certificate" }]);
+    expect(target.querySelector('[data-arrival="wrong_case"]')?.textContent).toContain("wrong case");
+    expect(target.querySelector("[data-testid=clock]")?.textContent).toContain("within 2 s");
+    const signed = [...target.querySelectorAll(".xml-line.signed")].map((l) => l.textContent?.trim());
+    expect(signed).toEqual(['<saml2:Assertion ID="_a">', "</saml2:Assertion>"]);
+    expect(target.querySelector("[data-testid=evidence-note]")?.textContent).toContain("Not recorded as evidence");
+    expect(target.textContent).toContain("InResponseTo: which sign-in request");
+    // The picture marks the failed leg.
+    expect(target.querySelector('[data-leg="response"]')?.getAttribute("data-state")).toBe("failed");
+    expect(target.querySelector('[data-leg="sign_in"]')?.getAttribute("data-state")).toBe("done");
+  });
+
+  it("sends a pasted response to the core, and opens, continues and stops the login window", async () => {
+    let current = page([way("login_window"), way("paste")]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "login_window_open") current = page([way("login_window", { captured: true }), way("paste")]);
+      if (cmd === "login_window_continue") current = page([way("login_window"), way("paste")]);
+      return current;
+    });
+    await start();
+    const check = target.querySelector<HTMLButtonElement>("[data-testid=start-paste]");
+    expect(check?.disabled).toBe(true);
+    const area = target.querySelector<HTMLTextAreaElement>("[data-testid=paste-response]");
+    if (area) area.value = "PHNhbWw+";
+    area?.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    expect(check?.disabled).toBe(false);
+    check?.click();
+    await idle();
+    expect(actions()).toEqual([{ type: "check_pasted_response", text: "PHNhbWw+" }]);
+    target.querySelector<HTMLButtonElement>("[data-testid=start-login_window]")?.click();
+    await idle();
+    expect(calls.some((c) => c.cmd === "login_window_open")).toBe(true);
+    const cont = target.querySelector<HTMLButtonElement>("[data-testid=login-continue]");
+    expect(cont?.textContent).toContain("Continue to Infisical");
+    expect(target.querySelector("[data-testid=login-stop]")).not.toBeNull();
+    cont?.click();
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("login_window_continue");
+    expect(target.querySelector("[data-testid=login-continue]")).toBeNull();
+  });
+
+  it("shows progress and Cancel while the test SP waits, and the timeout message after", async () => {
+    let current = page([way("loopback", { running: true, url: "http://127.0.0.1:8741/acs" })]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "loopback_test_cancel") current = page([way("loopback", { error: "No response reached the test SP within 300 s." })]);
+      return current;
+    });
+    await start();
+    expect(target.querySelector("[role=status]")?.textContent).toContain("Waiting for the browser");
+    expect(target.textContent).toContain("http://127.0.0.1:8741/acs");
+    target.querySelector<HTMLButtonElement>("[data-testid=loopback-cancel]")?.click();
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("loopback_test_cancel");
+    expect(target.querySelector("[data-testid=loopback-cancel]")).toBeNull();
+    expect(target.querySelector("[role=alert]")?.textContent).toContain("within 300 s");
+    expect(target.querySelector<HTMLButtonElement>("[data-testid=start-loopback]")?.disabled).toBe(false);
+  });
+
+  it("shows why a way cannot run", async () => {
+    mockIPC(() => page([way("loopback", { unavailable: "Complete step 5 (Certificate) first" })]));
+    await start();
+    expect(target.querySelector<HTMLButtonElement>("[data-testid=start-loopback]")?.disabled).toBe(true);
+    expect(target.textContent).toContain("Complete step 5 (Certificate) first");
+  });
+});
