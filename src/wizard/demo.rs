@@ -246,14 +246,11 @@ impl Model {
         match self.demo_app()? {
             Ok(app) => {
                 let loopback = self.loopback_demo_app(&running, &app.1);
-                let slugs: Vec<String> = std::iter::once(app.0.clone())
-                    .chain(loopback.as_ref().map(|l| l.0.clone()))
-                    .collect();
                 let result = running
                     .state()
                     .replace_apps(std::iter::once(app).chain(loopback).collect());
                 if result.is_ok() {
-                    self.grant_demo_apps(&running, &slugs);
+                    self.grant_loopback_app(&running);
                 }
                 result.err().map(|e| Notice {
                     severity: Severity::Error,
@@ -278,19 +275,21 @@ impl Model {
         Some((LOOPBACK_SLUG.to_string(), app))
     }
 
-    /// Once step 6 says the application is granted, the demo IdP grants it for real: to the groups of the test
-    /// user (every demo user is in one), as an admin would in JumpCloud's User Groups tab.
-    fn grant_demo_apps(&self, running: &RunningDemoIdp, slugs: &[String]) {
-        if !self.draft.users_assigned {
-            return;
-        }
-        let user = self.draft.test_user.trim();
+    /// The loopback test SP's application is granted to exactly the groups step 6 granted the configured one (see
+    /// [`Model::sync_demo_grants`]), so the same demo users can sign in to both.
+    fn grant_loopback_app(&self, running: &RunningDemoIdp) {
+        let wanted = &self.draft.demo_granted_groups;
         running.state().with_directory_mut(|d| {
-            let groups: Vec<String> = d.groups_of(user).into_iter().map(str::to_string).collect();
-            for slug in slugs {
-                for g in &groups {
-                    let _ = d.grant(slug, g);
-                }
+            let current: Vec<String> = d
+                .granted_groups(LOOPBACK_SLUG)
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            for g in current.iter().filter(|g| !wanted.contains(*g)) {
+                d.revoke(LOOPBACK_SLUG, g);
+            }
+            for g in wanted {
+                let _ = d.grant(LOOPBACK_SLUG, g);
             }
         });
     }

@@ -1768,7 +1768,10 @@ mod tests {
         for _ in 0..4 {
             s.apply(Action::Next);
         }
-        set(&mut s, fields::USERS_ASSIGNED, "true");
+        s.apply(Action::SetGroupGrant {
+            group: "Engineering".into(),
+            granted: true,
+        });
         set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
         let v = s.apply(Action::Next);
         assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);

@@ -132,7 +132,8 @@ fn every_step_is_built_and_locked_behind_the_earlier_ones() {
         let (st, why) = status(&v, step);
         assert_eq!(st, StepStatus::Locked, "{step:?}");
         assert!(
-            why.unwrap().starts_with("Complete step 1 (Providers) first"),
+            why.unwrap()
+                .starts_with("Complete step 1 (Providers) first"),
             "{step:?}"
         );
     }

@@ -18,8 +18,8 @@ import {
   quit,
   shot,
   stepStatus,
-  tick,
   waitForTitle,
+  waitNextEnabled,
   withDriver,
 } from "./harness.mjs";
 
@@ -97,8 +97,10 @@ async function toTestLogin(session, acs) {
   await waitForTitle(session, "Certificate");
   await next(session);
   await waitForTitle(session, "Assign users");
-  await tick(session, "users_assigned");
-  await fill(session, "test_user", TEST_USER);
+  // The demo IdP's real grant: its Engineering group gets the application; Ada (in that group) does the test.
+  await (await session.find('[data-group="Engineering"] input')).click();
+  await (await session.find('[data-field="test_user"] input[value="Ada.Lovelace@Example.com"]')).click();
+  await waitNextEnabled(session, true);
   await next(session);
   await waitForTitle(session, "Test login");
   return base;

@@ -34,8 +34,8 @@ export function saveReport(path: string): Promise<WizardView> {
   return invoke<WizardView>("report_save", { path });
 }
 
-/** The save dialog for the report: the chosen path, or null. */
-export function pickReportPath(defaultPath: string): Promise<string | null> {
+/** The save dialog for the summary report: the chosen path, or null. */
+export function pickSummaryPath(defaultPath: string): Promise<string | null> {
   return saveDialog({
     defaultPath,
     filters: [
@@ -43,6 +43,8 @@ export function pickReportPath(defaultPath: string): Promise<string | null> {
       { name: "HTML page", extensions: ["html"] },
     ],
   });
+}
+
 /** Opens the login window of step 7; resolves once it caught a response or was closed. */
 export function openLoginWindow(): Promise<WizardView> {
   return invoke<WizardView>("login_window_open");

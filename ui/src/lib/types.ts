@@ -235,11 +235,6 @@ export interface ReportExportBlock {
   markdown: string;
 }
 
-export type Block =
-  | GroupGrantsBlock
-  | ButtonBlock
-  | SecretValueBlock
-  | ReportExportBlock
 export type TestWay = "login_window" | "loopback" | "paste";
 
 export interface TestLoginWayBlock {
@@ -359,7 +354,11 @@ export type Block =
   | CertificateVerdictBlock
   | CertificatePemBlock
   | ValidityTimelineBlock
-  | FactsBlock;
+  | FactsBlock
+  | GroupGrantsBlock
+  | ButtonBlock
+  | SecretValueBlock
+  | ReportExportBlock;
 
 export interface StepPage {
   id: StepId;
@@ -397,6 +396,6 @@ export type Action =
   | { type: "cancel_metadata_import"; side: MetadataSide }
   | { type: "set_group_grant"; group: string; granted: boolean }
   | { type: "generate_auth_secret" }
-  | { type: "enforce" };
+  | { type: "enforce" }
   | { type: "check_pasted_response"; text: string }
   | { type: "save_test_report"; format: ReportFormat; path: string };
