@@ -155,7 +155,7 @@ impl Model {
                 Severity::Info,
                 format!(
                     "Evidence recorded: {user} signed in at {tested_at} through this configuration (certificate \
-                     SHA-256 {certificate_sha256}). Step 9 (Enforce) is unlocked."
+                     SHA-256 {certificate_sha256}). It is the key to step 9 (Enforce)."
                 ),
             ),
             EvidenceState::Stale {
@@ -468,8 +468,8 @@ impl Model {
                 Some(config) => match Evidence::from_report(&report, &config, received_at) {
                     Ok(e) => {
                         let text = format!(
-                            "Recorded as evidence: {} signed in through this configuration. Step 9 (Enforce) is \
-                             unlocked.",
+                            "Recorded as evidence: {} signed in through this configuration. It is the key to step 9 \
+                             (Enforce).",
                             e.user
                         );
                         self.draft.evidence = Some(e);

@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { choose, fill, launch, next, nextState, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, withDriver } from "./harness.mjs";
+import { choose, fill, launch, next, nextState, paste, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, withDriver } from "./harness.mjs";
 
 const SP_ENTITY_ID = "https://app.infisical.com";
 const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/5b0c1d2e-e2e5-4c1b-9a57-3f0e2b6c7d55";
@@ -29,17 +29,6 @@ function opensslPair() {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** What a paste does: the whole text arrives in one input event (typing it key by key is not how admins work). */
-async function paste(session, text) {
-  await session.execute(
-    `const t = document.querySelector(arguments[0]);
-     t.focus();
-     t.value = arguments[1];
-     t.dispatchEvent(new Event("input", { bubbles: true }));`,
-    [FIELD, text],
-  );
 }
 
 async function toCertificate(session) {
@@ -76,7 +65,7 @@ test("step 5 repairs a certificate pasted without armor, and refuses a private k
     await shot(session, "05-certificate-empty");
 
     // Bare base64, as in a metadata X509Certificate element.
-    await paste(session, bare);
+    await paste(session, FIELD, bare);
     const finding = await session.find('[data-testid=certificate-verdict] [data-code="missing_armor"]');
     assert.match(await finding.text(), /BEGIN|armor|lines/i, "the missing armor is explained");
     const repair = await session.find("[data-testid=use-repaired]");
@@ -105,7 +94,7 @@ test("step 5 repairs a certificate pasted without armor, and refuses a private k
     await shot(session, "05-certificate-repaired");
 
     // The private key: refused, and its text is nowhere on the page.
-    await paste(session, key);
+    await paste(session, FIELD, key);
     const refused = await session.waitFor("the refusal", async () => {
       const v = await session.find("[data-testid=certificate-verdict]");
       return /\bunusable\b/.test(await v.attribute("class")) ? v : null;

@@ -6,7 +6,7 @@
 import { after, before } from "node:test";
 
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -168,6 +168,72 @@ async function stepStatus(session, id) {
   return (await session.find(`[data-step="${id}"]`)).attribute("class");
 }
 
+/** The WebDriver handles of the app's windows (the wizard, and step 7's login window while it is open). */
+async function handles(session) {
+  return session.cmd("GET", "/window/handles");
+}
+
+async function switchTo(session, handle) {
+  await session.cmd("POST", "/window", { handle });
+}
+
+/** The text of the page as the admin sees it. */
+async function pageText(session) {
+  return (await session.find("form.page")).text();
+}
+
+/** Puts `text` into the field at `selector` as a paste would (typing kilobytes key by key takes a minute). */
+async function paste(session, selector, text) {
+  await session.execute(
+    `const t = document.querySelector(arguments[0]);
+     t.focus();
+     t.value = arguments[1];
+     t.dispatchEvent(new Event("input", { bubbles: true }));`,
+    [selector, text],
+  );
+}
+
+async function buttonNamed(session, label) {
+  return session.waitFor(`the button "${label}"`, async () => {
+    for (const button of await session.findAll("button")) {
+      if ((await button.text()) === label) return button;
+    }
+    return null;
+  });
+}
+
+/** A click on a step in the step list. */
+async function goTo(session, step) {
+  await (await session.find(`[data-step="${step}"] button`)).click();
+}
+
+/** Every file under `dir`, recursively. */
+function filesUnder(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? filesUnder(path) : [path];
+  });
+}
+
+/** Step 7: opens the login window, signs in there at the demo IdP's form, then comes back to the main window. */
+async function signInInLoginWindow(session, main, email, password, screenshot) {
+  await (await session.find("[data-testid=start-login_window]")).click();
+  const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
+  await switchTo(session, login);
+  await (await session.find("input[name=email]", 20_000)).type(email);
+  await (await session.find("input[name=password]")).type(password);
+  if (screenshot) await shot(session, screenshot);
+  await (await session.find("button[type=submit]")).click();
+  await switchTo(session, main);
+}
+
+/** Step 7: the test report's class ("passed"/"failed"), or null while there is none. */
+async function reportState(session) {
+  const reports = await session.findAll("[data-testid=test-report]");
+  if (reports.length === 0) return null;
+  return reports[0].attribute("class");
+}
+
 before(() => {
   preconditions();
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -177,4 +243,31 @@ after(() => {
   driver?.stop();
 });
 
-export { appPids, choose, fill, inputValue, launch, next, nextState, profile, quit, shot, stepStatus, tick, title, waitForTitle, waitNextEnabled, withDriver, Keys };
+export {
+  appPids,
+  buttonNamed,
+  choose,
+  filesUnder,
+  fill,
+  goTo,
+  handles,
+  inputValue,
+  launch,
+  next,
+  nextState,
+  pageText,
+  paste,
+  profile,
+  quit,
+  reportState,
+  shot,
+  signInInLoginWindow,
+  stepStatus,
+  switchTo,
+  tick,
+  title,
+  waitForTitle,
+  waitNextEnabled,
+  withDriver,
+  Keys,
+};

@@ -2,17 +2,33 @@
 // would be needed), checking on every screen the words the two portals use, with a screenshot of each step in
 // test-artifacts/e2e/. Then the gates of steps 8 and 9 without a test login: Enable opens after step 6 and completes
 // on its confirmation; Enforce opens but stays locked, says why, and leads back to step 7.
-// The certificate is made here with the openssl command. A second walk uses the built-in demo IdP with a self-hosted
-// Infisical: SITE_URL, real grants, AUTH_SECRET generated into the keychain; afterwards no file the app wrote (state,
-// logs, window state) contains it or the demo IdP's signing key.
+// The certificate is made here with the openssl command. (The demo IdP's whole journey, self-hosted settings and the
+// secret scan are in journey_demo.test.mjs.)
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { choose, fill, launch, next, nextState, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, withDriver } from "./harness.mjs";
+import {
+  choose,
+  fill,
+  goTo,
+  launch,
+  next,
+  nextState,
+  pageText,
+  paste,
+  profile,
+  quit,
+  shot,
+  stepStatus,
+  tick,
+  waitForTitle,
+  waitNextEnabled,
+  withDriver,
+} from "./harness.mjs";
 
 const SP_ENTITY_ID = "https://app.infisical.com";
 const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/7c2e4f10-e2e8-4c1b-9a57-3f0e2b6c7d88";
@@ -34,9 +50,6 @@ function opensslCertificate() {
   }
 }
 
-async function pageText(session) {
-  return (await session.find("form.page")).text();
-}
 
 /** Every phrase is on the page as the admin sees it. */
 async function assertWords(session, step, phrases) {
@@ -46,36 +59,9 @@ async function assertWords(session, step, phrases) {
   }
 }
 
-async function paste(session, selector, text) {
-  await session.execute(
-    `const t = document.querySelector(arguments[0]);
-     t.focus();
-     t.value = arguments[1];
-     t.dispatchEvent(new Event("input", { bubbles: true }));`,
-    [selector, text],
-  );
-}
 
-/** Every file under `dir`, recursively. */
-function filesUnder(dir) {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
 
-async function buttonNamed(session, label) {
-  return session.waitFor(`the button "${label}"`, async () => {
-    for (const button of await session.findAll("button")) {
-      if ((await button.text()) === label) return button;
-    }
-    return null;
-  });
-}
 
-async function goTo(session, step) {
-  await (await session.find(`[data-step="${step}"] button`)).click();
-}
 
 test("JumpCloud and Infisical in their own words from step 1 to step 7, then the gates of steps 8 and 9", async () => {
   const pem = opensslCertificate();
@@ -200,91 +186,4 @@ test("JumpCloud and Infisical in their own words from step 1 to step 7, then the
     await waitForTitle(session, "Test login");
     await quit(session, dirs);
   });
-});
-
-test("the demo IdP with a self-hosted Infisical: SITE_URL, real grants, AUTH_SECRET in the keychain and in no file", async () => {
-  const SITE = "https://infisical.example.com";
-  const dirs = profile("journey-self-hosted");
-  let secret = null;
-  await withDriver(dirs, async () => {
-    const session = await launch();
-    await waitForTitle(session, "Providers");
-    // The demo IdP is preselected on a fresh start.
-    await session.waitFor("the demo IdP preselected", async () =>
-      (await session.find('[data-field="idp_profile"] input[value="demo"]')).property("checked"),
-    );
-    // The service providers are below the fold under the demo IdP's long description. A WebDriver click there lands
-    // on the sticky footer under Xvfb's window, so the radio is clicked from the page (the same click event).
-    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="sp_profile"]']);
-    await session.execute(`document.querySelector(arguments[0]).click()`, ['[data-field="sp_profile"] input[value="infisical-self-hosted"]']);
-    await session.waitFor("Infisical (self-hosted) chosen", async () =>
-      (await session.find('[data-field="sp_profile"] input[value="infisical-self-hosted"]')).property("checked"),
-    );
-    await shot(session, "self-hosted-01-providers");
-    await next(session);
-
-    await waitForTitle(session, "Service provider values");
-    await fill(session, "site_url", SITE);
-    await fill(session, "acs_url", `${SITE}/api/v1/sso/saml2/org-e2e`);
-    await session.waitFor("the SP Entity ID filled from SITE_URL", async () => (await (await session.find('[data-field="sp_entity_id"] input')).property("value")) === SITE);
-    await waitNextEnabled(session, true);
-    await shot(session, "self-hosted-02-sp-values");
-    await next(session);
-    await waitForTitle(session, "IdP application");
-    await next(session);
-    await waitForTitle(session, "Attributes");
-    await next(session);
-    await waitForTitle(session, "Certificate");
-    await next(session);
-
-    await waitForTitle(session, "Assign users");
-    await (await session.find('[data-group="Engineering"] input')).click();
-    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="test_user"]']);
-    await (await session.find('[data-field="test_user"] input[value="Ada.Lovelace@Example.com"]')).click();
-    await waitNextEnabled(session, true);
-    await shot(session, "self-hosted-06-assign-users");
-    await next(session);
-    await waitForTitle(session, "Test login");
-
-    await goTo(session, "enable");
-    await waitForTitle(session, "Enable");
-    await assertWords(session, 8, ["Infisical server settings", "SITE_URL", SITE, "Generate AUTH_SECRET"]);
-    await (await buttonNamed(session, "Generate AUTH_SECRET")).click();
-    await (await buttonNamed(session, "Show")).click();
-    secret = await session.waitFor("the AUTH_SECRET shown", async () => {
-      const text = (await (await session.find(".secret output")).text()).trim();
-      return /^[A-Za-z0-9+/]{43}=$/.test(text) ? text : null;
-    });
-    await (await buttonNamed(session, "Hide")).click();
-    await shot(session, "self-hosted-08-auth-secret");
-    await tick(session, "sso_enabled");
-    await waitNextEnabled(session, true);
-    await shot(session, "self-hosted-08-enable");
-    await next(session);
-    await waitForTitle(session, "Enforce");
-    await assertWords(session, 9, ["Locked until a test login passes"]);
-    await shot(session, "self-hosted-09-enforce-locked");
-    await quit(session, dirs);
-  });
-  // The demo IdP's signing key is the other secret of this run: read it from the keychain with secret-tool
-  // (libsecret), which shares no code with the app.
-  const demoKey = execFileSync("secret-tool", ["lookup", "service", "ssopilot", "username", "demo-idp-signing-key"], {
-    encoding: "utf8",
-  }).trim();
-  assert.ok(demoKey.length > 100, "the demo IdP's key is in the keychain");
-  const authSecretInKeychain = execFileSync(
-    "secret-tool",
-    ["lookup", "service", "ssopilot", "username", `auth-secret:${SITE}`],
-    { encoding: "utf8" },
-  ).trim();
-  assert.equal(authSecretInKeychain, secret, "the AUTH_SECRET shown is the one in the keychain");
-  const files = filesUnder(dirs.base);
-  assert.ok(files.some((f) => f.endsWith("state.json")), `the state file was written: ${files}`);
-  assert.ok(files.some((f) => f.endsWith(".log")), `the app wrote its log: ${files}`);
-  for (const file of files) {
-    const bytes = readFileSync(file);
-    assert.ok(!bytes.includes(secret), `AUTH_SECRET is in ${file}`);
-    // The middle of the PKCS#8 text holds the private value itself (its start is a header every such key shares).
-    assert.ok(!bytes.includes(demoKey.slice(48, 90)), `the demo IdP's key is in ${file}`);
-  }
 });

@@ -11,6 +11,11 @@ import { createServer } from "node:http";
 import {
   choose,
   fill,
+  handles,
+  paste,
+  reportState,
+  signInInLoginWindow,
+  switchTo,
   launch,
   next,
   nextState,
@@ -49,13 +54,7 @@ HQuk8sVNX8yCbHB2/kFU90GJOUDtCA0k6gTJ7aFU7zaMO0NLoz8fOKE=
 -----END CERTIFICATE-----
 `;
 
-async function handles(session) {
-  return session.cmd("GET", "/window/handles");
-}
 
-async function switchTo(session, handle) {
-  await session.cmd("POST", "/window", { handle });
-}
 
 /** A response the demo IdP really signs (IdP-initiated, its login form posted by this test), then altered: the
  * NameID and email say someone else, the signature stays the old one. */
@@ -106,23 +105,7 @@ async function toTestLogin(session, acs) {
   return base;
 }
 
-/** Signs in as the test user in the login window (the demo IdP's form), then comes back to the main window. */
-async function signInInLoginWindow(session, main, screenshot) {
-  await (await session.find("[data-testid=start-login_window]")).click();
-  const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
-  await switchTo(session, login);
-  await (await session.find("input[name=email]", 20_000)).type(TEST_USER);
-  await (await session.find("input[name=password]")).type(DEMO_PASSWORD);
-  if (screenshot) await shot(session, screenshot);
-  await (await session.find("button[type=submit]")).click();
-  await switchTo(session, main);
-}
 
-async function reportState(session) {
-  const reports = await session.findAll("[data-testid=test-report]");
-  if (reports.length === 0) return null;
-  return reports[0].attribute("class");
-}
 
 test("step 7: a login-window test with the demo IdP passes every check and records the evidence; a new certificate makes it stale; a tampered paste fails with its fix step", async () => {
   assert.ok(
@@ -161,12 +144,8 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
     assert.doesNotMatch(enforce, /step 7/i, `Enforce no longer waits for step 7: ${enforce}`);
 
     // A tampered response pasted: the signature check fails and its button goes to step 5.
-    // Put in as a paste would (typing 8 KB key by key takes a minute): the value, then one input event.
     await session.find("[data-testid=paste-response]");
-    await session.execute(
-      "const area = document.querySelector('[data-testid=paste-response]'); area.value = arguments[0]; area.dispatchEvent(new Event('input', { bubbles: true }));",
-      [await tamperedResponse(base, "infisical")],
-    );
+    await paste(session, "[data-testid=paste-response]", await tamperedResponse(base, "infisical"));
     await (await session.find("[data-testid=start-paste]")).click();
     await session.waitFor("the failed report", async () => /failed/.test((await reportState(session)) ?? ""), 20_000);
     const signature = await session.find('[data-check="signature_required"]');
@@ -235,10 +214,7 @@ test("step 7: Continue hands the held response to the service provider's ACS unc
       assert.ok(xml.includes("SignatureValue"), "the signed response, as the IdP made it");
       assert.equal(posts.length, 1, "posted once");
       // What the SP got still verifies with the configured certificate: pasted back, every check passes.
-      await session.execute(
-        "const area = document.querySelector('[data-testid=paste-response]'); area.value = arguments[0]; area.dispatchEvent(new Event('input', { bubbles: true }));",
-        [form.get("SAMLResponse")],
-      );
+      await paste(session, "[data-testid=paste-response]", form.get("SAMLResponse"));
       await (await session.find("[data-testid=start-paste]")).click();
       await session.waitFor("the pasted report", async () => /Pasted response/.test(await (await session.find("[data-testid=test-report]")).text()), 20_000);
       assert.match(await reportState(session), /passed/);
