@@ -80,6 +80,12 @@ npm_install "$ROOT/tests/e2e"
 # --- Python packages --------------------------------------------------------------------------------------------
 if [ -n "$(entries "$PACKAGES/pip.txt")" ]; then
   if [ ! -x "$ROOT/.venv/bin/python" ]; then
+    # .venv is this script's own (git ignores it): one without a working python (a broken link, an interrupted
+    # creation) is made again rather than failing here.
+    if [ -e "$ROOT/.venv" ] || [ -L "$ROOT/.venv" ]; then
+      say "Replacing the unusable Python virtual environment .venv"
+      rm -rf "$ROOT/.venv"
+    fi
     say "Creating the Python virtual environment .venv"
     python3 -m venv "$ROOT/.venv" || die "python3 -m venv failed: install python3-venv (add it to scripts/packages/apt.txt)."
   fi

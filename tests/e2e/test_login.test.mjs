@@ -123,7 +123,7 @@ test("step 7: a login-window test with the demo IdP passes every check and recor
     await shot(session, "20-test-login-start");
 
     // The login window: the demo IdP's sign-in page, a real sign-in.
-    await signInInLoginWindow(session, main, "21-test-login-window");
+    await signInInLoginWindow(session, main, TEST_USER, DEMO_PASSWORD, "21-test-login-window");
 
     // Caught before the ACS: the report, every check passed, the evidence recorded.
     const cls = await session.waitFor("the test report", () => reportState(session), 30_000);
@@ -199,7 +199,7 @@ test("step 7: Continue hands the held response to the service provider's ACS unc
       const session = await launch();
       const [main] = await handles(session);
       await toTestLogin(session, acs);
-      await signInInLoginWindow(session, main, null);
+      await signInInLoginWindow(session, main, TEST_USER, DEMO_PASSWORD, null);
       await session.waitFor("the test report", () => reportState(session), 30_000);
       assert.match(await reportState(session), /passed/);
       assert.equal(posts.length, 0, "nothing reached the SP while the response is held");
