@@ -1,58 +1,12 @@
 //! The shell's commands driven through Tauri's IPC layer with the mock runtime: the real configuration and
 //! capabilities (generate_context!), the real core, a temporary data directory.
 
-use serde_json::{json, Value};
-use ssopilot::state::Store;
+use serde_json::json;
 use ssopilot::wizard::view::{Block, StepId, WizardView};
-use ssopilot_app::{with_wizard, WizardState};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
 
-fn app(dir: &std::path::Path) -> App<MockRuntime> {
-    with_wizard(mock_builder(), WizardState::open(Store::at(dir)))
-        .build(tauri::generate_context!())
-        .expect("the app builds with the mock runtime")
-}
-
-fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
-    match app.get_webview_window("main") {
-        Some(window) => window,
-        None => WebviewWindowBuilder::new(app, "main", Default::default())
-            .build()
-            .expect("the main window opens"),
-    }
-}
-
-fn request(cmd: &str, body: Value, origin: &str) -> InvokeRequest {
-    InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        // Linux serves the app from tauri://localhost (Windows/Android would use http://tauri.localhost).
-        url: origin.parse().expect("valid origin"),
-        body: InvokeBody::Json(body),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    }
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> Result<Value, Value> {
-    get_ipc_response(window, request(cmd, body, "tauri://localhost"))
-        .map(|body| body.deserialize::<Value>().expect("the response is JSON"))
-}
-
-fn view(window: &WebviewWindow<MockRuntime>) -> WizardView {
-    let value = invoke(window, "wizard_view", json!({})).expect("wizard_view answers");
-    serde_json::from_value(value).expect("wizard_view returns a WizardView")
-}
-
-fn apply(window: &WebviewWindow<MockRuntime>, action: Value) -> WizardView {
-    let value =
-        invoke(window, "wizard_apply", json!({ "action": action })).expect("wizard_apply answers");
-    serde_json::from_value(value).expect("wizard_apply returns a WizardView")
-}
+mod common;
+use common::{app, apply, call, main_window, request, view};
+use tauri::test::get_ipc_response;
 
 /// The first choice on the page and an option different from the current one.
 fn a_choice(view: &WizardView) -> (String, String) {
@@ -130,7 +84,7 @@ fn a_malformed_action_is_refused_with_a_message_not_a_panic() {
     let dir = tempfile::tempdir().expect("temp dir");
     let app = app(dir.path());
     let window = main_window(&app);
-    let refused = invoke(
+    let refused = call(
         &window,
         "wizard_apply",
         json!({ "action": { "type": "launch_missiles" } }),
@@ -152,7 +106,7 @@ fn the_capabilities_refuse_commands_that_are_not_granted() {
     let window = main_window(&app);
     // A core command that is always registered but not granted (no `core:default` in the capability file): the
     // refusal comes from the access control list, not from a missing plugin.
-    let refused = invoke(&window, "plugin:app|version", json!({}));
+    let refused = call(&window, "plugin:app|version", json!({}));
     let message = refused.expect_err("app version is not granted").to_string();
     assert!(
         message.contains("not allowed"),
@@ -161,7 +115,7 @@ fn the_capabilities_refuse_commands_that_are_not_granted() {
     // Our own commands from a remote origin are refused too: only the bundled UI may drive the wizard.
     let remote = get_ipc_response(
         &window,
-        request("wizard_view", json!({}), "https://example.com"),
+        request("wizard_view", "https://example.com", json!({})),
     );
     assert!(remote.is_err(), "a remote page must not reach wizard_view");
 }
@@ -197,7 +151,7 @@ fn wizard_open_certificate_puts_a_der_file_into_step_5() {
     let files = tempfile::tempdir().expect("temp dir");
     let path = files.path().join("idp.der");
     std::fs::write(&path, certified.cert.der()).expect("write the DER file");
-    let value = invoke(
+    let value = call(
         &window,
         "wizard_open_certificate",
         json!({ "path": path.to_string_lossy() }),
@@ -212,7 +166,7 @@ fn wizard_open_certificate_puts_a_der_file_into_step_5() {
     assert!(v.page.next.enabled, "{:?}", v.page.next);
 
     // A missing file is a notice, not a failed command.
-    let value = invoke(
+    let value = call(
         &window,
         "wizard_open_certificate",
         json!({ "path": files.path().join("gone.pem").to_string_lossy() }),
@@ -239,7 +193,7 @@ fn report_save_writes_markdown_or_html_where_the_admin_chose() {
         json!({ "type": "set_field", "field": "sp_profile", "value": "infisical" }),
     );
     let md = dir.path().join("report.md");
-    let value = invoke(
+    let value = call(
         &window,
         "report_save",
         json!({ "path": md.display().to_string() }),
@@ -253,7 +207,7 @@ fn report_save_writes_markdown_or_html_where_the_admin_chose() {
         "{text}"
     );
     let html = dir.path().join("report.html");
-    invoke(
+    call(
         &window,
         "report_save",
         json!({ "path": html.display().to_string() }),

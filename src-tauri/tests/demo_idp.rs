@@ -4,60 +4,16 @@
 
 use std::io::{Read, Write};
 
-use serde_json::{json, Value};
+use serde_json::json;
 use ssopilot::demo_idp::key::IdpKey;
 use ssopilot::secrets::SecretsError;
 use ssopilot::state::Store;
 use ssopilot::wizard::demo::DemoIdp;
 use ssopilot::wizard::view::{Block, StepId, WizardView};
-use ssopilot_app::{with_wizard, WizardState};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+use ssopilot_app::WizardState;
 
-fn app(state: WizardState) -> App<MockRuntime> {
-    with_wizard(mock_builder(), state)
-        .build(tauri::generate_context!())
-        .expect("the app builds with the mock runtime")
-}
-
-fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
-    match app.get_webview_window("main") {
-        Some(window) => window,
-        None => WebviewWindowBuilder::new(app, "main", Default::default())
-            .build()
-            .expect("the main window opens"),
-    }
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> WizardView {
-    let response = get_ipc_response(
-        window,
-        InvokeRequest {
-            cmd: cmd.into(),
-            callback: CallbackFn(0),
-            error: CallbackFn(1),
-            url: "tauri://localhost".parse().expect("origin"),
-            body: InvokeBody::Json(body),
-            headers: Default::default(),
-            invoke_key: INVOKE_KEY.to_string(),
-        },
-    )
-    .expect("the command answers");
-    serde_json::from_value(response.deserialize::<Value>().expect("JSON")).expect("a WizardView")
-}
-
-fn apply(window: &WebviewWindow<MockRuntime>, action: Value) -> WizardView {
-    invoke(window, "wizard_apply", json!({ "action": action }))
-}
-
-fn set(window: &WebviewWindow<MockRuntime>, field: &str, value: &str) -> WizardView {
-    apply(
-        window,
-        json!({ "type": "set_field", "field": field, "value": value }),
-    )
-}
+mod common;
+use common::{app_with as app, apply, invoke, main_window, set};
 
 fn idp_choice(view: &WizardView) -> (Option<String>, Vec<(String, Option<String>)>) {
     match view.page.blocks.first() {

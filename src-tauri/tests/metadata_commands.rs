@@ -9,59 +9,17 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use ssopilot::demo_idp::key::IdpKey;
 use ssopilot::demo_idp::mint;
-use ssopilot::state::Store;
 use ssopilot::values::EntityId;
 use ssopilot::wizard::view::{Block, StepId, WizardView};
-use ssopilot_app::{with_wizard, WizardState};
-use tauri::ipc::{CallbackFn, InvokeBody};
-use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
-use tauri::webview::InvokeRequest;
-use tauri::{App, Manager, WebviewWindow, WebviewWindowBuilder};
+
+mod common;
+use common::{app, apply, invoke, main_window, set};
+use tauri::test::MockRuntime;
+use tauri::WebviewWindow;
 
 const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
 const SP_ID: &str = "https://app.infisical.com";
 const IDP_URL: &str = "https://sso.jumpcloud.com/saml2/infisical";
-
-fn app(dir: &std::path::Path) -> App<MockRuntime> {
-    with_wizard(mock_builder(), WizardState::open(Store::at(dir)))
-        .build(tauri::generate_context!())
-        .expect("the app builds with the mock runtime")
-}
-
-fn main_window(app: &App<MockRuntime>) -> WebviewWindow<MockRuntime> {
-    match app.get_webview_window("main") {
-        Some(window) => window,
-        None => WebviewWindowBuilder::new(app, "main", Default::default())
-            .build()
-            .expect("the main window opens"),
-    }
-}
-
-fn invoke(window: &WebviewWindow<MockRuntime>, cmd: &str, body: Value) -> WizardView {
-    let request = InvokeRequest {
-        cmd: cmd.into(),
-        callback: CallbackFn(0),
-        error: CallbackFn(1),
-        url: "tauri://localhost".parse().expect("valid origin"),
-        body: InvokeBody::Json(body),
-        headers: Default::default(),
-        invoke_key: INVOKE_KEY.to_string(),
-    };
-    let body = get_ipc_response(window, request).unwrap_or_else(|e| panic!("{cmd} failed: {e}"));
-    body.deserialize::<WizardView>()
-        .expect("the command returns a WizardView")
-}
-
-fn apply(window: &WebviewWindow<MockRuntime>, action: Value) -> WizardView {
-    invoke(window, "wizard_apply", json!({ "action": action }))
-}
-
-fn set(window: &WebviewWindow<MockRuntime>, field: &str, value: &str) -> WizardView {
-    apply(
-        window,
-        json!({ "type": "set_field", "field": field, "value": value }),
-    )
-}
 
 fn to_step_3(window: &WebviewWindow<MockRuntime>) {
     set(window, "idp_profile", "jumpcloud");
