@@ -45,8 +45,9 @@ find "$OUT" -maxdepth 2 -type f \( -name '*.deb' -o -name '*.AppImage' \) -print
 for deb in "$OUT"/deb/*.deb; do
   [[ -e $deb ]] || die "no .deb was produced in $OUT/deb"
   # The icons we ship must be in the package, with the desktop entry that names them.
-  icons=$(dpkg-deb -c "$deb" | grep -c 'usr/share/icons/hicolor/.*/apps/.*\.png' || true)
+  listing=$(dpkg-deb -c "$deb")
+  icons=$(grep -c 'usr/share/icons/hicolor/.*/apps/.*\.png' <<<"$listing" || true)
   ((icons > 0)) || die "$deb has no icons under usr/share/icons/hicolor"
-  dpkg-deb -c "$deb" | grep -q 'usr/share/applications/.*\.desktop' || die "$deb has no desktop entry"
+  grep -q 'usr/share/applications/.*\.desktop' <<<"$listing" || die "$deb has no desktop entry"
   echo "  $deb: $icons icon sizes, desktop entry present"
 done
