@@ -9,6 +9,7 @@ fn main() {
             "metadata_fetch_cancel",
             "sp_metadata_save",
             "wizard_open_certificate",
+            "first_screen_ready",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");
