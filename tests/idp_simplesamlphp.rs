@@ -12,14 +12,14 @@ use std::collections::HashMap;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use response_support::{other_rsa_idp, rsa_idp, write_temp};
 use ssopilot::metadata::{self, Binding};
 use ssopilot::response::{validate, Policy, Report};
-use ssopilot::test_login::demo::{form_action, input_value};
+use ssopilot::test_login::demo::{form_action, input_value, loopback_client};
 use ssopilot::test_login::{IdpConfig, TestSp};
 use ssopilot::values::{EntityId, IdpUrl};
 
@@ -169,7 +169,7 @@ fn start_idp(sps: &[(String, bool, bool)], port: u16, dir: tempfile::TempDir) ->
     Idp { child, dir }
 }
 
-/// A scripted browser: loopback only, cookies kept (SimpleSAMLphp's session), redirects followed by the test.
+/// A scripted browser over the demo's loopback client, with cookies kept (SimpleSAMLphp's session), redirects followed by the test.
 struct Browser {
     client: reqwest::Client,
     cookies: HashMap<String, String>,
@@ -183,19 +183,7 @@ struct Page {
 
 impl Browser {
     fn new() -> Self {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
+        let client = loopback_client().expect("the HTTP client");
         Self {
             client,
             cookies: HashMap::new(),
