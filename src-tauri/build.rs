@@ -16,6 +16,7 @@ fn main() {
             "login_window_stop",
             "loopback_test_start",
             "loopback_test_cancel",
+            "first_screen_ready",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");

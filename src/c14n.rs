@@ -39,6 +39,7 @@ pub fn canonicalize(
         .map(|(p, u)| (p.as_str(), u.as_str()))
         .collect();
     let mut rendered: Vec<(&str, &str)> = Vec::new();
+    let mut scratch = Scratch::default();
     render(
         doc,
         apex,
@@ -46,9 +47,19 @@ pub fn canonicalize(
         &inclusive,
         &mut scope,
         &mut rendered,
+        &mut scratch,
         &mut out,
     );
     Ok(out)
+}
+
+/// Per-element working lists, used only while an element's start tag is written (before its children), so one set
+/// serves the whole walk instead of three allocations per element.
+#[derive(Default)]
+struct Scratch<'a> {
+    wanted: Vec<&'a str>,
+    emit: Vec<(&'a str, &'a str)>,
+    attrs: Vec<&'a crate::xml::Attribute>,
 }
 
 fn lookup<'a>(scope: &[(&'a str, &'a str)], prefix: &str) -> Option<&'a str> {
@@ -61,6 +72,7 @@ fn lookup<'a>(scope: &[(&'a str, &'a str)], prefix: &str) -> Option<&'a str> {
 
 /// Renders one node. `scope` holds the input's namespace declarations in scope (nearest last) and `rendered` the
 /// declarations already output by ancestors; both are restored before returning.
+#[allow(clippy::too_many_arguments)]
 fn render<'a>(
     doc: &'a Document,
     id: NodeId,
@@ -68,6 +80,7 @@ fn render<'a>(
     inclusive: &[&'a str],
     scope: &mut Vec<(&'a str, &'a str)>,
     rendered: &mut Vec<(&'a str, &'a str)>,
+    scratch: &mut Scratch<'a>,
     out: &mut Vec<u8>,
 ) {
     if Some(id) == exclude {
@@ -94,7 +107,14 @@ fn render<'a>(
                 scope.push((d.prefix.as_deref().unwrap_or(""), d.uri.as_str()));
             }
             // Visibly utilized prefixes (exc-c14n 3): the element's own, and those of its qualified attributes.
-            let mut wanted: Vec<&'a str> = Vec::with_capacity(4);
+            let Scratch {
+                wanted,
+                emit,
+                attrs,
+            } = scratch;
+            wanted.clear();
+            emit.clear();
+            attrs.clear();
             wanted.push(e.prefix.as_deref().unwrap_or(""));
             for a in &e.attrs {
                 if let Some(p) = a.prefix.as_deref() {
@@ -109,8 +129,7 @@ fn render<'a>(
                     wanted.push(p);
                 }
             }
-            let mut emit: Vec<(&str, &str)> = Vec::new();
-            for p in wanted {
+            for &p in wanted.iter() {
                 let uri = lookup(scope, p).unwrap_or("");
                 let prev = lookup(rendered, p).unwrap_or("");
                 if p.is_empty() {
@@ -128,7 +147,7 @@ fn render<'a>(
 
             out.push(b'<');
             push_qname(e.prefix.as_deref(), &e.local, out);
-            for (p, uri) in &emit {
+            for (p, uri) in emit.iter() {
                 if p.is_empty() {
                     out.extend_from_slice(b" xmlns=\"");
                 } else {
@@ -140,13 +159,13 @@ fn render<'a>(
                 out.push(b'"');
             }
             // Attributes sorted by (namespace URI, local name); unqualified ones (empty URI) first.
-            let mut attrs: Vec<&crate::xml::Attribute> = e.attrs.iter().collect();
+            attrs.extend(e.attrs.iter());
             attrs.sort_by(|a, b| {
                 let ka = (a.ns.as_deref().unwrap_or(""), a.local.as_str());
                 let kb = (b.ns.as_deref().unwrap_or(""), b.local.as_str());
                 ka.cmp(&kb)
             });
-            for a in attrs {
+            for a in attrs.iter() {
                 out.push(b' ');
                 let prefix = match a.ns.as_deref() {
                     Some(XML_NS) => Some("xml"),
@@ -159,7 +178,7 @@ fn render<'a>(
             }
             out.push(b'>');
             for c in doc.children(id) {
-                render(doc, *c, exclude, inclusive, scope, rendered, out);
+                render(doc, *c, exclude, inclusive, scope, rendered, scratch, out);
             }
             scope.truncate(scope_mark);
             rendered.truncate(rendered_mark);

@@ -6,6 +6,8 @@
 //! transforms, the algorithm, the key, the digest, or the signature value).
 
 use base64::Engine;
+use std::sync::{Arc, Mutex};
+
 use ring::digest;
 use ring::rand::SystemRandom;
 use ring::signature::{self as sig, EcdsaKeyPair, KeyPair, RsaKeyPair, UnparsedPublicKey};
@@ -373,15 +375,39 @@ fn describe_transform(uri: &str) -> String {
 }
 
 /// The parsed form of one trusted certificate's key.
+#[derive(Clone)]
 struct TrustedKey {
     der_index: usize,
     rsa_bits: Option<usize>,
     ec_point_len: Option<usize>,
     /// The bit string of SubjectPublicKeyInfo (PKCS#1 RSAPublicKey, or the uncompressed EC point).
-    key: Vec<u8>,
+    key: Arc<[u8]>,
 }
 
+/// Certificates whose key was read recently, with that key: the same configured certificate verifies every response
+/// (and both signatures of one), so it is parsed once rather than per verification. Keyed by the whole DER, so any
+/// other certificate is a miss; failures are not kept. At most [`KEY_CACHE`] entries, the oldest replaced first.
+static KEYS: Mutex<Vec<(Box<[u8]>, TrustedKey)>> = Mutex::new(Vec::new());
+const KEY_CACHE: usize = 16;
+
 fn trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, XmlDsigError> {
+    let cache = || KEYS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, k)) = cache().iter().find(|(d, _)| **d == *der) {
+        return Ok(TrustedKey {
+            der_index: index,
+            ..k.clone()
+        });
+    }
+    let k = parse_trusted_key(index, der)?;
+    let mut keys = cache();
+    if keys.len() >= KEY_CACHE {
+        keys.remove(0);
+    }
+    keys.push((der.into(), k.clone()));
+    Ok(k)
+}
+
+fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, XmlDsigError> {
     use x509_parser::prelude::FromDer;
     let (rest, cert) = x509_parser::certificate::X509Certificate::from_der(der).map_err(|e| {
         XmlDsigError::BadCertificate {
@@ -396,7 +422,7 @@ fn trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, XmlDsigError> {
         });
     }
     let spki = cert.public_key();
-    let key = spki.subject_public_key.data.to_vec();
+    let key: Arc<[u8]> = spki.subject_public_key.data.as_ref().into();
     let oid = spki.algorithm.algorithm.to_id_string();
     match oid.as_str() {
         "1.2.840.113549.1.1.1" => {

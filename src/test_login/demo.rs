@@ -66,25 +66,31 @@ pub struct Fetched {
     pub body: String,
 }
 
+/// The scripted browser's HTTP client: loopback only, no proxy, and no redirects followed behind the caller's back.
+/// TLS is never used (every URL is http://127.0.0.1), but reqwest wants a backend; it gets ring's with no trusted
+/// roots, so an https URL would fail rather than trust anything.
+pub fn loopback_client() -> Result<reqwest::Client, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("ssopilot-demo/", env!("CARGO_PKG_VERSION")))
+        .timeout(HTTP_TIMEOUT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 impl Browser {
     pub fn new() -> Result<Self, String> {
-        // TLS is never used (every URL is http://127.0.0.1), but reqwest wants a backend; give it ring's with no
-        // trusted roots, so an https URL would fail rather than trust anything.
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let tls = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(rustls::RootCertStore::empty())
-            .with_no_client_auth();
-        let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls)
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("ssopilot-demo/", env!("CARGO_PKG_VERSION")))
-            .timeout(HTTP_TIMEOUT)
-            .build()
-            .map_err(|e| e.to_string())?;
-        Ok(Self { client })
+        Ok(Self {
+            client: loopback_client()?,
+        })
     }
 
     async fn finish(r: reqwest::Response) -> Result<Fetched, String> {

@@ -20,6 +20,11 @@ export function fetchMetadata(side: MetadataSide, url: string): Promise<WizardVi
   return invoke<WizardView>("metadata_fetch", { side, url });
 }
 
+/** Benchmarks only (benches/app_launch.sh): the shell prints the time when SSOPILOT_BENCH_READY is set. */
+export function markFirstScreenReady(): Promise<void> {
+  return invoke("first_screen_ready");
+}
+
 export function cancelMetadataFetch(): Promise<WizardView> {
   return invoke<WizardView>("metadata_fetch_cancel");
 }
