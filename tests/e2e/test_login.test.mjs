@@ -8,6 +8,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   choose,
   fill,
@@ -223,4 +226,43 @@ test("step 7: Continue hands the held response to the service provider's ACS unc
   } finally {
     sp.close();
   }
+});
+
+/** Makes the scripted browser the default web browser of this profile's XDG directories (gio open honours them). */
+function scriptedBrowser(dirs) {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "scripted_browser.mjs");
+  const log = join(dirs.base, "browser.log");
+  const exec = [process.execPath, script, "--user", TEST_USER, "--password", DEMO_PASSWORD, "--log", log, "%u"].join(" ");
+  writeFileSync(
+    join(dirs.share, "applications", "ssopilot-e2e-browser.desktop"),
+    `[Desktop Entry]\nType=Application\nName=SSO Pilot e2e browser\nExec=${exec}\nMimeType=x-scheme-handler/http;\nNoDisplay=true\n`,
+  );
+  writeFileSync(
+    join(dirs.config, "mimeapps.list"),
+    "[Default Applications]\nx-scheme-handler/http=ssopilot-e2e-browser.desktop\n",
+  );
+  return log;
+}
+
+test("step 7: the loopback test SP in the real app: the system browser signs in at the demo IdP, the report passes, and it is not evidence", async () => {
+  const dirs = profile("test-login-loopback");
+  mkdirSync(join(dirs.share, "applications"), { recursive: true });
+  const browserLog = scriptedBrowser(dirs);
+  await withDriver(dirs, async () => {
+    const session = await launch();
+    await toTestLogin(session, ACS_URL);
+    await (await session.find("[data-testid=start-loopback]")).click();
+    const cls = await session.waitFor("the loopback report", () => reportState(session), 30_000);
+    const browser = existsSync(browserLog) ? readFileSync(browserLog, "utf8") : "(the browser was not started)";
+    assert.match(browser, /opened http:\/\/127\.0\.0\.1:\d+\/.*SAMLRequest=/, browser);
+    assert.match(browser, /posted to http:\/\/127\.0\.0\.1:\d+\/acs: 200/, browser);
+    assert.match(cls, /passed/);
+    const report = await (await session.find("[data-testid=test-report]")).text();
+    assert.match(report, /SSO Pilot's test SP \(loopback\)/);
+    assert.deepEqual(await session.findAll('[data-check][data-ok="false"]'), [], "no check failed");
+    assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /Not recorded as evidence/);
+    assert.doesNotMatch(await stepStatus(session, "test_login"), /\bcomplete\b/, "a loopback pass does not complete step 7");
+    await shot(session, "25-test-login-loopback");
+    await quit(session, dirs);
+  });
 });
