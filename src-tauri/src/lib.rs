@@ -7,7 +7,7 @@
 
 pub mod login;
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use serde::{Serialize, Serializer};
 use ssopilot::secrets::Secrets;
@@ -38,38 +38,76 @@ impl Serialize for ShellError {
     }
 }
 
-/// The managed state: the one wizard session of this window, or why there is none.
-pub struct WizardState(Result<Mutex<Session>, ShellError>);
+type Opened = Result<Mutex<Session>, ShellError>;
+
+/// The managed state: the one wizard session of this window, or why there is none. The app opens it on a thread of
+/// its own (reading the saved progress, the keychain lookup and the demo IdP's start run while WebKit starts and the
+/// page loads); the first command waits for it.
+pub struct WizardState {
+    session: OnceLock<Opened>,
+    opening: Mutex<Option<std::thread::JoinHandle<Opened>>>,
+}
 
 impl WizardState {
+    fn ready(opened: Opened) -> Self {
+        Self {
+            session: OnceLock::from(opened),
+            opening: Mutex::new(None),
+        }
+    }
+
     /// Opens the session in the platform's data directory (or `$SSOPILOT_DATA_DIR`), with the demo IdP started by
     /// the core (key from the OS keychain, port 8740 or the next free one; when it cannot run, the wizard says why)
-    /// and the OS keychain for AUTH_SECRET (when there is none, step 8 says so).
+    /// and the OS keychain for AUTH_SECRET (when there is none, step 8 says so), on a thread of its own.
     pub fn open_default() -> Self {
-        match Store::default_location() {
-            Ok(store) => {
-                let state = Self::open_with_demo(store, DemoIdp::start_default());
-                let _ = state.with_session(|session| session.attach_secrets(Secrets::os()));
-                state
-            }
-            Err(error) => Self(Err(ShellError::NoStore(error.to_string()))),
+        let opening = std::thread::Builder::new()
+            .name("open-session".into())
+            .spawn(|| match Store::default_location() {
+                Ok(store) => {
+                    let mut session = Session::open(store);
+                    session.attach_demo(DemoIdp::start_default());
+                    session.attach_secrets(Secrets::os());
+                    Ok(Mutex::new(session))
+                }
+                Err(error) => Err(ShellError::NoStore(error.to_string())),
+            });
+        match opening {
+            Ok(handle) => Self {
+                session: OnceLock::new(),
+                opening: Mutex::new(Some(handle)),
+            },
+            Err(error) => Self::ready(Err(ShellError::NoStore(format!(
+                "the session could not be opened ({error})"
+            )))),
         }
     }
 
     /// Opens the session kept in `store` (tests use a temporary directory), without a demo IdP.
     pub fn open(store: Store) -> Self {
-        Self(Ok(Mutex::new(Session::open(store))))
+        Self::ready(Ok(Mutex::new(Session::open(store))))
     }
 
     /// Opens the session kept in `store` with the given demo IdP; the session holds its handle for the app's life.
     pub fn open_with_demo(store: Store, demo: DemoIdp) -> Self {
         let mut session = Session::open(store);
         session.attach_demo(demo);
-        Self(Ok(Mutex::new(session)))
+        Self::ready(Ok(Mutex::new(session)))
+    }
+
+    /// The session, once opened (waiting for the opening thread the first time).
+    fn opened(&self) -> &Opened {
+        self.session.get_or_init(|| {
+            let handle = self.opening.lock().ok().and_then(|mut h| h.take());
+            match handle.map(std::thread::JoinHandle::join) {
+                Some(Ok(opened)) => opened,
+                // The opening thread panicked (or is gone): nothing is known about the session.
+                Some(Err(_)) | None => Err(ShellError::Poisoned),
+            }
+        })
     }
 
     fn with_session<T>(&self, f: impl FnOnce(&mut Session) -> T) -> Result<T, ShellError> {
-        match &self.0 {
+        match self.opened() {
             Ok(session) => {
                 // Fail closed: after a panic the session may be half-updated, so refuse instead of guessing.
                 let mut session = session.lock().map_err(|_| ShellError::Poisoned)?;
