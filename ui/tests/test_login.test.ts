@@ -212,6 +212,28 @@ describe("test login step", () => {
     expect(target.querySelector<HTMLButtonElement>("[data-testid=start-loopback]")?.disabled).toBe(false);
   });
 
+  it("Escape cancels the waiting test SP, and stops the login window", async () => {
+    let current = page([way("loopback", { running: true, url: "http://127.0.0.1:8741/acs" })]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "loopback_test_cancel") current = page([way("login_window", { running: true })]);
+      if (cmd === "login_window_stop") current = page([way("login_window")]);
+      return current;
+    });
+    await start();
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("loopback_test_cancel");
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("login_window_stop");
+    // Nothing runs any more: Escape sends nothing.
+    const before = calls.length;
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await idle();
+    expect(calls.slice(before).map((c) => c.cmd)).not.toContain("login_window_stop");
+  });
+
   it("shows why a way cannot run", async () => {
     mockIPC(() => page([way("loopback", { unavailable: "Complete step 5 (Certificate) first" })]));
     await start();

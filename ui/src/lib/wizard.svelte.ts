@@ -189,6 +189,17 @@ export class Wizard {
     return this.#testLogin("cancelling the test SP", cancelLoopbackTest);
   }
 
+  /** Escape during a test login: Cancel for the waiting test SP, Stop for the login window (the core's view says
+   * which one runs). Resolves to false when none does. */
+  async cancelRunningTest(): Promise<boolean> {
+    const running = this.view?.page.blocks.find((b) => b.kind === "test_login_way" && b.running);
+    if (running?.kind !== "test_login_way") return false;
+    if (running.way === "loopback") await this.cancelLoopbackTest();
+    else if (running.way === "login_window") await this.stopLoginWindow();
+    else return false;
+    return true;
+  }
+
   #enqueue(action: Action, key?: string): Promise<void> {
     if (key !== undefined) this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1);
     const run = this.#chain.then(async () => {
