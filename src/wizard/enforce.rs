@@ -237,12 +237,11 @@ impl Model {
 #[cfg(test)]
 pub(in crate::wizard) mod tests {
     use super::super::enable::tests::to_enable;
+    use super::super::test_login::tests::passing_as;
     use super::super::tests::set;
     use super::super::view::{Action, Block, StepId, StepStatus, WizardView};
     use super::super::{fields, Session};
-    use crate::fingerprint::Fingerprint;
     use crate::state::Store;
-    use crate::test_login::evidence::{Evidence, EvidenceCheck, TestedConfig};
 
     fn callouts(v: &WizardView) -> Vec<String> {
         v.page
@@ -275,31 +274,10 @@ pub(in crate::wizard) mod tests {
         s
     }
 
-    /// Evidence as a passing test of `config` records it.
-    fn passing(config: &TestedConfig, user: &str) -> Evidence {
-        let cert = Fingerprint::sha256(&config.idp_certs[0]);
-        Evidence {
-            user: user.into(),
-            time: time::OffsetDateTime::now_utc(),
-            idp_entity_id: config.idp_entity_id.clone(),
-            sp_entity_id: config.sp_entity_id.clone(),
-            acs_url: config.acs_url.clone(),
-            certificate_sha256: cert.clone(),
-            certificates_sha256: vec![cert],
-            attribute_map_sha256: config.attribute_map_sha256(),
-            config_hash: config.hash(),
-            checks: vec![EvidenceCheck {
-                id: "signature".into(),
-                ok: true,
-                message: "The signature verifies with the configured certificate".into(),
-            }],
-        }
-    }
-
     /// Makes the evidence valid for the current configuration, as a passing test login records it.
     pub(in crate::wizard) fn with_valid_evidence(s: &mut Session, user: &str) {
         let config = s.model().tested_config().expect("steps 1-5 are complete");
-        s.model.draft.evidence = Some(passing(&config, user));
+        s.model.draft.evidence = Some(passing_as(&config, user));
     }
 
     #[test]

@@ -1303,7 +1303,7 @@ impl Session {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::wizard) mod tests {
     use super::super::assign_users::tests::to_assign_users;
     use super::super::certificate::tests::{cert_between, to_certificate};
     use super::super::tests::set;
@@ -1314,11 +1314,12 @@ mod tests {
     use crate::state::Store;
     use crate::test_login::evidence::EvidenceCheck;
 
-    /// Evidence as a passing test of `config` records it (the report itself is the test-login module's business).
-    fn passing(config: &TestedConfig) -> Evidence {
+    /// Evidence as a passing test of `config` by `user` records it (the report itself is the test-login module's
+    /// business).
+    pub(in crate::wizard) fn passing_as(config: &TestedConfig, user: &str) -> Evidence {
         let cert = Fingerprint::sha256(&config.idp_certs[0]);
         Evidence {
-            user: "admin@example.com".into(),
+            user: user.into(),
             time: time::OffsetDateTime::now_utc(),
             idp_entity_id: config.idp_entity_id.clone(),
             sp_entity_id: config.sp_entity_id.clone(),
@@ -1333,6 +1334,10 @@ mod tests {
                 message: "verified".into(),
             }],
         }
+    }
+
+    fn passing(config: &TestedConfig) -> Evidence {
+        passing_as(config, "admin@example.com")
     }
 
     #[test]
