@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
 import { Wizard } from "../src/lib/wizard.svelte";
 import type { Action, Block, WizardView } from "../src/lib/types";
-import { acsInput, settle, view } from "./fixtures";
+import { acsInput, settle, view, mountApp, unmountApp } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -12,7 +12,6 @@ interface Call {
 }
 
 let calls: Call[] = [];
-let app: ReturnType<typeof mount> | null = null;
 let target: HTMLElement;
 
 function actions(): Action[] {
@@ -20,11 +19,7 @@ function actions(): Action[] {
 }
 
 async function start(wizard = new Wizard(20)): Promise<void> {
-  target = document.createElement("div");
-  document.body.appendChild(target);
-  app = mount(App, { target, props: { wizard } });
-  await settle();
-  flushSync();
+  target = await mountApp(wizard);
 }
 
 function type(input: HTMLInputElement, text: string): void {
@@ -38,12 +33,7 @@ beforeEach(() => {
   calls = [];
 });
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target?.remove();
-  clearMocks();
-});
+afterEach(unmountApp);
 
 describe("rendering", () => {
   it("draws the step list and one component per block kind", async () => {

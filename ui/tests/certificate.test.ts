@@ -2,12 +2,9 @@
 // the PEM, the validity timeline, the facts, and opening a file through the dialog.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import App from "../src/App.svelte";
-import { Wizard } from "../src/lib/wizard.svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, Block, CertificateVerdictBlock, WizardView } from "../src/lib/types";
-import { settle, view } from "./fixtures";
+import { view, mountApp, unmountApp, idle } from "./fixtures";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
 const NOTE = "The text you pasted contained a private key. SSO Pilot removed it from this field at once.";
@@ -17,7 +14,6 @@ interface Call {
   args: unknown;
 }
 let calls: Call[] = [];
-let app: ReturnType<typeof mount> | null = null;
 let target: HTMLElement;
 
 function actions(): Action[] {
@@ -42,28 +38,14 @@ function page(blocks: Block[], enabled = false, reason: string | null = "Paste t
 }
 
 async function start(): Promise<void> {
-  target = document.createElement("div");
-  document.body.appendChild(target);
-  app = mount(App, { target, props: { wizard: new Wizard(10) } });
-  await settle();
-  flushSync();
-}
-
-async function idle(): Promise<void> {
-  await settle(30);
-  flushSync();
+  target = await mountApp();
 }
 
 beforeEach(() => {
   calls = [];
 });
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target?.remove();
-  clearMocks();
-});
+afterEach(unmountApp);
 
 describe("certificate step", () => {
   it("shows the verdict with each finding and sends the repaired PEM in one click", async () => {

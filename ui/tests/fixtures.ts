@@ -1,5 +1,9 @@
 // A small fake core for the UI tests: builds views the way the Rust core shapes them (see src/wizard/view.rs).
 
+import { flushSync, mount, unmount } from "svelte";
+import { clearMocks } from "@tauri-apps/api/mocks";
+import App from "../src/App.svelte";
+import { Wizard } from "../src/lib/wizard.svelte";
 import type { Block, StepSummary, WizardView } from "../src/lib/types";
 
 export function steps(currentNumber: number): StepSummary[] {
@@ -56,4 +60,40 @@ export function acsInput(value: string, error: string | null): Block {
 export async function settle(ms = 0): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, ms));
   await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+let mounted: ReturnType<typeof mount> | null = null;
+let mountedIn: HTMLElement | null = null;
+
+/** Mounts the app for one test in a fresh element of the page (returned); `unmountApp` in `afterEach` removes it. */
+export async function mountApp(wizard = new Wizard(10)): Promise<HTMLElement> {
+  const target = document.createElement("div");
+  document.body.appendChild(target);
+  mounted = mount(App, { target, props: { wizard } });
+  mountedIn = target;
+  await settle();
+  flushSync();
+  return target;
+}
+
+/** Unmounts what `mountApp` mounted and forgets the IPC mock. */
+export function unmountApp(): void {
+  if (mounted) unmount(mounted);
+  mounted = null;
+  mountedIn?.remove();
+  mountedIn = null;
+  clearMocks();
+}
+
+/** Lets the wizard's queue and its debounce (`ms`) run, then draws. */
+export async function idle(ms = 30): Promise<void> {
+  await settle(ms);
+  flushSync();
+}
+
+/** The button in `root` whose whole text is `text`. */
+export function buttonByText(root: HTMLElement, text: string): HTMLButtonElement {
+  const button = [...root.querySelectorAll("button")].find((b) => b.textContent?.trim() === text);
+  if (!button) throw new Error(`no button "${text}"`);
+  return button;
 }

@@ -1,12 +1,10 @@
 // Steps 6, 8 and 9 pieces: group grants, action buttons, the secret value and the report export; and Escape.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import App from "../src/App.svelte";
-import { Wizard } from "../src/lib/wizard.svelte";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, Block, WizardView } from "../src/lib/types";
-import { settle, view } from "./fixtures";
+import { settle, view, mountApp, unmountApp, buttonByText as fixtureButton } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -14,7 +12,6 @@ interface Call {
 }
 
 let calls: Call[] = [];
-let app: ReturnType<typeof mount> | null = null;
 let target: HTMLElement;
 
 function actions(): Action[] {
@@ -27,29 +24,18 @@ async function start(blocks: Block[], respond?: (cmd: string) => unknown): Promi
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
     return respond?.(cmd) ?? v;
   });
-  target = document.createElement("div");
-  document.body.appendChild(target);
-  app = mount(App, { target, props: { wizard: new Wizard(10) } });
-  await settle();
-  flushSync();
+  target = await mountApp();
 }
 
 function buttonByText(text: string): HTMLButtonElement {
-  const button = [...target.querySelectorAll("button")].find((b) => b.textContent?.trim() === text);
-  if (!button) throw new Error(`no button "${text}"`);
-  return button;
+  return fixtureButton(target, text);
 }
 
 beforeEach(() => {
   calls = [];
 });
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target?.remove();
-  clearMocks();
-});
+afterEach(unmountApp);
 
 describe("group grants", () => {
   it("shows each group with its members and sends the grant when ticked", async () => {

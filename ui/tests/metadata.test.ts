@@ -1,12 +1,10 @@
 // The metadata import and export blocks: what they draw from the core's block, and what they send back.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import App from "../src/App.svelte";
-import { Wizard } from "../src/lib/wizard.svelte";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, MetadataExportBlock, MetadataImportBlock, WizardView } from "../src/lib/types";
-import { settle, view } from "./fixtures";
+import { settle, view, mountApp, unmountApp, buttonByText as fixtureButton } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -14,7 +12,6 @@ interface Call {
 }
 
 let calls: Call[] = [];
-let app: ReturnType<typeof mount> | null = null;
 let target: HTMLElement;
 
 function importBlock(extra: Partial<MetadataImportBlock> = {}): MetadataImportBlock {
@@ -52,11 +49,7 @@ async function start(respond: (cmd: string, args: Record<string, unknown>) => un
     calls.push({ cmd, args: (args ?? {}) as Record<string, unknown> });
     return respond(cmd, (args ?? {}) as Record<string, unknown>);
   });
-  target = document.createElement("div");
-  document.body.appendChild(target);
-  app = mount(App, { target, props: { wizard: new Wizard(10) } });
-  await settle();
-  flushSync();
+  target = await mountApp();
 }
 
 function click(selector: string): void {
@@ -66,21 +59,14 @@ function click(selector: string): void {
 }
 
 function buttonByText(text: string): HTMLButtonElement {
-  const button = [...target.querySelectorAll("button")].find((b) => b.textContent?.trim() === text);
-  if (!button) throw new Error(`no button "${text}"`);
-  return button;
+  return fixtureButton(target, text);
 }
 
 beforeEach(() => {
   calls = [];
 });
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target?.remove();
-  clearMocks();
-});
+afterEach(unmountApp);
 
 describe("metadata import", () => {
   it("sends pasted metadata to the core and shows its result and findings", async () => {

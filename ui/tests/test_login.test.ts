@@ -3,19 +3,16 @@
 // core expects.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { flushSync, mount, unmount } from "svelte";
-import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
-import App from "../src/App.svelte";
-import { Wizard } from "../src/lib/wizard.svelte";
+import { flushSync } from "svelte";
+import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, Block, TestLoginWayBlock, TestReportBlock, WizardView } from "../src/lib/types";
-import { settle, view } from "./fixtures";
+import { view, mountApp, unmountApp, idle } from "./fixtures";
 
 interface Call {
   cmd: string;
   args: unknown;
 }
 let calls: Call[] = [];
-let app: ReturnType<typeof mount> | null = null;
 let target: HTMLElement;
 
 function actions(): Action[] {
@@ -99,28 +96,14 @@ function way(w: TestLoginWayBlock["way"], extra: Partial<TestLoginWayBlock> = {}
 }
 
 async function start(): Promise<void> {
-  target = document.createElement("div");
-  document.body.appendChild(target);
-  app = mount(App, { target, props: { wizard: new Wizard(10) } });
-  await settle();
-  flushSync();
-}
-
-async function idle(): Promise<void> {
-  await settle(30);
-  flushSync();
+  target = await mountApp();
 }
 
 beforeEach(() => {
   calls = [];
 });
 
-afterEach(() => {
-  if (app) unmount(app);
-  app = null;
-  target?.remove();
-  clearMocks();
-});
+afterEach(unmountApp);
 
 describe("test login step", () => {
   it("draws the report failed first, with the fix step, the attributes, the clock and the signed part", async () => {
