@@ -1389,17 +1389,7 @@ pub(in crate::wizard) mod tests {
 
     /// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7.
     fn to_test_login(dir: &std::path::Path) -> Session {
-        let mut s = Session::open(Store::at(dir));
-        set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-        set(&mut s, fields::SP_PROFILE, "infisical");
-        s.apply(Action::Next);
-        set(&mut s, fields::ACS_URL, ACS);
-        set(&mut s, fields::SP_ENTITY_ID, SP_ID);
-        s.apply(Action::Next);
-        set(&mut s, fields::SIGN_ASSERTION, "true");
-        set(&mut s, fields::IDP_SSO_URL, IDP_URL);
-        s.apply(Action::Next);
-        s.apply(Action::Next);
+        let mut s = to_certificate(dir);
         set(&mut s, fields::IDP_CERTIFICATE, &key().cert_pem());
         s.apply(Action::Next);
         set(&mut s, fields::USERS_ASSIGNED, "true");
