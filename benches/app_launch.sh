@@ -73,9 +73,10 @@ tree_pss() {
   echo "$total ${#pids[@]}"
 }
 
-# One launch: prints "<ms to ready> <PSS kB> <processes>".
+# One launch: prints "<ms to ready> <PSS kB> <processes>"; appends "<mark> <ms since exec>" lines (the start-up
+# marks both apps print, see src-tauri/src/lib.rs and benches/empty-app) to the file $3 when given.
 launch() {
-  local bin="$1" data="$2" out="$WORK/out" t0 ready pid pss
+  local bin="$1" data="$2" marks="${3:-/dev/null}" out="$WORK/out" t0 ready pid pss
   : >"$out"
   t0="${EPOCHREALTIME/./}"
   SSOPILOT_BENCH_READY=1 SSOPILOT_DATA_DIR="$data" setsid "$bin" >"$out" 2>"$WORK/err" &
@@ -87,6 +88,7 @@ launch() {
   done
   ready=$(awk '/^READY / {print $2; exit}' "$out")
   [[ -n "$ready" ]] || die "$bin printed no READY line within 60 s"
+  awk -v t0="$t0" '/^MARK / && !seen[$2]++ {printf "%s %.1f\n", $2, ($3 / 1000 - t0) / 1000}' "$out" >>"$marks"
   sleep "$IDLE"
   pss=$(tree_pss "$pid")
   kill -TERM -- "-$pid" 2>/dev/null || true
@@ -109,7 +111,11 @@ echo "== $RUNS alternating runs of each (load average now: $(cut -d' ' -f1-3 /pr
 for i in $(seq "$RUNS"); do
   if ((i % 2)); then order=(app empty); else order=(empty app); fi
   for which in "${order[@]}"; do
-    if [[ $which == app ]]; then r=$(launch "$APP" "$WORK/data-app"); else r=$(launch "$EMPTY" "$WORK/data-empty"); fi
+    if [[ $which == app ]]; then
+      r=$(launch "$APP" "$WORK/data-app" "$WORK/app-marks.txt")
+    else
+      r=$(launch "$EMPTY" "$WORK/data-empty" "$WORK/empty-marks.txt")
+    fi
     echo "$r" >>"$WORK/$which.txt"
     read -r ms kb procs <<<"$r"
     printf '  run %d %-6s ready %5d ms   PSS %7d kB (%d processes)\n' "$i" "$which" "$ms" "$kb" "$procs"
@@ -126,3 +132,13 @@ echo "== medians (load average now: $(cut -d' ' -f1-3 /proc/loadavg))"
 awk -v a="$app_ms" -v e="$empty_ms" 'BEGIN {printf "  launch to first screen: SSO Pilot %d ms, empty app %d ms, ratio %.2f (target <= 1.2)\n", a, e, a / e}'
 awk -v a="$app_kb" -v e="$empty_kb" 'BEGIN {printf "  PSS after %d s idle:   SSO Pilot %.1f MB, empty app %.1f MB, ratio %.2f (target <= 1.2)\n", '"$IDLE"', a / 1024, e / 1024, a / e}'
 awk -v a="$app_size" -v e="$empty_size" 'BEGIN {printf "  release binary:        SSO Pilot %.1f MB, empty app %.1f MB (target < 20 MB)\n", a / 1048576, e / 1048576}'
+
+# Where the time goes: the median time of each start-up mark, in ms since exec, in the order they happen.
+echo "== start-up marks (median ms since exec; shell: the Rust side, page: the web page's own clock)"
+breakdown() {
+  awk '{print $1}' "$1" | sort -u | while read -r name; do
+    printf '%s %s\n' "$(awk -v n="$name" '$1 == n {print $2}' "$1" | median)" "$name"
+  done | sort -n
+}
+paste -d'|' <(breakdown "$WORK/app-marks.txt") <(breakdown "$WORK/empty-marks.txt") |
+  awk -F'|' '{split($1, a, " "); split($2, e, " "); printf "  %-32s %8s ms   | %-24s %8s ms\n", a[2], a[1], e[2], e[1]}'

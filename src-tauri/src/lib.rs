@@ -65,8 +65,11 @@ impl WizardState {
             .spawn(|| match Store::default_location() {
                 Ok(store) => {
                     let mut session = Session::open(store);
+                    bench::mark("progress_read");
                     session.attach_demo(DemoIdp::start_default());
+                    bench::mark("demo_idp_started");
                     session.attach_secrets(Secrets::os());
+                    bench::mark("session_opened");
                     Ok(Mutex::new(session))
                 }
                 Err(error) => Err(ShellError::NoStore(error.to_string())),
@@ -122,7 +125,10 @@ impl WizardState {
 /// The whole wizard as the core sees it now.
 #[tauri::command]
 fn wizard_view(state: State<'_, WizardState>) -> Result<WizardView, ShellError> {
-    state.with_session(|session| session.view())
+    bench::mark("wizard_view_called");
+    let view = state.with_session(|session| session.view());
+    bench::mark("wizard_view_answered");
+    view
 }
 
 /// Applies one action and returns the new view. Logs only the kind of action, never a field value.
@@ -202,16 +208,39 @@ fn wizard_open_certificate(
     state.with_session(|session| session.open_certificate_file(&path))
 }
 
-/// The launch benchmark's marker (benches/app_launch.sh): the UI calls this once its first page is drawn; with
-/// `SSOPILOT_BENCH_READY` set, the time is printed as `READY <unix ns>`. Otherwise it does nothing.
+/// The launch benchmark's marker (benches/app_launch.sh): the UI calls this once its first page is drawn, with the
+/// times of its own start-up steps; with `SSOPILOT_BENCH_READY` set, they are printed as `MARK page:<name> <unix ns>`
+/// lines and the time as `READY <unix ns>`. Otherwise it does nothing.
 #[tauri::command]
-fn first_screen_ready() {
-    if std::env::var_os("SSOPILOT_BENCH_READY").is_some() {
-        let ns = std::time::SystemTime::now()
+fn first_screen_ready(marks: Option<Vec<(String, f64)>>) {
+    if bench::enabled() {
+        for (name, epoch_ms) in marks.unwrap_or_default() {
+            // Milliseconds (with a fraction) since the epoch, from the page's clock, to nanoseconds.
+            println!("MARK page:{name} {}", (epoch_ms * 1e6) as u128);
+        }
+        bench::mark("ready_received");
+        println!("READY {}", bench::now_ns());
+    }
+}
+
+/// The launch benchmark's breakdown: where the shell is in its start-up, printed only when `SSOPILOT_BENCH_READY` is
+/// set (never otherwise, and never anything but a step name and a time).
+mod bench {
+    pub fn enabled() -> bool {
+        std::env::var_os("SSOPILOT_BENCH_READY").is_some()
+    }
+
+    pub fn now_ns() -> u128 {
+        std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        println!("READY {ns}");
+            .unwrap_or(0)
+    }
+
+    pub fn mark(name: &str) {
+        if enabled() {
+            println!("MARK shell:{name} {}", now_ns());
+        }
     }
 }
 
@@ -270,6 +299,7 @@ pub fn with_wizard<R: Runtime>(
 
 /// Builds and runs the desktop app.
 pub fn run() {
+    bench::mark("main");
     let logger = tauri_plugin_log::Builder::new()
         // Info and above only: debug lines of Tauri's IPC layer could carry command arguments (field values).
         .level(log::LevelFilter::Info)
@@ -288,7 +318,16 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .plugin(tauri_plugin_window_state::Builder::default().build());
+        .plugin(tauri_plugin_window_state::Builder::default().build())
+        .setup(|_| {
+            bench::mark("setup");
+            Ok(())
+        })
+        .on_page_load(|_, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                bench::mark("page_loaded");
+            }
+        });
     let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("SSO Pilot could not start its window: {error}. Is a graphical session available (DISPLAY or WAYLAND_DISPLAY)?");

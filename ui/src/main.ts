@@ -1,20 +1,31 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import { markFirstScreenReady } from "./lib/backend";
+import { launchMarks, mark } from "./lib/launch";
 import "./app.css";
+
+mark("script");
 
 const target = document.getElementById("app");
 if (!target) {
   throw new Error("index.html has no #app element");
 }
-export default mount(App, { target });
+const app = mount(App, { target });
+mark("mounted");
+export default app;
 
 // The launch benchmark's marker: once the first step's page is in the document, wait for the frame that draws it,
 // then tell the shell (which prints the time only when SSOPILOT_BENCH_READY is set, and ignores it otherwise).
 const ready = new MutationObserver(() => {
   if (document.getElementById("page-title")) {
     ready.disconnect();
-    requestAnimationFrame(() => setTimeout(() => void markFirstScreenReady().catch(() => undefined), 0));
+    mark("first_page_in_document");
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        mark("drawn");
+        void markFirstScreenReady(launchMarks()).catch(() => undefined);
+      }, 0),
+    );
   }
 });
 ready.observe(target, { childList: true, subtree: true });

@@ -20,9 +20,10 @@ export function fetchMetadata(side: MetadataSide, url: string): Promise<WizardVi
   return invoke<WizardView>("metadata_fetch", { side, url });
 }
 
-/** Benchmarks only (benches/app_launch.sh): the shell prints the time when SSOPILOT_BENCH_READY is set. */
-export function markFirstScreenReady(): Promise<void> {
-  return invoke("first_screen_ready");
+/** Benchmarks only (benches/app_launch.sh): the shell prints the time, and the page's start-up marks, when
+ * SSOPILOT_BENCH_READY is set. */
+export function markFirstScreenReady(marks: [string, number][]): Promise<void> {
+  return invoke("first_screen_ready", { marks });
 }
 
 export function cancelMetadataFetch(): Promise<WizardView> {

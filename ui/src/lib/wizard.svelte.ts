@@ -20,6 +20,7 @@ import {
   saveReport,
   saveSpMetadata,
 } from "./backend";
+import { mark } from "./launch";
 import type { Action, MetadataSide, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
@@ -49,7 +50,9 @@ export class Wizard {
 
   async load(): Promise<void> {
     try {
+      mark("view_requested");
       this.view = await fetchView();
+      mark("view_received");
       this.failure = null;
     } catch (reason) {
       this.#fail("loading the wizard", reason);
