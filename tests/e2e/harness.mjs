@@ -258,7 +258,6 @@ async function setViewport(session, width, height) {
 // The demo journey: a self-hosted Infisical paired with the built-in demo IdP, walked by the journey and layout tests.
 const DEMO_JOURNEY = {
   site: "https://infisical.example.com",
-  acsUrl: "https://infisical.example.com/api/v1/sso/saml2/org-e2e-journey",
   user: "Ada.Lovelace@Example.com",
   password: "demo-password",
 };
@@ -270,10 +269,11 @@ async function usableCertificate(session) {
 /**
  * Steps 1-6 of the demo journey from an empty state: the demo IdP preselected, Infisical (self-hosted) chosen,
  * SITE_URL and the ACS URL, steps 3-5 filled by the demo IdP, a real group grant and the test user. `atStep(name)`
- * runs on each page once it is filled, before Next ("01-providers" ... "06-assign-users"). Returns the demo IdP's
+ * runs on each page once it is filled, before Next ("01-providers" ... "06-assign-users"). `site` is SITE_URL: the
+ * keychain keeps AUTH_SECRET per SITE_URL, so a test that generates its own uses its own. Returns the demo IdP's
  * certificate (step 5).
  */
-async function walkDemoToTestLogin(session, atStep = async () => {}) {
+async function walkDemoToTestLogin(session, atStep = async () => {}, site = DEMO_JOURNEY.site) {
   // 1. Providers: the demo IdP preselected; Infisical (self-hosted) chosen.
   await waitForTitle(session, "Providers");
   await session.waitFor("the demo IdP preselected", async () =>
@@ -288,9 +288,9 @@ async function walkDemoToTestLogin(session, atStep = async () => {}) {
 
   // 2. Service provider values: SITE_URL fills the SP entity ID.
   await waitForTitle(session, "Service provider values");
-  await fill(session, "site_url", DEMO_JOURNEY.site);
-  await fill(session, "acs_url", DEMO_JOURNEY.acsUrl);
-  await session.waitFor("the SP Entity ID from SITE_URL", async () => (await inputValue(session, "sp_entity_id")) === DEMO_JOURNEY.site);
+  await fill(session, "site_url", site);
+  await fill(session, "acs_url", `${site}/api/v1/sso/saml2/org-e2e-journey`);
+  await session.waitFor("the SP Entity ID from SITE_URL", async () => (await inputValue(session, "sp_entity_id")) === site);
   await waitNextEnabled(session, true);
   await atStep("02-sp-values");
   await next(session);

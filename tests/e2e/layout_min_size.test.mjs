@@ -22,6 +22,8 @@ import {
   withDriver,
 } from "./harness.mjs";
 
+// Its own SITE_URL, so its AUTH_SECRET is not the one the journey test already put in the same keychain.
+const SITE = "https://layout.infisical.example.com";
 const WIDTH = 1024;
 const HEIGHT = 700;
 // The narrowest a text field may get: an attribute name in step 4's three-column table still shows ~20 characters.
@@ -163,7 +165,7 @@ test("every step works at the minimum window size, 1024x700: nothing scrolls sid
     assert.deepEqual(await setViewport(session, WIDTH, HEIGHT), { width: WIDTH, height: HEIGHT });
     const check = checker(session, found);
 
-    await walkDemoToTestLogin(session, check);
+    await walkDemoToTestLogin(session, check, SITE);
     await passDemoTestLogin(session, main, check);
     // The window is still the minimum size after the login window came and went.
     assert.deepEqual(await session.execute("return [window.innerWidth, window.innerHeight]"), [WIDTH, HEIGHT]);
