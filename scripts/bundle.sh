@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds the release app and its Linux bundles with our icons (src-tauri/tauri.conf.json `bundle`):
-#   .deb       always (dpkg-deb, from the Debian packages setup installs);
-#   AppImage   only when the bundler's tools are already in ~/.cache/tauri: Tauri downloads linuxdeploy, its GTK
-#              plugin and the AppImage runtime from GitHub, which no package registry provides (see the message).
+#   .deb       with Tauri's bundler (dpkg-deb, from the Debian packages setup installs);
+#   AppImage   packed here from the .deb's files, because Tauri's own AppImage bundler downloads linuxdeploy and its
+#              AppRun from GitHub, which this machine and CI cannot reach and no package registry ships. The AppImage
+#              type-2 runtime comes from the crates.io crate `appimage` (its assets/runtime-x86_64, the AppImageKit
+#              runtime, checked against the hash below) and the squashfs from Debian's squashfs-tools, which this
+#              script installs when it is missing. Unlike linuxdeploy's AppImages it does not carry GTK and
+#              WebKitGTK: like the .deb, it runs where libwebkit2gtk-4.1-0 is installed.
 # Not part of scripts/test.sh (a release build is long on 2 cores). Usage: scripts/bundle.sh [deb|appimage|all]
 set -euo pipefail
 
@@ -10,44 +14,113 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TAURI="$ROOT/ui/node_modules/.bin/tauri"
 WHAT="${1:-all}"
 OUT="$ROOT/target/release/bundle"
+RUNTIME_CRATE_VERSION=0.4.0
+RUNTIME_SHA256=328e0d745c5c6817048c27bc3e8314871703f8f47ffa81a37cb06cd95a94b323
 
 die() { echo "bundle: $*" >&2; exit 1; }
 [[ -x "$TAURI" ]] || die "the Tauri CLI is missing (ui/node_modules/.bin/tauri): run scripts/setup.sh"
 
 case "$WHAT" in
-  deb) bundles=deb ;;
-  appimage) bundles=appimage ;;
-  all) bundles=deb,appimage ;;
+  deb | appimage | all) ;;
   *) die "unknown bundle '$WHAT': use deb, appimage or all" ;;
 esac
 
-CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/tauri"
-if [[ $bundles == *appimage* ]] && ! [[ -x "$CACHE/linuxdeploy-x86_64.AppImage" && -x "$CACHE/linuxdeploy-plugin-gtk.sh" ]]; then
-  msg="the AppImage needs linuxdeploy-x86_64.AppImage, linuxdeploy-plugin-gtk.sh, the AppImage plugin and AppRun-x86_64 in $CACHE. Tauri's bundler downloads them from GitHub (its first fetch is tauri-apps/binary-releases/releases/download/apprun-old/AppRun-x86_64), which this machine cannot reach, and no Debian, npm, PyPI or crates.io package found ships them. Copy them there from a machine with GitHub access to build it."
-  [[ $WHAT == appimage ]] && die "$msg"
-  echo "bundle: skipping the AppImage: $msg" >&2
-  bundles=deb
+# The AppImage runtime: fetched (not built) through cargo as the source of the crate `appimage`, from a throw-away
+# manifest outside the workspace; prints the runtime's path.
+appimage_runtime() {
+  local probe="$ROOT/target/appimage-runtime" manifest_dir runtime
+  mkdir -p "$probe/src"
+  : >"$probe/src/lib.rs"
+  cat >"$probe/Cargo.toml" <<TOML
+[package]
+name = "appimage-runtime-fetch"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+appimage = "=$RUNTIME_CRATE_VERSION"
+
+[workspace]
+TOML
+  cargo fetch --quiet --manifest-path "$probe/Cargo.toml" >&2 ||
+    die "could not fetch the crate appimage $RUNTIME_CRATE_VERSION (the AppImage runtime) from crates.io"
+  manifest_dir=$(cargo metadata --quiet --format-version 1 --manifest-path "$probe/Cargo.toml" |
+    python3 -c 'import json, os, sys
+for p in json.load(sys.stdin)["packages"]:
+    if p["name"] == "appimage":
+        print(os.path.dirname(p["manifest_path"]))')
+  runtime="$manifest_dir/assets/runtime-x86_64"
+  [[ -f $runtime ]] || die "the crate appimage $RUNTIME_CRATE_VERSION has no assets/runtime-x86_64 (looked in '$manifest_dir')"
+  sha256sum --quiet -c <<<"$RUNTIME_SHA256  $runtime" >&2 ||
+    die "$runtime does not have the expected SHA-256 $RUNTIME_SHA256: refusing to build an AppImage with an unknown runtime"
+  echo "$runtime"
+}
+
+# Packs <deb> into an AppImage beside it in $OUT/appimage: the deb's usr/ tree, with the desktop entry, the largest
+# icon, .DirIcon and AppRun (a link to the binary the desktop entry starts) at the top, as the AppImage format wants.
+pack_appimage() {
+  local deb="$1" runtime="$2" dir appdir payload image desktop exec_name icon_name icon
+  dir="$OUT/appimage"
+  appdir="$dir/AppDir"
+  payload="$dir/payload.squashfs"
+  image="$dir/$(basename "$deb" .deb).AppImage"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  dpkg-deb -x "$deb" "$appdir"
+  desktop=$(find "$appdir/usr/share/applications" -name '*.desktop' -print -quit)
+  [[ -n $desktop ]] || die "$deb has no desktop entry to start the AppImage with"
+  exec_name=$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$desktop")
+  icon_name=$(sed -n 's/^Icon=//p' "$desktop")
+  [[ -x "$appdir/usr/bin/$exec_name" ]] || die "the desktop entry starts '$exec_name', which is not in $deb's usr/bin"
+  icon=$(find "$appdir/usr/share/icons/hicolor" -name "$icon_name.png" -printf '%s\t%p\n' | sort -n | tail -1 | cut -f2)
+  [[ -n $icon ]] || die "$deb has no $icon_name.png icon for the AppImage"
+  cp "$desktop" "$appdir/"
+  cp "$icon" "$appdir/$icon_name.png"
+  ln -s "$icon_name.png" "$appdir/.DirIcon"
+  ln -s "usr/bin/$exec_name" "$appdir/AppRun"
+  # gzip: the runtime reads zlib, xz, lzo and lz4 squashfs, not zstd.
+  mksquashfs "$appdir" "$payload" -root-owned -noappend -comp gzip -quiet -no-progress >&2
+  cat "$runtime" "$payload" >"$image"
+  chmod 755 "$image"
+  rm -f "$payload"
+  # The runtime must find the payload and its entry point: extract the image and compare the binary.
+  (cd "$dir" && "$image" --appimage-extract >/dev/null)
+  cmp -s "$dir/squashfs-root/AppRun" "$appdir/usr/bin/$exec_name" ||
+    die "$image does not extract to an AppRun that is the app's binary"
+  rm -rf "$dir/squashfs-root" "$appdir"
+  echo "$image"
+}
+
+if [[ $WHAT != deb ]] && ! command -v mksquashfs >/dev/null; then
+  ((EUID == 0)) || die "the AppImage needs mksquashfs: install the Debian package squashfs-tools (sudo apt-get install squashfs-tools)"
+  echo "bundle: installing squashfs-tools (mksquashfs) for the AppImage" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends squashfs-tools >/dev/null
 fi
+runtime=""
+[[ $WHAT == deb ]] || runtime=$(appimage_runtime)
 
 echo "== UI"
 npm --prefix "$ROOT/ui" run --silent build
-echo "== release build and bundles ($bundles), nice -n 19"
+echo "== release build and the .deb, nice -n 19"
 # The UI is built just above (tauri.conf's beforeBuildCommand runs in the wrong directory when the CLI is started
 # from the repository root). The npm plugin packages lag the crates by a minor version (clipboard-manager 2.3.3
 # against 2.5.0), which the CLI refuses unless told; the JavaScript API is the same.
 cd "$ROOT"
-nice -n 19 "$TAURI" build --bundles "$bundles" --ignore-version-mismatches \
+nice -n 19 "$TAURI" build --bundles deb --ignore-version-mismatches \
   --config '{"build":{"beforeBuildCommand":""}}'
 
 echo "== bundles"
-find "$OUT" -maxdepth 2 -type f \( -name '*.deb' -o -name '*.AppImage' \) -printf '%s\t%p\n' |
-  awk -F'\t' '{printf "  %.1f MB  %s\n", $1 / 1048576, $2}'
-for deb in "$OUT"/deb/*.deb; do
-  [[ -e $deb ]] || die "no .deb was produced in $OUT/deb"
+debs=("$OUT"/deb/*.deb)
+[[ -e ${debs[0]} ]] || die "no .deb was produced in $OUT/deb"
+for deb in "${debs[@]}"; do
   # The icons we ship must be in the package, with the desktop entry that names them.
   listing=$(dpkg-deb -c "$deb")
   icons=$(grep -c 'usr/share/icons/hicolor/.*/apps/.*\.png' <<<"$listing" || true)
   ((icons > 0)) || die "$deb has no icons under usr/share/icons/hicolor"
   grep -q 'usr/share/applications/.*\.desktop' <<<"$listing" || die "$deb has no desktop entry"
   echo "  $deb: $icons icon sizes, desktop entry present"
+  [[ -z $runtime ]] || pack_appimage "$deb" "$runtime" >/dev/null
 done
+find "$OUT" -maxdepth 2 -type f \( -name '*.deb' -o -name '*.AppImage' \) -printf '%s\t%p\n' |
+  awk -F'\t' '{printf "  %.1f MB  %s\n", $1 / 1048576, $2}'

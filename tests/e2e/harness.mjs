@@ -4,6 +4,7 @@
 // Screenshots of each step go to test-artifacts/e2e/.
 
 import { after, before } from "node:test";
+import assert from "node:assert/strict";
 
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -66,9 +67,11 @@ let driver = null;
 // SSOPILOT_E2E_PORT moves the drivers off the default when another run uses it (several worktrees on one machine).
 let port = Number(process.env.SSOPILOT_E2E_PORT ?? 4444);
 
-async function withDriver(dirs, run) {
+/** Runs `run` with tauri-driver started for the profile `dirs`; `extraEnv` is added to the app's environment. */
+async function withDriver(dirs, run, extraEnv = {}) {
   const env = {
     ...process.env,
+    ...extraEnv,
     SSOPILOT_DATA_DIR: dirs.data,
     XDG_CONFIG_HOME: dirs.config,
     XDG_DATA_HOME: dirs.share,
@@ -234,6 +237,140 @@ async function reportState(session) {
   return reports[0].attribute("class");
 }
 
+/**
+ * Sizes the main window so that the page gets exactly `width` x `height` CSS pixels (window.innerWidth/innerHeight):
+ * the window rect is the outer size, so any frame a window manager adds is measured and added. Returns the page's size.
+ */
+async function setViewport(session, width, height) {
+  const inner = () => session.execute("return [window.innerWidth, window.innerHeight]");
+  await session.cmd("POST", "/window/rect", { width, height });
+  let [w, h] = await inner();
+  if (w !== width || h !== height) {
+    const rect = await session.cmd("GET", "/window/rect");
+    await session.cmd("POST", "/window/rect", { width: rect.width + width - w, height: rect.height + height - h });
+  }
+  return session.waitFor(`the page at ${width}x${height}`, async () => {
+    [w, h] = await inner();
+    return w === width && h === height ? { width: w, height: h } : null;
+  });
+}
+
+// The demo journey: a self-hosted Infisical paired with the built-in demo IdP, walked by the journey and layout tests.
+const DEMO_JOURNEY = {
+  site: "https://infisical.example.com",
+  user: "Ada.Lovelace@Example.com",
+  password: "demo-password",
+};
+
+async function usableCertificate(session) {
+  await session.waitFor("the certificate judged usable", async () => (await session.findAll("[data-testid=certificate-verdict].usable")).length > 0);
+}
+
+/**
+ * Steps 1-6 of the demo journey from an empty state: the demo IdP preselected, Infisical (self-hosted) chosen,
+ * SITE_URL and the ACS URL, steps 3-5 filled by the demo IdP, a real group grant and the test user. `atStep(name)`
+ * runs on each page once it is filled, before Next ("01-providers" ... "06-assign-users"). `site` is SITE_URL: the
+ * keychain keeps AUTH_SECRET per SITE_URL, so a test that generates its own uses its own. Returns the demo IdP's
+ * certificate (step 5).
+ */
+async function walkDemoToTestLogin(session, atStep = async () => {}, site = DEMO_JOURNEY.site) {
+  // 1. Providers: the demo IdP preselected; Infisical (self-hosted) chosen.
+  await waitForTitle(session, "Providers");
+  await session.waitFor("the demo IdP preselected", async () =>
+    (await session.find('[data-field="idp_profile"] input[value="demo"]')).property("checked"),
+  );
+  // Below the fold a WebDriver click can land on the sticky footer under Xvfb, so the radio is clicked from the page.
+  await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="sp_profile"]']);
+  await session.execute(`document.querySelector(arguments[0]).click()`, ['[data-field="sp_profile"] input[value="infisical-self-hosted"]']);
+  await waitNextEnabled(session, true);
+  await atStep("01-providers");
+  await next(session);
+
+  // 2. Service provider values: SITE_URL fills the SP entity ID.
+  await waitForTitle(session, "Service provider values");
+  await fill(session, "site_url", site);
+  await fill(session, "acs_url", `${site}/api/v1/sso/saml2/org-e2e-journey`);
+  await session.waitFor("the SP Entity ID from SITE_URL", async () => (await inputValue(session, "sp_entity_id")) === site);
+  await waitNextEnabled(session, true);
+  await atStep("02-sp-values");
+  await next(session);
+
+  // 3-5 are filled by the demo IdP: its application, the default attribute map, its certificate.
+  await waitForTitle(session, "IdP application");
+  await atStep("03-idp-application");
+  await next(session);
+  await waitForTitle(session, "Attributes");
+  await atStep("04-attributes");
+  await next(session);
+  await waitForTitle(session, "Certificate");
+  await usableCertificate(session);
+  const certificate = await inputValue(session, "idp_certificate");
+  assert.match(certificate, /BEGIN CERTIFICATE/);
+  await atStep("05-certificate");
+  await next(session);
+
+  // 6. Assign users: a real grant in the demo directory; the demo user does the test login.
+  await waitForTitle(session, "Assign users");
+  assert.equal((await nextState(session)).enabled, false, "nobody has access before a grant");
+  await (await session.find('[data-group="Engineering"] input')).click();
+  await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="test_user"]']);
+  await (await session.find(`[data-field="test_user"] input[value="${DEMO_JOURNEY.user}"]`)).click();
+  await waitNextEnabled(session, true);
+  await atStep("06-assign-users");
+  await next(session);
+  return certificate;
+}
+
+/**
+ * Step 7 of the demo journey: a login-window test login as the demo user that passes and becomes the evidence, then
+ * the login window closed and Next. `atStep` runs before the login ("07-test-login-start") and on the report
+ * ("07-test-login"); `loginShot` names a screenshot of the login window's form.
+ */
+async function passDemoTestLogin(session, main, atStep = async () => {}, loginShot = null) {
+  await waitForTitle(session, "Test login");
+  assert.match(await stepStatus(session, "enforce"), /\blocked\b/, "Enforce is locked before any test login");
+  await atStep("07-test-login-start");
+  await signInInLoginWindow(session, main, DEMO_JOURNEY.user, DEMO_JOURNEY.password, loginShot);
+  const cls = await session.waitFor("the test report", () => reportState(session), 30_000);
+  assert.match(cls, /passed/);
+  assert.deepEqual(await session.findAll('[data-check][data-ok="false"]'), [], "no check failed");
+  assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /Recorded as evidence/);
+  await atStep("07-test-login");
+  await (await session.find("[data-testid=login-stop]")).click();
+  await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
+  await next(session);
+}
+
+/** Step 8 of the demo journey: AUTH_SECRET generated into the keychain (returned), SSO switched on, `atStep("08-enable")`, Next. */
+async function enableWithNewSecret(session, atStep = async () => {}) {
+  await waitForTitle(session, "Enable");
+  await (await buttonNamed(session, "Generate AUTH_SECRET")).click();
+  await (await buttonNamed(session, "Show")).click();
+  const secret = await session.waitFor("the AUTH_SECRET shown", async () => {
+    const text = (await (await session.find(".secret output")).text()).trim();
+    return /^[A-Za-z0-9+/]{43}=$/.test(text) ? text : null;
+  });
+  await (await buttonNamed(session, "Hide")).click();
+  await tick(session, "sso_enabled");
+  await waitNextEnabled(session, true);
+  await atStep("08-enable");
+  await next(session);
+  return secret;
+}
+
+/** Step 9, unlocked: the understood box, the confirmation word, the record button; waits for the summary. */
+async function confirmEnforcement(session, sp = "Infisical") {
+  const record = `Record SSO as enforced in ${sp}`;
+  const button = await buttonNamed(session, record);
+  assert.equal(await button.enabled(), false, "nothing is recorded before the confirmation");
+  await tick(session, "enforce_understood");
+  const word = await (await session.find('[data-field="enforce_confirm"] input')).attribute("placeholder");
+  await fill(session, "enforce_confirm", word);
+  await session.waitFor("the record button enabled", async () => (await buttonNamed(session, record)).enabled());
+  await (await buttonNamed(session, record)).click();
+  await session.waitFor("the summary", async () => /SAML SSO is enforced in/.test(await (await session.find("main.content")).text()));
+}
+
 before(() => {
   preconditions();
   mkdirSync(ARTIFACTS, { recursive: true });
@@ -247,6 +384,9 @@ export {
   appPids,
   buttonNamed,
   choose,
+  confirmEnforcement,
+  DEMO_JOURNEY,
+  enableWithNewSecret,
   filesUnder,
   fill,
   goTo,
@@ -256,18 +396,22 @@ export {
   next,
   nextState,
   pageText,
+  passDemoTestLogin,
   paste,
   profile,
   quit,
   reportState,
+  setViewport,
   shot,
   signInInLoginWindow,
   stepStatus,
   switchTo,
   tick,
   title,
+  usableCertificate,
   waitForTitle,
   waitNextEnabled,
+  walkDemoToTestLogin,
   withDriver,
   Keys,
 };

@@ -12,33 +12,27 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import {
-  buttonNamed,
+  confirmEnforcement,
+  DEMO_JOURNEY,
+  enableWithNewSecret,
   filesUnder,
-  fill,
   goTo,
   handles,
-  inputValue,
   launch,
-  next,
-  nextState,
   pageText,
+  passDemoTestLogin,
   paste,
   profile,
   quit,
-  reportState,
   shot,
-  signInInLoginWindow,
   stepStatus,
-  tick,
+  usableCertificate,
   waitForTitle,
-  waitNextEnabled,
+  walkDemoToTestLogin,
   withDriver,
 } from "./harness.mjs";
 
-const SITE = "https://infisical.example.com";
-const ACS_URL = `${SITE}/api/v1/sso/saml2/org-e2e-journey`;
-const DEMO_USER = "Ada.Lovelace@Example.com";
-const DEMO_PASSWORD = "demo-password";
+const SITE = DEMO_JOURNEY.site;
 const CERT_FIELD = '[data-field="idp_certificate"] textarea';
 
 /** A certificate that is not the demo IdP's: made here with the openssl command (its key is thrown away). */
@@ -53,10 +47,6 @@ function otherCertificate() {
   );
 }
 
-async function usableCertificate(session) {
-  await session.waitFor("the certificate judged usable", async () => (await session.findAll("[data-testid=certificate-verdict].usable")).length > 0);
-}
-
 test("the whole journey with the demo IdP: from an empty state to SSO enforced, with the evidence as the key, and no secret in any file", async () => {
   assert.ok(
     process.env.DBUS_SESSION_BUS_ADDRESS,
@@ -68,76 +58,13 @@ test("the whole journey with the demo IdP: from an empty state to SSO enforced, 
     const session = await launch();
     const [main] = await handles(session);
 
-    // 1. Providers: the demo IdP preselected; Infisical (self-hosted) chosen.
-    await waitForTitle(session, "Providers");
-    await session.waitFor("the demo IdP preselected", async () =>
-      (await session.find('[data-field="idp_profile"] input[value="demo"]')).property("checked"),
-    );
-    // Below the fold a WebDriver click can land on the sticky footer under Xvfb, so the radio is clicked from the page.
-    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="sp_profile"]']);
-    await session.execute(`document.querySelector(arguments[0]).click()`, ['[data-field="sp_profile"] input[value="infisical-self-hosted"]']);
-    await waitNextEnabled(session, true);
-    await shot(session, "journey-demo-01-providers");
-    await next(session);
-
-    // 2. Service provider values: SITE_URL fills the SP entity ID.
-    await waitForTitle(session, "Service provider values");
-    await fill(session, "site_url", SITE);
-    await fill(session, "acs_url", ACS_URL);
-    await session.waitFor("the SP Entity ID from SITE_URL", async () => (await inputValue(session, "sp_entity_id")) === SITE);
-    await shot(session, "journey-demo-02-sp-values");
-    await next(session);
-
-    // 3-5 are filled by the demo IdP: its application, the default attribute map, its certificate.
-    await waitForTitle(session, "IdP application");
-    await shot(session, "journey-demo-03-idp-application");
-    await next(session);
-    await waitForTitle(session, "Attributes");
-    await shot(session, "journey-demo-04-attributes");
-    await next(session);
-    await waitForTitle(session, "Certificate");
-    await usableCertificate(session);
-    const demoCertificate = await inputValue(session, "idp_certificate");
-    assert.match(demoCertificate, /BEGIN CERTIFICATE/);
-    await shot(session, "journey-demo-05-certificate");
-    await next(session);
-
-    // 6. Assign users: a real grant in the demo directory; Ada does the test login.
-    await waitForTitle(session, "Assign users");
-    assert.equal((await nextState(session)).enabled, false, "nobody has access before a grant");
-    await (await session.find('[data-group="Engineering"] input')).click();
-    await session.execute(`document.querySelector(arguments[0]).scrollIntoView({ block: "center" })`, ['[data-field="test_user"]']);
-    await (await session.find(`[data-field="test_user"] input[value="${DEMO_USER}"]`)).click();
-    await waitNextEnabled(session, true);
-    await shot(session, "journey-demo-06-assign-users");
-    await next(session);
-
+    // 1-6: the demo IdP preselected, SITE_URL, steps 3-5 filled by the demo IdP, a real grant; Ada does the test login.
+    const screenshot = (name) => shot(session, `journey-demo-${name}`);
+    const demoCertificate = await walkDemoToTestLogin(session, screenshot);
     // 7. Test login through the login window; every check passes and the evidence is recorded.
-    await waitForTitle(session, "Test login");
-    assert.match(await stepStatus(session, "enforce"), /\blocked\b/, "Enforce is locked before any test login");
-    await signInInLoginWindow(session, main, DEMO_USER, DEMO_PASSWORD, "journey-demo-07a-login-window");
-    const cls = await session.waitFor("the test report", () => reportState(session), 30_000);
-    assert.match(cls, /passed/);
-    assert.deepEqual(await session.findAll('[data-check][data-ok="false"]'), [], "no check failed");
-    assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /Recorded as evidence/);
-    await shot(session, "journey-demo-07-test-login");
-    await (await session.find("[data-testid=login-stop]")).click();
-    await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
-    await next(session);
-
+    await passDemoTestLogin(session, main, screenshot, "journey-demo-07a-login-window");
     // 8. Enable: AUTH_SECRET into the keychain, then SSO switched on.
-    await waitForTitle(session, "Enable");
-    await (await buttonNamed(session, "Generate AUTH_SECRET")).click();
-    await (await buttonNamed(session, "Show")).click();
-    secret = await session.waitFor("the AUTH_SECRET shown", async () => {
-      const text = (await (await session.find(".secret output")).text()).trim();
-      return /^[A-Za-z0-9+/]{43}=$/.test(text) ? text : null;
-    });
-    await (await buttonNamed(session, "Hide")).click();
-    await tick(session, "sso_enabled");
-    await waitNextEnabled(session, true);
-    await shot(session, "journey-demo-08-enable");
-    await next(session);
+    secret = await enableWithNewSecret(session, screenshot);
 
     // 9. Enforce: unlocked by the evidence, with the tested user and certificate shown.
     await waitForTitle(session, "Enforce");
@@ -170,15 +97,7 @@ test("the whole journey with the demo IdP: from an empty state to SSO enforced, 
     assert.doesNotMatch(await pageText(session), /Locked until/);
 
     // The confirmation, then the summary.
-    const record = "Record SSO as enforced in Infisical";
-    const button = await buttonNamed(session, record);
-    assert.equal(await button.enabled(), false, "nothing is recorded before the confirmation");
-    await tick(session, "enforce_understood");
-    const word = await (await session.find('[data-field="enforce_confirm"] input')).attribute("placeholder");
-    await fill(session, "enforce_confirm", word);
-    await session.waitFor("the record button enabled", async () => (await buttonNamed(session, record)).enabled());
-    await (await buttonNamed(session, record)).click();
-    await session.waitFor("the summary", async () => /SAML SSO is enforced in/.test(await (await session.find("main.content")).text()));
+    await confirmEnforcement(session);
     assert.match(await stepStatus(session, "enforce"), /\bcomplete\b/);
     for (const step of ["providers", "sp_values", "idp_app", "attributes", "certificate", "assign_users", "test_login", "enable"]) {
       assert.match(await stepStatus(session, step), /\bcomplete\b/, `step ${step} is complete`);
