@@ -673,7 +673,12 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                     span: (start, end),
                     start_tag_end: end,
                 };
-                let id = push(&mut nodes, limits, NodeKind::Element(el), stack.last().copied())?;
+                let id = push(
+                    &mut nodes,
+                    limits,
+                    NodeKind::Element(el),
+                    stack.last().copied(),
+                )?;
                 if stack.is_empty() {
                     root = Some(id);
                 }

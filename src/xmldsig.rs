@@ -408,8 +408,12 @@ impl TrustedKey {
             (SignatureAlgorithm::RsaSha256, _) => (1, &verify_alg::RSA_PKCS1_2048_8192_SHA256),
             (SignatureAlgorithm::RsaSha384, _) => (2, &verify_alg::RSA_PKCS1_2048_8192_SHA384),
             (SignatureAlgorithm::RsaSha512, _) => (3, &verify_alg::RSA_PKCS1_2048_8192_SHA512),
-            (SignatureAlgorithm::EcdsaSha256, Some(65)) => (4, &verify_alg::ECDSA_P256_SHA256_FIXED),
-            (SignatureAlgorithm::EcdsaSha384, Some(97)) => (5, &verify_alg::ECDSA_P384_SHA384_FIXED),
+            (SignatureAlgorithm::EcdsaSha256, Some(65)) => {
+                (4, &verify_alg::ECDSA_P256_SHA256_FIXED)
+            }
+            (SignatureAlgorithm::EcdsaSha384, Some(97)) => {
+                (5, &verify_alg::ECDSA_P384_SHA384_FIXED)
+            }
             _ => return None,
         })
     }
