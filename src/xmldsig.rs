@@ -6,13 +6,11 @@
 //! transforms, the algorithm, the key, the digest, or the signature value).
 
 use base64::Engine;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-// Verification and digests with aws-lc-rs (parsed public keys kept between verifications), signing with ring.
-use aws_lc_rs::digest;
-use aws_lc_rs::signature::{self as verify_alg, ParsedPublicKey, VerificationAlgorithm};
+use ring::digest;
 use ring::rand::SystemRandom;
-use ring::signature::{self as sig, EcdsaKeyPair, KeyPair, RsaKeyPair};
+use ring::signature::{self as sig, EcdsaKeyPair, KeyPair, RsaKeyPair, UnparsedPublicKey};
 use serde::Serialize;
 
 use crate::c14n::{canonicalize, C14nError};
@@ -105,7 +103,7 @@ impl DigestAlgorithm {
             .find(|a| a.uri() == uri)
     }
 
-    fn algorithm(self) -> &'static digest::Algorithm {
+    fn ring(self) -> &'static digest::Algorithm {
         match self {
             Self::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
             Self::Sha256 => &digest::SHA256,
@@ -382,55 +380,8 @@ struct TrustedKey {
     der_index: usize,
     rsa_bits: Option<usize>,
     ec_point_len: Option<usize>,
-    verifiers: Arc<Verifiers>,
-}
-
-/// One certificate's public key, and the verifiers made from it so far (one per signature algorithm, made on first
-/// use): a parsed RSA key keeps its modulus' Montgomery set-up, which is most of the cost of parsing it.
-struct Verifiers {
     /// The bit string of SubjectPublicKeyInfo (PKCS#1 RSAPublicKey, or the uncompressed EC point).
-    key: Box<[u8]>,
-    /// Indexed like [`TrustedKey::verifier_slot`]; `None` inside when the key was rejected for that algorithm.
-    parsed: [OnceLock<Option<ParsedPublicKey>>; 6],
-}
-
-impl TrustedKey {
-    /// The verification algorithm for `algorithm` with this key, and its slot in [`Verifiers::parsed`]; `None` when
-    /// the key cannot verify that algorithm (ECDSA needs the matching curve).
-    fn verifier_slot(
-        &self,
-        algorithm: SignatureAlgorithm,
-    ) -> Option<(usize, &'static dyn VerificationAlgorithm)> {
-        Some(match (algorithm, self.ec_point_len) {
-            (SignatureAlgorithm::RsaSha1, _) => {
-                (0, &verify_alg::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY)
-            }
-            (SignatureAlgorithm::RsaSha256, _) => (1, &verify_alg::RSA_PKCS1_2048_8192_SHA256),
-            (SignatureAlgorithm::RsaSha384, _) => (2, &verify_alg::RSA_PKCS1_2048_8192_SHA384),
-            (SignatureAlgorithm::RsaSha512, _) => (3, &verify_alg::RSA_PKCS1_2048_8192_SHA512),
-            (SignatureAlgorithm::EcdsaSha256, Some(65)) => {
-                (4, &verify_alg::ECDSA_P256_SHA256_FIXED)
-            }
-            (SignatureAlgorithm::EcdsaSha384, Some(97)) => {
-                (5, &verify_alg::ECDSA_P384_SHA384_FIXED)
-            }
-            _ => return None,
-        })
-    }
-
-    /// True when `signature` is this key's `algorithm` signature over `message`. A key the algorithm rejects
-    /// verifies nothing.
-    fn verifies(&self, algorithm: SignatureAlgorithm, message: &[u8], signature: &[u8]) -> bool {
-        let Some((slot, alg)) = self.verifier_slot(algorithm) else {
-            return false;
-        };
-        let Some(cell) = self.verifiers.parsed.get(slot) else {
-            return false;
-        };
-        cell.get_or_init(|| ParsedPublicKey::new(alg, &self.verifiers.key).ok())
-            .as_ref()
-            .is_some_and(|k| k.verify_sig(message, signature).is_ok())
-    }
+    key: Arc<[u8]>,
 }
 
 /// Certificates whose key was read recently, with that key: the same configured certificate verifies every response
@@ -471,12 +422,7 @@ fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, XmlDsigErro
         });
     }
     let spki = cert.public_key();
-    let key: Box<[u8]> = spki.subject_public_key.data.as_ref().into();
-    let ec_point_len = key.len();
-    let verifiers = Arc::new(Verifiers {
-        key,
-        parsed: Default::default(),
-    });
+    let key: Arc<[u8]> = spki.subject_public_key.data.as_ref().into();
     let oid = spki.algorithm.algorithm.to_id_string();
     match oid.as_str() {
         "1.2.840.113549.1.1.1" => {
@@ -501,14 +447,14 @@ fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, XmlDsigErro
                 der_index: index,
                 rsa_bits: Some(bits),
                 ec_point_len: None,
-                verifiers,
+                key,
             })
         }
         "1.2.840.10045.2.1" => Ok(TrustedKey {
             der_index: index,
             rsa_bits: None,
-            ec_point_len: Some(ec_point_len),
-            verifiers,
+            ec_point_len: Some(key.len()),
+            key,
         }),
         other => Err(XmlDsigError::BadCertificate {
             index: index + 1,
@@ -795,7 +741,7 @@ pub fn verify(
         what: "DigestValue",
     })?;
     let canonical = canonicalize(doc, parent, Some(signature), &ref_prefixes)?;
-    let actual = digest::digest(digest_alg.algorithm(), &canonical);
+    let actual = digest::digest(digest_alg.ring(), &canonical);
     if !ct_eq(actual.as_ref(), &expected_digest) {
         return Err(XmlDsigError::DigestMismatch);
     }
@@ -808,7 +754,34 @@ pub fn verify(
         })?;
     let si_canonical = canonicalize(doc, signed_info, None, &si_prefixes)?;
     for k in &keys {
-        if k.verifies(algorithm, &si_canonical, &signature_bytes) {
+        let ok = match (algorithm, k.ec_point_len) {
+            (SignatureAlgorithm::RsaSha1, _) => {
+                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, &k.key)
+                    .verify(&si_canonical, &signature_bytes)
+            }
+            (SignatureAlgorithm::RsaSha256, _) => {
+                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA256, &k.key)
+                    .verify(&si_canonical, &signature_bytes)
+            }
+            (SignatureAlgorithm::RsaSha384, _) => {
+                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA384, &k.key)
+                    .verify(&si_canonical, &signature_bytes)
+            }
+            (SignatureAlgorithm::RsaSha512, _) => {
+                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA512, &k.key)
+                    .verify(&si_canonical, &signature_bytes)
+            }
+            (SignatureAlgorithm::EcdsaSha256, Some(65)) => {
+                UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, &k.key)
+                    .verify(&si_canonical, &signature_bytes)
+            }
+            (SignatureAlgorithm::EcdsaSha384, Some(97)) => {
+                UnparsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, &k.key)
+                    .verify(&si_canonical, &signature_bytes)
+            }
+            _ => Err(ring::error::Unspecified),
+        };
+        if ok.is_ok() {
             return Ok(Verified {
                 signed_element: parent,
                 cert_index: k.der_index,
@@ -960,7 +933,7 @@ pub fn sign_enveloped(
     let digest_alg = alg.matching_digest();
     let canonical = canonicalize(&doc, target, None, &[])?;
     let digest_b64 = base64::engine::general_purpose::STANDARD
-        .encode(digest::digest(digest_alg.algorithm(), &canonical).as_ref());
+        .encode(digest::digest(digest_alg.ring(), &canonical).as_ref());
     let signed_info = format!(
         "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{}\"/><ds:Reference URI=\"#{}\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"/><ds:Transform Algorithm=\"{EXC_C14N}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{}\"/><ds:DigestValue>{digest_b64}</ds:DigestValue></ds:Reference></ds:SignedInfo>",
         alg.uri(),
