@@ -104,7 +104,7 @@ fn render<'a>(
             let scope_mark = scope.len();
             let rendered_mark = rendered.len();
             for d in &e.ns_decls {
-                scope.push((d.prefix.as_deref().unwrap_or(""), d.uri.as_str()));
+                scope.push((d.prefix.as_deref().unwrap_or(""), &d.uri));
             }
             // Visibly utilized prefixes (exc-c14n 3): the element's own, and those of its qualified attributes.
             let Scratch {

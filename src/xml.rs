@@ -5,6 +5,8 @@
 //! canonicalization, signature verification and the response rules all read. Everything SAML never needs (DTDs,
 //! entities, XML 1.1, other encodings) is refused, and every dimension of the input is bounded.
 
+use std::sync::{Arc, OnceLock};
+
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
@@ -102,12 +104,13 @@ impl XmlError {
 /// Index of a node in its [`Document`].
 pub type NodeId = usize;
 
-/// An attribute, namespace-resolved. `ns` is `None` for unprefixed attributes (which are in no namespace).
+/// An attribute, namespace-resolved. `ns` is `None` for unprefixed attributes (which are in no namespace). Prefixes
+/// and namespace URIs are shared with the declaration that bound them (one allocation per declaration, not per use).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attribute {
-    pub prefix: Option<String>,
+    pub prefix: Option<Arc<str>>,
     pub local: String,
-    pub ns: Option<String>,
+    pub ns: Option<Arc<str>>,
     /// The normalized value (references resolved, literal whitespace turned into spaces, as XML 1.0 requires).
     pub value: String,
 }
@@ -116,16 +119,16 @@ pub struct Attribute {
 /// `xmlns=""`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NsDecl {
-    pub prefix: Option<String>,
-    pub uri: String,
+    pub prefix: Option<Arc<str>>,
+    pub uri: Arc<str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Element {
-    pub prefix: Option<String>,
+    pub prefix: Option<Arc<str>>,
     pub local: String,
     /// The resolved namespace URI, `None` when the element is in no namespace.
-    pub ns: Option<String>,
+    pub ns: Option<Arc<str>>,
     /// Attributes in document order (namespace declarations are in `ns_decls`).
     pub attrs: Vec<Attribute>,
     pub ns_decls: Vec<NsDecl>,
@@ -169,13 +172,16 @@ pub enum NodeKind {
 pub struct Node {
     pub kind: NodeKind,
     pub parent: Option<NodeId>,
-    pub children: Vec<NodeId>,
+    /// Where this node's children are in [`Document::child_ids`].
+    children: std::ops::Range<usize>,
 }
 
 /// A parsed document: one tree that every later step reads.
 #[derive(Debug, Clone)]
 pub struct Document {
     nodes: Vec<Node>,
+    /// Every node's children, node after node (one vector for the whole tree rather than one per element).
+    child_ids: Vec<NodeId>,
     root: NodeId,
     /// The line-end normalized text the spans refer to.
     source: String,
@@ -204,7 +210,7 @@ impl Document {
     pub fn children(&self, id: NodeId) -> &[NodeId] {
         self.nodes
             .get(id)
-            .map(|n| n.children.as_slice())
+            .and_then(|n| self.child_ids.get(n.children.clone()))
             .unwrap_or(&[])
     }
 
@@ -262,11 +268,11 @@ impl Document {
         for c in chain.iter().rev() {
             if let Some(e) = self.element(*c) {
                 for d in &e.ns_decls {
-                    let p = d.prefix.clone().unwrap_or_default();
+                    let p = d.prefix.as_deref().unwrap_or_default();
                     if let Some(slot) = scope.iter_mut().find(|(sp, _)| *sp == p) {
-                        slot.1 = d.uri.clone();
+                        slot.1 = d.uri.to_string();
                     } else {
-                        scope.push((p, d.uri.clone()));
+                        scope.push((p.to_string(), d.uri.to_string()));
                     }
                 }
             }
@@ -449,19 +455,28 @@ fn unescape(raw: &str, attribute: bool) -> Result<std::borrow::Cow<'_, str>, Xml
     Ok(std::borrow::Cow::Owned(out))
 }
 
+/// Namespace declarations visible at the current element, innermost last (shared with the elements' [`NsDecl`]s).
 struct Scope {
-    /// Namespace declarations visible here: (prefix or "" for default, uri).
-    decls: Vec<(String, String)>,
+    decls: Vec<NsDecl>,
 }
 
 impl Scope {
-    fn lookup(&self, prefix: &str) -> Option<&str> {
+    /// The declaration in scope for `prefix` (`None`: the default namespace).
+    fn lookup(&self, prefix: Option<&str>) -> Option<&NsDecl> {
         self.decls
             .iter()
             .rev()
-            .find(|(p, _)| p == prefix)
-            .map(|(_, u)| u.as_str())
+            .find(|d| d.prefix.as_deref() == prefix)
     }
+}
+
+/// The `xml` prefix and its namespace, bound in every document: made once, shared by every use.
+fn xml_binding() -> &'static NsDecl {
+    static XML: OnceLock<NsDecl> = OnceLock::new();
+    XML.get_or_init(|| NsDecl {
+        prefix: Some("xml".into()),
+        uri: XML_NS.into(),
+    })
 }
 
 /// Parses `xml` within `limits`. Line ends are normalized first, as XML 1.0 section 2.11 requires.
@@ -478,7 +493,9 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
     } else {
         xml.to_string()
     };
-    let mut nodes: Vec<Node> = Vec::new();
+    // Sized once: a document has about one node (an element or the text after a tag) per '<'.
+    let tags = source.bytes().filter(|b| *b == b'<').count();
+    let mut nodes: Vec<Node> = Vec::with_capacity(tags.saturating_add(1).min(limits.max_nodes));
     let mut stack: Vec<NodeId> = Vec::new();
     let mut scope = Scope { decls: Vec::new() };
     // How many entries of `scope.decls` each open element added.
@@ -494,45 +511,6 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
         cfg.check_end_names = true;
         cfg.check_comments = true;
         cfg.allow_unmatched_ends = false;
-    }
-
-    let push = |nodes: &mut Vec<Node>,
-                kind: NodeKind,
-                parent: Option<NodeId>|
-     -> Result<NodeId, XmlError> {
-        if nodes.len() >= limits.max_nodes {
-            return Err(XmlError::TooManyNodes {
-                max: limits.max_nodes,
-            });
-        }
-        let id = nodes.len();
-        nodes.push(Node {
-            kind,
-            parent,
-            children: Vec::new(),
-        });
-        if let Some(p) = parent {
-            if let Some(pn) = nodes.get_mut(p) {
-                pn.children.push(id);
-            }
-        }
-        Ok(id)
-    };
-
-    // Appends text to the current element, merging with a preceding text node (CDATA and references split text).
-    fn append_text(nodes: &mut [Node], parent: NodeId, text: &str) -> bool {
-        let last = nodes.get(parent).and_then(|p| p.children.last().copied());
-        if let Some(l) = last {
-            if let Some(Node {
-                kind: NodeKind::Text(t),
-                ..
-            }) = nodes.get_mut(l)
-            {
-                t.push_str(text);
-                return true;
-            }
-        }
-        false
     }
 
     loop {
@@ -573,32 +551,29 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                 }
                 let qname = e.name().0;
                 let (prefix, local) = split_qname(qname)?;
-                let mut raw_attrs: Vec<(Option<String>, String, String)> = Vec::new();
+                // Attributes keep their qualified name in `local` until the element's declarations are known.
+                let mut attrs: Vec<Attribute> = Vec::new();
                 let mut decls: Vec<NsDecl> = Vec::new();
+                // Duplicates are found below, by qualified name for declarations and by expanded name for
+                // attributes (which also catches any qualified name given twice).
                 let mut attrs_iter = e.attributes();
-                attrs_iter.with_checks(true);
+                attrs_iter.with_checks(false);
                 for a in attrs_iter {
-                    let a = a.map_err(|err| match err {
-                        quick_xml::events::attributes::AttrError::Duplicated(_, _) => {
-                            XmlError::DuplicateAttribute {
-                                name: qname.to_string(),
-                                attr: "(same name)".to_string(),
-                            }
-                        }
-                        other => malformed(other.to_string()),
-                    })?;
+                    let a = a.map_err(|err| malformed(err.to_string()))?;
                     let key = a.key.0;
-                    let value = unescape(&a.value, true)?.into_owned();
+                    let value = unescape(&a.value, true)?;
                     check_chars(&value)?;
                     let (ap, al) = split_qname(key)?;
                     match (ap, al) {
                         (None, "xmlns") => {
                             if value == XML_NS || value == XMLNS_NS {
-                                return Err(XmlError::ReservedNamespace { what: value });
+                                return Err(XmlError::ReservedNamespace {
+                                    what: value.into_owned(),
+                                });
                             }
                             decls.push(NsDecl {
                                 prefix: None,
-                                uri: value,
+                                uri: value.into(),
                             });
                         }
                         (Some("xmlns"), p) => {
@@ -613,23 +588,28 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                                 });
                             }
                             if p != "xml" && (value == XML_NS || value == XMLNS_NS) {
-                                return Err(XmlError::ReservedNamespace { what: value });
+                                return Err(XmlError::ReservedNamespace {
+                                    what: value.into_owned(),
+                                });
                             }
                             if p == "xml" {
                                 // Declaring xml to its own namespace is allowed and changes nothing.
                                 continue;
                             }
                             decls.push(NsDecl {
-                                prefix: Some(p.to_string()),
-                                uri: value,
+                                prefix: Some(p.into()),
+                                uri: value.into(),
                             });
                         }
-                        (p, l) => {
-                            raw_attrs.push((p.map(str::to_string), l.to_string(), value));
-                        }
+                        _ => attrs.push(Attribute {
+                            prefix: None,
+                            local: key.to_string(),
+                            ns: None,
+                            value: value.into_owned(),
+                        }),
                     }
                 }
-                if raw_attrs.len() > limits.max_attributes {
+                if attrs.len() > limits.max_attributes {
                     return Err(XmlError::TooManyAttributes {
                         max: limits.max_attributes,
                     });
@@ -651,58 +631,41 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                     }
                 }
                 scope_marks.push(decls.len());
-                for d in &decls {
-                    scope
-                        .decls
-                        .push((d.prefix.clone().unwrap_or_default(), d.uri.clone()));
-                }
-                let resolve = |p: &str| -> Result<String, XmlError> {
-                    if p == "xml" {
-                        return Ok(XML_NS.to_string());
+                scope.decls.extend(decls.iter().cloned());
+                let (prefix, ns) = match prefix {
+                    Some(p) => {
+                        let d = binding(&scope, p)?;
+                        (d.prefix.clone(), Some(d.uri.clone()))
                     }
-                    if p == "xmlns" {
-                        return Err(XmlError::ReservedNamespace {
-                            what: "xmlns".to_string(),
-                        });
-                    }
-                    scope
-                        .lookup(p)
-                        .map(str::to_string)
-                        .ok_or_else(|| XmlError::UndeclaredPrefix {
-                            prefix: p.to_string(),
-                        })
+                    None => (
+                        None,
+                        scope
+                            .lookup(None)
+                            .filter(|d| !d.uri.is_empty())
+                            .map(|d| d.uri.clone()),
+                    ),
                 };
-                let ns = match prefix {
-                    Some(p) => Some(resolve(p)?),
-                    None => scope
-                        .lookup("")
-                        .filter(|u| !u.is_empty())
-                        .map(str::to_string),
-                };
-                let mut attrs = Vec::with_capacity(raw_attrs.len());
-                for (p, l, v) in raw_attrs {
-                    let ans = match &p {
-                        Some(p) => Some(resolve(p)?),
-                        None => None,
-                    };
-                    if attrs
-                        .iter()
-                        .any(|o: &Attribute| o.local == l && o.ns == ans)
-                    {
-                        return Err(XmlError::DuplicateAttribute {
-                            name: qname.to_string(),
-                            attr: l,
-                        });
+                for i in 0..attrs.len() {
+                    if let Some(a) = attrs.get_mut(i) {
+                        if let Some(colon) = a.local.find(':') {
+                            let d = binding(&scope, &a.local[..colon])?;
+                            a.prefix = d.prefix.clone();
+                            a.ns = Some(d.uri.clone());
+                            a.local.drain(..=colon);
+                        }
                     }
-                    attrs.push(Attribute {
-                        prefix: p,
-                        local: l,
-                        ns: ans,
-                        value: v,
-                    });
+                    let (before, rest) = attrs.split_at(i);
+                    if let Some(a) = rest.first() {
+                        if before.iter().any(|o| o.local == a.local && o.ns == a.ns) {
+                            return Err(XmlError::DuplicateAttribute {
+                                name: qname.to_string(),
+                                attr: a.local.clone(),
+                            });
+                        }
+                    }
                 }
                 let el = Element {
-                    prefix: prefix.map(str::to_string),
+                    prefix,
                     local: local.to_string(),
                     ns,
                     attrs,
@@ -710,7 +673,12 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                     span: (start, end),
                     start_tag_end: end,
                 };
-                let id = push(&mut nodes, NodeKind::Element(el), stack.last().copied())?;
+                let id = push(
+                    &mut nodes,
+                    limits,
+                    NodeKind::Element(el),
+                    stack.last().copied(),
+                )?;
                 if stack.is_empty() {
                     root = Some(id);
                 }
@@ -739,7 +707,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                 }
                 let text = unescape(raw, false)?;
                 check_chars(&text)?;
-                text_into(&mut nodes, &stack, &text, push, append_text)?;
+                text_into(&mut nodes, limits, &stack, &text)?;
             }
             Event::CData(c) => {
                 let text: &str = &c;
@@ -747,7 +715,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                 if stack.is_empty() {
                     return Err(malformed("CDATA outside the root element"));
                 }
-                text_into(&mut nodes, &stack, text, push, append_text)?;
+                text_into(&mut nodes, limits, &stack, text)?;
             }
             Event::GeneralRef(r) => {
                 let name: &str = &r;
@@ -757,13 +725,18 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                 if stack.is_empty() {
                     return Err(malformed("a reference outside the root element"));
                 }
-                text_into(&mut nodes, &stack, text, push, append_text)?;
+                text_into(&mut nodes, limits, &stack, text)?;
             }
             Event::Comment(c) => {
                 let text: &str = &c;
                 check_chars(text)?;
                 if let Some(p) = stack.last() {
-                    push(&mut nodes, NodeKind::Comment(text.to_string()), Some(*p))?;
+                    push(
+                        &mut nodes,
+                        limits,
+                        NodeKind::Comment(text.to_string()),
+                        Some(*p),
+                    )?;
                 }
             }
             Event::PI(pi) => {
@@ -778,7 +751,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                 }
                 if let Some(p) = stack.last() {
                     let data = pi.content().trim_start().to_string();
-                    push(&mut nodes, NodeKind::Pi { target, data }, Some(*p))?;
+                    push(&mut nodes, limits, NodeKind::Pi { target, data }, Some(*p))?;
                 }
             }
             Event::Eof => break,
@@ -790,24 +763,93 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
         ));
     }
     let root = root.ok_or(XmlError::NoRoot)?;
+    let child_ids = link_children(&mut nodes);
     Ok(Document {
         nodes,
+        child_ids,
         root,
         source,
     })
 }
 
-fn text_into<P, A>(
+/// The declaration binding the prefix `p` at this point: a use of the prefix shares its strings.
+fn binding<'s>(scope: &'s Scope, p: &str) -> Result<&'s NsDecl, XmlError> {
+    if p == "xml" {
+        return Ok(xml_binding());
+    }
+    if p == "xmlns" {
+        return Err(XmlError::ReservedNamespace {
+            what: "xmlns".to_string(),
+        });
+    }
+    scope
+        .lookup(Some(p))
+        .ok_or_else(|| XmlError::UndeclaredPrefix {
+            prefix: p.to_string(),
+        })
+}
+
+/// Adds a node (its children are linked at the end, by [`link_children`]).
+fn push(
     nodes: &mut Vec<Node>,
+    limits: &Limits,
+    kind: NodeKind,
+    parent: Option<NodeId>,
+) -> Result<NodeId, XmlError> {
+    if nodes.len() >= limits.max_nodes {
+        return Err(XmlError::TooManyNodes {
+            max: limits.max_nodes,
+        });
+    }
+    nodes.push(Node {
+        kind,
+        parent,
+        children: 0..0,
+    });
+    Ok(nodes.len() - 1)
+}
+
+/// Fills in every node's children from the parents (nodes are in document order, so children come out in order),
+/// all in one vector.
+fn link_children(nodes: &mut [Node]) -> Vec<NodeId> {
+    // Count each node's children into the end of its range, then turn the counts into ranges.
+    for i in 0..nodes.len() {
+        if let Some(p) = nodes.get(i).and_then(|n| n.parent) {
+            if let Some(pn) = nodes.get_mut(p) {
+                pn.children.end += 1;
+            }
+        }
+    }
+    let mut next = 0;
+    for n in nodes.iter_mut() {
+        let count = n.children.end;
+        n.children = next..next;
+        next += count;
+    }
+    // Then place each node in its parent's range, which grows back to its full length.
+    let mut child_ids = vec![0; next];
+    for i in 0..nodes.len() {
+        if let Some(p) = nodes.get(i).and_then(|n| n.parent) {
+            if let Some(pn) = nodes.get_mut(p) {
+                if let Some(slot) = child_ids.get_mut(pn.children.end) {
+                    *slot = i;
+                }
+                pn.children.end += 1;
+            }
+        }
+    }
+    child_ids
+}
+
+/// Adds text to the current element, merged into the text node just before it (CDATA and references split text).
+/// The last node added is the element's last child exactly when it is one of its children: anything else added
+/// since was inside a child element.
+fn text_into(
+    nodes: &mut Vec<Node>,
+    limits: &Limits,
     stack: &[NodeId],
     text: &str,
-    push: P,
-    append: A,
-) -> Result<(), XmlError>
-where
-    P: Fn(&mut Vec<Node>, NodeKind, Option<NodeId>) -> Result<NodeId, XmlError>,
-    A: Fn(&mut [Node], NodeId, &str) -> bool,
-{
+) -> Result<(), XmlError> {
     match stack.last() {
         None => {
             if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
@@ -817,10 +859,21 @@ where
             }
         }
         Some(p) => {
-            if text.is_empty() || append(nodes, *p, text) {
+            if text.is_empty() {
                 return Ok(());
             }
-            push(nodes, NodeKind::Text(text.to_string()), Some(*p))?;
+            if let Some(Node {
+                kind: NodeKind::Text(t),
+                parent: Some(tp),
+                ..
+            }) = nodes.last_mut()
+            {
+                if tp == p {
+                    t.push_str(text);
+                    return Ok(());
+                }
+            }
+            push(nodes, limits, NodeKind::Text(text.to_string()), Some(*p))?;
             Ok(())
         }
     }
