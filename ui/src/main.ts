@@ -2,6 +2,7 @@ import { mount } from "svelte";
 import App from "./App.svelte";
 import { markFirstScreenReady } from "./lib/backend";
 import { launchMarks, mark } from "./lib/launch";
+import { Wizard } from "./lib/wizard.svelte";
 import "./app.css";
 
 mark("script");
@@ -10,7 +11,10 @@ const target = document.getElementById("app");
 if (!target) {
   throw new Error("index.html has no #app element");
 }
-const app = mount(App, { target });
+// Ask for the saved progress first: the round trip to the core then overlaps the mount instead of following it.
+const wizard = new Wizard();
+void wizard.load();
+const app = mount(App, { target, props: { wizard } });
 mark("mounted");
 export default app;
 

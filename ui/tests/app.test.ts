@@ -182,6 +182,21 @@ describe("rendering", () => {
   });
 });
 
+describe("start-up", () => {
+  it("asks the core once when the view was requested before mounting (as main.ts does)", async () => {
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "wizard_view") return view([{ kind: "text", text: "Saved progress." }], { enabled: true, reason: null });
+    });
+    const wizard = new Wizard(20);
+    const early = wizard.load();
+    await start(wizard);
+    await early;
+    expect(calls.filter((c) => c.cmd === "wizard_view")).toHaveLength(1);
+    expect(target.textContent).toContain("Saved progress.");
+  });
+});
+
 describe("copy buttons", () => {
   it("writes the value to the clipboard and says Copied", async () => {
     mockIPC((cmd, args) => {

@@ -48,7 +48,16 @@ export class Wizard {
     this.#delay = delay;
   }
 
-  async load(): Promise<void> {
+  #loading: Promise<void> | null = null;
+
+  /** Asks the core for the saved progress. Calls after the first share its answer, so main.ts can ask before the
+   * page is mounted (the answer's round trip overlaps the mount) and the App asks again when it is used alone. */
+  load(): Promise<void> {
+    this.#loading ??= this.#load();
+    return this.#loading;
+  }
+
+  async #load(): Promise<void> {
     try {
       mark("view_requested");
       this.view = await fetchView();
