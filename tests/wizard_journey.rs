@@ -156,6 +156,8 @@ fn auth_secret_goes_to_the_real_keychain() {
     let mut s = Session::open(Store::at(dir.path()));
     s.attach_demo(demo);
     s.attach_secrets(Secrets::os());
+    // It resumes on step 9, where the walk ended: the grants and AUTH_SECRET are back.
+    assert_eq!(s.view().current, StepId::Enforce, "{:?}", s.view().notices);
     let v = s.apply(Action::GoTo {
         step: StepId::Enable,
     });
@@ -163,4 +165,25 @@ fn auth_secret_goes_to_the_real_keychain() {
     assert_eq!(secret_on_page(&v).as_deref(), Some(secret.as_str()));
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     let _ = Secrets::os().unwrap().delete(&name);
+}
+
+#[test]
+fn a_restart_resumes_where_the_admin_was_once_the_demo_idp_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, demo) = walk(dir.path(), Secrets::mock());
+    // As the app does at launch: open, then attach the demo IdP (its grants come back from the saved state), then
+    // the keychain. Until the demo IdP is attached, step 6's grants cannot be checked.
+    let mut s = Session::open(Store::at(dir.path()));
+    assert_eq!(s.view().current, StepId::AssignUsers);
+    s.attach_demo(demo);
+    // This keychain is a new, empty one: AUTH_SECRET is not there, so step 8 is where work is left (not step 6).
+    s.attach_secrets(Ok(Secrets::mock()));
+    let v = s.view();
+    assert_eq!(v.current, StepId::Enable, "{:?}", v.notices);
+    assert_eq!(
+        v.page.next.reason.as_deref(),
+        Some("Generate AUTH_SECRET and set it on your Infisical server")
+    );
+    let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+    assert!(state.contains("\"current_step\": \"enable\""), "{state}");
 }

@@ -483,6 +483,7 @@ impl Session {
         if let Some(n) = self.model.sync_demo_grants() {
             self.notice(n.severity, n.text);
         }
+        self.settle_after_attach();
         // A preselection alone is not progress worth a file; the next change saves it.
     }
 

@@ -236,6 +236,9 @@ pub struct Model {
     auth_secret: Option<crate::secrets::SecretString>,
     /// Step 7's tests in this run (reports, the login window, the loopback test SP); never saved.
     test: test_login::TestLoginState,
+    /// The saved step when it could not be resumed at opening, kept until the demo IdP is attached: with the demo
+    /// IdP chosen, step 6 is only complete once its grants are back in the running demo IdP.
+    resume_at: Option<StepId>,
 }
 
 impl Model {
@@ -250,6 +253,7 @@ impl Model {
             secrets: None,
             auth_secret: None,
             test: Default::default(),
+            resume_at: None,
         }
     }
 
@@ -327,14 +331,14 @@ impl Model {
             secrets: None,
             auth_secret: None,
             test: Default::default(),
+            resume_at: None,
         };
         // Resume where the admin left off, or at the first step that still needs work if the saved step is no
         // longer reachable.
-        model.current = if model.reachable(saved.current_step) {
-            saved.current_step
-        } else {
-            model.first_unfinished()
-        };
+        model.current = model.nearest_reachable(saved.current_step);
+        if model.current != saved.current_step {
+            model.resume_at = Some(saved.current_step);
+        }
         model.entered_step();
         (model, warnings)
     }
@@ -644,6 +648,16 @@ impl Model {
     /// The first earlier step that is not complete, with its reason.
     fn blocking_step(&self, step: StepId) -> Option<(StepId, String)> {
         prerequisites(step).find_map(|s| self.step_problem(s).err().map(|e| (s, e)))
+    }
+
+    /// `step` if it is reachable, else the step that blocks it (where the admin has work left on the way there),
+    /// else the first step that still needs work.
+    fn nearest_reachable(&self, step: StepId) -> StepId {
+        match self.blocking_step(step) {
+            None => step,
+            Some((blocking, _)) if self.reachable(blocking) => blocking,
+            Some(_) => self.first_unfinished(),
+        }
     }
 
     fn first_unfinished(&self) -> StepId {
@@ -1522,9 +1536,34 @@ impl Session {
         }
     }
 
+    /// After the demo IdP or the keychain is attached: the step saved at the last run if it is reachable now, else
+    /// the nearest step on the way there ([`Model::nearest_reachable`]). Steps 6 and 8 can only be judged
+    /// once these are attached (the demo IdP's grants, AUTH_SECRET in the keychain), after opening. Not once the
+    /// admin has acted.
+    fn settle_after_attach(&mut self) {
+        let saved = self.model.resume_at;
+        let wanted = saved.unwrap_or(self.model.current);
+        // Step 8 is judged with the AUTH_SECRET read from the keychain (no keychain yet reads nothing).
+        if wanted >= StepId::Enable || self.model.current >= StepId::Enable {
+            self.model.load_auth_secret();
+        }
+        let step = self.model.nearest_reachable(wanted);
+        if step == wanted {
+            self.model.resume_at = None;
+        }
+        if step != self.model.current {
+            self.model.current = step;
+            if step != StepId::Enable {
+                self.model.entered_step();
+            }
+            self.save_if_changed();
+        }
+    }
+
     /// Applies an action; saves after every change that passes validation; a save failure becomes a Notice (never a
     /// panic).
     pub fn apply(&mut self, action: view::Action) -> WizardView {
+        self.model.resume_at = None;
         if let Action::DismissNotice { index } = action {
             if index < self.notices.len() {
                 self.notices.remove(index);

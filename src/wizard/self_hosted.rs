@@ -271,9 +271,7 @@ impl Session {
     /// cannot be made and step 8 says why.
     pub fn attach_secrets(&mut self, secrets: Result<Secrets, SecretsError>) {
         self.model.secrets = Some(secrets.map(Arc::new).map_err(|e| e.to_string()));
-        if self.model.current == StepId::Enable {
-            self.model.load_auth_secret();
-        }
+        self.settle_after_attach();
     }
 }
 
