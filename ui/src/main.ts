@@ -1,6 +1,6 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
-import { markFirstScreenReady } from "./lib/backend";
+import { markFirstScreenReady, takeEarlyViewRequest } from "./lib/backend";
 import { launchMarks, mark } from "./lib/launch";
 import { Wizard } from "./lib/wizard.svelte";
 import "./app.css";
@@ -11,9 +11,10 @@ const target = document.getElementById("app");
 if (!target) {
   throw new Error("index.html has no #app element");
 }
-// Ask for the saved progress first: the round trip to the core then overlaps the mount instead of following it.
+// The saved progress was asked for as the page started (public/view-request.js), or is asked for now, before
+// mounting: either way the round trip to the core overlaps the page's start-up instead of following it.
 const wizard = new Wizard();
-void wizard.load();
+void wizard.load(takeEarlyViewRequest());
 const app = mount(App, { target, props: { wizard } });
 mark("mounted");
 export default app;

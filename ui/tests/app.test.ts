@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
+import { readFileSync } from "node:fs";
 import { Wizard } from "../src/lib/wizard.svelte";
+import { takeEarlyViewRequest } from "../src/lib/backend";
 import type { Action, Block, WizardView } from "../src/lib/types";
 import { acsInput, settle, view, mountApp, unmountApp } from "./fixtures";
 
@@ -12,6 +14,8 @@ interface Call {
 }
 
 let calls: Call[] = [];
+/** The page's first script (vitest runs in ui/). */
+const VIEW_REQUEST_SCRIPT = "public/view-request.js";
 let target: HTMLElement;
 
 function actions(): Action[] {
@@ -186,7 +190,7 @@ describe("start-up", () => {
   it("asks the core once when the view was requested before mounting (as main.ts does)", async () => {
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      if (cmd === "wizard_view") return view([{ kind: "text", text: "Saved progress." }], { enabled: true, reason: null });
+      return cmd === "wizard_view" ? view([{ kind: "text", text: "Saved progress." }], { enabled: true, reason: null }) : undefined;
     });
     const wizard = new Wizard(20);
     const early = wizard.load();
@@ -194,6 +198,36 @@ describe("start-up", () => {
     await early;
     expect(calls.filter((c) => c.cmd === "wizard_view")).toHaveLength(1);
     expect(target.textContent).toContain("Saved progress.");
+  });
+
+  it("takes the answer to the request sent as the page started, without asking again", async () => {
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return cmd === "wizard_view" ? view([{ kind: "text", text: "Asked early." }], { enabled: true, reason: null }) : undefined;
+    });
+    // What public/view-request.js does, run as the page would run it.
+    const script = readFileSync(VIEW_REQUEST_SCRIPT, "utf8");
+    new Function(script)();
+    const early = takeEarlyViewRequest();
+    expect(early).not.toBeNull();
+    expect(takeEarlyViewRequest()).toBeNull();
+    const wizard = new Wizard(20);
+    void wizard.load(early);
+    await start(wizard);
+    expect(target.textContent).toContain("Asked early.");
+    expect(calls.filter((c) => c.cmd === "wizard_view")).toHaveLength(1);
+  });
+
+  it("shows the shell's error when the early request fails", async () => {
+    mockIPC(() => {
+      throw "SSO Pilot stopped after an internal error. Restart it: everything saved so far is kept.";
+    });
+    const script = readFileSync(VIEW_REQUEST_SCRIPT, "utf8");
+    new Function(script)();
+    const wizard = new Wizard(20);
+    void wizard.load(takeEarlyViewRequest());
+    await start(wizard);
+    expect(target.querySelector("[data-testid=failure]")?.textContent).toContain("Restart it");
   });
 });
 

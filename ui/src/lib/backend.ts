@@ -7,6 +7,24 @@ import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialo
 import { error as logError } from "@tauri-apps/plugin-log";
 import type { Action, MetadataSide, ReportFormat, WizardView } from "./types";
 
+/** The view request that public/view-request.js sent as the page started, before this bundle ran. */
+export interface EarlyViewRequest {
+  /** When it was sent, in milliseconds since the epoch. */
+  at: number;
+  answer: Promise<WizardView>;
+}
+
+const EARLY_REQUEST = "__SSOPILOT_VIEW_REQUEST__";
+
+/** Takes the early view request, once (null when there was none: then ask with `fetchView`). */
+export function takeEarlyViewRequest(): EarlyViewRequest | null {
+  const holder = window as unknown as Record<string, unknown>;
+  const request = holder[EARLY_REQUEST] as Partial<EarlyViewRequest> | undefined;
+  delete holder[EARLY_REQUEST];
+  if (!request || typeof request.at !== "number" || !(request.answer instanceof Promise)) return null;
+  return { at: request.at, answer: request.answer };
+}
+
 export function fetchView(): Promise<WizardView> {
   return invoke<WizardView>("wizard_view");
 }

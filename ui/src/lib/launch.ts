@@ -3,8 +3,9 @@
 
 const marks: [string, number][] = [["navigation", performance.timeOrigin]];
 
-export function mark(name: string): void {
-  marks.push([name, performance.timeOrigin + performance.now()]);
+/** Records `name` now, or at `at` (milliseconds since the epoch) for a step that happened before this script ran. */
+export function mark(name: string, at = performance.timeOrigin + performance.now()): void {
+  marks.push([name, at]);
 }
 
 export function launchMarks(): [string, number][] {

@@ -21,6 +21,7 @@ import {
   saveSpMetadata,
 } from "./backend";
 import { mark } from "./launch";
+import type { EarlyViewRequest } from "./backend";
 import type { Action, MetadataSide, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
@@ -50,17 +51,18 @@ export class Wizard {
 
   #loading: Promise<void> | null = null;
 
-  /** Asks the core for the saved progress. Calls after the first share its answer, so main.ts can ask before the
-   * page is mounted (the answer's round trip overlaps the mount) and the App asks again when it is used alone. */
-  load(): Promise<void> {
-    this.#loading ??= this.#load();
+  /** Asks the core for the saved progress, or takes the answer to the request the page sent as it started
+   * (`early`). Calls after the first share its answer, so main.ts can ask before the page is mounted (the round trip
+   * overlaps the page's start-up) and the App asks again when it is used alone. */
+  load(early?: EarlyViewRequest | null): Promise<void> {
+    this.#loading ??= this.#load(early ?? null);
     return this.#loading;
   }
 
-  async #load(): Promise<void> {
+  async #load(early: EarlyViewRequest | null): Promise<void> {
     try {
-      mark("view_requested");
-      this.view = await fetchView();
+      mark("view_requested", early?.at);
+      this.view = await (early ? early.answer : fetchView());
       mark("view_received");
       this.failure = null;
     } catch (reason) {
