@@ -236,8 +236,8 @@ pub struct Model {
     auth_secret: Option<crate::secrets::SecretString>,
     /// Step 7's tests in this run (reports, the login window, the loopback test SP); never saved.
     test: test_login::TestLoginState,
-    /// The saved step when it could not be resumed at opening, kept until the demo IdP is attached: with the demo
-    /// IdP chosen, step 6 is only complete once its grants are back in the running demo IdP.
+    /// The saved step when it could not be resumed at opening, kept until the demo IdP and the keychain are attached
+    /// (step 6's grants with the demo IdP, step 8's AUTH_SECRET) or the admin acts.
     resume_at: Option<StepId>,
 }
 
@@ -333,8 +333,7 @@ impl Model {
             test: Default::default(),
             resume_at: None,
         };
-        // Resume where the admin left off, or at the first step that still needs work if the saved step is no
-        // longer reachable.
+        // Resume where the admin left off, or, if the saved step is not reachable (yet), on the way there.
         model.current = model.nearest_reachable(saved.current_step);
         if model.current != saved.current_step {
             model.resume_at = Some(saved.current_step);
