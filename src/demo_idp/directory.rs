@@ -233,9 +233,13 @@ impl Directory {
         // One hash for the three: the demo password is public (shown beside the login form), and each PBKDF2 run
         // is CPU taken from the app's start-up, where the demo IdP starts.
         let hash = PasswordHash::new(DEMO_PASSWORD)?;
-        d.insert_user("Ada", "Lovelace", "Ada.Lovelace@Example.com", hash.clone())?;
-        d.insert_user("Alan", "Turing", "alan.turing@example.com", hash.clone())?;
-        d.insert_user("Grace", "Hopper", "Grace.Hopper@Example.COM", hash)?;
+        d.add_user_hashed("Ada", "Lovelace", "Ada.Lovelace@Example.com", || {
+            Ok(hash.clone())
+        })?;
+        d.add_user_hashed("Alan", "Turing", "alan.turing@example.com", || {
+            Ok(hash.clone())
+        })?;
+        d.add_user_hashed("Grace", "Hopper", "Grace.Hopper@Example.COM", || Ok(hash))?;
         d.add_group("Engineering")?;
         d.add_group("Sales")?;
         d.add_member("Engineering", "ada.lovelace@example.com")?;
@@ -250,20 +254,17 @@ impl Directory {
         email: &str,
         password: &str,
     ) -> Result<&User, DirectoryError> {
-        // Checked before the (slow) hash, so a bad name or e-mail fails at once.
-        check_text(first_name, "First name", MAX_NAME_LEN)?;
-        check_text(last_name, "Last name", MAX_NAME_LEN)?;
-        check_email(email)?;
-        let hash = PasswordHash::new(password)?;
-        self.insert_user(first_name, last_name, email, hash)
+        self.add_user_hashed(first_name, last_name, email, || PasswordHash::new(password))
     }
 
-    fn insert_user(
+    /// Adds a user once every check has passed, hashing (slow, on purpose) only then: a bad name, a bad or
+    /// duplicate e-mail or a full directory fails at once.
+    fn add_user_hashed(
         &mut self,
         first_name: &str,
         last_name: &str,
         email: &str,
-        password: PasswordHash,
+        hash: impl FnOnce() -> Result<PasswordHash, DirectoryError>,
     ) -> Result<&User, DirectoryError> {
         let first_name = check_text(first_name, "First name", MAX_NAME_LEN)?;
         let last_name = check_text(last_name, "Last name", MAX_NAME_LEN)?;
@@ -282,7 +283,7 @@ impl Directory {
             first_name,
             last_name,
             email,
-            password,
+            password: hash()?,
         };
         Ok(self.users.entry(key).or_insert(user))
     }

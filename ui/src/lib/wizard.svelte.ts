@@ -19,9 +19,9 @@ import {
   reportProblem,
   saveReport,
   saveSpMetadata,
+  type EarlyViewRequest,
 } from "./backend";
 import { mark } from "./launch";
-import type { EarlyViewRequest } from "./backend";
 import type { Action, MetadataSide, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
