@@ -13,7 +13,6 @@ use time::{Duration, OffsetDateTime};
 use crate::binding::{self, BindingError, InputForm};
 use crate::fingerprint::Fingerprint;
 use crate::values::{AcsUrl, EntityId};
-use crate::wizard::view::StepId;
 use crate::xml::{self, Document, Limits, NodeId, XmlError};
 use crate::xmldsig::{self, Stage, Verified, XmlDsigError, DS_NS};
 
@@ -76,6 +75,25 @@ impl Policy {
     }
 }
 
+/// Where a failed check is fixed, in the protocol's terms. The validator knows nothing of the wizard's steps: the
+/// wizard maps each `Fix` to the step that changes it (in one place), and profiles word it for their portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fix {
+    /// The response itself: capture it again, test again, or treat it as an attack.
+    Capture,
+    /// The SP's own values (ACS URL, SP entity ID) and their copies in the IdP application.
+    SpValues,
+    /// The IdP application's settings: its entity ID, signing, NameID and what the assertion carries.
+    IdpApplication,
+    /// The IdP signing certificate configured on the SP side.
+    Certificate,
+    /// The attribute mapping between the IdP and the SP.
+    Attributes,
+    /// Which users the IdP lets into the application.
+    UserAccess,
+}
+
 /// One evaluated rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
@@ -87,12 +105,12 @@ pub struct Check {
     pub message: String,
     /// What to do about a failure.
     pub hint: Option<String>,
-    /// The wizard step where a failure is fixed.
-    pub step: StepId,
+    /// What to change to fix a failure; the wizard maps it to its step.
+    pub fix: Fix,
 }
 
 impl Check {
-    fn new(id: impl Into<String>, ok: bool, step: StepId, message: impl Into<String>) -> Self {
+    fn new(id: impl Into<String>, ok: bool, fix: Fix, message: impl Into<String>) -> Self {
         Self {
             id: id.into(),
             ok,
@@ -100,14 +118,14 @@ impl Check {
             found: None,
             message: message.into(),
             hint: None,
-            step,
+            fix,
         }
     }
-    fn pass(id: impl Into<String>, step: StepId, message: impl Into<String>) -> Self {
-        Self::new(id, true, step, message)
+    fn pass(id: impl Into<String>, fix: Fix, message: impl Into<String>) -> Self {
+        Self::new(id, true, fix, message)
     }
-    fn fail(id: impl Into<String>, step: StepId, message: impl Into<String>) -> Self {
-        Self::new(id, false, step, message)
+    fn fail(id: impl Into<String>, fix: Fix, message: impl Into<String>) -> Self {
+        Self::new(id, false, fix, message)
     }
     fn expected(mut self, v: impl Into<String>) -> Self {
         self.expected = Some(v.into());
@@ -207,7 +225,7 @@ pub fn validate(input: &[u8], policy: &Policy) -> Report {
             r.push(
                 Check::fail(
                     "internal_error",
-                    StepId::TestLogin,
+                    Fix::Capture,
                     "the validator hit an internal error on this input; it is treated as invalid",
                 )
                 .hint("please report this response to the SSO Pilot developers"),
@@ -226,7 +244,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
             r.push(
                 Check::fail(
                     "input_size",
-                    StepId::TestLogin,
+                    Fix::Capture,
                     "the response is too large; it was refused before parsing",
                 )
                 .expected(format!("at most {max} bytes"))
@@ -236,7 +254,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         }
         Err(e) => {
             r.push(
-                Check::fail("input_decoding", StepId::TestLogin, e.to_string())
+                Check::fail("input_decoding", Fix::Capture, e.to_string())
                     .hint("paste the SAMLResponse form value (base64), the whole form body, or the decoded XML"),
             );
             return r.finish();
@@ -246,7 +264,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
     r.push(
         Check::pass(
             "input_size",
-            StepId::TestLogin,
+            Fix::Capture,
             "the response is within the size limit",
         )
         .expected(format!("at most {max} bytes"))
@@ -265,7 +283,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
                 e if e.is_limit() => "xml_limits",
                 _ => "xml_well_formed",
             };
-            r.push(Check::fail(id, StepId::TestLogin, e.to_string()).hint(
+            r.push(Check::fail(id, Fix::Capture, e.to_string()).hint(
                 "this is not a response an IdP produces as is: capture it again, or treat it as an attack",
             ));
             return r.finish();
@@ -273,12 +291,12 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
     };
     r.push(Check::pass(
         "xml_well_formed",
-        StepId::TestLogin,
+        Fix::Capture,
         "the XML is well-formed, UTF-8, XML 1.0, within the limits",
     ));
     r.push(Check::pass(
         "xml_no_dtd",
-        StepId::TestLogin,
+        Fix::Capture,
         "no DOCTYPE and no entity references",
     ));
     check_document(&doc, policy, r).finish()
@@ -315,7 +333,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         r.push(
             Check::fail(
                 "response_root",
-                StepId::TestLogin,
+                Fix::Capture,
                 "the message is not a SAML 2.0 Response",
             )
             .expected(format!("{{{SAMLP_NS}}}Response"))
@@ -329,7 +347,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         r.push(
             Check::fail(
                 "response_root",
-                StepId::TestLogin,
+                Fix::Capture,
                 "the Response is not SAML version 2.0",
             )
             .expected("Version=\"2.0\"")
@@ -340,7 +358,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     r.push(
         Check::pass(
             "response_root",
-            StepId::TestLogin,
+            Fix::Capture,
             "the root is a SAML 2.0 Response",
         )
         .found(root_name),
@@ -359,7 +377,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         r.push(
             Check::fail(
                 "encrypted_assertion",
-                StepId::IdpApp,
+                Fix::IdpApplication,
                 "encrypted assertions are not supported yet: turn off assertion encryption in the IdP for the test, or paste a response captured without it",
             )
             .found("EncryptedAssertion"),
@@ -373,7 +391,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
             r.push(
                 Check::fail(
                     "single_assertion",
-                    StepId::TestLogin,
+                    Fix::Capture,
                     "the Response must contain exactly one Assertion, as a direct child, and no assertion anywhere else",
                 )
                 .expected("1 Assertion directly under Response")
@@ -392,7 +410,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         r.push(
             Check::fail(
                 "single_assertion",
-                StepId::TestLogin,
+                Fix::Capture,
                 "the Assertion must have Version=\"2.0\" and an ID",
             )
             .found(format!(
@@ -405,7 +423,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     }
     r.push(Check::pass(
         "single_assertion",
-        StepId::TestLogin,
+        Fix::Capture,
         "exactly one Assertion, directly under the Response",
     ));
 
@@ -420,7 +438,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         r.push(
             Check::fail(
                 "unique_ids",
-                StepId::TestLogin,
+                Fix::Capture,
                 format!("the ID \"{d}\" is used by more than one element"),
             )
             .hint("duplicate IDs let a signature cover one element while another is read: treat this response as an attack"),
@@ -429,7 +447,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     }
     r.push(Check::pass(
         "unique_ids",
-        StepId::TestLogin,
+        Fix::Capture,
         "every ID is unique",
     ));
 
@@ -458,7 +476,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
                 r.push(
                     Check::fail(
                         "signature_placement",
-                        StepId::TestLogin,
+                        Fix::Capture,
                         format!("a Signature sits inside <{where_}>, not right after the Issuer of the Response or of the Assertion"),
                     )
                     .expected("ds:Signature as the element right after saml:Issuer in Response or Assertion")
@@ -471,7 +489,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     }
     r.push(Check::pass(
         "signature_placement",
-        StepId::TestLogin,
+        Fix::Capture,
         "signatures only where SAML puts them",
     ));
 
@@ -517,7 +535,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         r.push(
             Check::pass(
                 "signature_required",
-                StepId::Certificate,
+                Fix::Certificate,
                 "the response carries the required valid signatures",
             )
             .expected(required)
@@ -528,19 +546,19 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
             (
                 "the response is not signed at all",
                 "in the IdP application, turn on signing (JumpCloud: check Sign Assertion)",
-                StepId::IdpApp,
+                Fix::IdpApplication,
             )
         } else if policy.require_signed_assertion && assertion_sig.is_none() {
             (
                 "the assertion is not signed, and the policy requires it",
                 "in the IdP application, check Sign Assertion",
-                StepId::IdpApp,
+                Fix::IdpApplication,
             )
         } else {
             (
                 "a signature in the response does not verify (see the signature checks above)",
                 "fix the failed signature check; every signature present must verify",
-                StepId::Certificate,
+                Fix::Certificate,
             )
         };
         r.push(
@@ -558,12 +576,12 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     let idp = policy.idp_entity_id.as_str();
     match &resp_issuer {
         Some((text, false)) if text.trim() == idp => r.push(
-            Check::pass("response_issuer", StepId::IdpApp, "the Response Issuer is the configured IdP")
+            Check::pass("response_issuer", Fix::IdpApplication, "the Response Issuer is the configured IdP")
                 .expected(idp)
                 .found(text.trim()),
         ),
         Some((text, other)) => r.push(
-            Check::fail("response_issuer", StepId::IdpApp, if *other {
+            Check::fail("response_issuer", Fix::IdpApplication, if *other {
                 "the Response Issuer contains markup (a comment or element)"
             } else {
                 "the Response Issuer is not the configured IdP entity ID"
@@ -573,12 +591,12 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
             .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
         ),
         None if response_sig.is_some() => r.push(
-            Check::fail("response_issuer", StepId::IdpApp, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
+            Check::fail("response_issuer", Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
                 .expected(idp)
                 .found("(absent)"),
         ),
         None => r.push(
-            Check::pass("response_issuer", StepId::IdpApp, "the Response has no Issuer (allowed when the Response is not signed)")
+            Check::pass("response_issuer", Fix::IdpApplication, "the Response has no Issuer (allowed when the Response is not signed)")
                 .expected(idp)
                 .found("(absent)"),
         ),
@@ -592,13 +610,13 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         Some((text, false)) if text.trim() == idp => {
             r.issuer = Some(text.trim().to_string());
             r.push(
-                Check::pass("assertion_issuer", StepId::IdpApp, "the Assertion Issuer is the configured IdP")
+                Check::pass("assertion_issuer", Fix::IdpApplication, "the Assertion Issuer is the configured IdP")
                     .expected(idp)
                     .found(text.trim()),
             )
         }
         Some((text, other)) => r.push(
-            Check::fail("assertion_issuer", StepId::IdpApp, if *other {
+            Check::fail("assertion_issuer", Fix::IdpApplication, if *other {
                 "the Assertion Issuer contains markup (a comment or element)"
             } else {
                 "the Assertion Issuer is not the configured IdP entity ID"
@@ -608,7 +626,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
             .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
         ),
         None => r.push(
-            Check::fail("assertion_issuer", StepId::IdpApp, "the Assertion has no Issuer as its first element")
+            Check::fail("assertion_issuer", Fix::IdpApplication, "the Assertion has no Issuer as its first element")
                 .expected(idp)
                 .found("(absent)"),
         ),
@@ -621,7 +639,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         Some(d) if d == acs => r.push(
             Check::pass(
                 "destination",
-                StepId::SpValues,
+                Fix::SpValues,
                 "the Response Destination is the ACS URL",
             )
             .expected(acs)
@@ -630,7 +648,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         Some(d) => r.push(
             Check::fail(
                 "destination",
-                StepId::SpValues,
+                Fix::SpValues,
                 "the Response Destination is not the configured ACS URL",
             )
             .expected(acs)
@@ -642,7 +660,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         None if response_sig.is_some() => r.push(
             Check::fail(
                 "destination",
-                StepId::SpValues,
+                Fix::SpValues,
                 "a signed Response must carry a Destination",
             )
             .expected(acs)
@@ -651,7 +669,7 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
         None => r.push(
             Check::pass(
                 "destination",
-                StepId::SpValues,
+                Fix::SpValues,
                 "no Destination (allowed when the Response is not signed)",
             )
             .expected(acs)
@@ -691,11 +709,11 @@ fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
     }
 }
 
-fn stage_step(stage: Stage) -> StepId {
+fn stage_step(stage: Stage) -> Fix {
     match stage {
-        Stage::Key | Stage::Value => StepId::Certificate,
-        Stage::Algorithm => StepId::IdpApp,
-        _ => StepId::TestLogin,
+        Stage::Key | Stage::Value => Fix::Certificate,
+        Stage::Algorithm => Fix::IdpApplication,
+        _ => Fix::Capture,
     }
 }
 
@@ -793,13 +811,9 @@ fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
     let value = code.and_then(|c| attr(doc, c, "Value"));
     if value == Some(STATUS_SUCCESS) {
         r.push(
-            Check::pass(
-                "status_success",
-                StepId::AssignUsers,
-                "the IdP reports Success",
-            )
-            .expected(STATUS_SUCCESS)
-            .found(STATUS_SUCCESS),
+            Check::pass("status_success", Fix::UserAccess, "the IdP reports Success")
+                .expected(STATUS_SUCCESS)
+                .found(STATUS_SUCCESS),
         );
         return;
     }
@@ -817,7 +831,7 @@ fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
         found.push_str(&format!(" ({})", m.trim()));
     }
     r.push(
-        Check::fail("status_success", StepId::AssignUsers, "the IdP did not report Success")
+        Check::fail("status_success", Fix::UserAccess, "the IdP did not report Success")
             .expected(STATUS_SUCCESS)
             .found(found)
             .hint("the IdP refused the login: make sure the test user is assigned to the application (JumpCloud: User Groups tab)"),
@@ -826,20 +840,20 @@ fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
 
 fn in_response_to_check(id: &str, what: &str, irt: Option<&str>, policy: &Policy) -> Check {
     match (&policy.request_id, irt) {
-        (Some(req), Some(v)) if v == req => Check::pass(id, StepId::TestLogin, format!("{what} answers the pending request"))
+        (Some(req), Some(v)) if v == req => Check::pass(id, Fix::Capture, format!("{what} answers the pending request"))
             .expected(req.as_str())
             .found(v),
-        (Some(req), v) => Check::fail(id, StepId::TestLogin, format!("{what} does not answer the pending request"))
+        (Some(req), v) => Check::fail(id, Fix::Capture, format!("{what} does not answer the pending request"))
             .expected(req.as_str())
             .found_opt(v)
             .hint("start the test login again from the SP (SP-initiated) and check the response that comes back"),
-        (None, Some(v)) => Check::fail(id, StepId::TestLogin, format!("{what} answers request \"{v}\", but no pending request ID was given"))
+        (None, Some(v)) => Check::fail(id, Fix::Capture, format!("{what} answers request \"{v}\", but no pending request ID was given"))
             .expected("(no InResponseTo: IdP-initiated)")
             .found(v)
             .hint(format!("pass the ID of the AuthnRequest (--request-id {v}) if this is the request you sent")),
-        (None, None) if policy.allow_idp_initiated => Check::pass(id, StepId::TestLogin, format!("{what} is IdP-initiated, which the policy allows"))
+        (None, None) if policy.allow_idp_initiated => Check::pass(id, Fix::Capture, format!("{what} is IdP-initiated, which the policy allows"))
             .found("(absent)"),
-        (None, None) => Check::fail(id, StepId::TestLogin, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
+        (None, None) => Check::fail(id, Fix::Capture, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
             .found("(absent)")
             .hint("start the login from the SP, or allow IdP-initiated logins (--allow-idp-initiated)"),
     }
@@ -864,7 +878,7 @@ fn check_subject_confirmation(
         r.push(
             Check::fail(
                 "subject_bearer",
-                StepId::IdpApp,
+                Fix::IdpApplication,
                 "the Subject has no bearer SubjectConfirmation",
             )
             .expected(BEARER)
@@ -878,7 +892,7 @@ fn check_subject_confirmation(
         let data = child(doc, *sc, SAML_NS, "SubjectConfirmationData");
         let mut checks = vec![Check::pass(
             "subject_bearer",
-            StepId::IdpApp,
+            Fix::IdpApplication,
             "a bearer SubjectConfirmation is present",
         )
         .found(BEARER)];
@@ -886,7 +900,7 @@ fn check_subject_confirmation(
         checks.push(if recipient == Some(acs) {
             Check::pass(
                 "subject_recipient",
-                StepId::SpValues,
+                Fix::SpValues,
                 "the confirmation's Recipient is the ACS URL",
             )
             .expected(acs)
@@ -894,7 +908,7 @@ fn check_subject_confirmation(
         } else {
             Check::fail(
                 "subject_recipient",
-                StepId::SpValues,
+                Fix::SpValues,
                 "the confirmation's Recipient is not the configured ACS URL",
             )
             .expected(acs)
@@ -908,18 +922,18 @@ fn check_subject_confirmation(
         let now = policy.now;
         let clocks = format!("now {} (skew {} s)", fmt_time(now), skew.whole_seconds());
         checks.push(match (nooa.map(|s| (s, parse_time(s))), nb) {
-            (_, Some(nb)) => Check::fail("subject_time", StepId::TestLogin, "a bearer confirmation must not carry NotBefore")
+            (_, Some(nb)) => Check::fail("subject_time", Fix::Capture, "a bearer confirmation must not carry NotBefore")
                 .expected("no NotBefore")
                 .found(format!("NotBefore {nb}")),
-            (None, _) => Check::fail("subject_time", StepId::TestLogin, "the confirmation has no NotOnOrAfter")
+            (None, _) => Check::fail("subject_time", Fix::Capture, "the confirmation has no NotOnOrAfter")
                 .expected(format!("NotOnOrAfter after {clocks}"))
                 .found("(absent)"),
-            (Some((s, None)), _) => Check::fail("subject_time", StepId::TestLogin, "the confirmation's NotOnOrAfter is not a valid time")
+            (Some((s, None)), _) => Check::fail("subject_time", Fix::Capture, "the confirmation's NotOnOrAfter is not a valid time")
                 .found(s),
-            (Some((s, Some(t))), _) if now < t + skew => Check::pass("subject_time", StepId::TestLogin, "the confirmation has not expired")
+            (Some((s, Some(t))), _) if now < t + skew => Check::pass("subject_time", Fix::Capture, "the confirmation has not expired")
                 .expected(format!("NotOnOrAfter after {clocks}"))
                 .found(s),
-            (Some((s, Some(_))), _) => Check::fail("subject_time", StepId::TestLogin, "the confirmation has expired")
+            (Some((s, Some(_))), _) => Check::fail("subject_time", Fix::Capture, "the confirmation has expired")
                 .expected(format!("NotOnOrAfter after {clocks}"))
                 .found(s)
                 .hint("run the test login again and check the response at once; if it keeps failing, check both computers' clocks"),
@@ -951,7 +965,7 @@ fn check_conditions(doc: &Document, conditions: Option<NodeId>, policy: &Policy,
         r.push(
             Check::fail(
                 "conditions_time",
-                StepId::IdpApp,
+                Fix::IdpApplication,
                 "the Assertion has no Conditions",
             )
             .found("(absent)"),
@@ -959,7 +973,7 @@ fn check_conditions(doc: &Document, conditions: Option<NodeId>, policy: &Policy,
         r.push(
             Check::fail(
                 "audience",
-                StepId::SpValues,
+                Fix::SpValues,
                 "the Assertion has no AudienceRestriction",
             )
             .expected(policy.sp_entity_id.as_str())
@@ -980,23 +994,23 @@ fn check_conditions(doc: &Document, conditions: Option<NodeId>, policy: &Policy,
     let c = if matches!(nb_t, Some(None)) || matches!(nooa_t, Some(None)) {
         Check::fail(
             "conditions_time",
-            StepId::TestLogin,
+            Fix::Capture,
             "a Conditions time is not a valid xs:dateTime",
         )
     } else if nb_t.flatten().is_some_and(|t| now + skew < t) {
         Check::fail(
             "conditions_time",
-            StepId::TestLogin,
+            Fix::Capture,
             "the assertion is not valid yet (NotBefore is in the future)",
         )
         .hint("check the clocks of this computer and of the IdP")
     } else if nooa_t.flatten().is_some_and(|t| now >= t + skew) {
-        Check::fail("conditions_time", StepId::TestLogin, "the assertion has expired (NotOnOrAfter has passed)")
+        Check::fail("conditions_time", Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
             .hint("run the test login again and check the response at once; if it keeps failing, check the clocks")
     } else {
         Check::pass(
             "conditions_time",
-            StepId::TestLogin,
+            Fix::Capture,
             "the assertion is within its validity window",
         )
     };
@@ -1026,7 +1040,7 @@ fn check_conditions(doc: &Document, conditions: Option<NodeId>, policy: &Policy,
         r.push(
             Check::fail(
                 "audience",
-                StepId::SpValues,
+                Fix::SpValues,
                 "the Assertion has no AudienceRestriction",
             )
             .expected(sp)
@@ -1036,7 +1050,7 @@ fn check_conditions(doc: &Document, conditions: Option<NodeId>, policy: &Policy,
         r.push(
             Check::pass(
                 "audience",
-                StepId::SpValues,
+                Fix::SpValues,
                 "every AudienceRestriction lists the SP entity ID",
             )
             .expected(sp)
@@ -1044,7 +1058,7 @@ fn check_conditions(doc: &Document, conditions: Option<NodeId>, policy: &Policy,
         );
     } else {
         r.push(
-            Check::fail("audience", StepId::SpValues, "the assertion is meant for another service provider (Audience)")
+            Check::fail("audience", Fix::SpValues, "the assertion is meant for another service provider (Audience)")
                 .expected(sp)
                 .found(found)
                 .hint("set the SP Entity ID in the IdP application to exactly the SP's value (JumpCloud: SP Entity ID)"),
@@ -1082,14 +1096,14 @@ fn check_issue_instants(
         r.push(
             Check::pass(
                 "issue_instant",
-                StepId::TestLogin,
+                Fix::Capture,
                 "issue times are valid and not in the future",
             )
             .expected(clocks),
         );
     } else {
         r.push(
-            Check::fail("issue_instant", StepId::TestLogin, problems.join("; "))
+            Check::fail("issue_instant", Fix::Capture, problems.join("; "))
                 .expected(clocks)
                 .hint("check the clocks of this computer and of the IdP"),
         );
@@ -1104,7 +1118,7 @@ fn check_authn_statement(doc: &Document, assertion: NodeId, policy: &Policy, r: 
         r.push(
             Check::fail(
                 "authn_statement",
-                StepId::IdpApp,
+                Fix::IdpApplication,
                 "the Assertion has no AuthnStatement",
             )
             .found("(absent)"),
@@ -1117,7 +1131,7 @@ fn check_authn_statement(doc: &Document, assertion: NodeId, policy: &Policy, r: 
         Some((s, None)) => r.push(
             Check::fail(
                 "authn_statement",
-                StepId::TestLogin,
+                Fix::Capture,
                 "SessionNotOnOrAfter is not a valid time",
             )
             .found(s),
@@ -1125,7 +1139,7 @@ fn check_authn_statement(doc: &Document, assertion: NodeId, policy: &Policy, r: 
         Some((s, Some(t))) if policy.now >= t + policy.skew() => r.push(
             Check::fail(
                 "authn_statement",
-                StepId::TestLogin,
+                Fix::Capture,
                 "the session the IdP granted has already ended (SessionNotOnOrAfter)",
             )
             .found(s)
@@ -1134,7 +1148,7 @@ fn check_authn_statement(doc: &Document, assertion: NodeId, policy: &Policy, r: 
         _ => r.push(
             Check::pass(
                 "authn_statement",
-                StepId::IdpApp,
+                Fix::IdpApplication,
                 "an AuthnStatement is present",
             )
             .found(format!("{} statement(s)", stmts.len())),
@@ -1152,7 +1166,7 @@ fn check_identity(
     let name_id = subject.and_then(|s| child(doc, s, SAML_NS, "NameID"));
     match name_id {
         None => r.push(
-            Check::fail("name_id", StepId::IdpApp, "the Subject has no NameID")
+            Check::fail("name_id", Fix::IdpApplication, "the Subject has no NameID")
                 .hint("set the NameID (JumpCloud: SAMLSubject NameID) in the IdP application")
                 .found("(absent)"),
         ),
@@ -1160,15 +1174,17 @@ fn check_identity(
             let (text, other) = doc.text_only(n);
             if other {
                 r.push(
-                    Check::fail("name_id", StepId::IdpApp, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
+                    Check::fail("name_id", Fix::IdpApplication, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
                         .found(text.clone())
                         .hint("treat this response as an attack; genuine IdPs never send markup inside NameID"),
                 );
             } else if text.trim().is_empty() {
-                r.push(Check::fail("name_id", StepId::IdpApp, "the NameID is empty").found(""));
+                r.push(
+                    Check::fail("name_id", Fix::IdpApplication, "the NameID is empty").found(""),
+                );
             } else {
                 r.push(
-                    Check::pass("name_id", StepId::IdpApp, "the NameID is plain text")
+                    Check::pass("name_id", Fix::IdpApplication, "the NameID is plain text")
                         .found(text.clone()),
                 );
             }
@@ -1197,14 +1213,14 @@ fn check_identity(
         r.push(
             Check::pass(
                 "attribute_values",
-                StepId::Attributes,
+                Fix::Attributes,
                 "attribute values are plain text",
             )
             .found(format!("{} attribute(s)", attrs.len())),
         );
     } else {
         r.push(
-            Check::fail("attribute_values", StepId::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
+            Check::fail("attribute_values", Fix::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
                 .found(flagged.join(", "))
                 .hint("treat this response as an attack; genuine IdPs send plain text values"),
         );

@@ -575,8 +575,8 @@ fn resigned_with_wrong_values() {
     });
     assert_only_fails(&r, "status_success");
     assert_eq!(
-        r.check("status_success").unwrap().step,
-        ssopilot::wizard::view::StepId::AssignUsers
+        r.check("status_success").unwrap().fix,
+        ssopilot::response::Fix::UserAccess
     );
     let r = resigned(&Params {
         response_issuer: Some("https://evil.example/idp".into()),

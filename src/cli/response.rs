@@ -265,7 +265,7 @@ fn check(a: CheckArgs) -> ExitCode {
     policy.allow_sha1 = a.allow_sha1;
     let report = validate(&input, &policy);
     if a.json {
-        match serde_json::to_string_pretty(&report) {
+        match serde_json::to_string_pretty(&ssopilot::test_login::export::json(&report)) {
             Ok(s) => println!("{s}"),
             Err(e) => {
                 eprintln!("error: cannot write the report: {e}");
@@ -308,7 +308,7 @@ pub fn readable(r: &Report) -> String {
             out.push_str(&format!(
                 "  FAIL {} (fix in step: {})\n",
                 c.id,
-                step_name(c.step)
+                step_name(ssopilot::wizard::view::StepId::for_fix(c.fix))
             ));
             out.push_str(&format!("       {}\n", c.message));
             if let Some(e) = &c.expected {

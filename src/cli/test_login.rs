@@ -98,7 +98,7 @@ pub fn print_report(
         Format::Html => print!("{}", export::html(report, evidence)),
         Format::Json => println!(
             "{}",
-            serde_json::json!({"report": report, "evidence": evidence})
+            serde_json::json!({"report": export::json(report), "evidence": evidence})
         ),
     }
 }

@@ -18,6 +18,21 @@ fn step_name(step: StepId) -> String {
         .unwrap_or_else(|| format!("{step:?}"))
 }
 
+/// The report as JSON for scripts: the validator's report, with each check's `step` (the wizard step where its
+/// `fix` is made) beside its `fix`, so `--json` readers keep the step they always had.
+pub fn json(report: &Report) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
+    if let Some(checks) = v.get_mut("checks").and_then(|c| c.as_array_mut()) {
+        for (value, check) in checks.iter_mut().zip(&report.checks) {
+            if let Some(obj) = value.as_object_mut() {
+                let step = serde_json::to_value(StepId::for_fix(check.fix)).unwrap_or_default();
+                obj.insert("step".to_string(), step);
+            }
+        }
+    }
+    v
+}
+
 /// Failed first, then passed, each group in the validator's order.
 fn ordered(report: &Report) -> Vec<&Check> {
     let mut v: Vec<&Check> = report.checks.iter().filter(|c| !c.ok).collect();
@@ -76,7 +91,7 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
             if c.ok {
                 String::new()
             } else {
-                step_name(c.step)
+                step_name(StepId::for_fix(c.fix))
             },
         ));
     }
@@ -142,7 +157,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
             },
             exp = escape(c.expected.as_deref().unwrap_or("")),
             found = escape(c.found.as_deref().unwrap_or("")),
-            step = if c.ok { String::new() } else { escape(&step_name(c.step)) },
+            step = if c.ok { String::new() } else { escape(&step_name(StepId::for_fix(c.fix))) },
         ));
     }
     let attrs: String = report

@@ -24,9 +24,8 @@ use tokio::sync::{mpsc, watch};
 
 use crate::demo_idp::mint::{self, escape};
 use crate::demo_idp::server::{read_request, respond, Page};
-use crate::response::{self, Check, Policy, Report, SAMLP_NS, SAML_NS};
+use crate::response::{self, Check, Fix, Policy, Report, SAMLP_NS, SAML_NS};
 use crate::values::{AcsUrl, EntityId, IdpUrl};
-use crate::wizard::view::StepId;
 
 /// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
 pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
@@ -518,7 +517,7 @@ fn replay_check(replayed: bool, request_id: &str) -> Check {
             "start a new test login; if nobody re-sent this response, someone may be replaying captured logins"
                 .to_string()
         }),
-        step: StepId::TestLogin,
+        fix: Fix::Capture,
     }
 }
 

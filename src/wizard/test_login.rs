@@ -9,7 +9,7 @@ use super::view::{
     ReportCheckView, ReportFormat, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
-use crate::response::{self, Policy, Report, DEFAULT_CLOCK_SKEW, SAML_NS};
+use crate::response::{self, Fix, Policy, Report, DEFAULT_CLOCK_SKEW, SAML_NS};
 use crate::test_login::evidence::{Evidence, TestedConfig};
 use crate::test_login::{self as engine, IdpConfig, Received, TestLoginError};
 use crate::values::{EntityId, IdpUrl};
@@ -607,10 +607,10 @@ impl Model {
                 expected: c.expected.clone(),
                 found: c.found.clone(),
                 hint: c.hint.clone(),
-                step: c.step,
-                step_number: step_number(c.step),
-                step_title: step_title(c.step).to_string(),
-                fix_elsewhere: !c.ok && c.step != StepId::TestLogin,
+                step: StepId::for_fix(c.fix),
+                step_number: step_number(StepId::for_fix(c.fix)),
+                step_title: step_title(StepId::for_fix(c.fix)).to_string(),
+                fix_elsewhere: !c.ok && c.fix != Fix::Capture,
             })
             .collect();
         checks.truncate(MAX_REPORT_ROWS);
@@ -724,7 +724,7 @@ impl Model {
             run.report
                 .checks
                 .iter()
-                .find(|c| !c.ok && leg_of(&c.id, c.step) == leg)
+                .find(|c| !c.ok && leg_of(&c.id, StepId::for_fix(c.fix)) == leg)
                 .map(|c| c.message.clone())
         };
         let mut legs = Vec::new();

@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::response::Fix;
+
 /// The nine steps of the journey, in order (see `shared/design/product.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -20,6 +22,20 @@ pub enum StepId {
     TestLogin,
     Enable,
     Enforce,
+}
+
+impl StepId {
+    /// The step where the validator's [`Fix`] is made: the one place where the protocol's fixes meet the journey.
+    pub fn for_fix(fix: Fix) -> Self {
+        match fix {
+            Fix::Capture => StepId::TestLogin,
+            Fix::SpValues => StepId::SpValues,
+            Fix::IdpApplication => StepId::IdpApp,
+            Fix::Certificate => StepId::Certificate,
+            Fix::Attributes => StepId::Attributes,
+            Fix::UserAccess => StepId::AssignUsers,
+        }
+    }
 }
 
 /// How a step stands, as shown in the step list.
