@@ -54,6 +54,55 @@ pub enum BindingError {
     InflateRatio { ratio: usize },
     #[error("the URL encoding is broken (a '%' not followed by two hex digits)")]
     PercentEncoding,
+    #[error("the parameter {0} appears more than once: a SAML message carries each of SAMLRequest, SAMLResponse, RelayState, SigAlg and Signature at most once (a second copy could slip an unsigned value past the signature check), so it is refused")]
+    Repeated(&'static str),
+}
+
+/// One SAML parameter of a query string or form body: the text as it was sent (still URL-encoded, what a
+/// Redirect-binding signature covers) and its decoded value (what is used), from the same parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Param<'a> {
+    pub raw: &'a str,
+    pub value: String,
+}
+
+/// The SAML parameters of a query string or `application/x-www-form-urlencoded` body, each present at most once.
+/// Other parameters are ignored.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SamlParams<'a> {
+    pub saml_request: Option<Param<'a>>,
+    pub saml_response: Option<Param<'a>>,
+    pub relay_state: Option<Param<'a>>,
+    pub sig_alg: Option<Param<'a>>,
+    pub signature: Option<Param<'a>>,
+}
+
+/// Parses `query` once (split on `&`, names and values form-decoded as browsers encode them), refusing any SAML
+/// parameter that appears twice, so that the octets a signature is checked over are exactly those that are used.
+pub fn saml_params(query: &str) -> Result<SamlParams<'_>, BindingError> {
+    let mut out = SamlParams::default();
+    for piece in query.split('&').filter(|p| !p.is_empty()) {
+        let raw = piece.split_once('=').map_or("", |(_, v)| v);
+        let Some((name, value)) = url::form_urlencoded::parse(piece.as_bytes()).next() else {
+            continue;
+        };
+        let (slot, name) = match name.trim() {
+            "SAMLRequest" => (&mut out.saml_request, "SAMLRequest"),
+            "SAMLResponse" => (&mut out.saml_response, "SAMLResponse"),
+            "RelayState" => (&mut out.relay_state, "RelayState"),
+            "SigAlg" => (&mut out.sig_alg, "SigAlg"),
+            "Signature" => (&mut out.signature, "Signature"),
+            _ => continue,
+        };
+        if slot.is_some() {
+            return Err(BindingError::Repeated(name));
+        }
+        *slot = Some(Param {
+            raw,
+            value: value.into_owned(),
+        });
+    }
+    Ok(out)
 }
 
 fn percent_decode(s: &str, plus_is_space: bool) -> Result<String, BindingError> {
@@ -180,22 +229,16 @@ pub fn decode(input: &[u8], max: usize) -> Result<Decoded, BindingError> {
     }
     if t.contains('=') && (t.contains("SAMLResponse=") || t.contains("SAMLRequest=")) {
         let t = t.trim_start_matches('?');
-        let mut value = None;
-        let mut relay = None;
-        let mut redirect = false;
-        for pair in t.split('&') {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            match k.trim() {
-                "SAMLResponse" => value = Some(v),
-                "SAMLRequest" => {
-                    value = Some(v);
-                    redirect = true;
-                }
-                "RelayState" => relay = Some(percent_decode(v, true)?),
-                _ => {}
-            }
-        }
-        let v = value.ok_or(BindingError::NoSamlField)?;
+        let params = saml_params(t)?;
+        let relay = params
+            .relay_state
+            .map(|r| percent_decode(r.raw, true))
+            .transpose()?;
+        let (v, redirect) = match (params.saml_response, params.saml_request) {
+            (Some(v), _) => (v.raw, false),
+            (None, Some(v)) => (v.raw, true),
+            (None, None) => return Err(BindingError::NoSamlField),
+        };
         // Form encoding turns spaces into '+', and base64 has no spaces: put the '+' back.
         let decoded = percent_decode(v, true)?.replace(' ', "+");
         if redirect && !decoded.trim_start().starts_with('<') {
@@ -318,5 +361,34 @@ mod tests {
             Err(BindingError::Base64(_))
         ));
         assert_eq!(decode(b"  ", 1 << 20), Err(BindingError::Empty));
+    }
+
+    #[test]
+    fn one_parse_gives_raw_and_decoded_values_and_refuses_repeats() {
+        let p = saml_params("a=1&SAMLRequest=x%2By+z&RelayState=%2Fhome&SigAlg=s&Signature=t%3D")
+            .unwrap();
+        let req = p.saml_request.unwrap();
+        assert_eq!((req.raw, req.value.as_str()), ("x%2By+z", "x+y z"));
+        assert_eq!(p.relay_state.unwrap().value, "/home");
+        assert_eq!(p.signature.unwrap().raw, "t%3D");
+        assert!(p.saml_response.is_none());
+        // A second copy, plainly or with its name encoded, is refused: the signature covers one, the IdP would use
+        // the other.
+        for q in [
+            "SAMLRequest=a&SigAlg=s&Signature=t&SAMLRequest=b",
+            "SAMLRequest=a&SAML%52equest=b",
+            "RelayState=a&RelayState=b",
+            "SigAlg=a&Signature=t&Signature=u",
+        ] {
+            let e = saml_params(q).unwrap_err();
+            assert!(matches!(e, BindingError::Repeated(_)), "{q}");
+            assert!(e.to_string().contains("appears more than once"), "{e}");
+        }
+        let e = decode(
+            b"SAMLResponse=PGEvPg%3D%3D&SAMLResponse=PGIvPg%3D%3D",
+            1 << 20,
+        )
+        .unwrap_err();
+        assert_eq!(e, BindingError::Repeated("SAMLResponse"));
     }
 }

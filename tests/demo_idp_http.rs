@@ -74,10 +74,19 @@ struct Reply {
 }
 
 fn http(method: &str, target: &str, body: Option<&str>) -> Reply {
+    http_with(method, target, &[("Host", "127.0.0.1")], body)
+}
+
+/// A request with exactly these extra headers (`Host` included, or left out).
+fn http_with(method: &str, target: &str, headers: &[(&str, &str)], body: Option<&str>) -> Reply {
     let mut s = TcpStream::connect(server()).unwrap();
     let body = body.unwrap_or("");
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
     let req = format!(
-        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {target} HTTP/1.1\r\n{extra}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     s.write_all(req.as_bytes()).unwrap();
@@ -364,4 +373,145 @@ fn only_loopback_addresses_are_accepted() {
         .expect("0.0.0.0 refused");
     assert!(matches!(err, ServerError::NotLoopback(_)));
     assert!(err.to_string().contains("loopback only"), "{err}");
+}
+
+/// DNS rebinding (issue 18): a page whose name resolves to 127.0.0.1 reaches the demo IdP with its own name in
+/// the Host header. Only requests addressed to the demo IdP's own loopback address and port are answered.
+#[test]
+fn only_requests_addressed_to_the_demo_idp_itself_are_answered() {
+    let port = server().port();
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LocalHost:{port}"),
+        format!("[::1]:{port}"),
+        // No port: what a raw client may send; a browser always names a port other than 80.
+        "127.0.0.1".to_string(),
+    ] {
+        let r = http_with("GET", "/metadata", &[("Host", &host)], None);
+        assert_eq!(r.status, 200, "{host}: {}", r.body);
+    }
+    for host in [
+        "rebind.evil.example".to_string(),
+        format!("rebind.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        format!("localhost.:{port}"),
+        format!("[::2]:{port}"),
+        format!("127.0.0.1:{port}@evil.example"),
+    ] {
+        let r = http_with("GET", "/metadata", &[("Host", &host)], None);
+        assert_eq!(r.status, 421, "{host}: {}", r.body);
+        assert!(
+            r.body.contains("only requests addressed to")
+                && r.body.contains(&format!("127.0.0.1:{port}")),
+            "{host}: {}",
+            r.body
+        );
+        assert!(!r.body.contains("<md:"), "{host}: metadata served");
+    }
+    // No Host at all, and a login POST under a foreign name: refused too.
+    assert_eq!(http_with("GET", "/metadata", &[], None).status, 421);
+    let form = http("GET", "/saml2/assertion", None);
+    let token = hidden(&form.body, "token").unwrap();
+    let creds = format!(
+        "token={}&email={}&password={}",
+        enc(&token),
+        enc("ada.lovelace@example.com"),
+        enc(DEMO_PASSWORD)
+    );
+    let r = http_with(
+        "POST",
+        "/login",
+        &[("Host", &format!("rebind.evil.example:{port}"))],
+        Some(&creds),
+    );
+    assert_eq!(r.status, 421, "{}", r.body);
+    assert!(!r.body.contains("SAMLResponse"));
+}
+
+/// The login form is posted only from the demo IdP's own page: a foreign Origin is refused before the
+/// credentials are looked at, and the pages ask the browser to send their origin on their own forms.
+#[test]
+fn a_login_posted_from_another_origin_is_refused() {
+    let port = server().port();
+    let form = http("GET", "/saml2/assertion", None);
+    assert!(
+        form.headers.contains("Referrer-Policy: same-origin"),
+        "{}",
+        form.headers
+    );
+    let token = hidden(&form.body, "token").unwrap();
+    let creds = format!(
+        "token={}&email={}&password={}",
+        enc(&token),
+        enc("ada.lovelace@example.com"),
+        enc(DEMO_PASSWORD)
+    );
+    for origin in [
+        "https://evil.example".to_string(),
+        "null".to_string(),
+        format!("http://127.0.0.1:{}", port.wrapping_add(1)),
+        format!("http://rebind.evil.example:{port}"),
+    ] {
+        let r = http_with(
+            "POST",
+            "/login",
+            &[("Host", "127.0.0.1"), ("Origin", &origin)],
+            Some(&creds),
+        );
+        assert_eq!(r.status, 403, "{origin}: {}", r.body);
+        assert!(
+            r.body.contains("another site") && !r.body.contains("SAMLResponse"),
+            "{origin}: {}",
+            r.body
+        );
+    }
+    // The refused posts did not use the form up: from our own origin it signs in.
+    let r = http_with(
+        "POST",
+        "/login",
+        &[
+            ("Host", &format!("localhost:{port}")),
+            ("Origin", &format!("http://localhost:{port}")),
+        ],
+        Some(&creds),
+    );
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(hidden(&r.body, "SAMLResponse").is_some());
+}
+
+/// Each login form carries its own random token, and a form shown again (wrong password) gets a new one: the old
+/// token no longer signs in.
+#[test]
+fn each_login_form_carries_its_own_token() {
+    let a = hidden(&http("GET", "/saml2/assertion", None).body, "token").unwrap();
+    let b = hidden(&http("GET", "/saml2/assertion", None).body, "token").unwrap();
+    assert_ne!(a, b);
+    assert!(a.len() >= 32, "{a}");
+    let first = http("GET", "/saml2/assertion", None);
+    let old = hidden(&first.body, "token").unwrap();
+    let again = sign_in(&first, "ada.lovelace@example.com", "wrong-password");
+    assert_eq!(again.status, 401);
+    let new = hidden(&again.body, "token").unwrap();
+    assert_ne!(new, old, "the form shown again has a new token");
+    let stale = Reply {
+        status: 200,
+        headers: String::new(),
+        body: format!("<input type=\"hidden\" name=\"token\" value=\"{old}\">"),
+    };
+    let r = sign_in(&stale, "ada.lovelace@example.com", DEMO_PASSWORD);
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("Start again"));
+    let r = sign_in(&again_ok(&again), "ada.lovelace@example.com", DEMO_PASSWORD);
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// The form page shown again after a wrong password, as a page `sign_in` accepts (it expects status 200).
+fn again_ok(r: &Reply) -> Reply {
+    Reply {
+        status: 200,
+        headers: r.headers.clone(),
+        body: r.body.clone(),
+    }
 }

@@ -167,3 +167,135 @@ fn a_config_that_requires_signed_requests_needs_the_sp_certificate() {
     assert!(apps[0].1.require_signed_requests);
     assert_eq!(apps[0].1.sp_certs.len(), 1);
 }
+
+/// The attack of issue 18: a correctly signed HTTP-Redirect query with a second, unsigned SAMLRequest and an
+/// attacker's RelayState appended. The signature was checked over the first copies while the IdP used the last
+/// ones, so the unsigned request was answered and the attacker's RelayState forwarded. Any repeated SAML parameter
+/// is now refused, whichever copy comes first and however its name is encoded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_saml_parameter_cannot_smuggle_an_unsigned_request_past_the_signature() {
+    use ssopilot::demo_idp::directory::DEMO_PASSWORD;
+    use ssopilot::test_login::demo::input_value;
+    let sp_key = IdpKey::generate_ephemeral().unwrap();
+    let state = State::new(
+        Directory::demo().unwrap(),
+        Vec::new(),
+        IdpKey::generate_ephemeral().unwrap(),
+    )
+    .unwrap();
+    let mut server = Server::bind("127.0.0.1:0".parse::<SocketAddr>().unwrap(), state)
+        .await
+        .unwrap();
+    let mut app = App::new(
+        EntityId::parse(SP, "SP").unwrap(),
+        AcsUrl::parse(ACS, "ACS").unwrap(),
+        server.entity_id().unwrap().clone(),
+    );
+    app.require_signed_requests = true;
+    app.sp_certs = vec![sp_key.cert_der().to_vec()];
+    server.add_app("signed", app, &["Engineering"]).unwrap();
+    let base = server.base_url().to_string();
+    tokio::spawn(server.run());
+    let b = Browser::new().unwrap();
+
+    let good = signed_query(
+        &deflated(&authn_request("_good")),
+        Some("state 1"),
+        RSA_SHA256_URI,
+        &sp_key,
+    );
+    let evil_request = enc(&deflated(&authn_request("_evil")));
+    let evil_relay = enc("https://evil.example/phish");
+    let (signed_part, signature) = good.split_once("&SigAlg=").unwrap();
+    for (what, query) in [
+        (
+            "appended after the signature",
+            format!("{good}&SAMLRequest={evil_request}&RelayState={evil_relay}"),
+        ),
+        (
+            "put before the signed copies",
+            format!("SAMLRequest={evil_request}&RelayState={evil_relay}&{good}"),
+        ),
+        (
+            "with its name percent-encoded",
+            format!("{good}&SAML%52equest={evil_request}&Relay%53tate={evil_relay}"),
+        ),
+        (
+            "a second RelayState only",
+            format!("{signed_part}&RelayState={evil_relay}&SigAlg={signature}"),
+        ),
+    ] {
+        let page = b.get(&format!("{base}/sso?{query}")).await.unwrap();
+        if page.status == 200 {
+            // What the attack achieved before the fix: sign in and see what the auto-post form carries.
+            let token = input_value(&page.body, "token").unwrap_or_default();
+            let done = b
+                .post_form(
+                    &format!("{base}/login"),
+                    &[
+                        ("token", token.as_str()),
+                        ("email", "ada.lovelace@example.com"),
+                        ("password", DEMO_PASSWORD),
+                    ],
+                )
+                .await
+                .unwrap();
+            panic!(
+                "{what}: the smuggled request was answered; the response form forwards RelayState {:?}",
+                input_value(&done.body, "RelayState")
+            );
+        }
+        assert_eq!(page.status, 400, "{what}: {}", page.body);
+        assert!(
+            page.body.contains("appears more than once"),
+            "{what}: {}",
+            page.body
+        );
+    }
+    // The HTTP-POST binding refuses a repeated parameter too.
+    let signed = sign_enveloped(
+        &authn_request("_p"),
+        "_p",
+        sp_key.signing_key(),
+        sp_key.cert_der(),
+        SignatureAlgorithm::RsaSha256,
+    )
+    .unwrap();
+    let page = b
+        .post_form(
+            &format!("{base}/sso"),
+            &[
+                ("SAMLRequest", B64.encode(&signed).as_str()),
+                ("RelayState", "ok"),
+                ("RelayState", "https://evil.example/phish"),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.status, 400, "{}", page.body);
+    assert!(
+        page.body.contains("RelayState appears more than once"),
+        "{}",
+        page.body
+    );
+    // The signed query alone is still answered, and the sign-in carries its own RelayState.
+    let page = b.get(&format!("{base}/sso?{good}")).await.unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = input_value(&page.body, "token").unwrap();
+    let done = b
+        .post_form(
+            &format!("{base}/login"),
+            &[
+                ("token", token.as_str()),
+                ("email", "ada.lovelace@example.com"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(
+        input_value(&done.body, "RelayState").as_deref(),
+        Some("state 1")
+    );
+}

@@ -644,3 +644,69 @@ async fn plain_http_on_an_https_port_is_a_tls_error() {
         "{err:?}"
     );
 }
+
+// ---------------------------------------------------------------- addresses (issue 18)
+
+/// A listener on 127.0.0.1 that counts the connections it gets and closes each at once.
+async fn counting_listener() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let h = hits.clone();
+    tokio::spawn(async move {
+        while let Ok((s, _)) = listener.accept().await {
+            h.fetch_add(1, Ordering::SeqCst);
+            drop(s);
+        }
+    });
+    (addr, hits)
+}
+
+/// Redirects to `0.0.0.0` and to an IPv4-mapped IPv6 address reach this computer's own services (the kernel
+/// treats both as local), even from a loopback URL the admin typed: they are refused before connecting, and the
+/// message names the address.
+#[tokio::test]
+async fn redirects_to_unspecified_or_ipv4_mapped_addresses_are_refused_before_connecting() {
+    let (target, hits) = counting_listener().await;
+    let port = target.port();
+    for (to, named) in [
+        (format!("https://0.0.0.0:{port}/m"), "0.0.0.0"),
+        (
+            format!("https://[::ffff:127.0.0.1]:{port}/m"),
+            "::ffff:127.0.0.1",
+        ),
+        (format!("https://[::]:{port}/m"), "::"),
+    ] {
+        let location = to.clone();
+        let addr = http_server(move |_| redirect(&location)).await;
+        let err = fetch_metadata(&format!("http://{addr}/x"), &quick())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, FetchError::ForbiddenAddress { addr, .. } if addr.to_string() == named),
+            "{to}: {err:?}"
+        );
+        assert!(err.to_string().contains(named), "{err}");
+        // Typed directly, they are refused too.
+        let err = fetch_metadata(&to, &quick()).await.unwrap_err();
+        assert!(
+            matches!(&err, FetchError::ForbiddenAddress { .. }),
+            "{to}: {err:?}"
+        );
+    }
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        0,
+        "a refused address was connected to"
+    );
+    // Loopback itself is still fine from a loopback URL: the existing redirect tests follow 127.0.0.1, and [::1]
+    // (when this machine has IPv6) is not refused as an address.
+    let addr = http_server(move |_| redirect(&format!("https://[::1]:{port}/m"))).await;
+    let err = fetch_metadata(&format!("http://{addr}/x"), &quick())
+        .await
+        .unwrap_err();
+    assert!(
+        !matches!(err, FetchError::ForbiddenAddress { .. }),
+        "{err:?}"
+    );
+}

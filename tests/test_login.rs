@@ -93,6 +93,48 @@ async fn sign_in(b: &Browser, idp_base: &str, url: &str, email: &str) -> (String
     )
 }
 
+fn ada() -> ssopilot::demo_idp::directory::User {
+    Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone()
+}
+
+/// One request over a raw connection with exactly these headers; returns (status, body).
+async fn raw(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let req = format!(
+        "{method} {path} HTTP/1.1\r\n{extra}Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).await.unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (
+        head.split(' ').nth(1).unwrap().parse().unwrap(),
+        body.to_string(),
+    )
+}
+
+/// `127.0.0.1:<port>` of the test SP.
+fn sp_addr(p: &Pair) -> String {
+    let url = p.sp.acs_url().url().unwrap();
+    format!("127.0.0.1:{}", url.port().unwrap())
+}
+
 fn tested(p: &Pair) -> TestedConfig {
     TestedConfig {
         idp_entity_id: p.app.idp_entity_id.clone(),
@@ -225,12 +267,11 @@ async fn garbage_other_requests_and_replays_are_refused() {
         p.sp.wait(Duration::from_millis(300)).await,
         Err(TestLoginError::Timeout { .. })
     ));
-    // A response for another request (signed by the right IdP) fails on InResponseTo.
-    let user = Directory::demo().unwrap();
-    let user = user.user("ada.lovelace@example.com").unwrap().clone();
+    // A response for another request (signed by the right IdP) is not the answer the test waits for: a clear
+    // page, and the test keeps waiting (issue 18: a cross-site POST must not become the test result).
     let xml = mint::mint(
         &p.app,
-        &user,
+        &ada(),
         Some("_another"),
         &key(),
         OffsetDateTime::now_utc(),
@@ -241,14 +282,15 @@ async fn garbage_other_requests_and_replays_are_refused() {
         .await
         .unwrap();
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("Test login failed"));
-    let got = p.sp.wait(Duration::from_secs(5)).await.unwrap();
-    assert!(!got.report.valid);
     assert!(
-        got.report.failed().contains(&"in_response_to"),
-        "{:?}",
-        got.report.failed()
+        r.body.contains("does not answer") && r.body.contains("still waiting"),
+        "{}",
+        r.body
     );
+    assert!(matches!(
+        p.sp.wait(Duration::from_millis(300)).await,
+        Err(TestLoginError::Timeout { .. })
+    ));
     // The real sign-in passes...
     let (_, resp) = sign_in(&b, &p.idp_base, &at.url, "ada.lovelace@example.com").await;
     let r = b
@@ -322,4 +364,179 @@ async fn taken_ports_timeouts_cancels_and_other_addresses_have_clear_errors() {
         p.sp.wait(Duration::from_millis(100)).await,
         Err(TestLoginError::Timeout { .. })
     ));
+}
+
+/// DNS rebinding (issue 18): the test SP answers only requests addressed to its own loopback address and port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_not_addressed_to_the_test_sp_are_refused() {
+    let mut p = pair().await;
+    let addr = sp_addr(&p);
+    let port = addr.rsplit(':').next().unwrap().to_string();
+    p.sp.start().unwrap();
+    for host in [
+        addr.clone(),
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let (status, body) = raw(&addr, "GET", "/acs", &[("Host", &host)], "").await;
+        assert_eq!(status, 200, "{host}: {body}");
+    }
+    let xml = mint::mint(&p.app, &ada(), None, &key(), OffsetDateTime::now_utc()).unwrap();
+    let form = format!(
+        "SAMLResponse={}",
+        url::form_urlencoded::byte_serialize(mint::post_value(&xml).as_bytes()).collect::<String>()
+    );
+    for host in [
+        format!("rebind.evil.example:{port}"),
+        "evil.example".to_string(),
+    ] {
+        let (status, body) = raw(&addr, "POST", "/acs", &[("Host", &host)], &form).await;
+        assert_eq!(status, 421, "{host}: {body}");
+        assert!(body.contains("only requests addressed to"), "{body}");
+    }
+    let (status, _) = raw(&addr, "GET", "/acs", &[], "").await;
+    assert_eq!(status, 421);
+    // Nothing reached the waiting test.
+    assert!(matches!(
+        p.sp.wait(Duration::from_millis(300)).await,
+        Err(TestLoginError::Timeout { .. })
+    ));
+    assert!(p.sp.unexpected().is_empty());
+}
+
+/// Issue 18: a POST that does not answer the pending request (another request's response, an unsolicited one,
+/// from any site) gets a clear page, is recorded with its Origin and Referer, and does not end the wait; the real
+/// answer then does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_answer_to_the_pending_request_ends_the_wait() {
+    let mut p = pair().await;
+    let addr = sp_addr(&p);
+    let at = p.sp.start().unwrap();
+    let post = |xml: String| {
+        format!(
+            "SAMLResponse={}",
+            url::form_urlencoded::byte_serialize(mint::post_value(&xml).as_bytes())
+                .collect::<String>()
+        )
+    };
+    let now = OffsetDateTime::now_utc();
+    let other = post(mint::mint(&p.app, &ada(), Some("_another"), &key(), now).unwrap());
+    let (status, body) = raw(
+        &addr,
+        "POST",
+        "/acs",
+        &[
+            ("Host", &addr),
+            ("Origin", "https://attacker.example"),
+            ("Referer", "https://attacker.example/page"),
+        ],
+        &other,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("does not answer")
+            && body.contains("_another")
+            && body.contains("https://attacker.example")
+            && body.contains("still waiting"),
+        "{body}"
+    );
+    let unsolicited = post(mint::mint(&p.app, &ada(), None, &key(), now).unwrap());
+    let (status, body) = raw(&addr, "POST", "/acs", &[("Host", &addr)], &unsolicited).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("unsolicited"), "{body}");
+    assert!(matches!(
+        p.sp.wait(Duration::from_millis(300)).await,
+        Err(TestLoginError::Timeout { .. })
+    ));
+    let seen = p.sp.unexpected();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert_eq!(seen[0].origin.as_deref(), Some("https://attacker.example"));
+    assert_eq!(
+        seen[0].referer.as_deref(),
+        Some("https://attacker.example/page")
+    );
+    assert!(seen[0].why.contains("_another"), "{}", seen[0].why);
+    assert!(seen[1].origin.is_none() && seen[1].why.contains("unsolicited"));
+    // The real answer still ends the wait, and passes.
+    let b = Browser::new().unwrap();
+    let (acs, resp) = sign_in(&b, &p.idp_base, &at.url, "ada.lovelace@example.com").await;
+    let r = b.post_form(&acs, &[("SAMLResponse", &resp)]).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = p.sp.wait(Duration::from_secs(5)).await.unwrap();
+    assert!(got.report.valid, "{:?}", got.report.failed());
+}
+
+/// In IdP-initiated mode there is no request to answer: a response without InResponseTo is the result, and the
+/// report and the page say plainly that it was unsolicited and where it was posted from; one that answers some
+/// request the test SP never sent is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idp_initiated_mode_says_the_response_was_unsolicited() {
+    let mut p = pair().await;
+    let addr = sp_addr(&p);
+    p.sp.start_idp_initiated().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let post = |xml: String| {
+        format!(
+            "SAMLResponse={}",
+            url::form_urlencoded::byte_serialize(mint::post_value(&xml).as_bytes())
+                .collect::<String>()
+        )
+    };
+    let answering = post(mint::mint(&p.app, &ada(), Some("_someone"), &key(), now).unwrap());
+    let (status, body) = raw(&addr, "POST", "/acs", &[("Host", &addr)], &answering).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("_someone") && body.contains("still waiting"),
+        "{body}"
+    );
+    let idp_initiated = post(mint::mint(&p.app, &ada(), None, &key(), now).unwrap());
+    let (status, body) = raw(
+        &addr,
+        "POST",
+        "/acs",
+        &[("Host", &addr), ("Origin", "http://127.0.0.1:1")],
+        &idp_initiated,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("unsolicited"), "{body}");
+    let got = p.sp.wait(Duration::from_secs(5)).await.unwrap();
+    assert!(got.report.valid, "{:?}", got.report.failed());
+    let irt = got.report.check("in_response_to").unwrap();
+    assert!(
+        irt.message.contains("unsolicited") && irt.message.contains("http://127.0.0.1:1"),
+        "{}",
+        irt.message
+    );
+    assert_eq!(p.sp.unexpected().len(), 1);
+}
+
+/// Issue 18: one client that sends half a body and stalls does not hold up the test SP: on the same
+/// single-threaded runtime the command line uses, another browser completes the whole login meanwhile.
+#[tokio::test(flavor = "current_thread")]
+async fn a_stalled_client_does_not_block_a_login() {
+    use tokio::io::AsyncWriteExt;
+    let mut p = pair().await;
+    let addr = sp_addr(&p);
+    let at = p.sp.start().unwrap();
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    stalled
+        .write_all(
+            format!(
+                "POST /acs HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\nSAMLResponse=PHNhbWxw"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    // A second connection that sent nothing at all.
+    let _silent = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let b = Browser::new().unwrap();
+    let (acs, resp) = sign_in(&b, &p.idp_base, &at.url, "ada.lovelace@example.com").await;
+    let r = b.post_form(&acs, &[("SAMLResponse", &resp)]).await.unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    let got = p.sp.wait(Duration::from_secs(5)).await.unwrap();
+    assert!(got.report.valid, "{:?}", got.report.failed());
+    drop(stalled);
 }

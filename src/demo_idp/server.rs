@@ -3,6 +3,12 @@
 //!
 //! A deliberately small HTTP/1.1 server (one request per connection, bounded head and body, timeouts): it serves one
 //! browser on the same machine, so it needs no more, and every byte it accepts is capped.
+//!
+//! Only this machine's own pages can drive it (issue 18): a request whose Host is not the server's own loopback
+//! address and port is refused (a web page whose name resolves to 127.0.0.1 - DNS rebinding - carries its own name
+//! there), the login form is posted only from the demo IdP's own origin, and each form carries a random token that
+//! only the page the demo IdP served holds (renewed whenever the form is shown again). The SAML parameters of a
+//! request are read in one parse that refuses any repeated one, so a signature is checked over the values used.
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -59,6 +65,8 @@ pub struct State {
     pub key: IdpKey,
     /// `http://127.0.0.1:<port>`, set when bound.
     base: String,
+    /// The bound port: requests must be addressed to it.
+    port: u16,
     /// `<base>/metadata`, set when bound.
     entity_id: Option<EntityId>,
     pending: Mutex<Pending>,
@@ -109,6 +117,7 @@ impl State {
             apps: RwLock::new(map),
             key,
             base: String::new(),
+            port: 0,
             entity_id: None,
             pending: Mutex::new(Pending::default()),
         })
@@ -192,6 +201,7 @@ impl Server {
         if !local.ip().is_loopback() {
             return Err(ServerError::NotLoopback(local.ip()));
         }
+        state.port = local.port();
         state.base = match local.ip() {
             IpAddr::V4(ip) => format!("http://{ip}:{}", local.port()),
             IpAddr::V6(ip) => format!("http://[{ip}]:{}", local.port()),
@@ -273,6 +283,63 @@ pub(crate) struct Request {
     pub(crate) path: String,
     pub(crate) query: String,
     pub(crate) body: Vec<u8>,
+    /// The Host header (absent: none sent).
+    pub(crate) host: Option<String>,
+    /// The Origin header: which site's page sent the request.
+    pub(crate) origin: Option<String>,
+    /// The Referer header, when the browser sends one.
+    pub(crate) referer: Option<String>,
+}
+
+/// The loopback names a browser on this machine may address us by.
+const LOOPBACK_NAMES: [&str; 3] = ["127.0.0.1", "localhost", "[::1]"];
+
+/// Whether `host` (a Host header) names one of our loopback names with our `port`. A Host without a port is taken
+/// as ours too: browsers always send the port unless it is 80, and a rebinding page's Host carries its own name,
+/// never one of these.
+pub(crate) fn host_is_ours(host: Option<&str>, port: u16) -> bool {
+    let Some(host) = host.map(|h| h.trim().to_ascii_lowercase()) else {
+        return false;
+    };
+    let (name, host_port) = match host.rfind(':') {
+        Some(i) if !host.get(i..).is_some_and(|tail| tail.contains(']')) => {
+            (host.get(..i).unwrap_or_default(), host.get(i + 1..))
+        }
+        _ => (host.as_str(), None),
+    };
+    LOOPBACK_NAMES.contains(&name) && host_port.is_none_or(|p| p == port.to_string())
+}
+
+/// Whether `origin` (an Origin header) is our own: `http://` one of our loopback names and our port.
+pub(crate) fn origin_is_ours(origin: &str, port: u16) -> bool {
+    let origin = origin.trim().to_ascii_lowercase();
+    LOOPBACK_NAMES
+        .iter()
+        .any(|name| origin == format!("http://{name}:{port}"))
+}
+
+/// At most 200 printable characters of a header value, for messages.
+pub(crate) fn shown(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect()
+}
+
+/// The refusal of a request not addressed to us (421 Misdirected Request), in plain text.
+pub(crate) fn misdirected(server: &str, port: u16, host: Option<&str>) -> Page {
+    let addressed = match host {
+        Some(h) => format!("this request was addressed to \"{}\"", shown(h)),
+        None => "this request names no host".to_string(),
+    };
+    Page {
+        status: 421,
+        content_type: "text/plain; charset=utf-8",
+        body: format!(
+            "Refused: this is {server} on this computer, and it answers only requests addressed to 127.0.0.1:{port} (or localhost:{port}); {addressed}. A web page that reaches it under another name is refused. Open http://127.0.0.1:{port}/ yourself if you meant to use it.\n"
+        ),
+    }
 }
 
 /// A response: status, content type, body.
@@ -284,14 +351,24 @@ pub struct Page {
 
 async fn serve_one(stream: TcpStream, state: &State) {
     let page = match read_request(&stream).await {
+        Ok(req) if !host_is_ours(req.host.as_deref(), state.port) => {
+            misdirected("SSO Pilot's demo IdP", state.port, req.host.as_deref())
+        }
         Ok(req) => route(state, &req),
         Err(page) => page,
     };
-    respond(&stream, &page, CSP).await;
+    // Same-origin: the browser sends our origin on our own login form (with no-referrer it would send
+    // "Origin: null", which the login refuses), and nothing to other sites.
+    respond_with(&stream, &page, CSP, "same-origin").await;
 }
 
 /// Writes `page` with the security headers every page of ours carries, then closes.
 pub(crate) async fn respond(stream: &TcpStream, page: &Page, csp: &str) {
+    respond_with(stream, page, csp, "no-referrer").await;
+}
+
+/// [`respond`] with the given Referrer-Policy.
+async fn respond_with(stream: &TcpStream, page: &Page, csp: &str, referrer_policy: &str) {
     let reason = match page.status {
         200 => "OK",
         400 => "Bad Request",
@@ -301,10 +378,11 @@ pub(crate) async fn respond(stream: &TcpStream, page: &Page, csp: &str) {
         405 => "Method Not Allowed",
         409 => "Conflict",
         413 => "Payload Too Large",
+        421 => "Misdirected Request",
         _ => "Error",
     };
     let head = format!(
-        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {csp}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {} {reason}\r\nContent-Type: {}\r\nContent-Length: {}\r\nContent-Security-Policy: {csp}\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: {referrer_policy}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n",
         page.status,
         page.content_type,
         page.body.len()
@@ -369,8 +447,26 @@ pub(crate) async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
     let method = first.next().unwrap_or_default().to_string();
     let target = first.next().unwrap_or_default().to_string();
     let mut length = 0usize;
+    let (mut host, mut origin, mut referer) = (None, None, None);
     for line in lines {
         if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim();
+            for (header, slot) in [
+                ("host", &mut host),
+                ("origin", &mut origin),
+                ("referer", &mut referer),
+            ] {
+                if name.eq_ignore_ascii_case(header) {
+                    if slot.is_some() {
+                        return Err(error_page(
+                            400,
+                            "Bad request",
+                            &format!("The {header} header appears more than once."),
+                        ));
+                    }
+                    *slot = Some(value.trim().to_string());
+                }
+            }
             if name.trim().eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().map_err(|_| {
                     error_page(
@@ -418,6 +514,9 @@ pub(crate) async fn read_request(stream: &TcpStream) -> Result<Request, Page> {
         path,
         query,
         body,
+        host,
+        origin,
+        referer,
     })
 }
 
@@ -465,23 +564,28 @@ fn route(state: &State, req: &Request) -> Page {
             None => unknown_slug(slug),
         },
         ("GET", ["saml2", slug]) => match state.app(slug) {
-            Some(_) => login_form(state, start(state, slug, None, None), None),
+            Some(_) => match start(state, slug, None, None) {
+                Ok(token) => login_form(state, token, None),
+                Err(page) => page,
+            },
             None => unknown_slug(slug),
         },
-        ("GET", ["sso"]) => {
-            let q = form(req.query.as_bytes());
-            sso(
-                state,
-                q.get("SAMLRequest"),
-                q.get("RelayState"),
-                Some(&req.query),
-            )
-        }
-        ("POST", ["sso"]) => {
-            let f = form(&req.body);
-            sso(state, f.get("SAMLRequest"), f.get("RelayState"), None)
-        }
-        ("POST", ["login"]) => login(state, &form(&req.body)),
+        // The HTTP-POST binding comes from the SP's page, another site: its Origin is foreign by nature. It only
+        // shows a login form; the login itself is checked below.
+        ("GET", ["sso"]) => sso_params(state, &req.query, true),
+        ("POST", ["sso"]) => sso_params(state, &String::from_utf8_lossy(&req.body), false),
+        ("POST", ["login"]) => match req.origin.as_deref() {
+            Some(origin) if !origin_is_ours(origin, state.port) => error_page(
+                403,
+                "Sign-in from another site refused",
+                &format!(
+                    "The sign-in form was posted from another site (origin \"{}\"), not from the demo IdP's own page at {}. Start the sign-in again from the service provider or the application link, and sign in on the demo IdP's page.",
+                    shown(origin),
+                    state.base
+                ),
+            ),
+            _ => login(state, &form(&req.body)),
+        },
         ("GET", [""]) => home(state),
         (_, ["metadata" | "sso" | "login" | "saml2", ..]) => error_page(
             405,
@@ -534,19 +638,26 @@ fn unknown_slug(slug: &str) -> Page {
     )
 }
 
-/// Remembers a login in progress; returns its token.
+/// Remembers a login in progress under a new random token (what its form carries); an error page when no random
+/// token can be made (a guessable one would let another site post the form).
 fn start(
     state: &State,
     slug: &str,
     request_id: Option<String>,
     relay_state: Option<String>,
-) -> String {
+) -> Result<String, Page> {
+    let token = mint::new_id().map_err(|e| {
+        error_page(
+            500,
+            "Sign-in unavailable",
+            &format!("The sign-in form could not be prepared ({e}). Try again."),
+        )
+    })?;
     let mut p = match state.pending.lock() {
         Ok(p) => p,
         Err(poisoned) => poisoned.into_inner(),
     };
     p.next = p.next.wrapping_add(1);
-    let token = mint::new_id().unwrap_or_else(|_| format!("_t{}", p.next));
     p.map.insert(
         token.clone(),
         Login {
@@ -561,7 +672,21 @@ fn start(
             p.map.remove(&old);
         }
     }
-    token
+    Ok(token)
+}
+
+/// Moves a pending login to a new token (the form is shown again); the old token is forgotten.
+fn renew(state: &State, old: &str) -> Result<String, Page> {
+    let login = state
+        .pending
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .map
+        .remove(old);
+    match login {
+        Some(l) => start(state, &l.slug, l.request_id, l.relay_state),
+        None => Ok(old.to_string()),
+    }
 }
 
 fn login_form(state: &State, token: String, error: Option<&str>) -> Page {
@@ -590,36 +715,35 @@ pub const RSA_SHA256_URI: &str = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha
 
 /// The HTTP-Redirect binding's signature (SAML bindings 3.4.4.1): over the raw, still URL-encoded
 /// `SAMLRequest=..&RelayState=..&SigAlg=..` as the query carried them, with a configured SP certificate's key.
-fn verify_redirect_signature(raw_query: &str, certs: &[Vec<u8>]) -> Result<(), String> {
-    let raw: Vec<(&str, &str)> = raw_query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .collect();
-    let get = |name: &str| raw.iter().find(|(k, _)| *k == name).map(|(_, v)| *v);
-    let Some(signature) = get("Signature") else {
+/// `params` come from the one parse whose decoded values the IdP then uses (repeats refused there).
+fn verify_redirect_signature(
+    params: &binding::SamlParams<'_>,
+    certs: &[Vec<u8>],
+) -> Result<(), String> {
+    let Some(signature) = &params.signature else {
         return Err("it is not signed (no Signature parameter), and this application requires signed requests: configure the service provider to sign its AuthnRequests".into());
     };
-    let sig_alg = get("SigAlg").ok_or("it has a Signature but no SigAlg parameter")?;
-    let decoded_alg: String = url::form_urlencoded::parse(format!("a={sig_alg}").as_bytes())
-        .map(|(_, v)| v.into_owned())
-        .next()
-        .unwrap_or_default();
+    let sig_alg = params
+        .sig_alg
+        .as_ref()
+        .ok_or("it has a Signature but no SigAlg parameter")?;
+    let decoded_alg = sig_alg.value.as_str();
     if decoded_alg != RSA_SHA256_URI {
         return Err(format!(
             "it is signed with {}, which this IdP does not accept: sign with RSA-SHA256",
             decoded_alg.chars().take(200).collect::<String>()
         ));
     }
-    let mut signed = format!("SAMLRequest={}", get("SAMLRequest").unwrap_or_default());
-    if let Some(r) = get("RelayState") {
-        signed.push_str(&format!("&RelayState={r}"));
+    let mut signed = format!(
+        "SAMLRequest={}",
+        params.saml_request.as_ref().map_or("", |p| p.raw)
+    );
+    if let Some(r) = &params.relay_state {
+        signed.push_str(&format!("&RelayState={}", r.raw));
     }
-    signed.push_str(&format!("&SigAlg={sig_alg}"));
-    let sig_b64: String = url::form_urlencoded::parse(format!("a={signature}").as_bytes())
-        .map(|(_, v)| v.into_owned())
-        .next()
-        .unwrap_or_default();
-    let sig = crate::xmldsig::decode_base64(&sig_b64).ok_or("its Signature is not base64")?;
+    signed.push_str(&format!("&SigAlg={}", sig_alg.raw));
+    let sig =
+        crate::xmldsig::decode_base64(&signature.value).ok_or("its Signature is not base64")?;
     for der in certs {
         let Ok((_, cert)) = x509_parser::parse_x509_certificate(der) else {
             continue;
@@ -654,15 +778,24 @@ fn verify_post_signature(doc: &crate::xml::Document, certs: &[Vec<u8>]) -> Resul
     }
 }
 
+/// Reads the SAML parameters of an SSO request (the query of an HTTP-Redirect request, `redirect`, or the form
+/// body of an HTTP-POST one) in one parse, refusing repeats, and goes on with [`sso`].
+fn sso_params(state: &State, text: &str, redirect: bool) -> Page {
+    match binding::saml_params(text) {
+        Ok(params) => sso(state, &params, redirect),
+        Err(e) => error_page(
+            400,
+            "Malformed sign-in request",
+            &format!("The service provider sent an AuthnRequest this IdP cannot use: {e}. Check the SSO URL and binding configured in the service provider."),
+        ),
+    }
+}
+
 /// SP-initiated SSO: decode and check the AuthnRequest, find its application, check its signature when the
-/// application requires one, show the login form. `raw_query` is the query of an HTTP-Redirect request.
-fn sso(
-    state: &State,
-    request: Option<&String>,
-    relay: Option<&String>,
-    raw_query: Option<&String>,
-) -> Page {
-    let redirect = raw_query.is_some();
+/// application requires one, show the login form. `redirect`: the HTTP-Redirect binding (else HTTP-POST).
+fn sso(state: &State, params: &binding::SamlParams<'_>, redirect: bool) -> Page {
+    let request = params.saml_request.as_ref().map(|p| &p.value);
+    let relay = params.relay_state.as_ref().map(|p| &p.value);
     let bad = |why: String| {
         error_page(
             400,
@@ -724,9 +857,10 @@ fn sso(
         );
     };
     if app.require_signed_requests {
-        let checked = match raw_query {
-            Some(q) => verify_redirect_signature(q, &app.sp_certs),
-            None => verify_post_signature(&doc, &app.sp_certs),
+        let checked = if redirect {
+            verify_redirect_signature(params, &app.sp_certs)
+        } else {
+            verify_post_signature(&doc, &app.sp_certs)
         };
         if let Err(why) = checked {
             return error_page(
@@ -752,8 +886,10 @@ fn sso(
     let relay = relay
         .filter(|r| r.len() <= 1024 && !r.chars().any(char::is_control))
         .cloned();
-    let token = start(state, slug, Some(id), relay);
-    login_form(state, token, None)
+    match start(state, slug, Some(id), relay) {
+        Ok(token) => login_form(state, token, None),
+        Err(page) => page,
+    }
 }
 
 fn login(state: &State, f: &HashMap<String, String>) -> Page {
@@ -775,7 +911,11 @@ fn login(state: &State, f: &HashMap<String, String>) -> Page {
     let user = match state.with_directory(|d| d.authenticate(email, password).cloned()) {
         Ok(u) => u,
         Err(DirectoryError::BadCredentials) => {
-            return login_form(state, token, Some("Wrong email or password. Try again."))
+            // The form is shown again with a new token: the old one no longer signs in.
+            return match renew(state, &token) {
+                Ok(token) => login_form(state, token, Some("Wrong email or password. Try again.")),
+                Err(page) => page,
+            };
         }
         Err(e) => return error_page(500, "Sign-in failed", &e.to_string()),
     };

@@ -6,6 +6,12 @@
 //! (certificate, entity ID), the request ID (InResponseTo) and its own ACS URL, and answers the browser with a plain
 //! page. Each response may be used once: assertion IDs are remembered, and a request is consumed by its first
 //! passing response, so a second POST of the same response is refused as a replay.
+//!
+//! Any web page can make the browser POST to the ACS, so only the answer to the pending request (its InResponseTo
+//! is the AuthnRequest's ID) becomes the test result; in IdP-initiated mode ([`TestSp::start_idp_initiated`]) a
+//! response without InResponseTo is the result and is reported as unsolicited. Any other POST gets a page, is kept
+//! with where it came from (Origin, Referer) in [`TestSp::unexpected`], and does not end the wait. Requests not
+//! addressed to the test SP's own loopback address and port (DNS rebinding) are refused.
 
 pub mod demo;
 pub mod evidence;
@@ -23,7 +29,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
 use crate::demo_idp::mint::{self, escape};
-use crate::demo_idp::server::{read_request, respond, Page};
+use crate::demo_idp::server::{
+    host_is_ours, misdirected, read_request, respond, shown, Page, Request,
+};
 use crate::response::{self, Check, Fix, Policy, Report, SAMLP_NS, SAML_NS};
 use crate::values::{AcsUrl, EntityId, IdpUrl};
 
@@ -37,6 +45,8 @@ pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(300);
 pub const MAX_SEEN_IDS: usize = 4096;
 /// Responses received but not yet collected by [`TestSp::wait`]; more are answered but not queued.
 const QUEUE: usize = 16;
+/// Unexpected POSTs kept for [`TestSp::unexpected`] (the oldest forgotten first).
+pub const MAX_UNEXPECTED: usize = 32;
 const IO_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Our pages have no script, load nothing, and submit nowhere.
 const CSP: &str =
@@ -100,9 +110,35 @@ pub struct Received {
     pub received_at: OffsetDateTime,
 }
 
+/// A POST to the ACS that did not become the test result: why, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnexpectedPost {
+    /// The Origin header: the site whose page posted it (`null` for some, absent for non-browser clients).
+    pub origin: Option<String>,
+    /// The Referer header, when the browser sent one.
+    pub referer: Option<String>,
+    /// Why it was not taken as the result, in plain words.
+    pub why: String,
+    pub received_at: OffsetDateTime,
+}
+
+/// Where a POST came from, in words.
+fn posted_from(origin: Option<&str>, referer: Option<&str>) -> String {
+    match (origin, referer) {
+        (Some(o), Some(r)) => format!("origin \"{}\" (page {})", shown(o), shown(r)),
+        (Some(o), None) => format!("origin \"{}\"", shown(o)),
+        (None, Some(r)) => format!("page {}", shown(r)),
+        (None, None) => "a client that sent neither Origin nor Referer".to_string(),
+    }
+}
+
 struct Memory {
     /// The request the next response must answer.
     current: Option<String>,
+    /// Waiting for an IdP-initiated response (no request sent).
+    idp_initiated: bool,
+    /// POSTs that did not become the result, newest last.
+    unexpected: VecDeque<UnexpectedPost>,
     /// Requests already answered by a passing response.
     consumed: HashSet<String>,
     seen: HashSet<String>,
@@ -110,6 +146,13 @@ struct Memory {
 }
 
 impl Memory {
+    fn note_unexpected(&mut self, post: UnexpectedPost) {
+        self.unexpected.push_back(post);
+        while self.unexpected.len() > MAX_UNEXPECTED {
+            self.unexpected.pop_front();
+        }
+    }
+
     fn remember(&mut self, id: String) {
         if self.seen.insert(id.clone()) {
             self.order.push_back(id);
@@ -123,6 +166,8 @@ impl Memory {
 }
 
 struct Shared {
+    /// The bound port: requests must be addressed to it.
+    port: u16,
     idp: IdpConfig,
     sp_entity_id: EntityId,
     acs_url: AcsUrl,
@@ -202,11 +247,14 @@ impl TestSp {
         })?;
         let (tx, rx) = mpsc::channel(QUEUE);
         let shared = Arc::new(Shared {
+            port: local.port(),
             idp,
             sp_entity_id,
             acs_url,
             memory: Mutex::new(Memory {
                 current: None,
+                idp_initiated: false,
+                unexpected: VecDeque::new(),
                 consumed: HashSet::new(),
                 seen: HashSet::new(),
                 order: VecDeque::new(),
@@ -220,8 +268,9 @@ impl TestSp {
                     continue;
                 };
                 let shared = Arc::clone(&serving);
+                // Each connection on its own task, bounded in time: a slow client holds only its own.
                 tokio::spawn(async move {
-                    let _ = tokio::time::timeout(IO_TIMEOUT, serve_one(stream, &shared)).await;
+                    let _ = tokio::time::timeout(IO_TIMEOUT, serve_one(stream, shared)).await;
                 });
             }
         });
@@ -272,7 +321,12 @@ impl TestSp {
                 OffsetDateTime::now_utc(),
             ),
         )?;
-        self.shared.memory().current = Some(id.clone());
+        {
+            let mut m = self.shared.memory();
+            m.current = Some(id.clone());
+            m.idp_initiated = false;
+            m.unexpected.clear();
+        }
         while self.rx.try_recv().is_ok() {}
         self.cancel.send_replace(false);
         Ok(Attempt {
@@ -281,11 +335,35 @@ impl TestSp {
         })
     }
 
+    /// Starts waiting for an IdP-initiated login (the admin starts it at the IdP; no AuthnRequest is sent): a
+    /// response without InResponseTo becomes the result, reported as unsolicited with where it was posted from.
+    /// Responses to earlier attempts that were not collected are dropped.
+    pub fn start_idp_initiated(&mut self) -> Result<(), TestLoginError> {
+        {
+            let mut m = self.shared.memory();
+            m.current = None;
+            m.idp_initiated = true;
+            m.unexpected.clear();
+        }
+        while self.rx.try_recv().is_ok() {}
+        self.cancel.send_replace(false);
+        Ok(())
+    }
+
+    /// The POSTs to the ACS since the test login started that did not become its result (garbage, another
+    /// request's response, an unsolicited one), oldest first, with where each came from.
+    pub fn unexpected(&self) -> Vec<UnexpectedPost> {
+        self.shared.memory().unexpected.iter().cloned().collect()
+    }
+
     /// Waits for the browser's POST to the ACS and returns its validated report. Posts that carry no SAML
     /// Response at all (garbage) get a page in the browser and do not end the wait.
     pub async fn wait(&mut self, timeout: StdDuration) -> Result<Received, TestLoginError> {
-        if self.shared.memory().current.is_none() {
-            return Err(TestLoginError::NotStarted);
+        {
+            let m = self.shared.memory();
+            if m.current.is_none() && !m.idp_initiated {
+                return Err(TestLoginError::NotStarted);
+            }
         }
         let mut cancelled = self.cancel.subscribe();
         if *cancelled.borrow_and_update() {
@@ -374,10 +452,61 @@ fn page(status: u16, title: &str, body: &str) -> Page {
     }
 }
 
-async fn serve_one(stream: TcpStream, shared: &Shared) {
+/// The InResponseTo of a message's root, read without trusting it: which request it claims to answer.
+fn claimed_in_response_to(input: &[u8]) -> Option<String> {
+    let decoded = crate::binding::decode(input, crate::xml::DEFAULT_MAX_BYTES).ok()?;
+    let doc = crate::xml::parse(&decoded.xml).ok()?;
+    doc.element(doc.root())?
+        .attr("InResponseTo")
+        .map(str::to_string)
+}
+
+/// A result handed to [`TestSp::wait`] once the browser has its page (or the connection is given up): a command
+/// that exits as soon as it has the result must not cut the browser's page off.
+struct ResultOnDrop {
+    tx: mpsc::Sender<Received>,
+    received: Option<Received>,
+}
+
+impl Drop for ResultOnDrop {
+    fn drop(&mut self) {
+        if let Some(r) = self.received.take() {
+            let _ = self.tx.try_send(r);
+        }
+    }
+}
+
+async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
+    let mut result = ResultOnDrop {
+        tx: shared.tx.clone(),
+        received: None,
+    };
     let reply = match read_request(&stream).await {
+        Ok(req) if !host_is_ours(req.host.as_deref(), shared.port) => {
+            misdirected("SSO Pilot's test SP", shared.port, req.host.as_deref())
+        }
         Ok(req) => match (req.method.as_str(), req.path.as_str()) {
-            ("POST", ACS_PATH) => acs(shared, &req.body),
+            // Validation is CPU work: off the async threads, so other connections go on meanwhile.
+            ("POST", ACS_PATH) => {
+                let shared = Arc::clone(&shared);
+                let checked = tokio::task::spawn_blocking(move || {
+                    let mut received = None;
+                    let page = acs(&shared, &req, &mut received);
+                    (page, received)
+                })
+                .await;
+                match checked {
+                    Ok((page, received)) => {
+                        result.received = received;
+                        page
+                    }
+                    Err(_) => page(
+                        500,
+                        "Test SP error",
+                        "<p class=\"fail\">The response could not be checked. Start the test login again from SSO Pilot.</p>",
+                    ),
+                }
+            }
             ("GET", ACS_PATH) => page(
                 200,
                 "SSO Pilot test SP",
@@ -397,26 +526,57 @@ async fn serve_one(stream: TcpStream, shared: &Shared) {
         Err(p) => p,
     };
     respond(&stream, &reply, CSP).await;
+    drop(result);
 }
 
-/// Validates one POST to the ACS, updates the replay memory, queues the report, and makes the browser's page.
-fn acs(shared: &Shared, body: &[u8]) -> Page {
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(body).into_owned().collect();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    let Some(saml_response) = field("SAMLResponse") else {
+/// Validates one POST to the ACS, updates the replay memory, sets the result, and makes the browser's page. Only
+/// the answer to the pending request (or, in IdP-initiated mode, an unsolicited response) is queued as the result;
+/// anything else is noted with where it came from and the wait goes on.
+fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
+    let from = posted_from(req.origin.as_deref(), req.referer.as_deref());
+    let note = |why: String| {
+        shared.memory().note_unexpected(UnexpectedPost {
+            origin: req.origin.as_deref().map(shown),
+            referer: req.referer.as_deref().map(shown),
+            why,
+            received_at: OffsetDateTime::now_utc(),
+        })
+    };
+    let body = String::from_utf8_lossy(&req.body);
+    let params = match crate::binding::saml_params(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            note(e.to_string());
+            return page(
+                400,
+                "Not a sign-in response",
+                &format!(
+                    "<p class=\"fail\">This request was refused: {}.</p><p>The test login is still waiting: finish the sign-in at the identity provider.</p>",
+                    escape(&e.to_string())
+                ),
+            );
+        }
+    };
+    let relay_state = params.relay_state.map(|p| p.value);
+    let Some(saml_response) = params.saml_response.map(|p| p.value) else {
+        note("it carries no SAMLResponse field".to_string());
         return page(
             400,
             "No SAML response",
             "<p class=\"fail\">This request carries no SAMLResponse field, so it is not a sign-in response. The test login is still waiting: finish the sign-in at the identity provider.</p>",
         );
     };
-    let Some(request_id) = shared.memory().current.clone() else {
+    let (request_id, idp_initiated) = {
+        let m = shared.memory();
+        (m.current.clone(), m.idp_initiated)
+    };
+    if request_id.is_none() && !idp_initiated {
         return page(
             409,
             "No test login in progress",
             "<p class=\"fail\">SSO Pilot is not waiting for a sign-in response. Start the test login again from SSO Pilot.</p>",
         );
-    };
+    }
     let idp = &shared.idp;
     let mut policy = Policy::new(
         idp.entity_id.clone(),
@@ -425,7 +585,8 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
         shared.acs_url.clone(),
         OffsetDateTime::now_utc(),
     );
-    policy.request_id = Some(request_id.clone());
+    policy.request_id = request_id.clone();
+    policy.allow_idp_initiated = idp_initiated;
     policy.require_signed_assertion = idp.require_signed_assertion;
     policy.allow_sha1 = idp.allow_sha1;
     let mut report = response::validate(saml_response.as_bytes(), &policy);
@@ -437,6 +598,7 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
             .find(|c| !c.ok)
             .map(|c| c.message.clone())
             .unwrap_or_default();
+        note(format!("its SAMLResponse is not a SAML response: {why}"));
         return page(
             400,
             "Not a SAML response",
@@ -446,20 +608,63 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
             ),
         );
     }
+    // The pending-request rule: what the response claims to answer decides whether it is the result at all (its
+    // signature and everything else are then checked as usual).
+    let claimed = claimed_in_response_to(saml_response.as_bytes());
+    let not_ours = match (&request_id, &claimed) {
+        (Some(pending), Some(v)) if v == pending => None,
+        (Some(_), Some(v)) => Some(format!(
+            "it answers another request (\"{}\"), not the AuthnRequest of this test login",
+            shown(v)
+        )),
+        (Some(_), None) => Some(
+            "it is unsolicited (IdP-initiated: no InResponseTo), while this test login sent an AuthnRequest it must answer"
+                .to_string(),
+        ),
+        (None, Some(v)) => Some(format!(
+            "it answers a request (\"{}\") the test SP never sent, while it waits for an IdP-initiated response",
+            shown(v)
+        )),
+        (None, None) => None,
+    };
+    if let Some(why) = not_ours {
+        note(why.clone());
+        return page(
+            400,
+            "Not the response SSO Pilot is waiting for",
+            &format!(
+                "<p class=\"fail\">This sign-in response does not answer the test login: {}. It was posted from {}.</p><p>The test login is still waiting: finish the sign-in SSO Pilot opened, or start a new one from SSO Pilot.</p>",
+                escape(&why),
+                escape(&from)
+            ),
+        );
+    }
+    if request_id.is_none() {
+        if let Some(c) = report.checks.iter_mut().find(|c| c.id == "in_response_to") {
+            c.message = format!(
+                "the Response is unsolicited (IdP-initiated): it answers no request, as the test SP runs in IdP-initiated mode, so any page that can post to the ACS could have sent it; it was posted from {from}"
+            );
+        }
+    }
     let ids = message_ids(saml_response.as_bytes());
+    let pending = request_id
+        .clone()
+        .unwrap_or_else(|| "(none: IdP-initiated)".to_string());
     let replayed = {
         let mut m = shared.memory();
         let seen = ids.iter().any(|id| m.seen.contains(id));
-        let consumed = m.consumed.contains(&request_id);
+        let consumed = m.consumed.contains(&pending);
         if report.valid && !seen && !consumed {
             for id in ids {
                 m.remember(id);
             }
-            m.consumed.insert(request_id.clone());
+            if request_id.is_some() {
+                m.consumed.insert(pending.clone());
+            }
         }
         seen || consumed
     };
-    report.checks.push(replay_check(replayed, &request_id));
+    report.checks.push(replay_check(replayed, &pending));
     report.replay = if replayed { "replayed" } else { "not_replayed" };
     report.valid = report.valid && !replayed;
     let received = Received {
@@ -467,10 +672,18 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
         xml: crate::binding::decode(saml_response.as_bytes(), crate::xml::DEFAULT_MAX_BYTES)
             .ok()
             .map(|d| d.xml),
-        relay_state: field("RelayState"),
+        relay_state,
         received_at: OffsetDateTime::now_utc(),
     };
-    let _ = shared.tx.try_send(received);
+    *result = Some(received);
+    let unsolicited = if request_id.is_none() {
+        format!(
+            "<p>This response was unsolicited (IdP-initiated): it answers no request of the test SP. It was posted from {}.</p>",
+            escape(&from)
+        )
+    } else {
+        String::new()
+    };
     if replayed {
         page(
             409,
@@ -481,7 +694,7 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
         page(
             200,
             "Test login passed",
-            "<p class=\"ok\">Every check passed. You can close this tab and go back to SSO Pilot, where the report is shown.</p>",
+            &format!("<p class=\"ok\">Every check passed. You can close this tab and go back to SSO Pilot, where the report is shown.</p>{unsolicited}"),
         )
     } else {
         let failed: String = report
@@ -493,7 +706,7 @@ fn acs(shared: &Shared, body: &[u8]) -> Page {
         page(
             400,
             "Test login failed",
-            &format!("<p class=\"fail\">The response did not pass these checks:</p><ul>{failed}</ul><p>Go back to SSO Pilot for the full report and where each one is fixed.</p>"),
+            &format!("<p class=\"fail\">The response did not pass these checks:</p><ul>{failed}</ul><p>Go back to SSO Pilot for the full report and where each one is fixed.</p>{unsolicited}"),
         )
     }
 }
@@ -561,6 +774,8 @@ mod tests {
     fn replay_memory_is_bounded() {
         let mut m = Memory {
             current: None,
+            idp_initiated: false,
+            unexpected: VecDeque::new(),
             consumed: HashSet::new(),
             seen: HashSet::new(),
             order: VecDeque::new(),
