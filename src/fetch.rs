@@ -34,6 +34,7 @@ use reqwest::redirect;
 use rustls::pki_types::CertificateDer;
 use url::Url;
 
+use crate::metadata::{self, Metadata, MetadataError, Options};
 use crate::values::{is_loopback, IdpUrl, ValueError};
 
 /// Total time allowed for one fetch, redirects and body included.
@@ -845,4 +846,35 @@ mod tests {
         let name: Name = "localhost".parse().unwrap();
         assert!(dns.resolve(name).await.is_ok());
     }
+}
+
+/// Why metadata from a URL cannot be used: the fetch failed, or what came back is not usable metadata.
+#[derive(Debug, thiserror::Error)]
+pub enum MetadataFetchError {
+    #[error("cannot fetch the metadata: {0}")]
+    Fetch(#[from] FetchError),
+    #[error(transparent)]
+    Metadata(#[from] MetadataError),
+}
+
+impl MetadataFetchError {
+    /// A stable snake_case name for scripts (`ssopilot metadata inspect --json` prints it as `error.code`).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Fetch(_) => "fetch",
+            Self::Metadata(e) => e.code(),
+        }
+    }
+}
+
+/// Fetches metadata from a URL (https, or http on loopback) and parses it. Blocking: the wizard calls it from a
+/// worker (its own cancel drops the result).
+pub fn fetch_and_parse(
+    url: &str,
+    fetch_opts: &FetchOptions,
+    opts: &Options,
+    now: time::OffsetDateTime,
+) -> Result<Metadata, MetadataFetchError> {
+    let fetched = fetch_metadata_blocking(url, fetch_opts)?;
+    Ok(metadata::parse(&fetched.body, opts, now)?)
 }

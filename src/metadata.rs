@@ -13,7 +13,6 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cert::{self, CertReport};
-use crate::fetch::{self, FetchError, FetchOptions};
 use crate::findings::{self, Code, Finding, Severity};
 use crate::values::{AcsUrl, EntityId, IdpUrl};
 use crate::xml::{self, Document, Limits, NodeId, XmlError};
@@ -294,8 +293,6 @@ pub enum MetadataError {
         wanted: Option<Kind>,
         other_role: bool,
     },
-    #[error("cannot fetch the metadata: {0}")]
-    Fetch(#[from] FetchError),
     #[error("SP metadata needs at least one ACS URL")]
     NoAcsUrl,
     #[error("the NameID format \"{0}\" is not a URI (for example urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress)")]
@@ -336,7 +333,6 @@ impl MetadataError {
             Self::DuplicateEntity { .. } => "duplicate_entity",
             Self::MissingEntityId => "missing_entity_id",
             Self::NoRole { .. } => "no_role",
-            Self::Fetch(_) => "fetch",
             Self::NoAcsUrl => "no_acs_url",
             Self::BadNameIdFormat(_) => "bad_nameid_format",
             Self::BadSpCertificate(_) => "bad_sp_certificate",
@@ -1008,18 +1004,6 @@ fn check_signature(
             "Ask the provider to sign its metadata with RSA-SHA256.",
         );
     }
-}
-
-/// Fetches metadata from a URL (https, or http on loopback; see [`crate::fetch`]) and parses it. Blocking: the
-/// wizard calls it from a worker (its own cancel drops the result).
-pub fn fetch_and_parse(
-    url: &str,
-    fetch_opts: &FetchOptions,
-    opts: &Options,
-    now: OffsetDateTime,
-) -> Result<Metadata, MetadataError> {
-    let fetched = fetch::fetch_metadata_blocking(url, fetch_opts)?;
-    parse(&fetched.body, opts, now)
 }
 
 fn escape_text(s: &str) -> String {

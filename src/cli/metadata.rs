@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use ssopilot::cert;
-use ssopilot::fetch::FetchOptions;
+use ssopilot::fetch::{FetchOptions, MetadataFetchError};
 use ssopilot::findings::{Code, Severity};
 use ssopilot::metadata::{
     self, Binding, Kind, Metadata, Options, SignatureStatus, MAX_METADATA_BYTES,
@@ -146,7 +146,7 @@ fn inspect(a: &InspectArgs) -> ExitCode {
     }
     let now = OffsetDateTime::now_utc();
     let result = if is_url(&a.source) {
-        metadata::fetch_and_parse(&a.source, &FetchOptions::default(), &opts, now)
+        ssopilot::fetch::fetch_and_parse(&a.source, &FetchOptions::default(), &opts, now)
     } else {
         let input = if a.source == "-" {
             let stdin = std::io::stdin();
@@ -165,7 +165,7 @@ fn inspect(a: &InspectArgs) -> ExitCode {
                 Err(e) => return usage("inspect", e),
             }
         };
-        metadata::parse(&input, &opts, now)
+        metadata::parse(&input, &opts, now).map_err(MetadataFetchError::from)
     };
     match result {
         Ok(md) => {

@@ -724,7 +724,7 @@ impl Session {
             }
             Err(e) => self
                 .model
-                .import_failed(side, capitalise(&MetadataError::Fetch(e).to_string())),
+                .import_failed(side, capitalise(&fetch::MetadataFetchError::Fetch(e).to_string())),
         }
         for n in notices {
             self.notice(n.severity, n.text);
