@@ -19,6 +19,8 @@ fn main() {
             "first_screen_ready",
         ]));
     if let Err(error) = tauri_build::try_build(attributes) {
-        panic!("tauri-build failed: {error:#}");
+        // A build script fails by exiting non-zero; the message goes to cargo's output.
+        eprintln!("tauri-build failed: {error:#}");
+        std::process::exit(1);
     }
 }

@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ssopilot::cert::check;
-use ssopilot::findings::has_errors;
+use ssopilot_saml::cert::check;
+use ssopilot_saml::findings::has_errors;
 
 fuzz_target!(|data: &[u8]| {
     let now = time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_600);

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ssopilot::metadata::{list_entities, parse, Kind, Options};
+use ssopilot_saml::metadata::{list_entities, parse, Kind, Options};
 use time::macros::datetime;
 
 fuzz_target!(|data: &[u8]| {

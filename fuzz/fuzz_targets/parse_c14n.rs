@@ -3,8 +3,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ssopilot::c14n::canonicalize;
-use ssopilot::xml::{parse_bytes, Limits};
+use ssopilot_saml::c14n::canonicalize;
+use ssopilot_saml::xml::{parse_bytes, Limits};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(doc) = parse_bytes(data, &Limits::default()) else { return };

@@ -5,8 +5,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use ssopilot::response::{validate, Policy};
-use ssopilot::values::{AcsUrl, EntityId};
+use ssopilot_saml::response::{validate, Policy};
+use ssopilot_saml::values::{AcsUrl, EntityId};
 
 fn policy() -> &'static Policy {
     static P: OnceLock<Policy> = OnceLock::new();

@@ -2,7 +2,7 @@
 //! system does (file dialogs, clipboard, log, window size and position, one instance at a time, opening the system
 //! browser). Step 7's login window and loopback test SP are in [`login`].
 //!
-//! There is no logic here on purpose. The core (`ssopilot::wizard`) decides which steps exist, what each needs and
+//! There is no logic here on purpose. The core (`ssopilot_wizard`) decides which steps exist, what each needs and
 //! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
 
 pub mod login;
@@ -10,12 +10,12 @@ pub mod login;
 use std::sync::{Mutex, OnceLock};
 
 use serde::{Serialize, Serializer};
-use ssopilot::secrets::Secrets;
-use ssopilot::state::Store;
-use ssopilot::wizard::demo::DemoIdp;
-use ssopilot::wizard::metadata_import::{self, FetchJob};
-use ssopilot::wizard::view::{Action, MetadataSide, WizardView};
-use ssopilot::wizard::Session;
+use ssopilot_peers::secrets::Secrets;
+use ssopilot_wizard::demo::DemoIdp;
+use ssopilot_wizard::metadata_import::{self, FetchJob};
+use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::{Action, MetadataSide, WizardView};
+use ssopilot_wizard::Session;
 use tauri::{Manager, Runtime, State};
 
 /// What the shell can fail at. The messages are shown to the admin as they are.

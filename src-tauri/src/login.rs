@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use ssopilot::test_login::{TestSp, DEFAULT_TIMEOUT};
-use ssopilot::wizard::view::WizardView;
+use ssopilot_peers::test_login::{TestSp, DEFAULT_TIMEOUT};
+use ssopilot_wizard::view::WizardView;
 use tauri::ipc::CapabilityBuilder;
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_opener::OpenerExt;
@@ -200,7 +200,7 @@ pub fn login_window_stop<R: Runtime>(
 
 /// The loopback test SP that is waiting, so Cancel can stop it.
 #[derive(Default)]
-pub struct LoopbackTask(Mutex<Option<ssopilot::test_login::CancelHandle>>);
+pub struct LoopbackTask(Mutex<Option<ssopilot_peers::test_login::CancelHandle>>);
 
 /// Runs the loopback test SP: binds it on 127.0.0.1, opens the system browser on the IdP with its AuthnRequest,
 /// waits for the response (or the timeout, or Cancel) and returns the view with the report.

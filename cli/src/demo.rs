@@ -1,0 +1,73 @@
+//! `ssopilot demo`: the whole pairing on loopback (demo IdP + test SP), a scripted sign-in as a demo user through
+//! the real HTTP endpoints, and the report. Exit 0 when every check passed, 1 otherwise.
+//!
+//! Like `ssopilot demo-idp serve`, it takes the demo IdP's signing key from the OS keychain (made on first use) and
+//! stops with the keychain's own advice when there is none: the key is never written to a file.
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::secrets::Secrets;
+use ssopilot_peers::test_login::demo;
+
+use super::test_login::{print_report, Format};
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// How to print the report.
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: Format,
+}
+
+pub fn run(a: DemoArgs) -> ExitCode {
+    let key = match Secrets::os()
+        .map_err(|e| e.to_string())
+        .and_then(|s| IdpKey::load_or_create(&s).map_err(|e| e.to_string()))
+    {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("The demo IdP keeps its signing key in the OS keychain, as `ssopilot demo-idp serve` does; start and unlock the keychain (or run under scripts/with-keyring.sh), then run `ssopilot demo` again.");
+            return ExitCode::from(1);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let run = match rt.block_on(demo::run(key, Duration::from_secs(30))) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    eprintln!(
+        "Demo IdP:  {} (entity ID {})",
+        run.idp_base_url, run.idp_entity_id
+    );
+    eprintln!(
+        "Test SP:   entity ID {}, ACS {}",
+        run.sp_entity_id, run.acs_url
+    );
+    for s in &run.steps {
+        eprintln!("  - {s}");
+    }
+    print_report(a.format, &run.report, run.evidence.as_ref());
+    if run.report.valid {
+        eprintln!("Demo test login passed: the pairing works end to end.");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("Demo test login FAILED: {}", run.report.failed().join(", "));
+        ExitCode::from(1)
+    }
+}

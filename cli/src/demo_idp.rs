@@ -1,0 +1,267 @@
+//! `ssopilot demo-idp`: the built-in demo IdP's certificate, metadata, and responses minted for testers of SPs.
+//! The signing key lives in the OS keychain (made on first use); arguments are checked before it is touched, so
+//! usage errors exit 2 without a keychain.
+
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use time::OffsetDateTime;
+
+use ssopilot_peers::demo_idp::directory::Directory;
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::demo_idp::mint::{self, App, SignMode};
+use ssopilot_peers::demo_idp::{self as demo, DEFAULT_PORT};
+use ssopilot_peers::secrets::Secrets;
+use ssopilot_saml::values::{AcsUrl, EntityId};
+
+#[derive(Args)]
+pub struct DemoIdpArgs {
+    #[command(subcommand)]
+    command: DemoIdpCommand,
+}
+
+#[derive(Subcommand)]
+enum DemoIdpCommand {
+    /// Print the demo IdP's signing certificate (PEM), making its key on first use.
+    Cert,
+    /// Print the demo IdP's metadata XML (entity ID, signing certificate, SSO endpoints).
+    Metadata {
+        /// The port the demo IdP serves on (its URLs and entity ID depend on it).
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+    },
+    /// Run the demo IdP on 127.0.0.1 until Ctrl-C: prints its metadata URL, the demo users and their password.
+    Serve {
+        #[arg(long, default_value_t = DEFAULT_PORT)]
+        port: u16,
+        /// Address to listen on: loopback only (127.0.0.1 or ::1); anything else is refused.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The applications (TOML; see `ssopilot_peers::demo_idp::config`): slug, SP entity ID, ACS URL, granted groups...
+        #[arg(long)]
+        config: Option<std::path::PathBuf>,
+    },
+    /// Print a signed SAMLResponse (base64, as a browser POSTs it) for a demo user, for testers of SPs.
+    Mint {
+        #[arg(long)]
+        sp_entity_id: String,
+        #[arg(long)]
+        acs_url: String,
+        /// A demo user's email (see `ssopilot demo-idp serve`), any case; it is sent lower-case.
+        #[arg(long)]
+        user: String,
+        /// The AuthnRequest ID to answer (SP-initiated); without it the response is IdP-initiated.
+        #[arg(long)]
+        request_id: Option<String>,
+        /// What to sign: assertion (JumpCloud's default), response, or both.
+        #[arg(long, default_value = "assertion")]
+        sign: String,
+        /// A constant attribute NAME=VALUE, added to email, firstName and lastName (repeatable).
+        #[arg(long = "attribute", value_name = "NAME=VALUE")]
+        attributes: Vec<String>,
+        /// How long the assertion is valid, 1 to 60 minutes.
+        #[arg(long, default_value_t = 5)]
+        valid_minutes: u32,
+        /// The IdP entity ID (default: the demo IdP's, http://127.0.0.1:8740/metadata).
+        #[arg(long)]
+        idp_entity_id: Option<String>,
+    },
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(1)
+}
+
+fn key() -> Result<IdpKey, ExitCode> {
+    let secrets = Secrets::os().map_err(fail)?;
+    IdpKey::load_or_create(&secrets).map_err(fail)
+}
+
+pub fn run(args: DemoIdpArgs) -> ExitCode {
+    match args.command {
+        DemoIdpCommand::Cert => match key() {
+            Ok(k) => {
+                print!("{}", k.cert_pem());
+                ExitCode::SUCCESS
+            }
+            Err(code) => code,
+        },
+        DemoIdpCommand::Metadata { port } => {
+            let id = match demo::entity_id(port) {
+                Ok(id) => id,
+                Err(e) => return usage(e.message_for("IdP Entity ID")),
+            };
+            match key() {
+                Ok(k) => {
+                    print!("{}", mint::metadata(&id, &demo::sso_url(port), &k));
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            }
+        }
+        DemoIdpCommand::Serve { port, bind, config } => serve(port, bind, config),
+        DemoIdpCommand::Mint {
+            sp_entity_id,
+            acs_url,
+            user,
+            request_id,
+            sign,
+            attributes,
+            valid_minutes,
+            idp_entity_id,
+        } => {
+            let sp = match EntityId::parse(&sp_entity_id, "SP Entity ID") {
+                Ok(v) => v,
+                Err(e) => return usage(e.message_for("--sp-entity-id")),
+            };
+            let acs = match AcsUrl::parse(&acs_url, "ACS URL") {
+                Ok(v) => v,
+                Err(e) => return usage(e.message_for("--acs-url")),
+            };
+            let idp = match idp_entity_id {
+                Some(raw) => EntityId::parse(&raw, "IdP Entity ID")
+                    .map_err(|e| e.message_for("--idp-entity-id")),
+                None => demo::entity_id(DEFAULT_PORT).map_err(|e| e.message_for("IdP Entity ID")),
+            };
+            let idp = match idp {
+                Ok(v) => v,
+                Err(msg) => return usage(msg),
+            };
+            let mut app = App::new(sp, acs, idp);
+            app.sign = match sign.parse::<SignMode>() {
+                Ok(m) => m,
+                Err(e) => return usage(e),
+            };
+            app.valid_minutes = valid_minutes;
+            for a in &attributes {
+                match mint::parse_constant(a) {
+                    Ok(c) => app.constants.push(c),
+                    Err(e) => return usage(e),
+                }
+            }
+            if let Err(e) = app.check() {
+                return usage(e);
+            }
+            if let Some(id) = &request_id {
+                if let Err(e) = mint::check_request_id(id) {
+                    return usage(e);
+                }
+            }
+            let directory = match Directory::demo() {
+                Ok(d) => d,
+                Err(e) => return fail(e),
+            };
+            let Some(user) = directory.user(&user) else {
+                let known: Vec<String> = directory.users().map(|u| u.email.clone()).collect();
+                return usage(format!(
+                    "no demo user with the email {user}: use one of {}",
+                    known.join(", ")
+                ));
+            };
+            let k = match key() {
+                Ok(k) => k,
+                Err(code) => return code,
+            };
+            match mint::mint(
+                &app,
+                user,
+                request_id.as_deref(),
+                &k,
+                OffsetDateTime::now_utc(),
+            ) {
+                Ok(xml) => {
+                    println!("{}", mint::post_value(&xml));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) -> ExitCode {
+    use ssopilot_peers::demo_idp::directory::DEMO_PASSWORD;
+    use ssopilot_peers::demo_idp::server::{Server, ServerError, State};
+    if !bind.is_loopback() {
+        return usage(ServerError::NotLoopback(bind));
+    }
+    let id = match demo::entity_id(port) {
+        Ok(id) => id,
+        Err(e) => return usage(e.message_for("IdP Entity ID")),
+    };
+    let mut directory = match Directory::demo() {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    let apps = match &config {
+        Some(path) => match ssopilot_peers::demo_idp::config::load(path, &id, &mut directory) {
+            Ok(a) => a,
+            Err(e) => return fail(e),
+        },
+        None => Vec::new(),
+    };
+    let k = match key() {
+        Ok(k) => k,
+        Err(code) => return code,
+    };
+    let state = match State::new(directory, apps, k) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+    };
+    rt.block_on(async move {
+        let server = match Server::bind(std::net::SocketAddr::new(bind, port), state).await {
+            Ok(s) => s,
+            Err(e) => return fail(e),
+        };
+        let base = server.base_url().to_string();
+        println!("SSO Pilot demo IdP running at {base} (Ctrl-C stops it)");
+        println!("  Metadata URL:  {base}/metadata");
+        println!("  SSO URL:       {base}/sso (HTTP-Redirect and HTTP-POST)");
+        println!(
+            "  Certificate SHA-256: {}",
+            server.state().key.fingerprint_sha256().as_str()
+        );
+        let apps = server.state().apps();
+        if apps.is_empty() {
+            println!("  No applications yet: pass --config FILE to add one.");
+        }
+        for (slug, app) in &apps {
+            println!(
+                "  Application {slug}: SP {} -> ACS {}; IdP-initiated at {base}/saml2/{slug}",
+                app.sp_entity_id, app.acs_url
+            );
+        }
+        println!("Demo users (password \"{DEMO_PASSWORD}\"):");
+        server.state().with_directory(|d| {
+            for u in d.users() {
+                let groups = d.groups_of(&u.email).join(", ");
+                println!(
+                    "  {} {} <{}>  groups: {}",
+                    u.first_name,
+                    u.last_name,
+                    u.email,
+                    if groups.is_empty() {
+                        "none".to_string()
+                    } else {
+                        groups
+                    }
+                );
+            }
+        });
+        server.run().await;
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,65 @@
+//! `ssopilot`: the command-line tool for support staff and scripts. Parsing and dispatch here, one file per
+//! subcommand.
+//!
+//! Exit codes are part of the contract: 0 success/usable/valid, 1 not usable/invalid, 2 usage error.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cert;
+mod demo;
+mod demo_idp;
+mod metadata;
+mod response;
+mod secrets;
+mod state;
+mod test_login;
+
+#[derive(Parser)]
+#[command(
+    name = "ssopilot",
+    version,
+    about = "SSO Pilot: pair a SAML service provider with an identity provider, and check certificates, metadata and responses"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Show the wizard's saved progress, or where it is saved.
+    State(state::StateArgs),
+    /// Certificate doctor: check, repair and explain an IdP certificate.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+    /// Check captured SAML responses.
+    Response(response::ResponseArgs),
+    /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
+    Secrets(secrets::SecretsArgs),
+    /// The built-in demo IdP: its certificate, metadata, and signed responses for testers of SPs.
+    DemoIdp(demo_idp::DemoIdpArgs),
+    /// SAML metadata: inspect an IdP's or SP's metadata (file, URL or standard input), print the SP's.
+    #[command(subcommand)]
+    Metadata(metadata::MetadataCommand),
+    /// Run the whole pairing on loopback: demo IdP, test SP, a scripted sign-in as a demo user, and the report.
+    Demo(demo::DemoArgs),
+    /// Run a test login against any IdP through a loopback test SP: prints the URL to open and then the report.
+    TestLogin(test_login::TestLoginArgs),
+}
+
+/// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::State(args) => state::run(args),
+        Command::Cert(cmd) => cert::run(cmd),
+        Command::Response(a) => response::run(a),
+        Command::Secrets(args) => secrets::run(args),
+        Command::DemoIdp(args) => demo_idp::run(args),
+        Command::Metadata(cmd) => metadata::run(cmd),
+        Command::Demo(a) => demo::run(a),
+        Command::TestLogin(a) => test_login::run(a),
+    }
+}

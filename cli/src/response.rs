@@ -1,0 +1,365 @@
+//! `ssopilot response check`: validate a captured SAMLResponse against the configured pairing.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use base64::Engine;
+use clap::{Args, Subcommand};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use ssopilot_saml::findings::Severity;
+use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
+use ssopilot_saml::response::{validate, Policy, Report, MAX_CLOCK_SKEW};
+use ssopilot_saml::values::{AcsUrl, EntityId};
+use ssopilot_saml::xml::DEFAULT_MAX_BYTES;
+
+#[derive(Args)]
+pub struct ResponseArgs {
+    #[command(subcommand)]
+    pub command: ResponseCommand,
+}
+
+#[derive(Subcommand)]
+pub enum ResponseCommand {
+    /// Check a SAMLResponse (raw XML, base64 as POSTed, URL-encoded, or a whole form body) against every rule.
+    Check(CheckArgs),
+}
+
+#[derive(Args)]
+pub struct CheckArgs {
+    /// File holding the response, or - (the default) to read standard input.
+    #[arg(value_name = "PATH|-")]
+    pub path: Option<PathBuf>,
+    /// The IdP signing certificate (PEM or DER); repeat for several (e.g. during a rotation).
+    #[arg(long = "idp-cert", value_name = "PEMFILE")]
+    pub idp_cert: Vec<PathBuf>,
+    /// The IdP entity ID the admin configured (with --idp-metadata: which entity of the file to use, when it
+    /// describes several).
+    #[arg(long, value_name = "ID")]
+    pub idp_entity_id: Option<String>,
+    /// IdP metadata file: the IdP entity ID and every signing certificate are taken from it (instead of
+    /// --idp-cert and --idp-entity-id).
+    #[arg(long, value_name = "PATH", conflicts_with = "idp_cert")]
+    pub idp_metadata: Option<PathBuf>,
+    /// The SP entity ID (the Audience the assertion must name).
+    #[arg(long, value_name = "ID")]
+    pub sp_entity_id: String,
+    /// The SP's Assertion Consumer Service URL.
+    #[arg(long, value_name = "URL")]
+    pub acs_url: String,
+    /// The ID of the AuthnRequest the response answers (SP-initiated login).
+    #[arg(long, value_name = "ID")]
+    pub request_id: Option<String>,
+    /// Accept a response that answers no request (IdP-initiated login).
+    #[arg(long)]
+    pub allow_idp_initiated: bool,
+    /// Require the assertion itself to be signed (a signed Response alone is not enough).
+    #[arg(long)]
+    pub require_signed_assertion: bool,
+    /// Check as of this moment (RFC 3339, e.g. 2026-11-25T12:00:00Z) instead of now.
+    #[arg(long, value_name = "RFC3339")]
+    pub now: Option<String>,
+    /// Allowed clock difference with the IdP, in seconds (default 180, at most 600).
+    #[arg(long, value_name = "SECONDS")]
+    pub clock_skew: Option<u64>,
+    /// Accept SHA-1 signatures from a legacy IdP (reported as a warning).
+    #[arg(long)]
+    pub allow_sha1: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(2)
+}
+
+/// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.
+///
+/// Kept as one small function so it can be switched to the certificate doctor (`ssopilot_saml::cert`).
+pub fn load_idp_cert(path: &Path) -> Result<Vec<Vec<u8>>, String> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| format!("cannot read the IdP certificate {}: {e}", path.display()))?;
+    if bytes.len() > 1024 * 1024 {
+        return Err(format!(
+            "{} is too large to be a certificate",
+            path.display()
+        ));
+    }
+    if bytes.first() == Some(&0x30) {
+        return Ok(vec![bytes]);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "{} is neither PEM text nor a DER certificate",
+            path.display()
+        )
+    })?;
+    if text.contains("PRIVATE KEY-----") {
+        return Err(format!(
+            "{} contains a PRIVATE KEY: never share it; pass only the IdP's certificate",
+            path.display()
+        ));
+    }
+    let mut certs = Vec::new();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
+        let end = body.find("-----END CERTIFICATE-----").ok_or_else(|| {
+            format!(
+                "{}: a BEGIN CERTIFICATE line has no END CERTIFICATE line",
+                path.display()
+            )
+        })?;
+        let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_bytes())
+            .map_err(|e| {
+                format!(
+                    "{}: the certificate is not valid base64 ({e})",
+                    path.display()
+                )
+            })?;
+        certs.push(der);
+        rest = &body[end..];
+    }
+    if certs.is_empty() {
+        return Err(format!(
+            "{} has no -----BEGIN CERTIFICATE----- block: download the IdP certificate (PEM) again",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+pub fn run(args: ResponseArgs) -> ExitCode {
+    match args.command {
+        ResponseCommand::Check(a) => check(a),
+    }
+}
+
+/// Reads the IdP's entity ID and its usable signing certificates from a metadata file.
+///
+/// Read as of `now` (the moment the response is checked). The file is trusted the way a pasted certificate is:
+/// the admin chose it. Metadata the parser finds unusable
+/// (expired, no certificate that can verify, not an IdP) is refused rather than half used.
+pub fn load_idp_metadata(
+    path: &Path,
+    entity_id: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<(EntityId, Vec<Vec<u8>>), String> {
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(MAX_METADATA_BYTES as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(|e| format!("cannot read the IdP metadata {}: {e}", path.display()))?;
+    let opts = metadata::Options {
+        entity_id: entity_id.map(str::to_string),
+        role: Some(metadata::Kind::Idp),
+        ..metadata::Options::default()
+    };
+    let md = metadata::parse(&bytes, &opts, now)
+        .map_err(|e| format!("the IdP metadata {} cannot be used: {e}", path.display()))?;
+    let errors: Vec<&str> = md
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message.as_str())
+        .collect();
+    if !errors.is_empty() {
+        return Err(format!(
+            "the IdP metadata {} is not usable: {} (run `ssopilot metadata inspect {}` for details)",
+            path.display(),
+            errors.join("; "),
+            path.display()
+        ));
+    }
+    let certs = md.trusted_signing_ders();
+    if certs.is_empty() {
+        return Err(format!(
+            "the IdP metadata {} has no usable signing certificate, so no signature could be trusted: export the metadata from the IdP again, or pass --idp-cert and --idp-entity-id",
+            path.display()
+        ));
+    }
+    let id = EntityId::parse(&md.entity_id, "the IdP entity ID in the metadata")
+        .map_err(|e| e.to_string())?;
+    Ok((id, certs))
+}
+
+fn check(a: CheckArgs) -> ExitCode {
+    let now = match a.now.as_deref() {
+        None => OffsetDateTime::now_utc(),
+        Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {
+            Ok(t) => t,
+            Err(_) => {
+                return usage(format!(
+                    "--now {s:?} is not an RFC 3339 time such as 2026-11-25T12:00:00Z"
+                ))
+            }
+        },
+    };
+    let (idp_entity_id, certs) = match a.idp_metadata.as_deref() {
+        Some(md) => match load_idp_metadata(md, a.idp_entity_id.as_deref(), now) {
+            Ok(v) => v,
+            Err(e) => return usage(e),
+        },
+        None => {
+            let Some(idp_id) = a.idp_entity_id.as_deref() else {
+                return usage("--idp-entity-id is required (the IdP Entity ID the SP is configured with), or pass --idp-metadata PATH");
+            };
+            if a.idp_cert.is_empty() {
+                return usage("at least one --idp-cert PEMFILE is required (or --idp-metadata PATH): without the IdP's certificate no signature can be trusted");
+            }
+            let idp_entity_id = match EntityId::parse(idp_id, "IdP Entity ID") {
+                Ok(v) => v,
+                Err(e) => return usage(e),
+            };
+            let mut certs = Vec::new();
+            for p in &a.idp_cert {
+                match load_idp_cert(p) {
+                    Ok(mut c) => certs.append(&mut c),
+                    Err(e) => return usage(e),
+                }
+            }
+            (idp_entity_id, certs)
+        }
+    };
+    let sp_entity_id = match EntityId::parse(&a.sp_entity_id, "SP Entity ID") {
+        Ok(v) => v,
+        Err(e) => return usage(e),
+    };
+    let acs_url = match AcsUrl::parse(&a.acs_url, "ACS URL") {
+        Ok(v) => v,
+        Err(e) => return usage(e),
+    };
+    let skew = match a.clock_skew {
+        None => ssopilot_saml::response::DEFAULT_CLOCK_SKEW,
+        Some(s) if s as i64 > MAX_CLOCK_SKEW.whole_seconds() => {
+            return usage(format!(
+                "--clock-skew {s} is too large: at most {} seconds",
+                MAX_CLOCK_SKEW.whole_seconds()
+            ))
+        }
+        Some(s) => Duration::seconds(s as i64),
+    };
+    let limit = (DEFAULT_MAX_BYTES * 2 + 1024) as u64;
+    let mut input = Vec::new();
+    let read = match a.path.as_deref() {
+        None => std::io::stdin().take(limit + 1).read_to_end(&mut input),
+        Some(p) if p == Path::new("-") => std::io::stdin().take(limit + 1).read_to_end(&mut input),
+        Some(p) => std::fs::File::open(p).and_then(|f| f.take(limit + 1).read_to_end(&mut input)),
+    };
+    if let Err(e) = read {
+        return usage(format!("cannot read the response: {e}"));
+    }
+    let mut policy = Policy::new(idp_entity_id, certs, sp_entity_id, acs_url, now);
+    policy.request_id = a.request_id;
+    policy.allow_idp_initiated = a.allow_idp_initiated;
+    policy.require_signed_assertion = a.require_signed_assertion;
+    policy.clock_skew = skew;
+    policy.allow_sha1 = a.allow_sha1;
+    let report = validate(&input, &policy);
+    if a.json {
+        match serde_json::to_string_pretty(&ssopilot_wizard::test_login::export::json(&report)) {
+            Ok(s) => println!("{s}"),
+            Err(e) => {
+                eprintln!("error: cannot write the report: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        print!("{}", readable(&report));
+    }
+    if report.valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn step_name(s: ssopilot_wizard::view::StepId) -> String {
+    serde_json::to_value(s)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The human-readable report: verdict, failed checks first (with the fix and the step), then the passed ones.
+pub fn readable(r: &Report) -> String {
+    let mut out = String::new();
+    let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
+    if r.valid {
+        out.push_str(&format!("VALID: all {} checks passed\n", r.checks.len()));
+    } else {
+        out.push_str(&format!(
+            "INVALID: {} of {} checks failed\n",
+            failed.len(),
+            r.checks.len()
+        ));
+    }
+    if !failed.is_empty() {
+        out.push_str("\nFailed:\n");
+        for c in &failed {
+            out.push_str(&format!(
+                "  FAIL {} (fix in step: {})\n",
+                c.id,
+                step_name(ssopilot_wizard::view::StepId::for_fix(c.fix))
+            ));
+            out.push_str(&format!("       {}\n", c.message));
+            if let Some(e) = &c.expected {
+                out.push_str(&format!("       expected: {e}\n"));
+            }
+            if let Some(f) = &c.found {
+                out.push_str(&format!("       found:    {f}\n"));
+            }
+            if let Some(h) = &c.hint {
+                out.push_str(&format!("       what to do: {h}\n"));
+            }
+        }
+    }
+    let passed: Vec<_> = r.checks.iter().filter(|c| c.ok).collect();
+    if !passed.is_empty() {
+        out.push_str("\nPassed:\n");
+        for c in passed {
+            out.push_str(&format!("  ok   {}: {}", c.id, c.message));
+            if let Some(f) = &c.found {
+                out.push_str(&format!(" [{f}]"));
+            }
+            out.push('\n');
+        }
+    }
+    for w in &r.warnings {
+        out.push_str(&format!("\nWarning: {w}\n"));
+    }
+    out.push_str("\nIdentity (only from a verified signature):\n");
+    out.push_str(&format!(
+        "  issuer:  {}\n  NameID:  {}{}\n",
+        r.issuer.as_deref().unwrap_or("-"),
+        r.name_id.as_deref().unwrap_or("-"),
+        r.name_id_format
+            .as_deref()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default()
+    ));
+    for (k, v) in &r.attributes {
+        out.push_str(&format!("  {k}: {}\n", v.join(", ")));
+    }
+    if let Some(s) = &r.session_not_on_or_after {
+        out.push_str(&format!("  session ends: {s}\n"));
+    }
+    out.push_str(&format!(
+        "  signed: response {}, assertion {}\n",
+        if r.signed.response { "yes" } else { "no" },
+        if r.signed.assertion { "yes" } else { "no" }
+    ));
+    if let Some(fp) = &r.signing_certificate_sha256 {
+        out.push_str(&format!("  signing certificate SHA-256: {fp}\n"));
+    }
+    out.push_str("  replay: not evaluated (an offline check cannot know earlier responses)\n");
+    out
+}

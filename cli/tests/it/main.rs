@@ -1,0 +1,19 @@
+//! The integration tests of the CLI, one binary (one link) for all of them.
+
+// Tests and benchmarks: a failed set-up is a failed run, so unwrap, expect and panic are the right tools.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod cert_cli;
+mod demo_idp_cli;
+mod idp_pysaml2;
+mod metadata_cli;
+mod response_cli;
+mod secrets_mock;
+mod secrets_os;
+mod state_cli;
+mod test_login_cli;

@@ -1,0 +1,321 @@
+//! `ssopilot test-login` and `ssopilot demo` as a user runs them: the test SP against the demo IdP and against a
+//! foreign IdP (pysaml2's Server, tests/pysaml2_idp_http.py) over real HTTP on loopback, a browser scripted with
+//! the core's `Browser`; usage errors exit 2; `demo` without a keychain says so like `demo-idp serve`, and with the
+//! real one (scripts/with-keyring.sh) passes.
+
+use std::io::{BufRead, BufReader};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::process::{Child, Command, Stdio};
+
+use ssopilot_peers::demo_idp::directory::{Directory, DEMO_PASSWORD};
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::demo_idp::mint::App;
+use ssopilot_peers::demo_idp::server::{Server, State};
+use ssopilot_peers::test_login::demo::{form_action, input_value, Browser};
+use ssopilot_peers::test_login::DEFAULT_SP_ENTITY_ID;
+use ssopilot_saml::values::{AcsUrl, EntityId};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ssopilot"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn python() -> String {
+    std::env::var("SSOPILOT_PYTHON")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python").to_string())
+}
+
+/// Starts `ssopilot test-login ARGS` and returns it with the URL it printed (its first line of output).
+fn start_test_login(args: &[&str]) -> (Child, String) {
+    let mut child = bin()
+        .arg("test-login")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut url = String::new();
+    out.read_line(&mut url).unwrap();
+    // Hand stdout back through a thread so the child never blocks on a full pipe.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        let _ = std::io::Read::read_to_string(&mut out, &mut rest);
+        let _ = tx.send(rest);
+    });
+    STDOUT.with(|s| *s.borrow_mut() = Some(rx));
+    (child, url.trim().to_string())
+}
+
+thread_local! {
+    static STDOUT: std::cell::RefCell<Option<std::sync::mpsc::Receiver<String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Waits for the child; returns (exit code, rest of stdout, stderr).
+fn finish(mut child: Child) -> (i32, String, String) {
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    let code = child.wait().unwrap().code().unwrap_or(-1);
+    let out = STDOUT.with(|s| {
+        s.borrow_mut()
+            .take()
+            .map(|rx| rx.recv().unwrap_or_default())
+    });
+    (code, out.unwrap_or_default(), err)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[test]
+fn usage_errors_exit_2_with_advice() {
+    let cases: [(&[&str], &str); 4] = [
+        (&[], "--idp-sso-url"),
+        (
+            &["--idp-sso-url", "http://idp.example.com/sso"],
+            "--idp-sso-url",
+        ),
+        (
+            &["--idp-sso-url", "https://idp.example.com/sso"],
+            "--idp-cert",
+        ),
+        (&["--config", "/nonexistent/test-login.toml"], "cannot read"),
+    ];
+    for (args, says) in cases {
+        let o = bin().arg("test-login").args(args).output().unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(says), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn demo_without_a_keychain_says_what_to_do() {
+    let o = bin()
+        .arg("demo")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("keychain") && err.contains("demo-idp serve"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
+}
+
+#[test]
+fn demo_passes_with_the_real_keychain() {
+    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() != Ok("1") {
+        eprintln!("skipped: run under scripts/with-keyring.sh (scripts/test.sh does)");
+        return;
+    }
+    let o = bin().arg("demo").output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
+    assert!(
+        out.contains("PASSED") && out.contains("ada.lovelace@example.com"),
+        "{out}"
+    );
+    assert!(
+        err.contains("Signed in as") && err.contains("passed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn test_login_against_the_demo_idp_over_http() {
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    let rt = rt();
+    let key = IdpKey::generate_ephemeral().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("idp.pem");
+    std::fs::write(&cert, key.cert_pem()).unwrap();
+    let (base, idp_id) = rt.block_on(async {
+        let state = State::new(Directory::demo().unwrap(), Vec::new(), key).unwrap();
+        let mut server = Server::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0), state)
+            .await
+            .unwrap();
+        let idp_id = server.entity_id().unwrap().clone();
+        let app = App::new(
+            EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP").unwrap(),
+            AcsUrl::parse(&acs, "ACS").unwrap(),
+            idp_id.clone(),
+        );
+        server.add_app("t", app, &["Engineering"]).unwrap();
+        let base = server.base_url().to_string();
+        tokio::spawn(server.run());
+        (base, idp_id)
+    });
+    let (child, url) = start_test_login(&[
+        "--idp-sso-url",
+        &format!("{base}/sso"),
+        "--idp-cert",
+        cert.to_str().unwrap(),
+        "--idp-entity-id",
+        idp_id.as_str(),
+        "--port",
+        &port.to_string(),
+        "--timeout",
+        "60",
+    ]);
+    assert!(
+        url.starts_with(&format!("{base}/sso?SAMLRequest=")),
+        "{url}"
+    );
+    rt.block_on(async {
+        let b = Browser::new().unwrap();
+        let form = b.get(&url).await.unwrap();
+        let token = input_value(&form.body, "token").expect("login form");
+        let posted = b
+            .post_form(
+                &format!("{base}/login"),
+                &[
+                    ("token", &token),
+                    ("email", "Alan.Turing@example.com"),
+                    ("password", DEMO_PASSWORD),
+                ],
+            )
+            .await
+            .unwrap();
+        let to = form_action(&posted.body).unwrap();
+        assert_eq!(to, acs);
+        let resp = input_value(&posted.body, "SAMLResponse").unwrap();
+        let landed = b.post_form(&to, &[("SAMLResponse", &resp)]).await.unwrap();
+        assert_eq!(landed.status, 200, "{}", landed.body);
+    });
+    let (code, out, err) = finish(child);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("PASSED") && out.contains("alan.turing@example.com"),
+        "{out}"
+    );
+    assert!(
+        err.contains(&acs) && err.contains(DEFAULT_SP_ENTITY_ID),
+        "{err}"
+    );
+}
+
+/// The pysaml2 IdP, its base URL, entity ID and certificate (PEM); it stops when its stdin closes.
+struct PyIdp {
+    child: Child,
+    sso: String,
+    entity_id: String,
+    cert_pem: String,
+}
+
+impl Drop for PyIdp {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+fn pysaml2_idp(acs: &str) -> PyIdp {
+    let mut child = Command::new(python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../crates/testkit/py/pysaml2_idp_http.py"
+        ))
+        .args([DEFAULT_SP_ENTITY_ID, acs])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("pysaml2 is not installed in .venv: run scripts/setup.sh");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| {
+        panic!("pysaml2 IdP did not start ({e}): {line:?}; run scripts/setup.sh")
+    });
+    PyIdp {
+        child,
+        sso: v["sso_url"].as_str().unwrap().to_string(),
+        entity_id: v["entity_id"].as_str().unwrap().to_string(),
+        cert_pem: v["cert_pem"].as_str().unwrap().to_string(),
+    }
+}
+
+/// Opens the URL at pysaml2 (which answers with its auto-posting form at once) and posts the form to the ACS.
+fn drive_pysaml2(rt: &tokio::runtime::Runtime, url: &str, acs: &str) -> u16 {
+    rt.block_on(async {
+        let b = Browser::new().unwrap();
+        let page = b.get(url).await.unwrap();
+        assert_eq!(page.status, 200, "{}", page.body);
+        let to = form_action(&page.body).expect("pysaml2's POST form");
+        assert_eq!(to, acs);
+        let resp = input_value(&page.body, "SAMLResponse").unwrap();
+        b.post_form(&to, &[("SAMLResponse", &resp)])
+            .await
+            .unwrap()
+            .status
+    })
+}
+
+#[test]
+fn test_login_against_pysaml2_over_http() {
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    let idp = pysaml2_idp(&acs);
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("pysaml2.pem");
+    std::fs::write(&cert, &idp.cert_pem).unwrap();
+    let rt = rt();
+    let args = |entity_id: &str| -> Vec<String> {
+        [
+            "--idp-sso-url",
+            &idp.sso,
+            "--idp-cert",
+            cert.to_str().unwrap(),
+            "--idp-entity-id",
+            entity_id,
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "60",
+            "--require-signed-assertion",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    };
+    // The configured values: every check passes.
+    let a = args(&idp.entity_id);
+    let (child, url) = start_test_login(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(drive_pysaml2(&rt, &url, &acs), 200);
+    let (code, out, err) = finish(child);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(
+        out.contains("PASSED") && out.contains("pat.doe@example.org"),
+        "{out}"
+    );
+    // A wrong IdP entity ID configured: the issuer checks fail, exit 1, and the browser is told.
+    let a = args("https://idp.example.com/not-this-one");
+    let (child, url) = start_test_login(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(drive_pysaml2(&rt, &url, &acs), 400);
+    let (code, out, err) = finish(child);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(
+        out.contains("FAILED") && err.contains("response_issuer"),
+        "{out}\n{err}"
+    );
+}

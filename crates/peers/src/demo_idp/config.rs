@@ -1,0 +1,157 @@
+//! The `--config FILE` of `ssopilot demo-idp serve`: the applications (one per pairing) and which user groups each
+//! is granted to. TOML, bounded, every value checked with the same newtypes the wizard uses.
+//!
+//! ```toml
+//! [[apps]]
+//! slug = "infisical"                      # IdP-initiated launch at /saml2/infisical
+//! sp_entity_id = "https://app.infisical.com"
+//! acs_url = "https://app.infisical.com/api/v1/sso/saml2/<org id>"
+//! sign = "assertion"                      # assertion | response | both
+//! name_id_format = "email"                # email | unspecified | persistent | transient
+//! valid_minutes = 5
+//! groups = ["Engineering"]                # granted user groups (denied by default)
+//! attributes = { email = "email", firstName = "firstname", lastName = "lastname" }
+//! constants = { role = "admin" }
+//! require_signed_requests = false         # true: refuse AuthnRequests not signed with sp_certificate
+//! sp_certificate = "-----BEGIN CERTIFICATE-----..."  # the SP's request-signing certificate (PEM)
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::directory::Directory;
+use super::mint::{self, App, SignMode};
+use ssopilot_saml::values::{AcsUrl, EntityId};
+
+/// Largest accepted configuration file.
+pub const MAX_CONFIG_BYTES: usize = 256 * 1024;
+pub const MAX_APPS: usize = 100;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the demo IdP configuration {path}: {detail}")]
+    Read { path: String, detail: String },
+    #[error("the demo IdP configuration is too large (at most {MAX_CONFIG_BYTES} bytes)")]
+    TooLarge,
+    #[error("the demo IdP configuration is not valid TOML: {0}")]
+    Toml(String),
+    #[error("application \"{slug}\": {detail}")]
+    App { slug: String, detail: String },
+    #[error("too many applications (at most {MAX_APPS})")]
+    TooMany,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    #[serde(default)]
+    apps: Vec<AppEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppEntry {
+    slug: String,
+    sp_entity_id: String,
+    acs_url: String,
+    #[serde(default)]
+    sign: Option<String>,
+    #[serde(default)]
+    name_id_format: Option<String>,
+    #[serde(default)]
+    valid_minutes: Option<u32>,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    attributes: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    constants: BTreeMap<String, String>,
+    #[serde(default)]
+    require_signed_requests: bool,
+    #[serde(default)]
+    sp_certificate: Option<String>,
+}
+
+/// Parses the configuration; `idp_entity_id` is the demo IdP's own. Grants go into `directory`.
+pub fn parse(
+    text: &str,
+    idp_entity_id: &EntityId,
+    directory: &mut Directory,
+) -> Result<Vec<(String, App)>, ConfigError> {
+    if text.len() > MAX_CONFIG_BYTES {
+        return Err(ConfigError::TooLarge);
+    }
+    let file: File = toml::from_str(text).map_err(|e| ConfigError::Toml(e.to_string()))?;
+    if file.apps.len() > MAX_APPS {
+        return Err(ConfigError::TooMany);
+    }
+    let mut out = Vec::new();
+    for e in file.apps {
+        let slug = e.slug.trim().to_string();
+        let err = |detail: String| ConfigError::App {
+            slug: slug.clone(),
+            detail,
+        };
+        let sp =
+            EntityId::parse(&e.sp_entity_id, "SP Entity ID").map_err(|x| err(x.to_string()))?;
+        let acs = AcsUrl::parse(&e.acs_url, "ACS URL").map_err(|x| err(x.to_string()))?;
+        let mut app = App::new(sp, acs, idp_entity_id.clone());
+        if let Some(s) = e.sign {
+            app.sign = s.parse::<SignMode>().map_err(|x| err(x.to_string()))?;
+        }
+        if let Some(f) = e.name_id_format {
+            app.name_id_format = mint::name_id_format(&f).map_err(|x| err(x.to_string()))?;
+        }
+        if let Some(m) = e.valid_minutes {
+            app.valid_minutes = m;
+        }
+        if let Some(a) = e.attributes {
+            app.attributes = a.into_iter().collect();
+        }
+        app.constants = e.constants.into_iter().collect();
+        if let Some(pem) = &e.sp_certificate {
+            let report =
+                ssopilot_saml::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+            let der = report.der().ok_or_else(|| {
+                err(format!(
+                    "sp_certificate is not a usable certificate: {}",
+                    report
+                        .first_error()
+                        .map_or("unreadable", |f| f.message.as_str())
+                ))
+            })?;
+            app.sp_certs.push(der.to_vec());
+        }
+        app.require_signed_requests = e.require_signed_requests;
+        if app.require_signed_requests && app.sp_certs.is_empty() {
+            return Err(err(
+                "require_signed_requests needs sp_certificate (the SP's request-signing certificate, PEM)".into(),
+            ));
+        }
+        app.check().map_err(|x| err(x.to_string()))?;
+        for g in &e.groups {
+            directory.grant(&slug, g).map_err(|x| err(x.to_string()))?;
+        }
+        out.push((slug, app));
+    }
+    Ok(out)
+}
+
+/// Reads and parses `path`.
+pub fn load(
+    path: &std::path::Path,
+    idp_entity_id: &EntityId,
+    directory: &mut Directory,
+) -> Result<Vec<(String, App)>, ConfigError> {
+    let read_err = |detail: String| ConfigError::Read {
+        path: path.display().to_string(),
+        detail,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
+    if meta.len() > MAX_CONFIG_BYTES as u64 {
+        return Err(ConfigError::TooLarge);
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
+    parse(&text, idp_entity_id, directory)
+}

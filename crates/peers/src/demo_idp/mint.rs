@@ -1,0 +1,420 @@
+//! Minting SAML 2.0 Responses and the IdP metadata, as JumpCloud would send them for a Custom SAML App.
+//!
+//! Emails go out lower-case (JumpCloud's behaviour, which the demo must reproduce). Signatures are RSA-SHA256 with
+//! exclusive canonicalization and enveloped transforms, made by [`ssopilot_saml::xmldsig::sign_enveloped`].
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ring::rand::{SecureRandom, SystemRandom};
+use time::{Duration, OffsetDateTime};
+
+use super::directory::User;
+use super::key::IdpKey;
+use ssopilot_saml::values::{AcsUrl, EntityId};
+use ssopilot_saml::xmldsig::{sign_enveloped, SignatureAlgorithm};
+
+pub const NAMEID_EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
+pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
+pub const NAMEID_PERSISTENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+pub const NAMEID_TRANSIENT: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+pub const BINDING_REDIRECT: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
+pub const BINDING_POST: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+
+/// Bounds on an application's configuration.
+pub const MAX_VALID_MINUTES: u32 = 60;
+pub const MAX_ATTRIBUTES: usize = 64;
+pub const MAX_ATTRIBUTE_NAME_LEN: usize = 256;
+pub const MAX_ATTRIBUTE_VALUE_LEN: usize = 1024;
+pub const MAX_REQUEST_ID_LEN: usize = 256;
+
+/// Directory attributes an attribute can be mapped from (JumpCloud's names).
+pub const DIRECTORY_ATTRIBUTES: [&str; 4] = ["email", "firstname", "lastname", "fullname"];
+
+/// What a response or application setting is wrong about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MintError {
+    #[error("\"{0}\" is not a signing mode: use assertion, response or both")]
+    BadSignMode(String),
+    #[error("the validity must be 1 to {MAX_VALID_MINUTES} minutes (got {0})")]
+    BadValidity(u32),
+    #[error("attribute \"{name}\": {reason}")]
+    BadAttribute { name: String, reason: String },
+    #[error("attribute \"{name}\" is mapped from the unknown directory attribute \"{source_attr}\": use one of email, firstname, lastname, fullname")]
+    UnknownSource { name: String, source_attr: String },
+    #[error("too many attributes (at most {MAX_ATTRIBUTES})")]
+    TooManyAttributes,
+    #[error("the request ID {0}: an AuthnRequest ID is an XML ID of 1 to 256 letters, digits, '_', '-' or '.', starting with a letter or '_'")]
+    BadRequestId(String),
+    #[error("the NameID format \"{0}\" is not supported: use emailAddress, unspecified, persistent or transient (or the full URN)")]
+    BadNameIdFormat(String),
+    #[error("signing failed: {0}")]
+    Sign(String),
+    #[error("the operating system's random number generator failed: retry")]
+    Random,
+}
+
+/// Which elements carry a signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignMode {
+    /// JumpCloud's default.
+    #[default]
+    Assertion,
+    Response,
+    Both,
+}
+
+impl FromStr for SignMode {
+    type Err = MintError;
+    fn from_str(s: &str) -> Result<Self, MintError> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "assertion" => Ok(Self::Assertion),
+            "response" => Ok(Self::Response),
+            "both" => Ok(Self::Both),
+            _ => Err(MintError::BadSignMode(s.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for SignMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Assertion => "assertion",
+            Self::Response => "response",
+            Self::Both => "both",
+        })
+    }
+}
+
+/// A NameID format given by its short name or full URN.
+pub fn name_id_format(raw: &str) -> Result<&'static str, MintError> {
+    let t = raw.trim();
+    [
+        ("emailaddress", NAMEID_EMAIL),
+        ("email", NAMEID_EMAIL),
+        ("unspecified", NAMEID_UNSPECIFIED),
+        ("persistent", NAMEID_PERSISTENT),
+        ("transient", NAMEID_TRANSIENT),
+    ]
+    .into_iter()
+    .find(|(short, urn)| t.eq_ignore_ascii_case(short) || t == *urn)
+    .map(|(_, urn)| urn)
+    .ok_or_else(|| MintError::BadNameIdFormat(raw.to_string()))
+}
+
+/// One SSO application of the demo IdP (a JumpCloud "Custom SAML App").
+#[derive(Debug, Clone)]
+pub struct App {
+    pub sp_entity_id: EntityId,
+    pub acs_url: AcsUrl,
+    pub idp_entity_id: EntityId,
+    /// One of the NAMEID_* URNs; the NameID is always the user's email, lower-case.
+    pub name_id_format: &'static str,
+    /// SP attribute name <- directory attribute ([`DIRECTORY_ATTRIBUTES`]).
+    pub attributes: Vec<(String, String)>,
+    /// SP attribute name = fixed value.
+    pub constants: Vec<(String, String)>,
+    pub sign: SignMode,
+    pub valid_minutes: u32,
+    /// Refuse AuthnRequests that are not signed with one of `sp_certs` (JumpCloud's "SP certificate" option).
+    pub require_signed_requests: bool,
+    /// The SP's request-signing certificates (DER).
+    pub sp_certs: Vec<Vec<u8>>,
+}
+
+impl App {
+    /// An application with JumpCloud's defaults: email NameID, email/firstname/lastname attributes, assertion
+    /// signed, 5 minutes.
+    pub fn new(sp_entity_id: EntityId, acs_url: AcsUrl, idp_entity_id: EntityId) -> Self {
+        Self {
+            sp_entity_id,
+            acs_url,
+            idp_entity_id,
+            name_id_format: NAMEID_EMAIL,
+            attributes: vec![
+                ("email".into(), "email".into()),
+                ("firstName".into(), "firstname".into()),
+                ("lastName".into(), "lastname".into()),
+            ],
+            constants: Vec::new(),
+            sign: SignMode::Assertion,
+            valid_minutes: 5,
+            require_signed_requests: false,
+            sp_certs: Vec::new(),
+        }
+    }
+
+    /// Checks the bounds and names; called before every mint so a bad configuration never yields a response.
+    pub fn check(&self) -> Result<(), MintError> {
+        if self.valid_minutes == 0 || self.valid_minutes > MAX_VALID_MINUTES {
+            return Err(MintError::BadValidity(self.valid_minutes));
+        }
+        if self.attributes.len() + self.constants.len() > MAX_ATTRIBUTES {
+            return Err(MintError::TooManyAttributes);
+        }
+        for (name, value) in self.attributes.iter().chain(&self.constants) {
+            check_attribute(name, value)?;
+        }
+        for (name, src) in &self.attributes {
+            if !DIRECTORY_ATTRIBUTES.contains(&src.as_str()) {
+                return Err(MintError::UnknownSource {
+                    name: name.clone(),
+                    source_attr: src.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn check_attribute(name: &str, value: &str) -> Result<(), MintError> {
+    let bad = |reason: &str| MintError::BadAttribute {
+        name: name.chars().take(64).collect(),
+        reason: reason.to_string(),
+    };
+    if name.trim().is_empty() {
+        return Err(bad("the name is empty"));
+    }
+    if name.len() > MAX_ATTRIBUTE_NAME_LEN {
+        return Err(bad("the name is too long (at most 256 characters)"));
+    }
+    if value.len() > MAX_ATTRIBUTE_VALUE_LEN {
+        return Err(bad("the value is too long (at most 1024 characters)"));
+    }
+    if name.chars().chain(value.chars()).any(char::is_control) {
+        return Err(bad("it contains a control character or line break"));
+    }
+    Ok(())
+}
+
+/// Parses `NAME=VALUE` (a constant attribute, as given on the command line).
+pub fn parse_constant(raw: &str) -> Result<(String, String), MintError> {
+    let (name, value) = raw.split_once('=').ok_or_else(|| MintError::BadAttribute {
+        name: raw.chars().take(64).collect(),
+        reason: "write it as NAME=VALUE".to_string(),
+    })?;
+    check_attribute(name.trim(), value)?;
+    Ok((name.trim().to_string(), value.to_string()))
+}
+
+/// Whether `id` may be echoed as InResponseTo: an NCName-like XML ID, bounded.
+pub fn check_request_id(id: &str) -> Result<(), MintError> {
+    let ok = !id.is_empty()
+        && id.len() <= MAX_REQUEST_ID_LEN
+        && id
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(MintError::BadRequestId(format!(
+            "{:?}",
+            id.chars().take(64).collect::<String>()
+        )))
+    }
+}
+
+/// Escapes text for element content and double-quoted attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A fresh XML ID: `_` and 40 hex digits.
+pub fn new_id() -> Result<String, MintError> {
+    let mut b = [0u8; 20];
+    SystemRandom::new()
+        .fill(&mut b)
+        .map_err(|_| MintError::Random)?;
+    let mut s = String::from("_");
+    for x in b {
+        s.push_str(&format!("{x:02x}"));
+    }
+    Ok(s)
+}
+
+fn ts(t: OffsetDateTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+fn directory_value(user: &User, source: &str) -> String {
+    match source {
+        "email" => user.email_as_sent(),
+        "firstname" => user.first_name.clone(),
+        "lastname" => user.last_name.clone(),
+        "fullname" => format!("{} {}", user.first_name, user.last_name),
+        _ => String::new(),
+    }
+}
+
+/// The signed Response XML for `user` logging in to `app`; `request_id` is the AuthnRequest's ID (SP-initiated) or
+/// `None` (IdP-initiated, no InResponseTo).
+pub fn mint(
+    app: &App,
+    user: &User,
+    request_id: Option<&str>,
+    key: &IdpKey,
+    now: OffsetDateTime,
+) -> Result<String, MintError> {
+    app.check()?;
+    if let Some(id) = request_id {
+        check_request_id(id)?;
+    }
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let response_id = new_id()?;
+    let assertion_id = new_id()?;
+    let not_after = now + Duration::minutes(i64::from(app.valid_minutes));
+    let email = user.email_as_sent();
+    let idp = escape(app.idp_entity_id.as_str());
+    let acs = escape(app.acs_url.as_str());
+    let irt = request_id
+        .map(|id| format!(" InResponseTo=\"{}\"", escape(id)))
+        .unwrap_or_default();
+    let mut attrs = String::new();
+    let values = app
+        .attributes
+        .iter()
+        .map(|(n, src)| (n.as_str(), directory_value(user, src)))
+        .chain(app.constants.iter().map(|(n, v)| (n.as_str(), v.clone())));
+    for (name, value) in values {
+        attrs.push_str(&format!(
+            "<saml2:Attribute Name=\"{}\" NameFormat=\"urn:oasis:names:tc:SAML:2.0:attrname-format:unspecified\"><saml2:AttributeValue xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"xs:string\">{}</saml2:AttributeValue></saml2:Attribute>",
+            escape(name),
+            escape(&value)
+        ));
+    }
+    let attribute_statement = if attrs.is_empty() {
+        String::new()
+    } else {
+        format!("<saml2:AttributeStatement>{attrs}</saml2:AttributeStatement>")
+    };
+    let xml = format!(
+        concat!(
+            "<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" Destination=\"{acs}\" ID=\"{rid}\"{irt} IssueInstant=\"{now}\" Version=\"2.0\">",
+            "<saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">{idp}</saml2:Issuer>",
+            "<saml2p:Status><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></saml2p:Status>",
+            "<saml2:Assertion xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"{aid}\" IssueInstant=\"{now}\" Version=\"2.0\">",
+            "<saml2:Issuer>{idp}</saml2:Issuer>",
+            "<saml2:Subject><saml2:NameID Format=\"{fmt}\">{email}</saml2:NameID>",
+            "<saml2:SubjectConfirmation Method=\"urn:oasis:names:tc:SAML:2.0:cm:bearer\"><saml2:SubjectConfirmationData{irt} NotOnOrAfter=\"{after}\" Recipient=\"{acs}\"/></saml2:SubjectConfirmation></saml2:Subject>",
+            "<saml2:Conditions NotBefore=\"{now}\" NotOnOrAfter=\"{after}\"><saml2:AudienceRestriction><saml2:Audience>{sp}</saml2:Audience></saml2:AudienceRestriction></saml2:Conditions>",
+            "<saml2:AuthnStatement AuthnInstant=\"{now}\" SessionIndex=\"{aid}\"><saml2:AuthnContext><saml2:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport</saml2:AuthnContextClassRef></saml2:AuthnContext></saml2:AuthnStatement>",
+            "{attrs}</saml2:Assertion></saml2p:Response>"
+        ),
+        acs = acs,
+        rid = response_id,
+        irt = irt,
+        now = ts(now),
+        idp = idp,
+        aid = assertion_id,
+        fmt = app.name_id_format,
+        email = escape(&email),
+        after = ts(not_after),
+        sp = escape(app.sp_entity_id.as_str()),
+        attrs = attribute_statement,
+    );
+    let sign = |xml: &str, id: &str| {
+        sign_enveloped(
+            xml,
+            id,
+            key.signing_key(),
+            key.cert_der(),
+            SignatureAlgorithm::RsaSha256,
+        )
+        .map_err(|e| MintError::Sign(e.to_string()))
+    };
+    match app.sign {
+        SignMode::Assertion => sign(&xml, &assertion_id),
+        SignMode::Response => sign(&xml, &response_id),
+        SignMode::Both => sign(&sign(&xml, &assertion_id)?, &response_id),
+    }
+}
+
+/// The value of the SAMLResponse form field, as a browser POSTs it (base64 of the XML).
+pub fn post_value(xml: &str) -> String {
+    B64.encode(xml.as_bytes())
+}
+
+/// The IdP metadata: its entity ID, signing certificate, NameID formats and SSO endpoint (both bindings).
+pub fn metadata(idp_entity_id: &EntityId, sso_url: &str, key: &IdpKey) -> String {
+    format!(
+        concat!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
+            "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{id}\">\n",
+            "  <md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
+            "    <md:KeyDescriptor use=\"signing\">\n",
+            "      <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\n",
+            "    </md:KeyDescriptor>\n",
+            "    <md:NameIDFormat>{email}</md:NameIDFormat>\n",
+            "    <md:SingleSignOnService Binding=\"{redirect}\" Location=\"{sso}\"/>\n",
+            "    <md:SingleSignOnService Binding=\"{post}\" Location=\"{sso}\"/>\n",
+            "  </md:IDPSSODescriptor>\n",
+            "</md:EntityDescriptor>\n"
+        ),
+        id = escape(idp_entity_id.as_str()),
+        cert = key.cert_base64(),
+        email = NAMEID_EMAIL,
+        redirect = BINDING_REDIRECT,
+        post = BINDING_POST,
+        sso = escape(sso_url),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sign_modes_parse() {
+        assert_eq!("Both".parse::<SignMode>().unwrap(), SignMode::Both);
+        assert!("all".parse::<SignMode>().is_err());
+    }
+
+    #[test]
+    fn request_ids_are_checked() {
+        assert!(check_request_id("_abc-1.2").is_ok());
+        assert!(check_request_id("id\"><x").is_err());
+        assert!(check_request_id("1abc").is_err());
+        assert!(check_request_id(&"a".repeat(257)).is_err());
+    }
+
+    #[test]
+    fn constants_parse() {
+        assert_eq!(
+            parse_constant("role=admin=yes").unwrap(),
+            ("role".to_string(), "admin=yes".to_string())
+        );
+        assert!(parse_constant("novalue").is_err());
+        assert!(parse_constant("=x").is_err());
+    }
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a<b>&\"'"), "a&lt;b&gt;&amp;&quot;&#39;");
+    }
+}

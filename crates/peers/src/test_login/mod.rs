@@ -1,0 +1,794 @@
+//! The loopback test SP (issue 7): a real trial sign-in against any IdP, checked rule by rule.
+//!
+//! SSO Pilot plays the service provider on 127.0.0.1 (a random port unless one is asked for) with its own SP entity
+//! ID: it builds an AuthnRequest (HTTP-Redirect binding), hands back the URL to open in a browser, receives the
+//! browser's POST on its ACS, validates the response with [`ssopilot_saml::response::validate`] against the configured IdP
+//! (certificate, entity ID), the request ID (InResponseTo) and its own ACS URL, and answers the browser with a plain
+//! page. Each response may be used once: assertion IDs are remembered, and a request is consumed by its first
+//! passing response, so a second POST of the same response is refused as a replay.
+//!
+//! Any web page can make the browser POST to the ACS, so only the answer to the pending request (its InResponseTo
+//! is the AuthnRequest's ID) becomes the test result; in IdP-initiated mode ([`TestSp::start_idp_initiated`]) a
+//! response without InResponseTo is the result and is reported as unsolicited. Any other POST gets a page, is kept
+//! with where it came from (Origin, Referer) in [`TestSp::unexpected`], and does not end the wait. Requests not
+//! addressed to the test SP's own loopback address and port (DNS rebinding) are refused.
+
+pub mod demo;
+pub mod evidence;
+
+use std::collections::{HashSet, VecDeque};
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use base64::Engine as _;
+use time::OffsetDateTime;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, watch};
+
+use crate::demo_idp::mint::{self, escape};
+use crate::demo_idp::server::{
+    host_is_ours, misdirected, read_request, respond, shown, Page, Request,
+};
+use ssopilot_saml::response::{self, Check, Fix, Policy, Report, SAMLP_NS, SAML_NS};
+use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
+
+/// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
+pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
+/// Where the browser POSTs the SAMLResponse.
+pub const ACS_PATH: &str = "/acs";
+/// How long a test login waits for the browser unless told otherwise.
+pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(300);
+/// Assertion IDs remembered for replay detection (oldest forgotten first), so memory stays bounded.
+pub const MAX_SEEN_IDS: usize = 4096;
+/// Responses received but not yet collected by [`TestSp::wait`]; more are answered but not queued.
+const QUEUE: usize = 16;
+/// Unexpected POSTs kept for [`TestSp::unexpected`] (the oldest forgotten first).
+pub const MAX_UNEXPECTED: usize = 32;
+const IO_TIMEOUT: StdDuration = StdDuration::from_secs(10);
+/// Our pages have no script, load nothing, and submit nowhere.
+const CSP: &str =
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+const HTTP_POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
+
+/// Why a test login could not run or did not finish. (A response that arrived but failed is not an error: it is a
+/// [`Report`] with failed checks.)
+#[derive(Debug, thiserror::Error)]
+pub enum TestLoginError {
+    #[error("the test SP listens on loopback only (127.0.0.1 or ::1), not on {0}: the browser doing the test login runs on this computer")]
+    NotLoopback(IpAddr),
+    #[error("port {port} on {ip} is already in use (another program, or another test login): choose another port, or leave the port empty to get a free one")]
+    PortTaken { ip: IpAddr, port: u16 },
+    #[error("the test SP cannot listen on {addr} ({detail}): choose another port, or leave it empty to get a free one")]
+    Bind { addr: SocketAddr, detail: String },
+    #[error("no response reached the test SP within {secs} s. Check that the sign-in finished in the browser; that the IdP's test application has the ACS URL {acs} and the SP Entity ID {sp_entity_id}; and that the browser runs on this computer (the test SP listens on loopback only). Then start the test login again")]
+    Timeout {
+        secs: u64,
+        acs: String,
+        sp_entity_id: String,
+    },
+    #[error("the test login was cancelled")]
+    Cancelled,
+    #[error("no test login was started: start one first (it makes the AuthnRequest the response must answer)")]
+    NotStarted,
+    #[error("the test SP stopped unexpectedly: start the test login again")]
+    Stopped,
+    #[error("the AuthnRequest could not be made: {0}")]
+    Request(String),
+}
+
+/// The IdP side of a test login: what the validator trusts and where the browser is sent.
+#[derive(Debug, Clone)]
+pub struct IdpConfig {
+    pub entity_id: EntityId,
+    /// The IdP's SSO URL for the HTTP-Redirect binding.
+    pub sso_url: IdpUrl,
+    /// The configured signing certificates (DER). Only these are trusted.
+    pub certs: Vec<Vec<u8>>,
+    pub require_signed_assertion: bool,
+    /// Legacy: accept SHA-1 signatures, reported as a warning.
+    pub allow_sha1: bool,
+}
+
+/// One test login in progress: the AuthnRequest's ID and the URL that carries it to the IdP.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    pub request_id: String,
+    /// Open this in the browser: the IdP's SSO URL with the deflated, base64 AuthnRequest.
+    pub url: String,
+}
+
+/// A response the browser posted, validated.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub report: Report,
+    /// The decoded XML of the response (for showing it), when it decoded.
+    pub xml: Option<String>,
+    pub relay_state: Option<String>,
+    pub received_at: OffsetDateTime,
+}
+
+/// A POST to the ACS that did not become the test result: why, and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnexpectedPost {
+    /// The Origin header: the site whose page posted it (`null` for some, absent for non-browser clients).
+    pub origin: Option<String>,
+    /// The Referer header, when the browser sent one.
+    pub referer: Option<String>,
+    /// Why it was not taken as the result, in plain words.
+    pub why: String,
+    pub received_at: OffsetDateTime,
+}
+
+/// Where a POST came from, in words.
+fn posted_from(origin: Option<&str>, referer: Option<&str>) -> String {
+    match (origin, referer) {
+        (Some(o), Some(r)) => format!("origin \"{}\" (page {})", shown(o), shown(r)),
+        (Some(o), None) => format!("origin \"{}\"", shown(o)),
+        (None, Some(r)) => format!("page {}", shown(r)),
+        (None, None) => "a client that sent neither Origin nor Referer".to_string(),
+    }
+}
+
+struct Memory {
+    /// The request the next response must answer.
+    current: Option<String>,
+    /// Waiting for an IdP-initiated response (no request sent).
+    idp_initiated: bool,
+    /// POSTs that did not become the result, newest last.
+    unexpected: VecDeque<UnexpectedPost>,
+    /// Requests already answered by a passing response.
+    consumed: HashSet<String>,
+    seen: HashSet<String>,
+    order: VecDeque<String>,
+}
+
+impl Memory {
+    fn note_unexpected(&mut self, post: UnexpectedPost) {
+        self.unexpected.push_back(post);
+        while self.unexpected.len() > MAX_UNEXPECTED {
+            self.unexpected.pop_front();
+        }
+    }
+
+    fn remember(&mut self, id: String) {
+        if self.seen.insert(id.clone()) {
+            self.order.push_back(id);
+        }
+        while self.order.len() > MAX_SEEN_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.seen.remove(&old);
+            }
+        }
+    }
+}
+
+struct Shared {
+    /// The bound port: requests must be addressed to it.
+    port: u16,
+    idp: IdpConfig,
+    sp_entity_id: EntityId,
+    acs_url: AcsUrl,
+    memory: Mutex<Memory>,
+    tx: mpsc::Sender<Received>,
+}
+
+impl Shared {
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        match self.memory.lock() {
+            Ok(m) => m,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+}
+
+/// The running test SP. Dropping it stops the server.
+pub struct TestSp {
+    shared: Arc<Shared>,
+    rx: mpsc::Receiver<Received>,
+    cancel: Arc<watch::Sender<bool>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestSp {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Cancels a waiting [`TestSp::wait`] from elsewhere (a Cancel button).
+#[derive(Clone)]
+pub struct CancelHandle(Arc<watch::Sender<bool>>);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+impl TestSp {
+    /// Binds the ACS on `ip` (loopback only) and `port` (0: a free one) and starts serving. Must run inside a
+    /// tokio runtime with the time and I/O drivers enabled.
+    pub async fn bind(
+        ip: IpAddr,
+        port: u16,
+        sp_entity_id: EntityId,
+        idp: IdpConfig,
+    ) -> Result<Self, TestLoginError> {
+        if !ip.is_loopback() {
+            return Err(TestLoginError::NotLoopback(ip));
+        }
+        let addr = SocketAddr::new(ip, port);
+        let listener = TcpListener::bind(addr).await.map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AddrInUse {
+                TestLoginError::PortTaken { ip, port }
+            } else {
+                TestLoginError::Bind {
+                    addr,
+                    detail: e.to_string(),
+                }
+            }
+        })?;
+        let local = listener.local_addr().map_err(|e| TestLoginError::Bind {
+            addr,
+            detail: e.to_string(),
+        })?;
+        let base = match local.ip() {
+            IpAddr::V4(v4) => format!("http://{v4}:{}", local.port()),
+            IpAddr::V6(v6) => format!("http://[{v6}]:{}", local.port()),
+        };
+        let acs_url = AcsUrl::parse(&format!("{base}{ACS_PATH}"), "ACS URL").map_err(|e| {
+            TestLoginError::Bind {
+                addr,
+                detail: e.to_string(),
+            }
+        })?;
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let shared = Arc::new(Shared {
+            port: local.port(),
+            idp,
+            sp_entity_id,
+            acs_url,
+            memory: Mutex::new(Memory {
+                current: None,
+                idp_initiated: false,
+                unexpected: VecDeque::new(),
+                consumed: HashSet::new(),
+                seen: HashSet::new(),
+                order: VecDeque::new(),
+            }),
+            tx,
+        });
+        let serving = Arc::clone(&shared);
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let shared = Arc::clone(&serving);
+                // Each connection on its own task, bounded in time: a slow client holds only its own.
+                tokio::spawn(async move {
+                    let _ = tokio::time::timeout(IO_TIMEOUT, serve_one(stream, shared)).await;
+                });
+            }
+        });
+        Ok(Self {
+            shared,
+            rx,
+            cancel: Arc::new(watch::Sender::new(false)),
+            task,
+        })
+    }
+
+    /// Binds on 127.0.0.1 on a free port.
+    pub async fn bind_loopback(
+        sp_entity_id: EntityId,
+        idp: IdpConfig,
+    ) -> Result<Self, TestLoginError> {
+        Self::bind(IpAddr::V4(Ipv4Addr::LOCALHOST), 0, sp_entity_id, idp).await
+    }
+
+    /// `http://127.0.0.1:<port>/acs`: the ACS URL the IdP's test application needs.
+    pub fn acs_url(&self) -> &AcsUrl {
+        &self.shared.acs_url
+    }
+
+    pub fn sp_entity_id(&self) -> &EntityId {
+        &self.shared.sp_entity_id
+    }
+
+    pub fn idp(&self) -> &IdpConfig {
+        &self.shared.idp
+    }
+
+    pub fn cancel_handle(&self) -> CancelHandle {
+        CancelHandle(Arc::clone(&self.cancel))
+    }
+
+    /// Starts a test login: a new AuthnRequest (whose ID the response must answer) and the URL to open.
+    /// Responses to earlier attempts that were not collected are dropped.
+    pub fn start(&mut self) -> Result<Attempt, TestLoginError> {
+        let id = mint::new_id().map_err(|e| TestLoginError::Request(e.to_string()))?;
+        let url = redirect_url(
+            &self.shared.idp.sso_url,
+            &authn_request(
+                &id,
+                &self.shared.sp_entity_id,
+                &self.shared.acs_url,
+                &self.shared.idp.sso_url,
+                OffsetDateTime::now_utc(),
+            ),
+        )?;
+        {
+            let mut m = self.shared.memory();
+            m.current = Some(id.clone());
+            m.idp_initiated = false;
+            m.unexpected.clear();
+        }
+        while self.rx.try_recv().is_ok() {}
+        self.cancel.send_replace(false);
+        Ok(Attempt {
+            request_id: id,
+            url,
+        })
+    }
+
+    /// Starts waiting for an IdP-initiated login (the admin starts it at the IdP; no AuthnRequest is sent): a
+    /// response without InResponseTo becomes the result, reported as unsolicited with where it was posted from.
+    /// Responses to earlier attempts that were not collected are dropped.
+    pub fn start_idp_initiated(&mut self) -> Result<(), TestLoginError> {
+        {
+            let mut m = self.shared.memory();
+            m.current = None;
+            m.idp_initiated = true;
+            m.unexpected.clear();
+        }
+        while self.rx.try_recv().is_ok() {}
+        self.cancel.send_replace(false);
+        Ok(())
+    }
+
+    /// The POSTs to the ACS since the test login started that did not become its result (garbage, another
+    /// request's response, an unsolicited one), oldest first, with where each came from.
+    pub fn unexpected(&self) -> Vec<UnexpectedPost> {
+        self.shared.memory().unexpected.iter().cloned().collect()
+    }
+
+    /// Waits for the browser's POST to the ACS and returns its validated report. Posts that carry no SAML
+    /// Response at all (garbage) get a page in the browser and do not end the wait.
+    pub async fn wait(&mut self, timeout: StdDuration) -> Result<Received, TestLoginError> {
+        {
+            let m = self.shared.memory();
+            if m.current.is_none() && !m.idp_initiated {
+                return Err(TestLoginError::NotStarted);
+            }
+        }
+        let mut cancelled = self.cancel.subscribe();
+        if *cancelled.borrow_and_update() {
+            return Err(TestLoginError::Cancelled);
+        }
+        tokio::select! {
+            got = self.rx.recv() => got.ok_or(TestLoginError::Stopped),
+            _ = tokio::time::sleep(timeout) => Err(TestLoginError::Timeout {
+                secs: timeout.as_secs(),
+                acs: self.shared.acs_url.to_string(),
+                sp_entity_id: self.shared.sp_entity_id.to_string(),
+            }),
+            _ = async {
+                while cancelled.changed().await.is_ok() {
+                    if *cancelled.borrow() {
+                        return;
+                    }
+                }
+                std::future::pending::<()>().await
+            } => Err(TestLoginError::Cancelled),
+        }
+    }
+}
+
+/// The AuthnRequest XML: asks for an HTTP-POST response at our ACS, with our entity ID as Issuer.
+pub fn authn_request(
+    id: &str,
+    sp_entity_id: &EntityId,
+    acs_url: &AcsUrl,
+    destination: &IdpUrl,
+    now: OffsetDateTime,
+) -> String {
+    let instant = now
+        .replace_nanosecond(0)
+        .unwrap_or(now)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default();
+    format!(
+        "<samlp:AuthnRequest xmlns:samlp=\"{SAMLP_NS}\" xmlns:saml=\"{SAML_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" ProtocolBinding=\"{HTTP_POST_BINDING}\"><saml:Issuer>{}</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>",
+        escape(id),
+        escape(&instant),
+        escape(destination.as_str()),
+        escape(acs_url.as_str()),
+        escape(sp_entity_id.as_str()),
+    )
+}
+
+/// The HTTP-Redirect binding: raw DEFLATE, base64, then URL-encoded as `SAMLRequest` on the SSO URL.
+pub fn redirect_url(sso_url: &IdpUrl, xml: &str) -> Result<String, TestLoginError> {
+    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(xml.as_bytes())
+        .map_err(|e| TestLoginError::Request(e.to_string()))?;
+    let deflated = enc
+        .finish()
+        .map_err(|e| TestLoginError::Request(e.to_string()))?;
+    let value = base64::engine::general_purpose::STANDARD.encode(deflated);
+    let mut url = url::Url::parse(sso_url.as_str())
+        .map_err(|_| TestLoginError::Request(format!("{sso_url} is not a URL")))?;
+    url.query_pairs_mut().append_pair("SAMLRequest", &value);
+    Ok(url.to_string())
+}
+
+/// The IDs a response carries (its own and its assertions'), read without trusting them: replay keys only.
+fn message_ids(input: &[u8]) -> Vec<String> {
+    let Ok(decoded) = ssopilot_saml::binding::decode(input, ssopilot_saml::xml::DEFAULT_MAX_BYTES)
+    else {
+        return Vec::new();
+    };
+    let Ok(doc) = ssopilot_saml::xml::parse(&decoded.xml) else {
+        return Vec::new();
+    };
+    doc.elements()
+        .filter_map(|n| doc.element(n))
+        .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
+        .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
+        .collect()
+}
+
+fn page(status: u16, title: &str, body: &str) -> Page {
+    Page {
+        status,
+        content_type: "text/html; charset=utf-8",
+        body: format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t} - SSO Pilot</title><style>body{{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}.ok{{color:#060}}.fail{{color:#a00}}</style></head><body><h1>{t}</h1>{body}</body></html>",
+            t = escape(title)
+        ),
+    }
+}
+
+/// The InResponseTo of a message's root, read without trusting it: which request it claims to answer.
+fn claimed_in_response_to(input: &[u8]) -> Option<String> {
+    let decoded =
+        ssopilot_saml::binding::decode(input, ssopilot_saml::xml::DEFAULT_MAX_BYTES).ok()?;
+    let doc = ssopilot_saml::xml::parse(&decoded.xml).ok()?;
+    doc.element(doc.root())?
+        .attr("InResponseTo")
+        .map(str::to_string)
+}
+
+/// A result handed to [`TestSp::wait`] once the browser has its page (or the connection is given up): a command
+/// that exits as soon as it has the result must not cut the browser's page off.
+struct ResultOnDrop {
+    tx: mpsc::Sender<Received>,
+    received: Option<Received>,
+}
+
+impl Drop for ResultOnDrop {
+    fn drop(&mut self) {
+        if let Some(r) = self.received.take() {
+            let _ = self.tx.try_send(r);
+        }
+    }
+}
+
+async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
+    let mut result = ResultOnDrop {
+        tx: shared.tx.clone(),
+        received: None,
+    };
+    let reply = match read_request(&stream).await {
+        Ok(req) if !host_is_ours(req.host.as_deref(), shared.port) => {
+            misdirected("SSO Pilot's test SP", shared.port, req.host.as_deref())
+        }
+        Ok(req) => match (req.method.as_str(), req.path.as_str()) {
+            // Validation is CPU work: off the async threads, so other connections go on meanwhile.
+            ("POST", ACS_PATH) => {
+                let shared = Arc::clone(&shared);
+                let checked = tokio::task::spawn_blocking(move || {
+                    let mut received = None;
+                    let page = acs(&shared, &req, &mut received);
+                    (page, received)
+                })
+                .await;
+                match checked {
+                    Ok((page, received)) => {
+                        result.received = received;
+                        page
+                    }
+                    Err(_) => page(
+                        500,
+                        "Test SP error",
+                        "<p class=\"fail\">The response could not be checked. Start the test login again from SSO Pilot.</p>",
+                    ),
+                }
+            }
+            ("GET", ACS_PATH) => page(
+                200,
+                "SSO Pilot test SP",
+                "<p>This is SSO Pilot's test service provider. It is waiting for the identity provider to send the sign-in response here; start the sign-in from SSO Pilot.</p>",
+            ),
+            (_, ACS_PATH) => page(
+                405,
+                "Method not allowed",
+                "<p class=\"fail\">The ACS accepts only the POST of a SAML response.</p>",
+            ),
+            _ => page(
+                404,
+                "Not found",
+                "<p class=\"fail\">There is nothing at this address. SSO Pilot's test SP receives responses at /acs.</p>",
+            ),
+        },
+        Err(p) => p,
+    };
+    respond(&stream, &reply, CSP).await;
+    drop(result);
+}
+
+/// Validates one POST to the ACS, updates the replay memory, sets the result, and makes the browser's page. Only
+/// the answer to the pending request (or, in IdP-initiated mode, an unsolicited response) is queued as the result;
+/// anything else is noted with where it came from and the wait goes on.
+fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
+    let from = posted_from(req.origin.as_deref(), req.referer.as_deref());
+    let note = |why: String| {
+        shared.memory().note_unexpected(UnexpectedPost {
+            origin: req.origin.as_deref().map(shown),
+            referer: req.referer.as_deref().map(shown),
+            why,
+            received_at: OffsetDateTime::now_utc(),
+        })
+    };
+    let body = String::from_utf8_lossy(&req.body);
+    let params = match ssopilot_saml::binding::saml_params(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            note(e.to_string());
+            return page(
+                400,
+                "Not a sign-in response",
+                &format!(
+                    "<p class=\"fail\">This request was refused: {}.</p><p>The test login is still waiting: finish the sign-in at the identity provider.</p>",
+                    escape(&e.to_string())
+                ),
+            );
+        }
+    };
+    let relay_state = params.relay_state.map(|p| p.value);
+    let Some(saml_response) = params.saml_response.map(|p| p.value) else {
+        note("it carries no SAMLResponse field".to_string());
+        return page(
+            400,
+            "No SAML response",
+            "<p class=\"fail\">This request carries no SAMLResponse field, so it is not a sign-in response. The test login is still waiting: finish the sign-in at the identity provider.</p>",
+        );
+    };
+    let (request_id, idp_initiated) = {
+        let m = shared.memory();
+        (m.current.clone(), m.idp_initiated)
+    };
+    if request_id.is_none() && !idp_initiated {
+        return page(
+            409,
+            "No test login in progress",
+            "<p class=\"fail\">SSO Pilot is not waiting for a sign-in response. Start the test login again from SSO Pilot.</p>",
+        );
+    }
+    let idp = &shared.idp;
+    let mut policy = Policy::new(
+        idp.entity_id.clone(),
+        idp.certs.clone(),
+        shared.sp_entity_id.clone(),
+        shared.acs_url.clone(),
+        OffsetDateTime::now_utc(),
+    );
+    policy.request_id = request_id.clone();
+    policy.allow_idp_initiated = idp_initiated;
+    policy.require_signed_assertion = idp.require_signed_assertion;
+    policy.allow_sha1 = idp.allow_sha1;
+    let mut report = response::validate(saml_response.as_bytes(), &policy);
+    if report.check("response_root").is_none_or(|c| !c.ok) {
+        // Not even a SAML Response: garbage, not a test result. Say why, keep waiting.
+        let why = report
+            .checks
+            .iter()
+            .find(|c| !c.ok)
+            .map(|c| c.message.clone())
+            .unwrap_or_default();
+        note(format!("its SAMLResponse is not a SAML response: {why}"));
+        return page(
+            400,
+            "Not a SAML response",
+            &format!(
+                "<p class=\"fail\">The SAMLResponse field does not hold a SAML response: {}.</p><p>The test login is still waiting: finish the sign-in at the identity provider.</p>",
+                escape(&why)
+            ),
+        );
+    }
+    // The pending-request rule: what the response claims to answer decides whether it is the result at all (its
+    // signature and everything else are then checked as usual).
+    let claimed = claimed_in_response_to(saml_response.as_bytes());
+    let not_ours = match (&request_id, &claimed) {
+        (Some(pending), Some(v)) if v == pending => None,
+        (Some(_), Some(v)) => Some(format!(
+            "it answers another request (\"{}\"), not the AuthnRequest of this test login",
+            shown(v)
+        )),
+        (Some(_), None) => Some(
+            "it is unsolicited (IdP-initiated: no InResponseTo), while this test login sent an AuthnRequest it must answer"
+                .to_string(),
+        ),
+        (None, Some(v)) => Some(format!(
+            "it answers a request (\"{}\") the test SP never sent, while it waits for an IdP-initiated response",
+            shown(v)
+        )),
+        (None, None) => None,
+    };
+    if let Some(why) = not_ours {
+        note(why.clone());
+        return page(
+            400,
+            "Not the response SSO Pilot is waiting for",
+            &format!(
+                "<p class=\"fail\">This sign-in response does not answer the test login: {}. It was posted from {}.</p><p>The test login is still waiting: finish the sign-in SSO Pilot opened, or start a new one from SSO Pilot.</p>",
+                escape(&why),
+                escape(&from)
+            ),
+        );
+    }
+    if request_id.is_none() {
+        if let Some(c) = report.checks.iter_mut().find(|c| c.id == "in_response_to") {
+            c.message = format!(
+                "the Response is unsolicited (IdP-initiated): it answers no request, as the test SP runs in IdP-initiated mode, so any page that can post to the ACS could have sent it; it was posted from {from}"
+            );
+        }
+    }
+    let ids = message_ids(saml_response.as_bytes());
+    let pending = request_id
+        .clone()
+        .unwrap_or_else(|| "(none: IdP-initiated)".to_string());
+    let replayed = {
+        let mut m = shared.memory();
+        let seen = ids.iter().any(|id| m.seen.contains(id));
+        let consumed = m.consumed.contains(&pending);
+        if report.valid && !seen && !consumed {
+            for id in ids {
+                m.remember(id);
+            }
+            if request_id.is_some() {
+                m.consumed.insert(pending.clone());
+            }
+        }
+        seen || consumed
+    };
+    report.checks.push(replay_check(replayed, &pending));
+    report.replay = if replayed { "replayed" } else { "not_replayed" };
+    report.valid = report.valid && !replayed;
+    let received = Received {
+        report: report.clone(),
+        xml: ssopilot_saml::binding::decode(
+            saml_response.as_bytes(),
+            ssopilot_saml::xml::DEFAULT_MAX_BYTES,
+        )
+        .ok()
+        .map(|d| d.xml),
+        relay_state,
+        received_at: OffsetDateTime::now_utc(),
+    };
+    *result = Some(received);
+    let unsolicited = if request_id.is_none() {
+        format!(
+            "<p>This response was unsolicited (IdP-initiated): it answers no request of the test SP. It was posted from {}.</p>",
+            escape(&from)
+        )
+    } else {
+        String::new()
+    };
+    if replayed {
+        page(
+            409,
+            "Response already used",
+            "<p class=\"fail\">This sign-in response was already received once, so it was refused (a replay). Start a new test login from SSO Pilot.</p>",
+        )
+    } else if report.valid {
+        page(
+            200,
+            "Test login passed",
+            &format!("<p class=\"ok\">Every check passed. You can close this tab and go back to SSO Pilot, where the report is shown.</p>{unsolicited}"),
+        )
+    } else {
+        let failed: String = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| format!("<li>{}</li>", escape(&c.message)))
+            .collect();
+        page(
+            400,
+            "Test login failed",
+            &format!("<p class=\"fail\">The response did not pass these checks:</p><ul>{failed}</ul><p>Go back to SSO Pilot for the full report and where each one is fixed.</p>{unsolicited}"),
+        )
+    }
+}
+
+fn replay_check(replayed: bool, request_id: &str) -> Check {
+    Check {
+        id: "replay".to_string(),
+        ok: !replayed,
+        expected: Some("a response not received before, the first to answer its AuthnRequest".to_string()),
+        found: Some(if replayed {
+            format!("a response already received, or a second answer to AuthnRequest {request_id}")
+        } else {
+            "first use".to_string()
+        }),
+        message: if replayed {
+            "the response (or its AuthnRequest) was already used: refused as a replay".to_string()
+        } else {
+            "the response was not seen before".to_string()
+        },
+        hint: replayed.then(|| {
+            "start a new test login; if nobody re-sent this response, someone may be replaying captured logins"
+                .to_string()
+        }),
+        fix: Fix::Capture,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_redirect_url_carries_a_request_the_demo_idp_can_read() {
+        let sso = IdpUrl::parse("https://idp.example.com/sso?x=1", "SSO URL").unwrap();
+        let sp = EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP Entity ID").unwrap();
+        let acs = AcsUrl::parse("http://127.0.0.1:9/acs", "ACS URL").unwrap();
+        let xml = authn_request("_abc", &sp, &acs, &sso, OffsetDateTime::UNIX_EPOCH);
+        let url = url::Url::parse(&redirect_url(&sso, &xml).unwrap()).unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(pairs[0], ("x".to_string(), "1".to_string()));
+        assert_eq!(pairs[1].0, "SAMLRequest");
+        let back = ssopilot_saml::binding::decode_redirect(&pairs[1].1, 64 * 1024).unwrap();
+        assert_eq!(back, xml);
+        let doc = ssopilot_saml::xml::parse(&back).unwrap();
+        let root = doc.element(doc.root()).unwrap();
+        assert!(root.is(SAMLP_NS, "AuthnRequest"));
+        assert_eq!(root.attr("ID"), Some("_abc"));
+        assert_eq!(root.attr("IssueInstant"), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(
+            root.attr("AssertionConsumerServiceURL"),
+            Some("http://127.0.0.1:9/acs")
+        );
+    }
+
+    #[test]
+    fn message_ids_name_the_response_and_assertions() {
+        let xml = format!(
+            "<samlp:Response xmlns:samlp=\"{SAMLP_NS}\" ID=\"_r\"><saml:Assertion xmlns:saml=\"{SAML_NS}\" ID=\"_a\"/></samlp:Response>"
+        );
+        assert_eq!(message_ids(xml.as_bytes()), ["Response:_r", "Assertion:_a"]);
+        assert!(message_ids(b"garbage").is_empty());
+    }
+
+    #[test]
+    fn replay_memory_is_bounded() {
+        let mut m = Memory {
+            current: None,
+            idp_initiated: false,
+            unexpected: VecDeque::new(),
+            consumed: HashSet::new(),
+            seen: HashSet::new(),
+            order: VecDeque::new(),
+        };
+        for i in 0..MAX_SEEN_IDS + 10 {
+            m.remember(format!("id{i}"));
+        }
+        assert_eq!(m.seen.len(), MAX_SEEN_IDS);
+        assert!(!m.seen.contains("id0"));
+        assert!(m.seen.contains(&format!("id{}", MAX_SEEN_IDS + 9)));
+    }
+}

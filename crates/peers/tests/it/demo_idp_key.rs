@@ -1,0 +1,69 @@
+//! The demo IdP's key lives in the keychain: made once, then the same key and certificate on every load. Tested with
+//! the mock and, under scripts/with-keyring.sh (SSOPILOT_KEYRING_TEST=1), with a real gnome-keyring.
+
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::secrets::{SecretName, Secrets};
+
+fn same_key_every_time(secrets: &Secrets) {
+    let first = IdpKey::load_or_create(secrets).expect("first use makes and stores the key");
+    let stored = secrets
+        .get_bytes(&SecretName::DemoIdpKey)
+        .expect("keychain readable")
+        .expect("the key is in the keychain");
+    assert_eq!(
+        stored.expose(),
+        first.pkcs8(),
+        "what is used is what is stored"
+    );
+    let second = IdpKey::load_or_create(secrets).expect("second load");
+    assert_eq!(
+        first.cert_der(),
+        second.cert_der(),
+        "certificate changed between loads"
+    );
+    assert_eq!(first.fingerprint_sha256(), second.fingerprint_sha256());
+    // Deleting the key makes a new one, with a new certificate.
+    assert!(secrets.delete(&SecretName::DemoIdpKey).expect("delete"));
+    let third = IdpKey::load_or_create(secrets).expect("a new key after deletion");
+    assert_ne!(first.cert_der(), third.cert_der());
+}
+
+#[test]
+fn mock_keychain_keeps_one_key() {
+    same_key_every_time(&Secrets::mock());
+}
+
+#[test]
+fn a_damaged_key_in_the_keychain_is_reported_not_replaced() {
+    let s = Secrets::mock();
+    s.set_bytes(&SecretName::DemoIdpKey, b"not a key").unwrap();
+    let e = IdpKey::load_or_create(&s).unwrap_err();
+    assert!(e.to_string().contains("secrets delete demo-idp-key"), "{e}");
+    assert_eq!(
+        s.get_bytes(&SecretName::DemoIdpKey)
+            .unwrap()
+            .unwrap()
+            .expose(),
+        b"not a key",
+        "the stored value must not be overwritten silently"
+    );
+}
+
+#[test]
+fn real_keychain_keeps_one_key() {
+    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() != Ok("1") {
+        // Straight to the stderr handle: the harness captures eprintln! of passing tests, and this must be seen.
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOT RUN: demo_idp_key::real_keychain_keeps_one_key needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test -p ssopilot-peers --test it demo_idp_key"
+        );
+        return;
+    }
+    let secrets = Secrets::os().unwrap_or_else(|e| {
+        panic!("SSOPILOT_KEYRING_TEST=1 but the OS keychain is not usable: {e}\n(run through scripts/with-keyring.sh; run scripts/setup.sh if gnome-keyring or dbus is missing)")
+    });
+    let _ = secrets.delete(&SecretName::DemoIdpKey);
+    same_key_every_time(&secrets);
+    secrets.delete(&SecretName::DemoIdpKey).expect("clean up");
+}

@@ -1,0 +1,434 @@
+//! Step 6, Assign users: the IdP denies every application to every user until a group is granted it, and the test
+//! login needs one user who has it (ideally the admin's own account, so enforcing SSO cannot lock the admin out).
+
+use super::view::{Block, ChoiceOption, GroupGrantView, Notice, Severity};
+use super::{fields, Model};
+
+/// Longest test user name accepted (an e-mail address or user name; nothing real is longer).
+pub const MAX_TEST_USER_CHARS: usize = 254;
+
+/// Checks the test user as typed: a single line, not empty, bounded.
+pub fn check_test_user(user: &str) -> Result<(), String> {
+    let user = user.trim();
+    if user.is_empty() {
+        return Err(
+            "Type the user who will do the test login (your own account is best: enforcing SSO then cannot lock you out)"
+                .into(),
+        );
+    }
+    if user.chars().count() > MAX_TEST_USER_CHARS {
+        return Err(format!(
+            "The test user is longer than {MAX_TEST_USER_CHARS} characters: type just the e-mail address or user name"
+        ));
+    }
+    if user.chars().any(char::is_control) {
+        return Err(
+            "The test user must be on one line: type just the e-mail address or user name".into(),
+        );
+    }
+    Ok(())
+}
+
+/// At most this many demo groups can be granted (the demo directory has a handful).
+const MAX_GRANTED_GROUPS: usize = 64;
+
+impl Model {
+    pub(super) fn assign_users_problem(&self) -> Result<(), String> {
+        if self.demo_chosen() {
+            return self.demo_assign_problem();
+        }
+        if !self.draft.users_assigned {
+            return Err(format!(
+                "Grant the application to a user group in {}, then tick the box",
+                self.idp_name()
+            ));
+        }
+        check_test_user(&self.draft.test_user)
+    }
+
+    /// With the demo IdP the grant is real: the test user must be in a group granted the application.
+    fn demo_assign_problem(&self) -> Result<(), String> {
+        let Some(running) = self.demo_running() else {
+            return Err(
+                "The demo IdP is not running: open the SSO Pilot app, where it runs, to grant access".into(),
+            );
+        };
+        if self.draft.demo_granted_groups.is_empty() {
+            return Err("Grant the application to at least one user group of the demo IdP".into());
+        }
+        if self.draft.test_user.trim().is_empty() {
+            return Err(
+                "Choose the demo user who will do the test login (the one who stands for you)"
+                    .into(),
+            );
+        }
+        check_test_user(&self.draft.test_user)?;
+        let user = self.draft.test_user.trim();
+        let slug = self.demo_slug();
+        running.state().with_directory(|d| {
+            if d.user(user).is_none() {
+                return Err(format!(
+                    "The demo IdP has no user {user}: choose one of its users"
+                ));
+            }
+            if !d.is_assigned(user, &slug) {
+                return Err(format!(
+                    "{user} is in no group granted the application ({}): grant one of {} or choose another user",
+                    self.granted_groups_text(),
+                    d.groups_of(user).join(", ").if_empty("their groups (they are in none)")
+                ));
+            }
+            Ok(())
+        })
+    }
+
+    /// The demo groups granted the application, for messages and the report.
+    pub(super) fn granted_groups_text(&self) -> String {
+        let groups: Vec<&str> = self
+            .draft
+            .demo_granted_groups
+            .iter()
+            .map(String::as_str)
+            .collect();
+        groups.join(", ")
+    }
+
+    /// Grants the demo IdP's application to `group`, or takes it back (applied to the directory by
+    /// [`Model::sync_demo_grants`]).
+    pub(super) fn set_group_grant(&mut self, group: &str, granted: bool) -> Result<(), String> {
+        if self.current != super::view::StepId::AssignUsers || !self.demo_chosen() {
+            return Err(
+                "User groups are granted on step 6 (Assign users) with the demo IdP.".into(),
+            );
+        }
+        let Some(running) = self.demo_running() else {
+            return Err("The demo IdP is not running, so its groups cannot be changed.".into());
+        };
+        let group = group.trim();
+        if !running
+            .state()
+            .with_directory(|d| d.groups().any(|(name, _)| name == group))
+        {
+            return Err(format!("The demo IdP has no user group \"{group}\"."));
+        }
+        if granted {
+            if self.draft.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
+                return Err(format!(
+                    "At most {MAX_GRANTED_GROUPS} groups can be granted."
+                ));
+            }
+            self.draft.demo_granted_groups.insert(group.to_string());
+        } else {
+            self.draft.demo_granted_groups.remove(group);
+        }
+        Ok(())
+    }
+
+    /// Makes the demo IdP's directory grant the application to exactly the chosen groups (after every action and
+    /// when the demo IdP is attached, so saved grants survive a restart).
+    pub(super) fn sync_demo_grants(&self) -> Option<Notice> {
+        if !self.demo_chosen() {
+            return None;
+        }
+        let running = self.demo_running()?;
+        let slug = self.demo_slug();
+        let wanted = &self.draft.demo_granted_groups;
+        running.state().with_directory_mut(|d| {
+            let current: Vec<String> = d.granted_groups(&slug).into_iter().map(str::to_string).collect();
+            for g in current.iter().filter(|g| !wanted.contains(*g)) {
+                d.revoke(&slug, g);
+            }
+            let mut problems = Vec::new();
+            for g in wanted.iter().filter(|g| !current.contains(g)) {
+                if let Err(e) = d.grant(&slug, g) {
+                    problems.push(format!("{g} ({e})"));
+                }
+            }
+            (!problems.is_empty()).then(|| Notice {
+                severity: Severity::Warning,
+                text: format!(
+                    "The demo IdP could not grant the application to {}: untick and choose another group.",
+                    problems.join(", ")
+                ),
+            })
+        })
+    }
+
+    /// The IdP's own clicks for granting access, from the profile.
+    fn grant_instructions(&self) -> Vec<Block> {
+        let Some(idp) = self.idp() else {
+            return Vec::new();
+        };
+        // The menu path goes under the step that starts the way there (the first that names its first menu).
+        let path = idp.portal.assign_users_path.as_deref();
+        let first_menu = path.and_then(|p| p.split(" > ").next()).unwrap_or_default();
+        let at = idp
+            .portal
+            .assign_users_steps
+            .iter()
+            .position(|step| !first_menu.is_empty() && step.contains(first_menu));
+        idp.portal
+            .assign_users_steps
+            .iter()
+            .enumerate()
+            .map(|(i, step)| Block::Instruction {
+                text: step.clone(),
+                menu_path: (Some(i) == at).then(|| path.map(str::to_string)).flatten(),
+            })
+            .collect()
+    }
+
+    pub(super) fn assign_users_page(&self) -> (String, Vec<Block>) {
+        let idp = self.idp_name().to_string();
+        let portal = self
+            .idp()
+            .map(|p| p.portal.name.clone())
+            .unwrap_or_else(|| idp.clone());
+        let mut blocks = vec![Block::Text {
+            text: format!(
+                "In {portal}, users are denied every application until a user group they belong to is granted it. \
+                 Grant this application to the group that should use it, and make sure the user who will do the \
+                 test login is in that group."
+            ),
+        }];
+        blocks.extend(self.grant_instructions());
+        let test_user_help = format!(
+            "The {idp} account that will sign in at the test login. Use your own: it proves that you can still sign \
+             in once SSO is enforced, so enforcing cannot lock you out."
+        );
+        if self.demo_chosen() {
+            blocks.extend(self.demo_assign_blocks(test_user_help));
+        } else {
+            blocks.push(Block::Checkbox {
+                field: fields::USERS_ASSIGNED.into(),
+                label: format!("I granted the application to a user group in {idp}"),
+                help: None,
+                value: self.draft.users_assigned,
+                error: (!self.draft.users_assigned).then(|| {
+                    format!("Grant the application to a user group in {idp}, then tick this box")
+                }),
+            });
+            blocks.push(Block::Input {
+                field: fields::TEST_USER.into(),
+                label: "Test user".into(),
+                help: Some(test_user_help),
+                placeholder: Some("you@example.com".into()),
+                value: self.draft.test_user.clone(),
+                error: check_test_user(&self.draft.test_user).err(),
+                warning: None,
+                multiline: false,
+                copy: false,
+            });
+        }
+        (
+            format!(
+                "Give users access to the application in {portal}, and choose who does the test login (best: you)."
+            ),
+            blocks,
+        )
+    }
+
+    /// The demo directory's groups to grant, and its users to choose the test user from.
+    fn demo_assign_blocks(&self, test_user_help: String) -> Vec<Block> {
+        let Some(running) = self.demo_running() else {
+            return vec![Block::Callout {
+                severity: Severity::Warning,
+                text: "The demo IdP is not running: open the SSO Pilot app, where it runs, to grant access.".into(),
+            }];
+        };
+        let slug = self.demo_slug();
+        let (groups, users) = running.state().with_directory(|d| {
+            let groups: Vec<GroupGrantView> = d
+                .groups()
+                .map(|(name, members)| GroupGrantView {
+                    name: name.to_string(),
+                    members: members
+                        .iter()
+                        .map(|u| format!("{} {} ({})", u.first_name, u.last_name, u.email))
+                        .collect(),
+                    granted: d.granted_groups(&slug).contains(&name),
+                })
+                .collect();
+            let users: Vec<ChoiceOption> = d
+                .users()
+                .map(|u| {
+                    let member_of = d.groups_of(&u.email);
+                    let access = if d.is_assigned(&u.email, &slug) {
+                        "has access".to_string()
+                    } else {
+                        "no access yet".to_string()
+                    };
+                    ChoiceOption {
+                        value: u.email.clone(),
+                        label: format!("{} {}", u.first_name, u.last_name),
+                        description: Some(format!(
+                            "{}. Groups: {}; {access}.",
+                            u.email,
+                            member_of.join(", ").if_empty("none")
+                        )),
+                        badge: None,
+                        unavailable: None,
+                    }
+                })
+                .collect();
+            (groups, users)
+        });
+        let chosen = self.draft.test_user.trim();
+        vec![
+            Block::GroupGrants {
+                label: format!("User groups granted the application ({slug})"),
+                help: Some(
+                    "Each change is made in the demo IdP at once, as a real identity provider's Save would.".into(),
+                ),
+                groups,
+                error: self
+                    .draft
+                    .demo_granted_groups
+                    .is_empty()
+                    .then(|| "Grant the application to at least one group".to_string()),
+            },
+            Block::Choice {
+                field: fields::TEST_USER.into(),
+                label: "Test user".into(),
+                help: Some(test_user_help),
+                options: users,
+                value: (!chosen.is_empty()).then(|| chosen.to_string()),
+            },
+        ]
+    }
+}
+
+/// `if_empty` for joined lists in messages.
+trait IfEmpty {
+    fn if_empty(self, instead: &str) -> String;
+}
+
+impl IfEmpty for String {
+    fn if_empty(self, instead: &str) -> String {
+        if self.is_empty() {
+            instead.to_string()
+        } else {
+            self
+        }
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::path::Path;
+
+    use super::super::certificate::tests::{cert_between, to_certificate};
+    use super::super::tests::set;
+    use super::super::view::{Action, StepId, StepStatus, WizardView};
+    use super::super::{fields, Session};
+    use super::*;
+    use crate::state::Store;
+
+    /// Steps 1 to 5 complete for Infisical on JumpCloud, standing on step 6.
+    pub(crate) fn to_assign_users(dir: &Path) -> Session {
+        let mut s = to_certificate(dir);
+        let (c, _) = cert_between(-1, 365);
+        set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+        let v = s.apply(Action::Next);
+        assert_eq!(v.current, StepId::AssignUsers, "{:?}", v.page.next);
+        s
+    }
+
+    fn status(v: &WizardView, step: StepId) -> (StepStatus, Option<String>) {
+        let s = v.steps.iter().find(|s| s.id == step).expect("step");
+        (s.status, s.reason.clone())
+    }
+
+    #[test]
+    fn the_step_needs_the_grant_and_a_test_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_assign_users(dir.path());
+        let v = s.view();
+        assert!(!v.page.next.enabled);
+        assert_eq!(
+            v.page.next.reason.as_deref(),
+            Some("Grant the application to a user group in JumpCloud, then tick the box")
+        );
+        let v = set(&mut s, fields::USERS_ASSIGNED, "true");
+        assert!(v.page.next.reason.unwrap().starts_with("Type the user"));
+        let v = set(&mut s, fields::TEST_USER, "admin@\nexample.com");
+        assert!(v.page.next.reason.unwrap().contains("one line"));
+        let v = set(&mut s, fields::TEST_USER, "  admin@example.com ");
+        assert!(v.page.next.enabled, "{:?}", v.page.next);
+        assert_eq!(status(&v, StepId::AssignUsers).0, StepStatus::Complete);
+        let v = s.apply(Action::Next);
+        assert_eq!(v.current, StepId::TestLogin);
+    }
+
+    #[test]
+    fn enable_does_not_wait_for_the_test_login_and_enforce_waits_for_enable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_assign_users(dir.path());
+        set(&mut s, fields::USERS_ASSIGNED, "true");
+        let v = set(&mut s, fields::TEST_USER, "admin@example.com");
+        // Enable is reachable; Enforce waits for Enable (and, on its own page, for the test login).
+        assert_ne!(status(&v, StepId::Enable).0, StepStatus::Locked);
+        let (st, why) = status(&v, StepId::Enforce);
+        assert_eq!(st, StepStatus::Locked);
+        assert!(why.unwrap().starts_with("Complete step 8 (Enable) first"));
+        let v = s.apply(Action::GoTo {
+            step: StepId::Enforce,
+        });
+        assert_eq!(v.current, StepId::AssignUsers);
+    }
+
+    #[test]
+    fn the_test_user_is_saved_trimmed_and_restored_but_a_bad_one_is_not_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_assign_users(dir.path());
+        set(&mut s, fields::USERS_ASSIGNED, "true");
+        set(&mut s, fields::TEST_USER, " admin@example.com ");
+        set(&mut s, fields::TEST_USER, "admin@example.com\u{7}");
+        let saved = Store::at(dir.path()).load().unwrap().unwrap();
+        assert!(saved.users_assigned);
+        assert_eq!(saved.test_user.as_deref(), Some("admin@example.com"));
+        drop(s);
+        let s = Session::open(Store::at(dir.path()));
+        let v = s.view();
+        assert_eq!(v.current, StepId::AssignUsers);
+        assert!(v.page.next.enabled, "{:?}", v.page.next);
+    }
+
+    #[test]
+    fn jumpclouds_own_clicks_are_shown_with_the_menu_path_where_it_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = to_assign_users(dir.path());
+        let steps: Vec<(String, Option<String>)> = s
+            .view()
+            .page
+            .blocks
+            .into_iter()
+            .filter_map(|b| match b {
+                Block::Instruction { text, menu_path } => Some((text, menu_path)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(steps.len(), 4);
+        assert_eq!(steps[0].1, None);
+        assert_eq!(
+            steps[1],
+            (
+                "Go to Access > SSO Applications and select the application.".to_string(),
+                Some("Access > SSO Applications > (your application) > User Groups".to_string())
+            )
+        );
+        assert_eq!(steps[3].0, "Select the user group(s), then click Save.");
+    }
+
+    #[test]
+    fn the_fields_belong_to_step_6_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let v = set(&mut s, fields::TEST_USER, "admin@example.com");
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.contains("belongs to step 6")));
+        assert!(check_test_user(&"x".repeat(MAX_TEST_USER_CHARS + 1)).is_err());
+    }
+}

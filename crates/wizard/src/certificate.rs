@@ -1,0 +1,945 @@
+//! Step 5: the IdP's signing certificate, checked by the certificate doctor ([`ssopilot_saml::cert`]) on every change.
+//!
+//! The field keeps what the admin pasted verbatim (bounded), so nothing typed is lost and typing is never blocked;
+//! every view carries a fresh verdict. The one exception is a private key: the field drops the whole paste at once
+//! (it is never echoed back, kept in memory, saved or logged) and the page says so. A usable certificate is saved in
+//! its normalized PEM form; it is public, so it belongs in the state file (unlike a key, which never does).
+
+use std::io::Read as _;
+use std::path::Path;
+
+use time::OffsetDateTime;
+
+use super::view::{Block, FactRow, FindingView, Severity, StepId, WizardView};
+use super::{fields, Model, Session};
+use ssopilot_saml::cert::{self, CertReport, FindingCode};
+use ssopilot_saml::findings::{self, Finding};
+
+/// A pasted certificate field longer than this is cut (a long chain with surrounding text is far below it).
+pub const MAX_CERTIFICATE_CHARS: usize = 64 * 1024;
+/// Saved progress holds at most this many signing certificates from imported metadata.
+pub const MAX_METADATA_CERTIFICATES: usize = 32;
+
+/// Why a certificate file could not be opened. Messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum CertificateFileError {
+    #[error(
+        "Could not read {name}: {source}. Check that the file exists and that you may read it."
+    )]
+    Read {
+        name: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{name} is larger than {max} KiB, far more than a certificate: choose the certificate file itself \
+         (.pem, .crt, .cer or .der)."
+    )]
+    TooLarge { name: String, max: usize },
+    #[error("{name} is not a certificate: {problem} Choose the IdP's certificate file (.pem, .crt, .cer or .der).")]
+    NotACertificate { name: String, problem: String },
+}
+
+/// What step 5 remembers besides the text: the verdict of a paste that held a private key (the text itself is gone).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(super) struct KeyRefusal {
+    /// The doctor's `private_key` findings of that paste; they describe the key's kind, never its bytes.
+    pub findings: Vec<Finding<FindingCode>>,
+}
+
+/// Shown in the field once a private key was removed from it.
+const KEY_REMOVED_NOTE: &str =
+    "The text you pasted contained a private key. SSO Pilot removed it from this field at \
+     once: it is not shown, kept, saved or logged. Paste only the certificate.";
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// The doctor's verdict on a certificate as saved (normalized PEM): `Err` when it is not exactly one certificate.
+pub fn check_saved_certificate(pem: &str) -> Result<(), String> {
+    let report = cert::check(pem.as_bytes(), now());
+    if report.has(FindingCode::PrivateKey) {
+        return Err("it holds a private key".into());
+    }
+    if report.pem.as_deref() != Some(pem) {
+        return Err("it is not one certificate in normalized PEM form".into());
+    }
+    Ok(())
+}
+
+/// The rule for the metadata's signing certificates in saved progress: bounded, and never a private key.
+pub fn check_saved_metadata_certificates(pems: &[String]) -> Result<(), String> {
+    if pems.len() > MAX_METADATA_CERTIFICATES {
+        return Err(format!(
+            "{} metadata signing certificates (at most {MAX_METADATA_CERTIFICATES})",
+            pems.len()
+        ));
+    }
+    for pem in pems {
+        if pem.chars().count() > MAX_CERTIFICATE_CHARS {
+            return Err("a metadata signing certificate is too long".into());
+        }
+        if cert::check(pem.as_bytes(), now()).has(FindingCode::PrivateKey) {
+            return Err("a metadata signing certificate holds a private key".into());
+        }
+    }
+    Ok(())
+}
+
+fn view_severity(s: findings::Severity) -> Severity {
+    match s {
+        findings::Severity::Error => Severity::Error,
+        findings::Severity::Warning => Severity::Warning,
+        findings::Severity::Info => Severity::Info,
+    }
+}
+
+fn finding_view(f: &Finding<FindingCode>) -> FindingView {
+    use ssopilot_saml::findings::Code as _;
+    FindingView {
+        code: f.code.as_str().to_string(),
+        severity: view_severity(f.severity),
+        message: f.message.clone(),
+        hint: f.hint.clone(),
+    }
+}
+
+fn date(t: OffsetDateTime) -> String {
+    let d = t.date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+fn plural(n: i64, one: &str, many: &str) -> String {
+    if n.abs() == 1 {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
+impl Model {
+    /// The doctor's report on the field as it is now.
+    pub(super) fn certificate_report(&self) -> CertReport {
+        cert::check(self.draft.idp_certificate.as_bytes(), now())
+    }
+
+    /// `Ok` when the pasted certificate is usable.
+    pub(super) fn certificate_problem(&self) -> Result<(), String> {
+        if self.draft.idp_certificate_key_refusal.is_some() {
+            return Err(
+                "The pasted text held a private key, which is refused (it was removed): paste the IdP's \
+                 certificate instead"
+                    .into(),
+            );
+        }
+        if self.draft.idp_certificate.trim().is_empty() {
+            return Err(format!(
+                "Paste {}'s signing certificate, or open its file",
+                self.idp_name()
+            ));
+        }
+        let report = self.certificate_report();
+        if report.usable {
+            return Ok(());
+        }
+        Err(match report.first_error() {
+            Some(f) => f.message.trim_end_matches('.').to_string(),
+            None => "The pasted text holds no certificate".into(),
+        })
+    }
+
+    /// Sets the field from a paste, a keystroke or an opened file. A private key empties the field at once.
+    pub(super) fn set_certificate(
+        &mut self,
+        value: String,
+        warn: &mut impl FnMut(Severity, String),
+    ) {
+        let value = if value.chars().count() > MAX_CERTIFICATE_CHARS {
+            warn(
+                Severity::Warning,
+                format!(
+                    "The pasted certificate text was longer than {MAX_CERTIFICATE_CHARS} characters; only the \
+                     beginning was kept. Paste just the certificate."
+                ),
+            );
+            super::bounded(value, MAX_CERTIFICATE_CHARS)
+        } else {
+            value
+        };
+        let report = cert::check(value.as_bytes(), now());
+        if report.has(FindingCode::PrivateKey) {
+            drop(zeroize::Zeroizing::new(value));
+            self.draft.idp_certificate = String::new();
+            self.draft.idp_certificate_key_refusal = Some(KeyRefusal {
+                findings: report
+                    .findings
+                    .into_iter()
+                    .filter(|f| f.code == FindingCode::PrivateKey)
+                    .collect(),
+            });
+        } else {
+            self.draft.idp_certificate = value;
+            self.draft.idp_certificate_key_refusal = None;
+        }
+    }
+
+    /// What step 5 saves: the normalized PEM of a usable certificate, else what was saved before.
+    pub(super) fn saved_certificate(&self, previous: Option<&String>) -> Option<String> {
+        if self.draft.idp_certificate_key_refusal.is_none() {
+            let report = self.certificate_report();
+            if report.usable {
+                return report.pem;
+            }
+        }
+        previous.cloned()
+    }
+
+    /// Which signing certificate of the imported metadata this one is, if metadata was imported.
+    fn metadata_match(&self, report: &CertReport) -> Option<Block> {
+        let pems = &self.draft.idp_metadata_certificates;
+        if pems.is_empty() || report.der().is_none() {
+            return None;
+        }
+        let found = pems.iter().position(|pem| {
+            cert::check(pem.as_bytes(), now())
+                .der()
+                .is_some_and(|der| report.same_certificate(der))
+        });
+        Some(match found {
+            Some(i) => Block::Callout {
+                severity: Severity::Info,
+                text: format!(
+                    "This certificate matches signing certificate {} of the imported metadata.",
+                    i + 1
+                ),
+            },
+            None => Block::Callout {
+                severity: Severity::Warning,
+                text: format!(
+                    "This certificate does not match {} in the IdP metadata you imported. Check that you copied \
+                     the certificate of this application (after a key rotation the IdP shows the new one), or paste \
+                     the certificate from the metadata.",
+                    if pems.len() == 1 {
+                        "the signing certificate".to_string()
+                    } else {
+                        format!("any of the {} signing certificates", pems.len())
+                    }
+                ),
+            },
+        })
+    }
+
+    pub(super) fn certificate_page(&self) -> (String, Vec<Block>) {
+        let idp = self.idp_name().to_string();
+        let sp = self.sp_name().to_string();
+        let mut blocks = vec![Block::Instruction {
+            text: format!(
+                "In {idp}, open the application you created in step 3 and download or copy its signing certificate \
+                 (the IdP certificate). Paste it below, or open the downloaded file."
+            ),
+            menu_path: None,
+        }];
+        let refusal = self.draft.idp_certificate_key_refusal.as_ref();
+        blocks.push(Block::CertificateInput {
+            field: fields::IDP_CERTIFICATE.into(),
+            label: format!("{idp} signing certificate"),
+            help: Some(
+                "PEM text (-----BEGIN CERTIFICATE----- ...), the bare base64 from metadata, or a .pem, .crt, .cer \
+                 or .der file. It is checked as you type; harmless copy-and-paste damage is repaired."
+                    .into(),
+            ),
+            placeholder: Some("-----BEGIN CERTIFICATE-----\nMIIC...\n-----END CERTIFICATE-----".into()),
+            value: self.draft.idp_certificate.clone(),
+            note: refusal.map(|_| KEY_REMOVED_NOTE.to_string()),
+        });
+        let intro = format!(
+            "{sp} trusts a sign-in only when {idp}'s signature on it verifies with this certificate. SSO Pilot checks \
+             the certificate, repairs harmless damage and shows its fingerprints so you can compare them with \
+             {idp}'s."
+        );
+        if let Some(refusal) = refusal {
+            blocks.push(Block::CertificateVerdict {
+                field: fields::IDP_CERTIFICATE.into(),
+                usable: false,
+                headline: "Refused: that was a private key, not a certificate.".into(),
+                findings: refusal.findings.iter().map(finding_view).collect(),
+                repaired_pem: None,
+            });
+            return (intro, blocks);
+        }
+        if self.draft.idp_certificate.trim().is_empty() {
+            return (intro, blocks);
+        }
+        let report = self.certificate_report();
+        let headline = if report.usable {
+            let mut h =
+                format!("Usable: {sp} can verify {idp}'s signatures with this certificate.");
+            if report.repaired {
+                h.push_str(" It was repaired: use the repaired version below.");
+            }
+            h
+        } else {
+            match report.first_error() {
+                Some(f) => format!("Not usable: {}", f.message),
+                None => "Not usable.".into(),
+            }
+        };
+        let repaired_pem = report
+            .pem
+            .clone()
+            .filter(|pem| report.repaired && *pem != self.draft.idp_certificate);
+        blocks.push(Block::CertificateVerdict {
+            field: fields::IDP_CERTIFICATE.into(),
+            usable: report.usable,
+            headline,
+            findings: report.findings.iter().map(finding_view).collect(),
+            repaired_pem,
+        });
+        if let Some(b) = self.metadata_match(&report) {
+            blocks.push(b);
+        }
+        let Some(pem) = report.pem.clone() else {
+            return (intro, blocks);
+        };
+        blocks.push(Block::CertificatePem {
+            label: "Certificate (PEM)".into(),
+            pem,
+            help: Some(format!(
+                "Paste this into {sp} with its BEGIN and END lines: {sp} needs them."
+            )),
+        });
+        if let (Some((not_before, not_after)), Some(days_left)) =
+            (report.validity(), report.days_left)
+        {
+            let today = now();
+            let caption = if today < not_before {
+                format!(
+                    "Not valid yet: it becomes valid on {} (in {}).",
+                    date(not_before),
+                    plural((not_before - today).whole_days().max(1), "day", "days")
+                )
+            } else if days_left < 0 {
+                format!(
+                    "Expired on {} ({} ago).",
+                    date(not_after),
+                    plural(-days_left, "day", "days")
+                )
+            } else {
+                format!(
+                    "Valid until {}: {} left.",
+                    date(not_after),
+                    plural(days_left, "day", "days")
+                )
+            };
+            let status = if today < not_before || days_left < 0 {
+                Severity::Error
+            } else if days_left <= cert::EXPIRES_SOON_DAYS {
+                Severity::Warning
+            } else {
+                Severity::Info
+            };
+            blocks.push(Block::ValidityTimeline {
+                not_before: date(not_before),
+                not_after: date(not_after),
+                today: date(today),
+                total_days: (not_after - not_before).whole_days().max(1),
+                elapsed_days: (today - not_before).whole_days(),
+                days_left,
+                status,
+                caption,
+            });
+        }
+        let mut rows = Vec::new();
+        let mut row = |label: &str, value: Option<String>| {
+            if let Some(value) = value {
+                rows.push(FactRow {
+                    label: label.into(),
+                    value,
+                });
+            }
+        };
+        row("Subject", report.subject.clone());
+        row(
+            "Issuer",
+            report.issuer.clone().map(|i| {
+                if report.self_signed == Some(true) {
+                    format!("{i} (self-signed, as IdP signing certificates usually are)")
+                } else {
+                    i
+                }
+            }),
+        );
+        row(
+            "Key",
+            report.key.as_ref().map(|k| match (k.bits, &k.curve) {
+                (_, Some(curve)) => format!("{} {curve}", k.algorithm),
+                (Some(bits), None) => format!("{} {bits} bits", k.algorithm),
+                (None, None) => k.algorithm.clone(),
+            }),
+        );
+        row("Signature algorithm", report.signature_algorithm.clone());
+        row("Serial number", report.serial.clone());
+        row("Valid from", report.validity().map(|(nb, _)| date(nb)));
+        row("Valid until", report.validity().map(|(_, na)| date(na)));
+        row(
+            "Days left",
+            report.days_left.map(|d| {
+                if d < 0 {
+                    format!("none (expired {} ago)", plural(-d, "day", "days"))
+                } else {
+                    d.to_string()
+                }
+            }),
+        );
+        blocks.push(Block::Facts { rows });
+        let compare =
+            format!("Compare with the fingerprint your IdP shows ({idp} may show either one).");
+        if let Some(fp) = &report.sha256_fingerprint {
+            blocks.push(Block::Value {
+                label: "SHA-256 fingerprint".into(),
+                value: fp.to_string(),
+                help: Some(compare.clone()),
+                copy: true,
+            });
+        }
+        if let Some(fp) = &report.sha1_fingerprint {
+            blocks.push(Block::Value {
+                label: "SHA-1 fingerprint".into(),
+                value: fp.to_string(),
+                help: Some(compare),
+                copy: true,
+            });
+        }
+        if report.usable {
+            blocks.push(Block::Instruction {
+                text: format!(
+                    "In {sp}, paste the certificate above into the IdP certificate field and save."
+                ),
+                menu_path: self.sp().map(|p| p.portal.settings_path.clone()),
+            });
+        }
+        (intro, blocks)
+    }
+}
+
+/// The file name to show in messages (never the whole path, which may name the admin's home directory).
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "The file".into())
+}
+
+/// Reads a certificate file chosen in the open dialog and turns it into the text the field holds: text files as
+/// they are (so the doctor can say what it repaired), binary DER as its PEM.
+pub fn certificate_file_text(path: &Path) -> Result<String, CertificateFileError> {
+    let name = file_name(path);
+    let file = std::fs::File::open(path).map_err(|source| CertificateFileError::Read {
+        name: name.clone(),
+        source,
+    })?;
+    let mut bytes = Vec::new();
+    file.take(cert::MAX_INPUT as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| CertificateFileError::Read {
+            name: name.clone(),
+            source,
+        })?;
+    if bytes.len() > cert::MAX_INPUT {
+        return Err(CertificateFileError::TooLarge {
+            name,
+            max: cert::MAX_INPUT / 1024,
+        });
+    }
+    let bytes = zeroize::Zeroizing::new(bytes);
+    if let Ok(text) = std::str::from_utf8(&bytes) {
+        if !text.contains('\0') {
+            return Ok(text.to_string());
+        }
+    }
+    // Binary: DER (or UTF-16 text, which the doctor also reads). The field holds text, so it gets the PEM; a
+    // private key in a binary file is refused here, before anything reaches the field.
+    let report = cert::check(&bytes, now());
+    if report.has(FindingCode::PrivateKey) {
+        return Err(CertificateFileError::NotACertificate {
+            name,
+            problem: "it holds a private key, which SSO Pilot refuses (it was not kept).".into(),
+        });
+    }
+    match report.pem {
+        Some(pem) => Ok(pem),
+        None => Err(CertificateFileError::NotACertificate {
+            name,
+            problem: report
+                .first_error()
+                .map(|f| f.message.clone())
+                .unwrap_or_else(|| "no certificate was found in it.".into()),
+        }),
+    }
+}
+
+impl Session {
+    /// Puts the certificate file chosen in the open dialog into step 5's field, as if it had been pasted. A file
+    /// that cannot be read or is not a certificate leaves the field as it was and says why in a notice.
+    pub fn open_certificate_file(&mut self, path: &Path) -> WizardView {
+        if self.model.current != StepId::Certificate {
+            self.notice(
+                Severity::Error,
+                "A certificate file can only be opened on step 5 (Certificate).".into(),
+            );
+            return self.view();
+        }
+        match certificate_file_text(path) {
+            Ok(text) => {
+                let mut notices = Vec::new();
+                self.model
+                    .set_certificate(text, &mut |severity, text| notices.push((severity, text)));
+                for (severity, text) in notices {
+                    self.notice(severity, text);
+                }
+                self.save_if_changed();
+            }
+            Err(e) => self.notice(Severity::Error, e.to_string()),
+        }
+        self.view()
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    use rcgen::{CertificateParams, DnType, KeyPair};
+    use time::Duration;
+
+    use super::super::tests::{set, ACS, IDP_URL, SP_ID};
+    use super::super::view::{Action, Block, StepId, StepStatus};
+    use super::super::{fields, Session};
+    use super::*;
+    use crate::state::Store;
+
+    /// Steps 1 to 4 filled for Infisical on JumpCloud, standing on step 5.
+    pub(crate) fn to_certificate(dir: &Path) -> Session {
+        let mut s = Session::open(Store::at(dir));
+        set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+        set(&mut s, fields::SP_PROFILE, "infisical");
+        s.apply(Action::Next);
+        set(&mut s, fields::ACS_URL, ACS);
+        set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+        s.apply(Action::Next);
+        set(&mut s, fields::SIGN_ASSERTION, "true");
+        set(&mut s, fields::IDP_SSO_URL, IDP_URL);
+        s.apply(Action::Next);
+        let v = s.apply(Action::Next);
+        assert_eq!(v.current, StepId::Certificate, "{:?}", v.page.next);
+        s
+    }
+
+    /// A self-signed P-256 certificate valid from `from_days` to `to_days` days around now, and its key.
+    pub(crate) fn cert_between(from_days: i64, to_days: i64) -> (rcgen::Certificate, KeyPair) {
+        let key = KeyPair::generate().expect("key");
+        let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
+        p.distinguished_name
+            .push(DnType::CommonName, "JumpCloud IdP Test");
+        let now = OffsetDateTime::now_utc();
+        p.not_before = now + Duration::days(from_days);
+        p.not_after = now + Duration::days(to_days);
+        let c = p.self_signed(&key).expect("certificate");
+        (c, key)
+    }
+
+    fn bare_base64(pem: &str) -> String {
+        pem.lines().filter(|l| !l.starts_with("-----")).collect()
+    }
+
+    fn verdict(v: &WizardView) -> Option<(bool, String, Vec<String>, Option<String>)> {
+        v.page.blocks.iter().find_map(|b| match b {
+            Block::CertificateVerdict {
+                usable,
+                headline,
+                findings,
+                repaired_pem,
+                ..
+            } => Some((
+                *usable,
+                headline.clone(),
+                findings.iter().map(|f| f.code.clone()).collect(),
+                repaired_pem.clone(),
+            )),
+            _ => None,
+        })
+    }
+
+    fn field(v: &WizardView) -> (String, Option<String>) {
+        v.page
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::CertificateInput { value, note, .. } => Some((value.clone(), note.clone())),
+                _ => None,
+            })
+            .expect("certificate field")
+    }
+
+    fn value_of(v: &WizardView, label: &str) -> Option<String> {
+        v.page.blocks.iter().find_map(|b| match b {
+            Block::Value {
+                label: l, value, ..
+            } if l == label => Some(value.clone()),
+            _ => None,
+        })
+    }
+
+    fn step5(v: &WizardView) -> StepStatus {
+        v.steps
+            .iter()
+            .find(|s| s.id == StepId::Certificate)
+            .map(|s| s.status)
+            .expect("step 5")
+    }
+
+    #[test]
+    fn empty_field_asks_for_the_certificate_and_blocks_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = to_certificate(dir.path());
+        let v = s.view();
+        assert_eq!(step5(&v), StepStatus::Incomplete);
+        assert!(!v.page.next.enabled);
+        assert!(v
+            .page
+            .next
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("signing certificate"));
+        assert!(verdict(&v).is_none());
+        // Step 6 stays locked.
+        let six = v
+            .steps
+            .iter()
+            .find(|s| s.id == StepId::AssignUsers)
+            .unwrap();
+        assert_eq!(six.status, StepStatus::Locked);
+    }
+
+    #[test]
+    fn bare_base64_is_repaired_in_one_click_and_completes_the_step() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let (c, _) = cert_between(-1, 365);
+        let bare = bare_base64(&c.pem());
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &bare);
+        // What was pasted is kept verbatim.
+        assert_eq!(field(&v).0, bare);
+        let (usable, headline, codes, repaired) = verdict(&v).expect("verdict");
+        assert!(usable, "{headline}");
+        assert!(codes.contains(&"missing_armor".to_string()), "{codes:?}");
+        let repaired = repaired.expect("a repaired version is offered");
+        assert!(repaired.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(repaired.ends_with("-----END CERTIFICATE-----\n"));
+        // The one click sends the repaired PEM back; nothing is left to repair.
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &repaired);
+        assert_eq!(field(&v).0, repaired);
+        let (usable, _, codes, offer) = verdict(&v).unwrap();
+        assert!(usable);
+        assert!(offer.is_none(), "{codes:?}");
+        assert!(codes.is_empty(), "{codes:?}");
+        assert_eq!(step5(&v), StepStatus::Complete);
+        assert!(v.page.next.enabled);
+        // Fingerprints as portals show them, equal to the DER's digests.
+        let der = c.der().to_vec();
+        assert_eq!(
+            value_of(&v, "SHA-256 fingerprint").unwrap(),
+            ssopilot_saml::fingerprint::Fingerprint::sha256(&der).as_str()
+        );
+        assert_eq!(
+            value_of(&v, "SHA-1 fingerprint").unwrap(),
+            ssopilot_saml::fingerprint::Fingerprint::sha1(&der).as_str()
+        );
+        let pem_block = v.page.blocks.iter().find_map(|b| match b {
+            Block::CertificatePem { pem, .. } => Some(pem.clone()),
+            _ => None,
+        });
+        assert_eq!(
+            pem_block.as_deref(),
+            Some(c.pem().replace("\r\n", "\n").as_str())
+        );
+    }
+
+    #[test]
+    fn each_keystroke_gets_a_fresh_verdict_and_nothing_typed_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let (c, _) = cert_between(-1, 365);
+        let pem = c.pem();
+        let half = &pem[..pem.len() / 2];
+        let v = set(&mut s, fields::IDP_CERTIFICATE, half);
+        assert_eq!(field(&v).0, half);
+        let (usable, headline, codes, _) = verdict(&v).unwrap();
+        assert!(!usable);
+        assert!(headline.starts_with("Not usable"), "{headline}");
+        assert!(
+            codes
+                .iter()
+                .any(|c| c == "malformed" || c == "not_a_certificate"),
+            "{codes:?}"
+        );
+        assert!(!s.view().page.next.enabled);
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &pem);
+        assert!(verdict(&v).unwrap().0);
+        assert!(v.page.next.enabled);
+        // Next goes to step 6.
+        let v = s.apply(Action::Next);
+        assert_eq!(v.current, StepId::AssignUsers);
+    }
+
+    #[test]
+    fn a_private_key_is_refused_removed_and_never_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let (c, key) = cert_between(-1, 365);
+        let key_pem = key.serialize_pem();
+        let secret_line = key_pem.lines().nth(1).unwrap().to_string();
+        // A usable certificate first, so there is something saved that the key must not replace.
+        set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+        for paste in [key_pem.clone(), format!("{}\n{key_pem}", c.pem())] {
+            let v = set(&mut s, fields::IDP_CERTIFICATE, &paste);
+            let (value, note) = field(&v);
+            assert_eq!(value, "");
+            assert!(note.unwrap().contains("private key"));
+            let (usable, headline, codes, offer) = verdict(&v).unwrap();
+            assert!(!usable);
+            assert!(headline.contains("private key"));
+            assert_eq!(codes, ["private_key"]);
+            assert!(offer.is_none());
+            assert!(!v.page.next.enabled);
+            assert!(v
+                .page
+                .next
+                .reason
+                .as_deref()
+                .unwrap()
+                .contains("private key"));
+            assert_eq!(step5(&v), StepStatus::Incomplete);
+            let json = serde_json::to_string(&v).unwrap();
+            assert!(!json.contains(&secret_line), "the key is echoed back");
+            assert!(!json.contains("PRIVATE KEY-----"));
+            let saved = fs::read_to_string(dir.path().join(crate::state::STATE_FILE)).unwrap();
+            assert!(!saved.contains(&secret_line));
+            assert!(!saved.contains("PRIVATE"));
+        }
+        // Typing again clears the refusal.
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+        assert!(field(&v).1.is_none());
+        assert!(v.page.next.enabled);
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let (old, _) = cert_between(-400, -10);
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &old.pem());
+        let (usable, _, codes, _) = verdict(&v).unwrap();
+        assert!(!usable);
+        assert!(codes.contains(&"expired".to_string()));
+        assert!(!v.page.next.enabled);
+        let timeline = v
+            .page
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::ValidityTimeline {
+                    total_days,
+                    elapsed_days,
+                    days_left,
+                    status,
+                    caption,
+                    ..
+                } => Some((
+                    *total_days,
+                    *elapsed_days,
+                    *days_left,
+                    *status,
+                    caption.clone(),
+                )),
+                _ => None,
+            })
+            .expect("timeline");
+        assert_eq!(timeline.0, 390);
+        assert_eq!(timeline.1, 400);
+        assert!(timeline.2 < 0);
+        assert_eq!(timeline.3, Severity::Error);
+        assert!(timeline.4.starts_with("Expired on"), "{}", timeline.4);
+
+        let (future, _) = cert_between(5, 365);
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &future.pem());
+        assert!(verdict(&v)
+            .unwrap()
+            .2
+            .contains(&"not_yet_valid".to_string()));
+        assert!(!v.page.next.enabled);
+
+        let (soon, _) = cert_between(-300, 10);
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &soon.pem());
+        let (usable, _, codes, _) = verdict(&v).unwrap();
+        assert!(usable);
+        assert!(codes.contains(&"expires_soon".to_string()));
+        assert!(v.page.blocks.iter().any(|b| matches!(
+            b,
+            Block::ValidityTimeline {
+                status: Severity::Warning,
+                ..
+            }
+        )));
+    }
+
+    #[test]
+    fn the_usable_certificate_is_saved_normalized_and_restored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, _) = cert_between(-1, 365);
+        let normalized = c.pem().replace("\r\n", "\n");
+        {
+            let mut s = to_certificate(dir.path());
+            set(
+                &mut s,
+                fields::IDP_CERTIFICATE,
+                &format!("  {}  ", bare_base64(&c.pem())),
+            );
+            s.apply(Action::Next);
+        }
+        let text = fs::read_to_string(dir.path().join(crate::state::STATE_FILE)).unwrap();
+        let saved: crate::state::SavedState = serde_json::from_str(&text).unwrap();
+        assert_eq!(saved.idp_certificate.as_deref(), Some(normalized.as_str()));
+        assert_eq!(saved.current_step, StepId::AssignUsers);
+        let s = Session::open(Store::at(dir.path()));
+        assert_eq!(s.view().current, StepId::AssignUsers);
+        let cert_step = s.view().steps[4].clone();
+        assert_eq!(cert_step.status, StepStatus::Complete);
+    }
+
+    #[test]
+    fn a_hand_edited_saved_certificate_is_refused() {
+        let (_, key) = cert_between(-1, 365);
+        assert!(check_saved_certificate(&key.serialize_pem()).is_err());
+        let (c, _) = cert_between(-1, 365);
+        assert!(check_saved_certificate(&bare_base64(&c.pem())).is_err());
+        assert!(check_saved_certificate(&c.pem().replace("\r\n", "\n")).is_ok());
+        assert!(check_saved_metadata_certificates(&[c.pem()]).is_ok());
+        assert!(check_saved_metadata_certificates(&[key.serialize_pem()]).is_err());
+    }
+
+    #[test]
+    fn says_whether_it_matches_the_imported_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let (a, _) = cert_between(-1, 365);
+        let (b, _) = cert_between(-1, 365);
+        let (other, _) = cert_between(-1, 365);
+        s.model.draft.idp_metadata_certificates = vec![a.pem(), b.pem()];
+        let callout = |v: &WizardView| {
+            v.page.blocks.iter().find_map(|b| match b {
+                Block::Callout { severity, text } => Some((*severity, text.clone())),
+                _ => None,
+            })
+        };
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &bare_base64(&b.pem()));
+        let (sev, text) = callout(&v).unwrap();
+        assert_eq!(sev, Severity::Info);
+        assert!(
+            text.contains("matches signing certificate 2 of the imported metadata"),
+            "{text}"
+        );
+        let v = set(&mut s, fields::IDP_CERTIFICATE, &other.pem());
+        let (sev, text) = callout(&v).unwrap();
+        assert_eq!(sev, Severity::Warning);
+        assert!(
+            text.contains("does not match any of the 2 signing certificates in the IdP metadata")
+        );
+        s.model.draft.idp_metadata_certificates.clear();
+        assert!(callout(&s.view()).is_none());
+    }
+
+    #[test]
+    fn files_open_as_text_der_or_a_clear_refusal() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let (c, key) = cert_between(-1, 365);
+        let files = tempfile::tempdir().unwrap();
+        let der_path = files.path().join("idp.cer");
+        fs::write(&der_path, c.der()).unwrap();
+        let v = s.open_certificate_file(&der_path);
+        assert_eq!(field(&v).0, c.pem().replace("\r\n", "\n"));
+        assert!(v.page.next.enabled);
+
+        let crlf = files.path().join("idp.crt");
+        fs::write(&crlf, c.pem().replace('\n', "\r\n")).unwrap();
+        let v = s.open_certificate_file(&crlf);
+        assert_eq!(field(&v).0, c.pem().replace('\n', "\r\n"));
+        assert!(verdict(&v).unwrap().3.is_some(), "CRLF is offered repaired");
+
+        let key_path = files.path().join("idp.key");
+        fs::write(&key_path, key.serialize_pem()).unwrap();
+        let v = s.open_certificate_file(&key_path);
+        assert_eq!(field(&v).0, "");
+        assert!(!v.page.next.enabled);
+
+        let junk = files.path().join("photo.der");
+        fs::write(&junk, [0u8, 1, 2, 3, 0xff, 0xfe]).unwrap();
+        let before = field(&s.view()).0;
+        let v = s.open_certificate_file(&junk);
+        assert_eq!(field(&v).0, before);
+        assert!(v.notices.iter().any(|n| n.severity == Severity::Error
+            && n.text.starts_with("photo.der is not a certificate")));
+
+        let v = s.open_certificate_file(&files.path().join("missing.pem"));
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.starts_with("Could not read missing.pem")));
+
+        let big = files.path().join("big.pem");
+        fs::write(&big, vec![b'A'; cert::MAX_INPUT + 10]).unwrap();
+        let v = s.open_certificate_file(&big);
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.starts_with("big.pem is larger than")));
+    }
+
+    #[test]
+    fn the_field_belongs_to_step_5_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Session::open(Store::at(dir.path()));
+        let v = set(&mut s, fields::IDP_CERTIFICATE, "x");
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.contains("belongs to step 5")));
+        let files = tempfile::tempdir().unwrap();
+        let p = files.path().join("a.pem");
+        fs::write(&p, "x").unwrap();
+        let v = s.open_certificate_file(&p);
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.contains("only be opened on step 5")));
+    }
+
+    #[test]
+    fn an_overlong_paste_is_cut_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_certificate(dir.path());
+        let v = set(
+            &mut s,
+            fields::IDP_CERTIFICATE,
+            &"A".repeat(MAX_CERTIFICATE_CHARS + 5),
+        );
+        assert_eq!(field(&v).0.chars().count(), MAX_CERTIFICATE_CHARS);
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.contains("only the beginning was kept")));
+    }
+}

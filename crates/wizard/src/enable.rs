@@ -1,0 +1,351 @@
+//! Step 8, Enable: turning SAML SSO on in the service provider, once the configuration is complete and checked.
+//!
+//! Reachable only when steps 1 to 6 are complete (see `prerequisites`): the values pasted here are the checked ones.
+//! The page says where each value goes in the SP's own words (profile data, `[enable]`), each with a copy button, the
+//! certificate as PEM with its BEGIN/END lines; for a self-hosted SP also SITE_URL and AUTH_SECRET
+//! ([`super::self_hosted`]). The admin's confirmation that SSO is switched on completes the step and is saved.
+//! Enabling locks nobody out (passwords keep working until step 9), and a live test through the SP needs it.
+
+use serde::{Deserialize, Serialize};
+
+use super::view::{Block, Severity};
+use super::{fields, Model};
+
+/// What the SP was given when the admin confirmed SSO was switched on: if any of it changes afterwards, the SP holds
+/// old values and step 8 asks for them to be pasted again. All public values (the certificate by fingerprint).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnabledValues {
+    pub idp_sso_url: String,
+    pub idp_entity_id: String,
+    pub certificate_sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub site_url: Option<String>,
+}
+
+impl EnabledValues {
+    /// Checks a saved record: bounded single-line strings (it may have been edited by hand).
+    pub fn check(&self) -> Result<(), String> {
+        let all = [
+            Some(&self.idp_sso_url),
+            Some(&self.idp_entity_id),
+            Some(&self.certificate_sha256),
+            self.site_url.as_ref(),
+        ];
+        if all.into_iter().flatten().any(|v| {
+            v.chars().count() > ssopilot_saml::values::MAX_URL_LEN
+                || v.chars().any(char::is_control)
+        }) {
+            return Err(
+                "the values recorded when SSO was enabled are not what SSO Pilot writes".into(),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// `Some((what the step will do, which work it waits for))` while the step is not built.
+pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
+
+impl Model {
+    pub(super) fn enable_problem(&self) -> Result<(), String> {
+        self.auth_secret_problem()?;
+        let (sp, action) = match self.sp() {
+            Some(p) => (p.portal.name.as_str(), p.enable.enable_action.as_str()),
+            None => ("the service provider", "SAML SSO"),
+        };
+        if !self.draft.sso_enabled {
+            return Err(format!(
+                "Paste the values into {sp}, switch on {action}, then tick the box"
+            ));
+        }
+        let changed = self.changed_since_enabled();
+        if !changed.is_empty() {
+            let changed = match changed.split_last() {
+                Some((last, [])) => last.clone(),
+                Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+                None => String::new(),
+            };
+            return Err(format!(
+                "{changed} changed since you switched on {action}: paste the new values into {sp}, then untick and \
+                 tick the box again"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The values the SP is given on this page, as they are now.
+    pub(super) fn enabled_values(&self) -> EnabledValues {
+        EnabledValues {
+            idp_sso_url: self.draft.idp_sso_url.trim().to_string(),
+            idp_entity_id: self.draft.idp_entity_id.trim().to_string(),
+            certificate_sha256: self
+                .certificate_report()
+                .sha256_fingerprint
+                .map(|f| f.as_str().to_string())
+                .unwrap_or_default(),
+            site_url: self
+                .site_url()
+                .and_then(Result::ok)
+                .map(|s| s.as_str().to_string()),
+        }
+    }
+
+    /// What changed, in the SP's words, since the admin confirmed SSO was switched on.
+    fn changed_since_enabled(&self) -> Vec<String> {
+        let now = self.enabled_values();
+        let Some(then) = &self.draft.enabled_values else {
+            return vec!["The values".into()];
+        };
+        let mut changed = Vec::new();
+        if let Some(sp) = self.sp() {
+            if then.idp_sso_url != now.idp_sso_url {
+                changed.push(sp.labels.idp_sso_url.clone());
+            }
+            if then.idp_entity_id != now.idp_entity_id {
+                changed.push(sp.labels.idp_entity_id.clone());
+            }
+            if then.certificate_sha256 != now.certificate_sha256 {
+                changed.push(format!("the {}", sp.enable.certificate_label));
+            }
+            if then.site_url != now.site_url {
+                if let Some(h) = &sp.self_hosted {
+                    changed.push(h.site_url_setting.clone());
+                }
+            }
+        }
+        changed
+    }
+
+    /// Ticking the confirmation records what the SP was given; unticking forgets it.
+    pub(super) fn set_sso_enabled(&mut self, on: bool) {
+        self.draft.sso_enabled = on;
+        self.draft.enabled_values = on.then(|| self.enabled_values());
+    }
+
+    /// The certificate as the SP wants it pasted: normalized PEM with its BEGIN/END lines.
+    pub(super) fn certificate_pem(&self) -> Option<String> {
+        let report = self.certificate_report();
+        report.usable.then_some(report.pem).flatten()
+    }
+
+    pub(super) fn enable_page(&self) -> (String, Vec<Block>) {
+        let (Some(sp), Some(idp)) = (self.sp(), self.idp()) else {
+            return (String::new(), Vec::new());
+        };
+        let e = &sp.enable;
+        let name = &sp.portal.name;
+        let mut blocks = self.server_settings_blocks();
+        if !blocks.is_empty() {
+            blocks.push(Block::Heading {
+                text: format!("{name} SAML settings"),
+            });
+        }
+        blocks.push(Block::Instruction {
+            text: format!("In {name}, open the SAML SSO configuration and fill in these values."),
+            menu_path: Some(e.path.clone()),
+        });
+        blocks.push(Block::Value {
+            label: sp.labels.idp_sso_url.clone(),
+            value: self.draft.idp_sso_url.trim().to_string(),
+            help: Some(if sp.labels.idp_sso_url == idp.labels.sso_url {
+                format!("Copied from {} in step 3.", idp.portal.name)
+            } else {
+                format!(
+                    "Copied from {} in step 3, where it is called {}.",
+                    idp.portal.name, idp.labels.sso_url
+                )
+            }),
+            copy: true,
+        });
+        blocks.push(Block::Value {
+            label: sp.labels.idp_entity_id.clone(),
+            value: self.draft.idp_entity_id.trim().to_string(),
+            help: Some(format!("Copied from {} in step 3.", idp.portal.name)),
+            copy: true,
+        });
+        match self.certificate_pem() {
+            Some(pem) => blocks.push(Block::CertificatePem {
+                label: e.certificate_label.clone(),
+                pem,
+                help: e.certificate_help.clone(),
+            }),
+            None => blocks.push(Block::Callout {
+                severity: Severity::Error,
+                text: "The certificate of step 5 is no longer usable: go back to step 5.".into(),
+            }),
+        }
+        let mut switch_on = String::new();
+        if let Some(save) = &e.save_action {
+            switch_on.push_str(&format!(
+                "Press {save}, then switch on {}.",
+                e.enable_action
+            ));
+        } else {
+            switch_on.push_str(&format!("Switch on {}.", e.enable_action));
+        }
+        switch_on.push(' ');
+        switch_on.push_str(&e.enable_effect);
+        blocks.push(Block::Instruction {
+            text: switch_on,
+            menu_path: None,
+        });
+        blocks.push(Block::Callout {
+            severity: Severity::Info,
+            text: format!(
+                "Enabling locks nobody out: members can still sign in to {name} as before until you enforce SSO in \
+                 step 9. Do the test login (step 7) once SSO is on."
+            ),
+        });
+        blocks.push(Block::Checkbox {
+            field: fields::SSO_ENABLED.into(),
+            label: format!("I switched on {} in {name}", e.enable_action),
+            help: None,
+            value: self.draft.sso_enabled,
+            error: (!self.draft.sso_enabled).then(|| {
+                format!(
+                    "Switch on {} in {name}, then tick this box",
+                    e.enable_action
+                )
+            }),
+        });
+        (
+            format!(
+                "Give {name} the values of {} and switch SAML SSO on. Everything below was checked in the earlier \
+                 steps.",
+                idp.display_name
+            ),
+            blocks,
+        )
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use std::path::Path;
+
+    use super::super::assign_users::tests::to_assign_users;
+    use super::super::tests::set;
+    use super::super::view::{Action, Block, StepId, StepStatus, WizardView};
+    use super::super::{fields, Session};
+    use crate::state::Store;
+
+    /// Steps 1 to 6 complete for Infisical on JumpCloud (no test login), standing on step 8.
+    pub(crate) fn to_enable(dir: &Path) -> Session {
+        let mut s = to_assign_users(dir);
+        set(&mut s, fields::USERS_ASSIGNED, "true");
+        set(&mut s, fields::TEST_USER, "admin@example.com");
+        let v = s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        assert_eq!(v.current, StepId::Enable, "{:?}", v.notices);
+        s
+    }
+
+    fn values(v: &WizardView) -> Vec<(String, String)> {
+        v.page
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Value { label, value, .. } => Some((label.clone(), value.clone())),
+                Block::CertificatePem { label, pem, .. } => Some((label.clone(), pem.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn enable_waits_for_step_6_not_the_test_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_assign_users(dir.path());
+        let v = s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        assert_eq!(v.current, StepId::AssignUsers);
+        assert!(v.notices.last().unwrap().text.contains("Complete step 6"));
+        let dir = tempfile::tempdir().unwrap();
+        let s = to_enable(dir.path());
+        let step = s.view().steps[7].clone();
+        assert_eq!(step.status, StepStatus::Incomplete);
+    }
+
+    #[test]
+    fn the_page_gives_each_value_in_infisicals_words_with_the_pem_and_needs_the_confirmation() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enable(dir.path());
+        let v = s.view();
+        let vals = values(&v);
+        let labels: Vec<&str> = vals.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["IDP URL", "IdP Entity ID", "Certificate"]);
+        assert_eq!(vals[0].1, "https://sso.jumpcloud.com/saml2/infisical");
+        assert_eq!(vals[1].1, "https://app.infisical.com");
+        assert!(vals[2].1.starts_with("-----BEGIN CERTIFICATE-----\n"));
+        assert!(vals[2].1.trim_end().ends_with("-----END CERTIFICATE-----"));
+        assert!(v.page.blocks.iter().any(|b| matches!(b,
+            Block::Instruction { menu_path: Some(p), .. }
+                if p == "Organization Settings > Authentication > SAML SSO Configuration")));
+        assert!(v.page.blocks.iter().any(|b| matches!(b,
+            Block::Instruction { text, .. } if text.starts_with("Press Update, then switch on Enable SAML SSO."))));
+        assert_eq!(
+            v.page.next.reason.as_deref(),
+            Some("Paste the values into Infisical, switch on Enable SAML SSO, then tick the box")
+        );
+        let v = set(&mut s, fields::SSO_ENABLED, "true");
+        assert!(v.page.next.enabled, "{:?}", v.page.next);
+        assert_eq!(v.steps[7].status, StepStatus::Complete);
+        drop(s);
+        let saved = Store::at(dir.path()).load().unwrap().unwrap();
+        assert!(saved.sso_enabled);
+        let s = Session::open(Store::at(dir.path()));
+        assert_eq!(s.view().steps[7].status, StepStatus::Complete);
+    }
+
+    #[test]
+    fn a_value_changed_after_enabling_asks_for_it_to_be_pasted_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enable(dir.path());
+        set(&mut s, fields::SSO_ENABLED, "true");
+        s.apply(Action::GoTo {
+            step: StepId::IdpApp,
+        });
+        set(
+            &mut s,
+            fields::IDP_SSO_URL,
+            "https://sso.jumpcloud.com/saml2/infisical-2",
+        );
+        let v = s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        assert_eq!(v.current, StepId::Enable);
+        assert_eq!(
+            v.page.next.reason.as_deref(),
+            Some(
+                "IDP URL changed since you switched on Enable SAML SSO: paste the new values into Infisical, then \
+                 untick and tick the box again"
+            )
+        );
+        assert_eq!(v.steps[7].status, StepStatus::Incomplete);
+        // Saved and restored as it is: still stale after a restart.
+        drop(s);
+        let mut s = Session::open(Store::at(dir.path()));
+        assert_eq!(s.view().steps[7].status, StepStatus::Incomplete);
+        s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        set(&mut s, fields::SSO_ENABLED, "false");
+        let v = set(&mut s, fields::SSO_ENABLED, "true");
+        assert!(v.page.next.enabled, "{:?}", v.page.next);
+    }
+
+    #[test]
+    fn the_confirmation_belongs_to_step_8() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_assign_users(dir.path());
+        let v = set(&mut s, fields::SSO_ENABLED, "true");
+        assert!(v
+            .notices
+            .iter()
+            .any(|n| n.text.contains("belongs to step 8")));
+        assert!(!s.model().draft.sso_enabled);
+    }
+}

@@ -1,0 +1,431 @@
+//! Step 9, Enforce: making SAML SSO the only way to sign in, only with valid test-login evidence.
+//!
+//! The page opens once steps 1 to 6 and 8 are complete, but stays locked until [`Model::evidence_state`] is
+//! `Valid`: it says why (no test yet, or what changed since the test) with a button back to step 7. Unlocked, it
+//! explains what enforcing does and the lock-out risk, compares the tested user with step 6's test user (the admin's
+//! own account is what keeps the admin from being locked out), and records "enforced" with the time only after an
+//! explicit confirmation: a checkbox and the SP's name typed out. Then the page is the summary
+//! ([`super::report`]).
+
+use super::view::{Action, Block, FactRow, Severity, StepId};
+use super::{fields, EvidenceState, Model};
+
+/// `Some((what the step will do, which work it waits for))` while the step is not built.
+pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Model {
+    /// Why enforcing is locked, in plain words; `None` with valid evidence.
+    fn enforce_lock(&self) -> Option<String> {
+        match self.evidence_state() {
+            EvidenceState::Valid { .. } => None,
+            EvidenceState::Missing => Some(
+                "Locked until a test login passes: no test login has passed for this configuration yet. Enforcing \
+                 without one could lock everyone out, you included. Do the test login in step 7"
+                    .into(),
+            ),
+            EvidenceState::Stale {
+                user,
+                tested_at,
+                changed,
+            } => Some(format!(
+                "Locked until a test login passes again: the test login by {user} at {tested_at} passed for an \
+                 earlier configuration, and since then {} changed. Test again in step 7",
+                changed.join(", ")
+            )),
+        }
+    }
+
+    /// The SP's name the admin types to confirm.
+    fn confirm_word(&self) -> String {
+        self.sp()
+            .map(|p| p.portal.name.clone())
+            .unwrap_or_else(|| "enforce".into())
+    }
+
+    /// Why the confirmation is not complete yet.
+    fn confirmation_problem(&self) -> Option<String> {
+        let word = self.confirm_word();
+        if !self.draft.enforce_understood {
+            return Some("Tick the box to confirm you understand the lock-out risk".into());
+        }
+        if self.draft.enforce_confirm.trim() != word {
+            return Some(format!("Type {word} to confirm"));
+        }
+        None
+    }
+
+    pub(super) fn enforce_problem(&self) -> Result<(), String> {
+        if let Some(lock) = self.enforce_lock() {
+            return Err(lock);
+        }
+        if self.draft.enforced_at.is_none() {
+            let action = self
+                .sp()
+                .map(|p| p.enable.enforce_action.clone())
+                .unwrap_or_else(|| "enforcement".into());
+            return Err(format!(
+                "Switch on {action} in {}, then confirm it here",
+                self.sp_name()
+            ));
+        }
+        Ok(())
+    }
+
+    /// Records enforcement with the time; refused without valid evidence or without the confirmation.
+    pub(super) fn record_enforced(&mut self) -> Result<String, String> {
+        if self.current != StepId::Enforce {
+            return Err("SSO is enforced on step 9 (Enforce).".into());
+        }
+        if let Some(lock) = self.enforce_lock() {
+            return Err(format!("{lock}."));
+        }
+        if let Some(why) = self.confirmation_problem() {
+            return Err(format!("Not recorded: {why}."));
+        }
+        self.draft.enforced_at = Some(now_rfc3339());
+        self.draft.enforce_understood = false;
+        self.draft.enforce_confirm.clear();
+        Ok(format!(
+            "SAML SSO is recorded as enforced in {}. Save the report below for your records.",
+            self.sp_name()
+        ))
+    }
+
+    /// The evidence user differs from step 6's test user (case aside: JumpCloud sends lower case).
+    fn tested_user_warning(&self, tested: &str) -> Option<String> {
+        let chosen = self.draft.test_user.trim();
+        (!chosen.is_empty() && !chosen.eq_ignore_ascii_case(tested.trim())).then(|| {
+            format!(
+                "The test login was done by {tested}, but step 6 names {chosen} as the test user (best: your own \
+                 account). Make sure your own account can sign in through {} before you enforce, or you may be \
+                 locked out.",
+                self.idp_name()
+            )
+        })
+    }
+
+    pub(super) fn enforce_page(&self) -> (String, Vec<Block>) {
+        let Some(sp) = self.sp() else {
+            return (String::new(), Vec::new());
+        };
+        let e = &sp.enable;
+        let name = sp.portal.name.clone();
+        if self.draft.enforced_at.is_some() {
+            return self.summary_page();
+        }
+        if let Some(lock) = self.enforce_lock() {
+            return (
+                format!("Enforcing SAML SSO in {name} is locked."),
+                vec![
+                    Block::Callout {
+                        severity: Severity::Warning,
+                        text: format!("{lock}."),
+                    },
+                    Block::Button {
+                        label: "Go to step 7 (Test login)".into(),
+                        action: Action::GoTo {
+                            step: StepId::TestLogin,
+                        },
+                        primary: true,
+                        help: None,
+                        disabled_reason: None,
+                    },
+                ],
+            );
+        }
+        let EvidenceState::Valid {
+            user,
+            tested_at,
+            certificate_sha256,
+        } = self.evidence_state()
+        else {
+            return (String::new(), Vec::new());
+        };
+        let mut blocks = vec![
+            Block::Text {
+                text: format!("What enforcing does: {}", e.enforce_effect),
+            },
+            Block::Callout {
+                severity: Severity::Warning,
+                text: format!(
+                    "The lock-out risk: once SSO is enforced, anyone who cannot sign in through {} cannot sign in to \
+                     {name} at all, you included. Enforce only when your own account signs in through {} (the test \
+                     login below proves it for the tested account).",
+                    self.idp_name(),
+                    self.idp_name()
+                ),
+            },
+            Block::Heading {
+                text: "The test login that unlocks this step".into(),
+            },
+            Block::Facts {
+                rows: vec![
+                    FactRow {
+                        label: "Signed in as".into(),
+                        value: user.clone(),
+                    },
+                    FactRow {
+                        label: "Tested at".into(),
+                        value: tested_at,
+                    },
+                    FactRow {
+                        label: "Certificate (SHA-256)".into(),
+                        value: certificate_sha256,
+                    },
+                ],
+            },
+        ];
+        if let Some(w) = self.tested_user_warning(&user) {
+            blocks.push(Block::Callout {
+                severity: Severity::Warning,
+                text: w,
+            });
+        }
+        if let Some(req) = &e.enforce_requirement {
+            blocks.push(Block::Text { text: req.clone() });
+        }
+        blocks.push(Block::Instruction {
+            text: format!("In {name}, switch on {}.", e.enforce_action),
+            menu_path: Some(e.path.clone()),
+        });
+        let word = self.confirm_word();
+        blocks.push(Block::Checkbox {
+            field: fields::ENFORCE_UNDERSTOOD.into(),
+            label: format!(
+                "I understand that members can then sign in to {name} only through {}, and that my own account {user} \
+                 signs in that way",
+                self.idp_name()
+            ),
+            help: None,
+            value: self.draft.enforce_understood,
+            error: None,
+        });
+        blocks.push(Block::Input {
+            field: fields::ENFORCE_CONFIRM.into(),
+            label: format!("Type {word} to confirm"),
+            help: None,
+            placeholder: Some(word.clone()),
+            value: self.draft.enforce_confirm.clone(),
+            error: None,
+            warning: None,
+            multiline: false,
+            copy: false,
+        });
+        blocks.push(Block::Button {
+            label: format!("Record SSO as enforced in {name}"),
+            action: Action::Enforce,
+            primary: true,
+            help: Some("Records the time in your saved progress and in the report.".into()),
+            disabled_reason: self.confirmation_problem(),
+        });
+        (
+            format!(
+                "Make {} the only way to sign in to {name}, now that a test login has passed.",
+                self.idp_name()
+            ),
+            blocks,
+        )
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::enable::tests::to_enable;
+    use super::super::test_login::tests::passing_as;
+    use super::super::tests::set;
+    use super::super::view::{Action, Block, StepId, StepStatus, WizardView};
+    use super::super::{fields, Session};
+    use crate::state::Store;
+
+    fn callouts(v: &WizardView) -> Vec<String> {
+        v.page
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Callout { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn button(v: &WizardView) -> Option<(Action, Option<String>)> {
+        v.page.blocks.iter().find_map(|b| match b {
+            Block::Button {
+                action,
+                disabled_reason,
+                ..
+            } => Some((action.clone(), disabled_reason.clone())),
+            _ => None,
+        })
+    }
+
+    /// Steps 1-6 and 8 complete, standing on step 9 without a test login.
+    pub(crate) fn to_enforce(dir: &std::path::Path) -> Session {
+        let mut s = to_enable(dir);
+        set(&mut s, fields::SSO_ENABLED, "true");
+        let v = s.apply(Action::Next);
+        assert_eq!(v.current, StepId::Enforce, "{:?}", v.notices);
+        s
+    }
+
+    /// Makes the evidence valid for the current configuration, as a passing test login records it.
+    pub(crate) fn with_valid_evidence(s: &mut Session, user: &str) {
+        let config = s.model().tested_config().expect("steps 1-5 are complete");
+        s.model.draft.evidence = Some(passing_as(&config, user));
+    }
+
+    #[test]
+    fn without_a_test_login_enforce_is_locked_says_why_and_leads_back_to_step_7() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enforce(dir.path());
+        let v = s.view();
+        let text = &callouts(&v)[0];
+        assert!(
+            text.starts_with("Locked until a test login passes"),
+            "{text}"
+        );
+        assert_eq!(
+            button(&v).unwrap().0,
+            Action::GoTo {
+                step: StepId::TestLogin
+            }
+        );
+        assert_eq!(v.steps[8].status, StepStatus::Incomplete);
+        assert!(v.steps[8].reason.as_ref().unwrap().starts_with("Locked"));
+        // The confirmation fields are not even there, and the action is refused.
+        assert!(!v
+            .page
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::Input { .. })));
+        let v = s.apply(Action::Enforce);
+        assert!(v.notices.last().unwrap().text.starts_with("Locked"));
+        assert!(s.model().draft.enforced_at.is_none());
+        let v = s.apply(Action::GoTo {
+            step: StepId::TestLogin,
+        });
+        assert_eq!(v.current, StepId::TestLogin);
+    }
+
+    #[test]
+    fn stale_evidence_names_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enforce(dir.path());
+        with_valid_evidence(&mut s, "admin@example.com");
+        s.apply(Action::GoTo {
+            step: StepId::Certificate,
+        });
+        let (c, _) = super::super::certificate::tests::cert_between(-2, 300);
+        set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+        // The new certificate goes to Infisical too (step 8 asks for it), then Enforce opens.
+        s.apply(Action::GoTo {
+            step: StepId::Enable,
+        });
+        set(&mut s, fields::SSO_ENABLED, "false");
+        set(&mut s, fields::SSO_ENABLED, "true");
+        let v = s.apply(Action::GoTo {
+            step: StepId::Enforce,
+        });
+        assert_eq!(v.current, StepId::Enforce, "{:?}", v.notices);
+        let text = &callouts(&v)[0];
+        assert!(
+            text.contains("since then the IdP certificate changed"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn valid_evidence_unlocks_and_enforcing_needs_both_confirmations_then_shows_the_summary() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enforce(dir.path());
+        with_valid_evidence(&mut s, "someone.else@example.com");
+        let v = s.view();
+        let texts = callouts(&v);
+        assert!(texts.iter().any(|t| t.starts_with("The lock-out risk")));
+        assert!(
+            texts.iter().any(|t| t.starts_with(
+                "The test login was done by someone.else@example.com, but step 6 names admin@example.com"
+            )),
+            "{texts:?}"
+        );
+        assert!(v.page.blocks.iter().any(|b| matches!(b,
+            Block::Text { text } if text.contains("can only access Infisical"))));
+        assert_eq!(
+            button(&v).unwrap(),
+            (
+                Action::Enforce,
+                Some("Tick the box to confirm you understand the lock-out risk".into())
+            )
+        );
+        let v = s.apply(Action::Enforce);
+        assert!(v.notices.last().unwrap().text.starts_with("Not recorded"));
+        set(&mut s, fields::ENFORCE_UNDERSTOOD, "true");
+        let v = set(&mut s, fields::ENFORCE_CONFIRM, "infisical");
+        assert_eq!(
+            button(&v).unwrap().1.as_deref(),
+            Some("Type Infisical to confirm")
+        );
+        set(&mut s, fields::ENFORCE_CONFIRM, "Infisical");
+        let v = s.apply(Action::Enforce);
+        assert!(s.model().draft.enforced_at.is_some());
+        assert_eq!(v.steps[8].status, StepStatus::Complete);
+        assert!(v
+            .page
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::ReportExport { .. })));
+        drop(s);
+        let saved = Store::at(dir.path()).load().unwrap().unwrap();
+        let at = saved.enforced_at.expect("saved");
+        assert!(
+            time::OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn the_new_actions_are_refused_off_their_step_with_a_notice() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enable(dir.path());
+        with_valid_evidence(&mut s, "admin@example.com");
+        for (action, says) in [
+            (Action::Enforce, "SSO is enforced on step 9 (Enforce)."),
+            (
+                Action::SetGroupGrant {
+                    group: "Engineering".into(),
+                    granted: true,
+                },
+                "User groups are granted on step 6 (Assign users) with the demo IdP.",
+            ),
+        ] {
+            let v = s.apply(action);
+            assert_eq!(v.notices.last().unwrap().text, says);
+        }
+        // Infisical Cloud has no AUTH_SECRET.
+        let v = s.apply(Action::GenerateAuthSecret);
+        assert!(v
+            .notices
+            .last()
+            .unwrap()
+            .text
+            .starts_with("Infisical does not need AUTH_SECRET"));
+        assert!(s.model().draft.enforced_at.is_none());
+        assert!(s.model().draft.demo_granted_groups.is_empty());
+    }
+
+    #[test]
+    fn matching_users_get_no_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = to_enforce(dir.path());
+        with_valid_evidence(&mut s, "Admin@Example.com");
+        assert!(!callouts(&s.view())
+            .iter()
+            .any(|t| t.starts_with("The test login was done by")));
+    }
+}

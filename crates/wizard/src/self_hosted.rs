@@ -1,0 +1,450 @@
+//! Self-hosted service providers (Infisical on the customer's server): SITE_URL on step 2, AUTH_SECRET on step 8.
+//!
+//! SITE_URL is the instance's public address; the ACS URL and the SP entity ID derive from it, so step 2 checks that
+//! they are on it. AUTH_SECRET (32 random bytes, base64) is made by SSO Pilot and kept in the OS keychain only
+//! ([`ssopilot_peers::secrets`]), keyed by the SITE_URL: never in the state file, a log or a report. Without a keychain the
+//! step says so plainly and does not fall back to anything else.
+
+use std::sync::Arc;
+
+use super::view::{Action, Block, Severity, StepId};
+use super::{fields, Model, Session};
+use crate::profiles::SelfHosted;
+use ssopilot_peers::secrets::{generate_auth_secret, SecretName, Secrets, SecretsError};
+use ssopilot_saml::values::SiteUrl;
+
+/// The secret store a session uses: the OS keychain, or why there is none (shown on step 8).
+pub type Keychain = Result<Arc<Secrets>, String>;
+
+impl Model {
+    /// The SP's self-hosted settings, when the chosen SP is self-hosted.
+    pub(super) fn self_hosted(&self) -> Option<&SelfHosted> {
+        self.sp().and_then(|sp| sp.self_hosted.as_ref())
+    }
+
+    fn site_url_label(&self) -> &str {
+        self.self_hosted()
+            .map(|h| h.site_url_setting.as_str())
+            .unwrap_or("SITE_URL")
+    }
+
+    /// SITE_URL as typed, checked; `None` when the SP is not self-hosted.
+    pub(super) fn site_url(&self) -> Option<Result<SiteUrl, String>> {
+        self.self_hosted()?;
+        let label = self.site_url_label();
+        Some(SiteUrl::parse(&self.draft.site_url, "SITE_URL").map_err(|e| e.message_for(label)))
+    }
+
+    pub(super) fn site_url_problem(&self) -> Result<(), String> {
+        self.site_url().transpose().map(drop)
+    }
+
+    /// The ACS URL and the SP entity ID must be on SITE_URL: the instance builds both from it.
+    pub(super) fn site_url_consistency(&self) -> Result<(), String> {
+        let Some(Ok(site)) = self.site_url() else {
+            return Ok(());
+        };
+        let label = self.site_url_label().to_string();
+        let sp = self.sp_name().to_string();
+        if let Some(acs) = self.acs_url().ok().and_then(|a| a.url()) {
+            if !site.covers(&acs) {
+                return Err(format!(
+                    "The {} {acs} is not on {label} {site}: {sp} builds it from {label}, so one of them is wrong. \
+                     Check {label} on your server and copy the {} again",
+                    self.acs_label(),
+                    self.acs_label()
+                ));
+            }
+        }
+        if let Some(entity) = self
+            .sp_entity_id()
+            .ok()
+            .and_then(|e| url::Url::parse(e.as_str()).ok())
+            .filter(|u| u.has_host())
+        {
+            if !site.covers(&entity) {
+                return Err(format!(
+                    "The {} {entity} is not on {label} {site}: {sp} builds it from {label}. Check {label} on your \
+                     server and copy the {} again",
+                    self.sp_entity_label(),
+                    self.sp_entity_label()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets SITE_URL; an empty SP entity ID is filled from it when the profile says how.
+    pub(super) fn set_site_url(&mut self, value: String) {
+        self.draft.site_url = value;
+        let template = self
+            .self_hosted()
+            .and_then(|h| h.sp_entity_id_template.clone());
+        if let (Some(Ok(site)), Some(template)) = (self.site_url(), template) {
+            if self.draft.sp_entity_id.trim().is_empty() {
+                self.draft.sp_entity_id = template.replace("{site_url}", site.as_str());
+            }
+        }
+    }
+
+    /// Step 2's SITE_URL field, for self-hosted SPs.
+    pub(super) fn site_url_blocks(&self) -> Vec<Block> {
+        let Some(h) = self.self_hosted() else {
+            return Vec::new();
+        };
+        let mut help = h.site_url_help.clone().unwrap_or_default();
+        if let Some(t) = &h.acs_url_template {
+            help.push_str(&format!(
+                " The {} is {} and the {} is {}.",
+                self.acs_label(),
+                t.replace("{site_url}", &h.site_url_setting),
+                self.sp_entity_label(),
+                h.sp_entity_id_template
+                    .as_deref()
+                    .unwrap_or("{site_url}")
+                    .replace("{site_url}", &h.site_url_setting)
+            ));
+        }
+        vec![Block::Input {
+            field: fields::SITE_URL.into(),
+            label: h.site_url_setting.clone(),
+            help: Some(help.trim().to_string()),
+            placeholder: Some("https://infisical.example.com".into()),
+            value: self.draft.site_url.clone(),
+            error: self.site_url_problem().err(),
+            warning: None,
+            multiline: false,
+            copy: true,
+        }]
+    }
+
+    /// The keychain entry of this instance's AUTH_SECRET; `None` without a valid SITE_URL.
+    fn auth_secret_name(&self) -> Option<SecretName> {
+        self.self_hosted()?.auth_secret_setting.as_ref()?;
+        let site = self.site_url()?.ok()?;
+        Some(SecretName::AuthSecret(site.as_str().to_string()))
+    }
+
+    /// Reads AUTH_SECRET from the keychain (never creates one): on entering step 8.
+    pub(super) fn load_auth_secret(&mut self) {
+        self.auth_secret = None;
+        let (Some(name), Some(Ok(secrets))) = (self.auth_secret_name(), &self.secrets) else {
+            return;
+        };
+        // A read error shows again when the admin presses Generate, with its message.
+        self.auth_secret = secrets.get(&name).ok().flatten();
+    }
+
+    /// Makes AUTH_SECRET (or reads the one already kept for this SITE_URL) and keeps it in the keychain.
+    pub(super) fn generate_auth_secret(&mut self) -> Result<(), String> {
+        if self.current != StepId::Enable {
+            return Err("AUTH_SECRET is made on step 8 (Enable).".into());
+        }
+        let Some(name) = self.auth_secret_name() else {
+            return Err(format!(
+                "{} does not need AUTH_SECRET, or {} is not set: complete step 2.",
+                self.sp_name(),
+                self.site_url_label()
+            ));
+        };
+        let secrets = match &self.secrets {
+            Some(Ok(s)) => Arc::clone(s),
+            Some(Err(why)) => return Err(no_keychain(why)),
+            None => return Err(no_keychain("this program has no keychain attached")),
+        };
+        let secret = secrets
+            .get_or_create_text(&name, generate_auth_secret)
+            .map_err(|e| keychain_failed(&e))?;
+        self.auth_secret = Some(secret);
+        Ok(())
+    }
+
+    /// Why step 8 cannot be complete yet as far as AUTH_SECRET goes. Where no keychain is attached (the CLI
+    /// describing saved progress) the keychain cannot be asked, so nothing is claimed either way.
+    pub(super) fn auth_secret_problem(&self) -> Result<(), String> {
+        let Some(setting) = self
+            .self_hosted()
+            .and_then(|h| h.auth_secret_setting.as_deref())
+        else {
+            return Ok(());
+        };
+        match (&self.secrets, &self.auth_secret) {
+            (None, _) | (_, Some(_)) => Ok(()),
+            (Some(Err(why)), None) => Err(no_keychain(why)),
+            (Some(Ok(_)), None) => Err(format!(
+                "Generate {setting} and set it on your {} server",
+                self.sp_name()
+            )),
+        }
+    }
+
+    /// Step 8's server settings for a self-hosted SP: SITE_URL, AUTH_SECRET (or the button to make it).
+    pub(super) fn server_settings_blocks(&self) -> Vec<Block> {
+        let Some(h) = self.self_hosted() else {
+            return Vec::new();
+        };
+        let sp = self.sp_name();
+        let location = h
+            .settings_location
+            .clone()
+            .unwrap_or_else(|| format!("the settings of your {sp} server"));
+        let mut blocks = vec![Block::Heading {
+            text: format!("{sp} server settings"),
+        }];
+        let mut names = vec![h.site_url_setting.clone()];
+        names.extend(h.auth_secret_setting.clone());
+        blocks.push(Block::Instruction {
+            text: format!(
+                "Set {} in {location}, then restart {sp}: SAML sign-in does not work on a self-hosted instance \
+                 without them.",
+                names.join(" and ")
+            ),
+            menu_path: None,
+        });
+        if let Some(Ok(site)) = self.site_url() {
+            blocks.push(Block::Value {
+                label: h.site_url_setting.clone(),
+                value: site.as_str().to_string(),
+                help: Some("From step 2.".into()),
+                copy: true,
+            });
+        }
+        let Some(setting) = &h.auth_secret_setting else {
+            return blocks;
+        };
+        let help = h.auth_secret_help.clone();
+        match (&self.secrets, &self.auth_secret) {
+            (_, Some(secret)) => blocks.push(Block::SecretValue {
+                label: setting.clone(),
+                value: secret.expose().to_string(),
+                help: Some(format!(
+                    "Kept in your system keychain as \"{}\", never in SSO Pilot's files: copy it into the server's \
+                     settings.",
+                    self.auth_secret_name()
+                        .map(|n| n.describe())
+                        .unwrap_or_default()
+                )),
+            }),
+            (Some(Err(why)), None) => blocks.push(Block::Callout {
+                severity: Severity::Error,
+                text: no_keychain(why),
+            }),
+            (None, None) => blocks.push(Block::Callout {
+                severity: Severity::Info,
+                text: format!(
+                    "{setting} is kept in the system keychain of the computer running the SSO Pilot app; open the \
+                     app to see it."
+                ),
+            }),
+            (Some(Ok(_)), None) => blocks.push(Block::Button {
+                label: format!("Generate {setting}"),
+                action: Action::GenerateAuthSecret,
+                primary: true,
+                help: help.or(Some(format!(
+                    "32 random bytes, base64, kept in your system keychain for {}.",
+                    self.site_url_label()
+                ))),
+                disabled_reason: self
+                    .auth_secret_name()
+                    .is_none()
+                    .then(|| format!("Set {} in step 2 first", self.site_url_label())),
+            }),
+        }
+        blocks
+    }
+}
+
+fn no_keychain(why: &str) -> String {
+    format!(
+        "AUTH_SECRET is kept only in the system keychain, and {why}. SSO Pilot never stores it anywhere else: start \
+         and unlock your keychain (on Linux gnome-keyring or KWallet), then restart SSO Pilot. Or make it yourself \
+         with `openssl rand -base64 32` and keep it safe"
+    )
+}
+
+fn keychain_failed(e: &SecretsError) -> String {
+    format!("AUTH_SECRET could not be kept in the system keychain: {e}.")
+}
+
+impl Session {
+    /// Gives the session its secret store (the app: [`Secrets::os`]; tests: the mock). Without one, AUTH_SECRET
+    /// cannot be made and step 8 says why.
+    pub fn attach_secrets(&mut self, secrets: Result<Secrets, SecretsError>) {
+        self.model.secrets = Some(secrets.map(Arc::new).map_err(|e| e.to_string()));
+        self.settle_after_attach();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::set;
+    use super::super::view::{Action, Block, StepId};
+    use super::super::{fields, Session};
+    use crate::state::Store;
+    use ssopilot_peers::secrets::{SecretName, Secrets, SecretsError};
+
+    fn self_hosted(dir: &std::path::Path) -> Session {
+        let mut s = Session::open(Store::at(dir));
+        set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+        set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+        s.apply(Action::Next);
+        s
+    }
+
+    fn input_error(v: &super::super::view::WizardView, field: &str) -> Option<String> {
+        v.page.blocks.iter().find_map(|b| match b {
+            Block::Input {
+                field: f, error, ..
+            } if f == field => error.clone(),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn site_url_is_asked_checked_and_must_carry_the_acs_url_and_entity_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = self_hosted(dir.path());
+        let v = s.view();
+        assert_eq!(v.current, StepId::SpValues);
+        assert!(input_error(&v, fields::SITE_URL)
+            .unwrap()
+            .starts_with("SITE_URL is empty"));
+        let v = set(&mut s, fields::SITE_URL, "infisical.example.com");
+        assert!(input_error(&v, fields::SITE_URL)
+            .unwrap()
+            .starts_with("SITE_URL must be an absolute URL starting with https://"));
+        // A good SITE_URL fills the empty SP entity ID from the profile's template.
+        let v = set(&mut s, fields::SITE_URL, "https://infisical.example.com/");
+        assert_eq!(input_error(&v, fields::SITE_URL), None);
+        assert_eq!(
+            s.model().draft.sp_entity_id,
+            "https://infisical.example.com"
+        );
+        let v = set(
+            &mut s,
+            fields::ACS_URL,
+            "https://other.example.com/api/v1/sso/saml2/org1",
+        );
+        let why = v.page.next.reason.unwrap();
+        assert!(
+            why.starts_with(
+                "The ACS URL https://other.example.com/api/v1/sso/saml2/org1 is not on SITE_URL"
+            ),
+            "{why}"
+        );
+        let v = set(
+            &mut s,
+            fields::ACS_URL,
+            "https://infisical.example.com/api/v1/sso/saml2/org1",
+        );
+        assert!(v.page.next.enabled, "{:?}", v.page.next);
+        let v = set(
+            &mut s,
+            fields::SP_ENTITY_ID,
+            "https://elsewhere.example.com",
+        );
+        assert!(v.page.next.reason.unwrap().contains("is not on SITE_URL"));
+        set(
+            &mut s,
+            fields::SP_ENTITY_ID,
+            "https://infisical.example.com",
+        );
+        let saved = Store::at(dir.path()).load().unwrap().unwrap();
+        assert_eq!(
+            saved.site_url.unwrap().as_str(),
+            "https://infisical.example.com"
+        );
+    }
+
+    #[test]
+    fn cloud_infisical_has_no_site_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Session::open(Store::at(dir.path()));
+        set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+        set(&mut s, fields::SP_PROFILE, "infisical");
+        let v = s.apply(Action::Next);
+        assert_eq!(input_error(&v, fields::SITE_URL), None);
+        assert!(v.page.blocks.iter().all(|b| !matches!(b,
+            Block::Input { field, .. } if field == fields::SITE_URL)));
+    }
+
+    #[test]
+    fn auth_secret_is_made_once_kept_in_the_keychain_and_never_in_the_state_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = self_hosted(dir.path());
+        let secrets = Secrets::mock();
+        s.attach_secrets(Ok(secrets));
+        set(&mut s, fields::SITE_URL, "https://infisical.example.com");
+        s.model.current = StepId::Enable;
+        s.model.entered_step();
+        assert!(s.view().page.blocks.iter().any(|b| matches!(
+            b,
+            Block::Button {
+                action: Action::GenerateAuthSecret,
+                ..
+            }
+        )));
+        let v = s.apply(Action::GenerateAuthSecret);
+        let secret = v
+            .page
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::SecretValue { value, .. } => Some(value.clone()),
+                _ => None,
+            })
+            .expect("the secret is shown to copy");
+        use base64::Engine as _;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(&secret)
+            .unwrap();
+        assert_eq!(bytes.len(), 32);
+        // Pressing again keeps the same secret (the server already has it).
+        let v = s.apply(Action::GenerateAuthSecret);
+        assert!(v.page.blocks.iter().any(|b| matches!(b,
+            Block::SecretValue { value, .. } if *value == secret)));
+        let keychain = s.model.secrets.clone().unwrap().unwrap();
+        assert_eq!(
+            keychain
+                .get(&SecretName::AuthSecret(
+                    "https://infisical.example.com".into()
+                ))
+                .unwrap()
+                .unwrap()
+                .expose(),
+            secret
+        );
+        set(&mut s, fields::SSO_ENABLED, "true");
+        let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
+        assert!(state.contains("\"sso_enabled\": true"), "{state}");
+        assert!(
+            !state.contains(&secret),
+            "AUTH_SECRET leaked into the state file"
+        );
+        assert!(!state.contains(&secret[..16]));
+    }
+
+    #[test]
+    fn no_keychain_is_said_plainly_and_blocks_step_8() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = self_hosted(dir.path());
+        s.attach_secrets(Err(SecretsError::NoKeychain {
+            detail: "org.freedesktop.secrets was not provided".into(),
+        }));
+        set(&mut s, fields::SITE_URL, "https://infisical.example.com");
+        s.model.current = StepId::Enable;
+        let v = s.apply(Action::GenerateAuthSecret);
+        let text = &v.notices.last().unwrap().text;
+        assert!(
+            text.starts_with(
+                "AUTH_SECRET is kept only in the system keychain, and no OS keychain is available"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("never stores it anywhere else"));
+        let why = s.model().auth_secret_problem().unwrap_err();
+        assert!(why.starts_with("AUTH_SECRET is kept only in the system keychain"));
+        assert!(v.page.blocks.iter().any(|b| matches!(b,
+            Block::Callout { text, .. } if text.contains("no OS keychain is available"))));
+    }
+}

@@ -1,0 +1,615 @@
+//! What the UI renders and what it may send back.
+//!
+//! The core decides everything (which steps exist, which are complete, why Next is disabled, which labels a
+//! provider's portal uses); the UI only draws a [`WizardView`] and turns clicks and keystrokes into [`Action`]s.
+//! These types are serialised to JSON for the Tauri shell and for `ssopilot state show --json`, so field names are
+//! part of the contract with `ui/src/lib/types.ts`: change both together.
+
+use serde::{Deserialize, Serialize};
+
+use ssopilot_saml::response::Fix;
+
+/// The nine steps of the journey, in order (see `shared/design/product.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum StepId {
+    Providers,
+    SpValues,
+    IdpApp,
+    Attributes,
+    Certificate,
+    AssignUsers,
+    TestLogin,
+    Enable,
+    Enforce,
+}
+
+impl StepId {
+    /// The step where the validator's [`Fix`] is made: the one place where the protocol's fixes meet the journey.
+    pub fn for_fix(fix: Fix) -> Self {
+        match fix {
+            Fix::Capture => StepId::TestLogin,
+            Fix::SpValues => StepId::SpValues,
+            Fix::IdpApplication => StepId::IdpApp,
+            Fix::Certificate => StepId::Certificate,
+            Fix::Attributes => StepId::Attributes,
+            Fix::UserAccess => StepId::AssignUsers,
+        }
+    }
+}
+
+/// How a step stands, as shown in the step list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    /// Everything the step needs is there and valid.
+    Complete,
+    /// Reachable, but something is missing or invalid (see `reason`).
+    Incomplete,
+    /// Not reachable yet: an earlier step must be completed first (see `reason`).
+    Locked,
+    /// The step exists in the journey but its work has not been built yet (see `reason`: which issue it waits for).
+    NotBuilt,
+}
+
+/// One line of the step list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepSummary {
+    pub id: StepId,
+    /// 1-based position, as the admin sees it.
+    pub number: u8,
+    pub title: String,
+    pub status: StepStatus,
+    /// Why the step is not complete / locked / not built, in plain words. `None` when complete.
+    pub reason: Option<String>,
+}
+
+/// Whether Next can be pressed, and if not, the core's reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextState {
+    pub enabled: bool,
+    /// Shown beside the disabled Next button, e.g. "ACS URL must be an absolute https URL".
+    pub reason: Option<String>,
+}
+
+/// A message for the admin that is not tied to a field (e.g. "your saved progress was unreadable and was moved to …").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub severity: Severity,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+}
+
+/// One selectable option of a [`Block::Choice`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: String,
+    pub description: Option<String>,
+    /// A short tag beside the label ("Recommended to try SSO Pilot").
+    #[serde(default)]
+    pub badge: Option<String>,
+    /// Why this option cannot be chosen now (the demo IdP without a keychain); the UI shows it disabled with this text.
+    #[serde(default)]
+    pub unavailable: Option<String>,
+}
+
+/// One row of the attribute map: the SP's attribute name is filled from the IdP's attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeRowView {
+    pub sp_name: String,
+    pub idp_name: String,
+    /// A problem with this row (empty name, duplicate SP name, ...).
+    pub error: Option<String>,
+}
+
+/// One finding of a checker (the certificate doctor...), in plain words with what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingView {
+    /// The checker's stable code (`missing_armor`, `private_key`...).
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub hint: String,
+}
+
+/// One row of a [`Block::Facts`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactRow {
+    pub label: String,
+    pub value: String,
+}
+
+/// One building block of a step page. The UI has one component per kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Block {
+    /// A heading inside the page (e.g. a tab of the IdP's portal: "SSO tab").
+    Heading { text: String },
+    /// Plain explanatory text.
+    Text { text: String },
+    /// A numbered instruction, optionally with the portal's menu path ("User Authentication > SSO").
+    Instruction {
+        text: String,
+        menu_path: Option<String>,
+    },
+    /// Pick one of several options (radio group).
+    Choice {
+        field: String,
+        label: String,
+        help: Option<String>,
+        options: Vec<ChoiceOption>,
+        value: Option<String>,
+    },
+    /// A text field the admin types or pastes into; validated by the core on every change.
+    Input {
+        field: String,
+        label: String,
+        help: Option<String>,
+        placeholder: Option<String>,
+        value: String,
+        /// Blocks completion of the step.
+        error: Option<String>,
+        /// Worth knowing, does not block.
+        warning: Option<String>,
+        multiline: bool,
+        /// Show a copy button beside the field (the value is also needed in the other portal).
+        copy: bool,
+    },
+    /// A confirmation the admin ticks after doing something in a portal ("I checked Sign Assertion").
+    Checkbox {
+        field: String,
+        label: String,
+        help: Option<String>,
+        value: bool,
+        error: Option<String>,
+    },
+    /// A read-only value to copy into a portal, labelled in that portal's words.
+    Value {
+        label: String,
+        value: String,
+        help: Option<String>,
+        copy: bool,
+    },
+    /// The SP attribute name <- IdP attribute name table.
+    AttributeMap {
+        sp_label: String,
+        idp_label: String,
+        rows: Vec<AttributeRowView>,
+        /// Problems with the map as a whole (a required attribute missing...).
+        error: Option<String>,
+        warning: Option<String>,
+    },
+    /// The pasted certificate (step 5): a text area with an "open a file" button. Checked by the core on every change.
+    CertificateInput {
+        field: String,
+        label: String,
+        help: Option<String>,
+        placeholder: Option<String>,
+        value: String,
+        /// Set when the core removed what was pasted (it held a private key): the UI must show `value` (empty) at
+        /// once, even while the field has the focus, and show this note.
+        note: Option<String>,
+    },
+    /// The certificate doctor's verdict and findings, with the repaired version to offer in one click.
+    CertificateVerdict {
+        /// The field that "Use the repaired version" sets to `repaired_pem`.
+        field: String,
+        usable: bool,
+        headline: String,
+        /// Errors first, then warnings, then information.
+        findings: Vec<FindingView>,
+        /// The normalized PEM, when it differs from what was pasted and is safe to use instead.
+        repaired_pem: Option<String>,
+    },
+    /// A certificate as PEM text, with its BEGIN/END lines, to copy.
+    CertificatePem {
+        label: String,
+        pem: String,
+        help: Option<String>,
+    },
+    /// A validity period as a picture: the UI draws it; the core gives the dates and the day counts.
+    ValidityTimeline {
+        /// Dates as YYYY-MM-DD (UTC).
+        not_before: String,
+        not_after: String,
+        today: String,
+        /// Days from `not_before` to `not_after` (at least 1).
+        total_days: i64,
+        /// Days from `not_before` to today: negative before the period, above `total_days` after it.
+        elapsed_days: i64,
+        days_left: i64,
+        /// Error: not valid today; warning: expires soon; info: valid.
+        status: Severity,
+        caption: String,
+    },
+    /// Label/value pairs to read (a certificate's subject, issuer, key...).
+    Facts { rows: Vec<FactRow> },
+    /// The step is part of the journey but not built yet.
+    NotBuilt { text: String, waits_for: String },
+    /// A message inside the page.
+    Callout { severity: Severity, text: String },
+    /// Fill this step's values from the other side's metadata: a file, pasted XML or a URL (see
+    /// `wizard::metadata_import`). At most one of `fetching`, `choose` and `changes` is set at a time.
+    MetadataImport {
+        side: MetadataSide,
+        title: String,
+        help: String,
+        url_placeholder: String,
+        /// The URL being fetched: show progress and a Cancel button.
+        fetching: Option<String>,
+        /// Why the last import failed; nothing was changed.
+        error: Option<String>,
+        /// The file describes several entities: the admin picks one by its entity ID.
+        choose: Vec<String>,
+        /// The import would overwrite values the admin set: old and new side by side, applied only on confirmation.
+        changes: Vec<MetadataChange>,
+        /// What the last import did.
+        result: Option<String>,
+        /// What the metadata check found, errors first.
+        findings: Vec<MetadataFinding>,
+    },
+    /// The demo IdP's user groups, each granted the application or not (step 6 with the demo IdP). Ticking a group
+    /// sends [`Action::SetGroupGrant`].
+    GroupGrants {
+        label: String,
+        help: Option<String>,
+        groups: Vec<GroupGrantView>,
+        error: Option<String>,
+    },
+    /// A button that sends `action` (Generate, Go to step 7, Record enforcement). Disabled with `disabled_reason`.
+    Button {
+        label: String,
+        action: Action,
+        primary: bool,
+        help: Option<String>,
+        disabled_reason: Option<String>,
+    },
+    /// A secret to copy into a server's settings (AUTH_SECRET): hidden until the admin shows it, with a copy button.
+    /// It comes from the OS keychain and is never saved or logged.
+    SecretValue {
+        label: String,
+        value: String,
+        help: Option<String>,
+    },
+    /// The summary report: save it as Markdown or HTML (the core writes the file) or copy the Markdown.
+    ReportExport {
+        title: String,
+        help: String,
+        /// Suggested file name (Markdown) for the save dialog; `.html` saves HTML.
+        file_name: String,
+        markdown: String,
+    },
+    /// The SP's own metadata for the IdP to import: save it to a file or copy it.
+    MetadataExport {
+        title: String,
+        help: String,
+        /// Suggested file name for the save dialog.
+        file_name: String,
+        /// The XML, when the SP values allow it.
+        xml: Option<String>,
+        /// Why there is no XML.
+        error: Option<String>,
+    },
+    /// Step 7: one way to run a test login, in the chosen providers' words, with its state. The UI draws its
+    /// buttons: `login_window` calls the shell's login-window commands, `loopback` the loopback test SP's, `paste`
+    /// sends [`Action::CheckPastedResponse`].
+    TestLoginWay {
+        way: TestWay,
+        title: String,
+        text: String,
+        /// Plain instructions, in order.
+        steps: Vec<String>,
+        /// The button that starts this way ("Open the login window").
+        start_label: String,
+        /// login window: the address the window opens; loopback: the test SP's ACS URL while it waits.
+        url: Option<String>,
+        /// Waiting for the sign-in: show progress and a Cancel (loopback) or Stop (login window) button.
+        running: bool,
+        /// login window: a response was captured and is held: offer `continue_label` and Stop.
+        captured: bool,
+        continue_label: Option<String>,
+        /// Why this way cannot run now (the button is disabled with this text).
+        unavailable: Option<String>,
+        /// What this way proves, in particular whether its pass unlocks step 9 (Enforce).
+        note: String,
+        /// paste: the text kept from the last check (nothing typed is lost).
+        value: String,
+        /// The last error of this way (timeout, a window that could not open...).
+        error: Option<String>,
+    },
+    /// Step 7: the verdict on one response, every check with its fix step, the attributes, the clock, and the
+    /// decoded response with the signed part marked.
+    TestReport(Box<TestReportView>),
+    /// Step 7: a picture of the SAML exchange (browser, SP, IdP, ACS); the UI draws it, the core says which leg
+    /// failed.
+    Exchange {
+        idp_initiated: bool,
+        sp_label: String,
+        idp_label: String,
+        acs_label: String,
+        legs: Vec<ExchangeLeg>,
+        caption: String,
+    },
+}
+
+/// The three ways of step 7.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TestWay {
+    LoginWindow,
+    Loopback,
+    Paste,
+}
+
+/// The parties of a SAML exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Party {
+    Browser,
+    Sp,
+    Idp,
+    Acs,
+}
+
+/// How a leg of the exchange went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegState {
+    Done,
+    Failed,
+    NotRun,
+}
+
+/// One arrow of the exchange picture.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExchangeLeg {
+    pub id: String,
+    pub from: Party,
+    pub to: Party,
+    pub label: String,
+    pub state: LegState,
+    /// Why the leg failed (the first failed check on it).
+    pub problem: Option<String>,
+}
+
+/// One check of a test-login report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportCheckView {
+    pub id: String,
+    pub ok: bool,
+    pub message: String,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+    pub hint: Option<String>,
+    /// Where a failure is fixed: the UI's "Go to step N" sends `Action::GoTo { step }`.
+    pub step: StepId,
+    pub step_number: u8,
+    pub step_title: String,
+    /// A failure fixed in another step than the test login: show the "Go to step N" button.
+    pub fix_elsewhere: bool,
+}
+
+/// How an attribute of the map arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeArrival {
+    /// Received under exactly the SP's name.
+    Received,
+    /// Received, but under a name that differs in case: the SP will not find it.
+    WrongCase,
+    /// Not in the response.
+    Missing,
+    /// In the response but not in the map (the SP ignores it).
+    NotMapped,
+}
+
+/// One attribute as the SP will receive it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportAttributeView {
+    /// The SP's name from step 4 (empty for an attribute that is not in the map).
+    pub sp_name: String,
+    /// The IdP attribute that fills it (step 4).
+    pub idp_name: String,
+    /// The name in the response.
+    pub received_as: Option<String>,
+    pub values: Vec<String>,
+    pub arrival: AttributeArrival,
+    pub note: Option<String>,
+}
+
+/// Our clock against the IdP's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    /// RFC 3339, UTC.
+    pub checked_at: String,
+    pub issue_instant: Option<String>,
+    /// `checked_at - issue_instant`, in seconds.
+    pub difference_seconds: Option<i64>,
+    pub allowed_seconds: i64,
+    pub ok: bool,
+    pub text: String,
+}
+
+/// One line of the pretty-printed response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct XmlLine {
+    pub depth: u16,
+    pub text: String,
+    /// Inside an element whose signature verified with the configured certificate.
+    pub signed: bool,
+}
+
+/// The test-login report (see [`Block::TestReport`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestReportView {
+    pub passed: bool,
+    /// "Login window", "Loopback test SP", "Pasted response".
+    pub source: String,
+    pub headline: String,
+    /// What this result means for the evidence (recorded, or why not).
+    pub evidence_note: String,
+    pub evidence_severity: Severity,
+    /// Failed first, then passed.
+    pub checks: Vec<ReportCheckView>,
+    /// Checks that could not be evaluated for this way, with why.
+    pub not_evaluated: Vec<String>,
+    pub attributes: Vec<ReportAttributeView>,
+    pub clock: Option<ClockView>,
+    pub xml: Vec<XmlLine>,
+    pub xml_note: String,
+    /// Suggested file name (without extension) for the export's save dialog.
+    pub export_name: String,
+}
+
+/// Formats of the test-login report export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportFormat {
+    Markdown,
+    Html,
+}
+
+/// One user group of the demo IdP in [`Block::GroupGrants`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupGrantView {
+    pub name: String,
+    /// Members as "First Last (email)".
+    pub members: Vec<String>,
+    pub granted: bool,
+}
+
+/// Whose metadata is imported: the IdP's (step 3) or the SP's (step 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataSide {
+    Idp,
+    Sp,
+}
+
+/// One value an import would change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataChange {
+    pub label: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// One finding of the metadata check, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataFinding {
+    pub severity: Severity,
+    pub message: String,
+    pub hint: String,
+}
+
+/// The current step's content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepPage {
+    pub id: StepId,
+    pub number: u8,
+    pub title: String,
+    pub intro: String,
+    pub blocks: Vec<Block>,
+    pub next: NextState,
+    pub back_enabled: bool,
+}
+
+/// Everything the UI needs to draw the wizard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WizardView {
+    pub steps: Vec<StepSummary>,
+    pub current: StepId,
+    pub page: StepPage,
+    pub notices: Vec<Notice>,
+}
+
+/// What the UI may ask the core to do. Every action returns the new [`WizardView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Set a text, choice or checkbox field ("true"/"false") of the current step.
+    SetField {
+        field: String,
+        value: String,
+    },
+    /// Go to a step (refused with a notice when it is locked).
+    GoTo {
+        step: StepId,
+    },
+    Next,
+    Back,
+    /// Append an empty row to the attribute map.
+    AddAttribute,
+    /// Remove a row of the attribute map.
+    RemoveAttribute {
+        index: usize,
+    },
+    /// Set one side of a row of the attribute map.
+    SetAttribute {
+        index: usize,
+        side: AttributeSide,
+        value: String,
+    },
+    /// Replace the attribute map with the profiles' defaults.
+    ResetAttributes,
+    /// Forget a notice once the admin has read it.
+    DismissNotice {
+        index: usize,
+    },
+    /// Import metadata pasted as text.
+    ImportMetadata {
+        side: MetadataSide,
+        text: String,
+    },
+    /// Import a metadata file the admin picked (the path comes from the open dialog).
+    ImportMetadataFile {
+        side: MetadataSide,
+        path: String,
+    },
+    /// Pick the entity to import when the file describes several.
+    ChooseMetadataEntity {
+        side: MetadataSide,
+        entity_id: String,
+    },
+    /// Apply the pending import, overwriting the values shown as old.
+    ConfirmMetadataImport {
+        side: MetadataSide,
+    },
+    /// Keep the current values: drop the pending import (or the entity choice).
+    CancelMetadataImport {
+        side: MetadataSide,
+    },
+    /// Step 6 with the demo IdP: grant the application to a user group, or take it back.
+    SetGroupGrant {
+        group: String,
+        granted: bool,
+    },
+    /// Step 8, self-hosted SPs: make AUTH_SECRET (kept in the OS keychain) unless one is there already.
+    GenerateAuthSecret,
+    /// Step 9: record that SSO is enforced (refused unless the test-login evidence is valid and confirmed).
+    Enforce,
+    /// Step 7: check a response pasted from a browser tracer (base64, URL-encoded, a form body or XML).
+    CheckPastedResponse {
+        text: String,
+    },
+    /// Step 7: write the last test-login report to `path` (from the save dialog).
+    SaveTestReport {
+        format: ReportFormat,
+        path: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttributeSide {
+    Sp,
+    Idp,
+}

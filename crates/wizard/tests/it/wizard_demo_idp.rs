@@ -1,0 +1,526 @@
+//! The demo IdP inside the wizard, over real HTTP: a fresh session preselects the running demo IdP, step 3 is filled
+//! from it, its application follows the wizard's values, and a demo user's IdP-initiated login through its real HTTP
+//! endpoints yields a response that python3-saml (strict) and our validator accept with the certificate step 3 gave.
+
+use ssopilot_testkit::demo_idp_support;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use base64::Engine as _;
+use demo_idp_support::{key, python3_saml, PyCase};
+use ssopilot_peers::demo_idp::directory::DEMO_PASSWORD;
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::secrets::SecretBytes;
+use ssopilot_saml::response::{validate, Policy};
+use ssopilot_saml::values::{AcsUrl, EntityId};
+use ssopilot_wizard::demo::DemoIdp;
+use ssopilot_wizard::fields;
+use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::{Action, AttributeSide, Block, StepId, StepStatus, WizardView};
+use ssopilot_wizard::Session;
+
+const SP_ID: &str = "https://infisical.example.com";
+const ACS: &str = "https://infisical.example.com/api/v1/sso/saml2/org-42";
+
+fn demo() -> DemoIdp {
+    let k = IdpKey::from_pkcs8(SecretBytes::new(key().pkcs8().to_vec())).unwrap();
+    let d = DemoIdp::start_with_key(k, 0);
+    assert!(d.running().is_some(), "{d:?}");
+    d
+}
+
+fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+    s.apply(Action::SetField {
+        field: field.into(),
+        value: value.into(),
+    })
+}
+
+fn values(v: &WizardView) -> Vec<(String, String)> {
+    v.page
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Value { label, value, .. } => Some((label.clone(), value.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+fn value(v: &WizardView, label: &str) -> String {
+    values(v)
+        .into_iter()
+        .find(|(l, _)| l == label)
+        .map(|(_, v)| v)
+        .unwrap_or_else(|| panic!("no value {label} in {:?}", values(v)))
+}
+
+fn http(port: u16, method: &str, target: &str, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        s,
+        "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (head, body) = out.split_once("\r\n\r\n").unwrap();
+    (
+        head.split(' ').nth(1).unwrap().parse().unwrap(),
+        body.to_string(),
+    )
+}
+
+fn hidden(page: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page.find(&marker)? + marker.len();
+    let end = page[start..].find('"')? + start;
+    Some(
+        page[start..end]
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+fn enc(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Steps 1 to 3 with the preselected demo IdP and Infisical (self-hosted).
+fn walk_to_step_3(dir: &std::path::Path) -> (Session, WizardView) {
+    let mut s = Session::open(Store::at(dir));
+    s.attach_demo(demo());
+    let v = s.view();
+    let Block::Choice { options, value, .. } = &v.page.blocks[0] else {
+        panic!("{:?}", v.page.blocks)
+    };
+    assert_eq!(
+        value.as_deref(),
+        Some("demo"),
+        "the demo IdP is preselected"
+    );
+    assert_eq!(options[0].value, "demo", "and offered first");
+    assert_eq!(
+        options[0].badge.as_deref(),
+        Some("Recommended to try SSO Pilot")
+    );
+    set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+    s.apply(Action::Next);
+    set(&mut s, fields::SITE_URL, SP_ID);
+    set(&mut s, fields::ACS_URL, ACS);
+    set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::IdpApp, "{:?}", v.notices);
+    (s, v)
+}
+
+#[test]
+fn step_3_is_filled_from_the_running_demo_idp_and_its_app_follows_the_wizard() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, v) = walk_to_step_3(dir.path());
+    let demo = s.demo().cloned().unwrap();
+    let running = demo.running().unwrap();
+    let port = running.port();
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+    assert_eq!(value(&v, "IDP URL"), format!("http://127.0.0.1:{port}/sso"));
+    // Infisical wants the IdP entity ID equal to its SP entity ID; the demo IdP, like JumpCloud, allows it.
+    assert_eq!(value(&v, "IdP Entity ID"), SP_ID);
+    let pem = value(&v, "IDP Certificate");
+    assert_eq!(pem, running.cert_pem());
+    assert_eq!(
+        value(&v, "Metadata URL"),
+        format!("http://127.0.0.1:{port}/metadata")
+    );
+
+    // The demo IdP's application was configured from the wizard's values.
+    let app = running.state().app("infisical").expect("an application");
+    assert_eq!(app.sp_entity_id.as_str(), SP_ID);
+    assert_eq!(app.acs_url.as_str(), ACS);
+    assert_eq!(app.idp_entity_id.as_str(), SP_ID);
+    assert_eq!(
+        app.attributes,
+        [
+            ("email".to_string(), "email".to_string()),
+            ("firstName".into(), "firstname".into()),
+            ("lastName".into(), "lastname".into())
+        ]
+    );
+    assert_eq!(
+        app.name_id_format,
+        "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
+    );
+    let (status, metadata) = http(port, "GET", "/saml2/infisical/metadata", "");
+    assert_eq!(status, 200);
+    assert!(
+        metadata.contains(&format!("entityID=\"{SP_ID}\"")),
+        "{metadata}"
+    );
+
+    // Step 4: a different source attribute reaches the running IdP; one it does not have is refused on the row.
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::Attributes);
+    s.apply(Action::SetAttribute {
+        index: 1,
+        side: AttributeSide::Idp,
+        value: "fullname".into(),
+    });
+    assert_eq!(
+        running.state().app("infisical").unwrap().attributes[1],
+        ("firstName".to_string(), "fullname".to_string())
+    );
+    let v = s.apply(Action::SetAttribute {
+        index: 1,
+        side: AttributeSide::Idp,
+        value: "department".into(),
+    });
+    let Some(Block::AttributeMap { rows, .. }) = v
+        .page
+        .blocks
+        .iter()
+        .find(|b| matches!(b, Block::AttributeMap { .. }))
+    else {
+        panic!("no attribute map")
+    };
+    let err = rows[1].error.as_deref().unwrap_or_default();
+    assert!(
+        err.contains("The demo IdP has no user attribute \"department\""),
+        "{err}"
+    );
+    assert!(!v.page.next.enabled);
+    s.apply(Action::ResetAttributes);
+
+    // A changed ACS URL in step 2 reconfigures the application at once.
+    s.apply(Action::GoTo {
+        step: StepId::SpValues,
+    });
+    let other = "https://infisical.example.com/api/v1/sso/saml2/org-43";
+    set(&mut s, fields::ACS_URL, other);
+    assert_eq!(
+        running.state().app("infisical").unwrap().acs_url.as_str(),
+        other
+    );
+}
+
+#[test]
+fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_response() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, v) = walk_to_step_3(dir.path());
+    let demo = s.demo().cloned().unwrap();
+    let running = demo.running().unwrap();
+    let port = running.port();
+    let pem = value(&v, "IDP Certificate");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(
+            pem.lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .unwrap();
+
+    // Denied by default, as in JumpCloud: the login form accepts the password, then says "not assigned".
+    let (status, form) = http(port, "GET", "/saml2/infisical", "");
+    assert_eq!(status, 200, "{form}");
+    let token = hidden(&form, "token").unwrap();
+    let creds = |token: &str| {
+        format!(
+            "token={}&email={}&password={}",
+            enc(token),
+            enc("Ada.Lovelace@Example.com"),
+            enc(DEMO_PASSWORD)
+        )
+    };
+    let (status, page) = http(port, "POST", "/login", &creds(&token));
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("Not assigned"), "{page}");
+
+    running
+        .state()
+        .with_directory_mut(|d| d.grant("infisical", "Engineering"))
+        .unwrap();
+    let (_, form) = http(port, "GET", "/saml2/infisical", "");
+    let token = hidden(&form, "token").unwrap();
+    let (status, page) = http(port, "POST", "/login", &creds(&token));
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(&format!("action=\"{ACS}\"")), "{page}");
+    let b64 = hidden(&page, "SAMLResponse").unwrap();
+
+    // Our validator, trusting only the certificate step 3 showed.
+    let mut policy = Policy::new(
+        EntityId::parse(SP_ID, "IdP Entity ID").unwrap(),
+        vec![der],
+        EntityId::parse(SP_ID, "SP Entity ID").unwrap(),
+        AcsUrl::parse(ACS, "ACS URL").unwrap(),
+        time::OffsetDateTime::now_utc(),
+    );
+    policy.allow_idp_initiated = true;
+    let report = validate(b64.as_bytes(), &policy);
+    assert!(report.valid, "{:#?}", report.checks);
+    assert_eq!(report.name_id.as_deref(), Some("ada.lovelace@example.com"));
+    assert_eq!(
+        report.attributes.get("firstName").map(Vec::as_slice),
+        Some(&["Ada".to_string()][..])
+    );
+
+    // python3-saml in strict mode, the peer that counts.
+    let verdicts = python3_saml(
+        SP_ID,
+        ACS,
+        SP_ID,
+        &running.state().key,
+        &[PyCase {
+            name: "wizard-demo".into(),
+            b64,
+            request_id: None,
+            want_assertions_signed: true,
+            want_messages_signed: false,
+        }],
+    );
+    assert!(verdicts[0].1, "python3-saml refused it: {}", verdicts[0].2);
+    assert_eq!(verdicts[0].3.as_deref(), Some("ada.lovelace@example.com"));
+}
+
+#[test]
+fn choosing_another_idp_takes_back_the_demo_values_and_saved_choices_are_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = walk_to_step_3(dir.path());
+    s.apply(Action::GoTo {
+        step: StepId::Providers,
+    });
+    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+    s.apply(Action::Next);
+    s.apply(Action::Next);
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::IdpApp);
+    let sso = v
+        .page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::Input { field, value, .. } if field == fields::IDP_SSO_URL => {
+                Some(value.clone())
+            }
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(sso, "", "the demo IdP's URL is not left for JumpCloud");
+    drop(s);
+
+    // A restart with JumpCloud saved: the demo IdP is still offered, not forced.
+    let mut s = Session::open(Store::at(dir.path()));
+    s.attach_demo(demo());
+    s.apply(Action::GoTo {
+        step: StepId::Providers,
+    });
+    let v = s.view();
+    let Block::Choice { value, .. } = &v.page.blocks[0] else {
+        panic!()
+    };
+    assert_eq!(value.as_deref(), Some("jumpcloud"));
+}
+
+#[test]
+fn without_a_keychain_the_demo_option_says_why_and_is_not_preselected() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::open(Store::at(dir.path()));
+    s.attach_demo(DemoIdp::start(
+        Err(ssopilot_peers::secrets::SecretsError::NoKeychain {
+            detail: "no D-Bus session bus".into(),
+        }),
+        0,
+    ));
+    let v = s.view();
+    let Block::Choice { options, value, .. } = &v.page.blocks[0] else {
+        panic!()
+    };
+    assert_eq!(value, &None);
+    let why = options[0].unavailable.as_deref().unwrap();
+    assert!(why.contains("no OS keychain is available"), "{why}");
+    assert!(options[1..].iter().all(|o| o.unavailable.is_none()));
+    // Chosen anyway (an old UI): step 1 stays incomplete with the same reason; nothing crashes.
+    set(&mut s, fields::IDP_PROFILE, "demo");
+    let v = set(&mut s, fields::SP_PROFILE, "infisical");
+    assert!(!v.page.next.enabled);
+    assert_eq!(v.page.next.reason.as_deref(), Some(why));
+    assert_eq!(v.steps[0].status, StepStatus::Incomplete);
+}
+
+#[test]
+fn a_busy_default_port_moves_the_demo_idp_and_the_view_says_so() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = held.local_addr().unwrap().port();
+    if busy > u16::MAX - 10 {
+        return;
+    }
+    let k = IdpKey::from_pkcs8(SecretBytes::new(key().pkcs8().to_vec())).unwrap();
+    let d = DemoIdp::start_with_key(k, busy);
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = Session::open(Store::at(dir.path()));
+    s.attach_demo(d);
+    let v = s.view();
+    let port = s
+        .demo()
+        .and_then(DemoIdp::running)
+        .map(|r| r.port())
+        .unwrap();
+    assert_ne!(port, busy);
+    assert!(
+        v.notices
+            .iter()
+            .any(|n| n.text.starts_with(&format!("Port {busy} was in use"))
+                && n.text.contains(&format!("port {port}"))),
+        "{:?}",
+        v.notices
+    );
+}
+
+/// What the app does at launch, twice on the same keychain: the key kept there signs (its certificate is in the
+/// metadata served over HTTP) and is the same on every start, so an SP that trusted it yesterday still does.
+fn same_key_on_every_start(secrets: &ssopilot_peers::secrets::Secrets) {
+    use ssopilot_peers::demo_idp::key::IdpKey as K;
+    let stored = K::load_or_create(secrets).expect("the key is made once and kept");
+    for _ in 0..2 {
+        let d = DemoIdp::start_with_key(K::load_or_create(secrets).unwrap(), 0);
+        let running = d.running().unwrap_or_else(|| panic!("{d:?}"));
+        assert_eq!(running.cert_pem(), stored.cert_pem());
+        let (status, metadata) = http(running.port(), "GET", "/metadata", "");
+        assert_eq!(status, 200);
+        assert!(metadata.contains(&stored.cert_base64()));
+    }
+}
+
+#[test]
+fn the_wizard_demo_idp_takes_its_key_from_the_keychain_mock() {
+    let secrets = ssopilot_peers::secrets::Secrets::mock();
+    same_key_on_every_start(&secrets);
+}
+
+#[test]
+fn the_wizard_demo_idp_takes_its_key_from_the_real_keychain() {
+    use ssopilot_peers::secrets::Secrets;
+    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() != Ok("1") {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOT RUN: wizard_demo_idp::the_wizard_demo_idp_takes_its_key_from_the_real_keychain needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test -p ssopilot-wizard --test it wizard_demo_idp"
+        );
+        return;
+    }
+    let secrets = Secrets::os().expect("the real keychain answers under with-keyring.sh");
+    same_key_on_every_start(&secrets);
+    // And the path the app takes, Secrets::os() inside DemoIdp::start, finds the same key.
+    let d = DemoIdp::start(Secrets::os(), 0);
+    let running = d.running().unwrap_or_else(|| panic!("{d:?}"));
+    let stored = ssopilot_peers::demo_idp::key::IdpKey::load_or_create(&secrets).unwrap();
+    assert_eq!(running.cert_pem(), stored.cert_pem());
+}
+
+fn group_grants(v: &WizardView) -> Vec<(String, bool)> {
+    v.page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::GroupGrants { groups, .. } => {
+                Some(groups.iter().map(|g| (g.name.clone(), g.granted)).collect())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no group grants in {:?}", v.page.blocks))
+}
+
+#[test]
+fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = walk_to_step_3(dir.path());
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::Attributes, "{:?}", v.page.next);
+    s.apply(Action::Next);
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::AssignUsers, "{:?}", v.page.next);
+    assert_eq!(
+        group_grants(&v),
+        [
+            ("Engineering".to_string(), false),
+            ("Sales".to_string(), false)
+        ]
+    );
+    // The test user is chosen among the demo directory's users.
+    let Some(Block::Choice { options, .. }) = v
+        .page
+        .blocks
+        .iter()
+        .find(|b| matches!(b, Block::Choice { field, .. } if field == fields::TEST_USER))
+    else {
+        panic!("{:?}", v.page.blocks)
+    };
+    assert_eq!(options.len(), 3);
+    assert_eq!(
+        v.page.next.reason.as_deref(),
+        Some("Grant the application to at least one user group of the demo IdP")
+    );
+    let demo_idp = s.demo().cloned().unwrap();
+    let assigned = |email: &str| {
+        demo_idp
+            .running()
+            .unwrap()
+            .state()
+            .with_directory(|d| d.is_assigned(email, "infisical"))
+    };
+    // Sales is empty: granting it is real but gives Ada no access, and the step says so.
+    s.apply(Action::SetGroupGrant {
+        group: "Sales".into(),
+        granted: true,
+    });
+    let v = set(&mut s, fields::TEST_USER, "Ada.Lovelace@Example.com");
+    let why = v.page.next.reason.unwrap();
+    assert!(
+        why.starts_with("Ada.Lovelace@Example.com is in no group granted the application (Sales)"),
+        "{why}"
+    );
+    assert!(!assigned("ada.lovelace@example.com"));
+    let v = s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: true,
+    });
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+    assert!(assigned("ada.lovelace@example.com"));
+    assert!(!assigned("grace.hopper@example.com"));
+    // An unknown group is refused with a notice.
+    let v = s.apply(Action::SetGroupGrant {
+        group: "Admins".into(),
+        granted: true,
+    });
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text == "The demo IdP has no user group \"Admins\"."));
+    // Taking Engineering back takes the access back in the directory.
+    s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: false,
+    });
+    assert!(!assigned("ada.lovelace@example.com"));
+    s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: true,
+    });
+    drop(s);
+    // A new app run: a fresh demo IdP directory, the saved grants applied again.
+    let mut s = Session::open(Store::at(dir.path()));
+    s.attach_demo(demo());
+    let v = s.view();
+    assert_eq!(v.current, StepId::AssignUsers);
+    assert_eq!(
+        group_grants(&v),
+        [
+            ("Engineering".to_string(), true),
+            ("Sales".to_string(), true)
+        ]
+    );
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+    let running = s.demo().and_then(DemoIdp::running).unwrap();
+    assert!(running
+        .state()
+        .with_directory(|d| d.is_assigned("alan.turing@example.com", "infisical")));
+}

@@ -1,0 +1,219 @@
+//! The shell's commands driven through Tauri's IPC layer with the mock runtime: the real configuration and
+//! capabilities (generate_context!), the real core, a temporary data directory.
+
+use serde_json::json;
+use ssopilot_wizard::view::{Block, StepId, WizardView};
+
+use crate::common;
+use common::{app, apply, call, main_window, request, view};
+use tauri::test::get_ipc_response;
+
+/// The first choice on the page and an option different from the current one.
+fn a_choice(view: &WizardView) -> (String, String) {
+    view.page
+        .blocks
+        .iter()
+        .find_map(|block| match block {
+            Block::Choice {
+                field,
+                options,
+                value,
+                ..
+            } => options
+                .iter()
+                .find(|o| Some(&o.value) != value.as_ref())
+                .map(|o| (field.clone(), o.value.clone())),
+            _ => None,
+        })
+        .expect("step 1 offers a provider choice")
+}
+
+fn choice_value(view: &WizardView, wanted: &str) -> Option<String> {
+    view.page.blocks.iter().find_map(|block| match block {
+        Block::Choice { field, value, .. } if field == wanted => value.clone(),
+        _ => None,
+    })
+}
+
+#[test]
+fn wizard_view_returns_the_first_step_of_a_fresh_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let view = view(&window);
+    assert_eq!(view.current, StepId::Providers);
+    assert_eq!(view.page.id, StepId::Providers);
+    assert_eq!(view.page.number, 1);
+    assert!(!view.page.back_enabled, "there is nothing before step 1");
+    assert_eq!(view.steps.len(), 9, "the step list shows the whole journey");
+}
+
+#[test]
+fn wizard_apply_changes_the_session_and_the_change_survives_a_restart() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (field, option) = {
+        let app = app(dir.path());
+        let window = main_window(&app);
+        let (field, option) = a_choice(&view(&window));
+        let after = apply(
+            &window,
+            json!({ "type": "set_field", "field": field, "value": option }),
+        );
+        assert_eq!(
+            choice_value(&after, &field).as_deref(),
+            Some(option.as_str())
+        );
+        // The next wizard_view sees the same session.
+        assert_eq!(
+            choice_value(&view(&window), &field).as_deref(),
+            Some(option.as_str())
+        );
+        (field, option)
+    };
+    // A new app on the same data directory resumes the saved choice.
+    let app = app(dir.path());
+    let window = main_window(&app);
+    assert_eq!(
+        choice_value(&view(&window), &field).as_deref(),
+        Some(option.as_str())
+    );
+}
+
+#[test]
+fn a_malformed_action_is_refused_with_a_message_not_a_panic() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let refused = call(
+        &window,
+        "wizard_apply",
+        json!({ "action": { "type": "launch_missiles" } }),
+    )
+    .expect_err("an unknown action type is refused");
+    let message = refused.as_str().unwrap_or_default();
+    assert!(
+        message.contains("launch_missiles"),
+        "the refusal names the bad action: {refused}"
+    );
+    // The session still works afterwards.
+    assert_eq!(view(&window).current, StepId::Providers);
+}
+
+#[test]
+fn the_capabilities_refuse_commands_that_are_not_granted() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    // A core command that is always registered but not granted (no `core:default` in the capability file): the
+    // refusal comes from the access control list, not from a missing plugin.
+    let refused = call(&window, "plugin:app|version", json!({}));
+    let message = refused.expect_err("app version is not granted").to_string();
+    assert!(
+        message.contains("not allowed"),
+        "refused by the ACL: {message}"
+    );
+    // Our own commands from a remote origin are refused too: only the bundled UI may drive the wizard.
+    let remote = get_ipc_response(
+        &window,
+        request("wizard_view", "https://example.com", json!({})),
+    );
+    assert!(remote.is_err(), "a remote page must not reach wizard_view");
+}
+
+#[test]
+fn wizard_open_certificate_puts_a_der_file_into_step_5() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let set = |field: &str, value: &str| {
+        apply(
+            &window,
+            json!({"type": "set_field", "field": field, "value": value}),
+        )
+    };
+    set("idp_profile", "jumpcloud");
+    set("sp_profile", "infisical");
+    apply(&window, json!({"type": "next"}));
+    set(
+        "acs_url",
+        "https://app.infisical.com/api/v1/sso/saml2/org-1",
+    );
+    set("sp_entity_id", "https://app.infisical.com");
+    apply(&window, json!({"type": "next"}));
+    set("sign_assertion", "true");
+    set("idp_sso_url", "https://sso.jumpcloud.com/saml2/infisical");
+    apply(&window, json!({"type": "next"}));
+    apply(&window, json!({"type": "next"}));
+    assert_eq!(view(&window).current, StepId::Certificate);
+
+    let certified = rcgen::generate_simple_self_signed(vec!["idp.example.com".to_string()])
+        .expect("a certificate");
+    let files = tempfile::tempdir().expect("temp dir");
+    let path = files.path().join("idp.der");
+    std::fs::write(&path, certified.cert.der()).expect("write the DER file");
+    let value = call(
+        &window,
+        "wizard_open_certificate",
+        json!({ "path": path.to_string_lossy() }),
+    )
+    .expect("wizard_open_certificate answers");
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    let field = v.page.blocks.iter().find_map(|b| match b {
+        Block::CertificateInput { value, .. } => Some(value.clone()),
+        _ => None,
+    });
+    assert_eq!(field, Some(certified.cert.pem().replace("\r\n", "\n")));
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+
+    // A missing file is a notice, not a failed command.
+    let value = call(
+        &window,
+        "wizard_open_certificate",
+        json!({ "path": files.path().join("gone.pem").to_string_lossy() }),
+    )
+    .expect("answers with a notice");
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text.starts_with("Could not read gone.pem")));
+}
+
+#[test]
+fn report_save_writes_markdown_or_html_where_the_admin_chose() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let app = app(dir.path());
+    let window = main_window(&app);
+    apply(
+        &window,
+        json!({ "type": "set_field", "field": "idp_profile", "value": "jumpcloud" }),
+    );
+    apply(
+        &window,
+        json!({ "type": "set_field", "field": "sp_profile", "value": "infisical" }),
+    );
+    let md = dir.path().join("report.md");
+    let value = call(
+        &window,
+        "report_save",
+        json!({ "path": md.display().to_string() }),
+    )
+    .expect("report_save is granted and answers");
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    assert!(v.notices.iter().any(|n| n.text.contains("was saved to")));
+    let text = std::fs::read_to_string(&md).expect("written");
+    assert!(
+        text.starts_with("# SAML SSO: Infisical with JumpCloud"),
+        "{text}"
+    );
+    let html = dir.path().join("report.html");
+    call(
+        &window,
+        "report_save",
+        json!({ "path": html.display().to_string() }),
+    )
+    .expect("answers");
+    assert!(std::fs::read_to_string(&html)
+        .expect("written")
+        .starts_with("<!DOCTYPE html>"));
+}

@@ -1,0 +1,211 @@
+//! Step 7's commands through Tauri's IPC layer with the mock runtime: the login window is opened, its capture
+//! command is accepted only from the IdP's origin in that window (a runtime capability), the captured response is
+//! checked and becomes evidence; the main window may not call the capture command at all; a pasted response through
+//! the wizard action.
+
+use std::time::Duration;
+
+use serde_json::json;
+use ssopilot_app::login::LOGIN_WINDOW;
+use ssopilot_peers::demo_idp::directory::Directory;
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::demo_idp::mint::{self, App as IdpApp};
+use ssopilot_saml::values::{AcsUrl, EntityId};
+use ssopilot_wizard::view::{Block, StepId, StepStatus, TestWay, WizardView};
+
+use crate::common;
+use common::{app, apply, invoke, main_window, request, set};
+use tauri::test::{get_ipc_response, MockRuntime};
+use tauri::{Manager, WebviewWindow};
+
+const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
+const SP_ID: &str = "https://app.infisical.com";
+const IDP_URL: &str = "https://sso.jumpcloud.com/saml2/infisical";
+const USER: &str = "ada.lovelace@example.com";
+
+/// Infisical on JumpCloud, steps 1 to 6 done with `key`'s certificate.
+fn to_test_login(window: &WebviewWindow<MockRuntime>, key: &IdpKey) {
+    let next = || apply(window, json!({ "type": "next" }));
+    set(window, "idp_profile", "jumpcloud");
+    set(window, "sp_profile", "infisical");
+    next();
+    set(window, "acs_url", ACS);
+    set(window, "sp_entity_id", SP_ID);
+    next();
+    set(window, "sign_assertion", "true");
+    set(window, "idp_sso_url", IDP_URL);
+    next();
+    next();
+    set(window, "idp_certificate", &key.cert_pem());
+    next();
+    set(window, "users_assigned", "true");
+    set(window, "test_user", USER);
+    let v = next();
+    assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
+}
+
+/// A response as JumpCloud signs it for that configuration (IdP-initiated), base64 as posted.
+fn response(key: &IdpKey) -> String {
+    let sp = EntityId::parse(SP_ID, "x").unwrap();
+    let app = IdpApp::new(sp.clone(), AcsUrl::parse(ACS, "x").unwrap(), sp);
+    let user = Directory::demo().unwrap().user(USER).unwrap().clone();
+    let xml = mint::mint(&app, &user, None, key, time::OffsetDateTime::now_utc()).unwrap();
+    mint::post_value(&xml)
+}
+
+fn way(v: &WizardView, which: TestWay) -> (bool, bool, Option<String>) {
+    v.page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::TestLoginWay {
+                way,
+                running,
+                captured,
+                error,
+                ..
+            } if *way == which => Some((*running, *captured, error.clone())),
+            _ => None,
+        })
+        .expect("the way is on the page")
+}
+
+fn report_passed(v: &WizardView) -> Option<bool> {
+    v.page.blocks.iter().find_map(|b| match b {
+        Block::TestReport(r) => Some(r.passed),
+        _ => None,
+    })
+}
+
+fn step_7_complete(v: &WizardView) -> bool {
+    v.steps
+        .iter()
+        .any(|s| s.id == StepId::TestLogin && s.status == StepStatus::Complete)
+}
+
+#[test]
+fn the_login_window_takes_the_response_only_from_the_idp_origin_and_records_the_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let key = IdpKey::generate_ephemeral().expect("RSA key");
+    to_test_login(&window, &key);
+
+    // The main window may not call the capture command: it is not in its capability.
+    let denied = get_ipc_response(
+        &window,
+        request(
+            "login_capture",
+            "tauri://localhost",
+            json!({ "samlResponse": response(&key) }),
+        ),
+    );
+    assert!(
+        denied.is_err(),
+        "the main window must not reach login_capture"
+    );
+
+    // Open the login window: the command waits until a response is caught.
+    let opener = {
+        let window = window.clone();
+        std::thread::spawn(move || invoke(&window, "login_window_open", json!({})))
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let login = loop {
+        if let Some(w) = app.get_webview_window(LOGIN_WINDOW) {
+            break w;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the login window did not open"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+
+    // A page of another origin in the login window is refused.
+    let foreign = get_ipc_response(
+        &login,
+        request(
+            "login_capture",
+            "https://evil.example.com/acs",
+            json!({ "samlResponse": response(&key) }),
+        ),
+    );
+    assert!(
+        foreign.is_err(),
+        "only the IdP's origin may hand a response over"
+    );
+
+    // The IdP's auto-posting page: accepted and checked.
+    let accepted = get_ipc_response(
+        &login,
+        request(
+            "login_capture",
+            "https://sso.jumpcloud.com/saml2/infisical",
+            json!({ "samlResponse": response(&key) }),
+        ),
+    )
+    .expect("the IdP's page may call login_capture")
+    .deserialize::<bool>()
+    .unwrap();
+    assert!(accepted);
+    let v = opener.join().expect("login_window_open returns");
+    assert_eq!(report_passed(&v), Some(true));
+    assert_eq!(way(&v, TestWay::LoginWindow), (false, true, None));
+    assert!(v.page.next.enabled, "{:?}", v.page.next);
+    assert!(step_7_complete(&v));
+
+    // Continue releases the held form; a second response for the same window is refused.
+    let v = invoke(&window, "login_window_continue", json!({}));
+    assert_eq!(way(&v, TestWay::LoginWindow), (false, false, None));
+    let again = get_ipc_response(
+        &login,
+        request(
+            "login_capture",
+            "https://sso.jumpcloud.com/saml2/infisical",
+            json!({ "samlResponse": response(&key) }),
+        ),
+    )
+    .unwrap()
+    .deserialize::<bool>()
+    .unwrap();
+    assert!(!again, "one response per login window");
+    invoke(&window, "login_window_stop", json!({}));
+}
+
+#[test]
+fn a_pasted_response_is_checked_through_the_ipc_and_cancel_answers_with_the_view() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let key = IdpKey::generate_ephemeral().expect("RSA key");
+    to_test_login(&window, &key);
+    let v = apply(
+        &window,
+        json!({ "type": "check_pasted_response", "text": response(&key) }),
+    );
+    assert_eq!(report_passed(&v), Some(true));
+    assert!(step_7_complete(&v));
+    let v = invoke(&window, "loopback_test_cancel", json!({}));
+    assert!(!way(&v, TestWay::Loopback).0);
+}
+
+#[test]
+fn the_loopback_test_sp_starts_and_says_plainly_when_no_browser_can_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = app(dir.path());
+    let window = main_window(&app);
+    let key = IdpKey::generate_ephemeral().expect("RSA key");
+    to_test_login(&window, &key);
+    // The mock runtime has no opener: the test SP binds, makes its AuthnRequest, and the message says where to go.
+    let v = invoke(&window, "loopback_test_start", json!({}));
+    let (running, _, error) = way(&v, TestWay::Loopback);
+    assert!(!running);
+    let error = error.expect("the reason");
+    assert!(
+        error.starts_with("The web browser could not be opened")
+            && error.contains("https://sso.jumpcloud.com/saml2/infisical?SAMLRequest="),
+        "{error}"
+    );
+    assert!(!step_7_complete(&v));
+}
