@@ -347,13 +347,17 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     );
 
     // Rule 6: exactly one assertion, as a direct child; none anywhere else.
+    if let Some(c) = too_many_response_children(doc, root) {
+        r.push(c);
+        return r;
+    }
     let direct: Vec<NodeId> = doc.children_named(root, SAML_NS, "Assertion").collect();
     let encrypted: Vec<NodeId> = doc
         .children_named(root, SAML_NS, "EncryptedAssertion")
         .collect();
     let elsewhere = doc
         .elements()
-        .filter(|e| el_is(doc, *e, SAML_NS, "Assertion") && !direct.contains(e))
+        .filter(|e| el_is(doc, *e, SAML_NS, "Assertion") && doc.parent(*e) != Some(root))
         .count();
     if !encrypted.is_empty() && direct.is_empty() && elsewhere == 0 && encrypted.len() == 1 {
         r.push(
@@ -442,10 +446,11 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     {
         let parent = doc.parent(s);
         let position_ok = parent.is_some_and(|p| {
-            let kids: Vec<NodeId> = doc.element_children(p).collect();
-            kids.first()
-                .is_some_and(|i| el_is(doc, *i, SAML_NS, "Issuer"))
-                && kids.get(1) == Some(&s)
+            // Only the first two children matter (collecting all of them cost the number of siblings).
+            let mut kids = doc.element_children(p);
+            kids.next()
+                .is_some_and(|i| el_is(doc, i, SAML_NS, "Issuer"))
+                && kids.next() == Some(s)
         });
         match parent {
             Some(p) if p == root && position_ok => response_sig = Some(s),
@@ -681,6 +686,27 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     // Rules 16 and 17: the identity, only from the verified element.
     check_identity(doc, subject, assertion, trusted, &mut r);
     r
+}
+
+/// The most element children of the Response looked at: a genuine one has a handful (Issuer, Signature,
+/// Extensions, Status, Assertion). Beyond it the response is refused without counting its assertions.
+const MAX_RESPONSE_CHILDREN: usize = 64;
+
+fn too_many_response_children(doc: &Document, root: NodeId) -> Option<Check> {
+    let n = doc
+        .element_children(root)
+        .take(MAX_RESPONSE_CHILDREN + 1)
+        .count();
+    (n > MAX_RESPONSE_CHILDREN).then(|| {
+        Check::fail(
+            "single_assertion",
+            StepId::TestLogin,
+            format!("the Response has more than {MAX_RESPONSE_CHILDREN} child elements, where a SAML Response has a handful (Issuer, Signature, Status, one Assertion): it is refused without counting its assertions"),
+        )
+        .expected("1 Assertion directly under Response")
+        .found(format!("more than {MAX_RESPONSE_CHILDREN} child elements"))
+        .hint("no IdP sends this: treat this response as an attack (it is shaped to make the check slow)")
+    })
 }
 
 fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
@@ -1179,6 +1205,8 @@ fn check_identity(
         }
     }
     let mut flagged = Vec::new();
+    // Membership of `flagged` (which keeps the order found): a scan per value was quadratic in the attributes.
+    let mut flagged_set = std::collections::HashSet::new();
     let mut attrs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for st in doc.children_named(assertion, SAML_NS, "AttributeStatement") {
         for a in doc.children_named(st, SAML_NS, "Attribute") {
@@ -1186,7 +1214,7 @@ fn check_identity(
             let vals = attrs.entry(name.clone()).or_default();
             for v in doc.children_named(a, SAML_NS, "AttributeValue") {
                 let (text, other) = doc.text_only(v);
-                if other && !flagged.contains(&name) {
+                if other && flagged_set.insert(name.clone()) {
                     flagged.push(name.clone());
                 }
                 vals.push(text);
