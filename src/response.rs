@@ -503,6 +503,11 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
             .map(|c| Fingerprint::sha256(&c)),
     };
 
+    if let Some(c) = verified_cert.and_then(|c| certificate_validity(c, policy.now)) {
+        r.warnings.push(c.message.clone());
+        r.push(c);
+    }
+
     // Rules 15 and 24.
     let all_present_ok = resp_result.as_ref().is_none_or(|v| v.is_ok())
         && assert_result.as_ref().is_none_or(|v| v.is_ok());
@@ -707,6 +712,35 @@ fn too_many_response_children(doc: &Document, root: NodeId) -> Option<Check> {
         .found(format!("more than {MAX_RESPONSE_CHILDREN} child elements"))
         .hint("no IdP sends this: treat this response as an attack (it is shaped to make the check slow)")
     })
+}
+
+/// A warning when the configured certificate that verified is outside its validity dates at `now`: the signature
+/// is still trusted (the admin configured that certificate), but `cert check` calls it NOT USABLE, so the report
+/// says so too. The dates are compared exactly as the certificate doctor compares them (no clock skew).
+fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Check> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let validity = cert.validity();
+    let nb = OffsetDateTime::from_unix_timestamp(validity.not_before.timestamp()).ok()?;
+    let na = OffsetDateTime::from_unix_timestamp(validity.not_after.timestamp()).ok()?;
+    let message = if now < nb {
+        format!(
+            "warning: the configured certificate that verified the signature is not valid yet (it starts on {}); `ssopilot cert check` calls it NOT USABLE",
+            fmt_time(nb)
+        )
+    } else if now > na {
+        format!(
+            "warning: the configured certificate that verified the signature expired on {}; `ssopilot cert check` calls it NOT USABLE",
+            fmt_time(na)
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Check::pass("signing_certificate_validity", StepId::Certificate, message)
+            .expected(format!("valid from {} to {}", fmt_time(nb), fmt_time(na)))
+            .found(format!("now {}", fmt_time(now)))
+            .hint("service providers that check certificate dates refuse this certificate: download the IdP's current signing certificate (renew it in the IdP first if it still signs with this one), or check this computer's clock"),
+    )
 }
 
 fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
