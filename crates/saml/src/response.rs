@@ -365,13 +365,17 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     );
 
     // Rule 6: exactly one assertion, as a direct child; none anywhere else.
+    if let Some(c) = too_many_response_children(doc, root) {
+        r.push(c);
+        return r;
+    }
     let direct: Vec<NodeId> = doc.children_named(root, SAML_NS, "Assertion").collect();
     let encrypted: Vec<NodeId> = doc
         .children_named(root, SAML_NS, "EncryptedAssertion")
         .collect();
     let elsewhere = doc
         .elements()
-        .filter(|e| el_is(doc, *e, SAML_NS, "Assertion") && !direct.contains(e))
+        .filter(|e| el_is(doc, *e, SAML_NS, "Assertion") && doc.parent(*e) != Some(root))
         .count();
     if !encrypted.is_empty() && direct.is_empty() && elsewhere == 0 && encrypted.len() == 1 {
         r.push(
@@ -460,10 +464,11 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     {
         let parent = doc.parent(s);
         let position_ok = parent.is_some_and(|p| {
-            let kids: Vec<NodeId> = doc.element_children(p).collect();
-            kids.first()
-                .is_some_and(|i| el_is(doc, *i, SAML_NS, "Issuer"))
-                && kids.get(1) == Some(&s)
+            // Only the first two children matter (collecting all of them cost the number of siblings).
+            let mut kids = doc.element_children(p);
+            kids.next()
+                .is_some_and(|i| el_is(doc, i, SAML_NS, "Issuer"))
+                && kids.next() == Some(s)
         });
         match parent {
             Some(p) if p == root && position_ok => response_sig = Some(s),
@@ -515,6 +520,11 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
             .find_map(|s| xmldsig::keyinfo_certificate(doc, s))
             .map(|c| Fingerprint::sha256(&c)),
     };
+
+    if let Some(c) = verified_cert.and_then(|c| certificate_validity(c, policy.now)) {
+        r.warnings.push(c.message.clone());
+        r.push(c);
+    }
 
     // Rules 15 and 24.
     let all_present_ok = resp_result.as_ref().is_none_or(|v| v.is_ok())
@@ -699,6 +709,56 @@ fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
     // Rules 16 and 17: the identity, only from the verified element.
     check_identity(doc, subject, assertion, trusted, &mut r);
     r
+}
+
+/// The most element children of the Response looked at: a genuine one has a handful (Issuer, Signature,
+/// Extensions, Status, Assertion). Beyond it the response is refused without counting its assertions.
+const MAX_RESPONSE_CHILDREN: usize = 64;
+
+fn too_many_response_children(doc: &Document, root: NodeId) -> Option<Check> {
+    let n = doc
+        .element_children(root)
+        .take(MAX_RESPONSE_CHILDREN + 1)
+        .count();
+    (n > MAX_RESPONSE_CHILDREN).then(|| {
+        Check::fail(
+            "single_assertion",
+            Fix::Capture,
+            format!("the Response has more than {MAX_RESPONSE_CHILDREN} child elements, where a SAML Response has a handful (Issuer, Signature, Status, one Assertion): it is refused without counting its assertions"),
+        )
+        .expected("1 Assertion directly under Response")
+        .found(format!("more than {MAX_RESPONSE_CHILDREN} child elements"))
+        .hint("no IdP sends this: treat this response as an attack (it is shaped to make the check slow)")
+    })
+}
+
+/// A warning when the configured certificate that verified is outside its validity dates at `now`: the signature
+/// is still trusted (the admin configured that certificate), but `cert check` calls it NOT USABLE, so the report
+/// says so too. The dates are compared exactly as the certificate doctor compares them (no clock skew).
+fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Check> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let validity = cert.validity();
+    let nb = OffsetDateTime::from_unix_timestamp(validity.not_before.timestamp()).ok()?;
+    let na = OffsetDateTime::from_unix_timestamp(validity.not_after.timestamp()).ok()?;
+    let message = if now < nb {
+        format!(
+            "warning: the configured certificate that verified the signature is not valid yet (it starts on {}); `ssopilot cert check` calls it NOT USABLE",
+            fmt_time(nb)
+        )
+    } else if now > na {
+        format!(
+            "warning: the configured certificate that verified the signature expired on {}; `ssopilot cert check` calls it NOT USABLE",
+            fmt_time(na)
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Check::pass("signing_certificate_validity", Fix::Certificate, message)
+            .expected(format!("valid from {} to {}", fmt_time(nb), fmt_time(na)))
+            .found(format!("now {}", fmt_time(now)))
+            .hint("service providers that check certificate dates refuse this certificate: download the IdP's current signing certificate (renew it in the IdP first if it still signs with this one), or check this computer's clock"),
+    )
 }
 
 fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
@@ -1195,6 +1255,8 @@ fn check_identity(
         }
     }
     let mut flagged = Vec::new();
+    // Membership of `flagged` (which keeps the order found): a scan per value was quadratic in the attributes.
+    let mut flagged_set = std::collections::HashSet::new();
     let mut attrs: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for st in doc.children_named(assertion, SAML_NS, "AttributeStatement") {
         for a in doc.children_named(st, SAML_NS, "Attribute") {
@@ -1202,7 +1264,7 @@ fn check_identity(
             let vals = attrs.entry(name.clone()).or_default();
             for v in doc.children_named(a, SAML_NS, "AttributeValue") {
                 let (text, other) = doc.text_only(v);
-                if other && !flagged.contains(&name) {
+                if other && flagged_set.insert(name.clone()) {
                     flagged.push(name.clone());
                 }
                 vals.push(text);

@@ -5,6 +5,7 @@
 //! canonicalization, signature verification and the response rules all read. Everything SAML never needs (DTDs,
 //! entities, XML 1.1, other encodings) is refused, and every dimension of the input is bounded.
 
+use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use quick_xml::events::Event;
@@ -28,6 +29,9 @@ pub struct Limits {
     pub max_namespace_decls: usize,
     /// Maximum number of nodes (elements, text, comments, processing instructions) in the document.
     pub max_nodes: usize,
+    /// Maximum namespace declarations in scope at any element (those of the element and all its ancestors,
+    /// shadowed ones included).
+    pub max_namespaces_in_scope: usize,
 }
 
 /// 1 MiB: real responses, even with hundreds of group values, stay far below it.
@@ -41,6 +45,7 @@ impl Default for Limits {
             max_attributes: 64,
             max_namespace_decls: 32,
             max_nodes: 200_000,
+            max_namespaces_in_scope: 256,
         }
     }
 }
@@ -58,6 +63,8 @@ pub enum XmlError {
     TooManyNamespaces { max: usize },
     #[error("the XML has more than {max} nodes")]
     TooManyNodes { max: usize },
+    #[error("an element has more than {max} namespace declarations in scope (its own and its ancestors'): SAML messages declare a handful")]
+    TooManyNamespacesInScope { max: usize },
     #[error("the XML contains a DOCTYPE (document type declaration): SAML messages never carry one, and it is how entity-expansion and external-entity attacks start; refused")]
     Doctype,
     #[error("the XML uses the entity reference &{name}; : only &lt; &gt; &amp; &apos; &quot; and character references are allowed (entities are how XXE and 'billion laughs' attacks work)")]
@@ -97,6 +104,7 @@ impl XmlError {
                 | XmlError::TooManyAttributes { .. }
                 | XmlError::TooManyNamespaces { .. }
                 | XmlError::TooManyNodes { .. }
+                | XmlError::TooManyNamespacesInScope { .. }
         )
     }
 }
@@ -265,14 +273,18 @@ impl Document {
             cur = self.parent(c);
         }
         let mut scope: Vec<(String, String)> = Vec::new();
+        // Where each prefix is in `scope` (a scan per declaration was quadratic in the declarations in scope).
+        let mut at: HashMap<&str, usize> = HashMap::new();
         for c in chain.iter().rev() {
             if let Some(e) = self.element(*c) {
                 for d in &e.ns_decls {
                     let p = d.prefix.as_deref().unwrap_or_default();
-                    if let Some(slot) = scope.iter_mut().find(|(sp, _)| *sp == p) {
-                        slot.1 = d.uri.to_string();
-                    } else {
-                        scope.push((p.to_string(), d.uri.to_string()));
+                    match at.get(p).and_then(|i| scope.get_mut(*i)) {
+                        Some(slot) => slot.1 = d.uri.to_string(),
+                        None => {
+                            at.insert(p, scope.len());
+                            scope.push((p.to_string(), d.uri.to_string()));
+                        }
                     }
                 }
             }
@@ -455,18 +467,43 @@ fn unescape(raw: &str, attribute: bool) -> Result<std::borrow::Cow<'_, str>, Xml
     Ok(std::borrow::Cow::Owned(out))
 }
 
-/// Namespace declarations visible at the current element, innermost last (shared with the elements' [`NsDecl`]s).
+/// Namespace declarations visible at the current element: those of every open element in document order, and for
+/// each prefix (`""` for the default namespace) where its declarations are, innermost last. A lookup is one hash
+/// look-up whatever the depth (it was a scan of every declaration in scope).
+#[derive(Default)]
 struct Scope {
     decls: Vec<NsDecl>,
+    by_prefix: HashMap<Arc<str>, Vec<usize>>,
 }
 
 impl Scope {
     /// The declaration in scope for `prefix` (`None`: the default namespace).
     fn lookup(&self, prefix: Option<&str>) -> Option<&NsDecl> {
-        self.decls
-            .iter()
-            .rev()
-            .find(|d| d.prefix.as_deref() == prefix)
+        let i = *self.by_prefix.get(prefix.unwrap_or(""))?.last()?;
+        self.decls.get(i)
+    }
+
+    fn push(&mut self, d: &NsDecl) {
+        let at = self.decls.len();
+        let key = d.prefix.as_deref().unwrap_or("");
+        match self.by_prefix.get_mut(key) {
+            Some(stack) => stack.push(at),
+            None => {
+                let owned: Arc<str> = d.prefix.clone().unwrap_or_else(|| Arc::from(""));
+                self.by_prefix.insert(owned, vec![at]);
+            }
+        }
+        self.decls.push(d.clone());
+    }
+
+    /// Drops the declarations after the first `keep` (those of the element being closed).
+    fn truncate(&mut self, keep: usize) {
+        while self.decls.len() > keep {
+            let Some(d) = self.decls.pop() else { break };
+            if let Some(stack) = self.by_prefix.get_mut(d.prefix.as_deref().unwrap_or("")) {
+                stack.pop();
+            }
+        }
     }
 }
 
@@ -497,7 +534,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
     let tags = source.bytes().filter(|b| *b == b'<').count();
     let mut nodes: Vec<Node> = Vec::with_capacity(tags.saturating_add(1).min(limits.max_nodes));
     let mut stack: Vec<NodeId> = Vec::new();
-    let mut scope = Scope { decls: Vec::new() };
+    let mut scope = Scope::default();
     // How many entries of `scope.decls` each open element added.
     let mut scope_marks: Vec<usize> = Vec::new();
     let mut root: Option<NodeId> = None;
@@ -631,7 +668,14 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                     }
                 }
                 scope_marks.push(decls.len());
-                scope.decls.extend(decls.iter().cloned());
+                for d in &decls {
+                    scope.push(d);
+                }
+                if scope.decls.len() > limits.max_namespaces_in_scope {
+                    return Err(XmlError::TooManyNamespacesInScope {
+                        max: limits.max_namespaces_in_scope,
+                    });
+                }
                 let (prefix, ns) = match prefix {
                     Some(p) => {
                         let d = binding(&scope, p)?;
@@ -697,7 +741,7 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
                 }
                 let n = scope_marks.pop().unwrap_or(0);
                 let keep = scope.decls.len().saturating_sub(n);
-                scope.decls.truncate(keep);
+                scope.truncate(keep);
             }
             Event::Empty(_) => return Err(malformed("unexpected empty element event")),
             Event::Text(t) => {
@@ -955,6 +999,70 @@ mod tests {
         assert!(matches!(err("<I<<s<E//>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<1a/>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<a b<c=\"1\"/>"), XmlError::Malformed { .. }));
+    }
+
+    #[test]
+    fn caps_the_namespace_declarations_in_scope() {
+        // 9 levels of 30 declarations: each element is within its own limit, 270 are in scope at the deepest.
+        let mut xml = String::new();
+        for level in 0..9 {
+            xml.push_str("<x");
+            for i in 0..30 {
+                xml.push_str(&format!(" xmlns:n{level}x{i}=\"urn:{level}:{i}\""));
+            }
+            xml.push('>');
+        }
+        xml.push_str(&"</x>".repeat(9));
+        let e = err(&xml);
+        assert_eq!(e, XmlError::TooManyNamespacesInScope { max: 256 });
+        assert!(e.is_limit());
+        assert!(e.to_string().contains("namespace declarations in scope"));
+        // Closed elements no longer count: the same declarations side by side are fine.
+        let mut flat = String::from("<r>");
+        for level in 0..20 {
+            flat.push_str("<x");
+            for i in 0..30 {
+                flat.push_str(&format!(" xmlns:n{level}x{i}=\"urn:{level}:{i}\""));
+            }
+            flat.push_str("/>");
+        }
+        flat.push_str("</r>");
+        assert!(parse(&flat).is_ok());
+    }
+
+    #[test]
+    fn namespace_lookups_follow_the_nearest_declaration_and_end_with_their_element() {
+        let d = parse(
+            "<p:r xmlns:p=\"urn:1\" xmlns=\"urn:d\"><p:a xmlns:p=\"urn:2\"><p:b/><c xmlns=\"\"/></p:a><p:e/><f/></p:r>",
+        )
+        .unwrap();
+        let ns = |local: &str| {
+            d.elements()
+                .filter_map(|i| d.element(i))
+                .find(|e| e.local == local)
+                .and_then(|e| e.ns.as_deref().map(str::to_string))
+        };
+        assert_eq!(ns("r").as_deref(), Some("urn:1"));
+        assert_eq!(ns("a").as_deref(), Some("urn:2"));
+        assert_eq!(ns("b").as_deref(), Some("urn:2"));
+        assert_eq!(ns("c"), None);
+        assert_eq!(ns("e").as_deref(), Some("urn:1"));
+        assert_eq!(ns("f").as_deref(), Some("urn:d"));
+        let b = d
+            .elements()
+            .find(|i| d.element(*i).is_some_and(|e| e.local == "b"))
+            .unwrap();
+        assert_eq!(
+            d.in_scope_namespaces(b),
+            vec![
+                ("p".to_string(), "urn:2".to_string()),
+                (String::new(), "urn:d".to_string())
+            ]
+        );
+        assert!(matches!(
+            err("<r><p:a xmlns:p=\"urn:1\"/><p:b/></r>"),
+            XmlError::UndeclaredPrefix { .. }
+        ));
     }
 
     #[test]

@@ -176,6 +176,8 @@ pub enum XmlDsigError {
     KeyAlgorithmMismatch { algorithm: String, key: String },
     #[error("signed by certificate {found}, but you configured {configured}: download the IdP's current signing certificate and paste it again")]
     KeyInfoMismatch { found: String, configured: String },
+    #[error("the InclusiveNamespaces PrefixList of {what} is refused: {detail} (canonicalization reads it before the signature is checked, so its size is bounded)")]
+    PrefixList { what: String, detail: String },
     #[error("the {what} is not valid base64")]
     Base64 { what: &'static str },
     #[error("the digest does not match: the signed element was changed after it was signed")]
@@ -194,9 +196,11 @@ impl XmlDsigError {
     /// Which verification stage this failure belongs to.
     pub fn stage(&self) -> Stage {
         match self {
+            // A canonical form over its size cap is refused while the digest is being computed.
+            Self::C14n(C14nError::TooLarge { .. }) => Stage::Digest,
             Self::Structure(_) | Self::Xml(_) | Self::C14n(_) | Self::Sign(_) => Stage::Structure,
             Self::Reference(_) => Stage::Reference,
-            Self::Transforms(_) => Stage::Transforms,
+            Self::Transforms(_) | Self::PrefixList { .. } => Stage::Transforms,
             Self::Hmac(_) | Self::Sha1NotAllowed(_) | Self::UnsupportedAlgorithm(_) => {
                 Stage::Algorithm
             }
@@ -328,6 +332,33 @@ fn text_value(doc: &Document, id: NodeId, what: &str) -> Result<String, XmlDsigE
     Ok(text)
 }
 
+/// The most prefixes an InclusiveNamespaces PrefixList may list (IdPs list a handful, such as `xs xsi`).
+pub const MAX_INCLUSIVE_PREFIXES: usize = 64;
+/// The longest prefix it may list, in characters.
+pub const MAX_PREFIX_CHARS: usize = 64;
+
+/// Splits a PrefixList (whitespace-separated prefixes, `#default` for the default namespace) within
+/// [`MAX_INCLUSIVE_PREFIXES`] and [`MAX_PREFIX_CHARS`]; the error says which bound was exceeded.
+pub fn parse_prefix_list(list: &str) -> Result<Vec<String>, String> {
+    let count = list.split_ascii_whitespace().count();
+    if count > MAX_INCLUSIVE_PREFIXES {
+        return Err(format!(
+            "it has {count} prefixes; at most {MAX_INCLUSIVE_PREFIXES} are accepted"
+        ));
+    }
+    let mut out = Vec::with_capacity(count);
+    for p in list.split_ascii_whitespace() {
+        let chars = p.chars().count();
+        if chars > MAX_PREFIX_CHARS {
+            return Err(format!(
+                "a prefix in it has {chars} characters; at most {MAX_PREFIX_CHARS} are accepted"
+            ));
+        }
+        out.push(p.to_string());
+    }
+    Ok(out)
+}
+
 /// The InclusiveNamespaces PrefixList of a c14n method or transform element, if any; other children are refused.
 fn inclusive_prefixes(doc: &Document, id: NodeId, what: &str) -> Result<Vec<String>, XmlDsigError> {
     let mut out = Vec::new();
@@ -341,12 +372,12 @@ fn inclusive_prefixes(doc: &Document, id: NodeId, what: &str) -> Result<Vec<Stri
                     "{what}: InclusiveNamespaces has child elements"
                 )));
             }
-            out = e
-                .attr("PrefixList")
-                .unwrap_or("")
-                .split_ascii_whitespace()
-                .map(str::to_string)
-                .collect();
+            out = parse_prefix_list(e.attr("PrefixList").unwrap_or("")).map_err(|detail| {
+                XmlDsigError::PrefixList {
+                    what: what.to_string(),
+                    detail,
+                }
+            })?;
         } else {
             return Err(XmlDsigError::Transforms(format!(
                 "{what} has an unexpected child <{}>",
@@ -984,6 +1015,35 @@ mod tests {
         assert_eq!(decode_base64("QUJ"), None);
         assert_eq!(decode_base64("QU=D"), None);
         assert_eq!(decode_base64(""), None);
+    }
+
+    #[test]
+    fn prefix_lists_are_bounded() {
+        assert_eq!(
+            parse_prefix_list(" xs\n#default  xsi "),
+            Ok(vec![
+                "xs".to_string(),
+                "#default".to_string(),
+                "xsi".to_string()
+            ])
+        );
+        let at_cap: Vec<String> = (0..MAX_INCLUSIVE_PREFIXES)
+            .map(|i| format!("p{i}"))
+            .collect();
+        assert_eq!(parse_prefix_list(&at_cap.join(" ")), Ok(at_cap.clone()));
+        let over = format!("{} extra", at_cap.join(" "));
+        let e = parse_prefix_list(&over).unwrap_err();
+        assert!(e.contains("65 prefixes") && e.contains("at most 64"), "{e}");
+        let long = "é".repeat(MAX_PREFIX_CHARS + 1);
+        let e = parse_prefix_list(&format!("xs {long}")).unwrap_err();
+        assert!(
+            e.contains("65 characters") && e.contains("at most 64"),
+            "{e}"
+        );
+        assert_eq!(
+            parse_prefix_list(&"é".repeat(MAX_PREFIX_CHARS)).map(|v| v.len()),
+            Ok(1)
+        );
     }
 
     #[test]

@@ -95,6 +95,30 @@ pub fn ec256_idp() -> &'static Idp {
     })
 }
 
+/// An ECDSA P-256 IdP whose certificate is valid only from `not_before` to `not_after`.
+pub fn ec256_idp_dated(not_before: OffsetDateTime, not_after: OffsetDateTime) -> Idp {
+    let kp = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut params =
+        rcgen::CertificateParams::new(vec!["idp-dated.example.com".to_string()]).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "idp-dated.example.com");
+    params.not_before = not_before;
+    params.not_after = not_after;
+    let cert_der = params
+        .self_signed(&kp)
+        .expect("self-signed cert")
+        .der()
+        .to_vec();
+    let key_pkcs8 = kp.serialize_der();
+    Idp {
+        key_pem: pem("PRIVATE KEY", &key_pkcs8),
+        cert_pem: pem("CERTIFICATE", &cert_der),
+        key_pkcs8,
+        cert_der,
+    }
+}
+
 pub fn ec384_idp() -> &'static Idp {
     static K: OnceLock<Idp> = OnceLock::new();
     K.get_or_init(|| {
