@@ -1,0 +1,445 @@
+//! Rules 16 to 21: what the assertion says (status, subject confirmation, conditions, audience, authentication, identity), read only from the verified element.
+
+use super::*;
+
+pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
+    let status = child(doc, root, SAMLP_NS, "Status");
+    let code = status.and_then(|s| child(doc, s, SAMLP_NS, "StatusCode"));
+    let value = code.and_then(|c| attr(doc, c, "Value"));
+    if value == Some(STATUS_SUCCESS) {
+        r.push(
+            Check::pass("status_success", Fix::UserAccess, "the IdP reports Success")
+                .expected(STATUS_SUCCESS)
+                .found(STATUS_SUCCESS),
+        );
+        return;
+    }
+    let sub = code
+        .and_then(|c| child(doc, c, SAMLP_NS, "StatusCode"))
+        .and_then(|c| attr(doc, c, "Value"));
+    let msg = status
+        .and_then(|s| child(doc, s, SAMLP_NS, "StatusMessage"))
+        .map(|m| doc.text_only(m).0);
+    let mut found = value.unwrap_or("(no StatusCode)").to_string();
+    if let Some(s) = sub {
+        found.push_str(&format!(" / {s}"));
+    }
+    if let Some(m) = msg {
+        found.push_str(&format!(" ({})", m.trim()));
+    }
+    r.push(
+        Check::fail("status_success", Fix::UserAccess, "the IdP did not report Success")
+            .expected(STATUS_SUCCESS)
+            .found(found)
+            .hint("the IdP refused the login: make sure the test user is assigned to the application (JumpCloud: User Groups tab)"),
+    );
+}
+
+pub(super) fn in_response_to_check(
+    id: &str,
+    what: &str,
+    irt: Option<&str>,
+    policy: &Policy,
+) -> Check {
+    match (&policy.request_id, irt) {
+        (Some(req), Some(v)) if v == req => Check::pass(id, Fix::Capture, format!("{what} answers the pending request"))
+            .expected(req.as_str())
+            .found(v),
+        (Some(req), v) => Check::fail(id, Fix::Capture, format!("{what} does not answer the pending request"))
+            .expected(req.as_str())
+            .found_opt(v)
+            .hint("start the test login again from the SP (SP-initiated) and check the response that comes back"),
+        (None, Some(v)) => Check::fail(id, Fix::Capture, format!("{what} answers request \"{v}\", but no pending request ID was given"))
+            .expected("(no InResponseTo: IdP-initiated)")
+            .found(v)
+            .hint(format!("pass the ID of the AuthnRequest (--request-id {v}) if this is the request you sent")),
+        (None, None) if policy.allow_idp_initiated => Check::pass(id, Fix::Capture, format!("{what} is IdP-initiated, which the policy allows"))
+            .found("(absent)"),
+        (None, None) => Check::fail(id, Fix::Capture, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
+            .found("(absent)")
+            .hint("start the login from the SP, or allow IdP-initiated logins (--allow-idp-initiated)"),
+    }
+}
+
+pub(super) fn check_subject_confirmation(
+    doc: &Document,
+    subject: Option<NodeId>,
+    policy: &Policy,
+    r: &mut Report,
+) {
+    let acs = policy.acs_url.as_str();
+    let skew = policy.skew();
+    let bearers: Vec<NodeId> = subject
+        .map(|s| {
+            doc.children_named(s, SAML_NS, "SubjectConfirmation")
+                .filter(|c| attr(doc, *c, "Method") == Some(BEARER))
+                .collect()
+        })
+        .unwrap_or_default();
+    if bearers.is_empty() {
+        r.push(
+            Check::fail(
+                "subject_bearer",
+                Fix::IdpApplication,
+                "the Subject has no bearer SubjectConfirmation",
+            )
+            .expected(BEARER)
+            .found("(none)"),
+        );
+        return;
+    }
+    // Evaluate every bearer confirmation; report the first that satisfies everything, else the first one.
+    let mut evaluated: Vec<Vec<Check>> = Vec::new();
+    for sc in &bearers {
+        let data = child(doc, *sc, SAML_NS, "SubjectConfirmationData");
+        let mut checks = vec![Check::pass(
+            "subject_bearer",
+            Fix::IdpApplication,
+            "a bearer SubjectConfirmation is present",
+        )
+        .found(BEARER)];
+        let recipient = data.and_then(|d| attr(doc, d, "Recipient"));
+        checks.push(if recipient == Some(acs) {
+            Check::pass(
+                "subject_recipient",
+                Fix::SpValues,
+                "the confirmation's Recipient is the ACS URL",
+            )
+            .expected(acs)
+            .found_opt(recipient)
+        } else {
+            Check::fail(
+                "subject_recipient",
+                Fix::SpValues,
+                "the confirmation's Recipient is not the configured ACS URL",
+            )
+            .expected(acs)
+            .found_opt(recipient)
+            .hint(
+                "copy the ACS URL from the SP into the IdP application again (JumpCloud: ACS URL)",
+            )
+        });
+        let nooa = data.and_then(|d| attr(doc, d, "NotOnOrAfter"));
+        let nb = data.and_then(|d| attr(doc, d, "NotBefore"));
+        let now = policy.now;
+        let clocks = format!("now {} (skew {} s)", fmt_time(now), skew.whole_seconds());
+        checks.push(match (nooa.map(|s| (s, parse_time(s))), nb) {
+            (_, Some(nb)) => Check::fail("subject_time", Fix::Capture, "a bearer confirmation must not carry NotBefore")
+                .expected("no NotBefore")
+                .found(format!("NotBefore {nb}")),
+            (None, _) => Check::fail("subject_time", Fix::Capture, "the confirmation has no NotOnOrAfter")
+                .expected(format!("NotOnOrAfter after {clocks}"))
+                .found("(absent)"),
+            (Some((s, None)), _) => Check::fail("subject_time", Fix::Capture, "the confirmation's NotOnOrAfter is not a valid time")
+                .found(s),
+            (Some((s, Some(t))), _) if now < t + skew => Check::pass("subject_time", Fix::Capture, "the confirmation has not expired")
+                .expected(format!("NotOnOrAfter after {clocks}"))
+                .found(s),
+            (Some((s, Some(_))), _) => Check::fail("subject_time", Fix::Capture, "the confirmation has expired")
+                .expected(format!("NotOnOrAfter after {clocks}"))
+                .found(s)
+                .hint("run the test login again and check the response at once; if it keeps failing, check both computers' clocks"),
+        });
+        let irt = data.and_then(|d| attr(doc, d, "InResponseTo"));
+        checks.push(in_response_to_check(
+            "subject_in_response_to",
+            "the subject confirmation",
+            irt,
+            policy,
+        ));
+        evaluated.push(checks);
+    }
+    let best = evaluated
+        .iter()
+        .position(|cs| cs.iter().all(|c| c.ok))
+        .unwrap_or(0);
+    if let Some(cs) = evaluated.into_iter().nth(best) {
+        for c in cs {
+            r.push(c);
+        }
+    }
+}
+
+pub(super) fn check_conditions(
+    doc: &Document,
+    conditions: Option<NodeId>,
+    policy: &Policy,
+    r: &mut Report,
+) {
+    let skew = policy.skew();
+    let now = policy.now;
+    let Some(cond) = conditions else {
+        r.push(
+            Check::fail(
+                "conditions_time",
+                Fix::IdpApplication,
+                "the Assertion has no Conditions",
+            )
+            .found("(absent)"),
+        );
+        r.push(
+            Check::fail(
+                "audience",
+                Fix::SpValues,
+                "the Assertion has no AudienceRestriction",
+            )
+            .expected(policy.sp_entity_id.as_str())
+            .found("(absent)"),
+        );
+        return;
+    };
+    let nb = attr(doc, cond, "NotBefore");
+    let nooa = attr(doc, cond, "NotOnOrAfter");
+    let clocks = format!("now {} (skew {} s)", fmt_time(now), skew.whole_seconds());
+    let found = format!(
+        "NotBefore {}, NotOnOrAfter {}",
+        nb.unwrap_or("(absent)"),
+        nooa.unwrap_or("(absent)")
+    );
+    let nb_t = nb.map(parse_time);
+    let nooa_t = nooa.map(parse_time);
+    let c = if matches!(nb_t, Some(None)) || matches!(nooa_t, Some(None)) {
+        Check::fail(
+            "conditions_time",
+            Fix::Capture,
+            "a Conditions time is not a valid xs:dateTime",
+        )
+    } else if nb_t.flatten().is_some_and(|t| now + skew < t) {
+        Check::fail(
+            "conditions_time",
+            Fix::Capture,
+            "the assertion is not valid yet (NotBefore is in the future)",
+        )
+        .hint("check the clocks of this computer and of the IdP")
+    } else if nooa_t.flatten().is_some_and(|t| now >= t + skew) {
+        Check::fail("conditions_time", Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
+            .hint("run the test login again and check the response at once; if it keeps failing, check the clocks")
+    } else {
+        Check::pass(
+            "conditions_time",
+            Fix::Capture,
+            "the assertion is within its validity window",
+        )
+    };
+    r.push(
+        c.expected(format!("NotBefore <= now <= NotOnOrAfter, {clocks}"))
+            .found(found),
+    );
+
+    let sp = policy.sp_entity_id.as_str();
+    let restrictions: Vec<NodeId> = doc
+        .children_named(cond, SAML_NS, "AudienceRestriction")
+        .collect();
+    let lists: Vec<Vec<String>> = restrictions
+        .iter()
+        .map(|ar| {
+            doc.children_named(*ar, SAML_NS, "Audience")
+                .map(|a| doc.text_only(a).0.trim().to_string())
+                .collect()
+        })
+        .collect();
+    let found = lists
+        .iter()
+        .map(|l| format!("[{}]", l.join(", ")))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    if restrictions.is_empty() {
+        r.push(
+            Check::fail(
+                "audience",
+                Fix::SpValues,
+                "the Assertion has no AudienceRestriction",
+            )
+            .expected(sp)
+            .found("(absent)"),
+        );
+    } else if lists.iter().all(|l| l.iter().any(|a| a == sp)) {
+        r.push(
+            Check::pass(
+                "audience",
+                Fix::SpValues,
+                "every AudienceRestriction lists the SP entity ID",
+            )
+            .expected(sp)
+            .found(found),
+        );
+    } else {
+        r.push(
+            Check::fail("audience", Fix::SpValues, "the assertion is meant for another service provider (Audience)")
+                .expected(sp)
+                .found(found)
+                .hint("set the SP Entity ID in the IdP application to exactly the SP's value (JumpCloud: SP Entity ID)"),
+        );
+    }
+}
+
+pub(super) fn check_issue_instants(
+    doc: &Document,
+    root: NodeId,
+    assertion: NodeId,
+    policy: &Policy,
+    r: &mut Report,
+) {
+    let skew = policy.skew();
+    let mut problems = Vec::new();
+    for (what, id) in [("Response", root), ("Assertion", assertion)] {
+        match attr(doc, id, "IssueInstant").map(|s| (s, parse_time(s))) {
+            None => problems.push(format!("{what} has no IssueInstant")),
+            Some((s, None)) => {
+                problems.push(format!("{what} IssueInstant {s} is not a valid time"))
+            }
+            Some((s, Some(t))) if t > policy.now + skew => {
+                problems.push(format!("{what} IssueInstant {s} is in the future"))
+            }
+            _ => {}
+        }
+    }
+    let clocks = format!(
+        "now {} (skew {} s)",
+        fmt_time(policy.now),
+        skew.whole_seconds()
+    );
+    if problems.is_empty() {
+        r.push(
+            Check::pass(
+                "issue_instant",
+                Fix::Capture,
+                "issue times are valid and not in the future",
+            )
+            .expected(clocks),
+        );
+    } else {
+        r.push(
+            Check::fail("issue_instant", Fix::Capture, problems.join("; "))
+                .expected(clocks)
+                .hint("check the clocks of this computer and of the IdP"),
+        );
+    }
+}
+
+pub(super) fn check_authn_statement(
+    doc: &Document,
+    assertion: NodeId,
+    policy: &Policy,
+    r: &mut Report,
+) {
+    let stmts: Vec<NodeId> = doc
+        .children_named(assertion, SAML_NS, "AuthnStatement")
+        .collect();
+    let Some(first) = stmts.first() else {
+        r.push(
+            Check::fail(
+                "authn_statement",
+                Fix::IdpApplication,
+                "the Assertion has no AuthnStatement",
+            )
+            .found("(absent)"),
+        );
+        return;
+    };
+    let session = attr(doc, *first, "SessionNotOnOrAfter");
+    r.session_not_on_or_after = session.map(str::to_string);
+    match session.map(|s| (s, parse_time(s))) {
+        Some((s, None)) => r.push(
+            Check::fail(
+                "authn_statement",
+                Fix::Capture,
+                "SessionNotOnOrAfter is not a valid time",
+            )
+            .found(s),
+        ),
+        Some((s, Some(t))) if policy.now >= t + policy.skew() => r.push(
+            Check::fail(
+                "authn_statement",
+                Fix::Capture,
+                "the session the IdP granted has already ended (SessionNotOnOrAfter)",
+            )
+            .found(s)
+            .expected(format!("after {}", fmt_time(policy.now))),
+        ),
+        _ => r.push(
+            Check::pass(
+                "authn_statement",
+                Fix::IdpApplication,
+                "an AuthnStatement is present",
+            )
+            .found(format!("{} statement(s)", stmts.len())),
+        ),
+    }
+}
+
+pub(super) fn check_identity(
+    doc: &Document,
+    subject: Option<NodeId>,
+    assertion: NodeId,
+    trusted: bool,
+    r: &mut Report,
+) {
+    let name_id = subject.and_then(|s| child(doc, s, SAML_NS, "NameID"));
+    match name_id {
+        None => r.push(
+            Check::fail("name_id", Fix::IdpApplication, "the Subject has no NameID")
+                .hint("set the NameID (JumpCloud: SAMLSubject NameID) in the IdP application")
+                .found("(absent)"),
+        ),
+        Some(n) => {
+            let (text, other) = doc.text_only(n);
+            if other {
+                r.push(
+                    Check::fail("name_id", Fix::IdpApplication, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
+                        .found(text.clone())
+                        .hint("treat this response as an attack; genuine IdPs never send markup inside NameID"),
+                );
+            } else if text.trim().is_empty() {
+                r.push(
+                    Check::fail("name_id", Fix::IdpApplication, "the NameID is empty").found(""),
+                );
+            } else {
+                r.push(
+                    Check::pass("name_id", Fix::IdpApplication, "the NameID is plain text")
+                        .found(text.clone()),
+                );
+            }
+            if trusted {
+                r.name_id = Some(text);
+                r.name_id_format = attr(doc, n, "Format").map(str::to_string);
+            }
+        }
+    }
+    let mut flagged = Vec::new();
+    // Membership of `flagged` (which keeps the order found): a scan per value was quadratic in the attributes.
+    let mut flagged_set = std::collections::HashSet::new();
+    let mut attrs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for st in doc.children_named(assertion, SAML_NS, "AttributeStatement") {
+        for a in doc.children_named(st, SAML_NS, "Attribute") {
+            let name = attr(doc, a, "Name").unwrap_or("").to_string();
+            let vals = attrs.entry(name.clone()).or_default();
+            for v in doc.children_named(a, SAML_NS, "AttributeValue") {
+                let (text, other) = doc.text_only(v);
+                if other && flagged_set.insert(name.clone()) {
+                    flagged.push(name.clone());
+                }
+                vals.push(text);
+            }
+        }
+    }
+    if flagged.is_empty() {
+        r.push(
+            Check::pass(
+                "attribute_values",
+                Fix::Attributes,
+                "attribute values are plain text",
+            )
+            .found(format!("{} attribute(s)", attrs.len())),
+        );
+    } else {
+        r.push(
+            Check::fail("attribute_values", Fix::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
+                .found(flagged.join(", "))
+                .hint("treat this response as an attack; genuine IdPs send plain text values"),
+        );
+    }
+    if trusted {
+        r.attributes = attrs;
+    }
+}

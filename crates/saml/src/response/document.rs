@@ -1,0 +1,442 @@
+//! Rules 6 to 15 on the document as a whole: the root, one assertion, IDs, where signatures sit and that they verify.
+
+use super::*;
+
+pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> Report {
+    let root = doc.root();
+    // Rule 6: the root.
+    let root_name = doc
+        .element(root)
+        .map(|e| format!("{{{}}}{}", e.ns.as_deref().unwrap_or(""), e.local))
+        .unwrap_or_default();
+    if !el_is(doc, root, SAMLP_NS, "Response") {
+        r.push(
+            Check::fail(
+                "response_root",
+                Fix::Capture,
+                "the message is not a SAML 2.0 Response",
+            )
+            .expected(format!("{{{SAMLP_NS}}}Response"))
+            .found(root_name)
+            .hint("paste the SAMLResponse the IdP posted to the ACS URL (not the AuthnRequest, not metadata)"),
+        );
+        return r;
+    }
+    let version = attr(doc, root, "Version");
+    if version != Some("2.0") {
+        r.push(
+            Check::fail(
+                "response_root",
+                Fix::Capture,
+                "the Response is not SAML version 2.0",
+            )
+            .expected("Version=\"2.0\"")
+            .found_opt(version),
+        );
+        return r;
+    }
+    r.push(
+        Check::pass(
+            "response_root",
+            Fix::Capture,
+            "the root is a SAML 2.0 Response",
+        )
+        .found(root_name),
+    );
+
+    // Rule 6: exactly one assertion, as a direct child; none anywhere else.
+    if let Some(c) = too_many_response_children(doc, root) {
+        r.push(c);
+        return r;
+    }
+    let direct: Vec<NodeId> = doc.children_named(root, SAML_NS, "Assertion").collect();
+    let encrypted: Vec<NodeId> = doc
+        .children_named(root, SAML_NS, "EncryptedAssertion")
+        .collect();
+    let elsewhere = doc
+        .elements()
+        .filter(|e| el_is(doc, *e, SAML_NS, "Assertion") && doc.parent(*e) != Some(root))
+        .count();
+    if !encrypted.is_empty() && direct.is_empty() && elsewhere == 0 && encrypted.len() == 1 {
+        r.push(
+            Check::fail(
+                "encrypted_assertion",
+                Fix::IdpApplication,
+                "encrypted assertions are not supported yet: turn off assertion encryption in the IdP for the test, or paste a response captured without it",
+            )
+            .found("EncryptedAssertion"),
+        );
+        return r;
+    }
+    let n = direct.len() + encrypted.len();
+    let assertion = match (direct.as_slice(), n, elsewhere) {
+        ([a], 1, 0) => *a,
+        _ => {
+            r.push(
+                Check::fail(
+                    "single_assertion",
+                    Fix::Capture,
+                    "the Response must contain exactly one Assertion, as a direct child, and no assertion anywhere else",
+                )
+                .expected("1 Assertion directly under Response")
+                .found(format!(
+                    "{} direct Assertion, {} EncryptedAssertion, {} elsewhere",
+                    direct.len(),
+                    encrypted.len(),
+                    elsewhere
+                ))
+                .hint("a response with several or misplaced assertions is how signature-wrapping attacks hide a forged identity"),
+            );
+            return r;
+        }
+    };
+    if attr(doc, assertion, "Version") != Some("2.0") || attr(doc, assertion, "ID").is_none() {
+        r.push(
+            Check::fail(
+                "single_assertion",
+                Fix::Capture,
+                "the Assertion must have Version=\"2.0\" and an ID",
+            )
+            .found(format!(
+                "Version={:?}, ID={:?}",
+                attr(doc, assertion, "Version"),
+                attr(doc, assertion, "ID")
+            )),
+        );
+        return r;
+    }
+    r.push(Check::pass(
+        "single_assertion",
+        Fix::Capture,
+        "exactly one Assertion, directly under the Response",
+    ));
+
+    // Rule 7: unique IDs.
+    let mut ids: Vec<&str> = doc.elements().filter_map(|e| attr(doc, e, "ID")).collect();
+    ids.sort_unstable();
+    let dup = ids
+        .windows(2)
+        .find(|w| w.first() == w.get(1))
+        .and_then(|w| w.first());
+    if let Some(d) = dup {
+        r.push(
+            Check::fail(
+                "unique_ids",
+                Fix::Capture,
+                format!("the ID \"{d}\" is used by more than one element"),
+            )
+            .hint("duplicate IDs let a signature cover one element while another is read: treat this response as an attack"),
+        );
+        return r;
+    }
+    r.push(Check::pass(
+        "unique_ids",
+        Fix::Capture,
+        "every ID is unique",
+    ));
+
+    // Rule 8: signatures only right after the Issuer of the Response or of the Assertion.
+    let mut response_sig = None;
+    let mut assertion_sig = None;
+    for s in doc
+        .elements()
+        .filter(|e| el_is(doc, *e, DS_NS, "Signature"))
+    {
+        let parent = doc.parent(s);
+        let position_ok = parent.is_some_and(|p| {
+            // Only the first two children matter (collecting all of them cost the number of siblings).
+            let mut kids = doc.element_children(p);
+            kids.next()
+                .is_some_and(|i| el_is(doc, i, SAML_NS, "Issuer"))
+                && kids.next() == Some(s)
+        });
+        match parent {
+            Some(p) if p == root && position_ok => response_sig = Some(s),
+            Some(p) if p == assertion && position_ok => assertion_sig = Some(s),
+            _ => {
+                let where_ = parent
+                    .and_then(|p| doc.element(p))
+                    .map(|e| e.qname())
+                    .unwrap_or_default();
+                r.push(
+                    Check::fail(
+                        "signature_placement",
+                        Fix::Capture,
+                        format!("a Signature sits inside <{where_}>, not right after the Issuer of the Response or of the Assertion"),
+                    )
+                    .expected("ds:Signature as the element right after saml:Issuer in Response or Assertion")
+                    .found(format!("inside <{where_}>"))
+                    .hint("a moved or extra signature is a signature-wrapping pattern: treat this response as an attack"),
+                );
+                return r;
+            }
+        }
+    }
+    r.push(Check::pass(
+        "signature_placement",
+        Fix::Capture,
+        "signatures only where SAML puts them",
+    ));
+
+    // Rules 9-14 for each signature present.
+    let resp_result = response_sig.map(|s| verify_into(doc, s, "response", policy, &mut r));
+    let assert_result = assertion_sig.map(|s| verify_into(doc, s, "assertion", policy, &mut r));
+    let resp_ok = matches!(resp_result, Some(Ok(_)));
+    let assert_ok = matches!(assert_result, Some(Ok(_)));
+    r.signed = Signed {
+        response: resp_ok,
+        assertion: assert_ok,
+    };
+    let verified_cert = [&resp_result, &assert_result]
+        .into_iter()
+        .flatten()
+        .find_map(|v| v.as_ref().ok())
+        .and_then(|v| policy.idp_certs.get(v.cert_index));
+    r.signing_certificate_sha256 = match verified_cert {
+        Some(c) => Some(Fingerprint::sha256(c)),
+        None => [response_sig, assertion_sig]
+            .into_iter()
+            .flatten()
+            .find_map(|s| xmldsig::keyinfo_certificate(doc, s))
+            .map(|c| Fingerprint::sha256(&c)),
+    };
+
+    if let Some(c) = verified_cert.and_then(|c| certificate_validity(c, policy.now)) {
+        r.warnings.push(c.message.clone());
+        r.push(c);
+    }
+
+    // Rules 15 and 24.
+    let all_present_ok = resp_result.as_ref().is_none_or(|v| v.is_ok())
+        && assert_result.as_ref().is_none_or(|v| v.is_ok());
+    let found = format!(
+        "response signature: {}; assertion signature: {}",
+        describe(&resp_result),
+        describe(&assert_result)
+    );
+    let required = if policy.require_signed_assertion {
+        "a valid Assertion signature (policy requires the assertion to be signed)"
+    } else {
+        "a valid Response or Assertion signature"
+    };
+    let sig_ok =
+        all_present_ok && (resp_ok || assert_ok) && (!policy.require_signed_assertion || assert_ok);
+    if sig_ok {
+        r.push(
+            Check::pass(
+                "signature_required",
+                Fix::Certificate,
+                "the response carries the required valid signatures",
+            )
+            .expected(required)
+            .found(found),
+        );
+    } else {
+        let (msg, hint, step) = if response_sig.is_none() && assertion_sig.is_none() {
+            (
+                "the response is not signed at all",
+                "in the IdP application, turn on signing (JumpCloud: check Sign Assertion)",
+                Fix::IdpApplication,
+            )
+        } else if policy.require_signed_assertion && assertion_sig.is_none() {
+            (
+                "the assertion is not signed, and the policy requires it",
+                "in the IdP application, check Sign Assertion",
+                Fix::IdpApplication,
+            )
+        } else {
+            (
+                "a signature in the response does not verify (see the signature checks above)",
+                "fix the failed signature check; every signature present must verify",
+                Fix::Certificate,
+            )
+        };
+        r.push(
+            Check::fail("signature_required", step, msg)
+                .expected(required)
+                .found(found)
+                .hint(hint),
+        );
+    }
+    let trusted = resp_ok || assert_ok;
+
+    // Rule 18: status and issuers.
+    check_status(doc, root, &mut r);
+    let resp_issuer = child(doc, root, SAML_NS, "Issuer").map(|i| doc.text_only(i));
+    let idp = policy.idp_entity_id.as_str();
+    match &resp_issuer {
+        Some((text, false)) if text.trim() == idp => r.push(
+            Check::pass("response_issuer", Fix::IdpApplication, "the Response Issuer is the configured IdP")
+                .expected(idp)
+                .found(text.trim()),
+        ),
+        Some((text, other)) => r.push(
+            Check::fail("response_issuer", Fix::IdpApplication, if *other {
+                "the Response Issuer contains markup (a comment or element)"
+            } else {
+                "the Response Issuer is not the configured IdP entity ID"
+            })
+            .expected(idp)
+            .found(text.trim())
+            .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
+        ),
+        None if response_sig.is_some() => r.push(
+            Check::fail("response_issuer", Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
+                .expected(idp)
+                .found("(absent)"),
+        ),
+        None => r.push(
+            Check::pass("response_issuer", Fix::IdpApplication, "the Response has no Issuer (allowed when the Response is not signed)")
+                .expected(idp)
+                .found("(absent)"),
+        ),
+    }
+    let a_issuer = doc
+        .element_children(assertion)
+        .next()
+        .filter(|i| el_is(doc, *i, SAML_NS, "Issuer"))
+        .map(|i| doc.text_only(i));
+    match &a_issuer {
+        Some((text, false)) if text.trim() == idp => {
+            r.issuer = Some(text.trim().to_string());
+            r.push(
+                Check::pass("assertion_issuer", Fix::IdpApplication, "the Assertion Issuer is the configured IdP")
+                    .expected(idp)
+                    .found(text.trim()),
+            )
+        }
+        Some((text, other)) => r.push(
+            Check::fail("assertion_issuer", Fix::IdpApplication, if *other {
+                "the Assertion Issuer contains markup (a comment or element)"
+            } else {
+                "the Assertion Issuer is not the configured IdP entity ID"
+            })
+            .expected(idp)
+            .found(text.trim())
+            .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
+        ),
+        None => r.push(
+            Check::fail("assertion_issuer", Fix::IdpApplication, "the Assertion has no Issuer as its first element")
+                .expected(idp)
+                .found("(absent)"),
+        ),
+    }
+
+    // Rule 19: Destination.
+    let acs = policy.acs_url.as_str();
+    let destination = attr(doc, root, "Destination");
+    match destination {
+        Some(d) if d == acs => r.push(
+            Check::pass(
+                "destination",
+                Fix::SpValues,
+                "the Response Destination is the ACS URL",
+            )
+            .expected(acs)
+            .found(d),
+        ),
+        Some(d) => r.push(
+            Check::fail(
+                "destination",
+                Fix::SpValues,
+                "the Response Destination is not the configured ACS URL",
+            )
+            .expected(acs)
+            .found(d)
+            .hint(
+                "copy the ACS URL from the SP into the IdP application again (JumpCloud: ACS URL)",
+            ),
+        ),
+        None if response_sig.is_some() => r.push(
+            Check::fail(
+                "destination",
+                Fix::SpValues,
+                "a signed Response must carry a Destination",
+            )
+            .expected(acs)
+            .found("(absent)"),
+        ),
+        None => r.push(
+            Check::pass(
+                "destination",
+                Fix::SpValues,
+                "no Destination (allowed when the Response is not signed)",
+            )
+            .expected(acs)
+            .found("(absent)"),
+        ),
+    }
+
+    // Rule 20: InResponseTo of the Response.
+    let irt = attr(doc, root, "InResponseTo");
+    r.push(in_response_to_check(
+        "in_response_to",
+        "the Response",
+        irt,
+        policy,
+    ));
+
+    // Rule 20: subject confirmation.
+    let subject = child(doc, assertion, SAML_NS, "Subject");
+    check_subject_confirmation(doc, subject, policy, &mut r);
+
+    // Rule 21: conditions, audience, authn statement.
+    let conditions = child(doc, assertion, SAML_NS, "Conditions");
+    check_conditions(doc, conditions, policy, &mut r);
+    check_issue_instants(doc, root, assertion, policy, &mut r);
+    check_authn_statement(doc, assertion, policy, &mut r);
+
+    // Rules 16 and 17: the identity, only from the verified element.
+    check_identity(doc, subject, assertion, trusted, &mut r);
+    r
+}
+
+/// The most element children of the Response looked at: a genuine one has a handful (Issuer, Signature,
+/// Extensions, Status, Assertion). Beyond it the response is refused without counting its assertions.
+pub(super) const MAX_RESPONSE_CHILDREN: usize = 64;
+
+pub(super) fn too_many_response_children(doc: &Document, root: NodeId) -> Option<Check> {
+    let n = doc
+        .element_children(root)
+        .take(MAX_RESPONSE_CHILDREN + 1)
+        .count();
+    (n > MAX_RESPONSE_CHILDREN).then(|| {
+        Check::fail(
+            "single_assertion",
+            Fix::Capture,
+            format!("the Response has more than {MAX_RESPONSE_CHILDREN} child elements, where a SAML Response has a handful (Issuer, Signature, Status, one Assertion): it is refused without counting its assertions"),
+        )
+        .expected("1 Assertion directly under Response")
+        .found(format!("more than {MAX_RESPONSE_CHILDREN} child elements"))
+        .hint("no IdP sends this: treat this response as an attack (it is shaped to make the check slow)")
+    })
+}
+
+/// A warning when the configured certificate that verified is outside its validity dates at `now`: the signature
+/// is still trusted (the admin configured that certificate), but `cert check` calls it NOT USABLE, so the report
+/// says so too. The dates are compared exactly as the certificate doctor compares them (no clock skew).
+pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Check> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let validity = cert.validity();
+    let nb = OffsetDateTime::from_unix_timestamp(validity.not_before.timestamp()).ok()?;
+    let na = OffsetDateTime::from_unix_timestamp(validity.not_after.timestamp()).ok()?;
+    let message = if now < nb {
+        format!(
+            "warning: the configured certificate that verified the signature is not valid yet (it starts on {}); `ssopilot cert check` calls it NOT USABLE",
+            fmt_time(nb)
+        )
+    } else if now > na {
+        format!(
+            "warning: the configured certificate that verified the signature expired on {}; `ssopilot cert check` calls it NOT USABLE",
+            fmt_time(na)
+        )
+    } else {
+        return None;
+    };
+    Some(
+        Check::pass("signing_certificate_validity", Fix::Certificate, message)
+            .expected(format!("valid from {} to {}", fmt_time(nb), fmt_time(na)))
+            .found(format!("now {}", fmt_time(now)))
+            .hint("service providers that check certificate dates refuse this certificate: download the IdP's current signing certificate (renew it in the IdP first if it still signs with this one), or check this computer's clock"),
+    )
+}

@@ -1,0 +1,331 @@
+//! The SAML Response validator: every rule of `shared/design/saml-response-rules.md`, each reported as a check
+//! with what was expected, what was found, and the wizard step where a failure is fixed.
+//!
+//! It is narrow on purpose and fails closed: anything it does not understand is a failed check with a reason. The
+//! document is parsed once; signature verification, ID lookup and the claims all read the same nodes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::binding::{self, BindingError, InputForm};
+use crate::fingerprint::Fingerprint;
+use crate::values::{AcsUrl, EntityId};
+use crate::xml::{self, Document, Limits, NodeId, XmlError};
+use crate::xmldsig::{self, Stage, Verified, XmlDsigError, DS_NS};
+
+mod claims;
+mod document;
+mod signature;
+
+use claims::*;
+use document::*;
+use signature::*;
+
+pub const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
+pub const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
+pub const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
+pub const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
+/// Default allowed difference between our clock and the IdP's.
+pub const DEFAULT_CLOCK_SKEW: Duration = Duration::seconds(180);
+/// The largest clock skew a policy may ask for; larger values are capped (a bigger window only helps replays).
+pub const MAX_CLOCK_SKEW: Duration = Duration::seconds(600);
+
+/// What the validator accepts: the configured pairing and the moment of the check.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    pub idp_entity_id: EntityId,
+    /// The IdP signing certificates the admin configured (DER). Only these are trusted.
+    pub idp_certs: Vec<Vec<u8>>,
+    pub sp_entity_id: EntityId,
+    pub acs_url: AcsUrl,
+    /// The ID of the AuthnRequest this response answers (SP-initiated login).
+    pub request_id: Option<String>,
+    pub allow_idp_initiated: bool,
+    pub require_signed_assertion: bool,
+    pub now: OffsetDateTime,
+    /// Capped at [`MAX_CLOCK_SKEW`].
+    pub clock_skew: Duration,
+    /// Legacy switch: accept SHA-1 signatures and digests, reported as a warning.
+    pub allow_sha1: bool,
+    /// Maximum decoded size of the XML.
+    pub max_size: usize,
+}
+
+impl Policy {
+    /// A policy with the defaults: SP-initiated only once `request_id` is set, 180 s skew, no SHA-1, 1 MiB.
+    pub fn new(
+        idp_entity_id: EntityId,
+        idp_certs: Vec<Vec<u8>>,
+        sp_entity_id: EntityId,
+        acs_url: AcsUrl,
+        now: OffsetDateTime,
+    ) -> Self {
+        Self {
+            idp_entity_id,
+            idp_certs,
+            sp_entity_id,
+            acs_url,
+            request_id: None,
+            allow_idp_initiated: false,
+            require_signed_assertion: false,
+            now,
+            clock_skew: DEFAULT_CLOCK_SKEW,
+            allow_sha1: false,
+            max_size: xml::DEFAULT_MAX_BYTES,
+        }
+    }
+
+    fn skew(&self) -> Duration {
+        self.clock_skew.clamp(Duration::ZERO, MAX_CLOCK_SKEW)
+    }
+}
+
+/// Where a failed check is fixed, in the protocol's terms. The validator knows nothing of the wizard's steps: the
+/// wizard maps each `Fix` to the step that changes it (in one place), and profiles word it for their portal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fix {
+    /// The response itself: capture it again, test again, or treat it as an attack.
+    Capture,
+    /// The SP's own values (ACS URL, SP entity ID) and their copies in the IdP application.
+    SpValues,
+    /// The IdP application's settings: its entity ID, signing, NameID and what the assertion carries.
+    IdpApplication,
+    /// The IdP signing certificate configured on the SP side.
+    Certificate,
+    /// The attribute mapping between the IdP and the SP.
+    Attributes,
+    /// Which users the IdP lets into the application.
+    UserAccess,
+}
+
+/// One evaluated rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable snake_case identifier of the rule.
+    pub id: String,
+    pub ok: bool,
+    pub expected: Option<String>,
+    pub found: Option<String>,
+    pub message: String,
+    /// What to do about a failure.
+    pub hint: Option<String>,
+    /// What to change to fix a failure; the wizard maps it to its step.
+    pub fix: Fix,
+}
+
+impl Check {
+    fn new(id: impl Into<String>, ok: bool, fix: Fix, message: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            ok,
+            expected: None,
+            found: None,
+            message: message.into(),
+            hint: None,
+            fix,
+        }
+    }
+    fn pass(id: impl Into<String>, fix: Fix, message: impl Into<String>) -> Self {
+        Self::new(id, true, fix, message)
+    }
+    fn fail(id: impl Into<String>, fix: Fix, message: impl Into<String>) -> Self {
+        Self::new(id, false, fix, message)
+    }
+    fn expected(mut self, v: impl Into<String>) -> Self {
+        self.expected = Some(v.into());
+        self
+    }
+    fn found(mut self, v: impl Into<String>) -> Self {
+        self.found = Some(v.into());
+        self
+    }
+    fn found_opt(mut self, v: Option<&str>) -> Self {
+        self.found = Some(v.map_or_else(|| "(absent)".to_string(), str::to_string));
+        self
+    }
+    fn hint(mut self, v: impl Into<String>) -> Self {
+        self.hint = Some(v.into());
+        self
+    }
+}
+
+/// Which signatures were present and verified.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Signed {
+    pub response: bool,
+    pub assertion: bool,
+}
+
+/// The verdict on one response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub valid: bool,
+    pub checks: Vec<Check>,
+    pub issuer: Option<String>,
+    /// The subject, read only from the verified element (absent when no signature verified).
+    pub name_id: Option<String>,
+    pub name_id_format: Option<String>,
+    pub attributes: BTreeMap<String, Vec<String>>,
+    pub session_not_on_or_after: Option<String>,
+    pub signed: Signed,
+    /// The configured certificate that verified, or else the certificate found in the response.
+    pub signing_certificate_sha256: Option<Fingerprint>,
+    /// Replay detection needs memory of earlier responses; an offline check cannot do it.
+    pub replay: &'static str,
+    pub warnings: Vec<String>,
+    pub input_form: Option<InputForm>,
+}
+
+impl Report {
+    fn new() -> Self {
+        Self {
+            valid: false,
+            checks: Vec::new(),
+            issuer: None,
+            name_id: None,
+            name_id_format: None,
+            attributes: BTreeMap::new(),
+            session_not_on_or_after: None,
+            signed: Signed::default(),
+            signing_certificate_sha256: None,
+            replay: "not_evaluated",
+            warnings: Vec::new(),
+            input_form: None,
+        }
+    }
+
+    /// The check with this id, if it was evaluated.
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// The ids of the failed checks, in order.
+    pub fn failed(&self) -> Vec<&str> {
+        self.checks
+            .iter()
+            .filter(|c| !c.ok)
+            .map(|c| c.id.as_str())
+            .collect()
+    }
+
+    fn push(&mut self, c: Check) {
+        self.checks.push(c);
+    }
+
+    fn finish(mut self) -> Self {
+        self.valid = !self.checks.is_empty() && self.checks.iter().all(|c| c.ok);
+        self
+    }
+}
+
+/// Validates a response given as raw XML, base64 (URL-encoded or not) or a form body. Never panics.
+pub fn validate(input: &[u8], policy: &Policy) -> Report {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        validate_inner(input, policy)
+    })) {
+        Ok(r) => r,
+        Err(_) => {
+            let mut r = Report::new();
+            r.push(
+                Check::fail(
+                    "internal_error",
+                    Fix::Capture,
+                    "the validator hit an internal error on this input; it is treated as invalid",
+                )
+                .hint("please report this response to the SSO Pilot developers"),
+            );
+            r.finish()
+        }
+    }
+}
+
+fn validate_inner(input: &[u8], policy: &Policy) -> Report {
+    let mut r = Report::new();
+    let max = policy.max_size;
+    let decoded = match binding::decode(input, max) {
+        Ok(d) => d,
+        Err(BindingError::TooLarge { size, max }) => {
+            r.push(
+                Check::fail(
+                    "input_size",
+                    Fix::Capture,
+                    "the response is too large; it was refused before parsing",
+                )
+                .expected(format!("at most {max} bytes"))
+                .found(format!("{size} bytes")),
+            );
+            return r.finish();
+        }
+        Err(e) => {
+            r.push(
+                Check::fail("input_decoding", Fix::Capture, e.to_string())
+                    .hint("paste the SAMLResponse form value (base64), the whole form body, or the decoded XML"),
+            );
+            return r.finish();
+        }
+    };
+    r.input_form = Some(decoded.form);
+    r.push(
+        Check::pass(
+            "input_size",
+            Fix::Capture,
+            "the response is within the size limit",
+        )
+        .expected(format!("at most {max} bytes"))
+        .found(format!("{} bytes", decoded.xml.len())),
+    );
+    let limits = Limits {
+        max_bytes: max,
+        ..Limits::default()
+    };
+    let doc = match xml::parse_with(&decoded.xml, &limits) {
+        Ok(d) => d,
+        Err(e) => {
+            let id = match &e {
+                XmlError::TooLarge { .. } => "input_size",
+                e if e.is_unsafe() => "xml_no_dtd",
+                e if e.is_limit() => "xml_limits",
+                _ => "xml_well_formed",
+            };
+            r.push(Check::fail(id, Fix::Capture, e.to_string()).hint(
+                "this is not a response an IdP produces as is: capture it again, or treat it as an attack",
+            ));
+            return r.finish();
+        }
+    };
+    r.push(Check::pass(
+        "xml_well_formed",
+        Fix::Capture,
+        "the XML is well-formed, UTF-8, XML 1.0, within the limits",
+    ));
+    r.push(Check::pass(
+        "xml_no_dtd",
+        Fix::Capture,
+        "no DOCTYPE and no entity references",
+    ));
+    check_document(&doc, policy, r).finish()
+}
+
+fn el_is(doc: &Document, id: NodeId, ns: &str, local: &str) -> bool {
+    doc.element(id).is_some_and(|e| e.is(ns, local))
+}
+
+fn attr<'a>(doc: &'a Document, id: NodeId, name: &str) -> Option<&'a str> {
+    doc.element(id).and_then(|e| e.attr(name))
+}
+
+fn child(doc: &Document, id: NodeId, ns: &str, local: &str) -> Option<NodeId> {
+    doc.children_named(id, ns, local).next()
+}
+
+fn parse_time(s: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(s.trim(), &Rfc3339).ok()
+}
+
+fn fmt_time(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
