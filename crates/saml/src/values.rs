@@ -35,6 +35,11 @@ pub enum ValueError {
         what: &'static str,
         example: &'static str,
     },
+    #[error("{what} must be an absolute URI, such as {example} or a urn:… name: copy it exactly as the provider shows it")]
+    NotUri {
+        what: &'static str,
+        example: &'static str,
+    },
     #[error("{what} must be an absolute https URL: http is only allowed for localhost / 127.0.0.1 (for example {example})")]
     NotHttps {
         what: &'static str,
@@ -61,6 +66,7 @@ impl ValueError {
             | ValueError::TooLong { what, .. }
             | ValueError::Whitespace { what }
             | ValueError::NotAbsolute { what, .. }
+            | ValueError::NotUri { what, .. }
             | ValueError::NotHttps { what, .. }
             | ValueError::Fragment { what }
             | ValueError::Credentials { what }
@@ -148,7 +154,7 @@ macro_rules! text_value {
     };
 }
 
-/// A SAML entity ID (of an SP or an IdP). An absolute URI: an https URL (http only on loopback) or a URN.
+/// A SAML entity ID (of an SP or an IdP): any absolute URI (a URL, http or https, or a URN), as SAML defines it.
 ///
 /// Compared exactly as SAML does: no normalisation beyond trimming what copy and paste added around it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -167,10 +173,31 @@ impl EntityId {
             MAX_ENTITY_ID_LEN,
         )?;
         let lower = s.to_ascii_lowercase();
-        if lower.starts_with("urn:") && s.len() > 4 {
-            return Ok(Self(s.to_string()));
+        if lower.starts_with("urn:") {
+            if s.len() > 4 {
+                return Ok(Self(s.to_string()));
+            }
+            return Err(ValueError::NotUri {
+                what,
+                example: Self::EXAMPLE,
+            });
         }
-        parse_web_url(s, what, Self::EXAMPLE)?;
+        // An entity ID is a name, not an address (SAML core 8.3.6): any absolute URI. http is as good as https here
+        // (Okta's issuer is http://www.okta.com/<id>, AD FS's http://<host>/adfs/services/trust); a web URL still
+        // needs a host, and never carries credentials.
+        let url = Url::parse(s).map_err(|_| ValueError::NotUri {
+            what,
+            example: Self::EXAMPLE,
+        })?;
+        if matches!(url.scheme(), "http" | "https") && url.host().is_none() {
+            return Err(ValueError::NotUri {
+                what,
+                example: Self::EXAMPLE,
+            });
+        }
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(ValueError::Credentials { what });
+        }
         // Keep the text as given: entity IDs are compared as strings, so Url's normalisation (a trailing slash
         // added to a bare host) would silently change the value.
         Ok(Self(s.to_string()))
@@ -398,13 +425,23 @@ mod tests {
         );
         assert!(EntityId::parse("urn:example:sp", "SP Entity ID").is_ok());
         assert!(EntityId::parse("urn:", "SP Entity ID").is_err());
-        assert!(matches!(
-            EntityId::parse("http://sp.example.com", "SP Entity ID"),
-            Err(ValueError::NotHttps { .. })
-        ));
+        // Names, not addresses (issue 16): Okta's and AD FS's issuers are http URLs, and must be accepted as is.
+        for issuer in [
+            "http://www.okta.com/exk1a2b3c4d5e6f7g8h9",
+            "http://adfs.corp.example/adfs/services/trust",
+        ] {
+            assert_eq!(
+                EntityId::parse(issuer, "IdP Entity ID").unwrap().as_str(),
+                issuer
+            );
+        }
         assert!(matches!(
             EntityId::parse("infisical", "SP Entity ID"),
-            Err(ValueError::NotAbsolute { .. })
+            Err(ValueError::NotUri { .. })
+        ));
+        assert!(matches!(
+            EntityId::parse("https://user:pw@sp.example.com", "SP Entity ID"),
+            Err(ValueError::Credentials { .. })
         ));
         let long = format!("urn:{}", "a".repeat(MAX_ENTITY_ID_LEN));
         assert!(matches!(

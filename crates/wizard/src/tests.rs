@@ -230,7 +230,7 @@ fn step_2_checks_as_typed_with_the_sp_labels() {
     let v = set(&mut s, fields::SP_ENTITY_ID, "infisical");
     let err = input_error(&v, fields::SP_ENTITY_ID).unwrap();
     assert!(
-        err.starts_with("SP Entity ID must be an absolute URL"),
+        err.starts_with("SP Entity ID must be an absolute URI"),
         "{err}"
     );
 
