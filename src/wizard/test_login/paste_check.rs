@@ -37,7 +37,8 @@ pub(super) struct PendingPaste {
 }
 
 /// Said when an outcome is dropped because the configuration changed while it was checked.
-pub const CONFIGURATION_CHANGED: &str = "The configuration changed while the pasted response was being checked, so \
+pub const CONFIGURATION_CHANGED: &str =
+    "The configuration changed while the pasted response was being checked, so \
      its result was not used: press Check this response again.";
 
 impl PasteJob {
@@ -183,6 +184,20 @@ impl Session {
         self.view()
     }
 
+    /// The check `generation` stopped without an outcome (an internal error): it is no longer awaited, and the
+    /// admin is told.
+    pub fn paste_check_failed(&mut self, generation: u64) -> WizardView {
+        let pending = &mut self.model.test.paste_pending;
+        if pending.take_if(|p| p.generation == generation).is_some() {
+            self.notice(
+                Severity::Error,
+                "The pasted response could not be checked (an internal error): press Check this response again."
+                    .into(),
+            );
+        }
+        self.view()
+    }
+
     /// Whether a pasted response is being checked now (the shell's Cancel and the view's progress).
     pub fn paste_checking(&self) -> bool {
         self.model.paste_checking()
@@ -192,9 +207,9 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::super::super::certificate::tests::cert_between;
+    use super::super::super::fields;
     use super::super::super::tests::set;
     use super::super::super::view::{Action, Block, TestWay};
-    use super::super::super::fields;
     use super::super::tests::{report, response, to_test_login};
     use super::*;
 
@@ -203,7 +218,9 @@ mod tests {
             .blocks
             .iter()
             .find_map(|b| match b {
-                Block::TestLoginWay { way, running, .. } if *way == TestWay::Paste => Some(*running),
+                Block::TestLoginWay { way, running, .. } if *way == TestWay::Paste => {
+                    Some(*running)
+                }
                 _ => None,
             })
             .expect("the paste way is on the page")
@@ -293,7 +310,10 @@ mod tests {
         let (other, _) = cert_between(-1, 300);
         set(&mut s, fields::IDP_CERTIFICATE, &other.pem());
         let v = s.finish_paste_check(job.run());
-        assert!(!has_report(&v), "a pass against the old certificate is not shown");
+        assert!(
+            !has_report(&v),
+            "a pass against the old certificate is not shown"
+        );
         assert_eq!(
             s.model().evidence_state(),
             super::super::EvidenceState::Missing
