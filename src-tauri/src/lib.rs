@@ -5,6 +5,7 @@
 //! There is no logic here on purpose. The core (`ssopilot_wizard`) decides which steps exist, what each needs and
 //! why Next is disabled; the UI draws the [`WizardView`] it returns and sends back [`Action`]s.
 
+pub mod files;
 pub mod login;
 
 use std::sync::{Mutex, OnceLock};
@@ -14,9 +15,12 @@ use ssopilot_peers::secrets::Secrets;
 use ssopilot_wizard::demo::DemoIdp;
 use ssopilot_wizard::metadata_import::{self, FetchJob};
 use ssopilot_wizard::state::Store;
-use ssopilot_wizard::view::{Action, MetadataSide, WizardView};
+use ssopilot_wizard::test_login::PasteOutcome;
+use ssopilot_wizard::view::{Action, MetadataSide, ReportFormat, WizardView};
 use ssopilot_wizard::Session;
-use tauri::{Manager, Runtime, State};
+use tauri::{AppHandle, Manager, Runtime, State};
+
+use files::{FileDialogs, FileRequest};
 
 /// What the shell can fail at. The messages are shown to the admin as they are.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +33,18 @@ pub enum ShellError {
         "SSO Pilot stopped after an internal error. Restart it: everything saved so far is kept."
     )]
     Poisoned,
+    /// A file path that did not come from a file dialog of this session.
+    #[error("SSO Pilot reads and writes only files you chose in its file dialog, and {0} was not chosen there: use the button that opens the dialog.")]
+    NotChosen(String),
+    /// The file dialog could not be shown, or returned something unusable.
+    #[error("The file dialog did not work: {0}. Try again, or copy and paste instead.")]
+    NoDialog(String),
+    /// A pasted response sent through the wizard's actions, which run on the window's thread.
+    #[error("Pasted responses are checked by the paste_check command, away from the window's thread: reload the window.")]
+    PasteOnUiThread,
+    /// The login window handed a response over after its test ended, or from an earlier test's IdP.
+    #[error("The test login has ended, so SSO Pilot takes no response from this window: start a new test login.")]
+    CaptureEnded,
 }
 
 impl Serialize for ShellError {
@@ -117,7 +133,8 @@ impl WizardState {
                 Ok(f(&mut session))
             }
             Err(ShellError::NoStore(message)) => Err(ShellError::NoStore(message.clone())),
-            Err(ShellError::Poisoned) => Err(ShellError::Poisoned),
+            // Opening fails only with NoStore or Poisoned.
+            Err(_) => Err(ShellError::Poisoned),
         }
     }
 }
@@ -133,8 +150,21 @@ fn wizard_view(state: State<'_, WizardState>) -> Result<WizardView, ShellError> 
 
 /// Applies one action and returns the new view. Logs only the kind of action, never a field value.
 #[tauri::command]
-fn wizard_apply(state: State<'_, WizardState>, action: Action) -> Result<WizardView, ShellError> {
+fn wizard_apply(
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+    action: Action,
+) -> Result<WizardView, ShellError> {
     log::debug!("wizard action: {}", action_kind(&action));
+    match &action {
+        // Only a file the admin chose in a dialog of this session is read or written.
+        Action::ImportMetadataFile { path, .. } | Action::SaveTestReport { path, .. } => {
+            dialogs.check(std::path::Path::new(path))?
+        }
+        // Validation could take long: it never runs here (on the window's thread, under the session lock).
+        Action::CheckPastedResponse { .. } => return Err(ShellError::PasteOnUiThread),
+        _ => {}
+    }
     state.with_session(|session| session.apply(action))
 }
 
@@ -184,28 +214,179 @@ fn metadata_fetch_cancel(
     state.with_session(|session| session.cancel_metadata_fetch())
 }
 
-/// Writes the SP metadata to the file the admin chose in the save dialog.
+/// Asks where to save the SP metadata (a save dialog, `file_name` suggested) and writes it there.
 #[tauri::command]
-fn sp_metadata_save(state: State<'_, WizardState>, path: String) -> Result<WizardView, ShellError> {
-    state.with_session(|session| session.save_sp_metadata(std::path::Path::new(&path)))
+async fn sp_metadata_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+    file_name: String,
+) -> Result<WizardView, ShellError> {
+    let request = FileRequest::save("Save the SP metadata", &file_name, files::XML);
+    match dialogs.ask(&app, request).await? {
+        Some(path) => state.with_session(|session| session.save_sp_metadata(&path)),
+        None => state.with_session(|session| session.view()),
+    }
 }
 
-/// Writes the summary report to the file the admin chose in the save dialog (HTML for .html, else Markdown).
+/// Asks where to save the summary report and writes it there (HTML for .html, else Markdown).
 #[tauri::command]
-fn report_save(state: State<'_, WizardState>, path: String) -> Result<WizardView, ShellError> {
+async fn report_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+    file_name: String,
+) -> Result<WizardView, ShellError> {
     log::debug!("wizard action: report_save");
-    state.with_session(|session| session.save_report(std::path::Path::new(&path)))
+    let request = FileRequest::save("Save the report", &file_name, files::SUMMARY);
+    match dialogs.ask(&app, request).await? {
+        Some(path) => state.with_session(|session| session.save_report(&path)),
+        None => state.with_session(|session| session.view()),
+    }
 }
 
-/// Puts the certificate file the admin chose in the open dialog into step 5; the core reads and checks it. Logs
+/// Asks where to save step 7's test-login report and writes it there.
+#[tauri::command]
+async fn test_report_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+    format: ReportFormat,
+    file_name: String,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: test_report_save");
+    let filters = match format {
+        ReportFormat::Html => files::HTML,
+        ReportFormat::Markdown => files::MARKDOWN,
+    };
+    let request = FileRequest::save("Save the test-login report", &file_name, filters);
+    match dialogs.ask(&app, request).await? {
+        Some(path) => {
+            let path = files::as_text(&path)?;
+            state.with_session(|session| session.apply(Action::SaveTestReport { format, path }))
+        }
+        None => state.with_session(|session| session.view()),
+    }
+}
+
+/// Asks for a metadata file (an open dialog) and imports it into one side's import box.
+#[tauri::command]
+async fn metadata_file_open<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+    side: MetadataSide,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: metadata_file_open");
+    let request = FileRequest::open("Open a SAML metadata file", files::XML);
+    match dialogs.ask(&app, request).await? {
+        Some(path) => {
+            let path = files::as_text(&path)?;
+            state.with_session(|session| session.apply(Action::ImportMetadataFile { side, path }))
+        }
+        None => state.with_session(|session| session.view()),
+    }
+}
+
+/// Asks for the IdP's certificate file (an open dialog) and puts it into step 5; the core reads and checks it. Logs
 /// nothing about the file (its name may say whose it is).
 #[tauri::command]
-fn wizard_open_certificate(
+async fn wizard_open_certificate<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, WizardState>,
-    path: std::path::PathBuf,
+    dialogs: State<'_, FileDialogs>,
 ) -> Result<WizardView, ShellError> {
     log::debug!("wizard action: open_certificate");
-    state.with_session(|session| session.open_certificate_file(&path))
+    let request = FileRequest::open("Open the IdP's certificate", files::CERTIFICATES);
+    match dialogs.ask(&app, request).await? {
+        Some(path) => state.with_session(|session| session.open_certificate_file(&path)),
+        None => state.with_session(|session| session.view()),
+    }
+}
+
+/// The pasted-response check that is running: its generation and where its outcome (or Cancel) is sent.
+#[derive(Default)]
+pub struct PasteTask(Mutex<Option<(u64, PasteReply)>>);
+
+/// `None`: cancelled. `Some(Err)`: the check stopped on an internal error.
+type PasteReply = tokio::sync::oneshot::Sender<Option<Result<PasteOutcome, String>>>;
+
+/// Runs just before a check, on its worker thread (tests hold a check there to see it running).
+type BeforeCheck = Box<dyn Fn() + Send + Sync>;
+
+/// What the pasted-response check runs before it starts: nothing in the app.
+#[derive(Default)]
+pub struct PasteHook(Option<BeforeCheck>);
+
+impl PasteHook {
+    pub fn new(hook: impl Fn() + Send + Sync + 'static) -> Self {
+        Self(Some(Box::new(hook)))
+    }
+}
+
+impl PasteTask {
+    /// Sends `reply` to the waiting command of check `generation`, if it is still the running one.
+    fn answer(&self, generation: Option<u64>, reply: Option<Result<PasteOutcome, String>>) {
+        if let Ok(mut running) = self.0.lock() {
+            if let Some((_, tx)) = running.take_if(|(g, _)| generation.is_none_or(|w| w == *g)) {
+                let _ = tx.send(reply);
+            }
+        }
+    }
+}
+
+/// Checks a pasted response (step 7) on a worker thread: the session is locked only to start and to finish, so the
+/// wizard (and Cancel) stay usable while it runs; returns the view once checked (or cancelled, or replaced by a newer
+/// paste).
+#[tauri::command]
+async fn paste_check<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    task: State<'_, PasteTask>,
+    text: String,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: paste_check");
+    let (view, job) = state.with_session(|session| session.start_paste_check(text))?;
+    let Some(job) = job else {
+        return Ok(view);
+    };
+    let generation = job.generation;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    if let Ok(mut running) = task.0.lock() {
+        // An older check's command stops waiting (its sender is dropped); the session ignores its outcome anyway.
+        *running = Some((generation, tx));
+    }
+    let worker = app.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        if let Some(hook) = &worker.state::<PasteHook>().0 {
+            hook();
+        }
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run()))
+            .map_err(|_| "the check stopped on an internal error".to_string());
+        worker
+            .state::<PasteTask>()
+            .answer(Some(generation), Some(outcome));
+    });
+    match rx.await {
+        Ok(Some(Ok(outcome))) => state.with_session(|session| session.finish_paste_check(outcome)),
+        Ok(Some(Err(why))) => {
+            log::error!("the pasted response's check failed: {why}");
+            state.with_session(|session| session.paste_check_failed(generation))
+        }
+        // Cancelled (Cancel already told the session) or replaced by a newer paste.
+        Ok(None) | Err(_) => state.with_session(|session| session.view()),
+    }
+}
+
+/// Cancel: the running check's result is dropped; its command answers at once with the view.
+#[tauri::command]
+fn paste_check_cancel(
+    state: State<'_, WizardState>,
+    task: State<'_, PasteTask>,
+) -> Result<WizardView, ShellError> {
+    let view = state.with_session(|session| session.cancel_paste_check())?;
+    task.answer(None, None);
+    Ok(view)
 }
 
 /// The launch benchmark's marker (benches/app_launch.sh): the UI calls this once its first page is drawn, with the
@@ -269,13 +450,33 @@ fn action_kind(action: &Action) -> &'static str {
     }
 }
 
+/// What the shell adds to the wizard state: the file dialogs (tests answer them) and the pasted-response check's
+/// hook (tests hold a check with it).
+#[derive(Default)]
+pub struct ShellParts {
+    pub dialogs: FileDialogs,
+    pub paste_hook: PasteHook,
+}
+
 /// Registers the wizard state and the commands. Shared by the app and the mock-runtime tests.
 pub fn with_wizard<R: Runtime>(
     builder: tauri::Builder<R>,
     state: WizardState,
 ) -> tauri::Builder<R> {
+    with_wizard_and(builder, state, ShellParts::default())
+}
+
+/// [`with_wizard`] with the given dialogs and hook.
+pub fn with_wizard_and<R: Runtime>(
+    builder: tauri::Builder<R>,
+    state: WizardState,
+    parts: ShellParts,
+) -> tauri::Builder<R> {
     builder
         .manage(state)
+        .manage(parts.dialogs)
+        .manage(parts.paste_hook)
+        .manage(PasteTask::default())
         .manage(FetchTask::default())
         .manage(login::LoginWindowState::default())
         .manage(login::LoopbackTask::default())
@@ -287,6 +488,10 @@ pub fn with_wizard<R: Runtime>(
             sp_metadata_save,
             report_save,
             wizard_open_certificate,
+            metadata_file_open,
+            test_report_save,
+            paste_check,
+            paste_check_cancel,
             login::login_window_open,
             login::login_capture,
             login::login_window_continue,
@@ -295,6 +500,23 @@ pub fn with_wizard<R: Runtime>(
             login::loopback_test_cancel,
             first_screen_ready
         ])
+}
+
+/// The file dialogs of this run: the native ones. Debug builds only: `SSOPILOT_E2E_FILE_ANSWER` names a file whose
+/// text is the path every dialog answers, because the end-to-end tests cannot drive GTK's native dialog; the
+/// button, the command and the core's file reading stay the real ones. Release builds have no such switch.
+fn file_dialogs() -> FileDialogs {
+    #[cfg(debug_assertions)]
+    if let Some(answer_file) = std::env::var_os("SSOPILOT_E2E_FILE_ANSWER") {
+        let answer_file = std::path::PathBuf::from(answer_file);
+        return FileDialogs::answered_by(move |_| {
+            std::fs::read_to_string(&answer_file)
+                .ok()
+                .map(|text| std::path::PathBuf::from(text.trim()))
+                .filter(|path| !path.as_os_str().is_empty())
+        });
+    }
+    FileDialogs::default()
 }
 
 /// Builds and runs the desktop app.
@@ -328,7 +550,12 @@ pub fn run() {
                 bench::mark("page_loaded");
             }
         });
-    let result = with_wizard(builder, WizardState::open_default()).run(tauri::generate_context!());
+    let parts = ShellParts {
+        dialogs: file_dialogs(),
+        ..ShellParts::default()
+    };
+    let result = with_wizard_and(builder, WizardState::open_default(), parts)
+        .run(tauri::generate_context!());
     if let Err(error) = result {
         eprintln!("SSO Pilot could not start its window: {error}. Is a graphical session available (DISPLAY or WAYLAND_DISPLAY)?");
         std::process::exit(1);

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use ssopilot_peers::test_login::{TestSp, DEFAULT_TIMEOUT};
 use ssopilot_wizard::view::WizardView;
-use tauri::ipc::CapabilityBuilder;
+use tauri::ipc::{CapabilityBuilder, CommandScope};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
 use tauri_plugin_opener::OpenerExt;
 
@@ -61,8 +61,18 @@ pub const CAPTURE_SCRIPT: &str = r#"(function () {
 #[derive(Default)]
 pub struct LoginWindowState {
     waiting: Mutex<Option<(u64, tokio::sync::oneshot::Sender<()>)>>,
-    /// Origins already granted the capture command (a capability is added once per origin).
+    /// Origins already granted the capture command (a capability is added once per origin). Tauri cannot take a
+    /// capability back, so each carries its origin as the command's scope and [`login_capture`] also asks `allowed`.
     granted: Mutex<BTreeSet<String>>,
+    /// The test whose login window may hand a response over now, and its IdP's origin; `None` once it ended (stop,
+    /// continue, the window closed, another test started).
+    allowed: Mutex<Option<(u64, String)>>,
+}
+
+/// The scope of a runtime capability for `login_capture`: the origin it was granted to.
+#[derive(Debug, serde::Deserialize)]
+pub struct CaptureScope {
+    origin: String,
 }
 
 impl LoginWindowState {
@@ -73,6 +83,36 @@ impl LoginWindowState {
                 let _ = tx.send(());
             }
         }
+    }
+
+    /// From now on only the login window of test `id`, on `origin`, may hand a response over.
+    fn allow(&self, id: u64, origin: &str) {
+        if let Ok(mut allowed) = self.allowed.lock() {
+            *allowed = Some((id, origin.to_string()));
+        }
+    }
+
+    /// Test `id` ended (`None`: whichever runs): its window may hand nothing over any more.
+    fn withdraw(&self, id: Option<u64>) {
+        if let Ok(mut allowed) = self.allowed.lock() {
+            let _ = allowed.take_if(|(a, _)| id.is_none_or(|id| id == *a));
+        }
+    }
+
+    /// Whether a capture granted by `scope` (the capabilities that matched the calling page) is allowed now.
+    fn allows(&self, scope: &CommandScope<CaptureScope>) -> bool {
+        scope.denies().is_empty()
+            && self.allows_one_of(scope.allows().iter().map(|s| s.origin.as_str()))
+    }
+
+    /// Whether one of the origins the calling page matched is the running test's IdP origin.
+    fn allows_one_of<'a>(&self, mut granted: impl Iterator<Item = &'a str>) -> bool {
+        let Ok(allowed) = self.allowed.lock() else {
+            return false;
+        };
+        allowed
+            .as_ref()
+            .is_some_and(|(_, origin)| granted.any(|g| g == origin))
     }
 }
 
@@ -89,7 +129,11 @@ fn grant_capture<R: Runtime>(
     let capability = CapabilityBuilder::new(format!("login-capture-{}", granted.len()))
         .window(LOGIN_WINDOW)
         .remote(format!("{origin}/*"))
-        .permission("allow-login-capture");
+        .permission_scoped(
+            "allow-login-capture",
+            vec![serde_json::json!({ "origin": origin })],
+            Vec::<serde_json::Value>::new(),
+        );
     app.add_capability(capability).map_err(|e| e.to_string())?;
     granted.insert(origin.to_string());
     Ok(())
@@ -113,6 +157,8 @@ pub async fn login_window_open<R: Runtime>(
     if let Ok(mut waiting) = login.waiting.lock() {
         *waiting = Some((job.id, tx));
     }
+    // A window of an earlier test (perhaps on another IdP) may hand nothing over any more.
+    login.allow(job.id, &job.allowed_origin);
     let opened = grant_capture(&app, &login, &job.allowed_origin).and_then(|()| {
         let url = job
             .url
@@ -129,6 +175,7 @@ pub async fn login_window_open<R: Runtime>(
         Ok(w) => w,
         Err(why) => {
             log::error!("the login window could not open: {why}");
+            login.withdraw(Some(job.id));
             login.wake(Some(job.id));
             return state.with_session(|session| {
                 session.login_window_failed(job.id, &why);
@@ -140,6 +187,7 @@ pub async fn login_window_open<R: Runtime>(
     let handle = app.clone();
     window.on_window_event(move |event| {
         if matches!(event, WindowEvent::Destroyed) {
+            handle.state::<LoginWindowState>().withdraw(Some(id));
             let _ = handle
                 .state::<WizardState>()
                 .with_session(|session| session.login_window_closed(id));
@@ -151,16 +199,22 @@ pub async fn login_window_open<R: Runtime>(
 }
 
 /// Called by the capture script in the login window with the SAMLResponse it caught. Refused from any other webview
-/// (the capability allows only the login window on the IdP's origin anyway).
+/// (the capability allows only the login window on the IdP's origin anyway), and once the test has ended or from the
+/// origin of an earlier test's IdP.
 #[tauri::command]
 pub fn login_capture<R: Runtime>(
     webview: tauri::Webview<R>,
+    scope: CommandScope<CaptureScope>,
     state: State<'_, WizardState>,
     login: State<'_, LoginWindowState>,
     saml_response: String,
 ) -> Result<bool, ShellError> {
     if webview.label() != LOGIN_WINDOW {
         return Ok(false);
+    }
+    if !login.allows(&scope) {
+        log::info!("login window: a response was refused (no test of this IdP is running)");
+        return Err(ShellError::CaptureEnded);
     }
     log::info!("login window: a SAML response was captured");
     let accepted = state.with_session(|session| session.login_window_captured(&saml_response))?;
@@ -173,8 +227,11 @@ pub fn login_capture<R: Runtime>(
 pub fn login_window_continue<R: Runtime>(
     app: AppHandle<R>,
     state: State<'_, WizardState>,
+    login: State<'_, LoginWindowState>,
 ) -> Result<WizardView, ShellError> {
     let release = state.with_session(|session| session.login_window_continue())?;
+    // The test's response is taken: the window may hand nothing more over.
+    login.withdraw(None);
     if release {
         if let Some(window) = app.get_webview_window(LOGIN_WINDOW) {
             let _ = window.eval("window.__ssopilotRelease && window.__ssopilotRelease()");
@@ -190,6 +247,7 @@ pub fn login_window_stop<R: Runtime>(
     state: State<'_, WizardState>,
     login: State<'_, LoginWindowState>,
 ) -> Result<WizardView, ShellError> {
+    login.withdraw(None);
     let view = state.with_session(|session| session.login_window_stopped())?;
     if let Some(window) = app.get_webview_window(LOGIN_WINDOW) {
         let _ = window.destroy();
@@ -265,4 +323,35 @@ pub fn loopback_test_cancel(
         cancel.cancel();
     }
     state.with_session(|session| session.cancel_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "https://sso.jumpcloud.com";
+    const B: &str = "https://login.example.org";
+
+    #[test]
+    fn only_the_running_tests_idp_origin_may_hand_a_response_over() {
+        let login = LoginWindowState::default();
+        assert!(!login.allows_one_of([A].into_iter()), "no test runs yet");
+        login.allow(1, A);
+        assert!(login.allows_one_of([A].into_iter()));
+        assert!(!login.allows_one_of([B].into_iter()));
+        assert!(!login.allows_one_of(std::iter::empty()));
+        // A new test with another IdP: the first origin (still granted by Tauri) is refused.
+        login.allow(2, B);
+        assert!(!login.allows_one_of([A].into_iter()));
+        assert!(login.allows_one_of([B].into_iter()));
+        // The first test's window closing late does not end the second test; the second's closing does.
+        login.withdraw(Some(1));
+        assert!(login.allows_one_of([B].into_iter()));
+        login.withdraw(Some(2));
+        assert!(!login.allows_one_of([B].into_iter()));
+        // Stop and Continue end whichever test runs.
+        login.allow(3, A);
+        login.withdraw(None);
+        assert!(!login.allows_one_of([A].into_iter()));
+    }
 }

@@ -64,6 +64,15 @@ function appPids(dataDir) {
 }
 
 let driver = null;
+// Debug builds of the app answer every file dialog with the path written here (GTK's native dialog cannot be driven
+// through WebDriver): see answerFileDialogs.
+const FILE_ANSWER = join(mkdtempSync(join(tmpdir(), "ssopilot-e2e-dialog-")), "answer");
+writeFileSync(FILE_ANSWER, "");
+
+/** The app's next file dialogs (open or save) answer `path`, as if the admin had chosen it. */
+export function answerFileDialogs(path) {
+  writeFileSync(FILE_ANSWER, path);
+}
 // SSOPILOT_E2E_PORT moves the drivers off the default when another run uses it (several worktrees on one machine).
 let port = Number(process.env.SSOPILOT_E2E_PORT ?? 4444);
 
@@ -72,6 +81,7 @@ async function withDriver(dirs, run, extraEnv = {}) {
   const env = {
     ...process.env,
     ...extraEnv,
+    SSOPILOT_E2E_FILE_ANSWER: FILE_ANSWER,
     SSOPILOT_DATA_DIR: dirs.data,
     XDG_CONFIG_HOME: dirs.config,
     XDG_DATA_HOME: dirs.share,

@@ -2,9 +2,9 @@
 // certificate carried to step 5 (kept in the saved state: step 5's page is built on another branch).
 //
 // The metadata is written here around a fresh certificate from `openssl req -x509`. The native file dialog
-// (GTK) cannot be driven through WebDriver, so the file import sends the action the dialog's answer leads to
-// (`import_metadata_file` with the path) through the app's own IPC from inside the page: the shell, the core's
-// file reading and the confirmation UI are the real ones; only the dialog is skipped.
+// (GTK) cannot be driven through WebDriver, so the debug build's dialog answers with a path the test names
+// (harness answerFileDialogs): the button, the shell's command, the core's file reading and the confirmation UI are
+// the real ones; only the dialog is skipped.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { choose, fill, inputValue, launch, next, profile, quit, shot, stepStatus, tick, waitForTitle, withDriver } from "./harness.mjs";
+import { answerFileDialogs, choose, fill, inputValue, launch, next, profile, quit, shot, stepStatus, tick, waitForTitle, withDriver } from "./harness.mjs";
 
 const SP_ENTITY_ID = "https://app.infisical.com";
 const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/0b6f3c1e-metadata-e2e";
@@ -103,12 +103,14 @@ test("IdP metadata pasted and loaded from a file fills step 3; step 5 shows its 
     assert.ok(callout.includes(first.fingerprint), `the fingerprint of the pasted certificate is shown: ${callout}`);
     await shot(session, "md-01-idp-metadata-pasted");
 
-    // A file: the values differ from what is set now, so the app shows old and new and waits for the admin.
-    const sent = await session.execute(
-      "return window.__TAURI_INTERNALS__.invoke('wizard_apply', { action: { type: 'import_metadata_file', side: 'idp', path: arguments[0] } }).then(() => true)",
-      [filePath],
-    );
-    assert.equal(sent, true, "the shell took the file import");
+    // A file: the values differ from what is set now, so the app shows old and new and waits for the admin. The
+    // real button and command; the debug build's dialog answers with the file's path.
+    answerFileDialogs(filePath);
+    const chooseFile = await session.waitFor("the file button", async () => {
+      for (const b of await session.findAll(".metadata-import button")) if ((await b.text()) === "Choose a metadata file…") return b;
+      return null;
+    });
+    await chooseFile.click();
     // The page draws the core's answer to its own actions: ticking Sign Assertion (needed anyway) redraws it, with
     // the pending confirmation.
     await tick(session, "sign_assertion");

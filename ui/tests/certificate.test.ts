@@ -189,11 +189,10 @@ describe("certificate step", () => {
     expect(target.querySelector(".timeline")?.classList.contains("error")).toBe(true);
   });
 
-  it("opens a file through the dialog and lets the core read it", async () => {
+  it("opens a file through the shell's dialog and lets the core read it: no path passes through the page", async () => {
     let current = page([field("")]);
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      if (cmd === "plugin:dialog|open") return "/home/admin/idp.cer";
       if (cmd === "wizard_open_certificate") current = page([field(PEM)], true, null);
       return current;
     });
@@ -201,20 +200,21 @@ describe("certificate step", () => {
     target.querySelector<HTMLButtonElement>("[data-testid=open-certificate]")?.click();
     await idle();
     const open = calls.find((c) => c.cmd === "wizard_open_certificate");
-    expect(open?.args).toEqual({ path: "/home/admin/idp.cer" });
+    expect(open?.args).toEqual({});
+    expect(calls.some((c) => c.cmd.startsWith("plugin:dialog"))).toBe(false);
     expect(target.querySelector<HTMLTextAreaElement>('[data-field="idp_certificate"] textarea')?.value).toBe(PEM);
     expect(target.querySelector<HTMLButtonElement>("[data-testid=next]")?.disabled).toBe(false);
   });
 
-  it("does nothing when the dialog is cancelled", async () => {
+  it("shows the shell's refusal plainly", async () => {
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      if (cmd === "plugin:dialog|open") return null;
+      if (cmd === "wizard_open_certificate") throw "The file dialog did not work: no file dialog is available.";
       return page([field("")]);
     });
     await start();
     target.querySelector<HTMLButtonElement>("[data-testid=open-certificate]")?.click();
     await idle();
-    expect(calls.some((c) => c.cmd === "wizard_open_certificate")).toBe(false);
+    expect(target.textContent).toContain("The file dialog did not work");
   });
 });

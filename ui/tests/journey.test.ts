@@ -108,7 +108,7 @@ describe("secret value", () => {
 });
 
 describe("report export", () => {
-  it("saves through the dialog and the core writes the file", async () => {
+  it("saves through the shell's dialog and the core writes the file", async () => {
     await start(
       [
         {
@@ -119,12 +119,13 @@ describe("report export", () => {
           markdown: "# SAML SSO",
         },
       ],
-      (cmd) => (cmd === "plugin:dialog|save" ? "/tmp/report.html" : undefined),
+      () => undefined,
     );
     buttonByText("Save report…").click();
     await settle();
     const save = calls.find((c) => c.cmd === "report_save");
-    expect(save?.args).toEqual({ path: "/tmp/report.html" });
+    expect(save?.args).toEqual({ fileName: "sso-pilot-report.md" });
+    expect(calls.some((c) => c.cmd.startsWith("plugin:dialog"))).toBe(false);
   });
 });
 

@@ -102,24 +102,12 @@ describe("metadata import", () => {
     expect(target.querySelector<HTMLDetailsElement>(".metadata-import")?.open).toBe(true);
   });
 
-  it("opens the file dialog and sends the picked path", async () => {
-    await start((cmd) => {
-      if (cmd === "plugin:dialog|open") return "/home/admin/jumpcloud-metadata.xml";
-      return view([importBlock()], { enabled: false, reason: null });
-    });
+  it("asks the shell to open the file dialog for its side: no path passes through the page", async () => {
+    await start(() => view([importBlock()], { enabled: false, reason: null }));
     buttonByText("Choose a metadata file…").click();
     await settle();
-    const dialog = calls.find((c) => c.cmd === "plugin:dialog|open");
-    expect(dialog).toBeDefined();
-    expect(actions()).toEqual([
-      { type: "import_metadata_file", side: "idp", path: "/home/admin/jumpcloud-metadata.xml" },
-    ]);
-  });
-
-  it("sends nothing when the file dialog is closed", async () => {
-    await start((cmd) => (cmd === "plugin:dialog|open" ? null : view([importBlock()], { enabled: false, reason: null })));
-    buttonByText("Choose a metadata file…").click();
-    await settle();
+    expect(calls.find((c) => c.cmd === "metadata_file_open")?.args).toEqual({ side: "idp" });
+    expect(calls.some((c) => c.cmd.startsWith("plugin:dialog"))).toBe(false);
     expect(actions()).toEqual([]);
   });
 
@@ -221,19 +209,16 @@ describe("metadata import", () => {
 });
 
 describe("metadata export", () => {
-  it("saves through the save dialog and the shell, and copies the XML", async () => {
-    await start((cmd) => {
-      if (cmd === "plugin:dialog|save") return "/home/admin/infisical-sp-metadata.xml";
-      return view([exportBlock], { enabled: true, reason: null });
-    });
+  it("saves through the shell's save dialog, and copies the XML", async () => {
+    await start(() => view([exportBlock], { enabled: true, reason: null }));
     expect(target.querySelector(".metadata-export pre")?.textContent).toBe(exportBlock.xml);
     buttonByText("Save as file…").click();
     await settle();
-    const dialog = calls.find((c) => c.cmd === "plugin:dialog|save");
-    expect((dialog?.args.options as { defaultPath?: string }).defaultPath).toBe("infisical-sp-metadata.xml");
+    // Only the suggested name goes to the shell, which opens the dialog itself.
     expect(calls.find((c) => c.cmd === "sp_metadata_save")?.args).toEqual({
-      path: "/home/admin/infisical-sp-metadata.xml",
+      fileName: "infisical-sp-metadata.xml",
     });
+    expect(calls.some((c) => c.cmd.startsWith("plugin:dialog"))).toBe(false);
     click(".metadata-export .copy-button");
     await settle();
     const copy = calls.find((c) => c.cmd === "plugin:clipboard-manager|write_text");

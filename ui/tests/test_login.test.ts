@@ -164,7 +164,9 @@ describe("test login step", () => {
     expect(check?.disabled).toBe(false);
     check?.click();
     await idle();
-    expect(actions()).toEqual([{ type: "check_pasted_response", text: "PHNhbWw+" }]);
+    // Checked by the shell's worker, not through the action queue.
+    expect(calls.find((c) => c.cmd === "paste_check")?.args).toEqual({ text: "PHNhbWw+" });
+    expect(actions()).toEqual([]);
     target.querySelector<HTMLButtonElement>("[data-testid=start-login_window]")?.click();
     await idle();
     expect(calls.some((c) => c.cmd === "login_window_open")).toBe(true);
@@ -215,6 +217,56 @@ describe("test login step", () => {
     window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
     await idle();
     expect(calls.slice(before).map((c) => c.cmd)).not.toContain("login_window_stop");
+  });
+
+  it("shows progress in a live region while a paste is checked; Cancel and Escape drop its result", async () => {
+    const passed: TestReportBlock = { ...report, passed: true, source: "Pasted response", headline: "Passed: all 3 checks passed" };
+    let answer: (v: WizardView) => void = () => {};
+    let current = page([way("paste", { value: "PHNhbWw+" })]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      // The check answers only when the test says so; Cancel answers at once.
+      if (cmd === "paste_check") return new Promise<WizardView>((resolve) => (answer = resolve));
+      if (cmd === "paste_check_cancel") current = page([way("paste", { value: "PHNhbWw+" })]);
+      return current;
+    });
+    await start();
+    const paste = async (): Promise<void> => {
+      target.querySelector<HTMLButtonElement>("[data-testid=start-paste]")?.click();
+      await idle();
+    };
+    await paste();
+    const progress = target.querySelector("[data-testid=paste-progress]");
+    expect(progress?.textContent).toContain("Checking the response…");
+    expect(progress?.getAttribute("role")).toBe("status");
+    expect(progress?.getAttribute("aria-live")).toBe("polite");
+    expect(target.querySelector("[data-testid=start-paste]")).toBeNull();
+    expect(target.querySelector('[data-way="paste"]')?.getAttribute("aria-busy")).toBe("true");
+
+    // Cancel: the progress goes, and the late answer (a pass) is not drawn.
+    target.querySelector<HTMLButtonElement>("[data-testid=paste-cancel]")?.click();
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("paste_check_cancel");
+    expect(target.querySelector("[data-testid=paste-progress]")).toBeNull();
+    answer(page([passed, way("paste", { value: "PHNhbWw+" })]));
+    await idle();
+    expect(target.querySelector("[data-testid=test-report]")).toBeNull();
+
+    // Escape cancels too.
+    await paste();
+    expect(target.querySelector("[data-testid=paste-progress]")).not.toBeNull();
+    const cancels = calls.filter((c) => c.cmd === "paste_check_cancel").length;
+    window.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true }));
+    await idle();
+    expect(calls.filter((c) => c.cmd === "paste_check_cancel").length).toBe(cancels + 1);
+    expect(target.querySelector("[data-testid=paste-progress]")).toBeNull();
+
+    // A check that is let finish is drawn.
+    await paste();
+    answer(page([passed, way("paste", { value: "PHNhbWw+" })]));
+    await idle();
+    expect(target.querySelector("[data-testid=paste-progress]")).toBeNull();
+    expect(target.querySelector("[data-testid=test-report]")?.textContent).toContain("Passed");
   });
 
   it("shows why a way cannot run", async () => {

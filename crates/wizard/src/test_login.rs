@@ -17,6 +17,9 @@ use ssopilot_saml::response::{self, Fix, Policy, Report, DEFAULT_CLOCK_SKEW, SAM
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_saml::xml::{self, Document, NodeId, NodeKind};
 
+mod paste_check;
+pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
+
 /// Step 7 is built.
 pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
 
@@ -340,7 +343,7 @@ impl Model {
             ],
             start_label: "Check this response".into(),
             url: None,
-            running: false,
+            running: self.paste_checking(),
             captured: false,
             continue_label: None,
             unavailable: self.not_ready(),
@@ -506,49 +509,9 @@ impl Model {
         }
     }
 
-    /// Validates a pasted response against the configuration.
+    /// Validates a pasted response against the configuration (see [`paste_check`]).
     fn check_pasted(&mut self, text: String) -> Result<(), String> {
-        if self.current != StepId::TestLogin {
-            return Err(
-                "Pasted responses are checked on step 7 (Test login); nothing was changed".into(),
-            );
-        }
-        if text.len() > MAX_RESPONSE_BYTES {
-            return Err(format!(
-                "The pasted text is larger than {} KiB, more than any sign-in response: copy only the \
-                 SAMLResponse value",
-                MAX_RESPONSE_BYTES / 1024
-            ));
-        }
-        self.test.paste = text;
-        if self.test.paste.trim().is_empty() {
-            return Err("Paste a SAMLResponse first, then press Check this response".into());
-        }
-        let config = self
-            .tested_config()
-            .ok_or_else(|| self.not_ready().unwrap_or_default())?;
-        let policy = self.policy_for(&config, None);
-        let mut report = response::validate(self.test.paste.trim().as_bytes(), &policy);
-        let mut not_evaluated = Vec::new();
-        let before = report.checks.len();
-        report
-            .checks
-            .retain(|c| c.id != "in_response_to" && c.id != "subject_in_response_to");
-        if report.checks.len() != before || report.check("response_root").is_some() {
-            not_evaluated.push(
-                "InResponseTo: which sign-in request a pasted response answers cannot be known, so it is not \
-                 compared"
-                    .to_string(),
-            );
-        }
-        not_evaluated.push(
-            "Replay: SSO Pilot has not seen how often this response was used, so replay is not checked".into(),
-        );
-        report.valid = !report.checks.is_empty() && report.checks.iter().all(|c| c.ok);
-        let xml = decoded_xml(self.test.paste.trim().as_bytes());
-        let idp_initiated = xml.as_deref().is_none_or(|x| !x.contains("InResponseTo="));
-        self.record_run(Source::Paste, report, xml, not_evaluated, idp_initiated);
-        Ok(())
+        self.check_paste_now(text)
     }
 
     fn save_report(&self, format: ReportFormat, path: &Path) -> Result<String, String> {
@@ -898,6 +861,9 @@ pub(super) struct TestLoginState {
     loopback: Option<LoopbackTest>,
     loopback_error: Option<String>,
     paste: String,
+    /// The pasted response being checked on a worker thread, and the count that tells its outcome from older ones.
+    paste_pending: Option<paste_check::PendingPaste>,
+    paste_generation: u64,
     next_id: u64,
 }
 
@@ -1394,7 +1360,7 @@ pub(crate) mod tests {
     }
 
     /// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7.
-    fn to_test_login(dir: &std::path::Path) -> Session {
+    pub(super) fn to_test_login(dir: &std::path::Path) -> Session {
         let mut s = to_certificate(dir);
         set(&mut s, fields::IDP_CERTIFICATE, &key().cert_pem());
         s.apply(Action::Next);
@@ -1406,7 +1372,7 @@ pub(crate) mod tests {
     }
 
     /// A response as JumpCloud would sign it for the configuration of [`to_test_login`] (base64, as posted).
-    fn response(request_id: Option<&str>) -> String {
+    pub(super) fn response(request_id: Option<&str>) -> String {
         let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
         let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
         let app = App::new(sp.clone(), acs, sp);
@@ -1416,7 +1382,7 @@ pub(crate) mod tests {
         mint::post_value(&xml)
     }
 
-    fn report(v: &WizardView) -> &TestReportView {
+    pub(super) fn report(v: &WizardView) -> &TestReportView {
         v.page
             .blocks
             .iter()

@@ -5,7 +5,7 @@ use serde_json::json;
 use ssopilot_wizard::view::{Block, StepId, WizardView};
 
 use crate::common;
-use common::{app, apply, call, main_window, request, view};
+use common::{app, app_answering, apply, call, invoke, main_window, request, view};
 use tauri::test::get_ipc_response;
 
 /// The first choice on the page and an option different from the current one.
@@ -121,9 +121,15 @@ fn the_capabilities_refuse_commands_that_are_not_granted() {
 }
 
 #[test]
-fn wizard_open_certificate_puts_a_der_file_into_step_5() {
+fn wizard_open_certificate_puts_the_file_chosen_in_the_dialog_into_step_5() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = app(dir.path());
+    let files = tempfile::tempdir().expect("temp dir");
+    let path = files.path().join("idp.der");
+    let gone = files.path().join("gone.pem");
+    let (app, asked) = app_answering(
+        dir.path(),
+        vec![Some(path.clone()), Some(gone.clone()), None],
+    );
     let window = main_window(&app);
     let set = |field: &str, value: &str| {
         apply(
@@ -148,15 +154,16 @@ fn wizard_open_certificate_puts_a_der_file_into_step_5() {
 
     let certified = rcgen::generate_simple_self_signed(vec!["idp.example.com".to_string()])
         .expect("a certificate");
-    let files = tempfile::tempdir().expect("temp dir");
-    let path = files.path().join("idp.der");
     std::fs::write(&path, certified.cert.der()).expect("write the DER file");
+    // A path sent by the page is not taken: the shell opens the dialog and reads what the admin chose there.
     let value = call(
         &window,
         "wizard_open_certificate",
-        json!({ "path": path.to_string_lossy() }),
+        json!({ "path": "/etc/shadow" }),
     )
     .expect("wizard_open_certificate answers");
+    assert_eq!(asked.lock().unwrap()[0].title, "Open the IdP's certificate");
+    assert!(!asked.lock().unwrap()[0].save);
     let v: WizardView = serde_json::from_value(value).expect("a WizardView");
     let field = v.page.blocks.iter().find_map(|b| match b {
         Block::CertificateInput { value, .. } => Some(value.clone()),
@@ -166,23 +173,24 @@ fn wizard_open_certificate_puts_a_der_file_into_step_5() {
     assert!(v.page.next.enabled, "{:?}", v.page.next);
 
     // A missing file is a notice, not a failed command.
-    let value = call(
-        &window,
-        "wizard_open_certificate",
-        json!({ "path": files.path().join("gone.pem").to_string_lossy() }),
-    )
-    .expect("answers with a notice");
+    let value = call(&window, "wizard_open_certificate", json!({})).expect("answers with a notice");
     let v: WizardView = serde_json::from_value(value).expect("a WizardView");
     assert!(v
         .notices
         .iter()
         .any(|n| n.text.starts_with("Could not read gone.pem")));
+    // The dialog closed: nothing changes.
+    let notices = v.notices.len();
+    let v = invoke(&window, "wizard_open_certificate", json!({}));
+    assert_eq!(v.notices.len(), notices);
 }
 
 #[test]
 fn report_save_writes_markdown_or_html_where_the_admin_chose() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = app(dir.path());
+    let md = dir.path().join("report.md");
+    let html = dir.path().join("report.html");
+    let (app, asked) = app_answering(dir.path(), vec![Some(md.clone()), Some(html.clone())]);
     let window = main_window(&app);
     apply(
         &window,
@@ -192,13 +200,19 @@ fn report_save_writes_markdown_or_html_where_the_admin_chose() {
         &window,
         json!({ "type": "set_field", "field": "sp_profile", "value": "infisical" }),
     );
-    let md = dir.path().join("report.md");
+    let elsewhere = dir.path().join("elsewhere.md");
     let value = call(
         &window,
         "report_save",
-        json!({ "path": md.display().to_string() }),
+        json!({ "fileName": "../../sso-report.md", "path": elsewhere.display().to_string() }),
     )
     .expect("report_save is granted and answers");
+    assert!(!elsewhere.exists(), "a path from the page is never written");
+    // The page suggests a name only: no folder part reaches the dialog.
+    assert_eq!(
+        asked.lock().unwrap()[0].file_name.as_deref(),
+        Some("sso-report.md")
+    );
     let v: WizardView = serde_json::from_value(value).expect("a WizardView");
     assert!(v.notices.iter().any(|n| n.text.contains("was saved to")));
     let text = std::fs::read_to_string(&md).expect("written");
@@ -206,11 +220,10 @@ fn report_save_writes_markdown_or_html_where_the_admin_chose() {
         text.starts_with("# SAML SSO: Infisical with JumpCloud"),
         "{text}"
     );
-    let html = dir.path().join("report.html");
     call(
         &window,
         "report_save",
-        json!({ "path": html.display().to_string() }),
+        json!({ "fileName": "sso-report.html" }),
     )
     .expect("answers");
     assert!(std::fs::read_to_string(&html)

@@ -4,9 +4,13 @@
 #![allow(dead_code)]
 
 use serde_json::{json, Value};
-use ssopilot_app::{with_wizard, WizardState};
+use ssopilot_app::files::{FileDialogs, FileRequest};
+use ssopilot_app::{with_wizard, with_wizard_and, ShellParts, WizardState};
 use ssopilot_wizard::state::Store;
 use ssopilot_wizard::view::WizardView;
+use std::collections::VecDeque;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 use tauri::ipc::{CallbackFn, InvokeBody};
 use tauri::test::{get_ipc_response, mock_builder, MockRuntime, INVOKE_KEY};
 use tauri::webview::InvokeRequest;
@@ -20,6 +24,44 @@ pub fn app_with(state: WizardState) -> App<MockRuntime> {
     with_wizard(mock_builder(), state)
         .build(tauri::generate_context!())
         .expect("the app builds with the mock runtime")
+}
+
+/// The app with the given wizard state and shell parts (answered dialogs, a hook in the paste check).
+pub fn app_with_parts(state: WizardState, parts: ShellParts) -> App<MockRuntime> {
+    with_wizard_and(mock_builder(), state, parts)
+        .build(tauri::generate_context!())
+        .expect("the app builds with the mock runtime")
+}
+
+/// The dialogs the admin asked for, in order.
+pub type Asked = Arc<Mutex<Vec<FileRequest>>>;
+
+/// File dialogs answered with `answers` in order (`None`: the admin closed the dialog; no answer left: closed).
+pub fn dialogs_answering(answers: Vec<Option<PathBuf>>) -> (FileDialogs, Asked) {
+    let queue = Mutex::new(VecDeque::from(answers));
+    let asked: Asked = Arc::default();
+    let seen = asked.clone();
+    let dialogs = FileDialogs::answered_by(move |request| {
+        seen.lock().expect("not poisoned").push(request.clone());
+        queue.lock().expect("not poisoned").pop_front().flatten()
+    });
+    (dialogs, asked)
+}
+
+/// The app keeping its progress in `dir`, whose file dialogs answer with `answers` in order.
+pub fn app_answering(
+    dir: &std::path::Path,
+    answers: Vec<Option<PathBuf>>,
+) -> (App<MockRuntime>, Asked) {
+    let (dialogs, asked) = dialogs_answering(answers);
+    let parts = ShellParts {
+        dialogs,
+        ..ShellParts::default()
+    };
+    (
+        app_with_parts(WizardState::open(Store::at(dir)), parts),
+        asked,
+    )
 }
 
 /// The app keeping its progress in `dir`, without a demo IdP.

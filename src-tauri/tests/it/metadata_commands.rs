@@ -13,7 +13,7 @@ use ssopilot_saml::values::EntityId;
 use ssopilot_wizard::view::{Block, StepId, WizardView};
 
 use crate::common;
-use common::{app, apply, invoke, main_window, set};
+use common::{app, app_answering, apply, call, invoke, main_window, set};
 use tauri::test::MockRuntime;
 use tauri::WebviewWindow;
 
@@ -162,15 +162,16 @@ fn metadata_fetch_cancel_aborts_a_hanging_fetch() {
 #[test]
 fn sp_metadata_save_writes_the_file_and_import_actions_pass_through() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let app = app(dir.path());
+    let out = dir.path().join("infisical-sp-metadata.xml");
+    let (app, asked) = app_answering(dir.path(), vec![Some(out.clone())]);
     let window = main_window(&app);
     to_step_3(&window);
-    let out = dir.path().join("infisical-sp-metadata.xml");
     let v = invoke(
         &window,
         "sp_metadata_save",
-        json!({ "path": out.display().to_string() }),
+        json!({ "fileName": "infisical-sp-metadata.xml" }),
     );
+    assert!(asked.lock().unwrap()[0].save);
     let xml = std::fs::read_to_string(&out).expect("the file is written");
     assert!(xml.contains(&format!("entityID=\"{SP_ID}\"")), "{xml}");
     assert!(xml.contains(ACS));
@@ -181,4 +182,48 @@ fn sp_metadata_save_writes_the_file_and_import_actions_pass_through() {
         json!({ "type": "import_metadata", "side": "idp", "text": idp_metadata() }),
     );
     assert_eq!(input_value(&v, "idp_sso_url"), IDP_URL);
+}
+
+#[test]
+fn a_file_path_no_dialog_returned_is_refused_and_a_chosen_one_is_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chosen = dir.path().join("idp-metadata.xml");
+    std::fs::write(&chosen, idp_metadata()).expect("write the metadata");
+    let unchosen = dir.path().join("other.xml");
+    std::fs::write(&unchosen, idp_metadata()).expect("write the metadata");
+    let (app, asked) = app_answering(dir.path(), vec![Some(chosen.clone())]);
+    let window = main_window(&app);
+    to_step_3(&window);
+
+    // The page sends a path of its own: refused with a message that says what to do, and nothing is read.
+    for action in [
+        json!({ "type": "import_metadata_file", "side": "idp", "path": unchosen.display().to_string() }),
+        json!({ "type": "save_test_report", "format": "markdown", "path": dir.path().join("r.md").display().to_string() }),
+    ] {
+        let refused = call(&window, "wizard_apply", json!({ "action": action }))
+            .expect_err("a path no dialog returned is refused");
+        let message = refused.as_str().unwrap_or_default().to_string();
+        assert!(
+            message.contains("only files you chose in its file dialog")
+                && message.contains("use the button that opens the dialog"),
+            "{message}"
+        );
+    }
+    assert!(!dir.path().join("r.md").exists());
+    assert_eq!(
+        input_value(&invoke(&window, "wizard_view", json!({})), "idp_sso_url"),
+        ""
+    );
+
+    // The file chosen in the dialog is imported, without its path passing through the page.
+    let v = invoke(&window, "metadata_file_open", json!({ "side": "idp" }));
+    assert!(!asked.lock().unwrap()[0].save);
+    assert_eq!(input_value(&v, "idp_sso_url"), IDP_URL);
+    // And a wizard action naming that same file is accepted from now on (this session only).
+    call(
+        &window,
+        "wizard_apply",
+        json!({ "action": { "type": "import_metadata_file", "side": "idp", "path": chosen.display().to_string() } }),
+    )
+    .expect("a path the dialog returned is accepted");
 }

@@ -14,7 +14,10 @@ use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_wizard::view::{Block, StepId, StepStatus, TestWay, WizardView};
 
 use crate::common;
-use common::{app, apply, invoke, main_window, request, set};
+use common::{app, app_with_parts, apply, call, invoke, main_window, request, set, view};
+use ssopilot_app::{PasteHook, ShellParts, WizardState};
+use ssopilot_wizard::state::Store;
+use std::sync::{mpsc, Mutex};
 use tauri::test::{get_ipc_response, MockRuntime};
 use tauri::{Manager, WebviewWindow};
 
@@ -155,21 +158,14 @@ fn the_login_window_takes_the_response_only_from_the_idp_origin_and_records_the_
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     assert!(step_7_complete(&v));
 
-    // Continue releases the held form; a second response for the same window is refused.
+    // Continue releases the held form; the window may hand nothing more over (one response per test).
     let v = invoke(&window, "login_window_continue", json!({}));
     assert_eq!(way(&v, TestWay::LoginWindow), (false, false, None));
-    let again = get_ipc_response(
-        &login,
-        request(
-            "login_capture",
-            "https://sso.jumpcloud.com/saml2/infisical",
-            json!({ "samlResponse": response(&key) }),
-        ),
-    )
-    .unwrap()
-    .deserialize::<bool>()
-    .unwrap();
-    assert!(!again, "one response per login window");
+    let again = capture(&login, "https://sso.jumpcloud.com/saml2/infisical", &key);
+    assert!(
+        again.unwrap_err().contains("has ended"),
+        "one response per login window"
+    );
     invoke(&window, "login_window_stop", json!({}));
 }
 
@@ -180,14 +176,78 @@ fn a_pasted_response_is_checked_through_the_ipc_and_cancel_answers_with_the_view
     let window = main_window(&app);
     let key = IdpKey::generate_ephemeral().expect("RSA key");
     to_test_login(&window, &key);
-    let v = apply(
-        &window,
-        json!({ "type": "check_pasted_response", "text": response(&key) }),
-    );
+    let v = invoke(&window, "paste_check", json!({ "text": response(&key) }));
     assert_eq!(report_passed(&v), Some(true));
+    assert!(!way(&v, TestWay::Paste).0, "the check has ended");
     assert!(step_7_complete(&v));
     let v = invoke(&window, "loopback_test_cancel", json!({}));
     assert!(!way(&v, TestWay::Loopback).0);
+    // The wizard action that would check on the window's thread, under the session lock, is refused.
+    let refused = call(
+        &window,
+        "wizard_apply",
+        json!({ "action": { "type": "check_pasted_response", "text": response(&key) } }),
+    )
+    .expect_err("no check on the window's thread");
+    assert!(refused.to_string().contains("paste_check"), "{refused}");
+}
+
+#[test]
+fn a_pasted_response_is_checked_on_a_worker_while_the_session_stays_usable_and_cancel_drops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    // The hook holds each check on its worker thread until the test lets it go.
+    let (entered_tx, entered) = mpsc::channel::<std::thread::ThreadId>();
+    let (release, release_rx) = mpsc::channel::<()>();
+    let release_rx = Mutex::new(release_rx);
+    let parts = ShellParts {
+        paste_hook: PasteHook::new(move || {
+            let _ = entered_tx.send(std::thread::current().id());
+            let _ = release_rx.lock().map(|rx| rx.recv());
+        }),
+        ..ShellParts::default()
+    };
+    let app = app_with_parts(WizardState::open(Store::at(dir.path())), parts);
+    let window = main_window(&app);
+    let key = IdpKey::generate_ephemeral().expect("RSA key");
+    to_test_login(&window, &key);
+
+    let checker = {
+        let window = window.clone();
+        let text = response(&key);
+        std::thread::spawn(move || {
+            let caller = std::thread::current().id();
+            (
+                caller,
+                invoke(&window, "paste_check", json!({ "text": text })),
+            )
+        })
+    };
+    let worker = entered
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the check starts");
+    assert_ne!(worker, std::thread::current().id());
+    // While it runs, the session is not locked: the view answers, and shows the check running.
+    let v = view(&window);
+    assert!(way(&v, TestWay::Paste).0, "the paste way shows progress");
+    assert_eq!(report_passed(&v), None);
+
+    // Cancel answers at once, and so does the waiting command, though the worker is still held.
+    let v = invoke(&window, "paste_check_cancel", json!({}));
+    assert!(!way(&v, TestWay::Paste).0);
+    let (caller, v) = checker.join().expect("paste_check returns");
+    assert_ne!(
+        worker, caller,
+        "validation never runs on the calling thread"
+    );
+    assert_eq!(report_passed(&v), None, "a cancelled check shows no report");
+    assert!(!way(&v, TestWay::Paste).0);
+    release.send(()).unwrap();
+
+    // The next paste is checked and recorded; the cancelled one never was.
+    release.send(()).unwrap();
+    let v = invoke(&window, "paste_check", json!({ "text": response(&key) }));
+    assert_eq!(report_passed(&v), Some(true));
+    assert!(!way(&v, TestWay::Paste).0);
 }
 
 #[test]
@@ -208,4 +268,63 @@ fn the_loopback_test_sp_starts_and_says_plainly_when_no_browser_can_open() {
         "{error}"
     );
     assert!(!step_7_complete(&v));
+}
+
+/// What the login window's page gets for handing `response(key)` over from `origin`: accepted, or the error.
+fn capture(login: &WebviewWindow<MockRuntime>, origin: &str, key: &IdpKey) -> Result<bool, String> {
+    get_ipc_response(
+        login,
+        request(
+            "login_capture",
+            origin,
+            json!({ "samlResponse": response(key) }),
+        ),
+    )
+    .map(|b| b.deserialize::<bool>().expect("a bool"))
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn the_login_window_may_hand_a_response_over_only_while_its_test_runs() {
+    // The mock runtime sends no window events and keeps a destroyed window's label, so each app opens its login
+    // window once: one app ends its test with Stop, the other with Continue. (A window closed by the admin and a new
+    // test's origin are covered by the unit tests of `login`.)
+    const JUMPCLOUD: &str = "https://sso.jumpcloud.com/saml2/infisical";
+    let key = IdpKey::generate_ephemeral().expect("RSA key");
+    for end in ["login_window_stop", "login_window_continue"] {
+        let dir = tempfile::tempdir().unwrap();
+        let app = app(dir.path());
+        let window = main_window(&app);
+        to_test_login(&window, &key);
+        let opener = {
+            let window = window.clone();
+            std::thread::spawn(move || invoke(&window, "login_window_open", json!({})))
+        };
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        let login = loop {
+            if let Some(w) = app.get_webview_window(LOGIN_WINDOW) {
+                break w;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the login window did not open"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        invoke(&window, end, json!({}));
+        // The runtime capability for the IdP's origin is still there (Tauri cannot take it back): the shell refuses.
+        let refused = capture(&login, JUMPCLOUD, &key).expect_err("refused once the test ended");
+        assert!(
+            refused.contains("The test login has ended"),
+            "{end}: {refused}"
+        );
+        assert_eq!(
+            report_passed(&view(&window)),
+            None,
+            "{end}: nothing was checked"
+        );
+        // The opener waits for the window until Stop.
+        invoke(&window, "login_window_stop", json!({}));
+        opener.join().expect("login_window_open returns");
+    }
 }

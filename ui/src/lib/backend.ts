@@ -1,9 +1,9 @@
-// The only place that talks to the shell: the wizard commands, the metadata fetch and save, the file dialogs, the
-// clipboard, and the log.
+// The only place that talks to the shell: the wizard commands, the metadata fetch and save, the file commands, the
+// pasted-response check, the clipboard, and the log. The file dialogs are opened by the shell itself: the page never
+// sees or sends a path.
 
 import { invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
-import { open as openDialog, save as saveDialog } from "@tauri-apps/plugin-dialog";
 import { error as logError } from "@tauri-apps/plugin-log";
 import type { Action, MetadataSide, ReportFormat, WizardView } from "./types";
 
@@ -48,25 +48,29 @@ export function cancelMetadataFetch(): Promise<WizardView> {
   return invoke<WizardView>("metadata_fetch_cancel");
 }
 
-/** Asks the core to write the SP metadata to `path`. */
-export function saveSpMetadata(path: string): Promise<WizardView> {
-  return invoke<WizardView>("sp_metadata_save", { path });
+/** The shell's save dialog for the SP metadata (`fileName` suggested); the core writes the file the admin chose. */
+export function saveSpMetadata(fileName: string): Promise<WizardView> {
+  return invoke<WizardView>("sp_metadata_save", { fileName });
 }
 
-/** Asks the core to write the summary report to `path` (HTML for .html, else Markdown). */
-export function saveReport(path: string): Promise<WizardView> {
-  return invoke<WizardView>("report_save", { path });
+/** The shell's save dialog for the summary report; the core writes it (HTML for .html, else Markdown). */
+export function saveReport(fileName: string): Promise<WizardView> {
+  return invoke<WizardView>("report_save", { fileName });
 }
 
-/** The save dialog for the summary report: the chosen path, or null. */
-export function pickSummaryPath(defaultPath: string): Promise<string | null> {
-  return saveDialog({
-    defaultPath,
-    filters: [
-      { name: "Markdown", extensions: ["md"] },
-      { name: "HTML page", extensions: ["html"] },
-    ],
-  });
+/** The shell's save dialog for step 7's test-login report; the core writes it. */
+export function saveTestReport(format: ReportFormat, fileName: string): Promise<WizardView> {
+  return invoke<WizardView>("test_report_save", { format, fileName });
+}
+
+/** Checks a pasted response on the shell's worker thread; resolves once checked, cancelled or replaced. */
+export function checkPastedResponse(text: string): Promise<WizardView> {
+  return invoke<WizardView>("paste_check", { text });
+}
+
+/** Cancel for the pasted-response check: its result is dropped. */
+export function cancelPasteCheck(): Promise<WizardView> {
+  return invoke<WizardView>("paste_check_cancel");
 }
 
 /** Opens the login window of step 7; resolves once it caught a response or was closed. */
@@ -91,41 +95,15 @@ export function cancelLoopbackTest(): Promise<WizardView> {
   return invoke<WizardView>("loopback_test_cancel");
 }
 
-/** The save dialog for the test-login report. */
-export function pickReportPath(defaultPath: string, format: ReportFormat): Promise<string | null> {
-  const filters =
-    format === "html"
-      ? [{ name: "Web page (HTML)", extensions: ["html"] }]
-      : [{ name: "Markdown", extensions: ["md"] }];
-  return saveDialog({ defaultPath, filters });
+/** The shell's open dialog for a metadata file; the core imports the file the admin chose into `side`'s box. */
+export function openMetadataFile(side: MetadataSide): Promise<WizardView> {
+  return invoke<WizardView>("metadata_file_open", { side });
 }
 
-const XML_FILTER = [{ name: "SAML metadata (XML)", extensions: ["xml"] }];
-
-/** The open dialog for a metadata file: its path, or null when the admin closed the dialog. */
-export async function pickMetadataFile(): Promise<string | null> {
-  const picked = await openDialog({ multiple: false, directory: false, filters: XML_FILTER });
-  return typeof picked === "string" ? picked : null;
-}
-
-/** The save dialog for the SP metadata: the chosen path, or null. */
-export function pickSavePath(defaultPath: string): Promise<string | null> {
-  return saveDialog({ defaultPath, filters: XML_FILTER });
-}
-
-/** Asks for a certificate file; the core reads and checks it. `null` when the admin cancelled the dialog. */
-export async function openCertificateFile(): Promise<WizardView | null> {
-  const path = await openDialog({
-    title: "Open the IdP's certificate",
-    multiple: false,
-    directory: false,
-    filters: [
-      { name: "Certificates", extensions: ["pem", "crt", "cer", "der", "txt"] },
-      { name: "All files", extensions: ["*"] },
-    ],
-  });
-  if (typeof path !== "string") return null;
-  return invoke<WizardView>("wizard_open_certificate", { path });
+/** The shell's open dialog for a certificate file; the core reads and checks it (the view is unchanged when the
+ * admin closed the dialog). */
+export function openCertificateFile(): Promise<WizardView> {
+  return invoke<WizardView>("wizard_open_certificate");
 }
 
 export function copyToClipboard(text: string): Promise<void> {

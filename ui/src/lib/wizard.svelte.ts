@@ -8,6 +8,8 @@ import {
   applyAction,
   cancelLoopbackTest,
   cancelMetadataFetch,
+  cancelPasteCheck,
+  checkPastedResponse,
   continueLoginWindow,
   openLoginWindow,
   startLoopbackTest,
@@ -16,13 +18,15 @@ import {
   fetchView,
   messageOf,
   openCertificateFile,
+  openMetadataFile,
   reportProblem,
   saveReport,
   saveSpMetadata,
+  saveTestReport,
   type EarlyViewRequest,
 } from "./backend";
 import { mark } from "./launch";
-import type { Action, MetadataSide, WizardView } from "./types";
+import type { Action, MetadataSide, ReportFormat, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
 
@@ -39,6 +43,10 @@ export class Wizard {
   /** The side whose metadata URL is being fetched, from the click until the core answers (the core's view says
    * so too, but only once the fetch has ended). */
   fetching = $state<MetadataSide | null>(null);
+
+  /** A pasted response is being checked, from the click until the shell answers (or Cancel). */
+  checking = $state(false);
+  #pasteRun = 0;
 
   #chain: Promise<unknown> = Promise.resolve();
   #pending = new Map<string, PendingEdit>();
@@ -132,43 +140,76 @@ export class Wizard {
     }
   }
 
-  /** Saves the SP metadata where the admin chose (the core writes the file and reports in a notice). */
-  async saveSpMetadata(path: string): Promise<void> {
-    await this.flush();
-    await this.#chain;
-    try {
-      this.view = await saveSpMetadata(path);
-      this.failure = null;
-    } catch (reason) {
-      this.#fail("saving the SP metadata", reason);
-    }
-  }
-
-  /** Saves the summary report where the admin chose (the core writes the file and reports in a notice). */
-  async saveReport(path: string): Promise<void> {
-    await this.flush();
-    try {
-      this.view = await saveReport(path);
-      this.failure = null;
-    } catch (reason) {
-      this.#fail("saving the report", reason);
-    }
-  }
-
-  /** Opens a certificate file through the dialog, after all pending edits; the core puts it into step 5. */
-  async openCertificate(): Promise<void> {
+  /** Runs a file command (the shell opens the dialog, the core reads or writes the file the admin chose) after all
+   * pending edits, in the action queue. */
+  async #file(what: string, command: () => Promise<WizardView>): Promise<void> {
     await this.flush();
     const run = this.#chain.then(async () => {
       try {
-        const view = await openCertificateFile();
-        if (view) this.view = view;
+        this.view = await command();
         this.failure = null;
       } catch (reason) {
-        this.#fail("opening a certificate file", reason);
+        this.#fail(what, reason);
       }
     });
     this.#chain = run;
     return run;
+  }
+
+  /** Saves the SP metadata where the admin chooses in the shell's dialog (the core reports in a notice). */
+  saveSpMetadata(fileName: string): Promise<void> {
+    return this.#file("saving the SP metadata", () => saveSpMetadata(fileName));
+  }
+
+  /** Saves the summary report where the admin chooses in the shell's dialog. */
+  saveReport(fileName: string): Promise<void> {
+    return this.#file("saving the report", () => saveReport(fileName));
+  }
+
+  /** Saves step 7's test-login report where the admin chooses in the shell's dialog. */
+  saveTestReport(format: ReportFormat, fileName: string): Promise<void> {
+    return this.#file("saving the test-login report", () => saveTestReport(format, fileName));
+  }
+
+  /** Opens a certificate file through the shell's dialog; the core puts it into step 5. */
+  openCertificate(): Promise<void> {
+    return this.#file("opening a certificate file", openCertificateFile);
+  }
+
+  /** Opens a metadata file through the shell's dialog; the core imports it into `side`'s box. */
+  openMetadataFile(side: MetadataSide): Promise<void> {
+    return this.#file("opening a metadata file", () => openMetadataFile(side));
+  }
+
+  /** Checks a pasted response. Runs beside the action queue (the shell checks it on a worker thread), so the wizard
+   * and Cancel stay usable; an answer that arrives after Cancel or a newer check is not drawn. */
+  async checkPastedResponse(text: string): Promise<void> {
+    await this.flush();
+    const run = ++this.#pasteRun;
+    this.checking = true;
+    try {
+      const view = await checkPastedResponse(text);
+      if (run === this.#pasteRun) {
+        this.view = view;
+        this.failure = null;
+      }
+    } catch (reason) {
+      if (run === this.#pasteRun) this.#fail("checking the pasted response", reason);
+    } finally {
+      if (run === this.#pasteRun) this.checking = false;
+    }
+  }
+
+  /** Cancel (or Escape) while a pasted response is checked: its result is dropped. */
+  async cancelPasteCheck(): Promise<void> {
+    this.#pasteRun++;
+    this.checking = false;
+    try {
+      this.view = await cancelPasteCheck();
+      this.failure = null;
+    } catch (reason) {
+      this.#fail("cancelling the check", reason);
+    }
   }
 
   /** Runs a step-7 shell command beside the action queue (the login window and the test SP wait for a person), so
@@ -206,11 +247,15 @@ export class Wizard {
   /** Escape during a test login: Cancel for the waiting test SP, Stop for the login window (the core's view says
    * which one runs). Resolves to false when none does. */
   async cancelRunningTest(): Promise<boolean> {
+    if (this.checking) {
+      await this.cancelPasteCheck();
+      return true;
+    }
     const running = this.view?.page.blocks.find((b) => b.kind === "test_login_way" && b.running);
     if (running?.kind !== "test_login_way") return false;
     if (running.way === "loopback") await this.cancelLoopbackTest();
     else if (running.way === "login_window") await this.stopLoginWindow();
-    else return false;
+    else await this.cancelPasteCheck();
     return true;
   }
 

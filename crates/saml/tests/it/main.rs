@@ -13,5 +13,7 @@ mod cert_doctor;
 mod cert_fuzz;
 mod metadata_core;
 mod response_attacks;
+mod response_cert_validity;
 mod response_differential;
+mod response_dos;
 mod xmldsig_interop;

@@ -2,15 +2,15 @@
 //! outside its validity dates. The validator still trusts it (the verdict does not change), but warns, with the
 //! dates, at the Certificate step.
 
-mod response_support;
+use ssopilot_testkit::response_support;
 
 use response_support::*;
-use ssopilot::response::validate;
-use ssopilot::wizard::view::StepId;
+use ssopilot_saml::response::validate;
+use ssopilot_saml::response::Fix;
 use time::Duration;
 
 /// Validates a genuine response signed by an IdP whose certificate is valid from `nb` to `na` (relative to NOW).
-fn validate_dated(nb: Duration, na: Duration) -> (ssopilot::response::Report, Idp) {
+fn validate_dated(nb: Duration, na: Duration) -> (ssopilot_saml::response::Report, Idp) {
     let idp = ec256_idp_dated(NOW + nb, NOW + na);
     let p = Params::default();
     let xml = sign_assertion(&response_xml(&p), &p, &idp);
@@ -26,7 +26,7 @@ fn an_expired_certificate_is_reported_as_a_warning_with_its_dates() {
         .check("signing_certificate_validity")
         .expect("a validity check");
     assert!(c.ok);
-    assert_eq!(c.step, StepId::Certificate);
+    assert_eq!(c.fix, Fix::Certificate);
     assert!(c.message.starts_with("warning:"), "{}", c.message);
     assert!(
         c.message.contains("expired on 2026-10-26T12:00:00Z"),
@@ -42,7 +42,7 @@ fn an_expired_certificate_is_reported_as_a_warning_with_its_dates() {
     assert!(c.hint.is_some());
     assert_eq!(r.warnings, vec![c.message.clone()]);
     // `cert check` on the same certificate at the same moment.
-    let doctor = ssopilot::cert::check(&idp.cert_der, NOW);
+    let doctor = ssopilot_saml::cert::check(&idp.cert_der, NOW);
     assert!(!doctor.usable);
 }
 
@@ -54,7 +54,7 @@ fn a_certificate_not_valid_yet_is_reported_as_a_warning_with_its_dates() {
         .check("signing_certificate_validity")
         .expect("a validity check");
     assert!(c.ok);
-    assert_eq!(c.step, StepId::Certificate);
+    assert_eq!(c.fix, Fix::Certificate);
     assert!(
         c.message
             .contains("not valid yet (it starts on 2026-11-27T12:00:00Z)"),
@@ -76,7 +76,7 @@ fn response_check_and_cert_check_agree_on_every_certificate() {
     ] {
         let (r, idp) = validate_dated(nb, na);
         assert!(r.valid, "{:?}", r.failed());
-        let doctor = ssopilot::cert::check(&idp.cert_der, NOW);
+        let doctor = ssopilot_saml::cert::check(&idp.cert_der, NOW);
         let warned = r.check("signing_certificate_validity").is_some();
         assert_eq!(
             warned, !doctor.usable,

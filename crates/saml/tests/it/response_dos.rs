@@ -2,10 +2,10 @@
 //! with a clear message, at the check a reader would look at. Speed itself is measured in benches/worst_case.rs,
 //! never here.
 
-mod response_support;
+use ssopilot_testkit::response_support;
 
 use response_support::*;
-use ssopilot::response::{validate, Report};
+use ssopilot_saml::response::{validate, Report};
 
 fn run(xml: &str) -> Report {
     validate(xml.as_bytes(), &policy())
