@@ -52,8 +52,8 @@ describe("rendering", () => {
         label: "Identity provider",
         help: null,
         options: [
-          { value: "jumpcloud", label: "JumpCloud", description: "Custom SAML App" },
-          { value: "generic", label: "Generic SAML 2.0", description: null },
+          { value: "jumpcloud", label: "JumpCloud", description: "Custom SAML App", badge: null, unavailable: null },
+          { value: "generic", label: "Generic SAML 2.0", description: null, badge: null, unavailable: null },
         ],
         value: "jumpcloud",
       },
