@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Wizard } from "../src/lib/wizard.svelte";
 import { takeEarlyViewRequest } from "../src/lib/backend";
 import type { Action, Block, WizardView } from "../src/lib/types";
-import { acsInput, settle, view, mountApp, unmountApp } from "./fixtures";
+import { acsInput, coreView, settle, view, mountApp, unmountApp, type Fixture } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -79,11 +79,11 @@ describe("rendering", () => {
     await start();
 
     const stepButtons = target.querySelectorAll("nav[aria-label=Steps] li");
-    expect(stepButtons).toHaveLength(5);
+    expect(stepButtons).toHaveLength(9);
     expect(target.querySelector('[data-step="providers"]')?.textContent).toContain("Done");
     expect(target.querySelector('[data-step="sp_values"] [aria-current=step]')).not.toBeNull();
     expect(target.querySelector('[data-step="idp_app"] button')?.hasAttribute("disabled")).toBe(true);
-    expect(target.querySelector('[data-step="idp_app"]')?.textContent).toContain("Complete step 2 first");
+    expect(target.querySelector('[data-step="idp_app"]')?.textContent).toContain("Complete step 2 (Service provider values) first");
 
     expect(target.querySelector("h1")?.textContent).toBe("Service provider values");
     expect(target.querySelector("h2.block-heading")?.textContent).toBe("SSO tab");
@@ -139,40 +139,57 @@ describe("rendering", () => {
   });
 
   it("disables Next and shows the core's reason beside it", async () => {
-    mockIPC((cmd) => {
-      if (cmd === "wizard_view")
-        return view([acsInput("http://x", "ACS URL must be an absolute https URL")], {
-          enabled: false,
-          reason: "ACS URL must be an absolute https URL",
-        });
-      return undefined;
-    });
+    const bad = coreView("sp_values_bad_acs");
+    mockIPC((cmd) => (cmd === "wizard_view" ? bad : undefined));
     await start();
     const next = target.querySelector<HTMLButtonElement>("[data-testid=next]");
     expect(next?.disabled).toBe(true);
     const reason = target.querySelector("[data-testid=next-reason]");
-    expect(reason?.textContent).toBe("ACS URL must be an absolute https URL");
+    expect(reason?.textContent).toBe(bad.page.next.reason);
+    expect(reason?.textContent).toContain("ACS URL must be an absolute https URL");
     expect(next?.getAttribute("aria-describedby")).toBe(reason?.id);
   });
 
   it("shows notices at the top and dismisses them through the core", async () => {
-    let current: WizardView = view([], { enabled: true, reason: null }, {
-      notices: [{ severity: "error", text: "Your saved progress was unreadable and was moved to /tmp/x.corrupt" }],
-    });
+    // The core's notice after saved progress that could not be read was moved aside.
+    let current: WizardView = coreView("unreadable_progress");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       if (cmd === "wizard_apply") current = { ...current, notices: [] };
       return current;
     });
     await start();
-    const notice = target.querySelector(".notice.error");
-    expect(notice?.getAttribute("role")).toBe("alert");
-    expect(notice?.textContent).toContain("moved to /tmp/x.corrupt");
+    const notice = target.querySelector(".notice.warning");
+    expect(notice?.getAttribute("role")).toBe("status");
+    expect(notice?.textContent).toContain("It was moved to /home/admin/.local/share/sso-pilot/state.json.corrupt-");
     target.querySelector<HTMLButtonElement>(".dismiss")?.click();
     await settle();
     flushSync();
     expect(actions()).toEqual([{ type: "dismiss_notice", index: 0 }]);
-    expect(target.querySelector(".notice.error")).toBeNull();
+    expect(target.querySelector(".notice")).toBeNull();
+  });
+
+  it("draws each view the core sent: its steps, its page and its Next", async () => {
+    const names: Fixture[] = [
+      "providers",
+      "sp_values",
+      "sp_values_bad_acs",
+      "sp_values_done",
+      "idp_app_import_error",
+      "unreadable_progress",
+    ];
+    for (const name of names) {
+      const v = coreView(name);
+      mockIPC((cmd) => (cmd === "wizard_view" ? v : undefined));
+      await start();
+      expect(target.querySelectorAll("nav[aria-label=Steps] li"), name).toHaveLength(v.steps.length);
+      expect(target.querySelector(`[data-step="${v.current}"] [aria-current=step]`), name).not.toBeNull();
+      expect(target.querySelector("h1")?.textContent, name).toBe(v.page.title);
+      expect(target.querySelector<HTMLButtonElement>("[data-testid=next]")?.disabled, name).toBe(!v.page.next.enabled);
+      expect(target.querySelector("[data-testid=next-reason]")?.textContent ?? null, name).toBe(v.page.next.reason);
+      expect(target.querySelectorAll(".notice"), name).toHaveLength(v.notices.length);
+      unmountApp();
+    }
   });
 
   it("shows the shell's error when it cannot answer", async () => {
