@@ -176,6 +176,9 @@ describe("rendering", () => {
       "sp_values_bad_acs",
       "sp_values_done",
       "idp_app_import_error",
+      "attributes_row_error",
+      "certificate_key_removed",
+      "test_login",
       "unreadable_progress",
     ];
     for (const name of names) {
@@ -379,21 +382,11 @@ describe("typing", () => {
   });
 
   it("edits attribute rows with set_attribute", async () => {
+    // Step 4 with the first row's JumpCloud attribute emptied, as the core sent it.
+    const emptied = coreView("attributes_row_error");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      return view(
-        [
-          {
-            kind: "attribute_map",
-            sp_label: "SP attribute",
-            idp_label: "IdP attribute",
-            rows: [{ sp_name: "email", idp_name: "", error: "IdP attribute name is empty" }],
-            error: null,
-            warning: null,
-          },
-        ],
-        { enabled: false, reason: "Row 1: IdP attribute name is empty" },
-      );
+      return emptied;
     });
     await start();
     const cell = target.querySelector<HTMLInputElement>('[data-attribute="0-idp"]');
@@ -401,7 +394,7 @@ describe("typing", () => {
     type(cell, "mail");
     await settle(60);
     expect(actions()).toEqual([{ type: "set_attribute", index: 0, side: "idp", value: "mail" }]);
-    expect(target.querySelector(".row-error")?.textContent).toContain("IdP attribute name is empty");
+    expect(target.querySelector(".row-error")?.textContent).toContain("Type the JumpCloud attribute that fills email");
     target.querySelector<HTMLButtonElement>('[aria-label="Remove row 1"]')?.click();
     await settle();
     expect(actions().at(-1)).toEqual({ type: "remove_attribute", index: 0 });

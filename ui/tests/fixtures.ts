@@ -16,6 +16,9 @@ export type Fixture =
   | "sp_values_bad_acs"
   | "sp_values_done"
   | "idp_app_import_error"
+  | "attributes_row_error"
+  | "certificate_key_removed"
+  | "test_login"
   | "unreadable_progress";
 
 /** A fresh copy of the view the core sent in that state. */

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
-use ssopilot_wizard::view::{Action, MetadataSide, StepId, WizardView};
+use ssopilot_wizard::view::{Action, AttributeSide, MetadataSide, StepId, WizardView};
 use ssopilot_wizard::Session;
 
 use crate::generated::write_or_check;
@@ -89,6 +89,41 @@ fn fixtures() -> Vec<(String, String)> {
         text: "this is not metadata".into(),
     });
     out.push(fixture("idp_app_import_error", tmp.path(), &v));
+    set(&mut s, fields::SIGN_ASSERTION, "true");
+    set(
+        &mut s,
+        fields::IDP_SSO_URL,
+        "https://sso.jumpcloud.com/saml2/infisical",
+    );
+    next(&mut s, StepId::Attributes);
+    let v = s.apply(Action::SetAttribute {
+        index: 0,
+        side: AttributeSide::Idp,
+        value: String::new(),
+    });
+    out.push(fixture("attributes_row_error", tmp.path(), &v));
+    s.apply(Action::ResetAttributes);
+    next(&mut s, StepId::Certificate);
+    // A private key pasted into the certificate field: removed at once, the note says why. Its findings name the
+    // key's kind, never its bytes, so a fresh key gives the same view.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let v = set(&mut s, fields::IDP_CERTIFICATE, &key.serialize_pem());
+    out.push(fixture("certificate_key_removed", tmp.path(), &v));
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "JumpCloud IdP");
+    let now = time::OffsetDateTime::now_utc();
+    params.not_before = now - time::Duration::days(1);
+    params.not_after = now + time::Duration::days(365);
+    let cert = params.self_signed(&key).unwrap();
+    set(&mut s, fields::IDP_CERTIFICATE, &cert.pem());
+    next(&mut s, StepId::AssignUsers);
+    set(&mut s, fields::USERS_ASSIGNED, "true");
+    set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
+    // Step 7 before any test login: the three ways, waiting for the admin.
+    let v = next(&mut s, StepId::TestLogin);
+    out.push(fixture("test_login", tmp.path(), &v));
 
     // Saved progress that cannot be read: moved aside, and the admin is told where.
     let tmp = tempfile::tempdir().unwrap();
