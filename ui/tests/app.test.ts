@@ -179,6 +179,8 @@ describe("rendering", () => {
       "attributes_row_error",
       "certificate_key_removed",
       "test_login",
+      "enable",
+      "enforce",
       "unreadable_progress",
     ];
     for (const name of names) {

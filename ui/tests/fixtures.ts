@@ -19,6 +19,8 @@ export type Fixture =
   | "attributes_row_error"
   | "certificate_key_removed"
   | "test_login"
+  | "enable"
+  | "enforce"
   | "unreadable_progress";
 
 /** A fresh copy of the view the core sent in that state. */

@@ -14,6 +14,8 @@ use crate::generated::write_or_check;
 const DIR: &str = "ui/tests/fixtures";
 /// Stands for the temporary data directory in the JSON, so the fixtures do not change from run to run.
 const DATA_DIR: &str = "/home/admin/.local/share/sso-pilot";
+/// JumpCloud's signing certificate in these fixtures.
+const IDP_CERT: &str = include_str!("ui_fixtures_idp_cert.pem");
 
 fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
     s.apply(Action::SetField {
@@ -109,21 +111,22 @@ fn fixtures() -> Vec<(String, String)> {
     let key = rcgen::KeyPair::generate().unwrap();
     let v = set(&mut s, fields::IDP_CERTIFICATE, &key.serialize_pem());
     out.push(fixture("certificate_key_removed", tmp.path(), &v));
-    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    params
-        .distinguished_name
-        .push(rcgen::DnType::CommonName, "JumpCloud IdP");
-    let now = time::OffsetDateTime::now_utc();
-    params.not_before = now - time::Duration::days(1);
-    params.not_after = now + time::Duration::days(365);
-    let cert = params.self_signed(&key).unwrap();
-    set(&mut s, fields::IDP_CERTIFICATE, &cert.pem());
+    // A fixed certificate (valid until 2126), so the pages that show it do not change from run to run.
+    set(&mut s, fields::IDP_CERTIFICATE, IDP_CERT);
     next(&mut s, StepId::AssignUsers);
     set(&mut s, fields::USERS_ASSIGNED, "true");
     set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
     // Step 7 before any test login: the three ways, waiting for the admin.
     let v = next(&mut s, StepId::TestLogin);
     out.push(fixture("test_login", tmp.path(), &v));
+    // Step 8 does not wait for the test login; step 9 does, and says so.
+    s.apply(Action::GoTo {
+        step: StepId::Enable,
+    });
+    let v = set(&mut s, fields::SSO_ENABLED, "true");
+    out.push(fixture("enable", tmp.path(), &v));
+    let v = s.apply(Action::Next);
+    out.push(fixture("enforce", tmp.path(), &v));
 
     // Saved progress that cannot be read: moved aside, and the admin is told where.
     let tmp = tempfile::tempdir().unwrap();
