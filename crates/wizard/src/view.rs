@@ -3,7 +3,10 @@
 //! The core decides everything (which steps exist, which are complete, why Next is disabled, which labels a
 //! provider's portal uses); the UI only draws a [`WizardView`] and turns clicks and keystrokes into [`Action`]s.
 //! These types are serialised to JSON for the Tauri shell and for `ssopilot state show --json`, so field names are
-//! part of the contract with `ui/src/lib/types.ts`: change both together.
+//! part of the contract with the UI. Its TypeScript, `ui/src/lib/types.gen.ts`, is generated from them (ts-rs reads
+//! the serde attributes): after a change, run `SSOPILOT_WRITE_TS=1 cargo test -p ssopilot-wizard --test it
+//! ts_contract` (and `SSOPILOT_WRITE_FIXTURES=1 ... ui_fixtures` for the UI tests' views); CI fails while either is
+//! stale.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
