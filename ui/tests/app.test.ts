@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Wizard } from "../src/lib/wizard.svelte";
 import { takeEarlyViewRequest } from "../src/lib/backend";
 import type { Action, Block, WizardView } from "../src/lib/types";
-import { acsInput, coreView, settle, view, mountApp, unmountApp, type Fixture } from "./fixtures";
+import { acsInput, blockOf, coreView, settle, view, mountApp, unmountApp, type Fixture } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -107,24 +107,13 @@ describe("rendering", () => {
   });
 
   it("shows a recommended badge, and an unavailable option disabled with the core's reason", async () => {
-    const why = "The demo IdP is not available: no OS keychain is available.";
-    const blocks: Block[] = [
-      {
-        kind: "choice",
-        field: "idp_profile",
-        label: "Identity provider (IdP)",
-        help: null,
-        options: [
-          { value: "demo", label: "Demo IdP", description: "On this computer", badge: "Recommended to try SSO Pilot", unavailable: why },
-          { value: "jumpcloud", label: "JumpCloud", description: null, badge: null, unavailable: null },
-        ],
-        value: null,
-      },
-    ];
+    // Step 1 on a computer without an OS keychain, as the core sent it.
+    const noKeychain = coreView("providers_no_keychain");
+    const why = blockOf(noKeychain, "choice", "idp_profile").options.find((o) => o.value === "demo")?.unavailable;
+    expect(why).toContain("no OS keychain is available");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      if (cmd === "wizard_view") return view(blocks, { enabled: false, reason: "Choose the identity provider" });
-      return undefined;
+      return cmd === "wizard_view" ? noKeychain : undefined;
     });
     await start();
     const demo = target.querySelector('[data-option="demo"]');
@@ -172,6 +161,7 @@ describe("rendering", () => {
   it("draws each view the core sent: its steps, its page and its Next", async () => {
     const names: Fixture[] = [
       "providers",
+      "providers_no_keychain",
       "sp_values",
       "sp_values_bad_acs",
       "sp_values_done",

@@ -4,6 +4,8 @@
 
 use std::path::Path;
 
+use ssopilot_peers::secrets::SecretsError;
+use ssopilot_wizard::demo::DemoIdp;
 use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
 use ssopilot_wizard::view::{Action, AttributeSide, MetadataSide, StepId, WizardView};
@@ -72,6 +74,17 @@ fn fixtures() -> Vec<(String, String)> {
     let tmp = tempfile::tempdir().unwrap();
     let s = Session::open(Store::at(tmp.path()));
     out.push(fixture("providers", tmp.path(), &s.view()));
+
+    // No OS keychain: the demo IdP cannot keep its key, so its option is shown disabled with why.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Session::open(Store::at(tmp.path()));
+    s.attach_demo(DemoIdp::start(
+        Err(SecretsError::NoKeychain {
+            detail: "no Secret Service on the session bus".into(),
+        }),
+        0,
+    ));
+    out.push(fixture("providers_no_keychain", tmp.path(), &s.view()));
 
     let tmp = tempfile::tempdir().unwrap();
     let (mut s, v) = on_sp_values(tmp.path());
