@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Wizard } from "../src/lib/wizard.svelte";
 import { takeEarlyViewRequest } from "../src/lib/backend";
 import type { Action, Block, WizardView } from "../src/lib/types";
-import { acsInput, settle, view, mountApp, unmountApp } from "./fixtures";
+import { acsInput, blockOf, coreView, settle, view, mountApp, unmountApp, type Fixture } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -52,8 +52,8 @@ describe("rendering", () => {
         label: "Identity provider",
         help: null,
         options: [
-          { value: "jumpcloud", label: "JumpCloud", description: "Custom SAML App" },
-          { value: "generic", label: "Generic SAML 2.0", description: null },
+          { value: "jumpcloud", label: "JumpCloud", description: "Custom SAML App", badge: null, unavailable: null },
+          { value: "generic", label: "Generic SAML 2.0", description: null, badge: null, unavailable: null },
         ],
         value: "jumpcloud",
       },
@@ -79,11 +79,11 @@ describe("rendering", () => {
     await start();
 
     const stepButtons = target.querySelectorAll("nav[aria-label=Steps] li");
-    expect(stepButtons).toHaveLength(5);
+    expect(stepButtons).toHaveLength(9);
     expect(target.querySelector('[data-step="providers"]')?.textContent).toContain("Done");
     expect(target.querySelector('[data-step="sp_values"] [aria-current=step]')).not.toBeNull();
     expect(target.querySelector('[data-step="idp_app"] button')?.hasAttribute("disabled")).toBe(true);
-    expect(target.querySelector('[data-step="idp_app"]')?.textContent).toContain("Complete step 2 first");
+    expect(target.querySelector('[data-step="idp_app"]')?.textContent).toContain("Complete step 2 (Service provider values) first");
 
     expect(target.querySelector("h1")?.textContent).toBe("Service provider values");
     expect(target.querySelector("h2.block-heading")?.textContent).toBe("SSO tab");
@@ -107,24 +107,13 @@ describe("rendering", () => {
   });
 
   it("shows a recommended badge, and an unavailable option disabled with the core's reason", async () => {
-    const why = "The demo IdP is not available: no OS keychain is available.";
-    const blocks: Block[] = [
-      {
-        kind: "choice",
-        field: "idp_profile",
-        label: "Identity provider (IdP)",
-        help: null,
-        options: [
-          { value: "demo", label: "Demo IdP", description: "On this computer", badge: "Recommended to try SSO Pilot", unavailable: why },
-          { value: "jumpcloud", label: "JumpCloud", description: null, badge: null, unavailable: null },
-        ],
-        value: null,
-      },
-    ];
+    // Step 1 on a computer without an OS keychain, as the core sent it.
+    const noKeychain = coreView("providers_no_keychain");
+    const why = blockOf(noKeychain, "choice", "idp_profile").options.find((o) => o.value === "demo")?.unavailable;
+    expect(why).toContain("no OS keychain is available");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      if (cmd === "wizard_view") return view(blocks, { enabled: false, reason: "Choose the identity provider" });
-      return undefined;
+      return cmd === "wizard_view" ? noKeychain : undefined;
     });
     await start();
     const demo = target.querySelector('[data-option="demo"]');
@@ -139,40 +128,63 @@ describe("rendering", () => {
   });
 
   it("disables Next and shows the core's reason beside it", async () => {
-    mockIPC((cmd) => {
-      if (cmd === "wizard_view")
-        return view([acsInput("http://x", "ACS URL must be an absolute https URL")], {
-          enabled: false,
-          reason: "ACS URL must be an absolute https URL",
-        });
-      return undefined;
-    });
+    const bad = coreView("sp_values_bad_acs");
+    mockIPC((cmd) => (cmd === "wizard_view" ? bad : undefined));
     await start();
     const next = target.querySelector<HTMLButtonElement>("[data-testid=next]");
     expect(next?.disabled).toBe(true);
     const reason = target.querySelector("[data-testid=next-reason]");
-    expect(reason?.textContent).toBe("ACS URL must be an absolute https URL");
+    expect(reason?.textContent).toBe(bad.page.next.reason);
+    expect(reason?.textContent).toContain("ACS URL must be an absolute https URL");
     expect(next?.getAttribute("aria-describedby")).toBe(reason?.id);
   });
 
   it("shows notices at the top and dismisses them through the core", async () => {
-    let current: WizardView = view([], { enabled: true, reason: null }, {
-      notices: [{ severity: "error", text: "Your saved progress was unreadable and was moved to /tmp/x.corrupt" }],
-    });
+    // The core's notice after saved progress that could not be read was moved aside.
+    let current: WizardView = coreView("unreadable_progress");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       if (cmd === "wizard_apply") current = { ...current, notices: [] };
       return current;
     });
     await start();
-    const notice = target.querySelector(".notice.error");
-    expect(notice?.getAttribute("role")).toBe("alert");
-    expect(notice?.textContent).toContain("moved to /tmp/x.corrupt");
+    const notice = target.querySelector(".notice.warning");
+    expect(notice?.getAttribute("role")).toBe("status");
+    expect(notice?.textContent).toContain("It was moved to /home/admin/.local/share/sso-pilot/state.json.corrupt-");
     target.querySelector<HTMLButtonElement>(".dismiss")?.click();
     await settle();
     flushSync();
     expect(actions()).toEqual([{ type: "dismiss_notice", index: 0 }]);
-    expect(target.querySelector(".notice.error")).toBeNull();
+    expect(target.querySelector(".notice")).toBeNull();
+  });
+
+  it("draws each view the core sent: its steps, its page and its Next", async () => {
+    const names: Fixture[] = [
+      "providers",
+      "providers_no_keychain",
+      "sp_values",
+      "sp_values_bad_acs",
+      "sp_values_done",
+      "idp_app_import_error",
+      "attributes_row_error",
+      "certificate_key_removed",
+      "test_login",
+      "enable",
+      "enforce",
+      "unreadable_progress",
+    ];
+    for (const name of names) {
+      const v = coreView(name);
+      mockIPC((cmd) => (cmd === "wizard_view" ? v : undefined));
+      await start();
+      expect(target.querySelectorAll("nav[aria-label=Steps] li"), name).toHaveLength(v.steps.length);
+      expect(target.querySelector(`[data-step="${v.current}"] [aria-current=step]`), name).not.toBeNull();
+      expect(target.querySelector("h1")?.textContent, name).toBe(v.page.title);
+      expect(target.querySelector<HTMLButtonElement>("[data-testid=next]")?.disabled, name).toBe(!v.page.next.enabled);
+      expect(target.querySelector("[data-testid=next-reason]")?.textContent ?? null, name).toBe(v.page.next.reason);
+      expect(target.querySelectorAll(".notice"), name).toHaveLength(v.notices.length);
+      unmountApp();
+    }
   });
 
   it("shows the shell's error when it cannot answer", async () => {
@@ -362,21 +374,11 @@ describe("typing", () => {
   });
 
   it("edits attribute rows with set_attribute", async () => {
+    // Step 4 with the first row's JumpCloud attribute emptied, as the core sent it.
+    const emptied = coreView("attributes_row_error");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      return view(
-        [
-          {
-            kind: "attribute_map",
-            sp_label: "SP attribute",
-            idp_label: "IdP attribute",
-            rows: [{ sp_name: "email", idp_name: "", error: "IdP attribute name is empty" }],
-            error: null,
-            warning: null,
-          },
-        ],
-        { enabled: false, reason: "Row 1: IdP attribute name is empty" },
-      );
+      return emptied;
     });
     await start();
     const cell = target.querySelector<HTMLInputElement>('[data-attribute="0-idp"]');
@@ -384,7 +386,7 @@ describe("typing", () => {
     type(cell, "mail");
     await settle(60);
     expect(actions()).toEqual([{ type: "set_attribute", index: 0, side: "idp", value: "mail" }]);
-    expect(target.querySelector(".row-error")?.textContent).toContain("IdP attribute name is empty");
+    expect(target.querySelector(".row-error")?.textContent).toContain("Type the JumpCloud attribute that fills email");
     target.querySelector<HTMLButtonElement>('[aria-label="Remove row 1"]')?.click();
     await settle();
     expect(actions().at(-1)).toEqual({ type: "remove_attribute", index: 0 });

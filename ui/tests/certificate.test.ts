@@ -4,10 +4,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, Block, CertificateVerdictBlock, WizardView } from "../src/lib/types";
-import { view, mountApp, unmountApp, idle } from "./fixtures";
+import { blockOf, coreView, mountApp, unmountApp, idle } from "./fixtures";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
-const NOTE = "The text you pasted contained a private key. SSO Pilot removed it from this field at once.";
+/** Step 5 (Infisical on JumpCloud) after a private key was pasted, as the core sent it. */
+const keyRemoved = coreView("certificate_key_removed");
+const NOTE = blockOf(keyRemoved, "certificate_input").note;
 
 interface Call {
   cmd: string;
@@ -20,21 +22,14 @@ function actions(): Action[] {
   return calls.filter((c) => c.cmd === "wizard_apply").map((c) => (c.args as { action: Action }).action);
 }
 
+/** Step 5's certificate field as the core draws it, holding `value`, with `note`. */
 function field(value: string, note: string | null = null): Block {
-  return {
-    kind: "certificate_input",
-    field: "idp_certificate",
-    label: "JumpCloud signing certificate",
-    help: "PEM text or a file.",
-    placeholder: null,
-    value,
-    note,
-  };
+  return { ...blockOf(keyRemoved, "certificate_input"), value, note };
 }
 
+/** Step 5 as the core draws it, with `blocks` on its page. */
 function page(blocks: Block[], enabled = false, reason: string | null = "Paste the certificate"): WizardView {
-  const v = view(blocks, { enabled, reason });
-  return { ...v, current: "certificate", page: { ...v.page, id: "certificate", number: 5, title: "Certificate" } };
+  return { ...keyRemoved, page: { ...keyRemoved.page, blocks, next: { enabled, reason } } };
 }
 
 async function start(): Promise<void> {
@@ -85,21 +80,14 @@ describe("certificate step", () => {
 
   it("clears a pasted private key at once, even while the field has the focus", async () => {
     const key = "-----BEGIN PRIVATE KEY-----\nMIIEsecret\n-----END PRIVATE KEY-----\n";
-    let current = page([field("")]);
+    // Before the paste: the same page with the field empty and no verdict yet (blocks are drawn by position).
+    const before = keyRemoved.page.blocks
+      .filter((b) => b.kind !== "certificate_verdict")
+      .map((b) => (b.kind === "certificate_input" ? field("") : b));
+    let current = page(before);
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
-      if (cmd === "wizard_apply")
-        current = page([
-          field("", NOTE),
-          {
-            kind: "certificate_verdict",
-            field: "idp_certificate",
-            usable: false,
-            headline: "Refused: that was a private key, not a certificate.",
-            findings: [{ code: "private_key", severity: "error", message: "The input contains a private key.", hint: "Remove it." }],
-            repaired_pem: null,
-          },
-        ]);
+      if (cmd === "wizard_apply") current = keyRemoved;
       return current;
     });
     await start();
@@ -112,6 +100,7 @@ describe("certificate step", () => {
     expect(actions()).toEqual([{ type: "set_field", field: "idp_certificate", value: key }]);
     expect(area?.value).toBe("");
     expect(target.textContent).not.toContain("MIIEsecret");
+    expect(NOTE).toContain("private key");
     expect(target.querySelector("[data-testid=certificate-note]")?.textContent).toBe(NOTE);
     expect(target.querySelector("[data-testid=certificate-verdict]")?.classList.contains("unusable")).toBe(true);
   });

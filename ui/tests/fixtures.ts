@@ -1,59 +1,53 @@
-// A small fake core for the UI tests: builds views the way the Rust core shapes them (see src/wizard/view.rs).
+// Views for the UI tests. The views themselves come from the core: ui/tests/fixtures/*.json are real sessions'
+// views, written by the wizard crate's ui_fixtures test (`SSOPILOT_WRITE_FIXTURES=1 cargo test -p ssopilot-wizard
+// --test it ui_fixtures`; CI fails while they are stale). A test that needs other blocks puts them into a real page.
 
+import { readFileSync } from "node:fs";
 import { flushSync, mount, unmount } from "svelte";
 import { clearMocks } from "@tauri-apps/api/mocks";
 import App from "../src/App.svelte";
 import { Wizard } from "../src/lib/wizard.svelte";
-import type { Block, StepSummary, WizardView } from "../src/lib/types";
+import type { Block, BlockOf, NextState, WizardView } from "../src/lib/types";
 
-export function steps(currentNumber: number): StepSummary[] {
-  const titles: [StepSummary["id"], string][] = [
-    ["providers", "Providers"],
-    ["sp_values", "Service provider values"],
-    ["idp_app", "IdP application"],
-    ["attributes", "Attributes"],
-    ["certificate", "Certificate"],
-  ];
-  return titles.map(([id, title], i) => ({
-    id,
-    number: i + 1,
-    title,
-    status: i + 1 < currentNumber ? "complete" : i + 1 === currentNumber ? "incomplete" : "locked",
-    reason: i + 1 < currentNumber ? null : i + 1 === currentNumber ? "ACS URL is missing" : "Complete step 2 first",
-  }));
+/** The states the core was driven to (one JSON file each). */
+export type Fixture =
+  | "providers"
+  | "providers_no_keychain"
+  | "sp_values"
+  | "sp_values_bad_acs"
+  | "sp_values_done"
+  | "idp_app_import_error"
+  | "attributes_row_error"
+  | "certificate_key_removed"
+  | "test_login"
+  | "enable"
+  | "enforce"
+  | "unreadable_progress";
+
+/** A fresh copy of the view the core sent in that state. */
+export function coreView(name: Fixture): WizardView {
+  // vitest runs in ui/.
+  return JSON.parse(readFileSync(`tests/fixtures/${name}.json`, "utf8")) as WizardView;
 }
 
-export function view(blocks: Block[], next: { enabled: boolean; reason: string | null }, extra?: Partial<WizardView>): WizardView {
-  return {
-    steps: steps(2),
-    current: "sp_values",
-    page: {
-      id: "sp_values",
-      number: 2,
-      title: "Service provider values",
-      intro: "Copy these from the service provider's SAML settings.",
-      blocks,
-      next,
-      back_enabled: true,
-    },
-    notices: [],
-    ...extra,
-  };
+/** The first block of `kind` (with `field`, if given) on the page of `v`. */
+export function blockOf<K extends Block["kind"]>(v: WizardView, kind: K, field?: string): BlockOf<K> {
+  const block = v.page.blocks.find(
+    (b): b is BlockOf<K> => b.kind === kind && (field === undefined || ("field" in b && b.field === field)),
+  );
+  if (!block) throw new Error(`no ${kind} block${field ? ` for ${field}` : ""} on the ${v.current} page`);
+  return block;
 }
 
+/** Step 2 as the core draws it (Infisical with JumpCloud), with `blocks` on its page and `next` for its Next. */
+export function view(blocks: Block[], next: NextState, extra?: Partial<WizardView>): WizardView {
+  const v = coreView("sp_values");
+  return { ...v, page: { ...v.page, blocks, next }, ...extra };
+}
+
+/** Step 2's ACS URL field as the core draws it, holding `value` with `error`. */
 export function acsInput(value: string, error: string | null): Block {
-  return {
-    kind: "input",
-    field: "acs_url",
-    label: "ACS URL",
-    help: "Infisical: Organization Settings > Authentication > SAML SSO Configuration",
-    placeholder: "https://app.infisical.com/api/v1/sso/saml2/…",
-    value,
-    error,
-    warning: null,
-    multiline: false,
-    copy: true,
-  };
+  return { ...blockOf(coreView("sp_values"), "input", "acs_url"), value, error };
 }
 
 /** Lets pending promises and Svelte effects run. */

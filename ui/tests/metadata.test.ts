@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, MetadataExportBlock, MetadataImportBlock, WizardView } from "../src/lib/types";
-import { settle, view, mountApp, unmountApp, buttonByText as fixtureButton } from "./fixtures";
+import { blockOf, coreView, settle, view, mountApp, unmountApp, buttonByText as fixtureButton } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -14,31 +14,16 @@ interface Call {
 let calls: Call[] = [];
 let target: HTMLElement;
 
+/** Step 3 (Infisical with JumpCloud) after pasting text that is not metadata, as the core sent it. */
+const importFailed = coreView("idp_app_import_error");
+
+/** Step 3's IdP metadata import as the core draws it before anything was imported, with `extra` set. */
 function importBlock(extra: Partial<MetadataImportBlock> = {}): MetadataImportBlock {
-  return {
-    kind: "metadata_import",
-    side: "idp",
-    title: "Fill in from JumpCloud's metadata",
-    help: "Import JumpCloud's metadata here.",
-    url_placeholder: "https://idp.example.com/saml/metadata",
-    fetching: null,
-    error: null,
-    choose: [],
-    changes: [],
-    result: null,
-    findings: [],
-    ...extra,
-  };
+  return { ...blockOf(importFailed, "metadata_import"), error: null, ...extra };
 }
 
-const exportBlock: MetadataExportBlock = {
-  kind: "metadata_export",
-  title: "Infisical's SP metadata",
-  help: "Give this file to JumpCloud.",
-  file_name: "infisical-sp-metadata.xml",
-  xml: '<md:EntityDescriptor entityID="https://app.infisical.com"/>',
-  error: null,
-};
+/** Step 3's export of Infisical's SP metadata, as the core draws it. */
+const exportBlock: MetadataExportBlock = blockOf(importFailed, "metadata_export");
 
 function actions(): Action[] {
   return calls.filter((c) => c.cmd === "wizard_apply").map((c) => c.args.action as Action);
@@ -197,12 +182,7 @@ describe("metadata import", () => {
   });
 
   it("shows the core's error in an alert", async () => {
-    await start(() =>
-      view([importBlock({ error: "The pasted metadata cannot be imported: this is not XML. Nothing was changed." })], {
-        enabled: false,
-        reason: null,
-      }),
-    );
+    await start(() => importFailed);
     const alert = target.querySelector(".metadata-import [role=alert]");
     expect(alert?.textContent).toContain("this is not XML");
   });
@@ -216,7 +196,7 @@ describe("metadata export", () => {
     await settle();
     // Only the suggested name goes to the shell, which opens the dialog itself.
     expect(calls.find((c) => c.cmd === "sp_metadata_save")?.args).toEqual({
-      fileName: "infisical-sp-metadata.xml",
+      fileName: exportBlock.file_name,
     });
     expect(calls.some((c) => c.cmd.startsWith("plugin:dialog"))).toBe(false);
     click(".metadata-export .copy-button");

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { flushSync } from "svelte";
 import { mockIPC } from "@tauri-apps/api/mocks";
 import type { Action, Block, TestLoginWayBlock, TestReportBlock, WizardView } from "../src/lib/types";
-import { view, mountApp, unmountApp, idle } from "./fixtures";
+import { coreView, mountApp, unmountApp, idle } from "./fixtures";
 
 interface Call {
   cmd: string;
@@ -19,9 +19,12 @@ function actions(): Action[] {
   return calls.filter((c) => c.cmd === "wizard_apply").map((c) => (c.args as { action: Action }).action);
 }
 
+/** Step 7 (Infisical on JumpCloud) before any test login, as the core sent it. */
+const step7 = coreView("test_login");
+
+/** Step 7 as the core draws it, with `blocks` on its page. */
 function page(blocks: Block[]): WizardView {
-  const v = view(blocks, { enabled: false, reason: "Run a test login that passes" });
-  return { ...v, current: "test_login", page: { ...v.page, id: "test_login", number: 7, title: "Test login" } };
+  return { ...step7, page: { ...step7.page, blocks } };
 }
 
 const report: TestReportBlock = {
@@ -75,24 +78,11 @@ const report: TestReportBlock = {
   export_name: "ssopilot-test-login-1",
 };
 
+/** One of step 7's ways as the core draws it before any test login, with `extra` set. */
 function way(w: TestLoginWayBlock["way"], extra: Partial<TestLoginWayBlock> = {}): TestLoginWayBlock {
-  return {
-    kind: "test_login_way",
-    way: w,
-    title: w,
-    text: "",
-    steps: ["one", "two"],
-    start_label: w === "paste" ? "Check this response" : "Open the login window",
-    url: null,
-    running: false,
-    captured: false,
-    continue_label: w === "login_window" ? "Continue to Infisical" : null,
-    unavailable: null,
-    note: "",
-    value: "",
-    error: null,
-    ...extra,
-  };
+  const real = step7.page.blocks.find((b): b is TestLoginWayBlock => b.kind === "test_login_way" && b.way === w);
+  if (!real) throw new Error(`step 7 has no ${w} way`);
+  return { ...real, ...extra };
 }
 
 async function start(): Promise<void> {

@@ -3,14 +3,18 @@
 //! The core decides everything (which steps exist, which are complete, why Next is disabled, which labels a
 //! provider's portal uses); the UI only draws a [`WizardView`] and turns clicks and keystrokes into [`Action`]s.
 //! These types are serialised to JSON for the Tauri shell and for `ssopilot state show --json`, so field names are
-//! part of the contract with `ui/src/lib/types.ts`: change both together.
+//! part of the contract with the UI. Its TypeScript, `ui/src/lib/types.gen.ts`, is generated from them (ts-rs reads
+//! the serde attributes): after a change, run `SSOPILOT_WRITE_TS=1 cargo test -p ssopilot-wizard --test it
+//! ts_contract` (and `SSOPILOT_WRITE_FIXTURES=1 ... ui_fixtures` for the UI tests' views); CI fails while either is
+//! stale.
 
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use ssopilot_saml::response::Fix;
 
 /// The nine steps of the journey, in order (see `shared/design/product.md`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StepId {
     Providers,
@@ -39,7 +43,7 @@ impl StepId {
 }
 
 /// How a step stands, as shown in the step list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
     /// Everything the step needs is there and valid.
@@ -53,7 +57,7 @@ pub enum StepStatus {
 }
 
 /// One line of the step list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StepSummary {
     pub id: StepId,
     /// 1-based position, as the admin sees it.
@@ -65,7 +69,7 @@ pub struct StepSummary {
 }
 
 /// Whether Next can be pressed, and if not, the core's reason.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct NextState {
     pub enabled: bool,
     /// Shown beside the disabled Next button, e.g. "ACS URL must be an absolute https URL".
@@ -73,13 +77,13 @@ pub struct NextState {
 }
 
 /// A message for the admin that is not tied to a field (e.g. "your saved progress was unreadable and was moved to …").
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Notice {
     pub severity: Severity,
     pub text: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Error,
@@ -88,7 +92,7 @@ pub enum Severity {
 }
 
 /// One selectable option of a [`Block::Choice`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ChoiceOption {
     pub value: String,
     pub label: String,
@@ -102,7 +106,7 @@ pub struct ChoiceOption {
 }
 
 /// One row of the attribute map: the SP's attribute name is filled from the IdP's attribute.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct AttributeRowView {
     pub sp_name: String,
     pub idp_name: String,
@@ -111,7 +115,7 @@ pub struct AttributeRowView {
 }
 
 /// One finding of a checker (the certificate doctor...), in plain words with what to do.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FindingView {
     /// The checker's stable code (`missing_armor`, `private_key`...).
     pub code: String,
@@ -121,14 +125,14 @@ pub struct FindingView {
 }
 
 /// One row of a [`Block::Facts`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FactRow {
     pub label: String,
     pub value: String,
 }
 
 /// One building block of a step page. The UI has one component per kind.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Block {
     /// A heading inside the page (e.g. a tab of the IdP's portal: "SSO tab").
@@ -341,7 +345,7 @@ pub enum Block {
 }
 
 /// The three ways of step 7.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum TestWay {
     LoginWindow,
@@ -350,7 +354,7 @@ pub enum TestWay {
 }
 
 /// The parties of a SAML exchange.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
     Browser,
@@ -360,7 +364,7 @@ pub enum Party {
 }
 
 /// How a leg of the exchange went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum LegState {
     Done,
@@ -369,7 +373,7 @@ pub enum LegState {
 }
 
 /// One arrow of the exchange picture.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ExchangeLeg {
     pub id: String,
     pub from: Party,
@@ -381,7 +385,7 @@ pub struct ExchangeLeg {
 }
 
 /// One check of a test-login report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ReportCheckView {
     pub id: String,
     pub ok: bool,
@@ -398,7 +402,7 @@ pub struct ReportCheckView {
 }
 
 /// How an attribute of the map arrived.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AttributeArrival {
     /// Received under exactly the SP's name.
@@ -412,7 +416,7 @@ pub enum AttributeArrival {
 }
 
 /// One attribute as the SP will receive it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ReportAttributeView {
     /// The SP's name from step 4 (empty for an attribute that is not in the map).
     pub sp_name: String,
@@ -426,7 +430,7 @@ pub struct ReportAttributeView {
 }
 
 /// Our clock against the IdP's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ClockView {
     /// RFC 3339, UTC.
     pub checked_at: String,
@@ -439,7 +443,7 @@ pub struct ClockView {
 }
 
 /// One line of the pretty-printed response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct XmlLine {
     pub depth: u16,
     pub text: String,
@@ -448,7 +452,7 @@ pub struct XmlLine {
 }
 
 /// The test-login report (see [`Block::TestReport`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct TestReportView {
     pub passed: bool,
     /// "Login window", "Loopback test SP", "Pasted response".
@@ -470,7 +474,7 @@ pub struct TestReportView {
 }
 
 /// Formats of the test-login report export.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportFormat {
     Markdown,
@@ -478,7 +482,7 @@ pub enum ReportFormat {
 }
 
 /// One user group of the demo IdP in [`Block::GroupGrants`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct GroupGrantView {
     pub name: String,
     /// Members as "First Last (email)".
@@ -487,7 +491,7 @@ pub struct GroupGrantView {
 }
 
 /// Whose metadata is imported: the IdP's (step 3) or the SP's (step 2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum MetadataSide {
     Idp,
@@ -495,7 +499,7 @@ pub enum MetadataSide {
 }
 
 /// One value an import would change.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MetadataChange {
     pub label: String,
     pub old: String,
@@ -503,7 +507,7 @@ pub struct MetadataChange {
 }
 
 /// One finding of the metadata check, in plain words.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct MetadataFinding {
     pub severity: Severity,
     pub message: String,
@@ -511,7 +515,7 @@ pub struct MetadataFinding {
 }
 
 /// The current step's content.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct StepPage {
     pub id: StepId,
     pub number: u8,
@@ -523,7 +527,7 @@ pub struct StepPage {
 }
 
 /// Everything the UI needs to draw the wizard.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct WizardView {
     pub steps: Vec<StepSummary>,
     pub current: StepId,
@@ -532,7 +536,7 @@ pub struct WizardView {
 }
 
 /// What the UI may ask the core to do. Every action returns the new [`WizardView`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Action {
     /// Set a text, choice or checkbox field ("true"/"false") of the current step.
@@ -607,7 +611,7 @@ pub enum Action {
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum AttributeSide {
     Sp,

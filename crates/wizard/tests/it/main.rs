@@ -8,7 +8,10 @@
     clippy::indexing_slicing
 )]
 
+mod generated;
 mod state_crash;
 mod test_login;
+mod ts_contract;
+mod ui_fixtures;
 mod wizard_demo_idp;
 mod wizard_journey;

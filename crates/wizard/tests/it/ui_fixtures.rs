@@ -1,0 +1,162 @@
+//! The UI tests' fixtures, `ui/tests/fixtures/*.json`, are views of real sessions driven here, so the UI is tested
+//! against what the core really sends rather than a hand-written copy of it. This test fails when they are stale;
+//! `SSOPILOT_WRITE_FIXTURES=1 cargo test -p ssopilot-wizard --test it ui_fixtures` rewrites them.
+
+use std::path::Path;
+
+use ssopilot_peers::secrets::SecretsError;
+use ssopilot_wizard::demo::DemoIdp;
+use ssopilot_wizard::fields;
+use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::{Action, AttributeSide, MetadataSide, StepId, WizardView};
+use ssopilot_wizard::Session;
+
+use crate::generated::write_or_check;
+
+const DIR: &str = "ui/tests/fixtures";
+/// Stands for the temporary data directory in the JSON, so the fixtures do not change from run to run.
+const DATA_DIR: &str = "/home/admin/.local/share/sso-pilot";
+/// JumpCloud's signing certificate in these fixtures.
+const IDP_CERT: &str = include_str!("ui_fixtures_idp_cert.pem");
+
+fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+    s.apply(Action::SetField {
+        field: field.into(),
+        value: value.into(),
+    })
+}
+
+fn next(s: &mut Session, to: StepId) -> WizardView {
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, to, "{:?} {:?}", v.page.next, v.notices);
+    v
+}
+
+/// Infisical (cloud) with JumpCloud, on step 2 with nothing typed yet.
+fn on_sp_values(dir: &Path) -> (Session, WizardView) {
+    let mut s = Session::open(Store::at(dir));
+    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+    let v = next(&mut s, StepId::SpValues);
+    (s, v)
+}
+
+/// One fixture: the view as pretty JSON, the temporary directory replaced by [`DATA_DIR`].
+fn fixture(name: &str, dir: &Path, view: &WizardView) -> (String, String) {
+    let json = serde_json::to_string_pretty(view).unwrap();
+    let json = json.replace(&dir.display().to_string(), DATA_DIR);
+    (
+        format!("{DIR}/{name}.json"),
+        fixed_moved_aside_time(&json) + "\n",
+    )
+}
+
+/// A damaged state file is moved aside under a name with the time (`state.json.corrupt-20261203T122343Z`): the
+/// fixture keeps one fixed time.
+fn fixed_moved_aside_time(json: &str) -> String {
+    const MARK: &str = ".corrupt-";
+    const TIME: &str = "20260101T000000Z";
+    let mut out = String::new();
+    let mut rest = json;
+    while let Some(at) = rest.find(MARK) {
+        let (before, after) = rest.split_at(at + MARK.len());
+        out.push_str(before);
+        out.push_str(TIME);
+        rest = after.get(TIME.len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
+}
+
+fn fixtures() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let s = Session::open(Store::at(tmp.path()));
+    out.push(fixture("providers", tmp.path(), &s.view()));
+
+    // No OS keychain: the demo IdP cannot keep its key, so its option is shown disabled with why.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut s = Session::open(Store::at(tmp.path()));
+    s.attach_demo(DemoIdp::start(
+        Err(SecretsError::NoKeychain {
+            detail: "no Secret Service on the session bus".into(),
+        }),
+        0,
+    ));
+    out.push(fixture("providers_no_keychain", tmp.path(), &s.view()));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let (mut s, v) = on_sp_values(tmp.path());
+    out.push(fixture("sp_values", tmp.path(), &v));
+    let v = set(&mut s, fields::ACS_URL, "http://x");
+    out.push(fixture("sp_values_bad_acs", tmp.path(), &v));
+    set(
+        &mut s,
+        fields::ACS_URL,
+        "https://app.infisical.com/api/v1/sso/saml2/org-77",
+    );
+    let v = set(&mut s, fields::SP_ENTITY_ID, "https://app.infisical.com");
+    out.push(fixture("sp_values_done", tmp.path(), &v));
+    next(&mut s, StepId::IdpApp);
+    let v = s.apply(Action::ImportMetadata {
+        side: MetadataSide::Idp,
+        text: "this is not metadata".into(),
+    });
+    out.push(fixture("idp_app_import_error", tmp.path(), &v));
+    set(&mut s, fields::SIGN_ASSERTION, "true");
+    set(
+        &mut s,
+        fields::IDP_SSO_URL,
+        "https://sso.jumpcloud.com/saml2/infisical",
+    );
+    next(&mut s, StepId::Attributes);
+    let v = s.apply(Action::SetAttribute {
+        index: 0,
+        side: AttributeSide::Idp,
+        value: String::new(),
+    });
+    out.push(fixture("attributes_row_error", tmp.path(), &v));
+    s.apply(Action::ResetAttributes);
+    next(&mut s, StepId::Certificate);
+    // A private key pasted into the certificate field: removed at once, the note says why. Its findings name the
+    // key's kind, never its bytes, so a fresh key gives the same view.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let v = set(&mut s, fields::IDP_CERTIFICATE, &key.serialize_pem());
+    out.push(fixture("certificate_key_removed", tmp.path(), &v));
+    // A fixed certificate (valid until 2126), so the pages that show it do not change from run to run.
+    set(&mut s, fields::IDP_CERTIFICATE, IDP_CERT);
+    next(&mut s, StepId::AssignUsers);
+    set(&mut s, fields::USERS_ASSIGNED, "true");
+    set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
+    // Step 7 before any test login: the three ways, waiting for the admin.
+    let v = next(&mut s, StepId::TestLogin);
+    out.push(fixture("test_login", tmp.path(), &v));
+    // Step 8 does not wait for the test login; step 9 does, and says so.
+    s.apply(Action::GoTo {
+        step: StepId::Enable,
+    });
+    let v = set(&mut s, fields::SSO_ENABLED, "true");
+    out.push(fixture("enable", tmp.path(), &v));
+    let v = s.apply(Action::Next);
+    out.push(fixture("enforce", tmp.path(), &v));
+
+    // Saved progress that cannot be read: moved aside, and the admin is told where.
+    let tmp = tempfile::tempdir().unwrap();
+    let store = Store::at(tmp.path());
+    std::fs::write(store.path(), "{ not json").unwrap();
+    let s = Session::open(store);
+    out.push(fixture("unreadable_progress", tmp.path(), &s.view()));
+
+    out
+}
+
+#[test]
+fn ui_fixtures() {
+    write_or_check(
+        "SSOPILOT_WRITE_FIXTURES",
+        "ui_fixtures",
+        Some(DIR),
+        &fixtures(),
+    );
+}

@@ -1,0 +1,359 @@
+// Generated from crates/wizard/src/view.rs by ts-rs: do not edit.
+// Regenerate with `SSOPILOT_WRITE_TS=1 cargo test -p ssopilot-wizard --test it ts_contract`.
+
+/**
+ * The nine steps of the journey, in order (see `shared/design/product.md`).
+ */
+export type StepId = "providers" | "sp_values" | "idp_app" | "attributes" | "certificate" | "assign_users" | "test_login" | "enable" | "enforce";
+
+/**
+ * How a step stands, as shown in the step list.
+ */
+export type StepStatus = "complete" | "incomplete" | "locked" | "not_built";
+
+/**
+ * One line of the step list.
+ */
+export type StepSummary = { id: StepId, 
+/**
+ * 1-based position, as the admin sees it.
+ */
+number: number, title: string, status: StepStatus, 
+/**
+ * Why the step is not complete / locked / not built, in plain words. `None` when complete.
+ */
+reason: string | null, };
+
+/**
+ * Whether Next can be pressed, and if not, the core's reason.
+ */
+export type NextState = { enabled: boolean, 
+/**
+ * Shown beside the disabled Next button, e.g. "ACS URL must be an absolute https URL".
+ */
+reason: string | null, };
+
+/**
+ * A message for the admin that is not tied to a field (e.g. "your saved progress was unreadable and was moved to …").
+ */
+export type Notice = { severity: Severity, text: string, };
+
+export type Severity = "error" | "warning" | "info";
+
+/**
+ * One selectable option of a [`Block::Choice`].
+ */
+export type ChoiceOption = { value: string, label: string, description: string | null, 
+/**
+ * A short tag beside the label ("Recommended to try SSO Pilot").
+ */
+badge: string | null, 
+/**
+ * Why this option cannot be chosen now (the demo IdP without a keychain); the UI shows it disabled with this text.
+ */
+unavailable: string | null, };
+
+/**
+ * One row of the attribute map: the SP's attribute name is filled from the IdP's attribute.
+ */
+export type AttributeRowView = { sp_name: string, idp_name: string, 
+/**
+ * A problem with this row (empty name, duplicate SP name, ...).
+ */
+error: string | null, };
+
+/**
+ * One finding of a checker (the certificate doctor...), in plain words with what to do.
+ */
+export type FindingView = { 
+/**
+ * The checker's stable code (`missing_armor`, `private_key`...).
+ */
+code: string, severity: Severity, message: string, hint: string, };
+
+/**
+ * One row of a [`Block::Facts`].
+ */
+export type FactRow = { label: string, value: string, };
+
+/**
+ * One building block of a step page. The UI has one component per kind.
+ */
+export type Block = { "kind": "heading", text: string, } | { "kind": "text", text: string, } | { "kind": "instruction", text: string, menu_path: string | null, } | { "kind": "choice", field: string, label: string, help: string | null, options: Array<ChoiceOption>, value: string | null, } | { "kind": "input", field: string, label: string, help: string | null, placeholder: string | null, value: string, 
+/**
+ * Blocks completion of the step.
+ */
+error: string | null, 
+/**
+ * Worth knowing, does not block.
+ */
+warning: string | null, multiline: boolean, 
+/**
+ * Show a copy button beside the field (the value is also needed in the other portal).
+ */
+copy: boolean, } | { "kind": "checkbox", field: string, label: string, help: string | null, value: boolean, error: string | null, } | { "kind": "value", label: string, value: string, help: string | null, copy: boolean, } | { "kind": "attribute_map", sp_label: string, idp_label: string, rows: Array<AttributeRowView>, 
+/**
+ * Problems with the map as a whole (a required attribute missing...).
+ */
+error: string | null, warning: string | null, } | { "kind": "certificate_input", field: string, label: string, help: string | null, placeholder: string | null, value: string, 
+/**
+ * Set when the core removed what was pasted (it held a private key): the UI must show `value` (empty) at
+ * once, even while the field has the focus, and show this note.
+ */
+note: string | null, } | { "kind": "certificate_verdict", 
+/**
+ * The field that "Use the repaired version" sets to `repaired_pem`.
+ */
+field: string, usable: boolean, headline: string, 
+/**
+ * Errors first, then warnings, then information.
+ */
+findings: Array<FindingView>, 
+/**
+ * The normalized PEM, when it differs from what was pasted and is safe to use instead.
+ */
+repaired_pem: string | null, } | { "kind": "certificate_pem", label: string, pem: string, help: string | null, } | { "kind": "validity_timeline", 
+/**
+ * Dates as YYYY-MM-DD (UTC).
+ */
+not_before: string, not_after: string, today: string, 
+/**
+ * Days from `not_before` to `not_after` (at least 1).
+ */
+total_days: number, 
+/**
+ * Days from `not_before` to today: negative before the period, above `total_days` after it.
+ */
+elapsed_days: number, days_left: number, 
+/**
+ * Error: not valid today; warning: expires soon; info: valid.
+ */
+status: Severity, caption: string, } | { "kind": "facts", rows: Array<FactRow>, } | { "kind": "not_built", text: string, waits_for: string, } | { "kind": "callout", severity: Severity, text: string, } | { "kind": "metadata_import", side: MetadataSide, title: string, help: string, url_placeholder: string, 
+/**
+ * The URL being fetched: show progress and a Cancel button.
+ */
+fetching: string | null, 
+/**
+ * Why the last import failed; nothing was changed.
+ */
+error: string | null, 
+/**
+ * The file describes several entities: the admin picks one by its entity ID.
+ */
+choose: Array<string>, 
+/**
+ * The import would overwrite values the admin set: old and new side by side, applied only on confirmation.
+ */
+changes: Array<MetadataChange>, 
+/**
+ * What the last import did.
+ */
+result: string | null, 
+/**
+ * What the metadata check found, errors first.
+ */
+findings: Array<MetadataFinding>, } | { "kind": "group_grants", label: string, help: string | null, groups: Array<GroupGrantView>, error: string | null, } | { "kind": "button", label: string, action: Action, primary: boolean, help: string | null, disabled_reason: string | null, } | { "kind": "secret_value", label: string, value: string, help: string | null, } | { "kind": "report_export", title: string, help: string, 
+/**
+ * Suggested file name (Markdown) for the save dialog; `.html` saves HTML.
+ */
+file_name: string, markdown: string, } | { "kind": "metadata_export", title: string, help: string, 
+/**
+ * Suggested file name for the save dialog.
+ */
+file_name: string, 
+/**
+ * The XML, when the SP values allow it.
+ */
+xml: string | null, 
+/**
+ * Why there is no XML.
+ */
+error: string | null, } | { "kind": "test_login_way", way: TestWay, title: string, text: string, 
+/**
+ * Plain instructions, in order.
+ */
+steps: Array<string>, 
+/**
+ * The button that starts this way ("Open the login window").
+ */
+start_label: string, 
+/**
+ * login window: the address the window opens; loopback: the test SP's ACS URL while it waits.
+ */
+url: string | null, 
+/**
+ * Waiting for the sign-in: show progress and a Cancel (loopback) or Stop (login window) button.
+ */
+running: boolean, 
+/**
+ * login window: a response was captured and is held: offer `continue_label` and Stop.
+ */
+captured: boolean, continue_label: string | null, 
+/**
+ * Why this way cannot run now (the button is disabled with this text).
+ */
+unavailable: string | null, 
+/**
+ * What this way proves, in particular whether its pass unlocks step 9 (Enforce).
+ */
+note: string, 
+/**
+ * paste: the text kept from the last check (nothing typed is lost).
+ */
+value: string, 
+/**
+ * The last error of this way (timeout, a window that could not open...).
+ */
+error: string | null, } | { "kind": "test_report" } & TestReportView | { "kind": "exchange", idp_initiated: boolean, sp_label: string, idp_label: string, acs_label: string, legs: Array<ExchangeLeg>, caption: string, };
+
+/**
+ * The three ways of step 7.
+ */
+export type TestWay = "login_window" | "loopback" | "paste";
+
+/**
+ * The parties of a SAML exchange.
+ */
+export type Party = "browser" | "sp" | "idp" | "acs";
+
+/**
+ * How a leg of the exchange went.
+ */
+export type LegState = "done" | "failed" | "not_run";
+
+/**
+ * One arrow of the exchange picture.
+ */
+export type ExchangeLeg = { id: string, from: Party, to: Party, label: string, state: LegState, 
+/**
+ * Why the leg failed (the first failed check on it).
+ */
+problem: string | null, };
+
+/**
+ * One check of a test-login report.
+ */
+export type ReportCheckView = { id: string, ok: boolean, message: string, expected: string | null, found: string | null, hint: string | null, 
+/**
+ * Where a failure is fixed: the UI's "Go to step N" sends `Action::GoTo { step }`.
+ */
+step: StepId, step_number: number, step_title: string, 
+/**
+ * A failure fixed in another step than the test login: show the "Go to step N" button.
+ */
+fix_elsewhere: boolean, };
+
+/**
+ * How an attribute of the map arrived.
+ */
+export type AttributeArrival = "received" | "wrong_case" | "missing" | "not_mapped";
+
+/**
+ * One attribute as the SP will receive it.
+ */
+export type ReportAttributeView = { 
+/**
+ * The SP's name from step 4 (empty for an attribute that is not in the map).
+ */
+sp_name: string, 
+/**
+ * The IdP attribute that fills it (step 4).
+ */
+idp_name: string, 
+/**
+ * The name in the response.
+ */
+received_as: string | null, values: Array<string>, arrival: AttributeArrival, note: string | null, };
+
+/**
+ * Our clock against the IdP's.
+ */
+export type ClockView = { 
+/**
+ * RFC 3339, UTC.
+ */
+checked_at: string, issue_instant: string | null, 
+/**
+ * `checked_at - issue_instant`, in seconds.
+ */
+difference_seconds: number | null, allowed_seconds: number, ok: boolean, text: string, };
+
+/**
+ * One line of the pretty-printed response.
+ */
+export type XmlLine = { depth: number, text: string, 
+/**
+ * Inside an element whose signature verified with the configured certificate.
+ */
+signed: boolean, };
+
+/**
+ * The test-login report (see [`Block::TestReport`]).
+ */
+export type TestReportView = { passed: boolean, 
+/**
+ * "Login window", "Loopback test SP", "Pasted response".
+ */
+source: string, headline: string, 
+/**
+ * What this result means for the evidence (recorded, or why not).
+ */
+evidence_note: string, evidence_severity: Severity, 
+/**
+ * Failed first, then passed.
+ */
+checks: Array<ReportCheckView>, 
+/**
+ * Checks that could not be evaluated for this way, with why.
+ */
+not_evaluated: Array<string>, attributes: Array<ReportAttributeView>, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
+/**
+ * Suggested file name (without extension) for the export's save dialog.
+ */
+export_name: string, };
+
+/**
+ * Formats of the test-login report export.
+ */
+export type ReportFormat = "markdown" | "html";
+
+/**
+ * One user group of the demo IdP in [`Block::GroupGrants`].
+ */
+export type GroupGrantView = { name: string, 
+/**
+ * Members as "First Last (email)".
+ */
+members: Array<string>, granted: boolean, };
+
+/**
+ * Whose metadata is imported: the IdP's (step 3) or the SP's (step 2).
+ */
+export type MetadataSide = "idp" | "sp";
+
+/**
+ * One value an import would change.
+ */
+export type MetadataChange = { label: string, old: string, new: string, };
+
+/**
+ * One finding of the metadata check, in plain words.
+ */
+export type MetadataFinding = { severity: Severity, message: string, hint: string, };
+
+/**
+ * The current step's content.
+ */
+export type StepPage = { id: StepId, number: number, title: string, intro: string, blocks: Array<Block>, next: NextState, back_enabled: boolean, };
+
+/**
+ * Everything the UI needs to draw the wizard.
+ */
+export type WizardView = { steps: Array<StepSummary>, current: StepId, page: StepPage, notices: Array<Notice>, };
+
+/**
+ * What the UI may ask the core to do. Every action returns the new [`WizardView`].
+ */
+export type Action = { "type": "set_field", field: string, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, };
+
+export type AttributeSide = "sp" | "idp";
