@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use ssopilot_peers::clock::SharedClock;
 use ssopilot_saml::cert::{self, CertReport};
 use ssopilot_saml::findings::{Code, Severity};
 use time::format_description::well_known::Rfc3339;
@@ -55,9 +56,9 @@ pub enum CertCliError {
     Write(#[source] std::io::Error),
 }
 
-pub fn run(cmd: CertCommand) -> ExitCode {
+pub fn run(cmd: CertCommand, clock: &SharedClock) -> ExitCode {
     match cmd {
-        CertCommand::Check(args) => match check(&args) {
+        CertCommand::Check(args) => match check(&args, clock) {
             Ok(code) => code,
             Err(e) => {
                 eprintln!("ssopilot cert check: {e}");
@@ -76,7 +77,7 @@ fn read_bounded(mut r: impl Read) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-fn check(args: &CheckArgs) -> Result<ExitCode, CertCliError> {
+fn check(args: &CheckArgs, clock: &SharedClock) -> Result<ExitCode, CertCliError> {
     let input = match args.path.as_deref() {
         None => read_stdin()?,
         Some(p) if p.as_os_str() == "-" => read_stdin()?,
@@ -92,7 +93,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, CertCliError> {
             read_bounded(f).map_err(read_err)?
         }
     };
-    let now = args.now.unwrap_or_else(OffsetDateTime::now_utc);
+    let now = args.now.unwrap_or_else(|| clock.now());
     let report = cert::check(&input, now);
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"

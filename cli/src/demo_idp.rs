@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
-use time::OffsetDateTime;
+use ssopilot_peers::clock::SharedClock;
 
 use ssopilot_peers::demo_idp::directory::Directory;
 use ssopilot_peers::demo_idp::key::IdpKey;
@@ -83,7 +83,7 @@ fn key() -> Result<IdpKey, ExitCode> {
     IdpKey::load_or_create(&secrets).map_err(fail)
 }
 
-pub fn run(args: DemoIdpArgs) -> ExitCode {
+pub fn run(args: DemoIdpArgs, clock: &SharedClock) -> ExitCode {
     match args.command {
         DemoIdpCommand::Cert => match key() {
             Ok(k) => {
@@ -105,7 +105,7 @@ pub fn run(args: DemoIdpArgs) -> ExitCode {
                 Err(code) => code,
             }
         }
-        DemoIdpCommand::Serve { port, bind, config } => serve(port, bind, config),
+        DemoIdpCommand::Serve { port, bind, config } => serve(port, bind, config, clock),
         DemoIdpCommand::Mint {
             sp_entity_id,
             acs_url,
@@ -168,13 +168,7 @@ pub fn run(args: DemoIdpArgs) -> ExitCode {
                 Ok(k) => k,
                 Err(code) => return code,
             };
-            match mint::mint(
-                &app,
-                user,
-                request_id.as_deref(),
-                &k,
-                OffsetDateTime::now_utc(),
-            ) {
+            match mint::mint(&app, user, request_id.as_deref(), &k, clock.now()) {
                 Ok(xml) => {
                     println!("{}", mint::post_value(&xml));
                     ExitCode::SUCCESS
@@ -185,7 +179,12 @@ pub fn run(args: DemoIdpArgs) -> ExitCode {
     }
 }
 
-fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) -> ExitCode {
+fn serve(
+    port: u16,
+    bind: std::net::IpAddr,
+    config: Option<std::path::PathBuf>,
+    clock: &SharedClock,
+) -> ExitCode {
     use ssopilot_peers::demo_idp::directory::DEMO_PASSWORD;
     use ssopilot_peers::demo_idp::server::{Server, ServerError, State};
     if !bind.is_loopback() {
@@ -200,10 +199,12 @@ fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) 
         Err(e) => return fail(e),
     };
     let apps = match &config {
-        Some(path) => match ssopilot_peers::demo_idp::config::load(path, &id, &mut directory) {
-            Ok(a) => a,
-            Err(e) => return fail(e),
-        },
+        Some(path) => {
+            match ssopilot_peers::demo_idp::config::load(path, &id, &mut directory, clock.now()) {
+                Ok(a) => a,
+                Err(e) => return fail(e),
+            }
+        }
         None => Vec::new(),
     };
     let k = match key() {
@@ -211,7 +212,7 @@ fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) 
         Err(code) => return code,
     };
     let state = match State::new(directory, apps, k) {
-        Ok(s) => s,
+        Ok(s) => s.with_clock(std::sync::Arc::clone(clock)),
         Err(e) => return fail(e),
     };
     let rt = match tokio::runtime::Builder::new_current_thread()

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
+use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::fetch::{FetchOptions, MetadataFetchError};
 use ssopilot_saml::cert;
 use ssopilot_saml::findings::{Code, Severity};
@@ -76,10 +77,11 @@ fn usage(cmd: &str, msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-pub fn run(cmd: MetadataCommand) -> ExitCode {
+pub fn run(cmd: MetadataCommand, clock: &SharedClock) -> ExitCode {
+    let now = clock.now();
     match cmd {
-        MetadataCommand::Inspect(a) => inspect(&a),
-        MetadataCommand::Sp(a) => sp(&a),
+        MetadataCommand::Inspect(a) => inspect(&a, now),
+        MetadataCommand::Sp(a) => sp(&a, now),
     }
 }
 
@@ -107,9 +109,9 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// A certificate file given on the command line, through the certificate doctor (repairs and all).
-fn load_cert(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+fn load_cert(path: &Path, what: &str, now: OffsetDateTime) -> Result<Vec<u8>, String> {
     let bytes = read_file(path)?;
-    let report = cert::check(&bytes, OffsetDateTime::now_utc());
+    let report = cert::check(&bytes, now);
     match report.der() {
         Some(der) => Ok(der.to_vec()),
         None => Err(format!(
@@ -128,7 +130,7 @@ fn is_url(s: &str) -> bool {
     l.starts_with("https://") || l.starts_with("http://")
 }
 
-fn inspect(a: &InspectArgs) -> ExitCode {
+fn inspect(a: &InspectArgs, now: OffsetDateTime) -> ExitCode {
     let mut opts = Options {
         entity_id: a.entity_id.clone(),
         role: a.role.map(|r| match r {
@@ -139,12 +141,11 @@ fn inspect(a: &InspectArgs) -> ExitCode {
         ..Options::default()
     };
     if let Some(p) = &a.signing_cert {
-        match load_cert(p, "the signing certificate") {
+        match load_cert(p, "the signing certificate", now) {
             Ok(der) => opts.signing_certs.push(der),
             Err(e) => return usage("inspect", e),
         }
     }
-    let now = OffsetDateTime::now_utc();
     let result = if is_url(&a.source) {
         ssopilot_peers::fetch::fetch_and_parse(&a.source, &FetchOptions::default(), &opts, now)
     } else {
@@ -199,7 +200,7 @@ fn inspect(a: &InspectArgs) -> ExitCode {
     }
 }
 
-fn sp(a: &SpArgs) -> ExitCode {
+fn sp(a: &SpArgs, now: OffsetDateTime) -> ExitCode {
     let id = match EntityId::parse(&a.entity_id, "the SP entity ID (--entity-id)") {
         Ok(i) => i,
         Err(e) => return usage("sp", e),
@@ -212,19 +213,14 @@ fn sp(a: &SpArgs) -> ExitCode {
         }
     }
     let cert = match &a.cert {
-        Some(p) => match load_cert(p, "the SP certificate") {
+        Some(p) => match load_cert(p, "the SP certificate", now) {
             Ok(d) => Some(d),
             Err(e) => return usage("sp", e),
         },
         None => None,
     };
-    match metadata::sp_metadata_checked(
-        &id,
-        &acs,
-        a.nameid_format.as_deref(),
-        cert.as_deref(),
-        OffsetDateTime::now_utc(),
-    ) {
+    match metadata::sp_metadata_checked(&id, &acs, a.nameid_format.as_deref(), cert.as_deref(), now)
+    {
         Ok(xml) => {
             print!("{xml}");
             ExitCode::SUCCESS

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use base64::Engine;
 use clap::{Args, Subcommand};
+use ssopilot_peers::clock::SharedClock;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -135,9 +136,9 @@ pub fn load_idp_cert(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     Ok(certs)
 }
 
-pub fn run(args: ResponseArgs) -> ExitCode {
+pub fn run(args: ResponseArgs, clock: &SharedClock) -> ExitCode {
     match args.command {
-        ResponseCommand::Check(a) => check(a),
+        ResponseCommand::Check(a) => check(a, clock),
     }
 }
 
@@ -191,9 +192,9 @@ pub fn load_idp_metadata(
     Ok((id, certs))
 }
 
-fn check(a: CheckArgs) -> ExitCode {
+fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     let now = match a.now.as_deref() {
-        None => OffsetDateTime::now_utc(),
+        None => clock.now(),
         Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {
             Ok(t) => t,
             Err(_) => {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
-use time::OffsetDateTime;
+use ssopilot_peers::clock::SharedClock;
 
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
 use ssopilot_peers::test_login::{IdpConfig, TestSp, DEFAULT_SP_ENTITY_ID};
@@ -104,7 +104,7 @@ pub fn print_report(
     }
 }
 
-pub fn run(a: TestLoginArgs) -> ExitCode {
+pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     let file = match &a.config {
         None => FileConfig::default(),
         Some(path) => {
@@ -176,10 +176,11 @@ pub fn run(a: TestLoginArgs) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the async runtime: {e}")),
     };
+    let clock = std::sync::Arc::clone(clock);
     let format = a.format;
     let open = a.open;
     rt.block_on(async move {
-        let mut sp = match TestSp::bind(IpAddr::V4(Ipv4Addr::LOCALHOST), port, sp_entity_id, idp).await {
+        let mut sp = match TestSp::bind_with_clock(IpAddr::V4(Ipv4Addr::LOCALHOST), port, sp_entity_id, idp, clock).await {
             Ok(sp) => sp,
             Err(e) => return fail(e),
         };
@@ -212,7 +213,7 @@ pub fn run(a: TestLoginArgs) -> ExitCode {
             idp_certs: sp.idp().certs.clone(),
             attribute_map: Default::default(),
         };
-        let evidence = Evidence::from_report(&received.report, &tested, OffsetDateTime::now_utc()).ok();
+        let evidence = Evidence::from_report(&received.report, &tested, sp.clock().now()).ok();
         print_report(format, &received.report, evidence.as_ref());
         if received.report.valid {
             ExitCode::SUCCESS

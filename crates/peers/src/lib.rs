@@ -3,6 +3,7 @@
 //!
 //! Built on the protocol layer (`ssopilot-saml`); knows nothing of the wizard's journey.
 
+pub mod clock;
 pub mod demo_idp;
 pub mod fetch;
 pub mod secrets;

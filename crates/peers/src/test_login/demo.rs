@@ -7,10 +7,9 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use time::OffsetDateTime;
-
 use super::evidence::{Evidence, TestedConfig};
 use super::{IdpConfig, TestLoginError, TestSp, DEFAULT_SP_ENTITY_ID};
+use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::directory::{Directory, DEMO_PASSWORD};
 use crate::demo_idp::key::IdpKey;
 use crate::demo_idp::mint::App;
@@ -169,12 +168,23 @@ fn page_error(page: &str) -> String {
     unescape(text)
 }
 
-/// Runs the demo pairing with `key` as the demo IdP's key. Must run inside a tokio runtime (time and I/O enabled).
+/// [`run_with_clock`] on the system clock: for callers that do not hold a clock yet.
 pub async fn run(key: IdpKey, timeout: StdDuration) -> Result<DemoRun, DemoError> {
+    run_with_clock(key, timeout, SystemClock::shared()).await
+}
+
+/// Runs the demo pairing with `key` as the demo IdP's key; `clock` dates the request, the response, the validation
+/// and the evidence. Must run inside a tokio runtime (time and I/O enabled).
+pub async fn run_with_clock(
+    key: IdpKey,
+    timeout: StdDuration,
+    clock: SharedClock,
+) -> Result<DemoRun, DemoError> {
     let cert = key.cert_der().to_vec();
     let directory = Directory::demo().map_err(|e| DemoError::Idp(e.to_string()))?;
-    let state =
-        State::new(directory, Vec::new(), key).map_err(|e| DemoError::Idp(e.to_string()))?;
+    let state = State::new(directory, Vec::new(), key)
+        .map_err(|e| DemoError::Idp(e.to_string()))?
+        .with_clock(Arc::clone(&clock));
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut server = Server::bind(SocketAddr::new(loopback, 0), state)
         .await
@@ -188,7 +198,7 @@ pub async fn run(key: IdpKey, timeout: StdDuration) -> Result<DemoRun, DemoError
         .map_err(|e| DemoError::Idp(e.to_string()))?;
     let sp_entity_id = EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP Entity ID")
         .map_err(|e| DemoError::Idp(e.to_string()))?;
-    let mut sp = TestSp::bind(
+    let mut sp = TestSp::bind_with_clock(
         loopback,
         0,
         sp_entity_id.clone(),
@@ -199,6 +209,7 @@ pub async fn run(key: IdpKey, timeout: StdDuration) -> Result<DemoRun, DemoError
             require_signed_assertion: true,
             allow_sha1: false,
         },
+        Arc::clone(&clock),
     )
     .await?;
     let app = App::new(
@@ -221,7 +232,7 @@ pub async fn run(key: IdpKey, timeout: StdDuration) -> Result<DemoRun, DemoError
         idp_certs: vec![cert],
         attribute_map,
     };
-    let evidence = Evidence::from_report(&received, &tested, OffsetDateTime::now_utc()).ok();
+    let evidence = Evidence::from_report(&received, &tested, clock.now()).ok();
     Ok(DemoRun {
         idp_base_url,
         idp_entity_id,

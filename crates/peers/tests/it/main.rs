@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod clock;
 mod demo_idp_http;
 mod demo_idp_key;
 mod demo_idp_mint;
