@@ -221,21 +221,8 @@ pub fn check_request_id(id: &str) -> Result<(), MintError> {
     }
 }
 
-/// Escapes text for element content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// The protocol layer's escaper, re-exported where the wizard's reports import it.
+pub use ssopilot_saml::escape::escape;
 
 /// A fresh XML ID: `_` and 40 hex digits.
 pub fn new_id() -> Result<String, MintError> {

@@ -19,9 +19,10 @@ use tokio::net::{TcpListener, TcpStream};
 
 use super::directory::{Directory, DirectoryError};
 use super::key::IdpKey;
-use super::mint::{self, escape, App};
+use super::mint::{self, App};
 use crate::clock::{SharedClock, SystemClock};
 use ssopilot_saml::binding;
+use ssopilot_saml::escape::escape;
 use ssopilot_saml::response::SAMLP_NS;
 use ssopilot_saml::response::SAML_NS;
 use ssopilot_saml::values::EntityId;
