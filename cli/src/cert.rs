@@ -3,12 +3,13 @@
 //! Exit status: 0 usable certificate, 1 not usable, 2 usage error (no such file, bad flag).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use ssopilot_peers::clock::SharedClock;
+use ssopilot_peers::files;
 use ssopilot_saml::cert::{self, CertReport};
 use ssopilot_saml::findings::{Code, Severity};
 use time::format_description::well_known::Rfc3339;
@@ -68,29 +69,19 @@ pub fn run(cmd: CertCommand, clock: &SharedClock) -> ExitCode {
     }
 }
 
-/// Reads at most one byte more than the doctor examines, so an oversized input is reported without being slurped.
-fn read_bounded(mut r: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(cert::MAX_INPUT as u64 + 1)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 fn check(args: &CheckArgs, clock: &SharedClock) -> Result<ExitCode, CertCliError> {
     let input = match args.path.as_deref() {
         None => read_stdin()?,
         Some(p) if p.as_os_str() == "-" => read_stdin()?,
         Some(p) => {
-            let read_err = |source| CertCliError::Read {
+            // At most one byte more than the doctor examines: it reports an oversized input itself.
+            files::read_capped_file(p, cert::MAX_INPUT).map_err(|e| CertCliError::Read {
                 path: p.display().to_string(),
-                source,
-            };
-            if p.is_dir() {
-                return Err(read_err(std::io::Error::other("it is a directory")));
-            }
-            let f = std::fs::File::open(p).map_err(read_err)?;
-            read_bounded(f).map_err(read_err)?
+                source: match e {
+                    files::ReadError::Io(io) => io,
+                    other => std::io::Error::other(other.to_string()),
+                },
+            })?
         }
     };
     let now = args.now.unwrap_or_else(|| clock.now());
@@ -119,7 +110,7 @@ fn read_stdin() -> Result<Vec<u8>, CertCliError> {
     if stdin.is_terminal() {
         eprintln!("Paste the certificate, then press Ctrl-D (Ctrl-Z then Enter on Windows).");
     }
-    read_bounded(stdin.lock()).map_err(CertCliError::Stdin)
+    files::read_capped(stdin.lock(), cert::MAX_INPUT).map_err(CertCliError::Stdin)
 }
 
 /// The readable report: a verdict line first, then the details, then each finding with its hint.

@@ -4,13 +4,14 @@
 //! could not be fetched), 2 usage error (no such file, bad flag, unreadable --signing-cert or --cert).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::fetch::{FetchOptions, MetadataFetchError};
+use ssopilot_peers::files;
 use ssopilot_saml::cert;
 use ssopilot_saml::findings::{Code, Severity};
 use ssopilot_saml::metadata::{
@@ -85,27 +86,15 @@ pub fn run(cmd: MetadataCommand, clock: &SharedClock) -> ExitCode {
     }
 }
 
-/// Reads at most one byte more than the parser accepts, so an oversized input is reported without being slurped.
-fn read_bounded(mut r: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(MAX_METADATA_BYTES as u64 + 1)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let err = |e: std::io::Error| {
+    let err = |e: files::ReadError| {
         format!(
             "cannot read {}: {e}. Check the path, or use - to read standard input.",
             path.display()
         )
     };
-    if path.is_dir() {
-        return Err(err(std::io::Error::other("it is a directory")));
-    }
-    let f = std::fs::File::open(path).map_err(err)?;
-    read_bounded(f).map_err(err)
+    // At most one byte more than the parser accepts: it reports an oversized input itself.
+    files::read_capped_file(path, MAX_METADATA_BYTES).map_err(err)
 }
 
 /// A certificate file given on the command line, through the certificate doctor (repairs and all).
@@ -156,7 +145,7 @@ fn inspect(a: &InspectArgs, now: OffsetDateTime) -> ExitCode {
                     "Paste the metadata XML, then press Ctrl-D (Ctrl-Z then Enter on Windows)."
                 );
             }
-            match read_bounded(stdin.lock()) {
+            match files::read_capped(stdin.lock(), MAX_METADATA_BYTES) {
                 Ok(b) => b,
                 Err(e) => return usage("inspect", format!("cannot read standard input: {e}")),
             }

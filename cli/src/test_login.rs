@@ -108,13 +108,10 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     let file = match &a.config {
         None => FileConfig::default(),
         Some(path) => {
-            let text = match std::fs::metadata(path).and_then(|m| {
-                if m.len() > 64 * 1024 {
-                    Err(std::io::Error::other("larger than 64 KiB"))
-                } else {
-                    std::fs::read_to_string(path)
-                }
-            }) {
+            let text = match ssopilot_peers::files::read_bounded(path, 64 * 1024)
+                .map_err(|e| e.to_string())
+                .and_then(|b| String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()))
+            {
                 Ok(t) => t,
                 Err(e) => return usage(format!("cannot read {}: {e}", path.display())),
             };

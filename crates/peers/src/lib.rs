@@ -6,5 +6,6 @@
 pub mod clock;
 pub mod demo_idp;
 pub mod fetch;
+pub mod files;
 pub mod secrets;
 pub mod test_login;

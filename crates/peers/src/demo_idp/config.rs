@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 
 use super::directory::Directory;
 use super::mint::{self, App, SignMode};
+use crate::files::{read_bounded, ReadError};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 
 /// Largest accepted configuration file.
@@ -151,11 +152,13 @@ pub fn load(
         path: path.display().to_string(),
         detail,
     };
-    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
-    if meta.len() > MAX_CONFIG_BYTES as u64 {
-        return Err(ConfigError::TooLarge);
-    }
-    let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
+    let bytes = match read_bounded(path, MAX_CONFIG_BYTES) {
+        Ok(b) => b,
+        Err(ReadError::TooLarge { .. }) => return Err(ConfigError::TooLarge),
+        Err(e) => return Err(read_err(e.to_string())),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| read_err("it is not UTF-8 text: save it as UTF-8".to_string()))?;
     parse(&text, idp_entity_id, directory, now)
 }
 
