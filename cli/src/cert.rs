@@ -61,10 +61,7 @@ pub fn run(cmd: CertCommand, clock: &SharedClock) -> ExitCode {
     match cmd {
         CertCommand::Check(args) => match check(&args, clock) {
             Ok(code) => code,
-            Err(e) => {
-                eprintln!("ssopilot cert check: {e}");
-                ExitCode::from(2)
-            }
+            Err(e) => crate::outcome::usage_in("ssopilot cert check", e),
         },
     }
 }
@@ -98,11 +95,7 @@ fn check(args: &CheckArgs, clock: &SharedClock) -> Result<ExitCode, CertCliError
             return Err(CertCliError::Write(e));
         }
     }
-    Ok(if report.usable {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::outcome::verdict(report.usable))
 }
 
 fn read_stdin() -> Result<Vec<u8>, CertCliError> {

@@ -4,6 +4,8 @@
 
 use std::process::ExitCode;
 
+use crate::outcome::{fail, usage};
+
 use clap::{Args, Subcommand};
 use ssopilot_peers::clock::SharedClock;
 
@@ -66,16 +68,6 @@ enum DemoIdpCommand {
         #[arg(long)]
         idp_entity_id: Option<String>,
     },
-}
-
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(1)
 }
 
 fn key() -> Result<IdpKey, ExitCode> {
@@ -215,12 +207,9 @@ fn serve(
         Ok(s) => s.with_clock(std::sync::Arc::clone(clock)),
         Err(e) => return fail(e),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match ssopilot_peers::runtime::current_thread() {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(e),
     };
     rt.block_on(async move {
         let server = match Server::bind(std::net::SocketAddr::new(bind, port), state).await {

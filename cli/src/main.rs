@@ -12,6 +12,7 @@ mod cert;
 mod demo;
 mod demo_idp;
 mod metadata;
+mod outcome;
 mod response;
 mod secrets;
 mod state;

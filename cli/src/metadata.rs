@@ -8,6 +8,8 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::outcome;
+
 use clap::{Args, Subcommand, ValueEnum};
 use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::fetch::{FetchOptions, MetadataFetchError};
@@ -74,8 +76,7 @@ pub struct SpArgs {
 }
 
 fn usage(cmd: &str, msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("ssopilot metadata {cmd}: {msg}");
-    ExitCode::from(2)
+    outcome::usage_in(&format!("ssopilot metadata {cmd}"), msg)
 }
 
 pub fn run(cmd: MetadataCommand, clock: &SharedClock) -> ExitCode {
@@ -167,11 +168,7 @@ fn inspect(a: &InspectArgs, now: OffsetDateTime) -> ExitCode {
             } else {
                 print!("{}", render(&md));
             }
-            if md.usable {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            outcome::verdict(md.usable)
         }
         Err(e) => {
             if a.json {

@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::outcome::usage;
+
 use base64::Engine;
 use clap::{Args, Subcommand};
 use ssopilot_peers::clock::SharedClock;
@@ -71,11 +73,6 @@ pub struct CheckArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
 }
 
 /// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.

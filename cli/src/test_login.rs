@@ -5,6 +5,8 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use crate::outcome::{fail, usage};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
@@ -76,16 +78,6 @@ struct FileConfig {
     allow_sha1: bool,
     #[serde(default)]
     require_signed_assertion: bool,
-}
-
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(1)
 }
 
 /// Prints the report in the chosen format.
@@ -166,12 +158,9 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
         require_signed_assertion: a.require_signed_assertion || file.require_signed_assertion,
         allow_sha1: a.allow_sha1 || file.allow_sha1,
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match ssopilot_peers::runtime::current_thread() {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(e),
     };
     let clock = std::sync::Arc::clone(clock);
     let format = a.format;

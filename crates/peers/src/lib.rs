@@ -7,5 +7,6 @@ pub mod clock;
 pub mod demo_idp;
 pub mod fetch;
 pub mod files;
+pub mod runtime;
 pub mod secrets;
 pub mod test_login;

@@ -96,10 +96,7 @@ impl RunningDemoIdp {
         let thread = std::thread::Builder::new()
             .name("demo-idp".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
+                let rt = match crate::runtime::current_thread() {
                     Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready_tx.send(Err(StartError::Thread(e.to_string())));
