@@ -2,19 +2,21 @@
 //! only when asked), waits for the browser's POST, prints the report. Exit 0 when every check passed, 1 when the
 //! response failed or nothing came back, 2 for usage errors.
 
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::outcome::{fail, usage};
+use crate::outcome::{fail, usage, verdict};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
 use ssopilot_peers::clock::SharedClock;
 
-use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
-use ssopilot_peers::test_login::{IdpConfig, TestSp, DEFAULT_SP_ENTITY_ID};
+use ssopilot_peers::test_login::evidence::Evidence;
+use ssopilot_peers::test_login::run::{self as loopback, Run, RunError};
+use ssopilot_peers::test_login::{Attempt, IdpConfig, TestSp, DEFAULT_SP_ENTITY_ID};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_wizard::test_login::export;
 
@@ -162,18 +164,18 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(e),
     };
-    let clock = std::sync::Arc::clone(clock);
-    let format = a.format;
+    let test = Run {
+        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port,
+        sp_entity_id,
+        idp,
+        timeout,
+        attribute_map: Default::default(),
+        clock: std::sync::Arc::clone(clock),
+    };
     let open = a.open;
-    rt.block_on(async move {
-        let mut sp = match TestSp::bind_with_clock(IpAddr::V4(Ipv4Addr::LOCALHOST), port, sp_entity_id, idp, clock).await {
-            Ok(sp) => sp,
-            Err(e) => return fail(e),
-        };
-        let attempt = match sp.start() {
-            Ok(at) => at,
-            Err(e) => return fail(e),
-        };
+    // Show the two values and the URL (and open it when asked); the run then waits for the browser.
+    let show = async |sp: &TestSp, attempt: &Attempt| {
         eprintln!("SSO Pilot test SP is listening.");
         eprintln!("  SP Entity ID: {}", sp.sp_entity_id());
         eprintln!("  ACS URL:      {}", sp.acs_url());
@@ -184,28 +186,24 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
         );
         println!("{}", attempt.url);
         if open {
-            if let Err(e) = std::process::Command::new("xdg-open").arg(&attempt.url).spawn() {
+            if let Err(e) = std::process::Command::new("xdg-open")
+                .arg(&attempt.url)
+                .spawn()
+            {
                 eprintln!("warning: could not open the browser with xdg-open ({e}): open the URL yourself");
             }
         }
-        let received = match sp.wait(timeout).await {
-            Ok(r) => r,
-            Err(e) => return fail(e),
-        };
-        let tested = TestedConfig {
-            idp_entity_id: sp.idp().entity_id.clone(),
-            sp_entity_id: sp.sp_entity_id().clone(),
-            acs_url: sp.acs_url().clone(),
-            idp_certs: sp.idp().certs.clone(),
-            attribute_map: Default::default(),
-        };
-        let evidence = Evidence::from_report(&received.report, &tested, sp.clock().now()).ok();
-        print_report(format, &received.report, evidence.as_ref());
-        if received.report.valid {
-            ExitCode::SUCCESS
-        } else {
-            eprintln!("Failed checks: {}", received.report.failed().join(", "));
-            ExitCode::from(1)
-        }
-    })
+        Ok::<(), Infallible>(())
+    };
+    let finished = match rt.block_on(loopback::run(test, show)) {
+        Ok(f) => f,
+        Err(RunError::TestLogin(e)) => return fail(e),
+        Err(RunError::Show(never)) => match never {},
+    };
+    let report = &finished.received.report;
+    print_report(a.format, report, finished.evidence.as_ref());
+    if !report.valid {
+        eprintln!("Failed checks: {}", report.failed().join(", "));
+    }
+    verdict(report.valid)
 }

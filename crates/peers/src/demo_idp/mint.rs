@@ -134,17 +134,22 @@ impl App {
             acs_url,
             idp_entity_id,
             name_id_format: NAMEID_EMAIL,
-            attributes: vec![
-                ("email".into(), "email".into()),
-                ("firstName".into(), "firstname".into()),
-                ("lastName".into(), "lastname".into()),
-            ],
+            attributes: Self::default_attributes(),
             constants: Vec::new(),
             sign: SignMode::Assertion,
             valid_minutes: 5,
             require_signed_requests: false,
             sp_certs: Vec::new(),
         }
+    }
+
+    /// JumpCloud's default attributes (SAML attribute name, directory attribute): email, firstName, lastName.
+    pub fn default_attributes() -> Vec<(String, String)> {
+        vec![
+            ("email".into(), "email".into()),
+            ("firstName".into(), "firstname".into()),
+            ("lastName".into(), "lastname".into()),
+        ]
     }
 
     /// Checks the bounds and names; called before every mint so a bad configuration never yields a response.

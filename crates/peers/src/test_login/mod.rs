@@ -15,6 +15,7 @@
 
 pub mod demo;
 pub mod evidence;
+pub mod run;
 
 use std::collections::{HashSet, VecDeque};
 use std::io::Write as _;

@@ -16,3 +16,4 @@ mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;
 mod idp_simplesamlphp;
+mod test_login_run;
