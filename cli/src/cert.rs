@@ -3,11 +3,13 @@
 //! Exit status: 0 usable certificate, 1 not usable, 2 usage error (no such file, bad flag).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use ssopilot_peers::clock::SharedClock;
+use ssopilot_peers::files;
 use ssopilot_saml::cert::{self, CertReport};
 use ssopilot_saml::findings::{Code, Severity};
 use time::format_description::well_known::Rfc3339;
@@ -55,44 +57,31 @@ pub enum CertCliError {
     Write(#[source] std::io::Error),
 }
 
-pub fn run(cmd: CertCommand) -> ExitCode {
+pub fn run(cmd: CertCommand, clock: &SharedClock) -> ExitCode {
     match cmd {
-        CertCommand::Check(args) => match check(&args) {
+        CertCommand::Check(args) => match check(&args, clock) {
             Ok(code) => code,
-            Err(e) => {
-                eprintln!("ssopilot cert check: {e}");
-                ExitCode::from(2)
-            }
+            Err(e) => crate::outcome::usage_in("ssopilot cert check", e),
         },
     }
 }
 
-/// Reads at most one byte more than the doctor examines, so an oversized input is reported without being slurped.
-fn read_bounded(mut r: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(cert::MAX_INPUT as u64 + 1)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
-fn check(args: &CheckArgs) -> Result<ExitCode, CertCliError> {
+fn check(args: &CheckArgs, clock: &SharedClock) -> Result<ExitCode, CertCliError> {
     let input = match args.path.as_deref() {
         None => read_stdin()?,
         Some(p) if p.as_os_str() == "-" => read_stdin()?,
         Some(p) => {
-            let read_err = |source| CertCliError::Read {
+            // At most one byte more than the doctor examines: it reports an oversized input itself.
+            files::read_capped_file(p, cert::MAX_INPUT).map_err(|e| CertCliError::Read {
                 path: p.display().to_string(),
-                source,
-            };
-            if p.is_dir() {
-                return Err(read_err(std::io::Error::other("it is a directory")));
-            }
-            let f = std::fs::File::open(p).map_err(read_err)?;
-            read_bounded(f).map_err(read_err)?
+                source: match e {
+                    files::ReadError::Io(io) => io,
+                    other => std::io::Error::other(other.to_string()),
+                },
+            })?
         }
     };
-    let now = args.now.unwrap_or_else(OffsetDateTime::now_utc);
+    let now = args.now.unwrap_or_else(|| clock.now());
     let report = cert::check(&input, now);
     let text = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"
@@ -106,11 +95,7 @@ fn check(args: &CheckArgs) -> Result<ExitCode, CertCliError> {
             return Err(CertCliError::Write(e));
         }
     }
-    Ok(if report.usable {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::outcome::verdict(report.usable))
 }
 
 fn read_stdin() -> Result<Vec<u8>, CertCliError> {
@@ -118,7 +103,7 @@ fn read_stdin() -> Result<Vec<u8>, CertCliError> {
     if stdin.is_terminal() {
         eprintln!("Paste the certificate, then press Ctrl-D (Ctrl-Z then Enter on Windows).");
     }
-    read_bounded(stdin.lock()).map_err(CertCliError::Stdin)
+    files::read_capped(stdin.lock(), cert::MAX_INPUT).map_err(CertCliError::Stdin)
 }
 
 /// The readable report: a verdict line first, then the details, then each finding with its hint.

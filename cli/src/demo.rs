@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use clap::Args;
 
+use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::secrets::Secrets;
 use ssopilot_peers::test_login::demo;
@@ -22,7 +23,7 @@ pub struct DemoArgs {
     format: Format,
 }
 
-pub fn run(a: DemoArgs) -> ExitCode {
+pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
     let key = match Secrets::os()
         .map_err(|e| e.to_string())
         .and_then(|s| IdpKey::load_or_create(&s).map_err(|e| e.to_string()))
@@ -34,17 +35,18 @@ pub fn run(a: DemoArgs) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match ssopilot_peers::runtime::current_thread() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(1);
         }
     };
-    let run = match rt.block_on(demo::run(key, Duration::from_secs(30))) {
+    let run = match rt.block_on(demo::run_with_clock(
+        key,
+        Duration::from_secs(30),
+        std::sync::Arc::clone(clock),
+    )) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");

@@ -4,8 +4,10 @@
 
 use std::process::ExitCode;
 
+use crate::outcome::{fail, usage};
+
 use clap::{Args, Subcommand};
-use time::OffsetDateTime;
+use ssopilot_peers::clock::SharedClock;
 
 use ssopilot_peers::demo_idp::directory::Directory;
 use ssopilot_peers::demo_idp::key::IdpKey;
@@ -68,22 +70,12 @@ enum DemoIdpCommand {
     },
 }
 
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(1)
-}
-
 fn key() -> Result<IdpKey, ExitCode> {
     let secrets = Secrets::os().map_err(fail)?;
     IdpKey::load_or_create(&secrets).map_err(fail)
 }
 
-pub fn run(args: DemoIdpArgs) -> ExitCode {
+pub fn run(args: DemoIdpArgs, clock: &SharedClock) -> ExitCode {
     match args.command {
         DemoIdpCommand::Cert => match key() {
             Ok(k) => {
@@ -105,7 +97,7 @@ pub fn run(args: DemoIdpArgs) -> ExitCode {
                 Err(code) => code,
             }
         }
-        DemoIdpCommand::Serve { port, bind, config } => serve(port, bind, config),
+        DemoIdpCommand::Serve { port, bind, config } => serve(port, bind, config, clock),
         DemoIdpCommand::Mint {
             sp_entity_id,
             acs_url,
@@ -168,13 +160,7 @@ pub fn run(args: DemoIdpArgs) -> ExitCode {
                 Ok(k) => k,
                 Err(code) => return code,
             };
-            match mint::mint(
-                &app,
-                user,
-                request_id.as_deref(),
-                &k,
-                OffsetDateTime::now_utc(),
-            ) {
+            match mint::mint(&app, user, request_id.as_deref(), &k, clock.now()) {
                 Ok(xml) => {
                     println!("{}", mint::post_value(&xml));
                     ExitCode::SUCCESS
@@ -185,7 +171,12 @@ pub fn run(args: DemoIdpArgs) -> ExitCode {
     }
 }
 
-fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) -> ExitCode {
+fn serve(
+    port: u16,
+    bind: std::net::IpAddr,
+    config: Option<std::path::PathBuf>,
+    clock: &SharedClock,
+) -> ExitCode {
     use ssopilot_peers::demo_idp::directory::DEMO_PASSWORD;
     use ssopilot_peers::demo_idp::server::{Server, ServerError, State};
     if !bind.is_loopback() {
@@ -200,10 +191,12 @@ fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) 
         Err(e) => return fail(e),
     };
     let apps = match &config {
-        Some(path) => match ssopilot_peers::demo_idp::config::load(path, &id, &mut directory) {
-            Ok(a) => a,
-            Err(e) => return fail(e),
-        },
+        Some(path) => {
+            match ssopilot_peers::demo_idp::config::load(path, &id, &mut directory, clock.now()) {
+                Ok(a) => a,
+                Err(e) => return fail(e),
+            }
+        }
         None => Vec::new(),
     };
     let k = match key() {
@@ -211,15 +204,12 @@ fn serve(port: u16, bind: std::net::IpAddr, config: Option<std::path::PathBuf>) 
         Err(code) => return code,
     };
     let state = match State::new(directory, apps, k) {
-        Ok(s) => s,
+        Ok(s) => s.with_clock(std::sync::Arc::clone(clock)),
         Err(e) => return fail(e),
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match ssopilot_peers::runtime::current_thread() {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(e),
     };
     rt.block_on(async move {
         let server = match Server::bind(std::net::SocketAddr::new(bind, port), state).await {

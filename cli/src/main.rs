@@ -6,11 +6,13 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use ssopilot_peers::clock::SystemClock;
 
 mod cert;
 mod demo;
 mod demo_idp;
 mod metadata;
+mod outcome;
 mod response;
 mod secrets;
 mod state;
@@ -52,14 +54,16 @@ enum Command {
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The one place the CLI reads the wall clock: every subcommand is handed this clock (time is a parameter).
+    let clock = SystemClock::shared();
     match cli.command {
-        Command::State(args) => state::run(args),
-        Command::Cert(cmd) => cert::run(cmd),
-        Command::Response(a) => response::run(a),
+        Command::State(args) => state::run(args, &clock),
+        Command::Cert(cmd) => cert::run(cmd, &clock),
+        Command::Response(a) => response::run(a, &clock),
         Command::Secrets(args) => secrets::run(args),
-        Command::DemoIdp(args) => demo_idp::run(args),
-        Command::Metadata(cmd) => metadata::run(cmd),
-        Command::Demo(a) => demo::run(a),
-        Command::TestLogin(a) => test_login::run(a),
+        Command::DemoIdp(args) => demo_idp::run(args, &clock),
+        Command::Metadata(cmd) => metadata::run(cmd, &clock),
+        Command::Demo(a) => demo::run(a, &clock),
+        Command::TestLogin(a) => test_login::run(a, &clock),
     }
 }

@@ -4,12 +4,16 @@
 //! could not be fetched), 2 usage error (no such file, bad flag, unreadable --signing-cert or --cert).
 
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::outcome;
+
 use clap::{Args, Subcommand, ValueEnum};
+use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::fetch::{FetchOptions, MetadataFetchError};
+use ssopilot_peers::files;
 use ssopilot_saml::cert;
 use ssopilot_saml::findings::{Code, Severity};
 use ssopilot_saml::metadata::{
@@ -72,44 +76,32 @@ pub struct SpArgs {
 }
 
 fn usage(cmd: &str, msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("ssopilot metadata {cmd}: {msg}");
-    ExitCode::from(2)
+    outcome::usage_in(&format!("ssopilot metadata {cmd}"), msg)
 }
 
-pub fn run(cmd: MetadataCommand) -> ExitCode {
+pub fn run(cmd: MetadataCommand, clock: &SharedClock) -> ExitCode {
+    let now = clock.now();
     match cmd {
-        MetadataCommand::Inspect(a) => inspect(&a),
-        MetadataCommand::Sp(a) => sp(&a),
+        MetadataCommand::Inspect(a) => inspect(&a, now),
+        MetadataCommand::Sp(a) => sp(&a, now),
     }
 }
 
-/// Reads at most one byte more than the parser accepts, so an oversized input is reported without being slurped.
-fn read_bounded(mut r: impl Read) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    r.by_ref()
-        .take(MAX_METADATA_BYTES as u64 + 1)
-        .read_to_end(&mut buf)?;
-    Ok(buf)
-}
-
 fn read_file(path: &Path) -> Result<Vec<u8>, String> {
-    let err = |e: std::io::Error| {
+    let err = |e: files::ReadError| {
         format!(
             "cannot read {}: {e}. Check the path, or use - to read standard input.",
             path.display()
         )
     };
-    if path.is_dir() {
-        return Err(err(std::io::Error::other("it is a directory")));
-    }
-    let f = std::fs::File::open(path).map_err(err)?;
-    read_bounded(f).map_err(err)
+    // At most one byte more than the parser accepts: it reports an oversized input itself.
+    files::read_capped_file(path, MAX_METADATA_BYTES).map_err(err)
 }
 
 /// A certificate file given on the command line, through the certificate doctor (repairs and all).
-fn load_cert(path: &Path, what: &str) -> Result<Vec<u8>, String> {
+fn load_cert(path: &Path, what: &str, now: OffsetDateTime) -> Result<Vec<u8>, String> {
     let bytes = read_file(path)?;
-    let report = cert::check(&bytes, OffsetDateTime::now_utc());
+    let report = cert::check(&bytes, now);
     match report.der() {
         Some(der) => Ok(der.to_vec()),
         None => Err(format!(
@@ -128,7 +120,7 @@ fn is_url(s: &str) -> bool {
     l.starts_with("https://") || l.starts_with("http://")
 }
 
-fn inspect(a: &InspectArgs) -> ExitCode {
+fn inspect(a: &InspectArgs, now: OffsetDateTime) -> ExitCode {
     let mut opts = Options {
         entity_id: a.entity_id.clone(),
         role: a.role.map(|r| match r {
@@ -139,12 +131,11 @@ fn inspect(a: &InspectArgs) -> ExitCode {
         ..Options::default()
     };
     if let Some(p) = &a.signing_cert {
-        match load_cert(p, "the signing certificate") {
+        match load_cert(p, "the signing certificate", now) {
             Ok(der) => opts.signing_certs.push(der),
             Err(e) => return usage("inspect", e),
         }
     }
-    let now = OffsetDateTime::now_utc();
     let result = if is_url(&a.source) {
         ssopilot_peers::fetch::fetch_and_parse(&a.source, &FetchOptions::default(), &opts, now)
     } else {
@@ -155,7 +146,7 @@ fn inspect(a: &InspectArgs) -> ExitCode {
                     "Paste the metadata XML, then press Ctrl-D (Ctrl-Z then Enter on Windows)."
                 );
             }
-            match read_bounded(stdin.lock()) {
+            match files::read_capped(stdin.lock(), MAX_METADATA_BYTES) {
                 Ok(b) => b,
                 Err(e) => return usage("inspect", format!("cannot read standard input: {e}")),
             }
@@ -177,11 +168,7 @@ fn inspect(a: &InspectArgs) -> ExitCode {
             } else {
                 print!("{}", render(&md));
             }
-            if md.usable {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
+            outcome::verdict(md.usable)
         }
         Err(e) => {
             if a.json {
@@ -199,7 +186,7 @@ fn inspect(a: &InspectArgs) -> ExitCode {
     }
 }
 
-fn sp(a: &SpArgs) -> ExitCode {
+fn sp(a: &SpArgs, now: OffsetDateTime) -> ExitCode {
     let id = match EntityId::parse(&a.entity_id, "the SP entity ID (--entity-id)") {
         Ok(i) => i,
         Err(e) => return usage("sp", e),
@@ -212,19 +199,14 @@ fn sp(a: &SpArgs) -> ExitCode {
         }
     }
     let cert = match &a.cert {
-        Some(p) => match load_cert(p, "the SP certificate") {
+        Some(p) => match load_cert(p, "the SP certificate", now) {
             Ok(d) => Some(d),
             Err(e) => return usage("sp", e),
         },
         None => None,
     };
-    match metadata::sp_metadata_checked(
-        &id,
-        &acs,
-        a.nameid_format.as_deref(),
-        cert.as_deref(),
-        OffsetDateTime::now_utc(),
-    ) {
+    match metadata::sp_metadata_checked(&id, &acs, a.nameid_format.as_deref(), cert.as_deref(), now)
+    {
         Ok(xml) => {
             print!("{xml}");
             ExitCode::SUCCESS

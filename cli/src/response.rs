@@ -1,11 +1,14 @@
 //! `ssopilot response check`: validate a captured SAMLResponse against the configured pairing.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use crate::outcome::usage;
+
 use base64::Engine;
 use clap::{Args, Subcommand};
+use ssopilot_peers::clock::SharedClock;
+use ssopilot_peers::files;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -72,23 +75,25 @@ pub struct CheckArgs {
     pub json: bool,
 }
 
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
-}
-
 /// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.
 ///
 /// Kept as one small function so it can be switched to the certificate doctor (`ssopilot_saml::cert`).
 pub fn load_idp_cert(path: &Path) -> Result<Vec<Vec<u8>>, String> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| format!("cannot read the IdP certificate {}: {e}", path.display()))?;
-    if bytes.len() > 1024 * 1024 {
-        return Err(format!(
-            "{} is too large to be a certificate",
-            path.display()
-        ));
-    }
+    let bytes = match files::read_bounded(path, 1024 * 1024) {
+        Ok(b) => b,
+        Err(files::ReadError::TooLarge { .. }) => {
+            return Err(format!(
+                "{} is too large to be a certificate",
+                path.display()
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot read the IdP certificate {}: {e}",
+                path.display()
+            ))
+        }
+    };
     if bytes.first() == Some(&0x30) {
         return Ok(vec![bytes]);
     }
@@ -135,9 +140,9 @@ pub fn load_idp_cert(path: &Path) -> Result<Vec<Vec<u8>>, String> {
     Ok(certs)
 }
 
-pub fn run(args: ResponseArgs) -> ExitCode {
+pub fn run(args: ResponseArgs, clock: &SharedClock) -> ExitCode {
     match args.command {
-        ResponseCommand::Check(a) => check(a),
+        ResponseCommand::Check(a) => check(a, clock),
     }
 }
 
@@ -151,12 +156,8 @@ pub fn load_idp_metadata(
     entity_id: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<(EntityId, Vec<Vec<u8>>), String> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| {
-            f.take(MAX_METADATA_BYTES as u64 + 1)
-                .read_to_end(&mut bytes)
-        })
+    // At most one byte more than the parser accepts: it reports an oversized input itself.
+    let bytes = files::read_capped_file(path, MAX_METADATA_BYTES)
         .map_err(|e| format!("cannot read the IdP metadata {}: {e}", path.display()))?;
     let opts = metadata::Options {
         entity_id: entity_id.map(str::to_string),
@@ -191,9 +192,9 @@ pub fn load_idp_metadata(
     Ok((id, certs))
 }
 
-fn check(a: CheckArgs) -> ExitCode {
+fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     let now = match a.now.as_deref() {
-        None => OffsetDateTime::now_utc(),
+        None => clock.now(),
         Some(s) => match OffsetDateTime::parse(s, &Rfc3339) {
             Ok(t) => t,
             Err(_) => {
@@ -247,16 +248,19 @@ fn check(a: CheckArgs) -> ExitCode {
         }
         Some(s) => Duration::seconds(s as i64),
     };
-    let limit = (DEFAULT_MAX_BYTES * 2 + 1024) as u64;
-    let mut input = Vec::new();
+    // At most one byte more than the validator accepts (base64 of the largest XML): it reports an oversized input.
+    let limit = DEFAULT_MAX_BYTES * 2 + 1024;
     let read = match a.path.as_deref() {
-        None => std::io::stdin().take(limit + 1).read_to_end(&mut input),
-        Some(p) if p == Path::new("-") => std::io::stdin().take(limit + 1).read_to_end(&mut input),
-        Some(p) => std::fs::File::open(p).and_then(|f| f.take(limit + 1).read_to_end(&mut input)),
+        None => files::read_capped(std::io::stdin().lock(), limit).map_err(files::ReadError::Io),
+        Some(p) if p == Path::new("-") => {
+            files::read_capped(std::io::stdin().lock(), limit).map_err(files::ReadError::Io)
+        }
+        Some(p) => files::read_capped_file(p, limit),
     };
-    if let Err(e) = read {
-        return usage(format!("cannot read the response: {e}"));
-    }
+    let input = match read {
+        Ok(i) => i,
+        Err(e) => return usage(format!("cannot read the response: {e}")),
+    };
     let mut policy = Policy::new(idp_entity_id, certs, sp_entity_id, acs_url, now);
     policy.request_id = a.request_id;
     policy.allow_idp_initiated = a.allow_idp_initiated;

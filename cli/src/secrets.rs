@@ -3,6 +3,8 @@
 
 use std::process::ExitCode;
 
+use crate::outcome::fail;
+
 use clap::{Args, Subcommand, ValueEnum};
 
 use ssopilot_peers::secrets::{generate_auth_secret, SecretName, Secrets, SERVICE};
@@ -41,11 +43,6 @@ enum Kind {
     DemoIdpKey,
     AuthSecret,
     ApiToken,
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(1)
 }
 
 /// What to do, with the arguments checked before the keychain is touched (usage errors exit 2 without it).

@@ -5,6 +5,8 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+use ssopilot_peers::clock::SharedClock;
+use time::OffsetDateTime;
 
 use ssopilot_wizard::describe_saved;
 use ssopilot_wizard::profiles::{default_attribute_map, Profiles};
@@ -43,7 +45,7 @@ enum StateCommand {
     Path,
 }
 
-pub fn run(args: StateArgs) -> ExitCode {
+pub fn run(args: StateArgs, clock: &SharedClock) -> ExitCode {
     let store = match Store::default_location() {
         Ok(s) => s,
         Err(e) => {
@@ -56,7 +58,7 @@ pub fn run(args: StateArgs) -> ExitCode {
             println!("{}", store.path().display());
             ExitCode::SUCCESS
         }
-        StateCommand::Show { json } => show(&store, json),
+        StateCommand::Show { json } => show(&store, json, clock.now()),
         StateCommand::Report { html } => report(&store, html),
     }
 }
@@ -100,7 +102,7 @@ fn load(store: &Store) -> Option<SavedState> {
     }
 }
 
-fn show(store: &Store, json: bool) -> ExitCode {
+fn show(store: &Store, json: bool, now: OffsetDateTime) -> ExitCode {
     let Some(saved) = load(store) else {
         return ExitCode::from(1);
     };
@@ -116,12 +118,12 @@ fn show(store: &Store, json: bool) -> ExitCode {
             }
         }
     } else {
-        print!("{}", summary(store, &saved));
+        print!("{}", summary(store, &saved, now));
         ExitCode::SUCCESS
     }
 }
 
-fn summary(store: &Store, saved: &SavedState) -> String {
+fn summary(store: &Store, saved: &SavedState, now: OffsetDateTime) -> String {
     let profiles = Profiles::builtin().unwrap_or_default();
     let name_of = |id: &Option<String>, idp: bool| match id.as_deref() {
         None => "(not chosen)".to_string(),
@@ -206,7 +208,7 @@ fn summary(store: &Store, saved: &SavedState) -> String {
     ));
     // The certificate by its fingerprint, as the IdP's portal shows it (the PEM is in `--json`).
     let certificate = saved.idp_certificate.as_ref().map(|pem| {
-        let report = ssopilot_saml::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+        let report = ssopilot_saml::cert::check(pem.as_bytes(), now);
         let fp = report
             .sha256_fingerprint
             .as_ref()

@@ -2,17 +2,21 @@
 //! only when asked), waits for the browser's POST, prints the report. Exit 0 when every check passed, 1 when the
 //! response failed or nothing came back, 2 for usage errors.
 
+use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+use crate::outcome::{fail, usage, verdict};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde::Deserialize;
-use time::OffsetDateTime;
+use ssopilot_peers::clock::SharedClock;
 
-use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
-use ssopilot_peers::test_login::{IdpConfig, TestSp, DEFAULT_SP_ENTITY_ID};
+use ssopilot_peers::test_login::evidence::Evidence;
+use ssopilot_peers::test_login::run::{self as loopback, Run, RunError};
+use ssopilot_peers::test_login::{Attempt, IdpConfig, TestSp, DEFAULT_SP_ENTITY_ID};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_wizard::test_login::export;
 
@@ -78,16 +82,6 @@ struct FileConfig {
     require_signed_assertion: bool,
 }
 
-fn usage(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(2)
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::from(1)
-}
-
 /// Prints the report in the chosen format.
 pub fn print_report(
     format: Format,
@@ -104,17 +98,14 @@ pub fn print_report(
     }
 }
 
-pub fn run(a: TestLoginArgs) -> ExitCode {
+pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     let file = match &a.config {
         None => FileConfig::default(),
         Some(path) => {
-            let text = match std::fs::metadata(path).and_then(|m| {
-                if m.len() > 64 * 1024 {
-                    Err(std::io::Error::other("larger than 64 KiB"))
-                } else {
-                    std::fs::read_to_string(path)
-                }
-            }) {
+            let text = match ssopilot_peers::files::read_bounded(path, 64 * 1024)
+                .map_err(|e| e.to_string())
+                .and_then(|b| String::from_utf8(b).map_err(|_| "it is not UTF-8 text".to_string()))
+            {
                 Ok(t) => t,
                 Err(e) => return usage(format!("cannot read {}: {e}", path.display())),
             };
@@ -169,24 +160,22 @@ pub fn run(a: TestLoginArgs) -> ExitCode {
         require_signed_assertion: a.require_signed_assertion || file.require_signed_assertion,
         allow_sha1: a.allow_sha1 || file.allow_sha1,
     };
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let rt = match ssopilot_peers::runtime::current_thread() {
         Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the async runtime: {e}")),
+        Err(e) => return fail(e),
     };
-    let format = a.format;
+    let test = Run {
+        ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        port,
+        sp_entity_id,
+        idp,
+        timeout,
+        attribute_map: Default::default(),
+        clock: std::sync::Arc::clone(clock),
+    };
     let open = a.open;
-    rt.block_on(async move {
-        let mut sp = match TestSp::bind(IpAddr::V4(Ipv4Addr::LOCALHOST), port, sp_entity_id, idp).await {
-            Ok(sp) => sp,
-            Err(e) => return fail(e),
-        };
-        let attempt = match sp.start() {
-            Ok(at) => at,
-            Err(e) => return fail(e),
-        };
+    // Show the two values and the URL (and open it when asked); the run then waits for the browser.
+    let show = async |sp: &TestSp, attempt: &Attempt| {
         eprintln!("SSO Pilot test SP is listening.");
         eprintln!("  SP Entity ID: {}", sp.sp_entity_id());
         eprintln!("  ACS URL:      {}", sp.acs_url());
@@ -197,28 +186,24 @@ pub fn run(a: TestLoginArgs) -> ExitCode {
         );
         println!("{}", attempt.url);
         if open {
-            if let Err(e) = std::process::Command::new("xdg-open").arg(&attempt.url).spawn() {
+            if let Err(e) = std::process::Command::new("xdg-open")
+                .arg(&attempt.url)
+                .spawn()
+            {
                 eprintln!("warning: could not open the browser with xdg-open ({e}): open the URL yourself");
             }
         }
-        let received = match sp.wait(timeout).await {
-            Ok(r) => r,
-            Err(e) => return fail(e),
-        };
-        let tested = TestedConfig {
-            idp_entity_id: sp.idp().entity_id.clone(),
-            sp_entity_id: sp.sp_entity_id().clone(),
-            acs_url: sp.acs_url().clone(),
-            idp_certs: sp.idp().certs.clone(),
-            attribute_map: Default::default(),
-        };
-        let evidence = Evidence::from_report(&received.report, &tested, OffsetDateTime::now_utc()).ok();
-        print_report(format, &received.report, evidence.as_ref());
-        if received.report.valid {
-            ExitCode::SUCCESS
-        } else {
-            eprintln!("Failed checks: {}", received.report.failed().join(", "));
-            ExitCode::from(1)
-        }
-    })
+        Ok::<(), Infallible>(())
+    };
+    let finished = match rt.block_on(loopback::run(test, show)) {
+        Ok(f) => f,
+        Err(RunError::TestLogin(e)) => return fail(e),
+        Err(RunError::Show(never)) => match never {},
+    };
+    let report = &finished.received.report;
+    print_report(a.format, report, finished.evidence.as_ref());
+    if !report.valid {
+        eprintln!("Failed checks: {}", report.failed().join(", "));
+    }
+    verdict(report.valid)
 }

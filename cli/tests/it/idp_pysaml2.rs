@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 use base64::Engine;
 use metadata_support::python_with;
 use response_support::{require_tool, rsa_idp, write_temp};
+use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_saml::metadata::{self, Binding};
 use ssopilot_saml::response::{validate, Policy, Report};
 use ssopilot_saml::values::{AcsUrl, EntityId};
@@ -33,7 +34,8 @@ struct Run {
 
 /// Our AuthnRequest in the HTTP-Redirect form: deflated, base64 (pysaml2 does the inflating).
 fn authn_request() -> String {
-    let now = time::OffsetDateTime::now_utc()
+    let now = SystemClock
+        .now()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
     let xml = format!(
@@ -99,7 +101,7 @@ fn policy() -> Policy {
         vec![rsa_idp().cert_der.clone()],
         EntityId::parse(SP_ID, "SP").unwrap(),
         AcsUrl::parse(ACS, "ACS").unwrap(),
-        time::OffsetDateTime::now_utc(),
+        SystemClock.now(),
     );
     p.request_id = Some(REQ_ID.to_string());
     p

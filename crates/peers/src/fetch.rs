@@ -523,13 +523,10 @@ async fn fetch_inner(url: Url, opts: &FetchOptions) -> Result<Fetched, FetchErro
 pub fn fetch_metadata_blocking(url: &str, opts: &FetchOptions) -> Result<Fetched, FetchError> {
     std::thread::scope(|s| {
         let job = s.spawn(|| {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| FetchError::Network {
-                    url: url.to_string(),
-                    detail: format!("cannot start the network runtime: {e}"),
-                })?;
+            let rt = crate::runtime::current_thread().map_err(|e| FetchError::Network {
+                url: url.to_string(),
+                detail: e.to_string(),
+            })?;
             rt.block_on(fetch_metadata(url, opts))
         });
         job.join().unwrap_or_else(|_| {

@@ -3,7 +3,10 @@
 //!
 //! Built on the protocol layer (`ssopilot-saml`); knows nothing of the wizard's journey.
 
+pub mod clock;
 pub mod demo_idp;
 pub mod fetch;
+pub mod files;
+pub mod runtime;
 pub mod secrets;
 pub mod test_login;

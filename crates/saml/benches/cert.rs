@@ -17,6 +17,11 @@ use rcgen::{CertificateParams, DnType, KeyPair, PKCS_RSA_SHA256};
 use rsa::pkcs8::EncodePrivateKey;
 use time::{Duration, OffsetDateTime};
 
+/// The moment the certificate is made for and checked at: fixed, as the protocol layer reads no clock.
+fn at() -> OffsetDateTime {
+    time::macros::datetime!(2026-06-15 12:00 UTC)
+}
+
 fn rsa2048_pem() -> String {
     let key = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).expect("RSA key");
     let der = key.to_pkcs8_der().expect("PKCS#8");
@@ -24,7 +29,7 @@ fn rsa2048_pem() -> String {
         .expect("key pair");
     let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
     p.distinguished_name.push(DnType::CommonName, "Bench IdP");
-    let now = OffsetDateTime::now_utc();
+    let now = at();
     p.not_before = now - Duration::days(1);
     p.not_after = now + Duration::days(365);
     p.self_signed(&pair).expect("certificate").pem()
@@ -36,7 +41,7 @@ fn bench(c: &mut Criterion) {
     let mangled = pem
         .replace("-----", "\u{2014}\u{2013}")
         .replace('\n', "\\r\\n");
-    let now = OffsetDateTime::now_utc();
+    let now = at();
     let mut g = c.benchmark_group("cert_check_rsa2048");
     g.bench_function("clean_pem", |b| {
         b.iter(|| ssopilot_saml::cert::check(black_box(pem.as_bytes()), now))

@@ -8,6 +8,7 @@
 pub mod binding;
 pub mod c14n;
 pub mod cert;
+pub mod escape;
 pub mod findings;
 pub mod fingerprint;
 pub mod metadata;

@@ -19,9 +19,11 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 use super::directory::Directory;
 use super::mint::{self, App, SignMode};
+use crate::files::{read_bounded, ReadError};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 
 /// Largest accepted configuration file.
@@ -73,11 +75,13 @@ struct AppEntry {
     sp_certificate: Option<String>,
 }
 
-/// Parses the configuration; `idp_entity_id` is the demo IdP's own. Grants go into `directory`.
+/// Parses the configuration; `idp_entity_id` is the demo IdP's own. Grants go into `directory`. `now` is when the
+/// SP certificates are checked.
 pub fn parse(
     text: &str,
     idp_entity_id: &EntityId,
     directory: &mut Directory,
+    now: OffsetDateTime,
 ) -> Result<Vec<(String, App)>, ConfigError> {
     if text.len() > MAX_CONFIG_BYTES {
         return Err(ConfigError::TooLarge);
@@ -111,8 +115,7 @@ pub fn parse(
         }
         app.constants = e.constants.into_iter().collect();
         if let Some(pem) = &e.sp_certificate {
-            let report =
-                ssopilot_saml::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+            let report = ssopilot_saml::cert::check(pem.as_bytes(), now);
             let der = report.der().ok_or_else(|| {
                 err(format!(
                     "sp_certificate is not a usable certificate: {}",
@@ -138,20 +141,55 @@ pub fn parse(
     Ok(out)
 }
 
-/// Reads and parses `path`.
+/// Reads and parses `path` (see [`parse`]).
 pub fn load(
     path: &std::path::Path,
     idp_entity_id: &EntityId,
     directory: &mut Directory,
+    now: OffsetDateTime,
 ) -> Result<Vec<(String, App)>, ConfigError> {
     let read_err = |detail: String| ConfigError::Read {
         path: path.display().to_string(),
         detail,
     };
-    let meta = std::fs::metadata(path).map_err(|e| read_err(e.to_string()))?;
-    if meta.len() > MAX_CONFIG_BYTES as u64 {
-        return Err(ConfigError::TooLarge);
+    let bytes = match read_bounded(path, MAX_CONFIG_BYTES) {
+        Ok(b) => b,
+        Err(ReadError::TooLarge { .. }) => return Err(ConfigError::TooLarge),
+        Err(e) => return Err(read_err(e.to_string())),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| read_err("it is not UTF-8 text: save it as UTF-8".to_string()))?;
+    parse(&text, idp_entity_id, directory, now)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo_idp::key::IdpKey;
+    use time::macros::datetime;
+
+    /// The SP's request-signing certificate is taken for its key at any date (the demo IdP's own is valid from
+    /// 2025 to 2045): the date it is read at is a parameter, not the wall clock.
+    #[test]
+    fn the_sp_certificate_is_read_at_the_given_time() {
+        let idp = EntityId::parse("http://127.0.0.1:8740/metadata", "IdP").unwrap();
+        let cert = IdpKey::generate_ephemeral().unwrap();
+        let text = format!(
+            "[[apps]]\nslug = \"s\"\nsp_entity_id = \"https://sp.example.com\"\nacs_url = \"https://sp.example.com/acs\"\nrequire_signed_requests = true\nsp_certificate = \"\"\"\n{}\"\"\"\n",
+            cert.cert_pem()
+        );
+        for now in [
+            datetime!(2030-01-01 0:00 UTC),
+            datetime!(2000-01-01 0:00 UTC),
+            datetime!(2050-01-01 0:00 UTC),
+        ] {
+            let mut dir = Directory::demo().unwrap();
+            let apps = parse(&text, &idp, &mut dir, now).unwrap();
+            assert_eq!(
+                apps[0].1.sp_certs,
+                vec![cert.cert_der().to_vec()],
+                "at {now}"
+            );
+        }
     }
-    let text = std::fs::read_to_string(path).map_err(|e| read_err(e.to_string()))?;
-    parse(&text, idp_entity_id, directory)
 }

@@ -134,17 +134,22 @@ impl App {
             acs_url,
             idp_entity_id,
             name_id_format: NAMEID_EMAIL,
-            attributes: vec![
-                ("email".into(), "email".into()),
-                ("firstName".into(), "firstname".into()),
-                ("lastName".into(), "lastname".into()),
-            ],
+            attributes: Self::default_attributes(),
             constants: Vec::new(),
             sign: SignMode::Assertion,
             valid_minutes: 5,
             require_signed_requests: false,
             sp_certs: Vec::new(),
         }
+    }
+
+    /// JumpCloud's default attributes (SAML attribute name, directory attribute): email, firstName, lastName.
+    pub fn default_attributes() -> Vec<(String, String)> {
+        vec![
+            ("email".into(), "email".into()),
+            ("firstName".into(), "firstname".into()),
+            ("lastName".into(), "lastname".into()),
+        ]
     }
 
     /// Checks the bounds and names; called before every mint so a bad configuration never yields a response.
@@ -221,21 +226,8 @@ pub fn check_request_id(id: &str) -> Result<(), MintError> {
     }
 }
 
-/// Escapes text for element content and double-quoted attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// The protocol layer's escaper, re-exported where the wizard's reports import it.
+pub use ssopilot_saml::escape::escape;
 
 /// A fresh XML ID: `_` and 40 hex digits.
 pub fn new_id() -> Result<String, MintError> {

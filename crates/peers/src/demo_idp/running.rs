@@ -11,6 +11,7 @@ use std::thread::JoinHandle;
 use super::directory::{Directory, DirectoryError};
 use super::key::IdpKey;
 use super::server::{Server, ServerError, State};
+use crate::clock::{SharedClock, SystemClock};
 use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::values::EntityId;
 
@@ -77,17 +78,25 @@ async fn bind_first_free(first: u16, tries: u16, state: State) -> Result<Server,
 impl RunningDemoIdp {
     /// Starts the demo IdP with the seeded demo directory and no application, on `first_port` or one of the next
     /// [`PORT_TRIES`] - 1 ports (port 0: any free port, for tests).
+    ///
+    /// Dates responses by the system clock: for callers that do not hold a clock yet (see [`Self::start_with_clock`]).
     pub fn start(key: IdpKey, first_port: u16) -> Result<Self, StartError> {
-        let state = State::new(Directory::demo()?, Vec::new(), key)?;
+        Self::start_with_clock(key, first_port, SystemClock::shared())
+    }
+
+    /// [`Self::start`], with the responses dated by `clock`.
+    pub fn start_with_clock(
+        key: IdpKey,
+        first_port: u16,
+        clock: SharedClock,
+    ) -> Result<Self, StartError> {
+        let state = State::new(Directory::demo()?, Vec::new(), key)?.with_clock(clock);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("demo-idp".into())
             .spawn(move || {
-                let rt = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
+                let rt = match crate::runtime::current_thread() {
                     Ok(rt) => rt,
                     Err(e) => {
                         let _ = ready_tx.send(Err(StartError::Thread(e.to_string())));

@@ -15,13 +15,14 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration as StdDuration;
 
-use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
 
 use super::directory::{Directory, DirectoryError};
 use super::key::IdpKey;
-use super::mint::{self, escape, App};
+use super::mint::{self, App};
+use crate::clock::{SharedClock, SystemClock};
 use ssopilot_saml::binding;
+use ssopilot_saml::escape::escape;
 use ssopilot_saml::response::SAMLP_NS;
 use ssopilot_saml::response::SAML_NS;
 use ssopilot_saml::values::EntityId;
@@ -70,6 +71,8 @@ pub struct State {
     /// `<base>/metadata`, set when bound.
     entity_id: Option<EntityId>,
     pending: Mutex<Pending>,
+    /// When responses are issued (IssueInstant, NotBefore, NotOnOrAfter).
+    clock: SharedClock,
 }
 
 #[derive(Default)]
@@ -120,7 +123,14 @@ impl State {
             port: 0,
             entity_id: None,
             pending: Mutex::new(Pending::default()),
+            clock: SystemClock::shared(),
         })
+    }
+
+    /// The clock the responses are dated by (the system clock unless set here).
+    pub fn with_clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 }
 
@@ -943,7 +953,7 @@ fn login(state: &State, f: &HashMap<String, String>) -> Page {
         &user,
         pending.request_id.as_deref(),
         &state.key,
-        OffsetDateTime::now_utc(),
+        state.clock.now(),
     ) {
         Ok(xml) => auto_post(
             app.acs_url.as_str(),

@@ -7,10 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
-use time::OffsetDateTime;
-
-use super::evidence::{Evidence, TestedConfig};
-use super::{IdpConfig, TestLoginError, TestSp, DEFAULT_SP_ENTITY_ID};
+use super::evidence::Evidence;
+use super::run::{self as loopback, Run, RunError};
+use super::{Attempt, IdpConfig, TestLoginError, TestSp, DEFAULT_SP_ENTITY_ID};
+use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::directory::{Directory, DEMO_PASSWORD};
 use crate::demo_idp::key::IdpKey;
 use crate::demo_idp::mint::App;
@@ -169,12 +169,23 @@ fn page_error(page: &str) -> String {
     unescape(text)
 }
 
-/// Runs the demo pairing with `key` as the demo IdP's key. Must run inside a tokio runtime (time and I/O enabled).
+/// [`run_with_clock`] on the system clock: for callers that do not hold a clock yet.
 pub async fn run(key: IdpKey, timeout: StdDuration) -> Result<DemoRun, DemoError> {
+    run_with_clock(key, timeout, SystemClock::shared()).await
+}
+
+/// Runs the demo pairing with `key` as the demo IdP's key; `clock` dates the request, the response, the validation
+/// and the evidence. Must run inside a tokio runtime (time and I/O enabled).
+pub async fn run_with_clock(
+    key: IdpKey,
+    timeout: StdDuration,
+    clock: SharedClock,
+) -> Result<DemoRun, DemoError> {
     let cert = key.cert_der().to_vec();
     let directory = Directory::demo().map_err(|e| DemoError::Idp(e.to_string()))?;
-    let state =
-        State::new(directory, Vec::new(), key).map_err(|e| DemoError::Idp(e.to_string()))?;
+    let state = State::new(directory, Vec::new(), key)
+        .map_err(|e| DemoError::Idp(e.to_string()))?
+        .with_clock(Arc::clone(&clock));
     let loopback = IpAddr::V4(Ipv4Addr::LOCALHOST);
     let mut server = Server::bind(SocketAddr::new(loopback, 0), state)
         .await
@@ -188,60 +199,59 @@ pub async fn run(key: IdpKey, timeout: StdDuration) -> Result<DemoRun, DemoError
         .map_err(|e| DemoError::Idp(e.to_string()))?;
     let sp_entity_id = EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP Entity ID")
         .map_err(|e| DemoError::Idp(e.to_string()))?;
-    let mut sp = TestSp::bind(
-        loopback,
-        0,
-        sp_entity_id.clone(),
-        IdpConfig {
+    let test = Run {
+        ip: loopback,
+        port: 0,
+        sp_entity_id: sp_entity_id.clone(),
+        idp: IdpConfig {
             entity_id: idp_entity_id.clone(),
             sso_url,
-            certs: vec![cert.clone()],
+            certs: vec![cert],
             require_signed_assertion: true,
             allow_sha1: false,
         },
-    )
-    .await?;
-    let app = App::new(
-        sp_entity_id.clone(),
-        sp.acs_url().clone(),
-        idp_entity_id.clone(),
-    );
-    let attribute_map = app.attributes.iter().cloned().collect();
-    server
-        .add_app(DEMO_SLUG, app, &[DEMO_GROUP])
-        .map_err(|e| DemoError::Idp(e.to_string()))?;
-    let idp_task = tokio::spawn(server.run());
-    let result = sign_in(&mut sp, timeout).await;
-    idp_task.abort();
-    let (steps, received) = result?;
-    let tested = TestedConfig {
-        idp_entity_id: idp_entity_id.clone(),
-        sp_entity_id: sp_entity_id.clone(),
-        acs_url: sp.acs_url().clone(),
-        idp_certs: vec![cert],
-        attribute_map,
+        timeout,
+        attribute_map: App::default_attributes().into_iter().collect(),
+        clock,
     };
-    let evidence = Evidence::from_report(&received, &tested, OffsetDateTime::now_utc()).ok();
+    let mut steps = Vec::new();
+    let mut idp_task = None;
+    // Once the test SP listens: the demo application gets its ACS URL, the IdP starts, the scripted browser signs in.
+    let result = loopback::run(test, async |sp: &TestSp, attempt: &Attempt| {
+        let app = App::new(
+            sp_entity_id.clone(),
+            sp.acs_url().clone(),
+            idp_entity_id.clone(),
+        );
+        server
+            .add_app(DEMO_SLUG, app, &[DEMO_GROUP])
+            .map_err(|e| DemoError::Idp(e.to_string()))?;
+        idp_task = Some(tokio::spawn(server.run()));
+        sign_in(attempt, &mut steps).await
+    })
+    .await;
+    if let Some(task) = idp_task {
+        task.abort();
+    }
+    let finished = result.map_err(|e| match e {
+        RunError::TestLogin(e) => DemoError::Sp(e),
+        RunError::Show(e) => e,
+    })?;
     Ok(DemoRun {
         idp_base_url,
         idp_entity_id,
         sp_entity_id,
-        acs_url: sp.acs_url().to_string(),
+        acs_url: finished.tested.acs_url.to_string(),
         user: DEMO_USER.to_string(),
         steps,
-        report: received,
-        evidence,
+        report: finished.received.report,
+        evidence: finished.evidence,
     })
 }
 
-/// The browser's part: AuthnRequest URL -> login form -> auto-post form -> ACS; then the test SP's report.
-async fn sign_in(
-    sp: &mut TestSp,
-    timeout: StdDuration,
-) -> Result<(Vec<String>, Report), DemoError> {
+/// The browser's part: AuthnRequest URL -> login form -> auto-post form -> ACS (the test SP then has the response).
+async fn sign_in(attempt: &Attempt, steps: &mut Vec<String>) -> Result<(), DemoError> {
     let browser = Browser::new().map_err(DemoError::Client)?;
-    let attempt = sp.start()?;
-    let mut steps = Vec::new();
     let step = |step: &'static str, detail: String| DemoError::Step { step, detail };
     let form = browser
         .get(&attempt.url)
@@ -300,8 +310,7 @@ async fn sign_in(
         "Posted the SAMLResponse to the ACS: HTTP {}",
         landed.status
     ));
-    let received = sp.wait(timeout).await?;
-    Ok((steps, received.report))
+    Ok(())
 }
 
 /// `http://127.0.0.1:<port>` of a URL (where the login form posts).

@@ -15,6 +15,7 @@
 
 pub mod demo;
 pub mod evidence;
+pub mod run;
 
 use std::collections::{HashSet, VecDeque};
 use std::io::Write as _;
@@ -27,10 +28,12 @@ use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
 
-use crate::demo_idp::mint::{self, escape};
+use crate::clock::{SharedClock, SystemClock};
+use crate::demo_idp::mint;
 use crate::demo_idp::server::{
     host_is_ours, misdirected, read_request, respond, shown, Page, Request,
 };
+use ssopilot_saml::escape::escape;
 use ssopilot_saml::response::{self, Check, Fix, Policy, Report, SAMLP_NS, SAML_NS};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 
@@ -172,6 +175,8 @@ struct Shared {
     acs_url: AcsUrl,
     memory: Mutex<Memory>,
     tx: mpsc::Sender<Received>,
+    /// When requests are issued and responses judged and received.
+    clock: SharedClock,
 }
 
 impl Shared {
@@ -208,13 +213,25 @@ impl CancelHandle {
 }
 
 impl TestSp {
-    /// Binds the ACS on `ip` (loopback only) and `port` (0: a free one) and starts serving. Must run inside a
-    /// tokio runtime with the time and I/O drivers enabled.
+    /// [`Self::bind_with_clock`] on the system clock: for callers that do not hold a clock yet.
     pub async fn bind(
         ip: IpAddr,
         port: u16,
         sp_entity_id: EntityId,
         idp: IdpConfig,
+    ) -> Result<Self, TestLoginError> {
+        Self::bind_with_clock(ip, port, sp_entity_id, idp, SystemClock::shared()).await
+    }
+
+    /// Binds the ACS on `ip` (loopback only) and `port` (0: a free one) and starts serving; `clock` dates the
+    /// AuthnRequests and is the "now" responses are validated at. Must run inside a tokio runtime with the time and
+    /// I/O drivers enabled.
+    pub async fn bind_with_clock(
+        ip: IpAddr,
+        port: u16,
+        sp_entity_id: EntityId,
+        idp: IdpConfig,
+        clock: SharedClock,
     ) -> Result<Self, TestLoginError> {
         if !ip.is_loopback() {
             return Err(TestLoginError::NotLoopback(ip));
@@ -259,6 +276,7 @@ impl TestSp {
                 order: VecDeque::new(),
             }),
             tx,
+            clock,
         });
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
@@ -302,6 +320,11 @@ impl TestSp {
         &self.shared.idp
     }
 
+    /// The clock this test SP reads (for dating what is made of its results, such as evidence).
+    pub fn clock(&self) -> &SharedClock {
+        &self.shared.clock
+    }
+
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle(Arc::clone(&self.cancel))
     }
@@ -317,7 +340,7 @@ impl TestSp {
                 &self.shared.sp_entity_id,
                 &self.shared.acs_url,
                 &self.shared.idp.sso_url,
-                OffsetDateTime::now_utc(),
+                self.shared.clock.now(),
             ),
         )?;
         {
@@ -540,7 +563,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
             origin: req.origin.as_deref().map(shown),
             referer: req.referer.as_deref().map(shown),
             why,
-            received_at: OffsetDateTime::now_utc(),
+            received_at: shared.clock.now(),
         })
     };
     let body = String::from_utf8_lossy(&req.body);
@@ -584,7 +607,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
         idp.certs.clone(),
         shared.sp_entity_id.clone(),
         shared.acs_url.clone(),
-        OffsetDateTime::now_utc(),
+        shared.clock.now(),
     );
     policy.request_id = request_id.clone();
     policy.allow_idp_initiated = idp_initiated;
@@ -677,7 +700,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
         .ok()
         .map(|d| d.xml),
         relay_state,
-        received_at: OffsetDateTime::now_utc(),
+        received_at: shared.clock.now(),
     };
     *result = Some(received);
     let unsolicited = if request_id.is_none() {

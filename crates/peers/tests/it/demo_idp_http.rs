@@ -10,13 +10,13 @@ use std::sync::OnceLock;
 
 use base64::Engine as _;
 use demo_idp_support::*;
+use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_peers::demo_idp::directory::{Directory, DEMO_PASSWORD};
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::demo_idp::mint::{App, SignMode};
 use ssopilot_peers::demo_idp::server::{Server, ServerError, State};
 use ssopilot_saml::response::{validate, Policy};
 use ssopilot_saml::values::{AcsUrl, EntityId};
-use time::OffsetDateTime;
 
 const IDP: &str = "http://127.0.0.1:8740/metadata";
 const MODES: [(SignMode, &str); 3] = [
@@ -173,7 +173,7 @@ fn ours(b64: &str, sp: &str, request_id: Option<&str>) -> ssopilot_saml::respons
         vec![key().cert_der().to_vec()],
         EntityId::parse(sp, "SP Entity ID").unwrap(),
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
-        OffsetDateTime::now_utc(),
+        SystemClock.now(),
     );
     p.request_id = request_id.map(str::to_string);
     p.allow_idp_initiated = request_id.is_none();

@@ -5,11 +5,11 @@ use ssopilot_testkit::demo_idp_support;
 
 use base64::Engine as _;
 use demo_idp_support::*;
+use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_peers::demo_idp::directory::Directory;
 use ssopilot_peers::demo_idp::mint::{self, App, SignMode};
 use ssopilot_saml::response::{validate, Policy};
 use ssopilot_saml::values::{AcsUrl, EntityId};
-use time::OffsetDateTime;
 
 const IDP: &str = "http://127.0.0.1:8740/metadata";
 const REQ: &str = "_0a1b2c3d4e5f";
@@ -29,14 +29,7 @@ fn app(sign: SignMode) -> App {
 fn minted(sign: SignMode, request_id: Option<&str>) -> String {
     let dir = Directory::demo().unwrap();
     let user = dir.user("ada.lovelace@example.com").unwrap();
-    mint::mint(
-        &app(sign),
-        user,
-        request_id,
-        key(),
-        OffsetDateTime::now_utc(),
-    )
-    .unwrap()
+    mint::mint(&app(sign), user, request_id, key(), SystemClock.now()).unwrap()
 }
 
 fn policy(request_id: Option<&str>) -> Policy {
@@ -45,7 +38,7 @@ fn policy(request_id: Option<&str>) -> Policy {
         vec![key().cert_der().to_vec()],
         EntityId::parse(SP, "SP Entity ID").unwrap(),
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
-        OffsetDateTime::now_utc(),
+        SystemClock.now(),
     );
     p.request_id = request_id.map(str::to_string);
     p.allow_idp_initiated = request_id.is_none();
@@ -182,7 +175,7 @@ fn request_ids_that_could_break_the_xml_are_refused() {
         user,
         Some("x\"/><evil/>"),
         key(),
-        OffsetDateTime::now_utc(),
+        SystemClock.now(),
     )
     .unwrap_err();
     assert!(e.to_string().contains("request ID"), "{e}");

@@ -159,11 +159,23 @@ fn a_config_that_requires_signed_requests_needs_the_sp_certificate() {
     let text = format!(
         "[[apps]]\nslug = \"s\"\nsp_entity_id = \"{SP}\"\nacs_url = \"{ACS}\"\nrequire_signed_requests = true\n"
     );
-    let e = ssopilot_peers::demo_idp::config::parse(&text, &idp, &mut dir).unwrap_err();
+    let e = ssopilot_peers::demo_idp::config::parse(
+        &text,
+        &idp,
+        &mut dir,
+        ssopilot_testkit::cert_support::now(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("sp_certificate"), "{e}");
     let pem = IdpKey::generate_ephemeral().unwrap().cert_pem();
     let text = format!("{text}sp_certificate = \"\"\"\n{pem}\"\"\"\n");
-    let apps = ssopilot_peers::demo_idp::config::parse(&text, &idp, &mut dir).unwrap();
+    let apps = ssopilot_peers::demo_idp::config::parse(
+        &text,
+        &idp,
+        &mut dir,
+        ssopilot_testkit::cert_support::now(),
+    )
+    .unwrap();
     assert!(apps[0].1.require_signed_requests);
     assert_eq!(apps[0].1.sp_certs.len(), 1);
 }

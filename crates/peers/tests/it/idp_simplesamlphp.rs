@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use response_support::{other_rsa_idp, rsa_idp, write_temp};
+use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_peers::test_login::demo::{form_action, input_value, loopback_client};
 use ssopilot_peers::test_login::{IdpConfig, TestSp};
 use ssopilot_saml::metadata::{self, Binding};
@@ -390,7 +391,7 @@ fn policy(login: &Login, certs: Vec<Vec<u8>>) -> Policy {
         certs,
         login.sp.clone(),
         login.acs.clone(),
-        time::OffsetDateTime::now_utc(),
+        SystemClock.now(),
     );
     p.request_id = Some(login.request_id.clone());
     p

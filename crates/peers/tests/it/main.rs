@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod clock;
 mod demo_idp_http;
 mod demo_idp_key;
 mod demo_idp_mint;
@@ -15,3 +16,4 @@ mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;
 mod idp_simplesamlphp;
+mod test_login_run;

@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cert::{self, CertReport};
+use crate::escape::escape;
 use crate::findings::{self, Code, Finding, Severity};
 use crate::values::{AcsUrl, EntityId, IdpUrl};
 use crate::xml::{self, Document, Limits, NodeId, XmlError};
@@ -681,16 +682,6 @@ fn choose_entity(
     }
 }
 
-fn escape_text(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-fn escape_attr(s: &str) -> String {
-    escape_text(s).replace('"', "&quot;")
-}
-
 /// SP metadata for the IdP to import: one EntityDescriptor with an SPSSODescriptor (SAML 2.0), the SP's
 /// certificate for signing when given, the NameID format when given, and the ACS endpoints in order, indexed from
 /// 0, the first one the default. Valid against the OASIS SAML 2.0 metadata schema when `acs` is not empty and
@@ -706,7 +697,7 @@ pub fn sp_metadata(
     let _ = writeln!(
         out,
         "<md:EntityDescriptor xmlns:md=\"{MD_NS}\" entityID=\"{}\">",
-        escape_attr(entity_id.as_str())
+        escape(entity_id.as_str())
     );
     let _ = writeln!(
         out,
@@ -731,15 +722,15 @@ pub fn sp_metadata(
         let _ = writeln!(
             out,
             "    <md:NameIDFormat>{}</md:NameIDFormat>",
-            escape_text(f.trim())
+            escape(f.trim())
         );
     }
     for (i, (binding, url)) in acs.iter().enumerate() {
         let _ = writeln!(
             out,
             "    <md:AssertionConsumerService Binding=\"{}\" Location=\"{}\" index=\"{i}\"{}/>",
-            escape_attr(binding.uri()),
-            escape_attr(url.as_str()),
+            escape(binding.uri()),
+            escape(url.as_str()),
             if i == 0 { " isDefault=\"true\"" } else { "" }
         );
     }

@@ -1,6 +1,7 @@
 //! Signing: the demo IdP's and the tests' enveloped signatures (RSA and ECDSA keys from PKCS#8).
 
 use super::*;
+use crate::escape::escape;
 
 /// A private key to sign with, from PKCS#8 DER.
 pub struct SigningKey {
@@ -103,12 +104,6 @@ impl SigningKey {
     }
 }
 
-pub(super) fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('"', "&quot;")
-}
-
 /// Signs the element whose `ID` is `target_id` with an enveloped signature placed right after its `Issuer` (or
 /// as its first child when it has none): exclusive c14n, enveloped-signature + exclusive c14n transforms, and
 /// `cert_der` in KeyInfo/X509Data. To sign both the assertion and the response, sign the assertion first.
@@ -144,7 +139,7 @@ pub fn sign_enveloped(
     let signed_info = format!(
         "<ds:SignedInfo><ds:CanonicalizationMethod Algorithm=\"{EXC_C14N}\"/><ds:SignatureMethod Algorithm=\"{}\"/><ds:Reference URI=\"#{}\"><ds:Transforms><ds:Transform Algorithm=\"{ENVELOPED}\"/><ds:Transform Algorithm=\"{EXC_C14N}\"/></ds:Transforms><ds:DigestMethod Algorithm=\"{}\"/><ds:DigestValue>{digest_b64}</ds:DigestValue></ds:Reference></ds:SignedInfo>",
         alg.uri(),
-        escape_attr(target_id),
+        escape(target_id),
         digest_alg.uri()
     );
     // Canonicalize SignedInfo in a fragment with the same namespace context it will have in place: exclusive c14n

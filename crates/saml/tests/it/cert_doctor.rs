@@ -5,6 +5,7 @@ use ssopilot_testkit::cert_support;
 
 use cert_support::*;
 use rcgen::{KeyPair, PKCS_ED25519};
+use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_saml::cert::{check, CertReport, FindingCode};
 use ssopilot_saml::findings::{Code, Severity};
 use ssopilot_saml::fingerprint::Fingerprint;
@@ -28,7 +29,7 @@ fn check_str(s: &str) -> CertReport {
 
 /// Certificates made by the openssl command start today, so they are checked at the real time.
 fn check_today(s: &str) -> CertReport {
-    check(s.as_bytes(), time::OffsetDateTime::now_utc())
+    check(s.as_bytes(), SystemClock.now())
 }
 
 /// Invariants that hold for every report.

@@ -9,6 +9,7 @@ use std::process::Command;
 
 use metadata_support::*;
 use response_support::{ec256_idp, other_rsa_idp, require_tool, rsa_idp, write_temp, NOW};
+use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_saml::findings::Code;
 use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::metadata::{
@@ -531,7 +532,7 @@ fn pysaml2_metadata(kind: &str, sign: bool) -> String {
 
 #[test]
 fn pysaml2_idp_and_sp_metadata_are_read() {
-    let now = time::OffsetDateTime::now_utc(); // pysaml2 sets validUntil 24 h from the real clock
+    let now = SystemClock.now(); // pysaml2 sets validUntil 24 h from the real clock
     let xml = pysaml2_metadata("idp", false);
     let md = metadata::parse(xml.as_bytes(), &Options::default(), now).unwrap();
     assert!(md.usable, "{:?}", md.findings);
@@ -574,7 +575,7 @@ fn pysaml2_idp_and_sp_metadata_are_read() {
 
 #[test]
 fn pysaml2_signed_metadata_is_verified_with_its_certificate() {
-    let now = time::OffsetDateTime::now_utc();
+    let now = SystemClock.now();
     let xml = pysaml2_metadata("idp", true);
     assert!(xml.contains("Signature"), "pysaml2 signed the metadata");
     // pysaml2 signs metadata with RSA-SHA1 by default: refused unless the legacy switch is on, then a warning.
