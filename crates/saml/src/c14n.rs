@@ -26,7 +26,7 @@ pub const MAX_CANONICAL_BYTES: usize = 16 * crate::xml::DEFAULT_MAX_BYTES;
 /// signature), with the InclusiveNamespaces `inclusive_prefixes` (`"#default"` names the default namespace).
 ///
 /// The cost is linear in the output: each element costs its own namespace declarations, attributes and visibly
-/// used prefixes (hash look-ups), never the depth, the declarations in scope or the length of the prefix list.
+/// used prefixes, never the depth, the declarations in scope or the length of the prefix list.
 pub fn canonicalize(
     doc: &Document,
     apex: NodeId,
@@ -43,52 +43,71 @@ fn canonicalize_within(
     inclusive_prefixes: &[String],
     max: usize,
 ) -> Result<Vec<u8>, C14nError> {
-    if doc.element(apex).is_none() {
+    let Some(apex_el) = doc.element(apex) else {
         return Err(C14nError::NotAnElement(apex));
-    }
+    };
     let inclusive: HashSet<&str> = inclusive_prefixes
         .iter()
         .map(|p| if p == "#default" { "" } else { p.as_str() })
         .collect();
-    let mut out = Vec::with_capacity(4096);
-    // Namespaces in scope in the input at the apex's parent (nearest declaration wins).
+    // The input's namespaces in scope at the apex (those of its parent, then its own; nearest declaration wins):
+    // needed only for the inclusive prefixes, which the apex renders wherever declared above it.
     let in_scope = match doc.parent(apex) {
-        Some(p) if doc.element(p).is_some() => doc.in_scope_namespaces(p),
+        Some(p) if doc.element(p).is_some() && !inclusive.is_empty() => doc.in_scope_namespaces(p),
         _ => Vec::new(),
     };
+    let mut at_apex: HashMap<&str, &str> = in_scope
+        .iter()
+        .map(|(p, u)| (p.as_str(), u.as_str()))
+        .collect();
+    for d in &apex_el.ns_decls {
+        at_apex.insert(d.prefix.as_deref().unwrap_or(""), &d.uri);
+    }
+    let apex_inclusive: Vec<(&str, &str)> = inclusive
+        .iter()
+        .filter_map(|p| at_apex.get(p).map(|u| (*p, *u)))
+        .collect();
     let mut walk = Walk {
         doc,
         exclude,
         apex,
         inclusive,
-        scope: Bindings::default(),
-        rendered: Bindings::default(),
+        apex_inclusive,
+        rendered: Rendered::default(),
         scratch: Scratch::default(),
         max,
     };
-    for (p, u) in &in_scope {
-        walk.scope.push(p, u);
-    }
+    let mut out = Vec::with_capacity(4096);
     walk.render(apex, &mut out)?;
     Ok(out)
 }
 
-/// Namespace bindings by prefix (`""` for the default namespace), innermost last, with a log to undo them when an
-/// element ends: look-ups cost one hash look-up whatever the depth.
+/// The namespace declarations output by the ancestors of the current element, innermost last, with where each
+/// prefix's are (`""` for the default namespace): a look-up scans the last few and otherwise costs one hash
+/// look-up, whatever the depth. A log undoes an element's declarations when it ends.
 #[derive(Default)]
-struct Bindings<'a> {
+struct Rendered<'a> {
+    log: Vec<(&'a str, &'a str)>,
     by_prefix: HashMap<&'a str, Vec<&'a str>>,
-    log: Vec<&'a str>,
 }
 
-impl<'a> Bindings<'a> {
+/// How many of the latest declarations a look-up scans before it asks the map (real documents declare a few).
+const SCAN: usize = 8;
+
+impl<'a> Rendered<'a> {
     fn get(&self, prefix: &str) -> Option<&'a str> {
+        if let Some((_, u)) = self.log.iter().rev().take(SCAN).find(|(p, _)| *p == prefix) {
+            return Some(u);
+        }
+        if self.log.len() <= SCAN {
+            return None;
+        }
         self.by_prefix.get(prefix).and_then(|v| v.last()).copied()
     }
 
     fn push(&mut self, prefix: &'a str, uri: &'a str) {
         self.by_prefix.entry(prefix).or_default().push(uri);
-        self.log.push(prefix);
+        self.log.push((prefix, uri));
     }
 
     fn mark(&self) -> usize {
@@ -97,7 +116,7 @@ impl<'a> Bindings<'a> {
 
     fn restore(&mut self, mark: usize) {
         while self.log.len() > mark {
-            let Some(p) = self.log.pop() else { break };
+            let Some((p, _)) = self.log.pop() else { break };
             if let Some(v) = self.by_prefix.get_mut(p) {
                 v.pop();
             }
@@ -106,23 +125,23 @@ impl<'a> Bindings<'a> {
 }
 
 /// Per-element working lists, used only while an element's start tag is written (before its children), so one set
-/// serves the whole walk instead of three allocations per element.
+/// serves the whole walk instead of two allocations per element.
 #[derive(Default)]
 struct Scratch<'a> {
-    wanted: Vec<&'a str>,
-    emit: Vec<(&'a str, &'a str)>,
+    /// Visibly utilized and inclusive prefixes, with their namespace in scope at the element.
+    wanted: Vec<(&'a str, &'a str)>,
     attrs: Vec<&'a crate::xml::Attribute>,
 }
 
-/// One canonicalization: the input's namespace declarations in scope (`scope`) and those already output by
-/// ancestors (`rendered`), both restored when an element ends.
+/// One canonicalization.
 struct Walk<'a> {
     doc: &'a Document,
     exclude: Option<NodeId>,
     apex: NodeId,
     inclusive: HashSet<&'a str>,
-    scope: Bindings<'a>,
-    rendered: Bindings<'a>,
+    /// The inclusive prefixes in scope at the apex, with their namespaces.
+    apex_inclusive: Vec<(&'a str, &'a str)>,
+    rendered: Rendered<'a>,
     scratch: Scratch<'a>,
     max: usize,
 }
@@ -157,13 +176,11 @@ impl<'a> Walk<'a> {
                 out.extend_from_slice(b"?>");
             }
             NodeKind::Element(e) => {
-                let scope_mark = self.scope.mark();
                 let rendered_mark = self.rendered.mark();
                 self.start_tag(id, e, out)?;
                 for c in doc.children(id) {
                     self.render(*c, out)?;
                 }
-                self.scope.restore(scope_mark);
                 self.rendered.restore(rendered_mark);
                 out.extend_from_slice(b"</");
                 push_qname(e.prefix.as_deref(), &e.local, out);
@@ -173,32 +190,28 @@ impl<'a> Walk<'a> {
         self.check_size(out)
     }
 
-    /// Writes the start tag of `e`, and records its namespace declarations (input and output).
+    /// Writes the start tag of `e`, and records the namespace declarations it outputs.
     fn start_tag(
         &mut self,
         id: NodeId,
         e: &'a crate::xml::Element,
         out: &mut Vec<u8>,
     ) -> Result<(), C14nError> {
-        // The input's namespace context at this element.
-        for d in &e.ns_decls {
-            self.scope.push(d.prefix.as_deref().unwrap_or(""), &d.uri);
-        }
         let mut scratch = std::mem::take(&mut self.scratch);
-        let Scratch {
-            wanted,
-            emit,
-            attrs,
-        } = &mut scratch;
+        let Scratch { wanted, attrs } = &mut scratch;
         wanted.clear();
-        emit.clear();
         attrs.clear();
-        // Visibly utilized prefixes (exc-c14n 3): the element's own, and those of its qualified attributes.
-        wanted.push(e.prefix.as_deref().unwrap_or(""));
+        // Visibly utilized prefixes (exc-c14n 3): the element's own, and those of its qualified attributes. The
+        // parser already resolved each to the namespace in scope here.
+        // (`xml` is bound everywhere and never declared.)
+        let own = e.prefix.as_deref().unwrap_or("");
+        if own != "xml" {
+            wanted.push((own, e.ns.as_deref().unwrap_or("")));
+        }
         for a in &e.attrs {
-            if let Some(p) = a.prefix.as_deref() {
+            if let (Some(p), Some(u)) = (a.prefix.as_deref(), a.ns.as_deref()) {
                 if p != "xml" {
-                    wanted.push(p);
+                    wanted.push((p, u));
                 }
             }
         }
@@ -207,49 +220,40 @@ impl<'a> Walk<'a> {
         // listed prefix in its scope, so only a prefix this element declares can need rendering here: the list is
         // walked once, at the apex, never per element.
         if id == self.apex {
-            for &p in &self.inclusive {
-                if self.scope.get(p).is_some() {
-                    wanted.push(p);
-                }
-            }
-        } else {
+            wanted.extend(self.apex_inclusive.iter().copied());
+        } else if !self.inclusive.is_empty() {
             for d in &e.ns_decls {
                 let p = d.prefix.as_deref().unwrap_or("");
                 if self.inclusive.contains(p) {
-                    wanted.push(p);
+                    wanted.push((p, &d.uri));
                 }
             }
         }
-        wanted.sort_unstable();
-        wanted.dedup();
-        for &p in wanted.iter() {
-            let uri = self.scope.get(p).unwrap_or("");
+        // Sorted by prefix, once each (a prefix has one namespace in scope here, whoever asked for it).
+        wanted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        wanted.dedup_by(|a, b| a.0 == b.0);
+
+        out.push(b'<');
+        push_qname(e.prefix.as_deref(), &e.local, out);
+        for &(p, uri) in wanted.iter() {
             let prev = self.rendered.get(p);
             if p.is_empty() {
                 // The default namespace: xmlns="" only undoes a non-empty default rendered by an ancestor.
                 if uri == prev.unwrap_or("") {
                     continue;
                 }
-            } else if prev == Some(uri) || uri.is_empty() {
-                continue;
-            }
-            emit.push((p, uri));
-            self.rendered.push(p, uri);
-        }
-
-        out.push(b'<');
-        push_qname(e.prefix.as_deref(), &e.local, out);
-        // `wanted` was sorted, so the declarations come out sorted by prefix.
-        for (p, uri) in emit.iter() {
-            if p.is_empty() {
                 out.extend_from_slice(b" xmlns=\"");
             } else {
+                if prev == Some(uri) || uri.is_empty() {
+                    continue;
+                }
                 out.extend_from_slice(b" xmlns:");
                 out.extend_from_slice(p.as_bytes());
                 out.extend_from_slice(b"=\"");
             }
             escape_attr(uri, out);
             out.push(b'"');
+            self.rendered.push(p, uri);
             self.check_size(out)?;
         }
         // Attributes sorted by (namespace URI, local name); unqualified ones (empty URI) first.
@@ -540,10 +544,14 @@ mod tests {
             declared.push(decls);
             let visible: Vec<&str> = declared.iter().flatten().copied().collect();
             let name = match visible.get(rng.next(visible.len() as u64 + 1) as usize) {
+                _ if rng.next(12) == 0 => "xml:e".to_string(),
                 Some(p) => format!("{p}:e"),
                 None => "e".to_string(),
             };
             tag.push_str(&format!(" ID=\"i{next_id}\""));
+            if rng.next(4) == 0 {
+                tag.push_str(" xml:lang=\"en\"");
+            }
             *next_id += 1;
             for (k, p) in visible.iter().enumerate() {
                 if rng.next(3) == 0 {

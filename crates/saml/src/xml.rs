@@ -477,8 +477,22 @@ struct Scope {
 }
 
 impl Scope {
-    /// The declaration in scope for `prefix` (`None`: the default namespace).
+    /// The declaration in scope for `prefix` (`None`: the default namespace). The latest few declarations are
+    /// scanned first (real documents declare a handful, and a hash costs more than a few comparisons).
     fn lookup(&self, prefix: Option<&str>) -> Option<&NsDecl> {
+        const SCAN: usize = 8;
+        if let Some(d) = self
+            .decls
+            .iter()
+            .rev()
+            .take(SCAN)
+            .find(|d| d.prefix.as_deref() == prefix)
+        {
+            return Some(d);
+        }
+        if self.decls.len() <= SCAN {
+            return None;
+        }
         let i = *self.by_prefix.get(prefix.unwrap_or(""))?.last()?;
         self.decls.get(i)
     }
