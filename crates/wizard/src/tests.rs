@@ -4,6 +4,8 @@ use std::fs;
 use std::path::Path;
 
 use super::*;
+use crate::state::{SavedState, Store, MAX_ATTRIBUTE_ROWS};
+use crate::view::{Action, AttributeRowView, AttributeSide, Block, Severity, StepStatus};
 
 // The Infisical-on-JumpCloud values and the field setter, shared with the step modules' own tests.
 pub(super) const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
