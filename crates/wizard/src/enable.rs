@@ -44,9 +44,6 @@ impl EnabledValues {
     }
 }
 
-/// `Some((what the step will do, which work it waits for))` while the step is not built.
-pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
-
 impl Model {
     pub(super) fn enable_problem(&self) -> Result<(), String> {
         self.auth_secret_problem()?;

@@ -10,9 +10,6 @@
 use super::view::{Action, Block, FactRow, Severity, StepId};
 use super::{fields, EvidenceState, Model};
 
-/// `Some((what the step will do, which work it waits for))` while the step is not built.
-pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
-
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)

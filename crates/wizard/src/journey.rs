@@ -1,8 +1,8 @@
 //! The journey: the step list, which steps unlock which ([`prerequisites`]), what each step still needs, and the page
 //! of the step shown (each step's module draws its own).
 
-use crate::view::{Block, NextState, StepId, StepPage, StepStatus, StepSummary};
-use crate::{enable, enforce, test_login, Model};
+use crate::view::{NextState, StepId, StepPage, StepStatus, StepSummary};
+use crate::Model;
 
 /// The journey, in order.
 pub const STEPS: [StepId; 9] = [
@@ -38,28 +38,6 @@ pub fn step_title(step: StepId) -> &'static str {
         StepId::Enable => "Enable",
         StepId::Enforce => "Enforce",
     }
-}
-
-/// For steps not built yet: (what the step will do, which work it waits for). Each step's module says.
-fn not_built(step: StepId) -> Option<(&'static str, &'static str)> {
-    match step {
-        StepId::TestLogin => test_login::NOT_BUILT,
-        StepId::Enable => enable::NOT_BUILT,
-        StepId::Enforce => enforce::NOT_BUILT,
-        _ => None,
-    }
-}
-
-/// The page of a step that is not built yet.
-fn not_built_page(step: StepId) -> (String, Vec<Block>) {
-    let (text, waits_for) = not_built(step).unwrap_or(("", ""));
-    (
-        format!("This step is not built yet: it waits for {waits_for}."),
-        vec![Block::NotBuilt {
-            text: text.to_string(),
-            waits_for: waits_for.to_string(),
-        }],
-    )
 }
 
 /// The steps that must be complete before `step` can be opened: every earlier one, except the test login: Enable does
@@ -171,12 +149,7 @@ impl Model {
         STEPS
             .iter()
             .map(|&id| {
-                let (status, reason) = if let Some((_, waits_for)) = not_built(id) {
-                    (
-                        StepStatus::NotBuilt,
-                        Some(format!("Not built yet: waits for {waits_for}")),
-                    )
-                } else if let Some(why) = self.locked_reason(id) {
+                let (status, reason) = if let Some(why) = self.locked_reason(id) {
                     (StepStatus::Locked, Some(why))
                 } else {
                     match self.step_problem(id) {
@@ -242,7 +215,6 @@ impl Model {
 
     pub(super) fn page(&self) -> StepPage {
         let (intro, blocks) = match self.current {
-            step if not_built(step).is_some() => not_built_page(step),
             StepId::Providers => self.providers_page(),
             StepId::SpValues => self.sp_values_page(),
             StepId::IdpApp if self.demo_chosen() => self.demo_idp_app_page(),

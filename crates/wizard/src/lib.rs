@@ -4,8 +4,7 @@
 //! opens after step 6, because a live test through the real SP needs SSO switched on there first; Enforce (9) opens
 //! after step 8 but stays locked on its own page until [`Model::evidence_state`] is valid, saying why (no test yet,
 //! or what changed since) with a button back to step 7, and records enforcement only after an explicit
-//! confirmation. (A step marked not built in its module's `NOT_BUILT` appears in the list as such, naming the work
-//! it waits for, and never counts as complete; all nine are built now.)
+//! confirmation.
 //!
 //! Steps: 1 providers, 2 SP values (with SITE_URL for a self-hosted SP: [`self_hosted`]), 3 IdP application,
 //! 4 attributes, 5 certificate ([`certificate`]), 6 assign users ([`assign_users`]: the IdP's own clicks from its

@@ -28,9 +28,6 @@ use ssopilot_saml::response::{self, Fix, Policy, Report, DEFAULT_CLOCK_SKEW, SAM
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_saml::xml::{self, Document, NodeId, NodeKind};
 
-/// Step 7 is built.
-pub(super) const NOT_BUILT: Option<(&str, &str)> = None;
-
 /// RFC 3339 to the second (what a person reads; the evidence keeps the full time).
 fn rfc3339(t: time::OffsetDateTime) -> String {
     let t = t.replace_nanosecond(0).unwrap_or(t);

@@ -93,7 +93,7 @@ fn to_attributes(s: &mut Session) -> WizardView {
 }
 
 #[test]
-fn a_fresh_wizard_starts_at_providers_with_the_rest_locked_or_not_built() {
+fn a_fresh_wizard_starts_at_providers_with_the_rest_locked() {
     let dir = tempfile::tempdir().unwrap();
     let v = open(dir.path()).view();
     assert_eq!(v.current, StepId::Providers);
@@ -596,7 +596,7 @@ fn attribute_rows_are_bounded() {
 }
 
 #[test]
-fn gating_refuses_locked_and_not_built_steps() {
+fn gating_refuses_locked_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(dir.path());
     let v = s.apply(Action::GoTo {

@@ -48,8 +48,6 @@ pub enum StepStatus {
     Incomplete,
     /// Not reachable yet: an earlier step must be completed first (see `reason`).
     Locked,
-    /// The step exists in the journey but its work has not been built yet (see `reason`: which issue it waits for).
-    NotBuilt,
 }
 
 /// One line of the step list.
@@ -60,7 +58,7 @@ pub struct StepSummary {
     pub number: u8,
     pub title: String,
     pub status: StepStatus,
-    /// Why the step is not complete / locked / not built, in plain words. `None` when complete.
+    /// Why the step is not complete / locked, in plain words. `None` when complete.
     pub reason: Option<String>,
 }
 
@@ -232,8 +230,6 @@ pub enum Block {
     },
     /// Label/value pairs to read (a certificate's subject, issuer, key...).
     Facts { rows: Vec<FactRow> },
-    /// The step is part of the journey but not built yet.
-    NotBuilt { text: String, waits_for: String },
     /// A message inside the page.
     Callout { severity: Severity, text: String },
     /// Fill this step's values from the other side's metadata: a file, pasted XML or a URL (see

@@ -11,7 +11,7 @@ export type StepId =
   | "enable"
   | "enforce";
 
-export type StepStatus = "complete" | "incomplete" | "locked" | "not_built";
+export type StepStatus = "complete" | "incomplete" | "locked";
 
 export interface StepSummary {
   id: StepId;
@@ -104,11 +104,6 @@ export interface AttributeMapBlock {
   rows: AttributeRowView[];
   error: string | null;
   warning: string | null;
-}
-export interface NotBuiltBlock {
-  kind: "not_built";
-  text: string;
-  waits_for: string;
 }
 export interface FindingView {
   code: string;
@@ -346,7 +341,6 @@ export type Block =
   | CheckboxBlock
   | ValueBlock
   | AttributeMapBlock
-  | NotBuiltBlock
   | CalloutBlock
   | MetadataImportBlock
   | MetadataExportBlock
