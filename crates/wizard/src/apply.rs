@@ -3,7 +3,7 @@
 use crate::profiles::AttributeMapping;
 use crate::state::{MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS};
 use crate::view::{Action, AttributeSide, Notice, Severity, StepId};
-use crate::{fields, step_number, step_title, Model, MAX_FIELD_CHARS};
+use crate::{step_number, step_title, Field, Model, MAX_FIELD_CHARS};
 
 impl Model {
     /// Applies an action to the model; returns notices for the admin.
@@ -12,7 +12,7 @@ impl Model {
         let mut warn = |severity, text: String| notices.push(Notice { severity, text });
         match action {
             Action::SetField { field, value } => {
-                if let Err(text) = self.set_field(&field, value, &mut warn) {
+                if let Err(text) = self.set_field(field, value, &mut warn) {
                     warn(Severity::Error, text);
                 }
             }
@@ -140,7 +140,7 @@ impl Model {
 
     pub(super) fn set_field(
         &mut self,
-        field: &str,
+        field: Field,
         value: String,
         warn: &mut impl FnMut(Severity, String),
     ) -> Result<(), String> {
@@ -156,45 +156,44 @@ impl Model {
                 ))
             }
         };
-        if field == fields::IDP_CERTIFICATE {
-            // Its own bound and its own rule for a private key.
-            on(StepId::Certificate)?;
-            self.set_certificate(value, warn);
-            self.draft.demo_certificate_replaced = self.demo_certificate_replaced();
-            return Ok(());
-        }
-        if value.chars().count() > MAX_FIELD_CHARS {
-            warn(
-                Severity::Warning,
-                format!(
-                    "The pasted text was longer than {MAX_FIELD_CHARS} characters; only the beginning was kept. \
-                     Copy just the value."
-                ),
-            );
-        }
-        let value = bounded(value, MAX_FIELD_CHARS);
+        let value = if field == Field::IdpCertificate {
+            // Its own bound (in `set_certificate`) and its own rule for a private key.
+            value
+        } else {
+            if value.chars().count() > MAX_FIELD_CHARS {
+                warn(
+                    Severity::Warning,
+                    format!(
+                        "The pasted text was longer than {MAX_FIELD_CHARS} characters; only the beginning was kept. \
+                         Copy just the value."
+                    ),
+                );
+            }
+            bounded(value, MAX_FIELD_CHARS)
+        };
+        on(field.step())?;
         match field {
-            fields::IDP_PROFILE => {
-                on(StepId::Providers)?;
+            Field::IdpCertificate => {
+                self.set_certificate(value, warn);
+                self.draft.demo_certificate_replaced = self.demo_certificate_replaced();
+            }
+            Field::IdpProfile => {
                 if self.profiles.idp(&value).is_none() {
                     return Err(format!("There is no identity provider profile \"{value}\""));
                 }
                 self.draft.idp_profile = Some(value);
                 self.draft.demo_certificate_replaced = false;
             }
-            fields::SP_PROFILE => {
-                on(StepId::Providers)?;
+            Field::SpProfile => {
                 if self.profiles.sp(&value).is_none() {
                     return Err(format!("There is no service provider profile \"{value}\""));
                 }
                 self.draft.sp_profile = Some(value);
             }
-            fields::ACS_URL => {
-                on(StepId::SpValues)?;
+            Field::AcsUrl => {
                 self.draft.acs_url = value;
             }
-            fields::SP_ENTITY_ID => {
-                on(StepId::SpValues)?;
+            Field::SpEntityId => {
                 // An IdP entity ID that was following the SP entity ID keeps following it.
                 let follows = self.idp_entity_id_follows_sp()
                     && self.draft.idp_entity_id.trim() == self.draft.sp_entity_id.trim();
@@ -203,48 +202,34 @@ impl Model {
                 }
                 self.draft.sp_entity_id = value;
             }
-            fields::IDP_ENTITY_ID => {
-                on(StepId::IdpApp)?;
+            Field::IdpEntityId => {
                 self.draft.idp_entity_id = value;
             }
-            fields::SIGN_ASSERTION => {
-                on(StepId::IdpApp)?;
+            Field::SignAssertion => {
                 self.draft.sign_assertion = checkbox(&value)?;
             }
-            fields::IDP_SSO_URL => {
-                on(StepId::IdpApp)?;
+            Field::IdpSsoUrl => {
                 self.draft.idp_sso_url = value;
             }
-            fields::IDP_CERTIFICATE => {
-                on(StepId::Certificate)?;
-                self.draft.idp_certificate = value;
-            }
-            fields::USERS_ASSIGNED => {
-                on(StepId::AssignUsers)?;
+            Field::UsersAssigned => {
                 self.draft.users_assigned = checkbox(&value)?;
             }
-            fields::TEST_USER => {
-                on(StepId::AssignUsers)?;
+            Field::TestUser => {
                 self.draft.test_user = value;
             }
-            fields::SITE_URL => {
-                on(StepId::SpValues)?;
+            Field::SiteUrl => {
                 self.set_site_url(value);
             }
-            fields::SSO_ENABLED => {
-                on(StepId::Enable)?;
+            Field::SsoEnabled => {
                 let on = checkbox(&value)?;
                 self.set_sso_enabled(on);
             }
-            fields::ENFORCE_UNDERSTOOD => {
-                on(StepId::Enforce)?;
+            Field::EnforceUnderstood => {
                 self.draft.enforce_understood = checkbox(&value)?;
             }
-            fields::ENFORCE_CONFIRM => {
-                on(StepId::Enforce)?;
+            Field::EnforceConfirm => {
                 self.draft.enforce_confirm = value;
             }
-            other => return Err(format!("There is no field \"{other}\" in the wizard")),
         }
         Ok(())
     }
@@ -267,4 +252,19 @@ pub(super) fn bounded(mut s: String, max: usize) -> String {
         s.truncate(i);
     }
     s
+}
+
+impl Field {
+    /// The step whose page shows the field: it can be set only while that step is shown.
+    pub(crate) fn step(self) -> StepId {
+        match self {
+            Field::IdpProfile | Field::SpProfile => StepId::Providers,
+            Field::AcsUrl | Field::SpEntityId | Field::SiteUrl => StepId::SpValues,
+            Field::IdpEntityId | Field::SignAssertion | Field::IdpSsoUrl => StepId::IdpApp,
+            Field::IdpCertificate => StepId::Certificate,
+            Field::UsersAssigned | Field::TestUser => StepId::AssignUsers,
+            Field::SsoEnabled => StepId::Enable,
+            Field::EnforceUnderstood | Field::EnforceConfirm => StepId::Enforce,
+        }
+    }
 }

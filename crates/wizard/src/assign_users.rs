@@ -2,7 +2,7 @@
 //! login needs one user who has it (ideally the admin's own account, so enforcing SSO cannot lock the admin out).
 
 use super::view::{Block, ChoiceOption, GroupGrantView, Notice, Severity};
-use super::{fields, Model};
+use super::{Field, Model};
 
 /// Longest test user name accepted (an e-mail address or user name; nothing real is longer).
 pub const MAX_TEST_USER_CHARS: usize = 254;
@@ -200,7 +200,7 @@ impl Model {
             blocks.extend(self.demo_assign_blocks(test_user_help));
         } else {
             blocks.push(Block::Checkbox {
-                field: fields::USERS_ASSIGNED.into(),
+                field: Field::UsersAssigned,
                 label: format!("I granted the application to a user group in {idp}"),
                 help: None,
                 value: self.draft.users_assigned,
@@ -209,7 +209,7 @@ impl Model {
                 }),
             });
             blocks.push(Block::Input {
-                field: fields::TEST_USER.into(),
+                field: Field::TestUser,
                 label: "Test user".into(),
                 help: Some(test_user_help),
                 placeholder: Some("you@example.com".into()),
@@ -288,7 +288,7 @@ impl Model {
                     .then(|| "Grant the application to at least one group".to_string()),
             },
             Block::Choice {
-                field: fields::TEST_USER.into(),
+                field: Field::TestUser,
                 label: "Test user".into(),
                 help: Some(test_user_help),
                 options: users,

@@ -11,7 +11,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{Block, FactRow, FindingView, Severity, StepId, WizardView};
-use super::{fields, Model, Session};
+use super::{Field, Model, Session};
 use ssopilot_saml::cert::{self, CertReport, FindingCode};
 use ssopilot_saml::findings::{self, Finding};
 
@@ -242,7 +242,7 @@ impl Model {
         }];
         let refusal = self.draft.idp_certificate_key_refusal.as_ref();
         blocks.push(Block::CertificateInput {
-            field: fields::IDP_CERTIFICATE.into(),
+            field: Field::IdpCertificate,
             label: format!("{idp} signing certificate"),
             help: Some(
                 "PEM text (-----BEGIN CERTIFICATE----- ...), the bare base64 from metadata, or a .pem, .crt, .cer \
@@ -260,7 +260,7 @@ impl Model {
         );
         if let Some(refusal) = refusal {
             blocks.push(Block::CertificateVerdict {
-                field: fields::IDP_CERTIFICATE.into(),
+                field: Field::IdpCertificate,
                 usable: false,
                 headline: "Refused: that was a private key, not a certificate.".into(),
                 findings: refusal.findings.iter().map(finding_view).collect(),
@@ -290,7 +290,7 @@ impl Model {
             .clone()
             .filter(|pem| report.repaired && *pem != self.draft.idp_certificate);
         blocks.push(Block::CertificateVerdict {
-            field: fields::IDP_CERTIFICATE.into(),
+            field: Field::IdpCertificate,
             usable: report.usable,
             headline,
             findings: report.findings.iter().map(finding_view).collect(),

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::view::{Block, Severity};
-use super::{fields, Model};
+use super::{Field, Model};
 
 /// What the SP was given when the admin confirmed SSO was switched on: if any of it changes afterwards, the SP holds
 /// old values and step 8 asks for them to be pasted again. All public values (the certificate by fingerprint).
@@ -195,7 +195,7 @@ impl Model {
             ),
         });
         blocks.push(Block::Checkbox {
-            field: fields::SSO_ENABLED.into(),
+            field: Field::SsoEnabled,
             label: format!("I switched on {} in {name}", e.enable_action),
             help: None,
             value: self.draft.sso_enabled,

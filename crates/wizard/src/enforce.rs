@@ -8,7 +8,7 @@
 //! ([`super::report`]).
 
 use super::view::{Action, Block, FactRow, Severity, StepId};
-use super::{fields, EvidenceState, Model};
+use super::{EvidenceState, Field, Model};
 
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
@@ -193,7 +193,7 @@ impl Model {
         });
         let word = self.confirm_word();
         blocks.push(Block::Checkbox {
-            field: fields::ENFORCE_UNDERSTOOD.into(),
+            field: Field::EnforceUnderstood,
             label: format!(
                 "I understand that members can then sign in to {name} only through {}, and that my own account {user} \
                  signs in that way",
@@ -204,7 +204,7 @@ impl Model {
             error: None,
         });
         blocks.push(Block::Input {
-            field: fields::ENFORCE_CONFIRM.into(),
+            field: Field::EnforceConfirm,
             label: format!("Type {word} to confirm"),
             help: None,
             placeholder: Some(word.clone()),

@@ -2,7 +2,7 @@
 //! SSO URL).
 
 use crate::view::{self, Block};
-use crate::{fields, Model};
+use crate::{Field, Model};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
 impl Model {
@@ -152,7 +152,7 @@ impl Model {
             entity_help.push(h.clone());
         }
         blocks.push(Block::Input {
-            field: fields::IDP_ENTITY_ID.into(),
+            field: Field::IdpEntityId,
             label: l.idp_entity_id.clone(),
             help: Some(entity_help.join(" ")),
             placeholder: Some(sp.examples.sp_entity_id.clone()),
@@ -164,7 +164,7 @@ impl Model {
         });
         if let Some(sign) = &l.sign_assertion {
             blocks.push(Block::Checkbox {
-                field: fields::SIGN_ASSERTION.into(),
+                field: Field::SignAssertion,
                 label: format!("I checked {sign} in {}", idp.display_name),
                 help: Some(format!(
                     "{sign} makes {} sign each assertion, which is what proves to {} that a sign-in is genuine.",
@@ -197,7 +197,7 @@ impl Model {
             )
         });
         blocks.push(Block::Input {
-            field: fields::IDP_SSO_URL.into(),
+            field: Field::IdpSsoUrl,
             label: l.sso_url.clone(),
             help: Some(url_help.join(" ")),
             placeholder: Some(

@@ -70,35 +70,10 @@ pub use test_login::EvidenceState;
 use crate::draft::Draft;
 use crate::profiles::{IdpProfile, Profiles, SpProfile};
 use apply::bounded;
-use view::{StepId, WizardView};
+use view::{Field, StepId, WizardView};
 
 /// A text field longer than this is cut when it comes in (no valid value is anywhere near it).
 pub const MAX_FIELD_CHARS: usize = 8192;
-
-/// Field names the UI sends in [`Action::SetField`].
-pub mod fields {
-    pub const IDP_PROFILE: &str = "idp_profile";
-    pub const SP_PROFILE: &str = "sp_profile";
-    pub const ACS_URL: &str = "acs_url";
-    pub const SP_ENTITY_ID: &str = "sp_entity_id";
-    pub const IDP_ENTITY_ID: &str = "idp_entity_id";
-    pub const SIGN_ASSERTION: &str = "sign_assertion";
-    pub const IDP_SSO_URL: &str = "idp_sso_url";
-    /// The IdP's signing certificate (PEM), checked in step 5; filled by the demo IdP or an IdP metadata import.
-    pub const IDP_CERTIFICATE: &str = "idp_certificate";
-    /// Step 6: "true" once the admin granted the application to a user group in the IdP.
-    pub const USERS_ASSIGNED: &str = "users_assigned";
-    /// Step 6: the account that does the test login.
-    pub const TEST_USER: &str = "test_user";
-    /// Step 2, self-hosted SPs: the instance's public address.
-    pub const SITE_URL: &str = "site_url";
-    /// Step 8: "true" once the admin switched SAML SSO on in the SP.
-    pub const SSO_ENABLED: &str = "sso_enabled";
-    /// Step 9: "true" once the admin read what enforcing does and the lock-out risk.
-    pub const ENFORCE_UNDERSTOOD: &str = "enforce_understood";
-    /// Step 9: the SP's name, typed to confirm enforcing.
-    pub const ENFORCE_CONFIRM: &str = "enforce_confirm";
-}
 
 /// The wizard's state and rules, without storage (the CLI uses it to describe saved progress).
 #[derive(Debug, Clone)]

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use super::view::{
     Block, MetadataChange, MetadataFinding, MetadataSide, Notice, Severity, StepId, WizardView,
 };
-use super::{fields, step_number, step_title, Model, Session};
+use super::{step_number, step_title, Field, Model, Session};
 use ssopilot_peers::fetch::{self, FetchError, FetchOptions};
 use ssopilot_saml::cert;
 use ssopilot_saml::findings;
@@ -489,7 +489,7 @@ impl Model {
         warn: &mut impl FnMut(Severity, String),
     ) {
         let mut done = Vec::new();
-        let mut set = |model: &mut Model, field: &str, value: &str, label: String| {
+        let mut set = |model: &mut Model, field: Field, value: &str, label: String| {
             // The same path as typing, so follow-on rules (an IdP entity ID following the SP's) apply.
             if let Err(e) = model.set_field(field, value.to_string(), warn) {
                 warn(Severity::Error, e);
@@ -505,10 +505,10 @@ impl Model {
                 all_certificates,
             } => {
                 let label = self.idp_entity_label().to_string();
-                set(self, fields::IDP_ENTITY_ID, &entity_id, label);
+                set(self, Field::IdpEntityId, &entity_id, label);
                 if let Some(url) = sso_url {
                     let label = self.sso_url_label().to_string();
-                    set(self, fields::IDP_SSO_URL, &url, label);
+                    set(self, Field::IdpSsoUrl, &url, label);
                 }
                 if let Some(first) = certificates.first() {
                     self.draft.idp_certificate = first.clone();
@@ -522,10 +522,10 @@ impl Model {
             }
             Imported::Sp { entity_id, acs_url } => {
                 let label = self.sp_entity_label().to_string();
-                set(self, fields::SP_ENTITY_ID, &entity_id, label);
+                set(self, Field::SpEntityId, &entity_id, label);
                 if let Some(url) = acs_url {
                     let label = self.acs_label().to_string();
-                    set(self, fields::ACS_URL, &url, label);
+                    set(self, Field::AcsUrl, &url, label);
                 }
             }
         }

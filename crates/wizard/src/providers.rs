@@ -1,7 +1,7 @@
 //! Step 1: choosing the identity provider and the service provider from the profiles.
 
 use crate::view::{Block, ChoiceOption};
-use crate::{fields, Model};
+use crate::{Field, Model};
 
 impl Model {
     pub(super) fn providers_page(&self) -> (String, Vec<Block>) {
@@ -35,14 +35,14 @@ impl Model {
                 .into(),
             vec![
                 Block::Choice {
-                    field: fields::IDP_PROFILE.into(),
+                    field: Field::IdpProfile,
                     label: "Identity provider (IdP)".into(),
                     help: Some("Where your users' accounts and passwords are.".into()),
                     options: idp_options,
                     value: self.draft.idp_profile.clone(),
                 },
                 Block::Choice {
-                    field: fields::SP_PROFILE.into(),
+                    field: Field::SpProfile,
                     label: "Service provider (SP)".into(),
                     help: Some("The application your users will sign in to with single sign-on.".into()),
                     options: sp_options,

@@ -8,7 +8,7 @@
 use std::sync::Arc;
 
 use super::view::{Action, Block, Severity, StepId};
-use super::{fields, Model, Session};
+use super::{Field, Model, Session};
 use crate::profiles::SelfHosted;
 use ssopilot_peers::secrets::{generate_auth_secret, SecretName, Secrets, SecretsError};
 use ssopilot_saml::values::SiteUrl;
@@ -106,7 +106,7 @@ impl Model {
             ));
         }
         vec![Block::Input {
-            field: fields::SITE_URL.into(),
+            field: Field::SiteUrl,
             label: h.site_url_setting.clone(),
             help: Some(help.trim().to_string()),
             placeholder: Some("https://infisical.example.com".into()),

@@ -1,7 +1,7 @@
 //! Step 2: the SP's ACS URL and entity ID, as the SP's admin portal shows them.
 
 use crate::view::{self, Block};
-use crate::{fields, Model};
+use crate::{Field, Model};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 
 impl Model {
@@ -66,7 +66,7 @@ impl Model {
                 menu_path: Some(sp.portal.settings_path.clone()),
             },
             Block::Input {
-                field: fields::ACS_URL.into(),
+                field: Field::AcsUrl,
                 label: sp.labels.acs_url.clone(),
                 help: Some(where_help(&sp.labels.acs_url, &idp.labels.acs_url)),
                 placeholder: Some(sp.examples.acs_url.clone()),
@@ -77,7 +77,7 @@ impl Model {
                 copy: true,
             },
             Block::Input {
-                field: fields::SP_ENTITY_ID.into(),
+                field: Field::SpEntityId,
                 label: sp.labels.sp_entity_id.clone(),
                 help: Some(where_help(&sp.labels.sp_entity_id, &idp.labels.sp_entity_id)),
                 placeholder: Some(sp.examples.sp_entity_id.clone()),

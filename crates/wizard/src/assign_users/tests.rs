@@ -3,7 +3,7 @@ use std::path::Path;
 use super::super::certificate::tests::{cert_between, to_certificate};
 use super::super::tests::set;
 use super::super::view::{Action, StepId, StepStatus, WizardView};
-use super::super::{fields, Session};
+use super::super::{Field, Session};
 use super::*;
 use crate::state::Store;
 
@@ -11,7 +11,7 @@ use crate::state::Store;
 pub(crate) fn to_assign_users(dir: &Path) -> Session {
     let mut s = to_certificate(dir);
     let (c, _) = cert_between(-1, 365);
-    set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+    set(&mut s, Field::IdpCertificate, &c.pem());
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::AssignUsers, "{:?}", v.page.next);
     s
@@ -32,11 +32,11 @@ fn the_step_needs_the_grant_and_a_test_user() {
         v.page.next.reason.as_deref(),
         Some("Grant the application to a user group in JumpCloud, then tick the box")
     );
-    let v = set(&mut s, fields::USERS_ASSIGNED, "true");
+    let v = set(&mut s, Field::UsersAssigned, "true");
     assert!(v.page.next.reason.unwrap().starts_with("Type the user"));
-    let v = set(&mut s, fields::TEST_USER, "admin@\nexample.com");
+    let v = set(&mut s, Field::TestUser, "admin@\nexample.com");
     assert!(v.page.next.reason.unwrap().contains("one line"));
-    let v = set(&mut s, fields::TEST_USER, "  admin@example.com ");
+    let v = set(&mut s, Field::TestUser, "  admin@example.com ");
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     assert_eq!(status(&v, StepId::AssignUsers).0, StepStatus::Complete);
     let v = s.apply(Action::Next);
@@ -47,8 +47,8 @@ fn the_step_needs_the_grant_and_a_test_user() {
 fn enable_does_not_wait_for_the_test_login_and_enforce_waits_for_enable() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_assign_users(dir.path());
-    set(&mut s, fields::USERS_ASSIGNED, "true");
-    let v = set(&mut s, fields::TEST_USER, "admin@example.com");
+    set(&mut s, Field::UsersAssigned, "true");
+    let v = set(&mut s, Field::TestUser, "admin@example.com");
     // Enable is reachable; Enforce waits for Enable (and, on its own page, for the test login).
     assert_ne!(status(&v, StepId::Enable).0, StepStatus::Locked);
     let (st, why) = status(&v, StepId::Enforce);
@@ -64,9 +64,9 @@ fn enable_does_not_wait_for_the_test_login_and_enforce_waits_for_enable() {
 fn the_test_user_is_saved_trimmed_and_restored_but_a_bad_one_is_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_assign_users(dir.path());
-    set(&mut s, fields::USERS_ASSIGNED, "true");
-    set(&mut s, fields::TEST_USER, " admin@example.com ");
-    set(&mut s, fields::TEST_USER, "admin@example.com\u{7}");
+    set(&mut s, Field::UsersAssigned, "true");
+    set(&mut s, Field::TestUser, " admin@example.com ");
+    set(&mut s, Field::TestUser, "admin@example.com\u{7}");
     let saved = Store::at(dir.path()).load().unwrap().unwrap();
     assert!(saved.users_assigned);
     assert_eq!(saved.test_user.as_deref(), Some("admin@example.com"));
@@ -107,7 +107,7 @@ fn jumpclouds_own_clicks_are_shown_with_the_menu_path_where_it_starts() {
 fn the_fields_belong_to_step_6_only() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_certificate(dir.path());
-    let v = set(&mut s, fields::TEST_USER, "admin@example.com");
+    let v = set(&mut s, Field::TestUser, "admin@example.com");
     assert!(v
         .notices
         .iter()

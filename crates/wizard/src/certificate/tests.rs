@@ -6,21 +6,21 @@ use time::Duration;
 
 use super::super::tests::{set, ACS, IDP_URL, SP_ID};
 use super::super::view::{Action, Block, StepId, StepStatus};
-use super::super::{fields, Session};
+use super::super::{Field, Session};
 use super::*;
 use crate::state::Store;
 
 /// Steps 1 to 4 filled for Infisical on JumpCloud, standing on step 5.
 pub(crate) fn to_certificate(dir: &Path) -> Session {
     let mut s = Session::open(Store::at(dir));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
     s.apply(Action::Next);
-    set(&mut s, fields::ACS_URL, ACS);
-    set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+    set(&mut s, Field::AcsUrl, ACS);
+    set(&mut s, Field::SpEntityId, SP_ID);
     s.apply(Action::Next);
-    set(&mut s, fields::SIGN_ASSERTION, "true");
-    set(&mut s, fields::IDP_SSO_URL, IDP_URL);
+    set(&mut s, Field::SignAssertion, "true");
+    set(&mut s, Field::IdpSsoUrl, IDP_URL);
     s.apply(Action::Next);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::Certificate, "{:?}", v.page.next);
@@ -120,7 +120,7 @@ fn bare_base64_is_repaired_in_one_click_and_completes_the_step() {
     let mut s = to_certificate(dir.path());
     let (c, _) = cert_between(-1, 365);
     let bare = bare_base64(&c.pem());
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &bare);
+    let v = set(&mut s, Field::IdpCertificate, &bare);
     // What was pasted is kept verbatim.
     assert_eq!(field(&v).0, bare);
     let (usable, headline, codes, repaired) = verdict(&v).expect("verdict");
@@ -130,7 +130,7 @@ fn bare_base64_is_repaired_in_one_click_and_completes_the_step() {
     assert!(repaired.starts_with("-----BEGIN CERTIFICATE-----\n"));
     assert!(repaired.ends_with("-----END CERTIFICATE-----\n"));
     // The one click sends the repaired PEM back; nothing is left to repair.
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &repaired);
+    let v = set(&mut s, Field::IdpCertificate, &repaired);
     assert_eq!(field(&v).0, repaired);
     let (usable, _, codes, offer) = verdict(&v).unwrap();
     assert!(usable);
@@ -165,7 +165,7 @@ fn each_keystroke_gets_a_fresh_verdict_and_nothing_typed_is_lost() {
     let (c, _) = cert_between(-1, 365);
     let pem = c.pem();
     let half = &pem[..pem.len() / 2];
-    let v = set(&mut s, fields::IDP_CERTIFICATE, half);
+    let v = set(&mut s, Field::IdpCertificate, half);
     assert_eq!(field(&v).0, half);
     let (usable, headline, codes, _) = verdict(&v).unwrap();
     assert!(!usable);
@@ -177,7 +177,7 @@ fn each_keystroke_gets_a_fresh_verdict_and_nothing_typed_is_lost() {
         "{codes:?}"
     );
     assert!(!s.view().page.next.enabled);
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &pem);
+    let v = set(&mut s, Field::IdpCertificate, &pem);
     assert!(verdict(&v).unwrap().0);
     assert!(v.page.next.enabled);
     // Next goes to step 6.
@@ -193,9 +193,9 @@ fn a_private_key_is_refused_removed_and_never_saved() {
     let key_pem = key.serialize_pem();
     let secret_line = key_pem.lines().nth(1).unwrap().to_string();
     // A usable certificate first, so there is something saved that the key must not replace.
-    set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+    set(&mut s, Field::IdpCertificate, &c.pem());
     for paste in [key_pem.clone(), format!("{}\n{key_pem}", c.pem())] {
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &paste);
+        let v = set(&mut s, Field::IdpCertificate, &paste);
         let (value, note) = field(&v);
         assert_eq!(value, "");
         assert!(note.unwrap().contains("private key"));
@@ -221,7 +221,7 @@ fn a_private_key_is_refused_removed_and_never_saved() {
         assert!(!saved.contains("PRIVATE"));
     }
     // Typing again clears the refusal.
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+    let v = set(&mut s, Field::IdpCertificate, &c.pem());
     assert!(field(&v).1.is_none());
     assert!(v.page.next.enabled);
 }
@@ -231,7 +231,7 @@ fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_certificate(dir.path());
     let (old, _) = cert_between(-400, -10);
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &old.pem());
+    let v = set(&mut s, Field::IdpCertificate, &old.pem());
     let (usable, _, codes, _) = verdict(&v).unwrap();
     assert!(!usable);
     assert!(codes.contains(&"expired".to_string()));
@@ -265,7 +265,7 @@ fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
     assert!(timeline.4.starts_with("Expired on"), "{}", timeline.4);
 
     let (future, _) = cert_between(5, 365);
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &future.pem());
+    let v = set(&mut s, Field::IdpCertificate, &future.pem());
     assert!(verdict(&v)
         .unwrap()
         .2
@@ -273,7 +273,7 @@ fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
     assert!(!v.page.next.enabled);
 
     let (soon, _) = cert_between(-300, 10);
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &soon.pem());
+    let v = set(&mut s, Field::IdpCertificate, &soon.pem());
     let (usable, _, codes, _) = verdict(&v).unwrap();
     assert!(usable);
     assert!(codes.contains(&"expires_soon".to_string()));
@@ -295,7 +295,7 @@ fn the_usable_certificate_is_saved_normalized_and_restored() {
         let mut s = to_certificate(dir.path());
         set(
             &mut s,
-            fields::IDP_CERTIFICATE,
+            Field::IdpCertificate,
             &format!("  {}  ", bare_base64(&c.pem())),
         );
         s.apply(Action::Next);
@@ -335,14 +335,14 @@ fn says_whether_it_matches_the_imported_metadata() {
             _ => None,
         })
     };
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &bare_base64(&b.pem()));
+    let v = set(&mut s, Field::IdpCertificate, &bare_base64(&b.pem()));
     let (sev, text) = callout(&v).unwrap();
     assert_eq!(sev, Severity::Info);
     assert!(
         text.contains("matches signing certificate 2 of the imported metadata"),
         "{text}"
     );
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &other.pem());
+    let v = set(&mut s, Field::IdpCertificate, &other.pem());
     let (sev, text) = callout(&v).unwrap();
     assert_eq!(sev, Severity::Warning);
     assert!(text.contains("does not match any of the 2 signing certificates in the IdP metadata"));
@@ -404,7 +404,7 @@ fn files_open_as_text_der_or_a_clear_refusal() {
 fn the_field_belongs_to_step_5_only() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Session::open(Store::at(dir.path()));
-    let v = set(&mut s, fields::IDP_CERTIFICATE, "x");
+    let v = set(&mut s, Field::IdpCertificate, "x");
     assert!(v
         .notices
         .iter()
@@ -425,7 +425,7 @@ fn an_overlong_paste_is_cut_with_a_warning() {
     let mut s = to_certificate(dir.path());
     let v = set(
         &mut s,
-        fields::IDP_CERTIFICATE,
+        Field::IdpCertificate,
         &"A".repeat(MAX_CERTIFICATE_CHARS + 5),
     );
     assert_eq!(field(&v).0.chars().count(), MAX_CERTIFICATE_CHARS);

@@ -3,14 +3,14 @@ use std::path::Path;
 use super::super::assign_users::tests::to_assign_users;
 use super::super::tests::set;
 use super::super::view::{Action, Block, StepId, StepStatus, WizardView};
-use super::super::{fields, Session};
+use super::super::{Field, Session};
 use crate::state::Store;
 
 /// Steps 1 to 6 complete for Infisical on JumpCloud (no test login), standing on step 8.
 pub(crate) fn to_enable(dir: &Path) -> Session {
     let mut s = to_assign_users(dir);
-    set(&mut s, fields::USERS_ASSIGNED, "true");
-    set(&mut s, fields::TEST_USER, "admin@example.com");
+    set(&mut s, Field::UsersAssigned, "true");
+    set(&mut s, Field::TestUser, "admin@example.com");
     let v = s.apply(Action::GoTo {
         step: StepId::Enable,
     });
@@ -66,7 +66,7 @@ fn the_page_gives_each_value_in_infisicals_words_with_the_pem_and_needs_the_conf
         v.page.next.reason.as_deref(),
         Some("Paste the values into Infisical, switch on Enable SAML SSO, then tick the box")
     );
-    let v = set(&mut s, fields::SSO_ENABLED, "true");
+    let v = set(&mut s, Field::SsoEnabled, "true");
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     assert_eq!(v.steps[7].status, StepStatus::Complete);
     drop(s);
@@ -80,13 +80,13 @@ fn the_page_gives_each_value_in_infisicals_words_with_the_pem_and_needs_the_conf
 fn a_value_changed_after_enabling_asks_for_it_to_be_pasted_again() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_enable(dir.path());
-    set(&mut s, fields::SSO_ENABLED, "true");
+    set(&mut s, Field::SsoEnabled, "true");
     s.apply(Action::GoTo {
         step: StepId::IdpApp,
     });
     set(
         &mut s,
-        fields::IDP_SSO_URL,
+        Field::IdpSsoUrl,
         "https://sso.jumpcloud.com/saml2/infisical-2",
     );
     let v = s.apply(Action::GoTo {
@@ -108,8 +108,8 @@ fn a_value_changed_after_enabling_asks_for_it_to_be_pasted_again() {
     s.apply(Action::GoTo {
         step: StepId::Enable,
     });
-    set(&mut s, fields::SSO_ENABLED, "false");
-    let v = set(&mut s, fields::SSO_ENABLED, "true");
+    set(&mut s, Field::SsoEnabled, "false");
+    let v = set(&mut s, Field::SsoEnabled, "true");
     assert!(v.page.next.enabled, "{:?}", v.page.next);
 }
 
@@ -117,7 +117,7 @@ fn a_value_changed_after_enabling_asks_for_it_to_be_pasted_again() {
 fn the_confirmation_belongs_to_step_8() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_assign_users(dir.path());
-    let v = set(&mut s, fields::SSO_ENABLED, "true");
+    let v = set(&mut s, Field::SsoEnabled, "true");
     assert!(v
         .notices
         .iter()

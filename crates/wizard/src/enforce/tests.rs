@@ -2,7 +2,7 @@ use super::super::enable::tests::to_enable;
 use super::super::test_login::tests::passing_as;
 use super::super::tests::set;
 use super::super::view::{Action, Block, StepId, StepStatus, WizardView};
-use super::super::{fields, Session};
+use super::super::{Field, Session};
 use crate::state::Store;
 
 fn callouts(v: &WizardView) -> Vec<String> {
@@ -30,7 +30,7 @@ fn button(v: &WizardView) -> Option<(Action, Option<String>)> {
 /// Steps 1-6 and 8 complete, standing on step 9 without a test login.
 pub(crate) fn to_enforce(dir: &std::path::Path) -> Session {
     let mut s = to_enable(dir);
-    set(&mut s, fields::SSO_ENABLED, "true");
+    set(&mut s, Field::SsoEnabled, "true");
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::Enforce, "{:?}", v.notices);
     s
@@ -84,13 +84,13 @@ fn stale_evidence_names_what_changed() {
         step: StepId::Certificate,
     });
     let (c, _) = super::super::certificate::tests::cert_between(-2, 300);
-    set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+    set(&mut s, Field::IdpCertificate, &c.pem());
     // The new certificate goes to Infisical too (step 8 asks for it), then Enforce opens.
     s.apply(Action::GoTo {
         step: StepId::Enable,
     });
-    set(&mut s, fields::SSO_ENABLED, "false");
-    set(&mut s, fields::SSO_ENABLED, "true");
+    set(&mut s, Field::SsoEnabled, "false");
+    set(&mut s, Field::SsoEnabled, "true");
     let v = s.apply(Action::GoTo {
         step: StepId::Enforce,
     });
@@ -127,13 +127,13 @@ fn valid_evidence_unlocks_and_enforcing_needs_both_confirmations_then_shows_the_
     );
     let v = s.apply(Action::Enforce);
     assert!(v.notices.last().unwrap().text.starts_with("Not recorded"));
-    set(&mut s, fields::ENFORCE_UNDERSTOOD, "true");
-    let v = set(&mut s, fields::ENFORCE_CONFIRM, "infisical");
+    set(&mut s, Field::EnforceUnderstood, "true");
+    let v = set(&mut s, Field::EnforceConfirm, "infisical");
     assert_eq!(
         button(&v).unwrap().1.as_deref(),
         Some("Type Infisical to confirm")
     );
-    set(&mut s, fields::ENFORCE_CONFIRM, "Infisical");
+    set(&mut s, Field::EnforceConfirm, "Infisical");
     let v = s.apply(Action::Enforce);
     assert!(s.model().draft.enforced_at.is_some());
     assert_eq!(v.steps[8].status, StepStatus::Complete);

@@ -1,22 +1,22 @@
 use super::super::tests::set;
 use super::super::view::{Action, Block, StepId};
-use super::super::{fields, Session};
+use super::super::{Field, Session};
 use crate::state::Store;
 use ssopilot_peers::secrets::{SecretName, Secrets, SecretsError};
 
 fn self_hosted(dir: &std::path::Path) -> Session {
     let mut s = Session::open(Store::at(dir));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical-self-hosted");
     s.apply(Action::Next);
     s
 }
 
-fn input_error(v: &super::super::view::WizardView, field: &str) -> Option<String> {
+fn input_error(v: &super::super::view::WizardView, field: Field) -> Option<String> {
     v.page.blocks.iter().find_map(|b| match b {
         Block::Input {
             field: f, error, ..
-        } if f == field => error.clone(),
+        } if *f == field => error.clone(),
         _ => None,
     })
 }
@@ -27,23 +27,23 @@ fn site_url_is_asked_checked_and_must_carry_the_acs_url_and_entity_id() {
     let mut s = self_hosted(dir.path());
     let v = s.view();
     assert_eq!(v.current, StepId::SpValues);
-    assert!(input_error(&v, fields::SITE_URL)
+    assert!(input_error(&v, Field::SiteUrl)
         .unwrap()
         .starts_with("SITE_URL is empty"));
-    let v = set(&mut s, fields::SITE_URL, "infisical.example.com");
-    assert!(input_error(&v, fields::SITE_URL)
+    let v = set(&mut s, Field::SiteUrl, "infisical.example.com");
+    assert!(input_error(&v, Field::SiteUrl)
         .unwrap()
         .starts_with("SITE_URL must be an absolute URL starting with https://"));
     // A good SITE_URL fills the empty SP entity ID from the profile's template.
-    let v = set(&mut s, fields::SITE_URL, "https://infisical.example.com/");
-    assert_eq!(input_error(&v, fields::SITE_URL), None);
+    let v = set(&mut s, Field::SiteUrl, "https://infisical.example.com/");
+    assert_eq!(input_error(&v, Field::SiteUrl), None);
     assert_eq!(
         s.model().draft.sp_entity_id,
         "https://infisical.example.com"
     );
     let v = set(
         &mut s,
-        fields::ACS_URL,
+        Field::AcsUrl,
         "https://other.example.com/api/v1/sso/saml2/org1",
     );
     let why = v.page.next.reason.unwrap();
@@ -55,21 +55,13 @@ fn site_url_is_asked_checked_and_must_carry_the_acs_url_and_entity_id() {
     );
     let v = set(
         &mut s,
-        fields::ACS_URL,
+        Field::AcsUrl,
         "https://infisical.example.com/api/v1/sso/saml2/org1",
     );
     assert!(v.page.next.enabled, "{:?}", v.page.next);
-    let v = set(
-        &mut s,
-        fields::SP_ENTITY_ID,
-        "https://elsewhere.example.com",
-    );
+    let v = set(&mut s, Field::SpEntityId, "https://elsewhere.example.com");
     assert!(v.page.next.reason.unwrap().contains("is not on SITE_URL"));
-    set(
-        &mut s,
-        fields::SP_ENTITY_ID,
-        "https://infisical.example.com",
-    );
+    set(&mut s, Field::SpEntityId, "https://infisical.example.com");
     let saved = Store::at(dir.path()).load().unwrap().unwrap();
     assert_eq!(
         saved.site_url.unwrap().as_str(),
@@ -81,12 +73,12 @@ fn site_url_is_asked_checked_and_must_carry_the_acs_url_and_entity_id() {
 fn cloud_infisical_has_no_site_url() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Session::open(Store::at(dir.path()));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
     let v = s.apply(Action::Next);
-    assert_eq!(input_error(&v, fields::SITE_URL), None);
+    assert_eq!(input_error(&v, Field::SiteUrl), None);
     assert!(v.page.blocks.iter().all(|b| !matches!(b,
-        Block::Input { field, .. } if field == fields::SITE_URL)));
+        Block::Input { field, .. } if *field == Field::SiteUrl)));
 }
 
 #[test]
@@ -95,7 +87,7 @@ fn auth_secret_is_made_once_kept_in_the_keychain_and_never_in_the_state_file() {
     let mut s = self_hosted(dir.path());
     let secrets = Secrets::mock();
     s.attach_secrets(Ok(secrets));
-    set(&mut s, fields::SITE_URL, "https://infisical.example.com");
+    set(&mut s, Field::SiteUrl, "https://infisical.example.com");
     s.model.current = StepId::Enable;
     s.model.entered_step();
     assert!(s.view().page.blocks.iter().any(|b| matches!(
@@ -135,7 +127,7 @@ fn auth_secret_is_made_once_kept_in_the_keychain_and_never_in_the_state_file() {
             .expose(),
         secret
     );
-    set(&mut s, fields::SSO_ENABLED, "true");
+    set(&mut s, Field::SsoEnabled, "true");
     let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
     assert!(state.contains("\"sso_enabled\": true"), "{state}");
     assert!(
@@ -152,7 +144,7 @@ fn no_keychain_is_said_plainly_and_blocks_step_8() {
     s.attach_secrets(Err(SecretsError::NoKeychain {
         detail: "org.freedesktop.secrets was not provided".into(),
     }));
-    set(&mut s, fields::SITE_URL, "https://infisical.example.com");
+    set(&mut s, Field::SiteUrl, "https://infisical.example.com");
     s.model.current = StepId::Enable;
     let v = s.apply(Action::GenerateAuthSecret);
     let text = &v.notices.last().unwrap().text;

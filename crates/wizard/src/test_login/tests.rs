@@ -2,7 +2,7 @@ use super::super::assign_users::tests::to_assign_users;
 use super::super::certificate::tests::{cert_between, to_certificate};
 use super::super::tests::set;
 use super::super::view::{Action, StepId};
-use super::super::{fields, Session};
+use super::super::{Field, Session};
 use super::*;
 use crate::state::Store;
 use ssopilot_peers::test_login::evidence::EvidenceCheck;
@@ -46,7 +46,7 @@ fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_
         EvidenceState::Valid { ref user, .. } if user == "admin@example.com"
     ));
     // Saved with the next change, and read back.
-    set(&mut s, fields::USERS_ASSIGNED, "true");
+    set(&mut s, Field::UsersAssigned, "true");
     drop(s);
     let mut s = Session::open(Store::at(dir.path()));
     assert!(matches!(
@@ -58,7 +58,7 @@ fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_
         step: StepId::Certificate,
     });
     let (c, _) = cert_between(-2, 300);
-    set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+    set(&mut s, Field::IdpCertificate, &c.pem());
     match s.model().evidence_state() {
         EvidenceState::Stale { changed, .. } => {
             assert_eq!(changed, ["the IdP certificate"])
@@ -84,10 +84,10 @@ fn key() -> &'static IdpKey {
 /// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7.
 fn to_test_login(dir: &std::path::Path) -> Session {
     let mut s = to_certificate(dir);
-    set(&mut s, fields::IDP_CERTIFICATE, &key().cert_pem());
+    set(&mut s, Field::IdpCertificate, &key().cert_pem());
     s.apply(Action::Next);
-    set(&mut s, fields::USERS_ASSIGNED, "true");
-    set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
+    set(&mut s, Field::UsersAssigned, "true");
+    set(&mut s, Field::TestUser, "ada.lovelace@example.com");
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
     s
@@ -176,7 +176,7 @@ fn a_passing_paste_records_evidence_and_a_certificate_change_makes_it_stale() {
         step: StepId::Certificate,
     });
     let (c, _) = cert_between(-2, 300);
-    set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
+    set(&mut s, Field::IdpCertificate, &c.pem());
     let v = s.apply(Action::GoTo {
         step: StepId::TestLogin,
     });
@@ -452,10 +452,10 @@ fn demo_to_test_login(dir: &std::path::Path) -> Session {
         IdpKey::from_pkcs8(pkcs8).unwrap(),
         0,
     ));
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::SpProfile, "infisical");
     s.apply(Action::Next);
-    set(&mut s, fields::ACS_URL, ACS);
-    set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+    set(&mut s, Field::AcsUrl, ACS);
+    set(&mut s, Field::SpEntityId, SP_ID);
     for _ in 0..4 {
         s.apply(Action::Next);
     }
@@ -463,7 +463,7 @@ fn demo_to_test_login(dir: &std::path::Path) -> Session {
         group: "Engineering".into(),
         granted: true,
     });
-    set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
+    set(&mut s, Field::TestUser, "ada.lovelace@example.com");
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
     s
