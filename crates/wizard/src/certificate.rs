@@ -52,6 +52,8 @@ const KEY_REMOVED_NOTE: &str =
     "The text you pasted contained a private key. SSO Pilot removed it from this field at \
      once: it is not shown, kept, saved or logged. Paste only the certificate.";
 
+/// For the checks outside the wizard's model (saved progress, a file's format): their verdict does not depend on the
+/// time, but the doctor needs one.
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -121,7 +123,7 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 impl Model {
     /// The doctor's report on the field as it is now.
     pub(super) fn certificate_report(&self) -> CertReport {
-        cert::check(self.draft.idp_certificate.as_bytes(), now())
+        cert::check(self.draft.idp_certificate.as_bytes(), self.now())
     }
 
     /// `Ok` when the pasted certificate is usable.
@@ -167,7 +169,7 @@ impl Model {
         } else {
             value
         };
-        let report = cert::check(value.as_bytes(), now());
+        let report = cert::check(value.as_bytes(), self.now());
         if report.has(FindingCode::PrivateKey) {
             drop(zeroize::Zeroizing::new(value));
             self.draft.idp_certificate = String::new();
@@ -202,7 +204,7 @@ impl Model {
             return None;
         }
         let found = pems.iter().position(|pem| {
-            cert::check(pem.as_bytes(), now())
+            cert::check(pem.as_bytes(), self.now())
                 .der()
                 .is_some_and(|der| report.same_certificate(der))
         });
@@ -312,7 +314,7 @@ impl Model {
         if let (Some((not_before, not_after)), Some(days_left)) =
             (report.validity(), report.days_left)
         {
-            let today = now();
+            let today = self.now();
             let caption = if today < not_before {
                 format!(
                     "Not valid yet: it becomes valid on {} (in {}).",

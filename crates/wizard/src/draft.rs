@@ -52,6 +52,15 @@ pub(super) struct Draft {
 impl Model {
     /// The wizard as saved; returns warnings about saved choices this build cannot use (an unknown profile).
     pub fn from_saved(profiles: Profiles, saved: &SavedState) -> (Model, Vec<String>) {
+        Model::from_saved_with_clock(profiles, saved, crate::clock::system())
+    }
+
+    /// [`Model::from_saved`] reading the time from `clock`.
+    pub fn from_saved_with_clock(
+        profiles: Profiles,
+        saved: &SavedState,
+        clock: crate::clock::SharedClock,
+    ) -> (Model, Vec<String>) {
         let mut warnings = Vec::new();
         let mut keep_profile = |id: &Option<String>, known: bool, what: &str| match id {
             Some(id) if !known => {
@@ -125,6 +134,7 @@ impl Model {
             auth_secret: None,
             test: Default::default(),
             resume_at: None,
+            clock,
         };
         // Resume where the admin left off, or, if the saved step is not reachable (yet), on the way there.
         model.current = model.nearest_reachable(saved.current_step);

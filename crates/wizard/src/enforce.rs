@@ -10,12 +10,6 @@
 use super::view::{Action, Block, FactRow, Severity, StepId};
 use super::{EvidenceState, Field, Model};
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 impl Model {
     /// Why enforcing is locked, in plain words; `None` with valid evidence.
     fn enforce_lock(&self) -> Option<String> {
@@ -85,7 +79,11 @@ impl Model {
         if let Some(why) = self.confirmation_problem() {
             return Err(format!("Not recorded: {why}."));
         }
-        self.draft.enforced_at = Some(now_rfc3339());
+        self.draft.enforced_at = Some(
+            self.now()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        );
         self.draft.enforce_understood = false;
         self.draft.enforce_confirm.clear();
         Ok(format!(

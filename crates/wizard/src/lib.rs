@@ -43,6 +43,7 @@
 
 pub mod assign_users;
 pub mod certificate;
+pub mod clock;
 pub mod demo;
 pub mod enable;
 pub mod enforce;
@@ -93,6 +94,8 @@ pub struct Model {
     /// The saved step when it could not be resumed at opening, kept until the demo IdP and the keychain are attached
     /// (step 6's grants with the demo IdP, step 8's AUTH_SECRET) or the admin acts.
     resume_at: Option<StepId>,
+    /// Where "now" comes from (certificate validity, test checks, time stamps).
+    clock: clock::SharedClock,
 }
 
 impl Model {
@@ -108,7 +111,13 @@ impl Model {
             auth_secret: None,
             test: Default::default(),
             resume_at: None,
+            clock: clock::system(),
         }
+    }
+
+    /// The time as the wizard's clock reads it.
+    fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
     }
 
     pub fn current(&self) -> StepId {

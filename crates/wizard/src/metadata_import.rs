@@ -324,7 +324,7 @@ impl Model {
             role: Some(kind_of(side)),
             ..Options::default()
         };
-        let md = match metadata::parse(bytes, &opts, OffsetDateTime::now_utc()) {
+        let md = match metadata::parse(bytes, &opts, self.now()) {
             Ok(md) => md,
             Err(e) => return self.import_failed(side, format!("{source} cannot be imported: {e}")),
         };
@@ -612,7 +612,7 @@ impl Model {
     pub fn sp_metadata_xml(&self) -> Result<String, ImportError> {
         let entity_id = self.sp_entity_id().map_err(ImportError::Export)?;
         let acs = self.acs_url().map_err(ImportError::Export)?;
-        sp_metadata_for(&entity_id, acs, OffsetDateTime::now_utc())
+        sp_metadata_for(&entity_id, acs, self.now())
     }
 
     pub(super) fn export_block(&self) -> Block {

@@ -69,7 +69,7 @@ impl Model {
         ];
         providers.push(row(
             "Report made",
-            time::OffsetDateTime::now_utc()
+            self.now()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
         ));

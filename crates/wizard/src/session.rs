@@ -1,5 +1,6 @@
 //! [`Session`]: the model backed by saved progress, with the notices shown to the admin.
 
+use crate::clock::SharedClock;
 use crate::profiles::Profiles;
 use crate::state::{SavedState, Store};
 use crate::view::{self, Action, Notice, Severity, StepId, WizardView};
@@ -22,10 +23,15 @@ impl Session {
     /// Never fails: unreadable/corrupt/unknown-version state is moved aside (renamed, not deleted) and reported as a
     /// Notice in the view.
     pub fn open(store: Store) -> Session {
+        Session::open_with_clock(store, crate::clock::system())
+    }
+
+    /// Like [`Session::open`], reading the time from `clock` (a fixed one in tests).
+    pub fn open_with_clock(store: Store, clock: SharedClock) -> Session {
         match Profiles::builtin() {
-            Ok(profiles) => Session::with_profiles(store, profiles),
+            Ok(profiles) => Session::with_clock(store, profiles, clock),
             Err(e) => {
-                let mut s = Session::with_profiles(store, Profiles::default());
+                let mut s = Session::with_clock(store, Profiles::default(), clock);
                 s.notice(
                     Severity::Error,
                     format!("The provider profiles built into SSO Pilot could not be loaded ({e}). Please report this."),
@@ -37,6 +43,11 @@ impl Session {
 
     /// Like [`Session::open`] with the given profiles (e.g. from [`Profiles::load_dir`]).
     pub fn with_profiles(store: Store, profiles: Profiles) -> Session {
+        Session::with_clock(store, profiles, crate::clock::system())
+    }
+
+    /// Like [`Session::with_profiles`], reading the time from `clock`.
+    pub fn with_clock(store: Store, profiles: Profiles, clock: SharedClock) -> Session {
         store.remove_stale_temp_files();
         let path = store.path();
         let mut notices = Vec::new();
@@ -81,7 +92,7 @@ impl Session {
                 });
             }
         }
-        let (model, warnings) = Model::from_saved(profiles, &saved);
+        let (model, warnings) = Model::from_saved_with_clock(profiles, &saved, clock);
         notices.extend(warnings.into_iter().map(|text| Notice {
             severity: Severity::Warning,
             text,
@@ -184,7 +195,9 @@ impl Session {
             return;
         }
         let stamped = SavedState {
-            saved_at: time::OffsetDateTime::now_utc()
+            saved_at: self
+                .model
+                .now()
                 .format(&time::format_description::well_known::Rfc3339)
                 .ok(),
             ..next

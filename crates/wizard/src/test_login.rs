@@ -86,7 +86,7 @@ impl Model {
             config.idp_certs.clone(),
             config.sp_entity_id.clone(),
             config.acs_url.clone(),
-            OffsetDateTime::now_utc(),
+            self.now(),
         );
         policy.allow_idp_initiated = request_id.is_none();
         policy.request_id = request_id;
@@ -130,7 +130,7 @@ impl Model {
         not_evaluated: Vec<String>,
         idp_initiated: bool,
     ) {
-        let received_at = OffsetDateTime::now_utc();
+        let received_at = self.now();
         let evidence = match source {
             Source::Loopback => Err(format!(
                 "Not recorded as evidence: the test SP used SSO Pilot's own SP entity ID and ACS URL, so this \

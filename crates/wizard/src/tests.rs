@@ -1013,3 +1013,16 @@ fn each_field_is_named_in_json_as_the_ui_sends_it() {
     assert_eq!(Field::SpEntityId.as_str(), "sp_entity_id");
     assert_eq!(Field::IdpSsoUrl.as_str(), "idp_sso_url");
 }
+
+#[test]
+fn progress_is_stamped_with_the_wizards_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = time::macros::datetime!(2031-03-14 12:00 UTC);
+    let mut s = Session::open_with_clock(
+        Store::at(dir.path()),
+        std::sync::Arc::new(crate::clock::FixedClock(at)),
+    );
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    let saved = Store::at(dir.path()).load().unwrap().unwrap();
+    assert_eq!(saved.saved_at.as_deref(), Some("2031-03-14T12:00:00Z"));
+}

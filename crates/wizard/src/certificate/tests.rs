@@ -10,9 +10,24 @@ use super::super::{Field, Session};
 use super::*;
 use crate::state::Store;
 
+/// The "now" of the tests whose verdict depends on the date: years from the day they run, so a verdict that read the
+/// computer's clock instead would be wrong.
+pub(crate) const T0: OffsetDateTime = time::macros::datetime!(2031-03-14 12:00 UTC);
+
 /// Steps 1 to 4 filled for Infisical on JumpCloud, standing on step 5.
 pub(crate) fn to_certificate(dir: &Path) -> Session {
-    let mut s = Session::open(Store::at(dir));
+    on_certificate(Session::open(Store::at(dir)))
+}
+
+/// [`to_certificate`] with the wizard's clock fixed at `now`.
+pub(crate) fn to_certificate_at(dir: &Path, now: OffsetDateTime) -> Session {
+    on_certificate(Session::open_with_clock(
+        Store::at(dir),
+        std::sync::Arc::new(crate::clock::FixedClock(now)),
+    ))
+}
+
+fn on_certificate(mut s: Session) -> Session {
     set(&mut s, Field::IdpProfile, "jumpcloud");
     set(&mut s, Field::SpProfile, "infisical");
     s.apply(Action::Next);
@@ -29,11 +44,19 @@ pub(crate) fn to_certificate(dir: &Path) -> Session {
 
 /// A self-signed P-256 certificate valid from `from_days` to `to_days` days around now, and its key.
 pub(crate) fn cert_between(from_days: i64, to_days: i64) -> (rcgen::Certificate, KeyPair) {
+    cert_around(OffsetDateTime::now_utc(), from_days, to_days)
+}
+
+/// A self-signed P-256 certificate valid from `from_days` to `to_days` days around `now`, and its key.
+pub(crate) fn cert_around(
+    now: OffsetDateTime,
+    from_days: i64,
+    to_days: i64,
+) -> (rcgen::Certificate, KeyPair) {
     let key = KeyPair::generate().expect("key");
     let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
     p.distinguished_name
         .push(DnType::CommonName, "JumpCloud IdP Test");
-    let now = OffsetDateTime::now_utc();
     p.not_before = now + Duration::days(from_days);
     p.not_after = now + Duration::days(to_days);
     let c = p.self_signed(&key).expect("certificate");
@@ -229,8 +252,8 @@ fn a_private_key_is_refused_removed_and_never_saved() {
 #[test]
 fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = to_certificate(dir.path());
-    let (old, _) = cert_between(-400, -10);
+    let mut s = to_certificate_at(dir.path(), T0);
+    let (old, _) = cert_around(T0, -400, -10);
     let v = set(&mut s, Field::IdpCertificate, &old.pem());
     let (usable, _, codes, _) = verdict(&v).unwrap();
     assert!(!usable);
@@ -262,9 +285,15 @@ fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
     assert_eq!(timeline.1, 400);
     assert!(timeline.2 < 0);
     assert_eq!(timeline.3, Severity::Error);
-    assert!(timeline.4.starts_with("Expired on"), "{}", timeline.4);
+    assert!(
+        timeline
+            .4
+            .starts_with("Expired on 2031-03-04 (10 days ago)"),
+        "{}",
+        timeline.4
+    );
 
-    let (future, _) = cert_between(5, 365);
+    let (future, _) = cert_around(T0, 5, 365);
     let v = set(&mut s, Field::IdpCertificate, &future.pem());
     assert!(verdict(&v)
         .unwrap()
@@ -272,7 +301,7 @@ fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
         .contains(&"not_yet_valid".to_string()));
     assert!(!v.page.next.enabled);
 
-    let (soon, _) = cert_between(-300, 10);
+    let (soon, _) = cert_around(T0, -300, 10);
     let v = set(&mut s, Field::IdpCertificate, &soon.pem());
     let (usable, _, codes, _) = verdict(&v).unwrap();
     assert!(usable);

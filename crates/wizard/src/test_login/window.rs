@@ -24,13 +24,8 @@ impl Model {
         if self.demo_chosen() {
             let config = self.tested_config().ok_or("Complete steps 1 to 5 first")?;
             let id = ssopilot_peers::demo_idp::mint::new_id().map_err(|e| e.to_string())?;
-            let xml = engine::authn_request(
-                &id,
-                &config.sp_entity_id,
-                &config.acs_url,
-                &sso,
-                OffsetDateTime::now_utc(),
-            );
+            let xml =
+                engine::authn_request(&id, &config.sp_entity_id, &config.acs_url, &sso, self.now());
             let url = engine::redirect_url(&sso, &xml).map_err(|e| e.to_string())?;
             return Ok((url, Some(id), origin));
         }
