@@ -1,8 +1,6 @@
 //! The dispatch of the UI's actions to the step they belong to; a field of another step than the one shown is refused.
 
-use crate::profiles::AttributeMapping;
-use crate::state::{MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS};
-use crate::view::{Action, AttributeSide, Notice, Severity, StepId};
+use crate::view::{Action, Notice, Severity, StepId};
 use crate::{step_number, step_title, Field, Model, MAX_FIELD_CHARS};
 
 impl Model {
@@ -51,55 +49,10 @@ impl Model {
                     self.entered_step();
                 }
             }
-            Action::AddAttribute => {
-                if self.current != StepId::Attributes {
-                    warn(
-                        Severity::Error,
-                        "The attribute map is on step 4 (Attributes).".into(),
-                    );
-                } else {
-                    let mut rows = self.attribute_rows();
-                    if rows.len() >= MAX_ATTRIBUTE_ROWS {
-                        warn(
-                            Severity::Warning,
-                            format!("The attribute map has the most rows it can hold ({MAX_ATTRIBUTE_ROWS})."),
-                        );
-                    } else {
-                        rows.push(AttributeMapping {
-                            sp_name: String::new(),
-                            idp_name: String::new(),
-                        });
-                        self.draft.attributes = Some(rows);
-                    }
-                }
-            }
-            Action::RemoveAttribute { index } => {
-                if self.current == StepId::Attributes {
-                    let mut rows = self.attribute_rows();
-                    if index < rows.len() {
-                        rows.remove(index);
-                        self.draft.attributes = Some(rows);
-                    }
-                }
-            }
-            Action::SetAttribute { index, side, value } => {
-                if self.current == StepId::Attributes {
-                    let mut rows = self.attribute_rows();
-                    let value = bounded(value, MAX_ATTRIBUTE_NAME_CHARS + 1);
-                    if let Some(row) = rows.get_mut(index) {
-                        match side {
-                            AttributeSide::Sp => row.sp_name = value,
-                            AttributeSide::Idp => row.idp_name = value,
-                        }
-                        self.draft.attributes = Some(rows);
-                    }
-                }
-            }
-            Action::ResetAttributes => {
-                if self.current == StepId::Attributes {
-                    self.draft.attributes = None;
-                }
-            }
+            attribute @ (Action::AddAttribute
+            | Action::RemoveAttribute { .. }
+            | Action::SetAttribute { .. }
+            | Action::ResetAttributes) => self.apply_attribute_action(attribute, &mut warn),
             // Handled by the session, which owns the notices.
             Action::DismissNotice { .. } => {}
             import @ (Action::ImportMetadata { .. }

@@ -1,11 +1,13 @@
-//! Step 4: the attribute map (which IdP attribute fills which SP attribute) and its checks.
+//! Step 4: the attribute map (which IdP attribute fills which SP attribute), its checks and its table's actions.
 
 use std::collections::BTreeMap;
 
 use crate::profiles::{default_attribute_map, AttributeMapping};
-use crate::state::{check_attribute_name, check_idp_attribute_name};
-use crate::view::{AttributeRowView, Block};
-use crate::Model;
+use crate::state::{
+    check_attribute_name, check_idp_attribute_name, MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS,
+};
+use crate::view::{Action, AttributeRowView, AttributeSide, Block, Severity, StepId};
+use crate::{bounded, Model};
 
 /// The problems of the attribute map.
 #[derive(Debug, Default)]
@@ -16,6 +18,74 @@ pub(super) struct MapCheck {
 }
 
 impl Model {
+    /// The attribute table's actions, on step 4 only (off it, adding says so; the others are ignored).
+    pub(super) fn apply_attribute_action(
+        &mut self,
+        action: Action,
+        warn: &mut impl FnMut(Severity, String),
+    ) {
+        if self.current != StepId::Attributes {
+            if action == Action::AddAttribute {
+                warn(
+                    Severity::Error,
+                    "The attribute map is on step 4 (Attributes).".into(),
+                );
+            }
+            return;
+        }
+        match action {
+            Action::AddAttribute => {
+                let mut rows = self.attribute_rows();
+                if rows.len() >= MAX_ATTRIBUTE_ROWS {
+                    warn(
+                        Severity::Warning,
+                        format!(
+                            "The attribute map has the most rows it can hold ({MAX_ATTRIBUTE_ROWS})."
+                        ),
+                    );
+                } else {
+                    rows.push(AttributeMapping {
+                        sp_name: String::new(),
+                        idp_name: String::new(),
+                    });
+                    self.draft.attributes = Some(rows);
+                }
+            }
+            Action::RemoveAttribute { index } => {
+                let mut rows = self.attribute_rows();
+                if index < rows.len() {
+                    rows.remove(index);
+                    self.draft.attributes = Some(rows);
+                }
+            }
+            Action::SetAttribute { index, side, value } => {
+                let mut rows = self.attribute_rows();
+                let value = bounded(value, MAX_ATTRIBUTE_NAME_CHARS + 1);
+                if let Some(row) = rows.get_mut(index) {
+                    match side {
+                        AttributeSide::Sp => row.sp_name = value,
+                        AttributeSide::Idp => row.idp_name = value,
+                    }
+                    self.draft.attributes = Some(rows);
+                }
+            }
+            Action::ResetAttributes => self.draft.attributes = None,
+            _ => {}
+        }
+    }
+
+    /// `Ok` when step 4 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn attributes_problem(&self) -> Result<(), String> {
+        let check = self.check_map();
+        if let Some(e) = check.rows.iter().flatten().next() {
+            return Err(e.clone());
+        }
+        if let Some(e) = check.error {
+            return Err(e);
+        }
+        Ok(())
+    }
+
     pub(super) fn attribute_rows(&self) -> Vec<AttributeMapping> {
         match (&self.draft.attributes, self.sp(), self.idp()) {
             (Some(rows), _, _) => rows.clone(),

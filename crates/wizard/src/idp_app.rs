@@ -6,6 +6,16 @@ use crate::{Field, Model};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
 impl Model {
+    /// `Ok` when step 3 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn idp_app_problem(&self) -> Result<(), String> {
+        self.idp_entity_id()?;
+        if let Some(e) = self.sign_assertion_error() {
+            return Err(e);
+        }
+        self.idp_sso_url()?;
+        Ok(())
+    }
+
     pub(super) fn idp_entity_label(&self) -> &str {
         self.idp()
             .map(|p| p.labels.idp_entity_id.as_str())

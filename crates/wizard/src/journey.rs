@@ -58,46 +58,10 @@ impl Model {
     /// `Ok` when the step has everything it needs; `Err(reason)` names the first thing missing.
     pub(super) fn step_problem(&self, step: StepId) -> Result<(), String> {
         match step {
-            StepId::Providers => {
-                if self.profiles.idps.is_empty() || self.profiles.sps.is_empty() {
-                    return Err("No provider profiles are available (see the notice above)".into());
-                }
-                if self.idp().is_none() {
-                    return Err("Choose the identity provider (IdP) your users sign in with".into());
-                }
-                if let Some(why) = self.demo_unavailable_for_choice() {
-                    return Err(why);
-                }
-                if self.sp().is_none() {
-                    return Err("Choose the service provider (SP) your users sign in to".into());
-                }
-                Ok(())
-            }
-            StepId::SpValues => {
-                self.site_url_problem()?;
-                self.acs_url()?;
-                self.sp_entity_id()?;
-                self.site_url_consistency()?;
-                Ok(())
-            }
-            StepId::IdpApp => {
-                self.idp_entity_id()?;
-                if let Some(e) = self.sign_assertion_error() {
-                    return Err(e);
-                }
-                self.idp_sso_url()?;
-                Ok(())
-            }
-            StepId::Attributes => {
-                let check = self.check_map();
-                if let Some(e) = check.rows.iter().flatten().next() {
-                    return Err(e.clone());
-                }
-                if let Some(e) = check.error {
-                    return Err(e);
-                }
-                Ok(())
-            }
+            StepId::Providers => self.providers_problem(),
+            StepId::SpValues => self.sp_values_problem(),
+            StepId::IdpApp => self.idp_app_problem(),
+            StepId::Attributes => self.attributes_problem(),
             StepId::Certificate => self.certificate_problem(),
             StepId::AssignUsers => self.assign_users_problem(),
             StepId::TestLogin => self.test_login_problem(),

@@ -4,6 +4,23 @@ use crate::view::{Block, ChoiceOption};
 use crate::{Field, Model};
 
 impl Model {
+    /// `Ok` when step 1 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn providers_problem(&self) -> Result<(), String> {
+        if self.profiles.idps.is_empty() || self.profiles.sps.is_empty() {
+            return Err("No provider profiles are available (see the notice above)".into());
+        }
+        if self.idp().is_none() {
+            return Err("Choose the identity provider (IdP) your users sign in with".into());
+        }
+        if let Some(why) = self.demo_unavailable_for_choice() {
+            return Err(why);
+        }
+        if self.sp().is_none() {
+            return Err("Choose the service provider (SP) your users sign in to".into());
+        }
+        Ok(())
+    }
+
     pub(super) fn providers_page(&self) -> (String, Vec<Block>) {
         let idp_options = self
             .profiles

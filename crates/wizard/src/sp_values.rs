@@ -5,6 +5,15 @@ use crate::{Field, Model};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 
 impl Model {
+    /// `Ok` when step 2 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn sp_values_problem(&self) -> Result<(), String> {
+        self.site_url_problem()?;
+        self.acs_url()?;
+        self.sp_entity_id()?;
+        self.site_url_consistency()?;
+        Ok(())
+    }
+
     pub(super) fn acs_label(&self) -> &str {
         self.sp()
             .map(|p| p.labels.acs_url.as_str())
