@@ -6,6 +6,15 @@ use crate::{Field, Model};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
 impl Model {
+    /// On entering step 3: the IdP entity ID is prefilled with the SP entity ID when the SP wants them equal.
+    pub(super) fn idp_app_entered(&mut self) {
+        if self.draft.idp_entity_id.trim().is_empty() && self.idp_entity_id_follows_sp() {
+            if let Ok(id) = self.sp_entity_id() {
+                self.draft.idp_entity_id = id.as_str().to_string();
+            }
+        }
+    }
+
     /// `Ok` when step 3 has everything it needs; `Err(reason)` names the first thing missing.
     pub(super) fn idp_app_problem(&self) -> Result<(), String> {
         self.idp_entity_id()?;

@@ -161,19 +161,13 @@ impl Model {
         }
     }
 
-    /// Work done when a step is entered: the IdP entity ID is prefilled with the SP entity ID when the SP wants them
-    /// equal.
+    /// Work done when a step is entered, by the step's own module (step 3 prefills the IdP entity ID, step 8 reads
+    /// AUTH_SECRET from the keychain).
     pub(super) fn entered_step(&mut self) {
-        if self.current == StepId::IdpApp
-            && self.draft.idp_entity_id.trim().is_empty()
-            && self.idp_entity_id_follows_sp()
-        {
-            if let Ok(id) = self.sp_entity_id() {
-                self.draft.idp_entity_id = id.as_str().to_string();
-            }
-        }
-        if self.current == StepId::Enable {
-            self.load_auth_secret();
+        match self.current {
+            StepId::IdpApp => self.idp_app_entered(),
+            StepId::Enable => self.load_auth_secret(),
+            _ => {}
         }
     }
 

@@ -12,6 +12,11 @@
 //! SP's words for each value, AUTH_SECRET in the OS keychain for a self-hosted SP), 9 enforce ([`enforce`]), whose
 //! last page is the summary ([`report`], also `ssopilot state report`).
 //!
+//! The code follows that cut: the journey (step list, gating, which page is shown) is in `journey`, the action
+//! dispatch in `apply`, what was typed and its mapping to saved progress in `draft`, the saved-progress session in
+//! `session`, the time in [`clock`]; each step's module (`providers`, `sp_values`, `idp_app`, `attributes`, then the
+//! public ones above) holds its rules, its page and its actions.
+//!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
 //!
