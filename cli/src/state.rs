@@ -168,12 +168,10 @@ fn summary(store: &Store, saved: &SavedState, now: OffsetDateTime) -> String {
             StepStatus::Complete => "complete",
             StepStatus::Incomplete => "incomplete",
             StepStatus::Locked => "locked",
-            StepStatus::NotBuilt => "not built yet",
         };
         let reason = s
             .reason
             .as_deref()
-            .map(|r| r.strip_prefix("Not built yet: ").unwrap_or(r))
             .map(|r| format!(": {r}"))
             .unwrap_or_default();
         line(format!("  {}. {:<24} {status}{reason}", s.number, s.title));

@@ -48,7 +48,7 @@ describe("rendering", () => {
       { kind: "instruction", text: "Check Sign Assertion", menu_path: null },
       {
         kind: "choice",
-        field: "idp",
+        field: "idp_profile",
         label: "Identity provider",
         help: null,
         options: [
@@ -68,7 +68,6 @@ describe("rendering", () => {
         error: null,
         warning: "JumpCloud sends emails in lower case",
       },
-      { kind: "not_built", text: "The certificate check is coming.", waits_for: "issue 3" },
       { kind: "callout", severity: "warning", text: "Do not enforce yet." },
     ];
     mockIPC((cmd, args) => {
@@ -102,7 +101,6 @@ describe("rendering", () => {
     expect(target.querySelector(".value-text")?.textContent).toBe("https://sp.example.com/saml");
     expect(target.querySelector<HTMLInputElement>('[data-attribute="0-sp"]')?.value).toBe("email");
     expect(target.querySelector(".attribute-map .warning-text")?.textContent).toContain("lower case");
-    expect(target.querySelector(".not-built")?.textContent).toContain("issue 3");
     expect(target.querySelector(".callout.warning")?.textContent).toContain("Do not enforce yet.");
   });
 

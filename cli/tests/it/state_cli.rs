@@ -4,8 +4,8 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::Field;
 use ssopilot_wizard::view::{Action, StepId};
 use ssopilot_wizard::Session;
 
@@ -21,9 +21,9 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-fn set(s: &mut Session, field: &str, value: &str) {
+fn set(s: &mut Session, field: Field, value: &str) {
     s.apply(Action::SetField {
-        field: field.into(),
+        field,
         value: value.into(),
     });
 }
@@ -31,22 +31,18 @@ fn set(s: &mut Session, field: &str, value: &str) {
 /// Steps 1 and 2 done, on step 3 with an IDP URL typed but not yet valid.
 fn save_some_progress(dir: &Path) {
     let mut s = Session::open(Store::at(dir));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
     s.apply(Action::Next);
     set(
         &mut s,
-        fields::ACS_URL,
+        Field::AcsUrl,
         "https://app.infisical.com/api/v1/sso/saml2/org-9",
     );
-    set(&mut s, fields::SP_ENTITY_ID, "https://app.infisical.com");
+    set(&mut s, Field::SpEntityId, "https://app.infisical.com");
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::IdpApp);
-    set(
-        &mut s,
-        fields::IDP_SSO_URL,
-        "https://sso.jumpcloud.com/saml2/",
-    );
+    set(&mut s, Field::IdpSsoUrl, "https://sso.jumpcloud.com/saml2/");
 }
 
 #[test]
@@ -171,13 +167,13 @@ fn state_report_prints_markdown_or_html_without_secrets() {
 
     // A self-hosted Infisical with its SITE_URL; AUTH_SECRET lives in the keychain, so it cannot be in the report.
     let mut s = Session::open(Store::at(dir.path()));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical-self-hosted");
     s.apply(Action::Next);
-    set(&mut s, fields::SITE_URL, "https://infisical.example.com");
+    set(&mut s, Field::SiteUrl, "https://infisical.example.com");
     set(
         &mut s,
-        fields::ACS_URL,
+        Field::AcsUrl,
         "https://infisical.example.com/api/v1/sso/saml2/org-9",
     );
     drop(s);

@@ -11,7 +11,7 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{Block, FactRow, FindingView, Severity, StepId, WizardView};
-use super::{fields, Model, Session};
+use super::{Field, Model, Session};
 use ssopilot_saml::cert::{self, CertReport, FindingCode};
 use ssopilot_saml::findings::{self, Finding};
 
@@ -52,6 +52,8 @@ const KEY_REMOVED_NOTE: &str =
     "The text you pasted contained a private key. SSO Pilot removed it from this field at \
      once: it is not shown, kept, saved or logged. Paste only the certificate.";
 
+/// For the checks outside the wizard's model (saved progress, a file's format): their verdict does not depend on the
+/// time, but the doctor needs one.
 fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
@@ -121,7 +123,7 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 impl Model {
     /// The doctor's report on the field as it is now.
     pub(super) fn certificate_report(&self) -> CertReport {
-        cert::check(self.draft.idp_certificate.as_bytes(), now())
+        cert::check(self.draft.idp_certificate.as_bytes(), self.now())
     }
 
     /// `Ok` when the pasted certificate is usable.
@@ -167,7 +169,7 @@ impl Model {
         } else {
             value
         };
-        let report = cert::check(value.as_bytes(), now());
+        let report = cert::check(value.as_bytes(), self.now());
         if report.has(FindingCode::PrivateKey) {
             drop(zeroize::Zeroizing::new(value));
             self.draft.idp_certificate = String::new();
@@ -202,7 +204,7 @@ impl Model {
             return None;
         }
         let found = pems.iter().position(|pem| {
-            cert::check(pem.as_bytes(), now())
+            cert::check(pem.as_bytes(), self.now())
                 .der()
                 .is_some_and(|der| report.same_certificate(der))
         });
@@ -242,7 +244,7 @@ impl Model {
         }];
         let refusal = self.draft.idp_certificate_key_refusal.as_ref();
         blocks.push(Block::CertificateInput {
-            field: fields::IDP_CERTIFICATE.into(),
+            field: Field::IdpCertificate,
             label: format!("{idp} signing certificate"),
             help: Some(
                 "PEM text (-----BEGIN CERTIFICATE----- ...), the bare base64 from metadata, or a .pem, .crt, .cer \
@@ -260,7 +262,7 @@ impl Model {
         );
         if let Some(refusal) = refusal {
             blocks.push(Block::CertificateVerdict {
-                field: fields::IDP_CERTIFICATE.into(),
+                field: Field::IdpCertificate,
                 usable: false,
                 headline: "Refused: that was a private key, not a certificate.".into(),
                 findings: refusal.findings.iter().map(finding_view).collect(),
@@ -290,7 +292,7 @@ impl Model {
             .clone()
             .filter(|pem| report.repaired && *pem != self.draft.idp_certificate);
         blocks.push(Block::CertificateVerdict {
-            field: fields::IDP_CERTIFICATE.into(),
+            field: Field::IdpCertificate,
             usable: report.usable,
             headline,
             findings: report.findings.iter().map(finding_view).collect(),
@@ -312,7 +314,7 @@ impl Model {
         if let (Some((not_before, not_after)), Some(days_left)) =
             (report.validity(), report.days_left)
         {
-            let today = now();
+            let today = self.now();
             let caption = if today < not_before {
                 format!(
                     "Not valid yet: it becomes valid on {} (in {}).",
@@ -506,440 +508,4 @@ impl Session {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
-    use std::fs;
-    use std::path::Path;
-
-    use rcgen::{CertificateParams, DnType, KeyPair};
-    use time::Duration;
-
-    use super::super::tests::{set, ACS, IDP_URL, SP_ID};
-    use super::super::view::{Action, Block, StepId, StepStatus};
-    use super::super::{fields, Session};
-    use super::*;
-    use crate::state::Store;
-
-    /// Steps 1 to 4 filled for Infisical on JumpCloud, standing on step 5.
-    pub(crate) fn to_certificate(dir: &Path) -> Session {
-        let mut s = Session::open(Store::at(dir));
-        set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-        set(&mut s, fields::SP_PROFILE, "infisical");
-        s.apply(Action::Next);
-        set(&mut s, fields::ACS_URL, ACS);
-        set(&mut s, fields::SP_ENTITY_ID, SP_ID);
-        s.apply(Action::Next);
-        set(&mut s, fields::SIGN_ASSERTION, "true");
-        set(&mut s, fields::IDP_SSO_URL, IDP_URL);
-        s.apply(Action::Next);
-        let v = s.apply(Action::Next);
-        assert_eq!(v.current, StepId::Certificate, "{:?}", v.page.next);
-        s
-    }
-
-    /// A self-signed P-256 certificate valid from `from_days` to `to_days` days around now, and its key.
-    pub(crate) fn cert_between(from_days: i64, to_days: i64) -> (rcgen::Certificate, KeyPair) {
-        let key = KeyPair::generate().expect("key");
-        let mut p = CertificateParams::new(Vec::<String>::new()).expect("params");
-        p.distinguished_name
-            .push(DnType::CommonName, "JumpCloud IdP Test");
-        let now = OffsetDateTime::now_utc();
-        p.not_before = now + Duration::days(from_days);
-        p.not_after = now + Duration::days(to_days);
-        let c = p.self_signed(&key).expect("certificate");
-        (c, key)
-    }
-
-    fn bare_base64(pem: &str) -> String {
-        pem.lines().filter(|l| !l.starts_with("-----")).collect()
-    }
-
-    fn verdict(v: &WizardView) -> Option<(bool, String, Vec<String>, Option<String>)> {
-        v.page.blocks.iter().find_map(|b| match b {
-            Block::CertificateVerdict {
-                usable,
-                headline,
-                findings,
-                repaired_pem,
-                ..
-            } => Some((
-                *usable,
-                headline.clone(),
-                findings.iter().map(|f| f.code.clone()).collect(),
-                repaired_pem.clone(),
-            )),
-            _ => None,
-        })
-    }
-
-    fn field(v: &WizardView) -> (String, Option<String>) {
-        v.page
-            .blocks
-            .iter()
-            .find_map(|b| match b {
-                Block::CertificateInput { value, note, .. } => Some((value.clone(), note.clone())),
-                _ => None,
-            })
-            .expect("certificate field")
-    }
-
-    fn value_of(v: &WizardView, label: &str) -> Option<String> {
-        v.page.blocks.iter().find_map(|b| match b {
-            Block::Value {
-                label: l, value, ..
-            } if l == label => Some(value.clone()),
-            _ => None,
-        })
-    }
-
-    fn step5(v: &WizardView) -> StepStatus {
-        v.steps
-            .iter()
-            .find(|s| s.id == StepId::Certificate)
-            .map(|s| s.status)
-            .expect("step 5")
-    }
-
-    #[test]
-    fn empty_field_asks_for_the_certificate_and_blocks_next() {
-        let dir = tempfile::tempdir().unwrap();
-        let s = to_certificate(dir.path());
-        let v = s.view();
-        assert_eq!(step5(&v), StepStatus::Incomplete);
-        assert!(!v.page.next.enabled);
-        assert!(v
-            .page
-            .next
-            .reason
-            .as_deref()
-            .unwrap()
-            .contains("signing certificate"));
-        assert!(verdict(&v).is_none());
-        // Step 6 stays locked.
-        let six = v
-            .steps
-            .iter()
-            .find(|s| s.id == StepId::AssignUsers)
-            .unwrap();
-        assert_eq!(six.status, StepStatus::Locked);
-    }
-
-    #[test]
-    fn bare_base64_is_repaired_in_one_click_and_completes_the_step() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let (c, _) = cert_between(-1, 365);
-        let bare = bare_base64(&c.pem());
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &bare);
-        // What was pasted is kept verbatim.
-        assert_eq!(field(&v).0, bare);
-        let (usable, headline, codes, repaired) = verdict(&v).expect("verdict");
-        assert!(usable, "{headline}");
-        assert!(codes.contains(&"missing_armor".to_string()), "{codes:?}");
-        let repaired = repaired.expect("a repaired version is offered");
-        assert!(repaired.starts_with("-----BEGIN CERTIFICATE-----\n"));
-        assert!(repaired.ends_with("-----END CERTIFICATE-----\n"));
-        // The one click sends the repaired PEM back; nothing is left to repair.
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &repaired);
-        assert_eq!(field(&v).0, repaired);
-        let (usable, _, codes, offer) = verdict(&v).unwrap();
-        assert!(usable);
-        assert!(offer.is_none(), "{codes:?}");
-        assert!(codes.is_empty(), "{codes:?}");
-        assert_eq!(step5(&v), StepStatus::Complete);
-        assert!(v.page.next.enabled);
-        // Fingerprints as portals show them, equal to the DER's digests.
-        let der = c.der().to_vec();
-        assert_eq!(
-            value_of(&v, "SHA-256 fingerprint").unwrap(),
-            ssopilot_saml::fingerprint::Fingerprint::sha256(&der).as_str()
-        );
-        assert_eq!(
-            value_of(&v, "SHA-1 fingerprint").unwrap(),
-            ssopilot_saml::fingerprint::Fingerprint::sha1(&der).as_str()
-        );
-        let pem_block = v.page.blocks.iter().find_map(|b| match b {
-            Block::CertificatePem { pem, .. } => Some(pem.clone()),
-            _ => None,
-        });
-        assert_eq!(
-            pem_block.as_deref(),
-            Some(c.pem().replace("\r\n", "\n").as_str())
-        );
-    }
-
-    #[test]
-    fn each_keystroke_gets_a_fresh_verdict_and_nothing_typed_is_lost() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let (c, _) = cert_between(-1, 365);
-        let pem = c.pem();
-        let half = &pem[..pem.len() / 2];
-        let v = set(&mut s, fields::IDP_CERTIFICATE, half);
-        assert_eq!(field(&v).0, half);
-        let (usable, headline, codes, _) = verdict(&v).unwrap();
-        assert!(!usable);
-        assert!(headline.starts_with("Not usable"), "{headline}");
-        assert!(
-            codes
-                .iter()
-                .any(|c| c == "malformed" || c == "not_a_certificate"),
-            "{codes:?}"
-        );
-        assert!(!s.view().page.next.enabled);
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &pem);
-        assert!(verdict(&v).unwrap().0);
-        assert!(v.page.next.enabled);
-        // Next goes to step 6.
-        let v = s.apply(Action::Next);
-        assert_eq!(v.current, StepId::AssignUsers);
-    }
-
-    #[test]
-    fn a_private_key_is_refused_removed_and_never_saved() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let (c, key) = cert_between(-1, 365);
-        let key_pem = key.serialize_pem();
-        let secret_line = key_pem.lines().nth(1).unwrap().to_string();
-        // A usable certificate first, so there is something saved that the key must not replace.
-        set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
-        for paste in [key_pem.clone(), format!("{}\n{key_pem}", c.pem())] {
-            let v = set(&mut s, fields::IDP_CERTIFICATE, &paste);
-            let (value, note) = field(&v);
-            assert_eq!(value, "");
-            assert!(note.unwrap().contains("private key"));
-            let (usable, headline, codes, offer) = verdict(&v).unwrap();
-            assert!(!usable);
-            assert!(headline.contains("private key"));
-            assert_eq!(codes, ["private_key"]);
-            assert!(offer.is_none());
-            assert!(!v.page.next.enabled);
-            assert!(v
-                .page
-                .next
-                .reason
-                .as_deref()
-                .unwrap()
-                .contains("private key"));
-            assert_eq!(step5(&v), StepStatus::Incomplete);
-            let json = serde_json::to_string(&v).unwrap();
-            assert!(!json.contains(&secret_line), "the key is echoed back");
-            assert!(!json.contains("PRIVATE KEY-----"));
-            let saved = fs::read_to_string(dir.path().join(crate::state::STATE_FILE)).unwrap();
-            assert!(!saved.contains(&secret_line));
-            assert!(!saved.contains("PRIVATE"));
-        }
-        // Typing again clears the refusal.
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &c.pem());
-        assert!(field(&v).1.is_none());
-        assert!(v.page.next.enabled);
-    }
-
-    #[test]
-    fn expired_and_not_yet_valid_are_not_usable_and_the_timeline_says_why() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let (old, _) = cert_between(-400, -10);
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &old.pem());
-        let (usable, _, codes, _) = verdict(&v).unwrap();
-        assert!(!usable);
-        assert!(codes.contains(&"expired".to_string()));
-        assert!(!v.page.next.enabled);
-        let timeline = v
-            .page
-            .blocks
-            .iter()
-            .find_map(|b| match b {
-                Block::ValidityTimeline {
-                    total_days,
-                    elapsed_days,
-                    days_left,
-                    status,
-                    caption,
-                    ..
-                } => Some((
-                    *total_days,
-                    *elapsed_days,
-                    *days_left,
-                    *status,
-                    caption.clone(),
-                )),
-                _ => None,
-            })
-            .expect("timeline");
-        assert_eq!(timeline.0, 390);
-        assert_eq!(timeline.1, 400);
-        assert!(timeline.2 < 0);
-        assert_eq!(timeline.3, Severity::Error);
-        assert!(timeline.4.starts_with("Expired on"), "{}", timeline.4);
-
-        let (future, _) = cert_between(5, 365);
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &future.pem());
-        assert!(verdict(&v)
-            .unwrap()
-            .2
-            .contains(&"not_yet_valid".to_string()));
-        assert!(!v.page.next.enabled);
-
-        let (soon, _) = cert_between(-300, 10);
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &soon.pem());
-        let (usable, _, codes, _) = verdict(&v).unwrap();
-        assert!(usable);
-        assert!(codes.contains(&"expires_soon".to_string()));
-        assert!(v.page.blocks.iter().any(|b| matches!(
-            b,
-            Block::ValidityTimeline {
-                status: Severity::Warning,
-                ..
-            }
-        )));
-    }
-
-    #[test]
-    fn the_usable_certificate_is_saved_normalized_and_restored() {
-        let dir = tempfile::tempdir().unwrap();
-        let (c, _) = cert_between(-1, 365);
-        let normalized = c.pem().replace("\r\n", "\n");
-        {
-            let mut s = to_certificate(dir.path());
-            set(
-                &mut s,
-                fields::IDP_CERTIFICATE,
-                &format!("  {}  ", bare_base64(&c.pem())),
-            );
-            s.apply(Action::Next);
-        }
-        let text = fs::read_to_string(dir.path().join(crate::state::STATE_FILE)).unwrap();
-        let saved: crate::state::SavedState = serde_json::from_str(&text).unwrap();
-        assert_eq!(saved.idp_certificate.as_deref(), Some(normalized.as_str()));
-        assert_eq!(saved.current_step, StepId::AssignUsers);
-        let s = Session::open(Store::at(dir.path()));
-        assert_eq!(s.view().current, StepId::AssignUsers);
-        let cert_step = s.view().steps[4].clone();
-        assert_eq!(cert_step.status, StepStatus::Complete);
-    }
-
-    #[test]
-    fn a_hand_edited_saved_certificate_is_refused() {
-        let (_, key) = cert_between(-1, 365);
-        assert!(check_saved_certificate(&key.serialize_pem()).is_err());
-        let (c, _) = cert_between(-1, 365);
-        assert!(check_saved_certificate(&bare_base64(&c.pem())).is_err());
-        assert!(check_saved_certificate(&c.pem().replace("\r\n", "\n")).is_ok());
-        assert!(check_saved_metadata_certificates(&[c.pem()]).is_ok());
-        assert!(check_saved_metadata_certificates(&[key.serialize_pem()]).is_err());
-    }
-
-    #[test]
-    fn says_whether_it_matches_the_imported_metadata() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let (a, _) = cert_between(-1, 365);
-        let (b, _) = cert_between(-1, 365);
-        let (other, _) = cert_between(-1, 365);
-        s.model.draft.idp_metadata_certificates = vec![a.pem(), b.pem()];
-        let callout = |v: &WizardView| {
-            v.page.blocks.iter().find_map(|b| match b {
-                Block::Callout { severity, text } => Some((*severity, text.clone())),
-                _ => None,
-            })
-        };
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &bare_base64(&b.pem()));
-        let (sev, text) = callout(&v).unwrap();
-        assert_eq!(sev, Severity::Info);
-        assert!(
-            text.contains("matches signing certificate 2 of the imported metadata"),
-            "{text}"
-        );
-        let v = set(&mut s, fields::IDP_CERTIFICATE, &other.pem());
-        let (sev, text) = callout(&v).unwrap();
-        assert_eq!(sev, Severity::Warning);
-        assert!(
-            text.contains("does not match any of the 2 signing certificates in the IdP metadata")
-        );
-        s.model.draft.idp_metadata_certificates.clear();
-        assert!(callout(&s.view()).is_none());
-    }
-
-    #[test]
-    fn files_open_as_text_der_or_a_clear_refusal() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let (c, key) = cert_between(-1, 365);
-        let files = tempfile::tempdir().unwrap();
-        let der_path = files.path().join("idp.cer");
-        fs::write(&der_path, c.der()).unwrap();
-        let v = s.open_certificate_file(&der_path);
-        assert_eq!(field(&v).0, c.pem().replace("\r\n", "\n"));
-        assert!(v.page.next.enabled);
-
-        let crlf = files.path().join("idp.crt");
-        fs::write(&crlf, c.pem().replace('\n', "\r\n")).unwrap();
-        let v = s.open_certificate_file(&crlf);
-        assert_eq!(field(&v).0, c.pem().replace('\n', "\r\n"));
-        assert!(verdict(&v).unwrap().3.is_some(), "CRLF is offered repaired");
-
-        let key_path = files.path().join("idp.key");
-        fs::write(&key_path, key.serialize_pem()).unwrap();
-        let v = s.open_certificate_file(&key_path);
-        assert_eq!(field(&v).0, "");
-        assert!(!v.page.next.enabled);
-
-        let junk = files.path().join("photo.der");
-        fs::write(&junk, [0u8, 1, 2, 3, 0xff, 0xfe]).unwrap();
-        let before = field(&s.view()).0;
-        let v = s.open_certificate_file(&junk);
-        assert_eq!(field(&v).0, before);
-        assert!(v.notices.iter().any(|n| n.severity == Severity::Error
-            && n.text.starts_with("photo.der is not a certificate")));
-
-        let v = s.open_certificate_file(&files.path().join("missing.pem"));
-        assert!(v
-            .notices
-            .iter()
-            .any(|n| n.text.starts_with("Could not read missing.pem")));
-
-        let big = files.path().join("big.pem");
-        fs::write(&big, vec![b'A'; cert::MAX_INPUT + 10]).unwrap();
-        let v = s.open_certificate_file(&big);
-        assert!(v
-            .notices
-            .iter()
-            .any(|n| n.text.starts_with("big.pem is larger than")));
-    }
-
-    #[test]
-    fn the_field_belongs_to_step_5_only() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = Session::open(Store::at(dir.path()));
-        let v = set(&mut s, fields::IDP_CERTIFICATE, "x");
-        assert!(v
-            .notices
-            .iter()
-            .any(|n| n.text.contains("belongs to step 5")));
-        let files = tempfile::tempdir().unwrap();
-        let p = files.path().join("a.pem");
-        fs::write(&p, "x").unwrap();
-        let v = s.open_certificate_file(&p);
-        assert!(v
-            .notices
-            .iter()
-            .any(|n| n.text.contains("only be opened on step 5")));
-    }
-
-    #[test]
-    fn an_overlong_paste_is_cut_with_a_warning() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = to_certificate(dir.path());
-        let v = set(
-            &mut s,
-            fields::IDP_CERTIFICATE,
-            &"A".repeat(MAX_CERTIFICATE_CHARS + 5),
-        );
-        assert_eq!(field(&v).0.chars().count(), MAX_CERTIFICATE_CHARS);
-        assert!(v
-            .notices
-            .iter()
-            .any(|n| n.text.contains("only the beginning was kept")));
-    }
-}
+pub(super) mod tests;

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use super::view::{
     Block, MetadataChange, MetadataFinding, MetadataSide, Notice, Severity, StepId, WizardView,
 };
-use super::{fields, step_number, step_title, Model, Session};
+use super::{step_number, step_title, Field, Model, Session};
 use ssopilot_peers::fetch::{self, FetchError, FetchOptions};
 use ssopilot_saml::cert;
 use ssopilot_saml::findings;
@@ -324,7 +324,7 @@ impl Model {
             role: Some(kind_of(side)),
             ..Options::default()
         };
-        let md = match metadata::parse(bytes, &opts, OffsetDateTime::now_utc()) {
+        let md = match metadata::parse(bytes, &opts, self.now()) {
             Ok(md) => md,
             Err(e) => return self.import_failed(side, format!("{source} cannot be imported: {e}")),
         };
@@ -489,7 +489,7 @@ impl Model {
         warn: &mut impl FnMut(Severity, String),
     ) {
         let mut done = Vec::new();
-        let mut set = |model: &mut Model, field: &str, value: &str, label: String| {
+        let mut set = |model: &mut Model, field: Field, value: &str, label: String| {
             // The same path as typing, so follow-on rules (an IdP entity ID following the SP's) apply.
             if let Err(e) = model.set_field(field, value.to_string(), warn) {
                 warn(Severity::Error, e);
@@ -505,10 +505,10 @@ impl Model {
                 all_certificates,
             } => {
                 let label = self.idp_entity_label().to_string();
-                set(self, fields::IDP_ENTITY_ID, &entity_id, label);
+                set(self, Field::IdpEntityId, &entity_id, label);
                 if let Some(url) = sso_url {
                     let label = self.sso_url_label().to_string();
-                    set(self, fields::IDP_SSO_URL, &url, label);
+                    set(self, Field::IdpSsoUrl, &url, label);
                 }
                 if let Some(first) = certificates.first() {
                     self.draft.idp_certificate = first.clone();
@@ -522,10 +522,10 @@ impl Model {
             }
             Imported::Sp { entity_id, acs_url } => {
                 let label = self.sp_entity_label().to_string();
-                set(self, fields::SP_ENTITY_ID, &entity_id, label);
+                set(self, Field::SpEntityId, &entity_id, label);
                 if let Some(url) = acs_url {
                     let label = self.acs_label().to_string();
-                    set(self, fields::ACS_URL, &url, label);
+                    set(self, Field::AcsUrl, &url, label);
                 }
             }
         }
@@ -612,7 +612,7 @@ impl Model {
     pub fn sp_metadata_xml(&self) -> Result<String, ImportError> {
         let entity_id = self.sp_entity_id().map_err(ImportError::Export)?;
         let acs = self.acs_url().map_err(ImportError::Export)?;
-        sp_metadata_for(&entity_id, acs, OffsetDateTime::now_utc())
+        sp_metadata_for(&entity_id, acs, self.now())
     }
 
     pub(super) fn export_block(&self) -> Block {

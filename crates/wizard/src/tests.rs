@@ -4,6 +4,8 @@ use std::fs;
 use std::path::Path;
 
 use super::*;
+use crate::state::{SavedState, Store, MAX_ATTRIBUTE_ROWS};
+use crate::view::{Action, AttributeRowView, AttributeSide, Block, Severity, StepStatus};
 
 // The Infisical-on-JumpCloud values and the field setter, shared with the step modules' own tests.
 pub(super) const ACS: &str = "https://app.infisical.com/api/v1/sso/saml2/org-123";
@@ -14,9 +16,9 @@ fn open(dir: &Path) -> Session {
     Session::open(Store::at(dir))
 }
 
-pub(super) fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+pub(super) fn set(s: &mut Session, field: Field, value: &str) -> WizardView {
     s.apply(Action::SetField {
-        field: field.into(),
+        field,
         value: value.into(),
     })
 }
@@ -26,29 +28,29 @@ fn status(v: &WizardView, step: StepId) -> (StepStatus, Option<String>) {
     (s.status, s.reason.clone())
 }
 
-fn input<'a>(v: &'a WizardView, field: &str) -> &'a Block {
+fn input(v: &WizardView, field: Field) -> &Block {
     v.page
         .blocks
         .iter()
-        .find(|b| matches!(b, Block::Input { field: f, .. } | Block::Checkbox { field: f, .. } if f == field))
+        .find(|b| matches!(b, Block::Input { field: f, .. } | Block::Checkbox { field: f, .. } if *f == field))
         .unwrap_or_else(|| panic!("no field {field} on {:?}", v.page.id))
 }
 
-fn input_error(v: &WizardView, field: &str) -> Option<String> {
+fn input_error(v: &WizardView, field: Field) -> Option<String> {
     match input(v, field) {
         Block::Input { error, .. } | Block::Checkbox { error, .. } => error.clone(),
         _ => None,
     }
 }
 
-fn input_warning(v: &WizardView, field: &str) -> Option<String> {
+fn input_warning(v: &WizardView, field: Field) -> Option<String> {
     match input(v, field) {
         Block::Input { warning, .. } => warning.clone(),
         _ => None,
     }
 }
 
-fn input_value(v: &WizardView, field: &str) -> String {
+fn input_value(v: &WizardView, field: Field) -> String {
     match input(v, field) {
         Block::Input { value, .. } => value.clone(),
         _ => panic!("not a text input"),
@@ -72,26 +74,26 @@ fn attribute_map(v: &WizardView) -> (Vec<AttributeRowView>, Option<String>, Opti
 }
 
 fn providers(s: &mut Session, idp: &str, sp: &str) -> WizardView {
-    set(s, fields::IDP_PROFILE, idp);
-    set(s, fields::SP_PROFILE, sp)
+    set(s, Field::IdpProfile, idp);
+    set(s, Field::SpProfile, sp)
 }
 
 /// Fills steps 1 to 3 for Infisical on JumpCloud and stops on step 4.
 fn to_attributes(s: &mut Session) -> WizardView {
     providers(s, "jumpcloud", "infisical");
     s.apply(Action::Next);
-    set(s, fields::ACS_URL, ACS);
-    set(s, fields::SP_ENTITY_ID, SP_ID);
+    set(s, Field::AcsUrl, ACS);
+    set(s, Field::SpEntityId, SP_ID);
     s.apply(Action::Next);
-    set(s, fields::SIGN_ASSERTION, "true");
-    set(s, fields::IDP_SSO_URL, IDP_URL);
+    set(s, Field::SignAssertion, "true");
+    set(s, Field::IdpSsoUrl, IDP_URL);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::Attributes, "{:?}", v.page.next);
     v
 }
 
 #[test]
-fn a_fresh_wizard_starts_at_providers_with_the_rest_locked_or_not_built() {
+fn a_fresh_wizard_starts_at_providers_with_the_rest_locked() {
     let dir = tempfile::tempdir().unwrap();
     let v = open(dir.path()).view();
     assert_eq!(v.current, StepId::Providers);
@@ -165,16 +167,16 @@ fn step_1_offers_the_profiles_and_unlocks_step_2() {
     };
     assert_eq!(value, &None);
 
-    let v = set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+    let v = set(&mut s, Field::IdpProfile, "jumpcloud");
     assert_eq!(
         v.page.next.reason.as_deref(),
         Some("Choose the service provider (SP) your users sign in to")
     );
-    let v = set(&mut s, fields::SP_PROFILE, "nope");
+    let v = set(&mut s, Field::SpProfile, "nope");
     assert!(v.notices[0]
         .text
         .contains("no service provider profile \"nope\""));
-    let v = set(&mut s, fields::SP_PROFILE, "infisical");
+    let v = set(&mut s, Field::SpProfile, "infisical");
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     assert_eq!(status(&v, StepId::Providers).0, StepStatus::Complete);
     assert_eq!(status(&v, StepId::SpValues).0, StepStatus::Incomplete);
@@ -192,7 +194,7 @@ fn step_2_checks_as_typed_with_the_sp_labels() {
     let v = s.apply(Action::Next);
     let Block::Input {
         label, help, copy, ..
-    } = input(&v, fields::ACS_URL)
+    } = input(&v, Field::AcsUrl)
     else {
         panic!()
     };
@@ -201,16 +203,16 @@ fn step_2_checks_as_typed_with_the_sp_labels() {
     assert!(help.as_deref().unwrap().contains(
         "Organization Settings > Authentication > SAML SSO Configuration > Set up SAML SSO"
     ));
-    assert!(input_error(&v, fields::ACS_URL)
+    assert!(input_error(&v, Field::AcsUrl)
         .unwrap()
         .starts_with("ACS URL is empty"));
 
     let v = set(
         &mut s,
-        fields::ACS_URL,
+        Field::AcsUrl,
         "http://app.infisical.com/api/v1/sso/saml2/x",
     );
-    let err = input_error(&v, fields::ACS_URL).unwrap();
+    let err = input_error(&v, Field::AcsUrl).unwrap();
     assert!(
         err.starts_with("ACS URL must be an absolute https URL"),
         "{err}"
@@ -218,8 +220,8 @@ fn step_2_checks_as_typed_with_the_sp_labels() {
     assert_eq!(v.page.next.reason.as_deref(), Some(err.as_str()));
     assert!(!v.page.next.enabled);
 
-    let v = set(&mut s, fields::ACS_URL, ACS);
-    assert_eq!(input_error(&v, fields::ACS_URL), None);
+    let v = set(&mut s, Field::AcsUrl, ACS);
+    assert_eq!(input_error(&v, Field::AcsUrl), None);
     assert!(v
         .page
         .next
@@ -227,27 +229,27 @@ fn step_2_checks_as_typed_with_the_sp_labels() {
         .unwrap()
         .starts_with("SP Entity ID is empty"));
 
-    let v = set(&mut s, fields::SP_ENTITY_ID, "infisical");
-    let err = input_error(&v, fields::SP_ENTITY_ID).unwrap();
+    let v = set(&mut s, Field::SpEntityId, "infisical");
+    let err = input_error(&v, Field::SpEntityId).unwrap();
     assert!(
         err.starts_with("SP Entity ID must be an absolute URI"),
         "{err}"
     );
 
     // Different hosts: a warning, not an error.
-    let v = set(&mut s, fields::SP_ENTITY_ID, "https://other.example.com");
-    assert_eq!(input_error(&v, fields::SP_ENTITY_ID), None);
-    let warning = input_warning(&v, fields::SP_ENTITY_ID).unwrap();
+    let v = set(&mut s, Field::SpEntityId, "https://other.example.com");
+    assert_eq!(input_error(&v, Field::SpEntityId), None);
+    let warning = input_warning(&v, Field::SpEntityId).unwrap();
     assert!(
         warning.contains("app.infisical.com") && warning.contains("other.example.com"),
         "{warning}"
     );
     assert!(v.page.next.enabled);
 
-    let v = set(&mut s, fields::SP_ENTITY_ID, "urn:example:sp");
-    assert_eq!(input_warning(&v, fields::SP_ENTITY_ID), None);
-    let v = set(&mut s, fields::SP_ENTITY_ID, SP_ID);
-    assert_eq!(input_warning(&v, fields::SP_ENTITY_ID), None);
+    let v = set(&mut s, Field::SpEntityId, "urn:example:sp");
+    assert_eq!(input_warning(&v, Field::SpEntityId), None);
+    let v = set(&mut s, Field::SpEntityId, SP_ID);
+    assert_eq!(input_warning(&v, Field::SpEntityId), None);
     assert_eq!(status(&v, StepId::SpValues).0, StepStatus::Complete);
 }
 
@@ -257,8 +259,8 @@ fn step_3_speaks_jumpcloud_and_enforces_infisical_rules() {
     let mut s = open(dir.path());
     providers(&mut s, "jumpcloud", "infisical");
     s.apply(Action::Next);
-    set(&mut s, fields::ACS_URL, ACS);
-    set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+    set(&mut s, Field::AcsUrl, ACS);
+    set(&mut s, Field::SpEntityId, SP_ID);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::IdpApp);
 
@@ -306,33 +308,33 @@ fn step_3_speaks_jumpcloud_and_enforces_infisical_rules() {
     );
 
     // IdP Entity ID is prefilled with the SP entity ID, because Infisical wants them equal.
-    assert_eq!(input_value(&v, fields::IDP_ENTITY_ID), SP_ID);
-    assert_eq!(input_error(&v, fields::IDP_ENTITY_ID), None);
+    assert_eq!(input_value(&v, Field::IdpEntityId), SP_ID);
+    assert_eq!(input_error(&v, Field::IdpEntityId), None);
     let v = set(
         &mut s,
-        fields::IDP_ENTITY_ID,
+        Field::IdpEntityId,
         "https://sso.jumpcloud.com/other",
     );
-    let err = input_error(&v, fields::IDP_ENTITY_ID).unwrap();
+    let err = input_error(&v, Field::IdpEntityId).unwrap();
     assert!(
         err.starts_with("Infisical needs the IdP Entity ID to be the same as its SP Entity ID (https://app.infisical.com)"),
         "{err}"
     );
-    let v = set(&mut s, fields::IDP_ENTITY_ID, SP_ID);
-    assert_eq!(input_error(&v, fields::IDP_ENTITY_ID), None);
+    let v = set(&mut s, Field::IdpEntityId, SP_ID);
+    assert_eq!(input_error(&v, Field::IdpEntityId), None);
 
     // Sign Assertion must be confirmed.
-    let err = input_error(&v, fields::SIGN_ASSERTION).unwrap();
+    let err = input_error(&v, Field::SignAssertion).unwrap();
     assert!(
         err.starts_with("Check Sign Assertion in JumpCloud"),
         "{err}"
     );
     assert_eq!(v.page.next.reason.as_deref(), Some(err.as_str()));
-    let v = set(&mut s, fields::SIGN_ASSERTION, "true");
-    assert_eq!(input_error(&v, fields::SIGN_ASSERTION), None);
+    let v = set(&mut s, Field::SignAssertion, "true");
+    assert_eq!(input_error(&v, Field::SignAssertion), None);
 
     // IDP URL: https, and JumpCloud's form from the profile.
-    let Block::Input { label, help, .. } = input(&v, fields::IDP_SSO_URL) else {
+    let Block::Input { label, help, .. } = input(&v, Field::IdpSsoUrl) else {
         panic!()
     };
     assert_eq!(label, "IDP URL");
@@ -342,7 +344,7 @@ fn step_3_speaks_jumpcloud_and_enforces_infisical_rules() {
         "{help}"
     );
     assert!(help.ends_with("Copy it into Infisical too."), "{help}");
-    assert!(input_error(&v, fields::IDP_SSO_URL)
+    assert!(input_error(&v, Field::IdpSsoUrl)
         .unwrap()
         .starts_with("IDP URL is empty"));
     for (bad, start) in [
@@ -359,13 +361,13 @@ fn step_3_speaks_jumpcloud_and_enforces_infisical_rules() {
             "IDP URL must look like https://sso.jumpcloud.com/saml2/<name>",
         ),
     ] {
-        let v = set(&mut s, fields::IDP_SSO_URL, bad);
-        let err = input_error(&v, fields::IDP_SSO_URL).unwrap();
+        let v = set(&mut s, Field::IdpSsoUrl, bad);
+        let err = input_error(&v, Field::IdpSsoUrl).unwrap();
         assert!(err.starts_with(start), "{bad}: {err}");
         assert!(!v.page.next.enabled);
     }
-    let v = set(&mut s, fields::IDP_SSO_URL, IDP_URL);
-    assert_eq!(input_error(&v, fields::IDP_SSO_URL), None);
+    let v = set(&mut s, Field::IdpSsoUrl, IDP_URL);
+    assert_eq!(input_error(&v, Field::IdpSsoUrl), None);
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     assert_eq!(status(&v, StepId::IdpApp).0, StepStatus::Complete);
 }
@@ -376,10 +378,10 @@ fn generic_idp_asks_for_entity_id_and_sso_url_only() {
     let mut s = open(dir.path());
     providers(&mut s, "generic-saml", "generic-saml");
     s.apply(Action::Next);
-    set(&mut s, fields::ACS_URL, "https://app.example.com/saml/acs");
+    set(&mut s, Field::AcsUrl, "https://app.example.com/saml/acs");
     set(
         &mut s,
-        fields::SP_ENTITY_ID,
+        Field::SpEntityId,
         "https://app.example.com/saml/metadata",
     );
     let v = s.apply(Action::Next);
@@ -390,8 +392,8 @@ fn generic_idp_asks_for_entity_id_and_sso_url_only() {
         .iter()
         .any(|b| matches!(b, Block::Checkbox { .. })));
     // No prefill: a generic SP has no rule that the IdP entity ID equals its own.
-    assert_eq!(input_value(&v, fields::IDP_ENTITY_ID), "");
-    let Block::Input { label, help, .. } = input(&v, fields::IDP_SSO_URL) else {
+    assert_eq!(input_value(&v, Field::IdpEntityId), "");
+    let Block::Input { label, help, .. } = input(&v, Field::IdpSsoUrl) else {
         panic!()
     };
     assert_eq!(label, "SSO URL");
@@ -403,14 +405,10 @@ fn generic_idp_asks_for_entity_id_and_sso_url_only() {
     );
     set(
         &mut s,
-        fields::IDP_ENTITY_ID,
+        Field::IdpEntityId,
         "https://idp.example.org/metadata",
     );
-    let v = set(
-        &mut s,
-        fields::IDP_SSO_URL,
-        "https://idp.example.org/sso/saml",
-    );
+    let v = set(&mut s, Field::IdpSsoUrl, "https://idp.example.org/sso/saml");
     assert!(v.page.next.enabled, "{:?}", v.page.next);
     // The generic SP requires no attribute, and the generic IdP has no lower-case warning.
     let v = s.apply(Action::Next);
@@ -429,13 +427,13 @@ fn changing_the_sp_entity_id_carries_a_prefilled_idp_entity_id_along() {
     s.apply(Action::GoTo {
         step: StepId::SpValues,
     });
-    set(&mut s, fields::SP_ENTITY_ID, "https://eu.infisical.com");
+    set(&mut s, Field::SpEntityId, "https://eu.infisical.com");
     let v = s.apply(Action::Next);
     assert_eq!(
-        input_value(&v, fields::IDP_ENTITY_ID),
+        input_value(&v, Field::IdpEntityId),
         "https://eu.infisical.com"
     );
-    assert_eq!(input_error(&v, fields::IDP_ENTITY_ID), None);
+    assert_eq!(input_error(&v, Field::IdpEntityId), None);
 }
 
 #[test]
@@ -594,7 +592,7 @@ fn attribute_rows_are_bounded() {
 }
 
 #[test]
-fn gating_refuses_locked_and_not_built_steps() {
+fn gating_refuses_locked_steps() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(dir.path());
     let v = s.apply(Action::GoTo {
@@ -647,7 +645,7 @@ fn making_an_earlier_step_invalid_locks_the_later_ones() {
     s.apply(Action::GoTo {
         step: StepId::SpValues,
     });
-    let v = set(&mut s, fields::ACS_URL, "not a url");
+    let v = set(&mut s, Field::AcsUrl, "not a url");
     assert_eq!(status(&v, StepId::SpValues).0, StepStatus::Incomplete);
     let (st, why) = status(&v, StepId::Attributes);
     assert_eq!(st, StepStatus::Locked);
@@ -664,21 +662,23 @@ fn making_an_earlier_step_invalid_locks_the_later_ones() {
 fn fields_of_other_steps_and_bad_values_are_refused_with_a_notice() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = open(dir.path());
-    let v = set(&mut s, fields::ACS_URL, ACS);
+    let v = set(&mut s, Field::AcsUrl, ACS);
     assert!(v.notices[0]
         .text
         .contains("belongs to step 2 (Service provider values)"));
     assert_eq!(v.notices[0].severity, Severity::Error);
-    let v = set(&mut s, "password", "x");
-    assert!(v
-        .notices
-        .iter()
-        .any(|n| n.text.contains("no field \"password\"")));
+    // An unknown field is refused where the UI's action is read, naming the fields there are.
+    let err =
+        serde_json::from_str::<Action>(r#"{"type":"set_field","field":"password","value":"x"}"#)
+            .unwrap_err()
+            .to_string();
+    assert!(err.contains("unknown variant `password`"), "{err}");
+    assert!(err.contains("`acs_url`"), "{err}");
     to_attributes(&mut s);
     s.apply(Action::GoTo {
         step: StepId::IdpApp,
     });
-    let v = set(&mut s, fields::SIGN_ASSERTION, "yes");
+    let v = set(&mut s, Field::SignAssertion, "yes");
     assert!(v
         .notices
         .iter()
@@ -697,18 +697,16 @@ fn a_huge_paste_is_cut_and_reported() {
     let mut s = open(dir.path());
     providers(&mut s, "jumpcloud", "infisical");
     s.apply(Action::Next);
-    let v = set(&mut s, fields::ACS_URL, &"é".repeat(MAX_FIELD_CHARS * 3));
+    let v = set(&mut s, Field::AcsUrl, &"é".repeat(MAX_FIELD_CHARS * 3));
     assert_eq!(
-        input_value(&v, fields::ACS_URL).chars().count(),
+        input_value(&v, Field::AcsUrl).chars().count(),
         MAX_FIELD_CHARS
     );
     assert!(v
         .notices
         .iter()
         .any(|n| n.text.contains("only the beginning was kept")));
-    assert!(input_error(&v, fields::ACS_URL)
-        .unwrap()
-        .contains("too long"));
+    assert!(input_error(&v, Field::AcsUrl).unwrap().contains("too long"));
 }
 
 // ---- saving and resuming ---------------------------------------------------------------------------------------
@@ -756,10 +754,10 @@ fn invalid_drafts_stay_in_the_window_but_never_reach_the_file() {
         step: StepId::SpValues,
     });
     let before = fs::read_to_string(dir.path().join("state.json")).unwrap();
-    let v = set(&mut s, fields::ACS_URL, "http://typo.example.com/acs");
+    let v = set(&mut s, Field::AcsUrl, "http://typo.example.com/acs");
     // The admin's typing is kept in memory...
     assert_eq!(
-        input_value(&v, fields::ACS_URL),
+        input_value(&v, Field::AcsUrl),
         "http://typo.example.com/acs"
     );
     // ...but the file keeps the last valid ACS URL.
@@ -776,7 +774,7 @@ fn invalid_drafts_stay_in_the_window_but_never_reach_the_file() {
     drop(before);
 
     // An invalid attribute map is not saved either.
-    set(&mut s, fields::ACS_URL, ACS);
+    set(&mut s, Field::AcsUrl, ACS);
     let v = s.apply(Action::GoTo {
         step: StepId::Attributes,
     });
@@ -989,4 +987,42 @@ fn the_view_serialises_with_the_contract_tags() {
     let action: Action =
         serde_json::from_str(r#"{"type":"set_field","field":"acs_url","value":"x"}"#).unwrap();
     assert!(matches!(action, Action::SetField { .. }));
+}
+
+#[test]
+fn each_field_is_named_in_json_as_the_ui_sends_it() {
+    for field in Field::ALL {
+        let json = serde_json::to_string(&Action::SetField {
+            field,
+            value: "v".into(),
+        })
+        .unwrap();
+        assert_eq!(
+            json,
+            format!(r#"{{"type":"set_field","field":"{field}","value":"v"}}"#)
+        );
+        let back: Action = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            back,
+            Action::SetField {
+                field,
+                value: "v".into()
+            }
+        );
+    }
+    assert_eq!(Field::SpEntityId.as_str(), "sp_entity_id");
+    assert_eq!(Field::IdpSsoUrl.as_str(), "idp_sso_url");
+}
+
+#[test]
+fn progress_is_stamped_with_the_wizards_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = time::macros::datetime!(2031-03-14 12:00 UTC);
+    let mut s = Session::open_with_clock(
+        Store::at(dir.path()),
+        std::sync::Arc::new(crate::clock::FixedClock(at)),
+    );
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    let saved = Store::at(dir.path()).load().unwrap().unwrap();
+    assert_eq!(saved.saved_at.as_deref(), Some("2031-03-14T12:00:00Z"));
 }

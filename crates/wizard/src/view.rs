@@ -52,8 +52,6 @@ pub enum StepStatus {
     Incomplete,
     /// Not reachable yet: an earlier step must be completed first (see `reason`).
     Locked,
-    /// The step exists in the journey but its work has not been built yet (see `reason`: which issue it waits for).
-    NotBuilt,
 }
 
 /// One line of the step list.
@@ -64,7 +62,7 @@ pub struct StepSummary {
     pub number: u8,
     pub title: String,
     pub status: StepStatus,
-    /// Why the step is not complete / locked / not built, in plain words. `None` when complete.
+    /// Why the step is not complete / locked, in plain words. `None` when complete.
     pub reason: Option<String>,
 }
 
@@ -146,7 +144,7 @@ pub enum Block {
     },
     /// Pick one of several options (radio group).
     Choice {
-        field: String,
+        field: Field,
         label: String,
         help: Option<String>,
         options: Vec<ChoiceOption>,
@@ -154,7 +152,7 @@ pub enum Block {
     },
     /// A text field the admin types or pastes into; validated by the core on every change.
     Input {
-        field: String,
+        field: Field,
         label: String,
         help: Option<String>,
         placeholder: Option<String>,
@@ -169,7 +167,7 @@ pub enum Block {
     },
     /// A confirmation the admin ticks after doing something in a portal ("I checked Sign Assertion").
     Checkbox {
-        field: String,
+        field: Field,
         label: String,
         help: Option<String>,
         value: bool,
@@ -193,7 +191,7 @@ pub enum Block {
     },
     /// The pasted certificate (step 5): a text area with an "open a file" button. Checked by the core on every change.
     CertificateInput {
-        field: String,
+        field: Field,
         label: String,
         help: Option<String>,
         placeholder: Option<String>,
@@ -205,7 +203,7 @@ pub enum Block {
     /// The certificate doctor's verdict and findings, with the repaired version to offer in one click.
     CertificateVerdict {
         /// The field that "Use the repaired version" sets to `repaired_pem`.
-        field: String,
+        field: Field,
         usable: bool,
         headline: String,
         /// Errors first, then warnings, then information.
@@ -236,8 +234,6 @@ pub enum Block {
     },
     /// Label/value pairs to read (a certificate's subject, issuer, key...).
     Facts { rows: Vec<FactRow> },
-    /// The step is part of the journey but not built yet.
-    NotBuilt { text: String, waits_for: String },
     /// A message inside the page.
     Callout { severity: Severity, text: String },
     /// Fill this step's values from the other side's metadata: a file, pasted XML or a URL (see
@@ -526,6 +522,88 @@ pub struct StepPage {
     pub back_enabled: bool,
 }
 
+/// A field the UI sets with [`Action::SetField`], named in JSON in snake_case (`"acs_url"`). A typed name means an
+/// unknown one is refused where the action is read ("unknown variant `password`, expected one of ..."), not deep in
+/// the wizard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    /// Step 1: the identity provider's profile.
+    IdpProfile,
+    /// Step 1: the service provider's profile.
+    SpProfile,
+    /// Step 2.
+    AcsUrl,
+    /// Step 2.
+    SpEntityId,
+    /// Step 3.
+    IdpEntityId,
+    /// Step 3: "true" once the admin ticked the IdP's assertion-signing option.
+    SignAssertion,
+    /// Step 3.
+    IdpSsoUrl,
+    /// Step 5: the IdP's signing certificate (PEM); filled by the demo IdP or an IdP metadata import.
+    IdpCertificate,
+    /// Step 6: "true" once the admin granted the application to a user group in the IdP.
+    UsersAssigned,
+    /// Step 6: the account that does the test login.
+    TestUser,
+    /// Step 2, self-hosted SPs: the instance's public address.
+    SiteUrl,
+    /// Step 8: "true" once the admin switched SAML SSO on in the SP.
+    SsoEnabled,
+    /// Step 9: "true" once the admin read what enforcing does and the lock-out risk.
+    EnforceUnderstood,
+    /// Step 9: the SP's name, typed to confirm enforcing.
+    EnforceConfirm,
+}
+
+impl Field {
+    /// Every field, for checks over all of them.
+    pub const ALL: [Field; 14] = [
+        Field::IdpProfile,
+        Field::SpProfile,
+        Field::AcsUrl,
+        Field::SpEntityId,
+        Field::IdpEntityId,
+        Field::SignAssertion,
+        Field::IdpSsoUrl,
+        Field::IdpCertificate,
+        Field::UsersAssigned,
+        Field::TestUser,
+        Field::SiteUrl,
+        Field::SsoEnabled,
+        Field::EnforceUnderstood,
+        Field::EnforceConfirm,
+    ];
+
+    /// The name in JSON (what `serde` writes), for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::IdpProfile => "idp_profile",
+            Field::SpProfile => "sp_profile",
+            Field::AcsUrl => "acs_url",
+            Field::SpEntityId => "sp_entity_id",
+            Field::IdpEntityId => "idp_entity_id",
+            Field::SignAssertion => "sign_assertion",
+            Field::IdpSsoUrl => "idp_sso_url",
+            Field::IdpCertificate => "idp_certificate",
+            Field::UsersAssigned => "users_assigned",
+            Field::TestUser => "test_user",
+            Field::SiteUrl => "site_url",
+            Field::SsoEnabled => "sso_enabled",
+            Field::EnforceUnderstood => "enforce_understood",
+            Field::EnforceConfirm => "enforce_confirm",
+        }
+    }
+}
+
+impl std::fmt::Display for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything the UI needs to draw the wizard.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct WizardView {
@@ -541,7 +619,7 @@ pub struct WizardView {
 pub enum Action {
     /// Set a text, choice or checkbox field ("true"/"false") of the current step.
     SetField {
-        field: String,
+        field: Field,
         value: String,
     },
     /// Go to a step (refused with a notice when it is locked).

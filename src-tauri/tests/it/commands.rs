@@ -22,7 +22,7 @@ fn a_choice(view: &WizardView) -> (String, String) {
             } => options
                 .iter()
                 .find(|o| Some(&o.value) != value.as_ref())
-                .map(|o| (field.clone(), o.value.clone())),
+                .map(|o| (field.to_string(), o.value.clone())),
             _ => None,
         })
         .expect("step 1 offers a provider choice")
@@ -30,7 +30,7 @@ fn a_choice(view: &WizardView) -> (String, String) {
 
 fn choice_value(view: &WizardView, wanted: &str) -> Option<String> {
     view.page.blocks.iter().find_map(|block| match block {
-        Block::Choice { field, value, .. } if field == wanted => value.clone(),
+        Block::Choice { field, value, .. } if field.as_str() == wanted => value.clone(),
         _ => None,
     })
 }

@@ -45,7 +45,7 @@ fn both_commands_work_with_the_data_directory_from_the_environment() {
         .iter()
         .find_map(|block| match block {
             Block::Choice { field, options, .. } => {
-                options.first().map(|o| (field.clone(), o.value.clone()))
+                options.first().map(|o| (*field, o.value.clone()))
             }
             _ => None,
         })

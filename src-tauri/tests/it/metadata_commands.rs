@@ -38,7 +38,7 @@ fn input_value(v: &WizardView, field: &str) -> String {
         .find_map(|b| match b {
             Block::Input {
                 field: f, value, ..
-            } if f == field => Some(value.clone()),
+            } if f.as_str() == field => Some(value.clone()),
             _ => None,
         })
         .unwrap_or_default()

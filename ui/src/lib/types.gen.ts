@@ -7,9 +7,16 @@
 export type StepId = "providers" | "sp_values" | "idp_app" | "attributes" | "certificate" | "assign_users" | "test_login" | "enable" | "enforce";
 
 /**
+ * A field the UI sets with [`Action::SetField`], named in JSON in snake_case (`"acs_url"`). A typed name means an
+ * unknown one is refused where the action is read ("unknown variant `password`, expected one of ..."), not deep in
+ * the wizard.
+ */
+export type Field = "idp_profile" | "sp_profile" | "acs_url" | "sp_entity_id" | "idp_entity_id" | "sign_assertion" | "idp_sso_url" | "idp_certificate" | "users_assigned" | "test_user" | "site_url" | "sso_enabled" | "enforce_understood" | "enforce_confirm";
+
+/**
  * How a step stands, as shown in the step list.
  */
-export type StepStatus = "complete" | "incomplete" | "locked" | "not_built";
+export type StepStatus = "complete" | "incomplete" | "locked";
 
 /**
  * One line of the step list.
@@ -20,7 +27,7 @@ export type StepSummary = { id: StepId,
  */
 number: number, title: string, status: StepStatus, 
 /**
- * Why the step is not complete / locked / not built, in plain words. `None` when complete.
+ * Why the step is not complete / locked, in plain words. `None` when complete.
  */
 reason: string | null, };
 
@@ -79,7 +86,7 @@ export type FactRow = { label: string, value: string, };
 /**
  * One building block of a step page. The UI has one component per kind.
  */
-export type Block = { "kind": "heading", text: string, } | { "kind": "text", text: string, } | { "kind": "instruction", text: string, menu_path: string | null, } | { "kind": "choice", field: string, label: string, help: string | null, options: Array<ChoiceOption>, value: string | null, } | { "kind": "input", field: string, label: string, help: string | null, placeholder: string | null, value: string, 
+export type Block = { "kind": "heading", text: string, } | { "kind": "text", text: string, } | { "kind": "instruction", text: string, menu_path: string | null, } | { "kind": "choice", field: Field, label: string, help: string | null, options: Array<ChoiceOption>, value: string | null, } | { "kind": "input", field: Field, label: string, help: string | null, placeholder: string | null, value: string, 
 /**
  * Blocks completion of the step.
  */
@@ -91,11 +98,11 @@ warning: string | null, multiline: boolean,
 /**
  * Show a copy button beside the field (the value is also needed in the other portal).
  */
-copy: boolean, } | { "kind": "checkbox", field: string, label: string, help: string | null, value: boolean, error: string | null, } | { "kind": "value", label: string, value: string, help: string | null, copy: boolean, } | { "kind": "attribute_map", sp_label: string, idp_label: string, rows: Array<AttributeRowView>, 
+copy: boolean, } | { "kind": "checkbox", field: Field, label: string, help: string | null, value: boolean, error: string | null, } | { "kind": "value", label: string, value: string, help: string | null, copy: boolean, } | { "kind": "attribute_map", sp_label: string, idp_label: string, rows: Array<AttributeRowView>, 
 /**
  * Problems with the map as a whole (a required attribute missing...).
  */
-error: string | null, warning: string | null, } | { "kind": "certificate_input", field: string, label: string, help: string | null, placeholder: string | null, value: string, 
+error: string | null, warning: string | null, } | { "kind": "certificate_input", field: Field, label: string, help: string | null, placeholder: string | null, value: string, 
 /**
  * Set when the core removed what was pasted (it held a private key): the UI must show `value` (empty) at
  * once, even while the field has the focus, and show this note.
@@ -104,7 +111,7 @@ note: string | null, } | { "kind": "certificate_verdict",
 /**
  * The field that "Use the repaired version" sets to `repaired_pem`.
  */
-field: string, usable: boolean, headline: string, 
+field: Field, usable: boolean, headline: string, 
 /**
  * Errors first, then warnings, then information.
  */
@@ -128,7 +135,7 @@ elapsed_days: number, days_left: number,
 /**
  * Error: not valid today; warning: expires soon; info: valid.
  */
-status: Severity, caption: string, } | { "kind": "facts", rows: Array<FactRow>, } | { "kind": "not_built", text: string, waits_for: string, } | { "kind": "callout", severity: Severity, text: string, } | { "kind": "metadata_import", side: MetadataSide, title: string, help: string, url_placeholder: string, 
+status: Severity, caption: string, } | { "kind": "facts", rows: Array<FactRow>, } | { "kind": "callout", severity: Severity, text: string, } | { "kind": "metadata_import", side: MetadataSide, title: string, help: string, url_placeholder: string, 
 /**
  * The URL being fetched: show progress and a Cancel button.
  */
@@ -354,6 +361,6 @@ export type WizardView = { steps: Array<StepSummary>, current: StepId, page: Ste
 /**
  * What the UI may ask the core to do. Every action returns the new [`WizardView`].
  */
-export type Action = { "type": "set_field", field: string, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, };
+export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, };
 
 export type AttributeSide = "sp" | "idp";

@@ -23,7 +23,6 @@ export type CertificateVerdictBlock = BlockOf<"certificate_verdict">;
 export type CertificatePemBlock = BlockOf<"certificate_pem">;
 export type ValidityTimelineBlock = BlockOf<"validity_timeline">;
 export type FactsBlock = BlockOf<"facts">;
-export type NotBuiltBlock = BlockOf<"not_built">;
 export type CalloutBlock = BlockOf<"callout">;
 export type MetadataImportBlock = BlockOf<"metadata_import">;
 export type GroupGrantsBlock = BlockOf<"group_grants">;

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 use super::super::tests::{set, ACS, IDP_URL, SP_ID};
 use super::super::view::{Action, Block, MetadataChange, MetadataSide, Severity, StepId};
-use super::super::{fields, Session, WizardView};
+use super::super::{Field, Session, WizardView};
 use crate::state::Store;
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::demo_idp::mint;
@@ -29,11 +29,11 @@ fn idp_metadata(entity_id: &str, sso: &str) -> String {
 /// Infisical on JumpCloud, steps 1 and 2 done, on step 3 (the IdP entity ID prefilled with the SP's).
 fn to_step_3(dir: &Path) -> Session {
     let mut s = Session::open(Store::at(dir));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
     s.apply(Action::Next);
-    set(&mut s, fields::ACS_URL, ACS);
-    set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+    set(&mut s, Field::AcsUrl, ACS);
+    set(&mut s, Field::SpEntityId, SP_ID);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::IdpApp);
     s
@@ -84,14 +84,14 @@ fn import_box(v: &WizardView) -> ImportBox {
         .expect("an import box on the page")
 }
 
-fn value(v: &WizardView, field: &str) -> String {
+fn value(v: &WizardView, field: Field) -> String {
     v.page
         .blocks
         .iter()
         .find_map(|b| match b {
             Block::Input {
                 field: f, value, ..
-            } if f == field => Some(value.clone()),
+            } if *f == field => Some(value.clone()),
             _ => None,
         })
         .unwrap_or_else(|| panic!("no field {field}"))
@@ -127,8 +127,8 @@ fn pasted_idp_metadata_fills_step_3_and_the_certificate_for_step_5() {
         "{:?}",
         b.result
     );
-    assert_eq!(value(&v, fields::IDP_ENTITY_ID), SP_ID);
-    assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+    assert_eq!(value(&v, Field::IdpEntityId), SP_ID);
+    assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
     let fp = Fingerprint::sha256(key().cert_der());
     assert!(
         callouts(&v).iter().any(|c| c
@@ -159,7 +159,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_step_3(dir.path());
     let mine = "https://sso.jumpcloud.com/saml2/mine";
-    set(&mut s, fields::IDP_SSO_URL, mine);
+    set(&mut s, Field::IdpSsoUrl, mine);
     let xml = idp_metadata(SP_ID, IDP_URL);
     let v = paste(&mut s, MetadataSide::Idp, &xml);
     let b = import_box(&v);
@@ -172,7 +172,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
         }]
     );
     // Nothing changed yet, not even the certificate.
-    assert_eq!(value(&v, fields::IDP_SSO_URL), mine);
+    assert_eq!(value(&v, Field::IdpSsoUrl), mine);
     assert!(s.model().draft.idp_certificate.is_empty());
     assert_eq!(saved(dir.path())["idp_sso_url"], mine);
 
@@ -181,7 +181,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
         side: MetadataSide::Idp,
     });
     assert!(import_box(&v).changes.is_empty());
-    assert_eq!(value(&v, fields::IDP_SSO_URL), mine);
+    assert_eq!(value(&v, Field::IdpSsoUrl), mine);
     assert!(s.model().draft.idp_certificate.is_empty());
     assert_eq!(
         import_box(&v).result.as_deref(),
@@ -201,7 +201,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
     let v = s.apply(Action::ConfirmMetadataImport {
         side: MetadataSide::Idp,
     });
-    assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+    assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
     assert_eq!(s.model().draft.idp_certificate, key().cert_pem());
     assert_eq!(saved(dir.path())["idp_sso_url"], IDP_URL);
 }
@@ -210,7 +210,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
 fn bad_metadata_gets_a_clear_message_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_step_3(dir.path());
-    set(&mut s, fields::IDP_SSO_URL, IDP_URL);
+    set(&mut s, Field::IdpSsoUrl, IDP_URL);
     let before = std::fs::read_to_string(dir.path().join("state.json")).unwrap();
     let cases: [(&str, &str); 4] = [
         ("", "the metadata is empty"),
@@ -232,7 +232,7 @@ fn bad_metadata_gets_a_clear_message_and_changes_nothing() {
         let error = import_box(&v).error.unwrap_or_default();
         assert!(error.contains(wanted), "{text:?}: {error}");
         assert!(error.ends_with("Nothing was changed."), "{error}");
-        assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+        assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
     }
     // Metadata past its validUntil is read, but not imported; its findings say why.
     let expired = idp_metadata(SP_ID, "https://sso.jumpcloud.com/saml2/other").replace(
@@ -253,7 +253,7 @@ fn bad_metadata_gets_a_clear_message_and_changes_nothing() {
         "{:?}",
         b.findings
     );
-    assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+    assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
     assert!(s.model().draft.idp_certificate.is_empty());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("state.json")).unwrap(),
@@ -317,7 +317,7 @@ fn several_entities_ask_which_one() {
         import_box(&v).choose,
         ["https://one.example.com/idp", SP_ID]
     );
-    assert_eq!(value(&v, fields::IDP_SSO_URL), "");
+    assert_eq!(value(&v, Field::IdpSsoUrl), "");
     // Not one of them: refused, the choice stays.
     let v = s.apply(Action::ChooseMetadataEntity {
         side: MetadataSide::Idp,
@@ -331,7 +331,7 @@ fn several_entities_ask_which_one() {
     let b = import_box(&v);
     assert!(b.choose.is_empty());
     assert_eq!(b.error, None);
-    assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+    assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
 }
 
 #[test]
@@ -352,8 +352,8 @@ fn imports_belong_to_their_step() {
 fn sp_metadata_from_a_file_fills_step_2() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Session::open(Store::at(dir.path()));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::SpValues);
     let xml = metadata::sp_metadata(
@@ -374,8 +374,8 @@ fn sp_metadata_from_a_file_fills_step_2() {
         b.result.as_deref(),
         Some("The file infisical-sp.xml was imported: SP Entity ID, ACS URL.")
     );
-    assert_eq!(value(&v, fields::ACS_URL), ACS);
-    assert_eq!(value(&v, fields::SP_ENTITY_ID), SP_ID);
+    assert_eq!(value(&v, Field::AcsUrl), ACS);
+    assert_eq!(value(&v, Field::SpEntityId), SP_ID);
     assert!(v.page.next.enabled);
 
     // A missing file and a huge one: clear messages, nothing changed.
@@ -393,7 +393,7 @@ fn sp_metadata_from_a_file_fills_step_2() {
     });
     let error = import_box(&v).error.unwrap_or_default();
     assert!(error.contains("is larger than 1048576 bytes"), "{error}");
-    assert_eq!(value(&v, fields::ACS_URL), ACS);
+    assert_eq!(value(&v, Field::AcsUrl), ACS);
 }
 
 /// Serves `body` to each of `count` requests on loopback; returns the metadata URL.
@@ -442,7 +442,7 @@ fn url_import_from_a_loopback_server_and_cancel() {
         "{:?}",
         b.result
     );
-    assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+    assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
     assert_eq!(s.model().draft.idp_certificate, key().cert_pem());
 
     // Cancelled: a late answer is dropped.
@@ -455,7 +455,7 @@ fn url_import_from_a_loopback_server_and_cancel() {
         .is_some_and(|r| r.contains("was cancelled; nothing was changed")));
     let other = idp_metadata(SP_ID, "https://sso.jumpcloud.com/saml2/late");
     let v = s.finish_metadata_fetch(job.id, Ok(other.into_bytes()));
-    assert_eq!(value(&v, fields::IDP_SSO_URL), IDP_URL);
+    assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
 
     // A failed fetch is explained in the box.
     let (_, job) = s.start_metadata_fetch(MetadataSide::Idp, "http://example.com/md");

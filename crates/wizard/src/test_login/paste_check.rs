@@ -207,8 +207,8 @@ impl Session {
 #[cfg(test)]
 mod tests {
     use super::super::super::certificate::tests::cert_between;
-    use super::super::super::fields;
     use super::super::super::tests::set;
+    use super::super::super::view::Field;
     use super::super::super::view::{Action, Block, TestWay};
     use super::super::tests::{report, response, to_test_login};
     use super::*;
@@ -308,7 +308,7 @@ mod tests {
             step: StepId::Certificate,
         });
         let (other, _) = cert_between(-1, 300);
-        set(&mut s, fields::IDP_CERTIFICATE, &other.pem());
+        set(&mut s, Field::IdpCertificate, &other.pem());
         let v = s.finish_paste_check(job.run());
         assert!(
             !has_report(&v),

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::Field;
 use ssopilot_wizard::view::{Action, StepId};
 use ssopilot_wizard::Session;
 
@@ -15,9 +15,9 @@ const CHILD_ENV: &str = "SSOPILOT_CRASH_TEST_DIR";
 const ACS_A: &str = "https://app.infisical.com/api/v1/sso/saml2/org-a";
 const ACS_B: &str = "https://app.infisical.com/api/v1/sso/saml2/org-b";
 
-fn set(s: &mut Session, field: &str, value: &str) {
+fn set(s: &mut Session, field: Field, value: &str) {
     s.apply(Action::SetField {
-        field: field.into(),
+        field,
         value: value.into(),
     });
 }
@@ -30,18 +30,18 @@ fn child_saves_until_killed() {
         panic!("{CHILD_ENV} must be set: this helper is run by kill_9_while_saving_never_leaves_a_damaged_file");
     };
     let mut s = Session::open(Store::at(dir));
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
-    set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
     // From the second round on the session resumes on step 2 already; GoTo works either way.
     s.apply(Action::GoTo {
         step: StepId::SpValues,
     });
-    set(&mut s, fields::SP_ENTITY_ID, "https://app.infisical.com");
+    set(&mut s, Field::SpEntityId, "https://app.infisical.com");
     println!("ready");
     for i in 0u64.. {
         set(
             &mut s,
-            fields::ACS_URL,
+            Field::AcsUrl,
             if i % 2 == 0 { ACS_A } else { ACS_B },
         );
     }

@@ -29,6 +29,7 @@ fn contract() -> String {
          // Regenerate with `SSOPILOT_WRITE_TS=1 cargo test -p ssopilot-wizard --test it ts_contract`.\n",
     );
     decl::<StepId>(&cfg, &mut out);
+    decl::<Field>(&cfg, &mut out);
     decl::<StepStatus>(&cfg, &mut out);
     decl::<StepSummary>(&cfg, &mut out);
     decl::<NextState>(&cfg, &mut out);

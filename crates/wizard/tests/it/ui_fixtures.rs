@@ -6,9 +6,8 @@ use std::path::Path;
 
 use ssopilot_peers::secrets::SecretsError;
 use ssopilot_wizard::demo::DemoIdp;
-use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
-use ssopilot_wizard::view::{Action, AttributeSide, MetadataSide, StepId, WizardView};
+use ssopilot_wizard::view::{Action, AttributeSide, Field, MetadataSide, StepId, WizardView};
 use ssopilot_wizard::Session;
 
 use crate::generated::write_or_check;
@@ -19,9 +18,9 @@ const DATA_DIR: &str = "/home/admin/.local/share/sso-pilot";
 /// JumpCloud's signing certificate in these fixtures.
 const IDP_CERT: &str = include_str!("ui_fixtures_idp_cert.pem");
 
-fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+fn set(s: &mut Session, field: Field, value: &str) -> WizardView {
     s.apply(Action::SetField {
-        field: field.into(),
+        field,
         value: value.into(),
     })
 }
@@ -35,8 +34,8 @@ fn next(s: &mut Session, to: StepId) -> WizardView {
 /// Infisical (cloud) with JumpCloud, on step 2 with nothing typed yet.
 fn on_sp_values(dir: &Path) -> (Session, WizardView) {
     let mut s = Session::open(Store::at(dir));
-    set(&mut s, fields::SP_PROFILE, "infisical");
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+    set(&mut s, Field::SpProfile, "infisical");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
     let v = next(&mut s, StepId::SpValues);
     (s, v)
 }
@@ -89,14 +88,14 @@ fn fixtures() -> Vec<(String, String)> {
     let tmp = tempfile::tempdir().unwrap();
     let (mut s, v) = on_sp_values(tmp.path());
     out.push(fixture("sp_values", tmp.path(), &v));
-    let v = set(&mut s, fields::ACS_URL, "http://x");
+    let v = set(&mut s, Field::AcsUrl, "http://x");
     out.push(fixture("sp_values_bad_acs", tmp.path(), &v));
     set(
         &mut s,
-        fields::ACS_URL,
+        Field::AcsUrl,
         "https://app.infisical.com/api/v1/sso/saml2/org-77",
     );
-    let v = set(&mut s, fields::SP_ENTITY_ID, "https://app.infisical.com");
+    let v = set(&mut s, Field::SpEntityId, "https://app.infisical.com");
     out.push(fixture("sp_values_done", tmp.path(), &v));
     next(&mut s, StepId::IdpApp);
     let v = s.apply(Action::ImportMetadata {
@@ -104,10 +103,10 @@ fn fixtures() -> Vec<(String, String)> {
         text: "this is not metadata".into(),
     });
     out.push(fixture("idp_app_import_error", tmp.path(), &v));
-    set(&mut s, fields::SIGN_ASSERTION, "true");
+    set(&mut s, Field::SignAssertion, "true");
     set(
         &mut s,
-        fields::IDP_SSO_URL,
+        Field::IdpSsoUrl,
         "https://sso.jumpcloud.com/saml2/infisical",
     );
     next(&mut s, StepId::Attributes);
@@ -122,13 +121,13 @@ fn fixtures() -> Vec<(String, String)> {
     // A private key pasted into the certificate field: removed at once, the note says why. Its findings name the
     // key's kind, never its bytes, so a fresh key gives the same view.
     let key = rcgen::KeyPair::generate().unwrap();
-    let v = set(&mut s, fields::IDP_CERTIFICATE, &key.serialize_pem());
+    let v = set(&mut s, Field::IdpCertificate, &key.serialize_pem());
     out.push(fixture("certificate_key_removed", tmp.path(), &v));
     // A fixed certificate (valid until 2126), so the pages that show it do not change from run to run.
-    set(&mut s, fields::IDP_CERTIFICATE, IDP_CERT);
+    set(&mut s, Field::IdpCertificate, IDP_CERT);
     next(&mut s, StepId::AssignUsers);
-    set(&mut s, fields::USERS_ASSIGNED, "true");
-    set(&mut s, fields::TEST_USER, "ada.lovelace@example.com");
+    set(&mut s, Field::UsersAssigned, "true");
+    set(&mut s, Field::TestUser, "ada.lovelace@example.com");
     // Step 7 before any test login: the three ways, waiting for the admin.
     let v = next(&mut s, StepId::TestLogin);
     out.push(fixture("test_login", tmp.path(), &v));
@@ -136,7 +135,7 @@ fn fixtures() -> Vec<(String, String)> {
     s.apply(Action::GoTo {
         step: StepId::Enable,
     });
-    let v = set(&mut s, fields::SSO_ENABLED, "true");
+    let v = set(&mut s, Field::SsoEnabled, "true");
     out.push(fixture("enable", tmp.path(), &v));
     let v = s.apply(Action::Next);
     out.push(fixture("enforce", tmp.path(), &v));

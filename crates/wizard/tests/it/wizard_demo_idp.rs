@@ -15,8 +15,8 @@ use ssopilot_peers::secrets::SecretBytes;
 use ssopilot_saml::response::{validate, Policy};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_wizard::demo::DemoIdp;
-use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::Field;
 use ssopilot_wizard::view::{Action, AttributeSide, Block, StepId, StepStatus, WizardView};
 use ssopilot_wizard::Session;
 
@@ -30,9 +30,9 @@ fn demo() -> DemoIdp {
     d
 }
 
-fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+fn set(s: &mut Session, field: Field, value: &str) -> WizardView {
     s.apply(Action::SetField {
-        field: field.into(),
+        field,
         value: value.into(),
     })
 }
@@ -106,11 +106,11 @@ fn walk_to_step_3(dir: &std::path::Path) -> (Session, WizardView) {
         options[0].badge.as_deref(),
         Some("Recommended to try SSO Pilot")
     );
-    set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+    set(&mut s, Field::SpProfile, "infisical-self-hosted");
     s.apply(Action::Next);
-    set(&mut s, fields::SITE_URL, SP_ID);
-    set(&mut s, fields::ACS_URL, ACS);
-    set(&mut s, fields::SP_ENTITY_ID, SP_ID);
+    set(&mut s, Field::SiteUrl, SP_ID);
+    set(&mut s, Field::AcsUrl, ACS);
+    set(&mut s, Field::SpEntityId, SP_ID);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::IdpApp, "{:?}", v.notices);
     (s, v)
@@ -196,7 +196,7 @@ fn step_3_is_filled_from_the_running_demo_idp_and_its_app_follows_the_wizard() {
         step: StepId::SpValues,
     });
     let other = "https://infisical.example.com/api/v1/sso/saml2/org-43";
-    set(&mut s, fields::ACS_URL, other);
+    set(&mut s, Field::AcsUrl, other);
     assert_eq!(
         running.state().app("infisical").unwrap().acs_url.as_str(),
         other
@@ -288,7 +288,7 @@ fn choosing_another_idp_takes_back_the_demo_values_and_saved_choices_are_kept() 
     s.apply(Action::GoTo {
         step: StepId::Providers,
     });
-    set(&mut s, fields::IDP_PROFILE, "jumpcloud");
+    set(&mut s, Field::IdpProfile, "jumpcloud");
     s.apply(Action::Next);
     s.apply(Action::Next);
     let v = s.apply(Action::Next);
@@ -298,9 +298,7 @@ fn choosing_another_idp_takes_back_the_demo_values_and_saved_choices_are_kept() 
         .blocks
         .iter()
         .find_map(|b| match b {
-            Block::Input { field, value, .. } if field == fields::IDP_SSO_URL => {
-                Some(value.clone())
-            }
+            Block::Input { field, value, .. } if *field == Field::IdpSsoUrl => Some(value.clone()),
             _ => None,
         })
         .unwrap();
@@ -339,8 +337,8 @@ fn without_a_keychain_the_demo_option_says_why_and_is_not_preselected() {
     assert!(why.contains("no OS keychain is available"), "{why}");
     assert!(options[1..].iter().all(|o| o.unavailable.is_none()));
     // Chosen anyway (an old UI): step 1 stays incomplete with the same reason; nothing crashes.
-    set(&mut s, fields::IDP_PROFILE, "demo");
-    let v = set(&mut s, fields::SP_PROFILE, "infisical");
+    set(&mut s, Field::IdpProfile, "demo");
+    let v = set(&mut s, Field::SpProfile, "infisical");
     assert!(!v.page.next.enabled);
     assert_eq!(v.page.next.reason.as_deref(), Some(why));
     assert_eq!(v.steps[0].status, StepStatus::Incomplete);
@@ -450,7 +448,7 @@ fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_rest
         .page
         .blocks
         .iter()
-        .find(|b| matches!(b, Block::Choice { field, .. } if field == fields::TEST_USER))
+        .find(|b| matches!(b, Block::Choice { field, .. } if *field == Field::TestUser))
     else {
         panic!("{:?}", v.page.blocks)
     };
@@ -472,7 +470,7 @@ fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_rest
         group: "Sales".into(),
         granted: true,
     });
-    let v = set(&mut s, fields::TEST_USER, "Ada.Lovelace@Example.com");
+    let v = set(&mut s, Field::TestUser, "Ada.Lovelace@Example.com");
     let why = v.page.next.reason.unwrap();
     assert!(
         why.starts_with("Ada.Lovelace@Example.com is in no group granted the application (Sales)"),

@@ -13,17 +13,17 @@ use std::process::Command;
 
 use ssopilot_peers::secrets::{SecretName, Secrets, SERVICE};
 use ssopilot_wizard::demo::DemoIdp;
-use ssopilot_wizard::fields;
 use ssopilot_wizard::state::Store;
+use ssopilot_wizard::view::Field;
 use ssopilot_wizard::view::{Action, Block, StepId, StepStatus, WizardView};
 use ssopilot_wizard::Session;
 
 const SITE: &str = "https://infisical.example.com";
 const ACS: &str = "https://infisical.example.com/api/v1/sso/saml2/org-77";
 
-fn set(s: &mut Session, field: &str, value: &str) -> WizardView {
+fn set(s: &mut Session, field: Field, value: &str) -> WizardView {
     s.apply(Action::SetField {
-        field: field.into(),
+        field,
         value: value.into(),
     })
 }
@@ -63,10 +63,10 @@ fn walk(dir: &Path, secrets: Secrets) -> (String, DemoIdp) {
     let mut s = Session::open(Store::at(dir));
     s.attach_demo(DemoIdp::start(Ok(Secrets::mock()), 0));
     s.attach_secrets(Ok(secrets));
-    set(&mut s, fields::SP_PROFILE, "infisical-self-hosted");
+    set(&mut s, Field::SpProfile, "infisical-self-hosted");
     next(&mut s, StepId::SpValues);
-    set(&mut s, fields::SITE_URL, SITE);
-    set(&mut s, fields::ACS_URL, ACS);
+    set(&mut s, Field::SiteUrl, SITE);
+    set(&mut s, Field::AcsUrl, ACS);
     // SITE_URL filled the SP entity ID.
     next(&mut s, StepId::IdpApp);
     next(&mut s, StepId::Attributes);
@@ -81,7 +81,7 @@ fn walk(dir: &Path, secrets: Secrets) -> (String, DemoIdp) {
         group: "Engineering".into(),
         granted: true,
     });
-    set(&mut s, fields::TEST_USER, "alan.turing@example.com");
+    set(&mut s, Field::TestUser, "alan.turing@example.com");
     next(&mut s, StepId::TestLogin);
     let v = s.apply(Action::GoTo {
         step: StepId::Enable,
@@ -97,7 +97,7 @@ fn walk(dir: &Path, secrets: Secrets) -> (String, DemoIdp) {
     let v = s.apply(Action::GenerateAuthSecret);
     let secret = secret_on_page(&v).expect("AUTH_SECRET is shown to copy");
     assert_eq!(secret.len(), 44, "32 bytes in base64");
-    set(&mut s, fields::SSO_ENABLED, "true");
+    set(&mut s, Field::SsoEnabled, "true");
     let v = next(&mut s, StepId::Enforce);
     assert_eq!(v.steps[7].status, StepStatus::Complete);
     assert!(v.steps[8].reason.as_deref().unwrap().starts_with("Locked"));

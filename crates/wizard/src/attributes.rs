@@ -1,0 +1,255 @@
+//! Step 4: the attribute map (which IdP attribute fills which SP attribute), its checks and its table's actions.
+
+use std::collections::BTreeMap;
+
+use crate::profiles::{default_attribute_map, AttributeMapping};
+use crate::state::{
+    check_attribute_name, check_idp_attribute_name, MAX_ATTRIBUTE_NAME_CHARS, MAX_ATTRIBUTE_ROWS,
+};
+use crate::view::{Action, AttributeRowView, AttributeSide, Block, Severity, StepId};
+use crate::{bounded, Model};
+
+/// The problems of the attribute map.
+#[derive(Debug, Default)]
+pub(super) struct MapCheck {
+    pub(super) rows: Vec<Option<String>>,
+    pub(super) error: Option<String>,
+    pub(super) warning: Option<String>,
+}
+
+impl Model {
+    /// The attribute table's actions, on step 4 only (off it, adding says so; the others are ignored).
+    pub(super) fn apply_attribute_action(
+        &mut self,
+        action: Action,
+        warn: &mut impl FnMut(Severity, String),
+    ) {
+        if self.current != StepId::Attributes {
+            if action == Action::AddAttribute {
+                warn(
+                    Severity::Error,
+                    "The attribute map is on step 4 (Attributes).".into(),
+                );
+            }
+            return;
+        }
+        match action {
+            Action::AddAttribute => {
+                let mut rows = self.attribute_rows();
+                if rows.len() >= MAX_ATTRIBUTE_ROWS {
+                    warn(
+                        Severity::Warning,
+                        format!(
+                            "The attribute map has the most rows it can hold ({MAX_ATTRIBUTE_ROWS})."
+                        ),
+                    );
+                } else {
+                    rows.push(AttributeMapping {
+                        sp_name: String::new(),
+                        idp_name: String::new(),
+                    });
+                    self.draft.attributes = Some(rows);
+                }
+            }
+            Action::RemoveAttribute { index } => {
+                let mut rows = self.attribute_rows();
+                if index < rows.len() {
+                    rows.remove(index);
+                    self.draft.attributes = Some(rows);
+                }
+            }
+            Action::SetAttribute { index, side, value } => {
+                let mut rows = self.attribute_rows();
+                let value = bounded(value, MAX_ATTRIBUTE_NAME_CHARS + 1);
+                if let Some(row) = rows.get_mut(index) {
+                    match side {
+                        AttributeSide::Sp => row.sp_name = value,
+                        AttributeSide::Idp => row.idp_name = value,
+                    }
+                    self.draft.attributes = Some(rows);
+                }
+            }
+            Action::ResetAttributes => self.draft.attributes = None,
+            _ => {}
+        }
+    }
+
+    /// `Ok` when step 4 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn attributes_problem(&self) -> Result<(), String> {
+        let check = self.check_map();
+        if let Some(e) = check.rows.iter().flatten().next() {
+            return Err(e.clone());
+        }
+        if let Some(e) = check.error {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    pub(super) fn attribute_rows(&self) -> Vec<AttributeMapping> {
+        match (&self.draft.attributes, self.sp(), self.idp()) {
+            (Some(rows), _, _) => rows.clone(),
+            (None, Some(sp), Some(idp)) => default_attribute_map(sp, idp),
+            (None, _, _) => Vec::new(),
+        }
+    }
+
+    pub(super) fn check_map(&self) -> MapCheck {
+        let rows = self.attribute_rows();
+        let sp_name = self.sp_name().to_string();
+        let idp_name = self.idp_name().to_string();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &rows {
+            *counts.entry(r.sp_name.trim()).or_default() += 1;
+        }
+        let row_errors: Vec<Option<String>> = rows
+            .iter()
+            .map(|r| {
+                let (s, i) = (r.sp_name.trim(), r.idp_name.trim());
+                if s.is_empty() {
+                    return Some(format!(
+                        "Type the {sp_name} attribute name on the left (for example email)"
+                    ));
+                }
+                if i.is_empty() {
+                    return Some(format!(
+                        "Type the {idp_name} attribute that fills {s} on the right"
+                    ));
+                }
+                if let Err(problem) = check_attribute_name(s) {
+                    return Some(format!("Attribute names are single words: {problem}"));
+                }
+                if let Err(problem) = check_idp_attribute_name(i) {
+                    return Some(format!("Attribute names are single words: {problem}"));
+                }
+                if let Some(e) = self.demo_attribute_error(i) {
+                    return Some(e);
+                }
+                if counts.get(s).copied().unwrap_or(0) > 1 {
+                    return Some(format!(
+                        "{s} is mapped more than once: {sp_name} takes one value for it, remove the extra row"
+                    ));
+                }
+                None
+            })
+            .collect();
+        let mut error = None;
+        if let (Some(sp), Some(idp)) = (self.sp(), self.idp()) {
+            let missing: Vec<String> = sp
+                .required_attributes()
+                .filter(|a| !counts.contains_key(a.name.as_str()))
+                .map(|a| {
+                    let from = idp.attributes.get(&a.meaning).unwrap_or(&a.name);
+                    format!("{} <- {from}", a.name)
+                })
+                .collect();
+            if !missing.is_empty() {
+                error = Some(format!(
+                    "{} needs {}: add {} (or press Reset to defaults)",
+                    sp.portal.name,
+                    if missing.len() == 1 {
+                        "this attribute"
+                    } else {
+                        "these attributes"
+                    },
+                    missing.join(", ")
+                ));
+            }
+        }
+        let mut warning = None;
+        if let Some(idp) = self.idp() {
+            if let Some(text) = &idp.quirks.email_lower_case_warning {
+                let idp_email = idp.attributes.get("email").map(String::as_str);
+                let sp_email: Vec<&str> = self
+                    .sp()
+                    .map(|sp| {
+                        sp.attributes
+                            .iter()
+                            .filter(|a| a.meaning == "email")
+                            .map(|a| a.name.as_str())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let maps_email = rows.iter().any(|r| {
+                    idp_email.is_some_and(|e| r.idp_name.trim().eq_ignore_ascii_case(e))
+                        || sp_email.contains(&r.sp_name.trim())
+                });
+                if maps_email {
+                    warning = Some(text.clone());
+                }
+            }
+        }
+        if warning.is_none() && rows.is_empty() && error.is_none() {
+            warning = Some(format!(
+                "No attributes are mapped: {sp_name} will only get the user's NameID. Add the attributes it expects."
+            ));
+        }
+        MapCheck {
+            rows: row_errors,
+            error,
+            warning,
+        }
+    }
+
+    pub(super) fn attributes_page(&self) -> (String, Vec<Block>) {
+        let (Some(sp), Some(idp)) = (self.sp(), self.idp()) else {
+            return (String::new(), Vec::new());
+        };
+        let check = self.check_map();
+        let rows = self
+            .attribute_rows()
+            .into_iter()
+            .zip(check.rows)
+            .map(|(r, error)| AttributeRowView {
+                sp_name: r.sp_name,
+                idp_name: r.idp_name,
+                error,
+            })
+            .collect();
+        let mut blocks = Vec::new();
+        let mut where_ = format!("In {}", idp.display_name);
+        if let Some(tab) = &idp.portal.sso_tab {
+            where_.push_str(&format!(", on the {tab} tab"));
+        }
+        if let Some(section) = &idp.portal.attributes_section {
+            where_.push_str(&format!(", in the {section} section"));
+        }
+        let mut text = format!("{where_}, add one attribute for each row below.");
+        if let Some(save) = &idp.portal.save_action {
+            text.push_str(&format!(" Then press {save} to save the application."));
+        }
+        blocks.push(Block::Instruction {
+            text,
+            menu_path: None,
+        });
+        let side = |name: &str, portal: &Option<String>, what: &str| match portal {
+            Some(p) => format!(
+                "{name} attribute name ({what}; {p} in {})",
+                idp.display_name
+            ),
+            None => format!("{name} attribute name ({what})"),
+        };
+        blocks.push(Block::AttributeMap {
+            sp_label: side(
+                &sp.display_name,
+                &idp.labels.attribute_sp_side,
+                &format!("what {} reads", sp.portal.name),
+            ),
+            idp_label: side(
+                &idp.display_name,
+                &idp.labels.attribute_idp_side,
+                &format!("what {} sends", idp.display_name),
+            ),
+            rows,
+            error: check.error,
+            warning: check.warning,
+        });
+        (
+            format!(
+                "{} fills each {} attribute (left) from a {} user attribute (right).",
+                idp.display_name, sp.portal.name, idp.display_name
+            ),
+            blocks,
+        )
+    }
+}

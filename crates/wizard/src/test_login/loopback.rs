@@ -1,0 +1,221 @@
+//! The loopback test SP: a sign-in to a test SP on this machine, which shows the IdP works but never counts as
+//! evidence for the real SP.
+
+use super::*;
+
+/// The loopback test SP's port with a real IdP: fixed, so the IdP's test application is set up once with
+/// `http://127.0.0.1:8741/acs`. With the demo IdP (which SSO Pilot sets up itself) any free port is used.
+pub const LOOPBACK_PORT: u16 = 8741;
+
+/// What the shell needs to run the loopback test SP.
+#[derive(Debug, Clone)]
+pub struct LoopbackJob {
+    pub id: u64,
+    /// The port to listen on (0: any free one).
+    pub port: u16,
+    pub sp_entity_id: EntityId,
+    pub idp: IdpConfig,
+}
+
+impl Model {
+    pub(super) fn loopback_way(&self) -> Block {
+        let idp = self.idp_name().to_string();
+        let loopback = self.test.loopback.as_ref();
+        let steps = if self.demo_chosen() {
+            vec![
+                "Press Start the test SP. SSO Pilot runs a small test SP on this computer, adds an application \
+                 for it to the demo IdP and opens your web browser."
+                    .into(),
+                format!("Sign in as {} in the browser.", self.test_user_words()),
+            ]
+        } else {
+            vec![
+                format!(
+                    "In {idp}, create a separate test application with the {} {} and the {} \
+                     http://127.0.0.1:{LOOPBACK_PORT}{}, signed with the same certificate, and grant it to the test \
+                     user's group.",
+                    self.idp()
+                        .map(|p| p.labels.sp_entity_id.as_str())
+                        .unwrap_or("SP Entity ID"),
+                    engine::DEFAULT_SP_ENTITY_ID,
+                    self.idp()
+                        .map(|p| p.labels.acs_url.as_str())
+                        .unwrap_or("ACS URL"),
+                    engine::ACS_PATH
+                ),
+                "Press Start the test SP: your web browser opens at the IdP with a sign-in request.".into(),
+                format!("Sign in as {} in the browser.", self.test_user_words()),
+            ]
+        };
+        Block::TestLoginWay {
+            way: TestWay::Loopback,
+            title: "Test the IdP side with SSO Pilot's test SP".into(),
+            text: format!(
+                "SSO Pilot plays the service provider on 127.0.0.1 and receives the response from {idp} itself, \
+                 without {}.",
+                self.sp_name()
+            ),
+            steps,
+            start_label: "Start the test SP".into(),
+            url: loopback.and_then(|l| l.acs_url.clone()),
+            running: loopback.is_some(),
+            captured: false,
+            continue_label: None,
+            unavailable: self.loopback_unavailable(),
+            note: format!(
+                "This proves the IdP side (certificate, {idp}'s entity ID, the user's attributes) but not your \
+                 {} and {}: it uses SSO Pilot's own, so its pass does not unlock step 9 (Enforce).",
+                self.sp_entity_label(),
+                self.acs_label()
+            ),
+            value: String::new(),
+            error: self.test.loopback_error.clone(),
+        }
+    }
+
+    /// The ACS URL of the loopback test SP while it waits (the demo IdP's test application uses it).
+    pub(crate) fn loopback_acs(&self) -> Option<&str> {
+        self.test
+            .loopback
+            .as_ref()
+            .and_then(|l| l.acs_url.as_deref())
+    }
+
+    pub(super) fn loopback_unavailable(&self) -> Option<String> {
+        if let Some(why) = self.not_ready() {
+            return Some(why);
+        }
+        if self.demo_chosen() && self.demo_running().is_none() {
+            return Some("The demo IdP is not running.".into());
+        }
+        None
+    }
+
+    /// The IdP side of the loopback test SP, from steps 3 and 5.
+    pub(super) fn loopback_idp(&self) -> Result<IdpConfig, String> {
+        if let Some(why) = self.loopback_unavailable() {
+            return Err(why);
+        }
+        let config = self.tested_config().ok_or("Complete steps 1 to 5 first")?;
+        let (entity_id, sso_url) = match self.demo_running() {
+            Some(r) if self.demo_chosen() => (
+                r.entity_id().clone(),
+                IdpUrl::parse(&r.sso_url(), "SSO URL").map_err(|e| e.to_string())?,
+            ),
+            _ => (config.idp_entity_id.clone(), self.idp_sso_url()?),
+        };
+        Ok(IdpConfig {
+            entity_id,
+            sso_url,
+            certs: config.idp_certs,
+            require_signed_assertion: self.require_signed_assertion(),
+            allow_sha1: false,
+        })
+    }
+}
+
+impl Session {
+    /// Starts a loopback test: what the shell runs, or the view with the reason.
+    pub fn start_loopback(&mut self) -> (WizardView, Option<LoopbackJob>) {
+        let m = &mut self.model;
+        m.test.loopback_error = None;
+        let job = EntityId::parse(engine::DEFAULT_SP_ENTITY_ID, "SP Entity ID")
+            .map_err(|e| e.to_string())
+            .and_then(|sp| m.loopback_idp().map(|idp| (sp, idp)));
+        match job {
+            Ok((sp_entity_id, idp)) => {
+                m.test.next_id += 1;
+                let id = m.test.next_id;
+                m.test.loopback = Some(LoopbackTest { id, acs_url: None });
+                let port = if m.demo_chosen() { 0 } else { LOOPBACK_PORT };
+                (
+                    self.view(),
+                    Some(LoopbackJob {
+                        id,
+                        port,
+                        sp_entity_id,
+                        idp,
+                    }),
+                )
+            }
+            Err(why) => {
+                m.test.loopback_error = Some(format!("The test SP cannot start: {why}."));
+                (self.view(), None)
+            }
+        }
+    }
+
+    /// The test SP listens at `acs_url`: shown while waiting; with the demo IdP, its application for the test SP
+    /// is added.
+    pub fn loopback_listening(
+        &mut self,
+        id: u64,
+        acs_url: &ssopilot_saml::values::AcsUrl,
+    ) -> WizardView {
+        if let Some(l) = self.model.test.loopback.as_mut().filter(|l| l.id == id) {
+            l.acs_url = Some(acs_url.to_string());
+        }
+        if let Some(n) = self.model.sync_demo() {
+            self.notice(n.severity, n.text);
+        }
+        self.view()
+    }
+
+    /// The loopback test ended: its report, or why there is none (timeout, cancel, port taken).
+    pub fn finish_loopback(
+        &mut self,
+        id: u64,
+        result: Result<Received, TestLoginError>,
+    ) -> WizardView {
+        let m = &mut self.model;
+        if m.test.loopback.as_ref().is_none_or(|l| l.id != id) {
+            return self.view();
+        }
+        m.test.loopback = None;
+        match result {
+            Ok(received) => {
+                let idp_initiated = received.report.check("in_response_to").is_none();
+                m.record_run(
+                    Source::Loopback,
+                    received.report,
+                    received.xml,
+                    Vec::new(),
+                    idp_initiated,
+                )
+            }
+            Err(TestLoginError::Cancelled) => {}
+            Err(e) => {
+                m.test.loopback_error = Some(crate::metadata_import::capitalise(&format!("{e}.")))
+            }
+        }
+        if let Some(n) = self.model.sync_demo() {
+            self.notice(n.severity, n.text);
+        }
+        self.view()
+    }
+
+    /// The loopback test `id` could not go on (the browser did not open...): why, in plain words.
+    pub fn loopback_failed(&mut self, id: u64, why: &str) -> WizardView {
+        if self
+            .model
+            .test
+            .loopback
+            .as_ref()
+            .is_some_and(|l| l.id == id)
+        {
+            self.model.test.loopback = None;
+            self.model.test.loopback_error =
+                Some(crate::metadata_import::capitalise(&format!("{why}.")));
+        }
+        self.view()
+    }
+
+    /// Cancel: the test SP stops waiting (the shell aborts it).
+    pub fn cancel_loopback(&mut self) -> WizardView {
+        self.model.test.loopback = None;
+        if let Some(n) = self.model.sync_demo() {
+            self.notice(n.severity, n.text);
+        }
+        self.view()
+    }
+}

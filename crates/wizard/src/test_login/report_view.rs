@@ -1,0 +1,385 @@
+//! The report of a test login as the UI shows it: each check, the attributes that arrived, the exchange leg by leg,
+//! the clocks and the pretty-printed XML.
+
+use super::*;
+
+/// At most this many checks, attributes or XML lines are shown.
+pub(super) const MAX_REPORT_ROWS: usize = 200;
+
+pub(super) const MAX_XML_LINES: usize = 400;
+
+pub(super) const MAX_XML_LINE_CHARS: usize = 240;
+
+impl Model {
+    pub(super) fn report_view(&self, run: &Run) -> TestReportView {
+        let report = &run.report;
+        let failed = report.checks.iter().filter(|c| !c.ok).count();
+        let headline = if report.valid {
+            format!("Passed: all {} checks passed", report.checks.len())
+        } else {
+            format!(
+                "Failed: {failed} of {} checks failed. Fix them where each one says, then test again.",
+                report.checks.len()
+            )
+        };
+        let mut checks: Vec<ReportCheckView> = report
+            .checks
+            .iter()
+            .filter(|c| !c.ok)
+            .chain(report.checks.iter().filter(|c| c.ok))
+            .map(|c| ReportCheckView {
+                id: c.id.clone(),
+                ok: c.ok,
+                message: c.message.clone(),
+                expected: c.expected.clone(),
+                found: c.found.clone(),
+                hint: c.hint.clone(),
+                step: StepId::for_fix(c.fix),
+                step_number: step_number(StepId::for_fix(c.fix)),
+                step_title: step_title(StepId::for_fix(c.fix)).to_string(),
+                fix_elsewhere: !c.ok && c.fix != Fix::Capture,
+            })
+            .collect();
+        checks.truncate(MAX_REPORT_ROWS);
+        let (evidence_severity, evidence_note) = match &run.evidence {
+            Ok(text) => (Severity::Info, text.clone()),
+            Err(text) if run.source == Source::Loopback => (Severity::Warning, text.clone()),
+            Err(text) => (Severity::Error, text.clone()),
+        };
+        let doc = run.xml.as_deref().and_then(|x| xml::parse(x).ok());
+        TestReportView {
+            passed: report.valid,
+            source: run.source.label().into(),
+            headline,
+            evidence_note,
+            evidence_severity,
+            checks,
+            not_evaluated: run.not_evaluated.clone(),
+            attributes: self.attribute_arrivals(report),
+            clock: doc.as_ref().map(|d| clock(d, run.received_at)),
+            xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
+            xml_note: if report.signed.assertion || report.signed.response {
+                "The highlighted part is covered by a signature that verified with your certificate; signature \
+                 values and certificates are left out."
+                    .into()
+            } else {
+                "No part of this response is covered by a signature that verified with your certificate.".into()
+            },
+            export_name: format!("ssopilot-test-login-{}", run.received_at.unix_timestamp()),
+        }
+    }
+
+    /// The attributes as the SP will receive them, on step 4's names. The loopback test SP gets what the IdP's
+    /// test application sends, so its names are compared the same way.
+    pub(super) fn attribute_arrivals(&self, report: &Report) -> Vec<ReportAttributeView> {
+        let sp = self.sp_name().to_string();
+        let mut seen: Vec<&str> = Vec::new();
+        let mut rows: Vec<ReportAttributeView> = self
+            .attribute_rows()
+            .into_iter()
+            .map(|row| {
+                let name = row.sp_name.trim().to_string();
+                let exact = report.attributes.get_key_value(&name);
+                let folded = report
+                    .attributes
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(&name));
+                let (received_as, values, arrival, note) = match (exact, folded) {
+                    (Some((k, v)), _) => {
+                        seen.push(k);
+                        (Some(k.clone()), v.clone(), AttributeArrival::Received, None)
+                    }
+                    (None, Some((k, v))) => {
+                        seen.push(k);
+                        (
+                            Some(k.clone()),
+                            v.clone(),
+                            AttributeArrival::WrongCase,
+                            Some(format!(
+                                "Sent as \"{k}\" but {sp} looks for \"{name}\": attribute names are case-sensitive. \
+                                 Fix the name in the IdP application (step 4)."
+                            )),
+                        )
+                    }
+                    (None, None) => (
+                        None,
+                        Vec::new(),
+                        AttributeArrival::Missing,
+                        Some(format!(
+                            "Not in the response: add {name} <- {} in the IdP application's attributes (step 4).",
+                            row.idp_name.trim()
+                        )),
+                    ),
+                };
+                ReportAttributeView {
+                    sp_name: name,
+                    idp_name: row.idp_name.trim().to_string(),
+                    received_as,
+                    values,
+                    arrival,
+                    note,
+                }
+            })
+            .collect();
+        for (k, v) in &report.attributes {
+            if !seen.contains(&k.as_str()) {
+                rows.push(ReportAttributeView {
+                    sp_name: String::new(),
+                    idp_name: String::new(),
+                    received_as: Some(k.clone()),
+                    values: v.clone(),
+                    arrival: AttributeArrival::NotMapped,
+                    note: Some(format!("Not in the attribute map: {sp} ignores it.")),
+                });
+            }
+        }
+        rows.truncate(MAX_REPORT_ROWS);
+        rows
+    }
+
+    pub(super) fn exchange_block(&self, run: &Run) -> Block {
+        let sp = self.sp_name().to_string();
+        let idp = self.idp_name().to_string();
+        let (sp_label, acs_label) = match run.source {
+            Source::Loopback => (
+                "SSO Pilot's test SP".to_string(),
+                "Test SP's ACS".to_string(),
+            ),
+            _ => (sp.clone(), format!("{sp}'s {}", self.acs_label())),
+        };
+        let first_failure = |leg: &str| {
+            run.report
+                .checks
+                .iter()
+                .find(|c| !c.ok && leg_of(&c.id, StepId::for_fix(c.fix)) == leg)
+                .map(|c| c.message.clone())
+        };
+        let mut legs = Vec::new();
+        let mut leg = |id: &str, from: Party, to: Party, label: String| {
+            let problem = first_failure(id);
+            legs.push(ExchangeLeg {
+                id: id.into(),
+                from,
+                to,
+                label,
+                state: if problem.is_some() {
+                    LegState::Failed
+                } else {
+                    LegState::Done
+                },
+                problem,
+            });
+        };
+        if !run.idp_initiated {
+            leg(
+                "request",
+                Party::Sp,
+                Party::Idp,
+                "AuthnRequest, through the browser".into(),
+            );
+        }
+        leg(
+            "sign_in",
+            Party::Browser,
+            Party::Idp,
+            format!("The user signs in at {idp}"),
+        );
+        leg(
+            "response",
+            Party::Idp,
+            Party::Browser,
+            "Signed SAMLResponse in an auto-posting form".into(),
+        );
+        leg(
+            "post",
+            Party::Browser,
+            Party::Acs,
+            match run.source {
+                Source::LoginWindow => "POST to the ACS, held and checked by SSO Pilot".into(),
+                Source::Paste => "POST to the ACS, captured by your tracer".into(),
+                Source::Loopback => "POST to the test SP's ACS".into(),
+            },
+        );
+        let failed: Vec<&str> = legs
+            .iter()
+            .filter(|l| l.state == LegState::Failed)
+            .map(|l| l.label.as_str())
+            .collect();
+        Block::Exchange {
+            idp_initiated: run.idp_initiated,
+            sp_label,
+            idp_label: idp,
+            acs_label,
+            caption: if failed.is_empty() {
+                "Every leg of the exchange checked out.".into()
+            } else {
+                format!("Where it failed: {}.", join_words(&failed))
+            },
+            legs,
+        }
+    }
+}
+
+/// Which leg of the exchange a failed check belongs to: the request (InResponseTo), the sign-in (the IdP refused),
+/// the post to the ACS (audience, recipient, destination: the SP's values), else the response the IdP made.
+pub(super) fn leg_of(id: &str, step: StepId) -> &'static str {
+    match (id, step) {
+        ("in_response_to" | "subject_in_response_to", _) => "request",
+        (_, StepId::AssignUsers) => "sign_in",
+        (_, StepId::SpValues) => "post",
+        _ => "response",
+    }
+}
+
+/// The decoded XML of a response as the validator reads it, when it decodes.
+pub(super) fn decoded_xml(input: &[u8]) -> Option<String> {
+    ssopilot_saml::binding::decode(input, xml::DEFAULT_MAX_BYTES)
+        .ok()
+        .map(|d| d.xml)
+}
+
+pub(super) fn clock(doc: &Document, checked_at: OffsetDateTime) -> ClockView {
+    let root = doc.root();
+    let instant = doc
+        .element(root)
+        .and_then(|e| e.attr("IssueInstant"))
+        .map(str::trim)
+        .map(str::to_string);
+    let parsed = instant.as_deref().and_then(|s| {
+        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+    });
+    let allowed = DEFAULT_CLOCK_SKEW.whole_seconds();
+    let difference = parsed.map(|t| (checked_at - t).whole_seconds());
+    let ok = difference.is_some_and(|d| d.abs() <= allowed);
+    let text = match difference {
+        Some(d) if d.abs() <= allowed => format!(
+            "The IdP's clock and this computer's agree within {} s (allowed: {allowed} s).",
+            d.abs()
+        ),
+        Some(d) if d < 0 => format!(
+            "The response was issued {} s in this computer's future (allowed: {allowed} s): one of the clocks is \
+             wrong. Set both to network time (NTP).",
+            -d
+        ),
+        Some(d) => format!(
+            "The response was issued {d} s before it was checked (allowed: {allowed} s): it is old, or one of the \
+             clocks is wrong. Set both to network time (NTP), and test with a fresh sign-in."
+        ),
+        None => "The response has no readable IssueInstant, so the clocks cannot be compared.".into(),
+    };
+    ClockView {
+        checked_at: rfc3339(checked_at),
+        issue_instant: instant,
+        difference_seconds: difference,
+        allowed_seconds: allowed,
+        ok,
+        text,
+    }
+}
+
+/// The response pretty-printed, one element or text per line, the verified-signed element marked; signature values
+/// and certificates left out (they are long and say nothing to a reader).
+pub(super) fn pretty(doc: &Document, report: &Report) -> Vec<XmlLine> {
+    let root = doc.root();
+    let signed_root: Option<NodeId> = if report.signed.response {
+        Some(root)
+    } else if report.signed.assertion {
+        doc.elements().find(|n| {
+            doc.element(*n).is_some_and(|e| e.is(SAML_NS, "Assertion"))
+                && doc.parent(*n) == Some(root)
+        })
+    } else {
+        None
+    };
+    let mut out = Vec::new();
+    walk(doc, root, 0, signed_root, &mut out);
+    if out.len() > MAX_XML_LINES {
+        out.truncate(MAX_XML_LINES);
+        out.push(XmlLine {
+            depth: 0,
+            text: "(the rest is left out)".into(),
+            signed: false,
+        });
+    }
+    out
+}
+
+pub(super) fn cut(s: &str) -> String {
+    let one_line: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX_XML_LINE_CHARS {
+        let head: String = one_line.chars().take(MAX_XML_LINE_CHARS).collect();
+        format!("{head}…")
+    } else {
+        one_line
+    }
+}
+
+pub(super) fn walk(
+    doc: &Document,
+    id: NodeId,
+    depth: u16,
+    signed: Option<NodeId>,
+    out: &mut Vec<XmlLine>,
+) {
+    if out.len() > MAX_XML_LINES {
+        return;
+    }
+    let is_signed = signed.is_some_and(|s| s == id || doc.is_within(id, s));
+    let line = |text: String| XmlLine {
+        depth,
+        text,
+        signed: is_signed,
+    };
+    let Some(node) = doc.node(id) else {
+        return;
+    };
+    match &node.kind {
+        NodeKind::Element(e) => {
+            let source = doc.source();
+            let start = source
+                .get(e.span.0..e.start_tag_end)
+                .map(cut)
+                .unwrap_or_else(|| format!("<{}>", e.qname()));
+            let secret = e.ns.as_deref() == Some(ssopilot_saml::xmldsig::DS_NS)
+                && matches!(
+                    e.local.as_str(),
+                    "SignatureValue" | "X509Certificate" | "DigestValue"
+                );
+            let children: Vec<NodeId> = doc
+                .children(id)
+                .iter()
+                .copied()
+                .filter(|c| match doc.node(*c).map(|n| &n.kind) {
+                    Some(NodeKind::Text(t)) => !t.trim().is_empty(),
+                    Some(NodeKind::Element(_)) => true,
+                    _ => false,
+                })
+                .collect();
+            let end = format!("</{}>", e.qname());
+            if start.ends_with("/>") {
+                out.push(line(start));
+            } else if secret {
+                out.push(line(format!("{start}(left out){end}")));
+            } else if let [only] = children.as_slice() {
+                match doc.node(*only).map(|n| &n.kind) {
+                    Some(NodeKind::Text(t)) => out.push(line(format!("{start}{}{end}", cut(t)))),
+                    _ => {
+                        out.push(line(start));
+                        walk(doc, *only, depth + 1, signed, out);
+                        out.push(line(end));
+                    }
+                }
+            } else if children.is_empty() {
+                out.push(line(format!("{start}{end}")));
+            } else {
+                out.push(line(start));
+                for c in children {
+                    walk(doc, c, depth + 1, signed, out);
+                }
+                out.push(line(end));
+            }
+        }
+        NodeKind::Text(t) => out.push(line(cut(t))),
+        _ => {}
+    }
+}

@@ -1,0 +1,564 @@
+use super::super::assign_users::tests::to_assign_users;
+use super::super::certificate::tests::{cert_between, to_certificate};
+use super::super::tests::set;
+use super::super::view::{Action, StepId};
+use super::super::{Field, Session};
+use super::*;
+use crate::state::Store;
+use ssopilot_peers::test_login::evidence::EvidenceCheck;
+use ssopilot_saml::fingerprint::Fingerprint;
+
+/// Evidence as a passing test of `config` by `user` records it (the report itself is the test-login module's
+/// business).
+pub(crate) fn passing_as(config: &TestedConfig, user: &str) -> Evidence {
+    let cert = Fingerprint::sha256(&config.idp_certs[0]);
+    Evidence {
+        user: user.into(),
+        time: time::OffsetDateTime::now_utc(),
+        idp_entity_id: config.idp_entity_id.clone(),
+        sp_entity_id: config.sp_entity_id.clone(),
+        acs_url: config.acs_url.clone(),
+        certificate_sha256: cert.clone(),
+        certificates_sha256: vec![cert],
+        attribute_map_sha256: config.attribute_map_sha256(),
+        config_hash: config.hash(),
+        checks: vec![EvidenceCheck {
+            id: "signature".into(),
+            ok: true,
+            message: "verified".into(),
+        }],
+    }
+}
+
+fn passing(config: &TestedConfig) -> Evidence {
+    passing_as(config, "admin@example.com")
+}
+
+#[test]
+fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_assign_users(dir.path());
+    assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
+    let config = s.model().tested_config().expect("steps 1-5 are complete");
+    s.model.draft.evidence = Some(passing(&config));
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { ref user, .. } if user == "admin@example.com"
+    ));
+    // Saved with the next change, and read back.
+    set(&mut s, Field::UsersAssigned, "true");
+    drop(s);
+    let mut s = Session::open(Store::at(dir.path()));
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+    // A new certificate makes it stale, and says why.
+    s.apply(Action::GoTo {
+        step: StepId::Certificate,
+    });
+    let (c, _) = cert_between(-2, 300);
+    set(&mut s, Field::IdpCertificate, &c.pem());
+    match s.model().evidence_state() {
+        EvidenceState::Stale { changed, .. } => {
+            assert_eq!(changed, ["the IdP certificate"])
+        }
+        other => panic!("{other:?}"),
+    }
+    // No configuration, no evidence to speak of.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(to_certificate(dir.path()).model().tested_config().is_none());
+}
+
+use super::super::tests::{ACS, IDP_URL, SP_ID};
+use base64::Engine as _;
+use ssopilot_peers::demo_idp::directory::Directory;
+use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::demo_idp::mint::{self, App};
+
+fn key() -> &'static IdpKey {
+    static KEY: std::sync::OnceLock<IdpKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| IdpKey::generate_ephemeral().expect("RSA key"))
+}
+
+/// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7.
+pub(super) fn to_test_login(dir: &std::path::Path) -> Session {
+    let mut s = to_certificate(dir);
+    set(&mut s, Field::IdpCertificate, &key().cert_pem());
+    s.apply(Action::Next);
+    set(&mut s, Field::UsersAssigned, "true");
+    set(&mut s, Field::TestUser, "ada.lovelace@example.com");
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
+    s
+}
+
+/// A response as JumpCloud would sign it for the configuration of [`to_test_login`] (base64, as posted).
+pub(super) fn response(request_id: Option<&str>) -> String {
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
+    let app = App::new(sp.clone(), acs, sp);
+    let dir = Directory::demo().unwrap();
+    let user = dir.user("ada.lovelace@example.com").unwrap().clone();
+    let xml = mint::mint(&app, &user, request_id, key(), OffsetDateTime::now_utc()).unwrap();
+    mint::post_value(&xml)
+}
+
+pub(super) fn report(v: &WizardView) -> &TestReportView {
+    v.page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::TestReport(r) => Some(r.as_ref()),
+            _ => None,
+        })
+        .expect("a report on the page")
+}
+
+fn paste(s: &mut Session, text: &str) -> WizardView {
+    s.apply(Action::CheckPastedResponse { text: text.into() })
+}
+
+#[test]
+fn a_passing_paste_records_evidence_and_a_certificate_change_makes_it_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let v = s.view();
+    assert!(!v.page.next.enabled);
+    assert_eq!(
+        v.page.next.reason.as_deref(),
+        Some("Run a test login that passes")
+    );
+    let v = paste(&mut s, &response(None));
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert!(
+        r.evidence_note.starts_with("Recorded as evidence"),
+        "{}",
+        r.evidence_note
+    );
+    assert!(r
+        .not_evaluated
+        .iter()
+        .any(|n| n.starts_with("InResponseTo")));
+    assert!(r.not_evaluated.iter().any(|n| n.starts_with("Replay")));
+    assert!(r.checks.iter().all(|c| c.id != "in_response_to"));
+    // The assertion is signed and marked; signature values are left out.
+    assert!(r
+        .xml
+        .iter()
+        .any(|l| l.signed && l.text.contains("Assertion")));
+    assert!(r
+        .xml
+        .iter()
+        .any(|l| !l.signed && l.text.starts_with("<saml2p:Response")));
+    assert!(r
+        .xml
+        .iter()
+        .any(|l| l.text.contains("SignatureValue>(left out)<")));
+    // The attributes arrive under Infisical's names.
+    let email = r.attributes.iter().find(|a| a.sp_name == "email").unwrap();
+    assert_eq!(email.arrival, AttributeArrival::Received);
+    assert_eq!(email.values, ["ada.lovelace@example.com"]);
+    assert!(r.clock.as_ref().unwrap().ok);
+    assert!(v.page.next.enabled);
+    assert!(
+        matches!(s.model().evidence_state(), EvidenceState::Valid { ref user, .. } if user == "ada.lovelace@example.com")
+    );
+    let step7 = v.steps.iter().find(|x| x.id == StepId::TestLogin).unwrap();
+    assert_eq!(step7.status, super::super::view::StepStatus::Complete);
+    // A new certificate: the evidence is stale and the page says what changed.
+    s.apply(Action::GoTo {
+        step: StepId::Certificate,
+    });
+    let (c, _) = cert_between(-2, 300);
+    set(&mut s, Field::IdpCertificate, &c.pem());
+    let v = s.apply(Action::GoTo {
+        step: StepId::TestLogin,
+    });
+    assert!(!v.page.next.enabled);
+    let stale = v.page.blocks.iter().any(|b| matches!(b, Block::Callout { severity: Severity::Warning, text } if text.contains("the IdP certificate changed since") && text.contains("Test again")));
+    assert!(stale, "{:?}", v.page.blocks.first());
+    assert!(v.page.blocks.iter().any(|b| matches!(b, Block::TestLoginWay { way: TestWay::LoginWindow, start_label, .. } if start_label.starts_with("Test again"))));
+}
+
+#[test]
+fn a_tampered_paste_fails_with_the_signature_check_and_its_fix_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let xml = String::from_utf8(b64.decode(response(None)).unwrap()).unwrap();
+    let tampered = xml.replacen("ada.lovelace@example.com", "grace.hopper@example.com", 1);
+    assert_ne!(xml, tampered);
+    let v = paste(&mut s, &b64.encode(tampered));
+    let r = report(&v);
+    assert!(!r.passed);
+    assert!(!r.checks[0].ok, "failed checks come first");
+    let sig = r
+        .checks
+        .iter()
+        .find(|c| c.id == "signature_required")
+        .unwrap();
+    assert!(!sig.ok);
+    assert_eq!((sig.step, sig.step_number), (StepId::Certificate, 5));
+    assert!(sig.fix_elsewhere);
+    // A failure fixed here (capture it again) gets no button to this same step.
+    assert!(r
+        .checks
+        .iter()
+        .filter(|c| c.step == StepId::TestLogin)
+        .all(|c| !c.fix_elsewhere));
+    assert!(
+        r.evidence_note.starts_with("Not recorded as evidence"),
+        "{}",
+        r.evidence_note
+    );
+    assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
+    // The exchange picture marks the response leg.
+    let failed = v.page.blocks.iter().find_map(|b| match b {
+        Block::Exchange { legs, .. } => Some(
+            legs.iter()
+                .filter(|l| l.state == LegState::Failed)
+                .map(|l| l.id.clone())
+                .collect::<Vec<_>>(),
+        ),
+        _ => None,
+    });
+    assert_eq!(failed, Some(vec!["response".to_string()]));
+    // What was pasted is kept, and garbage or an oversized paste is said plainly.
+    assert!(v.page.blocks.iter().any(
+        |b| matches!(b, Block::TestLoginWay { way: TestWay::Paste, value, .. } if !value.is_empty())
+    ));
+    let v = paste(&mut s, &"A".repeat(MAX_RESPONSE_BYTES + 1));
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text.contains("more than any sign-in response")));
+}
+
+#[test]
+fn a_response_for_another_sp_does_not_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let other = ssopilot_saml::values::EntityId::parse("urn:ssopilot:test-sp", "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse("http://127.0.0.1:9/acs", "x").unwrap();
+    let idp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let app = App::new(other, acs, idp);
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let xml = mint::mint(&app, &user, None, key(), OffsetDateTime::now_utc()).unwrap();
+    let v = paste(&mut s, &mint::post_value(&xml));
+    let r = report(&v);
+    assert!(!r.passed);
+    let audience = r.checks.iter().find(|c| c.id == "audience").unwrap();
+    assert!(!audience.ok);
+    assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
+}
+
+#[test]
+fn the_login_window_checks_its_request_and_takes_one_response_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // Nothing is running: a capture is refused.
+    assert!(!s.login_window_captured(&response(None)));
+    let (_, job) = s.start_login_window();
+    let job = job.expect("the window can open");
+    // JumpCloud: its IDP URL, IdP-initiated; only its origin may hand the response back.
+    assert_eq!(job.url, IDP_URL);
+    assert_eq!(job.allowed_origin, "https://sso.jumpcloud.com");
+    assert!(s.login_window_captured(&response(None)));
+    assert!(
+        !s.login_window_captured(&response(None)),
+        "one response per window"
+    );
+    let v = s.view();
+    assert!(report(&v).passed);
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+    assert!(v.page.blocks.iter().any(|b| matches!(
+        b,
+        Block::TestLoginWay {
+            way: TestWay::LoginWindow,
+            captured: true,
+            ..
+        }
+    )));
+    assert!(s.login_window_continue());
+    let v = s.login_window_closed(job.id);
+    assert!(v.page.blocks.iter().any(|b| matches!(
+        b,
+        Block::TestLoginWay {
+            way: TestWay::LoginWindow,
+            running: false,
+            captured: false,
+            error: None,
+            ..
+        }
+    )));
+    // Saved with the evidence.
+    let saved = Store::at(dir.path()).load().unwrap().unwrap();
+    assert!(saved.test_evidence.is_some());
+    // A later failing test (another SP's response pasted) leaves the evidence, and says so.
+    let other = ssopilot_saml::values::EntityId::parse("https://other.example.com", "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse("https://other.example.com/acs", "x").unwrap();
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let xml = mint::mint(
+        &App::new(other, acs, sp),
+        &user,
+        None,
+        key(),
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let v = paste(&mut s, &mint::post_value(&xml));
+    let note = &report(&v).evidence_note;
+    assert!(
+        note.starts_with("Not recorded as evidence") && note.contains("still counts"),
+        "{note}"
+    );
+    assert!(v.page.next.enabled);
+    // Stop ends a window test at once.
+    let (_, job) = s.start_login_window();
+    assert!(job.is_some());
+    let v = s.login_window_stopped();
+    assert!(v.page.blocks.iter().any(|b| matches!(
+        b,
+        Block::TestLoginWay {
+            way: TestWay::LoginWindow,
+            running: false,
+            captured: false,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let (_, job) = s.start_loopback();
+    let job = job.expect("the test SP can start");
+    assert_eq!(
+        job.sp_entity_id.as_str(),
+        ssopilot_peers::test_login::DEFAULT_SP_ENTITY_ID
+    );
+    let acs = ssopilot_saml::values::AcsUrl::parse("http://127.0.0.1:9/acs", "x").unwrap();
+    s.loopback_listening(job.id, &acs);
+    // What the test SP would validate: the IdP side against SSO Pilot's own SP values.
+    let app = App::new(
+        job.sp_entity_id.clone(),
+        acs.clone(),
+        job.idp.entity_id.clone(),
+    );
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let xml = mint::mint(&app, &user, None, key(), OffsetDateTime::now_utc()).unwrap();
+    let mut policy = Policy::new(
+        job.idp.entity_id.clone(),
+        job.idp.certs.clone(),
+        job.sp_entity_id.clone(),
+        acs,
+        OffsetDateTime::now_utc(),
+    );
+    policy.allow_idp_initiated = true;
+    let report_in = response::validate(xml.as_bytes(), &policy);
+    assert!(report_in.valid, "{:?}", report_in.failed());
+    let v = s.finish_loopback(
+        job.id,
+        Ok(Received {
+            xml: None,
+            report: report_in,
+            relay_state: None,
+            received_at: OffsetDateTime::now_utc(),
+        }),
+    );
+    let r = report(&v);
+    assert!(r.passed);
+    assert!(
+        r.evidence_note.contains("does not unlock")
+            || r.evidence_note.contains("proves the IdP side only"),
+        "{}",
+        r.evidence_note
+    );
+    assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
+    assert!(!v.page.next.enabled);
+    // A timeout is said plainly and the way can start again.
+    let (_, job) = s.start_loopback();
+    let job = job.unwrap();
+    let v = s.finish_loopback(
+        job.id,
+        Err(TestLoginError::Timeout {
+            secs: 300,
+            acs: "http://127.0.0.1:9/acs".into(),
+            sp_entity_id: "urn:ssopilot:test-sp".into(),
+        }),
+    );
+    assert!(v.page.blocks.iter().any(|b| matches!(b, Block::TestLoginWay { way: TestWay::Loopback, running: false, error: Some(e), .. } if e.starts_with("No response reached the test SP within 300 s"))));
+}
+
+#[test]
+fn the_report_is_exported_through_the_core() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let out = dir.path().join("report.md");
+    let v = s.apply(Action::SaveTestReport {
+        format: ReportFormat::Markdown,
+        path: out.display().to_string(),
+    });
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text.starts_with("There is no test-login report")));
+    paste(&mut s, &response(None));
+    s.apply(Action::SaveTestReport {
+        format: ReportFormat::Markdown,
+        path: out.display().to_string(),
+    });
+    let md = std::fs::read_to_string(&out).unwrap();
+    assert!(md.contains("PASSED"), "{md}");
+    assert!(md.contains("## Evidence"));
+    let html_path = dir.path().join("report.html");
+    s.apply(Action::SaveTestReport {
+        format: ReportFormat::Html,
+        path: html_path.display().to_string(),
+    });
+    assert!(std::fs::read_to_string(&html_path)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+}
+
+/// The demo IdP (as the app runs it) with Infisical, steps 1 to 6 done, on step 7.
+fn demo_to_test_login(dir: &std::path::Path) -> Session {
+    let mut s = Session::open(Store::at(dir));
+    let pkcs8 = ssopilot_peers::secrets::SecretBytes::new(key().pkcs8().to_vec());
+    s.attach_demo(super::super::demo::DemoIdp::start_with_key(
+        IdpKey::from_pkcs8(pkcs8).unwrap(),
+        0,
+    ));
+    set(&mut s, Field::SpProfile, "infisical");
+    s.apply(Action::Next);
+    set(&mut s, Field::AcsUrl, ACS);
+    set(&mut s, Field::SpEntityId, SP_ID);
+    for _ in 0..4 {
+        s.apply(Action::Next);
+    }
+    s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: true,
+    });
+    set(&mut s, Field::TestUser, "ada.lovelace@example.com");
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
+    s
+}
+
+/// What a browser does at the demo IdP: open `url`, sign in, return the auto-posting form's SAMLResponse and
+/// where it posts.
+async fn sign_in_at_demo(url: &str) -> (String, String) {
+    use ssopilot_peers::test_login::demo::{form_action, input_value, Browser};
+    let browser = Browser::new().unwrap();
+    let form = browser.get(url).await.unwrap();
+    let token = input_value(&form.body, "token").expect("the login form");
+    let base = url::Url::parse(url).unwrap().origin().ascii_serialization();
+    let posted = browser
+        .post_form(
+            &format!("{base}/login"),
+            &[
+                ("token", token.as_str()),
+                ("email", "ada.lovelace@example.com"),
+                (
+                    "password",
+                    ssopilot_peers::demo_idp::directory::DEMO_PASSWORD,
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    (
+        input_value(&posted.body, "SAMLResponse").expect("the auto-posting form"),
+        form_action(&posted.body).unwrap(),
+    )
+}
+
+#[test]
+fn with_the_demo_idp_the_login_window_and_the_loopback_test_sp_both_sign_in_for_real() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = demo_to_test_login(dir.path());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    // The login window: an AuthnRequest for the configured SP; the response answers it and is caught.
+    let (_, job) = s.start_login_window();
+    let job = job.expect("the window can open");
+    assert!(job.url.contains("SAMLRequest="), "{}", job.url);
+    assert!(job.allowed_origin.starts_with("http://127.0.0.1:"));
+    let (saml, acs) = rt.block_on(sign_in_at_demo(&job.url));
+    assert_eq!(acs, ACS, "the response goes to the configured ACS");
+    assert!(s.login_window_captured(&saml));
+    let v = s.view();
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert!(r.checks.iter().any(|c| c.id == "in_response_to" && c.ok));
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+    s.login_window_closed(job.id);
+
+    // The loopback test SP: the demo IdP gets an application for it while it waits; the pass is shown, and
+    // the evidence is still the login window's.
+    let before = s.model().evidence().cloned();
+    let (_, job) = s.start_loopback();
+    let job = job.expect("the test SP can start");
+    let v = rt.block_on(async {
+        let mut sp = ssopilot_peers::test_login::TestSp::bind_loopback(job.sp_entity_id, job.idp)
+            .await
+            .unwrap();
+        let attempt = sp.start().unwrap();
+        s.loopback_listening(job.id, sp.acs_url());
+        let (saml, acs) = sign_in_at_demo(&attempt.url).await;
+        assert_eq!(acs, sp.acs_url().as_str());
+        let browser = ssopilot_peers::test_login::demo::Browser::new().unwrap();
+        browser
+            .post_form(&acs, &[("SAMLResponse", saml.as_str())])
+            .await
+            .unwrap();
+        let got = sp.wait(std::time::Duration::from_secs(20)).await;
+        s.finish_loopback(job.id, got)
+    });
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(r.source, "SSO Pilot's test SP (loopback)");
+    assert!(
+        r.xml.iter().any(|l| l.signed),
+        "the decoded response is shown, signed part marked"
+    );
+    assert!(r.evidence_note.starts_with("Not recorded as evidence"));
+    assert_eq!(s.model().evidence(), before.as_ref());
+}
