@@ -82,6 +82,21 @@ struct FileConfig {
     require_signed_assertion: bool,
 }
 
+/// Says on standard error (the report keeps standard output) which POSTs reached the ACS without being this test's
+/// answer, and where they came from: a page trying to pass a response off as the test's result shows here.
+fn print_unexpected(posts: &[ssopilot_peers::test_login::UnexpectedPost]) {
+    if posts.is_empty() {
+        return;
+    }
+    eprintln!(
+        "Warning: {} POST(s) reached the ACS URL that were not the answer to this test (ignored):",
+        posts.len()
+    );
+    for p in posts {
+        eprintln!("  - {}", p.describe());
+    }
+}
+
 /// Prints the report in the chosen format.
 pub fn print_report(
     format: Format,
@@ -198,8 +213,13 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     let finished = match rt.block_on(loopback::run(test, show)) {
         Ok(f) => f,
         Err(RunError::TestLogin(e)) => return fail(e),
+        Err(RunError::NoAnswer { error, unexpected }) => {
+            print_unexpected(&unexpected);
+            return fail(error);
+        }
         Err(RunError::Show(never)) => match never {},
     };
+    print_unexpected(&finished.unexpected);
     let report = &finished.received.report;
     print_report(a.format, report, finished.evidence.as_ref());
     if !report.valid {

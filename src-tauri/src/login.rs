@@ -310,7 +310,11 @@ pub async fn loopback_test_start<R: Runtime>(
     if let Ok(mut running) = task.0.lock() {
         running.take();
     }
-    state.with_session(|session| session.finish_loopback(id, result))
+    let unexpected = sp.unexpected();
+    state.with_session(|session| {
+        session.loopback_unexpected_posts(id, &unexpected);
+        session.finish_loopback(id, result)
+    })
 }
 
 /// Cancel: the loopback test SP stops waiting.

@@ -234,7 +234,7 @@ pub async fn run_with_clock(
         task.abort();
     }
     let finished = result.map_err(|e| match e {
-        RunError::TestLogin(e) => DemoError::Sp(e),
+        RunError::TestLogin(e) | RunError::NoAnswer { error: e, .. } => DemoError::Sp(e),
         RunError::Show(e) => e,
     })?;
     Ok(DemoRun {

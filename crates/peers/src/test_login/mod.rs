@@ -124,6 +124,17 @@ pub struct UnexpectedPost {
     pub received_at: OffsetDateTime,
 }
 
+impl UnexpectedPost {
+    /// One line for a person: where it came from and why it was not the result.
+    pub fn describe(&self) -> String {
+        format!(
+            "from {}: {}",
+            posted_from(self.origin.as_deref(), self.referer.as_deref()),
+            self.why
+        )
+    }
+}
+
 /// Where a POST came from, in words.
 fn posted_from(origin: Option<&str>, referer: Option<&str>) -> String {
     match (origin, referer) {

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::time::Duration as StdDuration;
 
 use super::evidence::{Evidence, TestedConfig};
-use super::{Attempt, IdpConfig, Received, TestLoginError, TestSp};
+use super::{Attempt, IdpConfig, Received, TestLoginError, TestSp, UnexpectedPost};
 use crate::clock::SharedClock;
 use ssopilot_saml::values::EntityId;
 
@@ -36,6 +36,8 @@ pub struct Finished {
     pub tested: TestedConfig,
     /// Present when every check passed.
     pub evidence: Option<Evidence>,
+    /// POSTs to the ACS while it waited that were not this test's answer, with where they came from.
+    pub unexpected: Vec<UnexpectedPost>,
 }
 
 /// Why a test login ended without a response: the test SP's own reason, or the caller's while showing the URL.
@@ -43,6 +45,12 @@ pub struct Finished {
 pub enum RunError<E> {
     #[error(transparent)]
     TestLogin(#[from] TestLoginError),
+    /// No answer came (timeout, cancel); `unexpected` holds the POSTs that were not this test's answer.
+    #[error("{error}")]
+    NoAnswer {
+        error: TestLoginError,
+        unexpected: Vec<UnexpectedPost>,
+    },
     #[error("{0}")]
     Show(E),
 }
@@ -58,7 +66,15 @@ pub async fn run<E>(
         TestSp::bind_with_clock(run.ip, run.port, run.sp_entity_id, run.idp, run.clock).await?;
     let attempt = sp.start()?;
     show(&sp, &attempt).await.map_err(RunError::Show)?;
-    let received = sp.wait(run.timeout).await?;
+    let received = match sp.wait(run.timeout).await {
+        Ok(r) => r,
+        Err(error) => {
+            return Err(RunError::NoAnswer {
+                error,
+                unexpected: sp.unexpected(),
+            })
+        }
+    };
     Ok(finish(&sp, received, run.attribute_map))
 }
 
@@ -81,5 +97,6 @@ pub fn finish(
         received,
         tested,
         evidence,
+        unexpected: sp.unexpected(),
     }
 }

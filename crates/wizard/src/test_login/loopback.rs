@@ -194,6 +194,36 @@ impl Session {
         self.view()
     }
 
+    /// POSTs that reached the loopback test SP's ACS while it waited without being the answer to test `id`: a
+    /// warning notice says where each came from (a page trying to pass a response off as the test's result shows
+    /// here), and none of them counts as the result.
+    pub fn loopback_unexpected_posts(
+        &mut self,
+        id: u64,
+        posts: &[ssopilot_peers::test_login::UnexpectedPost],
+    ) {
+        let ours = self
+            .model
+            .test
+            .loopback
+            .as_ref()
+            .is_some_and(|l| l.id == id);
+        if !ours || posts.is_empty() {
+            return;
+        }
+        let list: Vec<String> = posts.iter().map(|p| p.describe()).collect();
+        self.notice(
+            Severity::Warning,
+            format!(
+                "While the test SP waited, {} POST(s) reached its ACS URL that were not the answer to this test, \
+                 and were ignored: {}. If you did not send them, another page tried to pass a response off as \
+                 this test's result.",
+                posts.len(),
+                list.join("; ")
+            ),
+        );
+    }
+
     /// The loopback test `id` could not go on (the browser did not open...): why, in plain words.
     pub fn loopback_failed(&mut self, id: u64, why: &str) -> WizardView {
         if self

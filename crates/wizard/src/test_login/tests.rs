@@ -399,9 +399,38 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
     );
     assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
     assert!(!v.page.next.enabled);
-    // A timeout is said plainly and the way can start again.
+    // A timeout is said plainly and the way can start again; POSTs that were not this test's answer are named
+    // with where they came from (issue 18), and a stale test's are not.
     let (_, job) = s.start_loopback();
     let job = job.unwrap();
+    let post = ssopilot_peers::test_login::UnexpectedPost {
+        origin: Some("https://evil.example".into()),
+        referer: Some("https://evil.example/phish".into()),
+        why: "it answers no request the test SP sent".into(),
+        received_at: time::OffsetDateTime::UNIX_EPOCH,
+    };
+    s.loopback_unexpected_posts(job.id + 1, std::slice::from_ref(&post));
+    assert!(
+        !s.view()
+            .notices
+            .iter()
+            .any(|n| n.text.contains("evil.example")),
+        "another test's POSTs are not this one's"
+    );
+    s.loopback_unexpected_posts(job.id, &[post]);
+    let warned = s
+        .view()
+        .notices
+        .iter()
+        .find(|n| n.text.contains("were not the answer to this test"))
+        .map(|n| (n.severity, n.text.clone()));
+    let (severity, text) = warned.expect("a notice names the unexpected POST");
+    assert_eq!(severity, Severity::Warning);
+    assert!(
+        text.contains("origin \"https://evil.example\"")
+            && text.contains("https://evil.example/phish"),
+        "{text}"
+    );
     let v = s.finish_loopback(
         job.id,
         Err(TestLoginError::Timeout {
