@@ -7,6 +7,7 @@ pub mod clock;
 pub mod demo_idp;
 pub mod fetch;
 pub mod files;
+pub mod http;
 pub mod runtime;
 pub mod secrets;
 pub mod test_login;

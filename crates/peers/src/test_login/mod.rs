@@ -30,9 +30,7 @@ use tokio::sync::{mpsc, watch};
 
 use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::mint;
-use crate::demo_idp::server::{
-    host_is_ours, misdirected, read_request, respond, shown, Page, Request,
-};
+use crate::http::{host_is_ours, misdirected, read_request, respond, shown, Page, Request};
 use ssopilot_saml::escape::escape;
 use ssopilot_saml::response::{self, Check, Fix, Policy, Report, SAMLP_NS, SAML_NS};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};

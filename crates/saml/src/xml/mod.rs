@@ -11,6 +11,12 @@ use std::sync::{Arc, OnceLock};
 use quick_xml::events::Event;
 use quick_xml::Reader;
 
+mod scope;
+mod text;
+
+use scope::*;
+use text::*;
+
 /// The namespace bound to the `xml` prefix by the XML Namespaces specification.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 /// The namespace of `xmlns` declarations; it can never be bound by a document.
@@ -330,206 +336,6 @@ pub fn parse_bytes(xml: &[u8], limits: &Limits) -> Result<Document, XmlError> {
     parse_with(s, limits)
 }
 
-fn malformed(detail: impl Into<String>) -> XmlError {
-    XmlError::Malformed {
-        detail: detail.into(),
-    }
-}
-
-/// An XML NCName, strictly for ASCII (letters, digits, '_', '-', '.'; not starting with a digit, '-' or '.'), and
-/// allowing non-ASCII name characters.
-fn is_ncname(s: &str) -> bool {
-    // Names in SAML are ASCII: check those bytewise, the rest per character.
-    if s.is_ascii() {
-        let b = s.as_bytes();
-        return b
-            .first()
-            .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_')
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'));
-    }
-    let mut chars = s.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    let start_ok =
-        first.is_ascii_alphabetic() || first == '_' || (!first.is_ascii() && legal_char(first));
-    start_ok
-        && chars.all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '_' | '-' | '.')
-                || (!c.is_ascii() && legal_char(c))
-        })
-}
-
-fn split_qname(q: &str) -> Result<(Option<&str>, &str), XmlError> {
-    let (prefix, local) = split_qname_raw(q)?;
-    if prefix.is_some_and(|p| !is_ncname(p)) || !is_ncname(local) {
-        return Err(malformed(format!("'{q}' is not a valid name")));
-    }
-    Ok((prefix, local))
-}
-
-fn split_qname_raw(q: &str) -> Result<(Option<&str>, &str), XmlError> {
-    let mut parts = q.split(':');
-    let first = parts.next().unwrap_or("");
-    match (parts.next(), parts.next()) {
-        (None, _) if !first.is_empty() => Ok((None, first)),
-        (Some(local), None) if !first.is_empty() && !local.is_empty() => Ok((Some(first), local)),
-        _ => Err(malformed(format!("'{q}' is not a valid name"))),
-    }
-}
-
-fn legal_char(c: char) -> bool {
-    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
-fn check_chars(s: &str) -> Result<(), XmlError> {
-    // Fast path, one pass over the bytes: no C0 controls other than tab/LF/CR, and no 0xEF lead byte (the only way
-    // U+FFFE/U+FFFF, encoded EF BF BE/BF, can occur); anything else takes the exact per-character check below.
-    if s.bytes()
-        .all(|b| (b >= 0x20 && b != 0xEF) || matches!(b, b'\t' | b'\n' | b'\r'))
-    {
-        return Ok(());
-    }
-    match s.chars().find(|c| !legal_char(*c)) {
-        Some(c) => Err(malformed(format!(
-            "the character U+{:04X} is not allowed in XML 1.0",
-            c as u32
-        ))),
-        None => Ok(()),
-    }
-}
-
-/// Resolves one reference name (between `&` and `;`).
-fn resolve_ref(name: &str) -> Result<char, XmlError> {
-    match name {
-        "lt" => Ok('<'),
-        "gt" => Ok('>'),
-        "amp" => Ok('&'),
-        "apos" => Ok('\''),
-        "quot" => Ok('"'),
-        _ if name.starts_with('#') => {
-            let num = &name[1..];
-            let code = if let Some(hex) = num.strip_prefix('x') {
-                u32::from_str_radix(hex, 16)
-            } else {
-                num.parse::<u32>()
-            }
-            .map_err(|_| malformed(format!("bad character reference &{name};")))?;
-            if num.is_empty() || num.starts_with('+') || num.starts_with("x+") {
-                return Err(malformed(format!("bad character reference &{name};")));
-            }
-            char::from_u32(code)
-                .filter(|c| legal_char(*c))
-                .ok_or_else(|| {
-                    malformed(format!(
-                        "character reference &{name}; is not an XML character"
-                    ))
-                })
-        }
-        _ => Err(XmlError::Entity {
-            name: name.to_string(),
-        }),
-    }
-}
-
-/// Unescapes raw text (or an attribute value when `attribute` is set: literal whitespace becomes a space).
-fn unescape(raw: &str, attribute: bool) -> Result<std::borrow::Cow<'_, str>, XmlError> {
-    // Most values need no change: avoid the copy.
-    let special =
-        |b: u8| b == b'&' || b == b'<' || (attribute && matches!(b, b'\t' | b'\n' | b'\r'));
-    if !raw.bytes().any(special) {
-        return Ok(std::borrow::Cow::Borrowed(raw));
-    }
-    let mut out = String::with_capacity(raw.len());
-    let mut rest = raw;
-    while let Some(pos) = rest.find(['&', '<', '\t', '\n', '\r']) {
-        out.push_str(&rest[..pos]);
-        let c = rest.as_bytes().get(pos).copied().unwrap_or(b'&');
-        match c {
-            b'&' => {
-                let after = &rest[pos + 1..];
-                let end = after.find(';').filter(|e| *e <= 64).ok_or_else(|| {
-                    malformed("an '&' is not followed by a reference name and ';'")
-                })?;
-                out.push(resolve_ref(&after[..end])?);
-                rest = &after[end + 1..];
-            }
-            b'<' => return Err(malformed("'<' inside an attribute value")),
-            _ => {
-                out.push(if attribute { ' ' } else { c as char });
-                rest = &rest[pos + 1..];
-            }
-        }
-    }
-    out.push_str(rest);
-    Ok(std::borrow::Cow::Owned(out))
-}
-
-/// Namespace declarations visible at the current element: those of every open element in document order, and for
-/// each prefix (`""` for the default namespace) where its declarations are, innermost last. A lookup is one hash
-/// look-up whatever the depth (it was a scan of every declaration in scope).
-#[derive(Default)]
-struct Scope {
-    decls: Vec<NsDecl>,
-    by_prefix: HashMap<Arc<str>, Vec<usize>>,
-}
-
-impl Scope {
-    /// The declaration in scope for `prefix` (`None`: the default namespace). The latest few declarations are
-    /// scanned first (real documents declare a handful, and a hash costs more than a few comparisons).
-    fn lookup(&self, prefix: Option<&str>) -> Option<&NsDecl> {
-        const SCAN: usize = 8;
-        if let Some(d) = self
-            .decls
-            .iter()
-            .rev()
-            .take(SCAN)
-            .find(|d| d.prefix.as_deref() == prefix)
-        {
-            return Some(d);
-        }
-        if self.decls.len() <= SCAN {
-            return None;
-        }
-        let i = *self.by_prefix.get(prefix.unwrap_or(""))?.last()?;
-        self.decls.get(i)
-    }
-
-    fn push(&mut self, d: &NsDecl) {
-        let at = self.decls.len();
-        let key = d.prefix.as_deref().unwrap_or("");
-        match self.by_prefix.get_mut(key) {
-            Some(stack) => stack.push(at),
-            None => {
-                let owned: Arc<str> = d.prefix.clone().unwrap_or_else(|| Arc::from(""));
-                self.by_prefix.insert(owned, vec![at]);
-            }
-        }
-        self.decls.push(d.clone());
-    }
-
-    /// Drops the declarations after the first `keep` (those of the element being closed).
-    fn truncate(&mut self, keep: usize) {
-        while self.decls.len() > keep {
-            let Some(d) = self.decls.pop() else { break };
-            if let Some(stack) = self.by_prefix.get_mut(d.prefix.as_deref().unwrap_or("")) {
-                stack.pop();
-            }
-        }
-    }
-}
-
-/// The `xml` prefix and its namespace, bound in every document: made once, shared by every use.
-fn xml_binding() -> &'static NsDecl {
-    static XML: OnceLock<NsDecl> = OnceLock::new();
-    XML.get_or_init(|| NsDecl {
-        prefix: Some("xml".into()),
-        uri: XML_NS.into(),
-    })
-}
-
 /// Parses `xml` within `limits`. Line ends are normalized first, as XML 1.0 section 2.11 requires.
 pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
     if xml.len() > limits.max_bytes {
@@ -828,23 +634,6 @@ pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
         root,
         source,
     })
-}
-
-/// The declaration binding the prefix `p` at this point: a use of the prefix shares its strings.
-fn binding<'s>(scope: &'s Scope, p: &str) -> Result<&'s NsDecl, XmlError> {
-    if p == "xml" {
-        return Ok(xml_binding());
-    }
-    if p == "xmlns" {
-        return Err(XmlError::ReservedNamespace {
-            what: "xmlns".to_string(),
-        });
-    }
-    scope
-        .lookup(Some(p))
-        .ok_or_else(|| XmlError::UndeclaredPrefix {
-            prefix: p.to_string(),
-        })
 }
 
 /// Adds a node (its children are linked at the end, by [`link_children`]).
