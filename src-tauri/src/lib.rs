@@ -45,6 +45,9 @@ pub enum ShellError {
     /// The login window handed a response over after its test ended, or from an earlier test's IdP.
     #[error("The test login has ended, so SSO Pilot takes no response from this window: start a new test login.")]
     CaptureEnded,
+    /// The worker checking a caught response stopped before it answered (an internal error).
+    #[error("SSO Pilot could not check the caught response (an internal error): start the test login again.")]
+    CheckFailed,
 }
 
 impl Serialize for ShellError {

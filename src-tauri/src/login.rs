@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use ssopilot_peers::test_login::{TestSp, DEFAULT_TIMEOUT};
+use ssopilot_wizard::test_login::CaptureStart;
 use ssopilot_wizard::view::WizardView;
 use tauri::ipc::{CapabilityBuilder, CommandScope};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
@@ -202,7 +203,7 @@ pub async fn login_window_open<R: Runtime>(
 /// (the capability allows only the login window on the IdP's origin anyway), and once the test has ended or from the
 /// origin of an earlier test's IdP.
 #[tauri::command]
-pub fn login_capture<R: Runtime>(
+pub async fn login_capture<R: Runtime>(
     webview: tauri::Webview<R>,
     scope: CommandScope<CaptureScope>,
     state: State<'_, WizardState>,
@@ -217,7 +218,20 @@ pub fn login_capture<R: Runtime>(
         return Err(ShellError::CaptureEnded);
     }
     log::info!("login window: a SAML response was captured");
-    let accepted = state.with_session(|session| session.login_window_captured(&saml_response))?;
+    // The session lock is held only to take the job and to record its outcome: the validation runs on a worker
+    // thread, never on the UI thread nor under the lock.
+    let start = state.with_session(|session| session.login_window_capture_job(&saml_response))?;
+    let accepted = match start {
+        CaptureStart::Refused => false,
+        CaptureStart::Done => true,
+        CaptureStart::Check(job) => {
+            let checked = tauri::async_runtime::spawn_blocking(move || job.run())
+                .await
+                .map_err(|_| ShellError::CheckFailed)?;
+            state.with_session(|session| session.login_window_capture_checked(checked))?;
+            true
+        }
+    };
     login.wake(None);
     Ok(accepted)
 }

@@ -11,7 +11,7 @@ mod window;
 pub use evidence::EvidenceState;
 pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
-pub use window::LoginWindowJob;
+pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob};
 
 use report_view::decoded_xml;
 

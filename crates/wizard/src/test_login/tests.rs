@@ -262,6 +262,55 @@ fn a_response_for_another_sp_does_not_count() {
     assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
 }
 
+/// The shell validates a caught response outside the session lock (issue 18): the job carries everything the check
+/// needs, the session goes on answering meanwhile, and an outcome whose window was replaced by a newer test is
+/// dropped.
+#[test]
+fn a_caught_response_is_checked_apart_from_the_session_and_only_for_its_own_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let (_, first) = s.start_login_window();
+    let first = first.expect("the window can open");
+    let CaptureStart::Check(job) = s.login_window_capture_job(&response(None)) else {
+        panic!("a capture of a running window is checked");
+    };
+    // A second response to the same window is refused while the first is still being checked.
+    assert!(matches!(
+        s.login_window_capture_job(&response(None)),
+        CaptureStart::Refused
+    ));
+    // The session answers while the check runs elsewhere: no report yet.
+    let checked = std::thread::spawn(move || job.run()).join().unwrap();
+    assert!(s
+        .view()
+        .page
+        .blocks
+        .iter()
+        .all(|b| !matches!(b, Block::TestReport(_))));
+    // A new test replaced the window meanwhile: the old outcome is not recorded.
+    s.login_window_closed(first.id);
+    let (_, second) = s.start_login_window();
+    assert!(second.is_some());
+    s.login_window_capture_checked(checked);
+    assert!(s
+        .view()
+        .page
+        .blocks
+        .iter()
+        .all(|b| !matches!(b, Block::TestReport(_))));
+    assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
+    // The new window's own capture, checked apart, is recorded.
+    let CaptureStart::Check(job) = s.login_window_capture_job(&response(None)) else {
+        panic!("the new window takes its response");
+    };
+    s.login_window_capture_checked(job.run());
+    assert!(report(&s.view()).passed);
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+}
+
 #[test]
 fn the_login_window_checks_its_request_and_takes_one_response_only() {
     let dir = tempfile::tempdir().unwrap();

@@ -12,6 +12,52 @@ pub struct LoginWindowJob {
     pub allowed_origin: String,
 }
 
+/// What [`Session::login_window_capture_job`] decided.
+#[derive(Debug)]
+pub enum CaptureStart {
+    /// No test is waiting for a response, or it already has one.
+    Refused,
+    /// Taken, and answered without a check (too large, configuration incomplete): the view says why.
+    Done,
+    /// To be checked with [`CaptureJob::run`], outside the session lock.
+    Check(Box<CaptureJob>),
+}
+
+/// Everything checking a caught response needs, apart from the session.
+#[derive(Debug)]
+pub struct CaptureJob {
+    window_id: u64,
+    policy: Policy,
+    input: String,
+    not_evaluated: Vec<String>,
+    idp_initiated: bool,
+}
+
+/// A checked capture, for [`Session::login_window_capture_checked`].
+#[derive(Debug)]
+pub struct CaptureChecked {
+    window_id: u64,
+    report: Report,
+    xml: Option<String>,
+    not_evaluated: Vec<String>,
+    idp_initiated: bool,
+}
+
+impl CaptureJob {
+    /// Validates the response: the only costly part, with no session borrowed.
+    pub fn run(self) -> CaptureChecked {
+        let report = response::validate(self.input.as_bytes(), &self.policy);
+        let xml = decoded_xml(self.input.as_bytes());
+        CaptureChecked {
+            window_id: self.window_id,
+            report,
+            xml,
+            not_evaluated: self.not_evaluated,
+            idp_initiated: self.idp_initiated,
+        }
+    }
+}
+
 impl Model {
     /// Where the login window starts: with the demo IdP, an AuthnRequest for the configured SP (so InResponseTo is
     /// checked too); with any other IdP, its SSO URL of step 3 (IdP-initiated, as JumpCloud's IDP URL is).
@@ -144,16 +190,32 @@ impl Session {
 
     /// The response the login window caught on its way to the ACS: validated against the configuration (and the
     /// window's AuthnRequest, when it made one). Returns whether it was accepted for checking (a second response,
-    /// or one with no test running, is refused).
+    /// or one with no test running, is refused). Validates while `self` is borrowed: the shell uses
+    /// [`Session::login_window_capture_job`] instead, to validate outside the session lock.
     pub fn login_window_captured(&mut self, saml_response: &str) -> bool {
+        match self.login_window_capture_job(saml_response) {
+            CaptureStart::Refused => false,
+            CaptureStart::Done => true,
+            CaptureStart::Check(job) => {
+                let checked = job.run();
+                self.login_window_capture_checked(checked);
+                true
+            }
+        }
+    }
+
+    /// Takes what checking a caught response needs, and marks the window's response as caught (a second one is
+    /// refused: it would be a replay). Cheap: the check itself is [`CaptureJob::run`], which needs no session.
+    pub fn login_window_capture_job(&mut self, saml_response: &str) -> CaptureStart {
         let m = &mut self.model;
         let Some(window) = m.test.window.as_mut() else {
-            return false;
+            return CaptureStart::Refused;
         };
         if window.captured.is_some() || window.continued {
-            return false;
+            return CaptureStart::Refused;
         }
         window.captured = Some(());
+        let window_id = window.id;
         // The request is answered once: a second response to it would be a replay.
         let request_id = window.request_id.take();
         let idp_initiated = request_id.is_none();
@@ -162,16 +224,13 @@ impl Session {
                 "The login window caught a response larger than {} KiB: it was refused unread.",
                 MAX_RESPONSE_BYTES / 1024
             ));
-            return true;
+            return CaptureStart::Done;
         }
         let Some(config) = m.tested_config() else {
             m.test.window_error =
                 Some("The configuration became incomplete during the test.".into());
-            return true;
+            return CaptureStart::Done;
         };
-        let policy = m.policy_for(&config, request_id);
-        let report = response::validate(saml_response.as_bytes(), &policy);
-        let xml = decoded_xml(saml_response.as_bytes());
         let not_evaluated = if idp_initiated {
             vec![format!(
                 "InResponseTo: the sign-in started at {} (IdP-initiated), so there is no request to compare",
@@ -180,15 +239,34 @@ impl Session {
         } else {
             Vec::new()
         };
-        m.record_run(
-            Source::LoginWindow,
-            report,
-            xml,
+        CaptureStart::Check(Box::new(CaptureJob {
+            window_id,
+            policy: m.policy_for(&config, request_id),
+            input: saml_response.to_string(),
             not_evaluated,
             idp_initiated,
+        }))
+    }
+
+    /// Records a checked capture, if its login window is still the running one (a new test started meanwhile
+    /// drops it).
+    pub fn login_window_capture_checked(&mut self, checked: CaptureChecked) {
+        let m = &mut self.model;
+        if m.test
+            .window
+            .as_ref()
+            .is_none_or(|w| w.id != checked.window_id)
+        {
+            return;
+        }
+        m.record_run(
+            Source::LoginWindow,
+            checked.report,
+            checked.xml,
+            checked.not_evaluated,
+            checked.idp_initiated,
         );
         self.save_if_changed();
-        true
     }
 
     /// The admin chose Continue: the held form goes on to the SP. Returns whether a response was held.
