@@ -262,8 +262,11 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
         Err(e) => return usage(format!("cannot read the response: {e}")),
     };
     let mut policy = Policy::new(idp_entity_id, certs, sp_entity_id, acs_url, now);
-    policy.request_id = a.request_id;
-    policy.allow_idp_initiated = a.allow_idp_initiated;
+    policy.expect = match (a.request_id, a.allow_idp_initiated) {
+        (Some(id), _) => ssopilot_saml::response::Expect::Request(id),
+        (None, true) => ssopilot_saml::response::Expect::IdpInitiated,
+        (None, false) => ssopilot_saml::response::Expect::RequestNotGiven,
+    };
     policy.require_signed_assertion = a.require_signed_assertion;
     policy.clock_skew = skew;
     policy.allow_sha1 = a.allow_sha1;

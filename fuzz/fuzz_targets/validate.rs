@@ -23,7 +23,7 @@ fn policy() -> &'static Policy {
             AcsUrl::parse("https://app.example.com/acs", "ACS").unwrap(),
             time::macros::datetime!(2026-11-25 12:00:00 UTC),
         );
-        p.allow_idp_initiated = true;
+        p.expect = ssopilot_saml::response::Expect::IdpInitiated;
         p
     })
 }

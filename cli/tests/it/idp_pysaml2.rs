@@ -103,7 +103,7 @@ fn policy() -> Policy {
         AcsUrl::parse(ACS, "ACS").unwrap(),
         SystemClock.now(),
     );
-    p.request_id = Some(REQ_ID.to_string());
+    p.expect = ssopilot_saml::response::Expect::Request(REQ_ID.to_string());
     p
 }
 
@@ -209,7 +209,7 @@ fn pysaml2_responses_fail_when_changed_or_checked_against_another_pairing() {
         );
 
         let mut p = policy();
-        p.request_id = Some("_another-request".into());
+        p.expect = ssopilot_saml::response::Expect::Request("_another-request".into());
         let r = validate(response(mode).as_bytes(), &p);
         assert!(
             r.failed().contains(&"in_response_to"),

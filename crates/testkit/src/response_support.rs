@@ -291,7 +291,7 @@ pub fn policy_for(idp: &Idp) -> Policy {
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
         NOW,
     );
-    p.request_id = Some(REQ.into());
+    p.expect = ssopilot_saml::response::Expect::Request(REQ.into());
     p
 }
 

@@ -13,8 +13,6 @@ pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
 pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob};
 
-use report_view::decoded_xml;
-
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -90,8 +88,7 @@ impl Model {
             config.acs_url.clone(),
             self.now(),
         );
-        policy.allow_idp_initiated = request_id.is_none();
-        policy.request_id = request_id;
+        policy.expect = ssopilot_saml::response::Expect::request_or_idp_initiated(request_id);
         policy.require_signed_assertion = self.require_signed_assertion();
         policy
     }

@@ -32,7 +32,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::mint;
 use crate::http::{host_is_ours, misdirected, read_request, respond, shown, Page, Request};
 use ssopilot_saml::escape::escape;
-use ssopilot_saml::response::{self, Check, Fix, Policy, Report, SAMLP_NS, SAML_NS};
+use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report, SAMLP_NS, SAML_NS};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 
 /// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
@@ -154,6 +154,22 @@ struct Memory {
     consumed: HashSet<String>,
     seen: HashSet<String>,
     order: VecDeque<String>,
+}
+
+impl ReplayGuard for Memory {
+    fn replayed(&mut self, ids: &MessageIds, answers: Option<&str>, accept: bool) -> bool {
+        let seen = ids.ids.iter().any(|id| self.seen.contains(id));
+        let consumed = answers.is_some_and(|r| self.consumed.contains(r));
+        if accept && !seen && !consumed {
+            for id in &ids.ids {
+                self.remember(id.clone());
+            }
+            if let Some(r) = answers {
+                self.consumed.insert(r.to_string());
+            }
+        }
+        seen || consumed
+    }
 }
 
 impl Memory {
@@ -457,22 +473,6 @@ pub fn redirect_url(sso_url: &IdpUrl, xml: &str) -> Result<String, TestLoginErro
     Ok(url.to_string())
 }
 
-/// The IDs a response carries (its own and its assertions'), read without trusting them: replay keys only.
-fn message_ids(input: &[u8]) -> Vec<String> {
-    let Ok(decoded) = ssopilot_saml::binding::decode(input, ssopilot_saml::xml::DEFAULT_MAX_BYTES)
-    else {
-        return Vec::new();
-    };
-    let Ok(doc) = ssopilot_saml::xml::parse(&decoded.xml) else {
-        return Vec::new();
-    };
-    doc.elements()
-        .filter_map(|n| doc.element(n))
-        .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
-        .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
-        .collect()
-}
-
 fn page(status: u16, title: &str, body: &str) -> Page {
     Page {
         status,
@@ -482,16 +482,6 @@ fn page(status: u16, title: &str, body: &str) -> Page {
             t = escape(title)
         ),
     }
-}
-
-/// The InResponseTo of a message's root, read without trusting it: which request it claims to answer.
-fn claimed_in_response_to(input: &[u8]) -> Option<String> {
-    let decoded =
-        ssopilot_saml::binding::decode(input, ssopilot_saml::xml::DEFAULT_MAX_BYTES).ok()?;
-    let doc = ssopilot_saml::xml::parse(&decoded.xml).ok()?;
-    doc.element(doc.root())?
-        .attr("InResponseTo")
-        .map(str::to_string)
 }
 
 /// A result handed to [`TestSp::wait`] once the browser has its page (or the connection is given up): a command
@@ -618,8 +608,11 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
         shared.acs_url.clone(),
         shared.clock.now(),
     );
-    policy.request_id = request_id.clone();
-    policy.allow_idp_initiated = idp_initiated;
+    policy.expect = match (&request_id, idp_initiated) {
+        (Some(id), _) => ssopilot_saml::response::Expect::Request(id.clone()),
+        (None, true) => ssopilot_saml::response::Expect::IdpInitiated,
+        (None, false) => ssopilot_saml::response::Expect::RequestNotGiven,
+    };
     policy.require_signed_assertion = idp.require_signed_assertion;
     policy.allow_sha1 = idp.allow_sha1;
     let mut report = response::validate(saml_response.as_bytes(), &policy);
@@ -643,7 +636,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
     }
     // The pending-request rule: what the response claims to answer decides whether it is the result at all (its
     // signature and everything else are then checked as usual).
-    let claimed = claimed_in_response_to(saml_response.as_bytes());
+    let claimed = report.message_ids.in_response_to.clone();
     let not_ours = match (&request_id, &claimed) {
         (Some(pending), Some(v)) if v == pending => None,
         (Some(_), Some(v)) => Some(format!(
@@ -679,35 +672,14 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
             );
         }
     }
-    let ids = message_ids(saml_response.as_bytes());
-    let pending = request_id
-        .clone()
-        .unwrap_or_else(|| "(none: IdP-initiated)".to_string());
-    let replayed = {
-        let mut m = shared.memory();
-        let seen = ids.iter().any(|id| m.seen.contains(id));
-        let consumed = m.consumed.contains(&pending);
-        if report.valid && !seen && !consumed {
-            for id in ids {
-                m.remember(id);
-            }
-            if request_id.is_some() {
-                m.consumed.insert(pending.clone());
-            }
-        }
-        seen || consumed
+    let report = {
+        let mut memory = shared.memory();
+        response::check_replay(report, &policy, &mut *memory)
     };
-    report.checks.push(replay_check(replayed, &pending));
-    report.replay = if replayed { "replayed" } else { "not_replayed" };
-    report.valid = report.valid && !replayed;
+    let replayed = report.replay == "replayed";
     let received = Received {
         report: report.clone(),
-        xml: ssopilot_saml::binding::decode(
-            saml_response.as_bytes(),
-            ssopilot_saml::xml::DEFAULT_MAX_BYTES,
-        )
-        .ok()
-        .map(|d| d.xml),
+        xml: report.decoded_xml.clone(),
         relay_state,
         received_at: shared.clock.now(),
     };
@@ -747,29 +719,6 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
     }
 }
 
-fn replay_check(replayed: bool, request_id: &str) -> Check {
-    Check {
-        id: "replay".to_string(),
-        ok: !replayed,
-        expected: Some("a response not received before, the first to answer its AuthnRequest".to_string()),
-        found: Some(if replayed {
-            format!("a response already received, or a second answer to AuthnRequest {request_id}")
-        } else {
-            "first use".to_string()
-        }),
-        message: if replayed {
-            "the response (or its AuthnRequest) was already used: refused as a replay".to_string()
-        } else {
-            "the response was not seen before".to_string()
-        },
-        hint: replayed.then(|| {
-            "start a new test login; if nobody re-sent this response, someone may be replaying captured logins"
-                .to_string()
-        }),
-        fix: Fix::Capture,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -795,15 +744,6 @@ mod tests {
             root.attr("AssertionConsumerServiceURL"),
             Some("http://127.0.0.1:9/acs")
         );
-    }
-
-    #[test]
-    fn message_ids_name_the_response_and_assertions() {
-        let xml = format!(
-            "<samlp:Response xmlns:samlp=\"{SAMLP_NS}\" ID=\"_r\"><saml:Assertion xmlns:saml=\"{SAML_NS}\" ID=\"_a\"/></samlp:Response>"
-        );
-        assert_eq!(message_ids(xml.as_bytes()), ["Response:_r", "Assertion:_a"]);
-        assert!(message_ids(b"garbage").is_empty());
     }
 
     #[test]

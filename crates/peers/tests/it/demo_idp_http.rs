@@ -175,8 +175,8 @@ fn ours(b64: &str, sp: &str, request_id: Option<&str>) -> ssopilot_saml::respons
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
         SystemClock.now(),
     );
-    p.request_id = request_id.map(str::to_string);
-    p.allow_idp_initiated = request_id.is_none();
+    p.expect =
+        ssopilot_saml::response::Expect::request_or_idp_initiated(request_id.map(str::to_string));
     validate(b64.as_bytes(), &p)
 }
 

@@ -40,8 +40,8 @@ fn policy(request_id: Option<&str>) -> Policy {
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
         SystemClock.now(),
     );
-    p.request_id = request_id.map(str::to_string);
-    p.allow_idp_initiated = request_id.is_none();
+    p.expect =
+        ssopilot_saml::response::Expect::request_or_idp_initiated(request_id.map(str::to_string));
     p
 }
 

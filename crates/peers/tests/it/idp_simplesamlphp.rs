@@ -393,7 +393,7 @@ fn policy(login: &Login, certs: Vec<Vec<u8>>) -> Policy {
         login.acs.clone(),
         SystemClock.now(),
     );
-    p.request_id = Some(login.request_id.clone());
+    p.expect = ssopilot_saml::response::Expect::Request(login.request_id.clone());
     p
 }
 

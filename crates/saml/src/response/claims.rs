@@ -35,30 +35,33 @@ pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
     );
 }
 
+/// Rule 20's InResponseTo check for `what`, or none when the policy says which request it answers cannot be
+/// known.
 pub(super) fn in_response_to_check(
     id: &str,
     what: &str,
     irt: Option<&str>,
     policy: &Policy,
-) -> Check {
-    match (&policy.request_id, irt) {
-        (Some(req), Some(v)) if v == req => Check::pass(id, Fix::Capture, format!("{what} answers the pending request"))
+) -> Option<Check> {
+    Some(match (&policy.expect, irt) {
+        (Expect::Unknown, _) => return None,
+        (Expect::Request(req), Some(v)) if v == req => Check::pass(id, Fix::Capture, format!("{what} answers the pending request"))
             .expected(req.as_str())
             .found(v),
-        (Some(req), v) => Check::fail(id, Fix::Capture, format!("{what} does not answer the pending request"))
+        (Expect::Request(req), v) => Check::fail(id, Fix::Capture, format!("{what} does not answer the pending request"))
             .expected(req.as_str())
             .found_opt(v)
             .hint("start the test login again from the SP (SP-initiated) and check the response that comes back"),
-        (None, Some(v)) => Check::fail(id, Fix::Capture, format!("{what} answers request \"{v}\", but no pending request ID was given"))
+        (Expect::IdpInitiated | Expect::RequestNotGiven, Some(v)) => Check::fail(id, Fix::Capture, format!("{what} answers request \"{v}\", but no pending request ID was given"))
             .expected("(no InResponseTo: IdP-initiated)")
             .found(v)
             .hint(format!("pass the ID of the AuthnRequest (--request-id {v}) if this is the request you sent")),
-        (None, None) if policy.allow_idp_initiated => Check::pass(id, Fix::Capture, format!("{what} is IdP-initiated, which the policy allows"))
+        (Expect::IdpInitiated, None) => Check::pass(id, Fix::Capture, format!("{what} is IdP-initiated, which the policy allows"))
             .found("(absent)"),
-        (None, None) => Check::fail(id, Fix::Capture, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
+        (Expect::RequestNotGiven, None) => Check::fail(id, Fix::Capture, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
             .found("(absent)")
             .hint("start the login from the SP, or allow IdP-initiated logins (--allow-idp-initiated)"),
-    }
+    })
 }
 
 pub(super) fn check_subject_confirmation(
@@ -141,7 +144,7 @@ pub(super) fn check_subject_confirmation(
                 .hint("run the test login again and check the response at once; if it keeps failing, check both computers' clocks"),
         });
         let irt = data.and_then(|d| attr(doc, d, "InResponseTo"));
-        checks.push(in_response_to_check(
+        checks.extend(in_response_to_check(
             "subject_in_response_to",
             "the subject confirmation",
             irt,

@@ -369,15 +369,17 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
 
     // Rule 20: InResponseTo of the Response.
     let irt = attr(doc, root, "InResponseTo");
-    r.push(in_response_to_check(
-        "in_response_to",
-        "the Response",
-        irt,
-        policy,
-    ));
+    if let Some(c) = in_response_to_check("in_response_to", "the Response", irt, policy) {
+        r.push(c);
+    }
 
     // Rule 20: subject confirmation.
     let subject = child(doc, assertion, SAML_NS, "Subject");
+    r.flow = Some(if irt.is_some() || bearer_answers_a_request(doc, subject) {
+        Flow::SpInitiated
+    } else {
+        Flow::IdpInitiated
+    });
     check_subject_confirmation(doc, subject, policy, &mut r);
 
     // Rule 21: conditions, audience, authn statement.
@@ -439,4 +441,14 @@ pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Ch
             .found(format!("now {}", fmt_time(now)))
             .hint("service providers that check certificate dates refuse this certificate: download the IdP's current signing certificate (renew it in the IdP first if it still signs with this one), or check this computer's clock"),
     )
+}
+
+/// Whether a bearer SubjectConfirmationData of `subject` carries InResponseTo (an answer to an AuthnRequest).
+fn bearer_answers_a_request(doc: &Document, subject: Option<NodeId>) -> bool {
+    subject.is_some_and(|s| {
+        doc.children_named(s, SAML_NS, "SubjectConfirmation")
+            .filter(|c| attr(doc, *c, "Method") == Some(BEARER))
+            .filter_map(|c| child(doc, c, SAML_NS, "SubjectConfirmationData"))
+            .any(|d| attr(doc, d, "InResponseTo").is_some())
+    })
 }

@@ -33,6 +33,109 @@ pub const DEFAULT_CLOCK_SKEW: Duration = Duration::seconds(180);
 /// The largest clock skew a policy may ask for; larger values are capped (a bigger window only helps replays).
 pub const MAX_CLOCK_SKEW: Duration = Duration::seconds(600);
 
+/// Which sign-in request a response must answer (rule 20): the validator alone decides, so no caller has to drop
+/// or redo the InResponseTo checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// SP-initiated: InResponseTo must be this AuthnRequest's ID.
+    Request(String),
+    /// IdP-initiated logins allowed: a response without InResponseTo passes, one naming a request fails (nothing
+    /// was asked).
+    IdpInitiated,
+    /// SP-initiated, but the request's ID was not given: both an unsolicited response and one naming a request
+    /// fail, the latter saying which ID to give.
+    RequestNotGiven,
+    /// Which request it answers cannot be known (a pasted response): InResponseTo is not evaluated, and no check
+    /// about it appears in the report.
+    Unknown,
+}
+
+impl Expect {
+    /// The request `id` when there is one, else IdP-initiated.
+    pub fn request_or_idp_initiated(id: Option<String>) -> Self {
+        id.map_or(Self::IdpInitiated, Self::Request)
+    }
+}
+
+/// How the login started, as the response shows it: an answer to an AuthnRequest (it carries InResponseTo) or
+/// unsolicited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flow {
+    SpInitiated,
+    IdpInitiated,
+}
+
+/// The IDs a response carries, read from the one parse: what replay memory keys on (rule 22).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageIds {
+    /// `Response:<ID>` and `Assertion:<ID>` of every such element, in document order.
+    pub ids: Vec<String>,
+    /// The Response's InResponseTo, when it has one.
+    pub in_response_to: Option<String>,
+}
+
+impl MessageIds {
+    fn of(doc: &Document) -> Self {
+        let root = doc.root();
+        Self {
+            ids: doc
+                .elements()
+                .filter_map(|n| doc.element(n))
+                .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
+                .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
+                .collect(),
+            in_response_to: attr(doc, root, "InResponseTo").map(str::to_string),
+        }
+    }
+}
+
+/// Memory of the responses an SP already took (rule 22), kept by whoever runs the SP: the validator asks it, and
+/// alone turns the answer into the `replay` check and the verdict.
+pub trait ReplayGuard {
+    /// Whether any of `ids`, or the request `answers` (an AuthnRequest is answered once), was used before. When not,
+    /// and `accept` is true (the response passed every other check), remembers them.
+    fn replayed(&mut self, ids: &MessageIds, answers: Option<&str>, accept: bool) -> bool;
+}
+
+/// Rule 22 for a validated `report`: asks `guard` whether the response is a replay and adds the `replay` check to
+/// the verdict. A document that is not a SAML Response is returned as it is (there is nothing to remember).
+pub fn check_replay(mut report: Report, policy: &Policy, guard: &mut dyn ReplayGuard) -> Report {
+    if report.check("response_root").is_none_or(|c| !c.ok) {
+        return report;
+    }
+    let answers = match &policy.expect {
+        Expect::Request(id) => Some(id.as_str()),
+        _ => None,
+    };
+    let replayed = guard.replayed(&report.message_ids, answers, report.valid);
+    let pending = answers.unwrap_or("(none: IdP-initiated)");
+    let mut c = Check::new(
+        "replay",
+        !replayed,
+        Fix::Capture,
+        if replayed {
+            "the response (or its AuthnRequest) was already used: refused as a replay"
+        } else {
+            "the response was not seen before"
+        },
+    )
+    .expected("a response not received before, the first to answer its AuthnRequest")
+    .found(if replayed {
+        format!("a response already received, or a second answer to AuthnRequest {pending}")
+    } else {
+        "first use".to_string()
+    });
+    if replayed {
+        c = c.hint(
+            "start a new test login; if nobody re-sent this response, someone may be replaying captured logins",
+        );
+    }
+    report.push(c);
+    report.replay = if replayed { "replayed" } else { "not_replayed" };
+    report.finish()
+}
+
 /// What the validator accepts: the configured pairing and the moment of the check.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -41,9 +144,8 @@ pub struct Policy {
     pub idp_certs: Vec<Vec<u8>>,
     pub sp_entity_id: EntityId,
     pub acs_url: AcsUrl,
-    /// The ID of the AuthnRequest this response answers (SP-initiated login).
-    pub request_id: Option<String>,
-    pub allow_idp_initiated: bool,
+    /// Which sign-in request the response must answer (rule 20).
+    pub expect: Expect,
     pub require_signed_assertion: bool,
     pub now: OffsetDateTime,
     /// Capped at [`MAX_CLOCK_SKEW`].
@@ -55,7 +157,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// A policy with the defaults: SP-initiated only once `request_id` is set, 180 s skew, no SHA-1, 1 MiB.
+    /// A policy with the defaults: SP-initiated with the request's ID not given (set `expect`), 180 s skew, no
+    /// SHA-1, 1 MiB.
     pub fn new(
         idp_entity_id: EntityId,
         idp_certs: Vec<Vec<u8>>,
@@ -68,8 +171,7 @@ impl Policy {
             idp_certs,
             sp_entity_id,
             acs_url,
-            request_id: None,
-            allow_idp_initiated: false,
+            expect: Expect::RequestNotGiven,
             require_signed_assertion: false,
             now,
             clock_skew: DEFAULT_CLOCK_SKEW,
@@ -176,6 +278,14 @@ pub struct Report {
     pub signing_certificate_sha256: Option<Fingerprint>,
     /// Replay detection needs memory of earlier responses; an offline check cannot do it.
     pub replay: &'static str,
+    /// How the login started (read from InResponseTo), once the document is a Response with an assertion.
+    pub flow: Option<Flow>,
+    /// The XML as decoded from the input, once it decoded: the one decoding, for showing the response.
+    #[serde(skip)]
+    pub decoded_xml: Option<String>,
+    /// The IDs that replay memory keys on, from the one parse.
+    #[serde(skip)]
+    pub message_ids: MessageIds,
     pub warnings: Vec<String>,
     pub input_form: Option<InputForm>,
 }
@@ -193,6 +303,9 @@ impl Report {
             signed: Signed::default(),
             signing_certificate_sha256: None,
             replay: "not_evaluated",
+            flow: None,
+            decoded_xml: None,
+            message_ids: MessageIds::default(),
             warnings: Vec::new(),
             input_form: None,
         }
@@ -269,6 +382,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         }
     };
     r.input_form = Some(decoded.form);
+    r.decoded_xml = Some(decoded.xml.clone());
     r.push(
         Check::pass(
             "input_size",
@@ -307,7 +421,9 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         Fix::Capture,
         "no DOCTYPE and no entity references",
     ));
-    check_document(&doc, policy, r).finish()
+    let mut r = check_document(&doc, policy, r);
+    r.message_ids = MessageIds::of(&doc);
+    r.finish()
 }
 
 fn el_is(doc: &Document, id: NodeId, ns: &str, local: &str) -> bool {

@@ -700,10 +700,10 @@ fn idp_initiated_only_where_allowed() {
     };
     let xml = sign_both(&response_xml(&p), &p, rsa_idp());
     let mut pol = policy();
-    pol.request_id = None;
+    pol.expect = ssopilot_saml::response::Expect::RequestNotGiven;
     let r = run_with(&xml, &pol);
     assert_eq!(r.failed(), vec!["in_response_to", "subject_in_response_to"]);
-    pol.allow_idp_initiated = true;
+    pol.expect = ssopilot_saml::response::Expect::IdpInitiated;
     assert!(run_with(&xml, &pol).valid);
     // A response that answers a request while none is pending is not silently accepted.
     let answered = genuine(&Params::default());
@@ -713,6 +713,89 @@ fn idp_initiated_only_where_allowed() {
         run(&xml).failed(),
         vec!["in_response_to", "subject_in_response_to"]
     );
+}
+
+/// Where the request cannot be known (a pasted response), the validator itself leaves InResponseTo out: the
+/// verdict is its own, with no check for a caller to drop, and the report still says how the login started.
+#[test]
+fn an_unknown_request_is_not_evaluated_and_the_flow_is_reported() {
+    use ssopilot_saml::response::{Expect, Flow};
+    let mut pol = policy();
+    pol.expect = Expect::Unknown;
+    let answered = run_with(&genuine(&Params::default()), &pol);
+    assert!(answered.valid, "{:?}", answered.failed());
+    assert!(answered.check("in_response_to").is_none());
+    assert!(answered.check("subject_in_response_to").is_none());
+    assert_eq!(answered.flow, Some(Flow::SpInitiated));
+    let p = Params {
+        in_response_to: None,
+        sc_in_response_to: None,
+        ..Params::default()
+    };
+    let unsolicited = run_with(&sign_both(&response_xml(&p), &p, rsa_idp()), &pol);
+    assert!(unsolicited.valid, "{:?}", unsolicited.failed());
+    assert_eq!(unsolicited.flow, Some(Flow::IdpInitiated));
+    // Everything else still counts: a wrong audience fails as ever.
+    let p = Params {
+        audience: "https://other-sp.example.com".into(),
+        ..Params::default()
+    };
+    assert_only_fails(
+        &run_with(&sign_both(&response_xml(&p), &p, rsa_idp()), &pol),
+        "audience",
+    );
+}
+
+/// Replay memory keys on the IDs of the one parse (no second parse by the SP), and the validator alone turns the
+/// guard's answer into the `replay` check and the verdict.
+#[test]
+fn replay_is_judged_from_the_ids_of_the_one_parse() {
+    use ssopilot_saml::response::{check_replay, MessageIds, ReplayGuard};
+    #[derive(Default)]
+    struct Memory(Vec<String>, Vec<String>);
+    impl ReplayGuard for Memory {
+        fn replayed(&mut self, ids: &MessageIds, answers: Option<&str>, accept: bool) -> bool {
+            let seen = ids.ids.iter().any(|i| self.0.contains(i))
+                || answers.is_some_and(|a| self.1.iter().any(|b| b == a));
+            if accept && !seen {
+                self.0.extend(ids.ids.iter().cloned());
+                self.1.extend(answers.map(str::to_string));
+            }
+            seen
+        }
+    }
+    let xml = genuine(&Params::default());
+    let first = run(&xml);
+    assert_eq!(first.message_ids.ids.len(), 2, "{:?}", first.message_ids);
+    assert!(first
+        .message_ids
+        .ids
+        .iter()
+        .any(|i| i.starts_with("Response:")));
+    assert!(first
+        .message_ids
+        .ids
+        .iter()
+        .any(|i| i.starts_with("Assertion:")));
+    assert!(first.message_ids.in_response_to.is_some());
+    assert!(first
+        .decoded_xml
+        .as_deref()
+        .is_some_and(|x| x.contains("Assertion")));
+    let mut memory = Memory::default();
+    let pol = policy();
+    let once = check_replay(first.clone(), &pol, &mut memory);
+    assert!(once.valid);
+    assert_eq!(once.replay, "not_replayed");
+    assert!(once.check("replay").is_some_and(|c| c.ok));
+    let again = check_replay(run(&xml), &pol, &mut memory);
+    assert!(!again.valid);
+    assert_eq!(again.replay, "replayed");
+    assert_eq!(again.failed(), vec!["replay"]);
+    // Garbage is not remembered and gets no replay check.
+    let garbage = check_replay(run_with("garbage", &pol), &pol, &mut memory);
+    assert!(garbage.message_ids.ids.is_empty());
+    assert!(garbage.check("replay").is_none());
 }
 
 #[test]

@@ -331,8 +331,7 @@ fn verdicts_agree_with_python3_saml_strict_mode() {
     let mut table = String::new();
     for ((name, xml, req), t) in cases.iter().zip(&theirs) {
         let mut pol = policy();
-        pol.request_id = req.clone();
-        pol.allow_idp_initiated = req.is_none();
+        pol.expect = ssopilot_saml::response::Expect::request_or_idp_initiated(req.clone());
         let ours = validate(xml.as_bytes(), &pol);
         let their_valid = t["valid"].as_bool().unwrap();
         table.push_str(&format!(

@@ -6,9 +6,9 @@
 
 use super::super::view::{Severity, StepId, WizardView};
 use super::super::{Model, Session};
-use super::{decoded_xml, Source, MAX_RESPONSE_BYTES};
+use super::{Source, MAX_RESPONSE_BYTES};
 use ssopilot_peers::test_login::evidence::TestedConfig;
-use ssopilot_saml::response::{self, Policy, Report};
+use ssopilot_saml::response::{self, Expect, Flow, Policy, Report};
 
 /// A pasted response to check, with everything the check needs (no reference to the session).
 #[derive(Debug, Clone)]
@@ -45,13 +45,11 @@ impl PasteJob {
     /// Validates the response: the long part, run away from the UI thread and the session lock.
     pub fn run(&self) -> PasteOutcome {
         let input = self.text.trim().as_bytes();
-        let mut report = response::validate(input, &self.policy);
+        // The policy says InResponseTo cannot be known (Expect::Unknown): the validator leaves it out and alone
+        // decides the verdict.
+        let report = response::validate(input, &self.policy);
         let mut not_evaluated = Vec::new();
-        let before = report.checks.len();
-        report
-            .checks
-            .retain(|c| c.id != "in_response_to" && c.id != "subject_in_response_to");
-        if report.checks.len() != before || report.check("response_root").is_some() {
+        if report.check("response_root").is_some() {
             not_evaluated.push(
                 "InResponseTo: which sign-in request a pasted response answers cannot be known, so it is not \
                  compared"
@@ -61,9 +59,8 @@ impl PasteJob {
         not_evaluated.push(
             "Replay: SSO Pilot has not seen how often this response was used, so replay is not checked".into(),
         );
-        report.valid = !report.checks.is_empty() && report.checks.iter().all(|c| c.ok);
-        let xml = decoded_xml(input);
-        let idp_initiated = xml.as_deref().is_none_or(|x| !x.contains("InResponseTo="));
+        let xml = report.decoded_xml.clone();
+        let idp_initiated = report.flow.is_none_or(|f| f == Flow::IdpInitiated);
         PasteOutcome {
             generation: self.generation,
             report,
@@ -99,7 +96,8 @@ impl Model {
         let config = self
             .tested_config()
             .ok_or_else(|| self.not_ready().unwrap_or_default())?;
-        let policy = self.policy_for(&config, None);
+        let mut policy = self.policy_for(&config, None);
+        policy.expect = Expect::Unknown;
         let generation = self.test.paste_generation;
         self.test.paste_pending = Some(PendingPaste {
             generation,

@@ -231,13 +231,6 @@ pub(super) fn leg_of(id: &str, step: StepId) -> &'static str {
     }
 }
 
-/// The decoded XML of a response as the validator reads it, when it decodes.
-pub(super) fn decoded_xml(input: &[u8]) -> Option<String> {
-    ssopilot_saml::binding::decode(input, xml::DEFAULT_MAX_BYTES)
-        .ok()
-        .map(|d| d.xml)
-}
-
 pub(super) fn clock(doc: &Document, checked_at: OffsetDateTime) -> ClockView {
     let root = doc.root();
     let instant = doc

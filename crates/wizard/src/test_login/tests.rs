@@ -426,7 +426,7 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
         acs,
         OffsetDateTime::now_utc(),
     );
-    policy.allow_idp_initiated = true;
+    policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report_in = response::validate(xml.as_bytes(), &policy);
     assert!(report_in.valid, "{:?}", report_in.failed());
     let v = s.finish_loopback(

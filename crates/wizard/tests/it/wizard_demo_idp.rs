@@ -254,7 +254,7 @@ fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
         time::OffsetDateTime::now_utc(),
     );
-    policy.allow_idp_initiated = true;
+    policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report = validate(b64.as_bytes(), &policy);
     assert!(report.valid, "{:#?}", report.checks);
     assert_eq!(report.name_id.as_deref(), Some("ada.lovelace@example.com"));
