@@ -217,6 +217,21 @@ fn metadata_fetch_cancel(
     state.with_session(|session| session.cancel_metadata_fetch())
 }
 
+/// Shows `request`'s file dialog and, when the admin chose a file, hands its path to `then` inside the session; a
+/// closed dialog changes nothing. The one way the file commands reach a path: only what the dialog returned.
+async fn with_chosen_file<R: Runtime>(
+    app: &AppHandle<R>,
+    state: &WizardState,
+    dialogs: &FileDialogs,
+    request: FileRequest,
+    then: impl FnOnce(&mut Session, &std::path::Path) -> Result<WizardView, ShellError>,
+) -> Result<WizardView, ShellError> {
+    match dialogs.ask(app, request).await? {
+        Some(path) => state.with_session(|session| then(session, &path))?,
+        None => state.with_session(|session| session.view()),
+    }
+}
+
 /// Asks where to save the SP metadata (a save dialog, `file_name` suggested) and writes it there.
 #[tauri::command]
 async fn sp_metadata_save<R: Runtime>(
@@ -226,10 +241,10 @@ async fn sp_metadata_save<R: Runtime>(
     file_name: String,
 ) -> Result<WizardView, ShellError> {
     let request = FileRequest::save("Save the SP metadata", &file_name, files::XML);
-    match dialogs.ask(&app, request).await? {
-        Some(path) => state.with_session(|session| session.save_sp_metadata(&path)),
-        None => state.with_session(|session| session.view()),
-    }
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        Ok(session.save_sp_metadata(path))
+    })
+    .await
 }
 
 /// Asks where to save the summary report and writes it there (HTML for .html, else Markdown).
@@ -242,10 +257,10 @@ async fn report_save<R: Runtime>(
 ) -> Result<WizardView, ShellError> {
     log::debug!("wizard action: report_save");
     let request = FileRequest::save("Save the report", &file_name, files::SUMMARY);
-    match dialogs.ask(&app, request).await? {
-        Some(path) => state.with_session(|session| session.save_report(&path)),
-        None => state.with_session(|session| session.view()),
-    }
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        Ok(session.save_report(path))
+    })
+    .await
 }
 
 /// Asks where to save step 7's test-login report and writes it there.
@@ -263,13 +278,11 @@ async fn test_report_save<R: Runtime>(
         ReportFormat::Markdown => files::MARKDOWN,
     };
     let request = FileRequest::save("Save the test-login report", &file_name, filters);
-    match dialogs.ask(&app, request).await? {
-        Some(path) => {
-            let path = files::as_text(&path)?;
-            state.with_session(|session| session.apply(Action::SaveTestReport { format, path }))
-        }
-        None => state.with_session(|session| session.view()),
-    }
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        let path = files::as_text(path)?;
+        Ok(session.apply(Action::SaveTestReport { format, path }))
+    })
+    .await
 }
 
 /// Asks for a metadata file (an open dialog) and imports it into one side's import box.
@@ -282,13 +295,11 @@ async fn metadata_file_open<R: Runtime>(
 ) -> Result<WizardView, ShellError> {
     log::debug!("wizard action: metadata_file_open");
     let request = FileRequest::open("Open a SAML metadata file", files::XML);
-    match dialogs.ask(&app, request).await? {
-        Some(path) => {
-            let path = files::as_text(&path)?;
-            state.with_session(|session| session.apply(Action::ImportMetadataFile { side, path }))
-        }
-        None => state.with_session(|session| session.view()),
-    }
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        let path = files::as_text(path)?;
+        Ok(session.apply(Action::ImportMetadataFile { side, path }))
+    })
+    .await
 }
 
 /// Asks for the IdP's certificate file (an open dialog) and puts it into step 5; the core reads and checks it. Logs
@@ -301,10 +312,10 @@ async fn wizard_open_certificate<R: Runtime>(
 ) -> Result<WizardView, ShellError> {
     log::debug!("wizard action: open_certificate");
     let request = FileRequest::open("Open the IdP's certificate", files::CERTIFICATES);
-    match dialogs.ask(&app, request).await? {
-        Some(path) => state.with_session(|session| session.open_certificate_file(&path)),
-        None => state.with_session(|session| session.view()),
-    }
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        Ok(session.open_certificate_file(path))
+    })
+    .await
 }
 
 /// The pasted-response check that is running: its generation and where its outcome (or Cancel) is sent.
