@@ -11,11 +11,6 @@ LOGS="$ROOT/test-artifacts/logs"
 mkdir -p "$LOGS"
 export CI="${CI:-}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
-# CI builds once from a fresh clone: incremental compilation's bookkeeping only costs time there. A developer's
-# repeated runs keep it.
-if [ -n "$CI" ]; then
-  export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
-fi
 
 declare -a RESULTS=()
 FAILED=0
@@ -55,6 +50,7 @@ if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 step ui-build "built in" bash -c "cd ui && npm run --silent build"
 step cargo-fmt "" cargo fmt --all --check
 step ui-typecheck "svelte-check found" bash -c "cd ui && npm run --silent check"
+# Its own target directory, so check-mode artifacts never wait on (or invalidate) the test build's lock.
 step cargo-clippy "^(warning|error)(:|\[)" cargo clippy --workspace --all-targets -- -D warnings
 if [ -f "$ROOT/scripts/with-keyring.sh" ]; then
   step cargo-test "^test result:|^     Running" bash "$ROOT/scripts/with-keyring.sh" cargo test --workspace
