@@ -1020,7 +1020,7 @@ fn progress_is_stamped_with_the_wizards_clock() {
     let at = time::macros::datetime!(2031-03-14 12:00 UTC);
     let mut s = Session::open_with_clock(
         Store::at(dir.path()),
-        std::sync::Arc::new(crate::clock::FixedClock(at)),
+        std::sync::Arc::new(crate::clock::FixedClock::new(at)),
     );
     set(&mut s, Field::IdpProfile, "jumpcloud");
     let saved = Store::at(dir.path()).load().unwrap().unwrap();

@@ -23,7 +23,7 @@ pub(crate) fn to_certificate(dir: &Path) -> Session {
 pub(crate) fn to_certificate_at(dir: &Path, now: OffsetDateTime) -> Session {
     on_certificate(Session::open_with_clock(
         Store::at(dir),
-        std::sync::Arc::new(crate::clock::FixedClock(now)),
+        std::sync::Arc::new(crate::clock::FixedClock::new(now)),
     ))
 }
 
