@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 
 use super::view::{Block, FactRow, FindingView, Severity, StepId, WizardView};
 use super::{Field, Model, Session};
+use crate::clock::Clock as _;
 use ssopilot_saml::cert::{self, CertReport, FindingCode};
 use ssopilot_saml::findings::{self, Finding};
 
@@ -53,9 +54,9 @@ const KEY_REMOVED_NOTE: &str =
      once: it is not shown, kept, saved or logged. Paste only the certificate.";
 
 /// For the checks outside the wizard's model (saved progress, a file's format): their verdict does not depend on the
-/// time, but the doctor needs one.
+/// time, but the doctor needs one, so the computer's clock does.
 fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+    crate::clock::SystemClock.now()
 }
 
 /// The doctor's verdict on a certificate as saved (normalized PEM): `Err` when it is not exactly one certificate.

@@ -16,6 +16,7 @@ use super::view::{
     Block, MetadataChange, MetadataFinding, MetadataSide, Notice, Severity, StepId, WizardView,
 };
 use super::{step_number, step_title, Field, Model, Session};
+use crate::clock::Clock as _;
 use ssopilot_peers::fetch::{self, FetchError, FetchOptions};
 use ssopilot_saml::cert;
 use ssopilot_saml::findings;
@@ -175,7 +176,8 @@ fn severity(s: findings::Severity) -> Severity {
 
 /// The SHA-256 fingerprint of a PEM certificate, as portals show it.
 fn fingerprint_of(pem: &str) -> Option<Fingerprint> {
-    cert::check(pem.as_bytes(), OffsetDateTime::now_utc())
+    // A fingerprint does not depend on the time; the doctor just needs one.
+    cert::check(pem.as_bytes(), crate::clock::SystemClock.now())
         .der()
         .map(Fingerprint::sha256)
 }

@@ -14,6 +14,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::Clock as _;
 use crate::profiles::AttributeMapping;
 use crate::view::StepId;
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl, SiteUrl};
@@ -288,7 +289,8 @@ impl SavedState {
                 self.idp_metadata_certificates.len()
             ));
         }
-        let now = time::OffsetDateTime::now_utc();
+        // Whether a saved certificate is still one certificate does not depend on the day: the computer's clock.
+        let now = crate::clock::SystemClock.now();
         for pem in self
             .idp_certificate
             .iter()
@@ -451,7 +453,9 @@ impl Store {
     /// returns the new path.
     pub fn move_aside(&self) -> Result<PathBuf, StateError> {
         let path = self.path();
-        let stamp = time::OffsetDateTime::now_utc()
+        // A file name for people to read: the computer's clock.
+        let stamp = crate::clock::SystemClock
+            .now()
             .format(time::macros::format_description!(
                 "[year][month][day]T[hour][minute][second]Z"
             ))

@@ -52,7 +52,14 @@ fn response(key: &IdpKey) -> String {
     let sp = EntityId::parse(SP_ID, "x").unwrap();
     let app = IdpApp::new(sp.clone(), AcsUrl::parse(ACS, "x").unwrap(), sp);
     let user = Directory::demo().unwrap().user(USER).unwrap().clone();
-    let xml = mint::mint(&app, &user, None, key, time::OffsetDateTime::now_utc()).unwrap();
+    let xml = mint::mint(
+        &app,
+        &user,
+        None,
+        key,
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     mint::post_value(&xml)
 }
 

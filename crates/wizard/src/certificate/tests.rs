@@ -44,7 +44,11 @@ fn on_certificate(mut s: Session) -> Session {
 
 /// A self-signed P-256 certificate valid from `from_days` to `to_days` days around now, and its key.
 pub(crate) fn cert_between(from_days: i64, to_days: i64) -> (rcgen::Certificate, KeyPair) {
-    cert_around(OffsetDateTime::now_utc(), from_days, to_days)
+    cert_around(
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+        from_days,
+        to_days,
+    )
 }
 
 /// A self-signed P-256 certificate valid from `from_days` to `to_days` days around `now`, and its key.

@@ -487,7 +487,12 @@ fn the_sp_metadata_export_is_valid_metadata_of_the_step_2_values() {
     assert_eq!(file_name, "infisical-sp-metadata.xml");
     let xml = xml.expect("the SP values are valid");
     let opts = Options::default();
-    let md = metadata::parse(xml.as_bytes(), &opts, time::OffsetDateTime::now_utc()).unwrap();
+    let md = metadata::parse(
+        xml.as_bytes(),
+        &opts,
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     assert_eq!(md.kind, Kind::Sp);
     assert_eq!(md.entity_id, SP_ID);
     assert_eq!(md.acs[0].url, ACS);

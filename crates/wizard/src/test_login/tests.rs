@@ -14,7 +14,7 @@ pub(crate) fn passing_as(config: &TestedConfig, user: &str) -> Evidence {
     let cert = Fingerprint::sha256(&config.idp_certs[0]);
     Evidence {
         user: user.into(),
-        time: time::OffsetDateTime::now_utc(),
+        time: ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
         idp_entity_id: config.idp_entity_id.clone(),
         sp_entity_id: config.sp_entity_id.clone(),
         acs_url: config.acs_url.clone(),
@@ -100,7 +100,14 @@ pub(super) fn response(request_id: Option<&str>) -> String {
     let app = App::new(sp.clone(), acs, sp);
     let dir = Directory::demo().unwrap();
     let user = dir.user("ada.lovelace@example.com").unwrap().clone();
-    let xml = mint::mint(&app, &user, request_id, key(), OffsetDateTime::now_utc()).unwrap();
+    let xml = mint::mint(
+        &app,
+        &user,
+        request_id,
+        key(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     mint::post_value(&xml)
 }
 
@@ -253,7 +260,14 @@ fn a_response_for_another_sp_does_not_count() {
         .user("ada.lovelace@example.com")
         .unwrap()
         .clone();
-    let xml = mint::mint(&app, &user, None, key(), OffsetDateTime::now_utc()).unwrap();
+    let xml = mint::mint(
+        &app,
+        &user,
+        None,
+        key(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     let v = paste(&mut s, &mint::post_value(&xml));
     let r = report(&v);
     assert!(!r.passed);
@@ -370,7 +384,7 @@ fn the_login_window_checks_its_request_and_takes_one_response_only() {
         &user,
         None,
         key(),
-        OffsetDateTime::now_utc(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
     )
     .unwrap();
     let v = paste(&mut s, &mint::post_value(&xml));
@@ -418,13 +432,20 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
         .user("ada.lovelace@example.com")
         .unwrap()
         .clone();
-    let xml = mint::mint(&app, &user, None, key(), OffsetDateTime::now_utc()).unwrap();
+    let xml = mint::mint(
+        &app,
+        &user,
+        None,
+        key(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     let mut policy = Policy::new(
         job.idp.entity_id.clone(),
         job.idp.certs.clone(),
         job.sp_entity_id.clone(),
         acs,
-        OffsetDateTime::now_utc(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
     );
     policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report_in = response::validate(xml.as_bytes(), &policy);
@@ -435,7 +456,7 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
             xml: None,
             report: report_in,
             relay_state: None,
-            received_at: OffsetDateTime::now_utc(),
+            received_at: ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
         }),
     );
     let r = report(&v);

@@ -18,7 +18,6 @@ use ssopilot_peers::test_login::evidence::{Change, Evidence, TestedConfig};
 use ssopilot_peers::test_login::{IdpConfig, TestLoginError, TestSp, DEFAULT_SP_ENTITY_ID};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 use ssopilot_wizard::test_login::export;
-use time::OffsetDateTime;
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
@@ -186,7 +185,12 @@ async fn evidence_is_invalidated_by_any_tested_change() {
     assert!(page.body.contains("go back to SSO Pilot"), "{}", page.body);
     let got = p.sp.wait(Duration::from_secs(10)).await.unwrap();
     let cfg = tested(&p);
-    let e = Evidence::from_report(&got.report, &cfg, OffsetDateTime::now_utc()).unwrap();
+    let e = Evidence::from_report(
+        &got.report,
+        &cfg,
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     assert!(e.is_valid_for(&cfg));
     // Neither the evidence nor the exports carry the response's signature or digest values.
     let xml = String::from_utf8(
@@ -238,7 +242,12 @@ async fn evidence_is_invalidated_by_any_tested_change() {
     let mut failed = got.report.clone();
     failed.checks[0].ok = false;
     failed.valid = false;
-    assert!(Evidence::from_report(&failed, &cfg, OffsetDateTime::now_utc()).is_err());
+    assert!(Evidence::from_report(
+        &failed,
+        &cfg,
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock)
+    )
+    .is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -275,7 +284,7 @@ async fn garbage_other_requests_and_replays_are_refused() {
         &ada(),
         Some("_another"),
         &key(),
-        OffsetDateTime::now_utc(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
     )
     .unwrap();
     let r = b
@@ -382,7 +391,14 @@ async fn requests_not_addressed_to_the_test_sp_are_refused() {
         let (status, body) = raw(&addr, "GET", "/acs", &[("Host", &host)], "").await;
         assert_eq!(status, 200, "{host}: {body}");
     }
-    let xml = mint::mint(&p.app, &ada(), None, &key(), OffsetDateTime::now_utc()).unwrap();
+    let xml = mint::mint(
+        &p.app,
+        &ada(),
+        None,
+        &key(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+    )
+    .unwrap();
     let form = format!(
         "SAMLResponse={}",
         url::form_urlencoded::byte_serialize(mint::post_value(&xml).as_bytes()).collect::<String>()
@@ -420,7 +436,7 @@ async fn only_the_answer_to_the_pending_request_ends_the_wait() {
                 .collect::<String>()
         )
     };
-    let now = OffsetDateTime::now_utc();
+    let now = ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock);
     let other = post(mint::mint(&p.app, &ada(), Some("_another"), &key(), now).unwrap());
     let (status, body) = raw(
         &addr,
@@ -476,7 +492,7 @@ async fn idp_initiated_mode_says_the_response_was_unsolicited() {
     let mut p = pair().await;
     let addr = sp_addr(&p);
     p.sp.start_idp_initiated().unwrap();
-    let now = OffsetDateTime::now_utc();
+    let now = ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock);
     let post = |xml: String| {
         format!(
             "SAMLResponse={}",

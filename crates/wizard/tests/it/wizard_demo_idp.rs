@@ -252,7 +252,7 @@ fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_
         vec![der],
         EntityId::parse(SP_ID, "SP Entity ID").unwrap(),
         AcsUrl::parse(ACS, "ACS URL").unwrap(),
-        time::OffsetDateTime::now_utc(),
+        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
     );
     policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report = validate(b64.as_bytes(), &policy);
