@@ -5,37 +5,20 @@
 //! libFuzzer's `-timeout=1` (fuzz/run.sh): an input whose verdict takes long is a finding, like a crash.
 #![no_main]
 
-use std::sync::OnceLock;
+#[path = "common.rs"]
+mod common;
 
 use base64::Engine;
+use common::policy;
 use libfuzzer_sys::fuzz_target;
 use ssopilot_saml::c14n::canonicalize;
-use ssopilot_saml::response::{validate, Policy};
-use ssopilot_saml::values::{AcsUrl, EntityId};
+use ssopilot_saml::response::validate;
 use ssopilot_saml::xmldsig::parse_prefix_list;
 
-fn policy() -> &'static Policy {
-    static P: OnceLock<Policy> = OnceLock::new();
-    P.get_or_init(|| {
-        let kp = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
-        let cert = rcgen::CertificateParams::new(vec!["idp.example.com".into()])
-            .unwrap()
-            .self_signed(&kp)
-            .unwrap();
-        let mut p = Policy::new(
-            EntityId::parse("https://idp.example.com/saml", "IdP").unwrap(),
-            vec![cert.der().to_vec()],
-            EntityId::parse("https://app.example.com/sp", "SP").unwrap(),
-            AcsUrl::parse("https://app.example.com/acs", "ACS").unwrap(),
-            time::macros::datetime!(2026-11-25 12:00:00 UTC),
-        );
-        p.expect = ssopilot_saml::response::Expect::IdpInitiated;
-        p
-    })
-}
-
 fn escape_attr(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
 }
 
 fn response(list: &str, body: &str, digest: &str) -> String {
