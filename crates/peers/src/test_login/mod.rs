@@ -18,12 +18,10 @@ pub mod evidence;
 pub mod run;
 
 use std::collections::{HashSet, VecDeque};
-use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use base64::Engine as _;
 use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -32,7 +30,8 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::mint;
 use crate::http::{host_is_ours, misdirected, read_request, respond, shown, Page, Request};
 use ssopilot_saml::escape::escape;
-use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report, SAMLP_NS, SAML_NS};
+use ssopilot_saml::request::{self, AuthnRequest};
+use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 
 /// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
@@ -51,7 +50,6 @@ const IO_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Our pages have no script, load nothing, and submit nowhere.
 const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
-const HTTP_POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 
 /// Why a test login could not run or did not finish. (A response that arrived but failed is not an error: it is a
 /// [`Report`] with failed checks.)
@@ -435,7 +433,8 @@ impl TestSp {
     }
 }
 
-/// The AuthnRequest XML: asks for an HTTP-POST response at our ACS, with our entity ID as Issuer.
+/// The AuthnRequest XML: asks for an HTTP-POST response at our ACS, with our entity ID as Issuer (made by
+/// [`ssopilot_saml::request`]; an ID that is not an XML ID gives an empty text, which no IdP accepts).
 pub fn authn_request(
     id: &str,
     sp_entity_id: &EntityId,
@@ -443,34 +442,22 @@ pub fn authn_request(
     destination: &IdpUrl,
     now: OffsetDateTime,
 ) -> String {
-    let instant = now
-        .replace_nanosecond(0)
-        .unwrap_or(now)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    format!(
-        "<samlp:AuthnRequest xmlns:samlp=\"{SAMLP_NS}\" xmlns:saml=\"{SAML_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" ProtocolBinding=\"{HTTP_POST_BINDING}\"><saml:Issuer>{}</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>",
-        escape(id),
-        escape(&instant),
-        escape(destination.as_str()),
-        escape(acs_url.as_str()),
-        escape(sp_entity_id.as_str()),
-    )
+    AuthnRequest {
+        id,
+        issuer: sp_entity_id,
+        acs_url,
+        destination,
+        issue_instant: now,
+        is_passive: false,
+    }
+    .xml()
+    .unwrap_or_default()
 }
 
-/// The HTTP-Redirect binding: raw DEFLATE, base64, then URL-encoded as `SAMLRequest` on the SSO URL.
+/// The HTTP-Redirect binding, unsigned and without RelayState: [`request::redirect_url`].
 pub fn redirect_url(sso_url: &IdpUrl, xml: &str) -> Result<String, TestLoginError> {
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(xml.as_bytes())
-        .map_err(|e| TestLoginError::Request(e.to_string()))?;
-    let deflated = enc
-        .finish()
-        .map_err(|e| TestLoginError::Request(e.to_string()))?;
-    let value = base64::engine::general_purpose::STANDARD.encode(deflated);
-    let mut url = url::Url::parse(sso_url.as_str())
-        .map_err(|_| TestLoginError::Request(format!("{sso_url} is not a URL")))?;
-    url.query_pairs_mut().append_pair("SAMLRequest", &value);
-    Ok(url.to_string())
+    request::redirect_url(sso_url, xml, None, None)
+        .map_err(|e| TestLoginError::Request(e.to_string()))
 }
 
 fn page(status: u16, title: &str, body: &str) -> Page {
@@ -722,6 +709,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ssopilot_saml::response::SAMLP_NS;
 
     #[test]
     fn the_redirect_url_carries_a_request_the_demo_idp_can_read() {

@@ -16,4 +16,5 @@ mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;
 mod idp_simplesamlphp;
+mod test_login_requests;
 mod test_login_run;
