@@ -187,6 +187,7 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
         timeout,
         attribute_map: Default::default(),
         clock: std::sync::Arc::clone(clock),
+        requests: Default::default(),
     };
     let open = a.open;
     // Show the two values and the URL (and open it when asked); the run then waits for the browser.

@@ -15,6 +15,7 @@
 
 pub mod demo;
 pub mod evidence;
+pub mod key;
 pub mod run;
 
 use std::collections::{HashSet, VecDeque};
@@ -29,8 +30,10 @@ use tokio::sync::{mpsc, watch};
 use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::mint;
 use crate::http::{host_is_ours, misdirected, read_request, respond, shown, Page, Request};
+use key::SpKey;
 use ssopilot_saml::escape::escape;
-use ssopilot_saml::request::{self, AuthnRequest};
+use ssopilot_saml::metadata::Binding;
+use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
 use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 
@@ -38,6 +41,9 @@ use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
 /// Where the browser POSTs the SAMLResponse.
 pub const ACS_PATH: &str = "/acs";
+/// With the HTTP-POST binding the browser opens `<base>/start/<request ID>`: a page of the test SP that posts the
+/// AuthnRequest to the IdP (a URL alone cannot make a browser POST).
+pub const START_PATH: &str = "/start";
 /// How long a test login waits for the browser unless told otherwise.
 pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(300);
 /// Assertion IDs remembered for replay detection (oldest forgotten first), so memory stays bounded.
@@ -81,7 +87,7 @@ pub enum TestLoginError {
 #[derive(Debug, Clone)]
 pub struct IdpConfig {
     pub entity_id: EntityId,
-    /// The IdP's SSO URL for the HTTP-Redirect binding.
+    /// The IdP's SSO URL for the binding the requests use ([`RequestOptions::binding`]: HTTP-Redirect unless set).
     pub sso_url: IdpUrl,
     /// The configured signing certificates (DER). Only these are trusted.
     pub certs: Vec<Vec<u8>>,
@@ -90,12 +96,42 @@ pub struct IdpConfig {
     pub allow_sha1: bool,
 }
 
+/// How the test SP sends its AuthnRequests: the binding, and whether (with which key) it signs them.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    pub binding: RequestBinding,
+    /// Sign every request with this key (RSA-SHA256); the IdP must know its certificate (the SP metadata).
+    pub signer: Option<Arc<SpKey>>,
+}
+
 /// One test login in progress: the AuthnRequest's ID and the URL that carries it to the IdP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub request_id: String,
-    /// Open this in the browser: the IdP's SSO URL with the deflated, base64 AuthnRequest.
+    /// Open this in the browser: on HTTP-Redirect the IdP's SSO URL with the deflated, base64 AuthnRequest; on
+    /// HTTP-POST the test SP's own page ([`START_PATH`]) that posts the request to the IdP.
     pub url: String,
+    pub binding: RequestBinding,
+    /// Whether the request is signed.
+    pub signed: bool,
+}
+
+/// The test SP's SP metadata for an IdP to import: its entity ID, its ACS URL (HTTP-POST) and, when it signs its
+/// requests with `key`, the signing certificate and `AuthnRequestsSigned="true"`.
+pub fn sp_metadata(sp_entity_id: &EntityId, acs_url: &AcsUrl, key: Option<&SpKey>) -> String {
+    ssopilot_saml::metadata::sp_metadata_signing(
+        sp_entity_id,
+        &[(Binding::HttpPost, acs_url.clone())],
+        None,
+        key.map(SpKey::cert_der),
+        key.is_some(),
+    )
+}
+
+/// The ACS URL the test SP has on `port` of 127.0.0.1 (what its metadata names before it is bound).
+pub fn loopback_acs_url(port: u16) -> Result<AcsUrl, TestLoginError> {
+    let url = format!("http://127.0.0.1:{port}{ACS_PATH}");
+    AcsUrl::parse(&url, "ACS URL").map_err(|e| TestLoginError::Request(e.to_string()))
 }
 
 /// A response the browser posted, validated.
@@ -144,6 +180,8 @@ fn posted_from(origin: Option<&str>, referer: Option<&str>) -> String {
 struct Memory {
     /// The request the next response must answer.
     current: Option<String>,
+    /// With the HTTP-POST binding: the page that posts the current request (served at START_PATH/<its ID>).
+    post_page: Option<String>,
     /// Waiting for an IdP-initiated response (no request sent).
     idp_initiated: bool,
     /// POSTs that did not become the result, newest last.
@@ -217,6 +255,7 @@ pub struct TestSp {
     rx: mpsc::Receiver<Received>,
     cancel: Arc<watch::Sender<bool>>,
     task: tokio::task::JoinHandle<()>,
+    requests: RequestOptions,
 }
 
 impl Drop for TestSp {
@@ -292,6 +331,7 @@ impl TestSp {
             acs_url,
             memory: Mutex::new(Memory {
                 current: None,
+                post_page: None,
                 idp_initiated: false,
                 unexpected: VecDeque::new(),
                 consumed: HashSet::new(),
@@ -319,6 +359,7 @@ impl TestSp {
             rx,
             cancel: Arc::new(watch::Sender::new(false)),
             task,
+            requests: RequestOptions::default(),
         })
     }
 
@@ -348,6 +389,24 @@ impl TestSp {
         &self.shared.clock
     }
 
+    /// Chooses the binding and signing of the requests [`Self::start`] makes from now on.
+    pub fn set_requests(&mut self, requests: RequestOptions) {
+        self.requests = requests;
+    }
+
+    pub fn requests(&self) -> &RequestOptions {
+        &self.requests
+    }
+
+    /// This test SP's metadata (its signing certificate included when it signs its requests).
+    pub fn sp_metadata(&self) -> String {
+        sp_metadata(
+            &self.shared.sp_entity_id,
+            &self.shared.acs_url,
+            self.requests.signer.as_deref(),
+        )
+    }
+
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle(Arc::clone(&self.cancel))
     }
@@ -355,20 +414,37 @@ impl TestSp {
     /// Starts a test login: a new AuthnRequest (whose ID the response must answer) and the URL to open.
     /// Responses to earlier attempts that were not collected are dropped.
     pub fn start(&mut self) -> Result<Attempt, TestLoginError> {
+        let failed = |e: request::RequestError| TestLoginError::Request(e.to_string());
         let id = mint::new_id().map_err(|e| TestLoginError::Request(e.to_string()))?;
-        let url = redirect_url(
-            &self.shared.idp.sso_url,
-            &authn_request(
-                &id,
-                &self.shared.sp_entity_id,
-                &self.shared.acs_url,
-                &self.shared.idp.sso_url,
-                self.shared.clock.now(),
+        let sso = &self.shared.idp.sso_url;
+        let xml = AuthnRequest {
+            id: &id,
+            issuer: &self.shared.sp_entity_id,
+            acs_url: &self.shared.acs_url,
+            destination: sso,
+            issue_instant: self.shared.clock.now(),
+            is_passive: false,
+        }
+        .xml()
+        .map_err(failed)?;
+        let signer = self.requests.signer.as_deref().map(SpKey::signer);
+        let binding = self.requests.binding;
+        let (url, post_page) = match binding {
+            RequestBinding::Redirect => (
+                request::redirect_url(sso, &xml, None, signer).map_err(failed)?,
+                None,
             ),
-        )?;
+            RequestBinding::Post => {
+                let form = request::post_form(sso, &xml, None, signer).map_err(failed)?;
+                let acs = self.shared.acs_url.as_str();
+                let base = acs.strip_suffix(ACS_PATH).unwrap_or(acs);
+                (format!("{base}{START_PATH}/{id}"), Some(form.html()))
+            }
+        };
         {
             let mut m = self.shared.memory();
             m.current = Some(id.clone());
+            m.post_page = post_page;
             m.idp_initiated = false;
             m.unexpected.clear();
         }
@@ -377,6 +453,8 @@ impl TestSp {
         Ok(Attempt {
             request_id: id,
             url,
+            binding,
+            signed: signer.is_some(),
         })
     }
 
@@ -387,6 +465,7 @@ impl TestSp {
         {
             let mut m = self.shared.memory();
             m.current = None;
+            m.post_page = None;
             m.idp_initiated = true;
             m.unexpected.clear();
         }
@@ -517,6 +596,11 @@ async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
                     ),
                 }
             }
+            ("GET", path) if path.starts_with(START_PATH) => {
+                let (reply, csp) = start_page(&shared, path);
+                respond(&stream, &reply, &csp).await;
+                return;
+            }
             ("GET", ACS_PATH) => page(
                 200,
                 "SSO Pilot test SP",
@@ -537,6 +621,42 @@ async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
     };
     respond(&stream, &reply, CSP).await;
     drop(result);
+}
+
+/// The page that posts the current AuthnRequest to the IdP (HTTP-POST binding), with a CSP that allows its one
+/// script; only for the current request's ID (the Host was checked before: only the test SP's own address).
+fn start_page(shared: &Shared, path: &str) -> (Page, String) {
+    let wanted = path
+        .strip_prefix(START_PATH)
+        .and_then(|p| p.strip_prefix('/'));
+    let html = {
+        let m = shared.memory();
+        match (&m.current, &m.post_page, wanted) {
+            (Some(id), Some(html), Some(w)) if id == w => Some(html.clone()),
+            _ => None,
+        }
+    };
+    match html {
+        Some(body) => (
+            Page {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body,
+            },
+            format!(
+                "default-src 'none'; script-src {}; form-action http: https:; frame-ancestors 'none'; base-uri 'none'",
+                request::auto_submit_csp_source()
+            ),
+        ),
+        None => (
+            page(
+                404,
+                "No sign-in request here",
+                "<p class=\"fail\">This sign-in request is not the current one of the test SP (a newer test login replaced it, or it ended). Start the test login again from SSO Pilot.</p>",
+            ),
+            CSP.to_string(),
+        ),
+    }
 }
 
 /// Validates one POST to the ACS, updates the replay memory, sets the result, and makes the browser's page. Only
@@ -738,6 +858,7 @@ mod tests {
     fn replay_memory_is_bounded() {
         let mut m = Memory {
             current: None,
+            post_page: None,
             idp_initiated: false,
             unexpected: VecDeque::new(),
             consumed: HashSet::new(),

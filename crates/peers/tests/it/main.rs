@@ -18,3 +18,4 @@ mod fetch_proxy;
 mod idp_simplesamlphp;
 mod test_login_requests;
 mod test_login_run;
+mod test_login_signed;
