@@ -354,11 +354,22 @@ pub fn post_value(xml: &str) -> String {
 
 /// The IdP metadata: its entity ID, signing certificate, NameID formats and SSO endpoint (both bindings).
 pub fn metadata(idp_entity_id: &EntityId, sso_url: &str, key: &IdpKey) -> String {
+    metadata_for(idp_entity_id, sso_url, key, false)
+}
+
+/// [`metadata`] of one application: `want_authn_requests_signed` when it requires signed AuthnRequests, so an SP
+/// that reads the metadata signs them (SAML metadata 2.4.3).
+pub fn metadata_for(
+    idp_entity_id: &EntityId,
+    sso_url: &str,
+    key: &IdpKey,
+    want_authn_requests_signed: bool,
+) -> String {
     format!(
         concat!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
             "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{id}\">\n",
-            "  <md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
+            "  <md:IDPSSODescriptor WantAuthnRequestsSigned=\"{want}\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
             "    <md:KeyDescriptor use=\"signing\">\n",
             "      <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\n",
             "    </md:KeyDescriptor>\n",
@@ -374,6 +385,7 @@ pub fn metadata(idp_entity_id: &EntityId, sso_url: &str, key: &IdpKey) -> String
         redirect = BINDING_REDIRECT,
         post = BINDING_POST,
         sso = escape(sso_url),
+        want = want_authn_requests_signed,
     )
 }
 

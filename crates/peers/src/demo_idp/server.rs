@@ -314,10 +314,11 @@ fn route(state: &State, req: &Request) -> Page {
             None => error_page(500, "Not ready", "The server is not bound yet."),
         },
         ("GET", ["saml2", slug, "metadata"]) => match state.app(slug) {
-            Some(app) => xml_page(mint::metadata(
+            Some(app) => xml_page(mint::metadata_for(
                 &app.idp_entity_id,
                 &format!("{}/sso", state.base),
                 &state.key,
+                app.require_signed_requests,
             )),
             None => unknown_slug(slug),
         },

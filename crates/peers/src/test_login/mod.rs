@@ -116,15 +116,20 @@ pub struct Attempt {
     pub signed: bool,
 }
 
-/// The test SP's SP metadata for an IdP to import: its entity ID, its ACS URL (HTTP-POST) and, when it signs its
-/// requests with `key`, the signing certificate and `AuthnRequestsSigned="true"`.
-pub fn sp_metadata(sp_entity_id: &EntityId, acs_url: &AcsUrl, key: Option<&SpKey>) -> String {
+/// The test SP's SP metadata for an IdP to import: its entity ID, its ACS URL (HTTP-POST), its signing certificate
+/// when `key` is given, and `AuthnRequestsSigned="true"` when it also `signs` its requests with it.
+pub fn sp_metadata(
+    sp_entity_id: &EntityId,
+    acs_url: &AcsUrl,
+    key: Option<&SpKey>,
+    signs: bool,
+) -> String {
     ssopilot_saml::metadata::sp_metadata_signing(
         sp_entity_id,
         &[(Binding::HttpPost, acs_url.clone())],
         None,
         key.map(SpKey::cert_der),
-        key.is_some(),
+        signs,
     )
 }
 
@@ -400,10 +405,12 @@ impl TestSp {
 
     /// This test SP's metadata (its signing certificate included when it signs its requests).
     pub fn sp_metadata(&self) -> String {
+        let key = self.requests.signer.as_deref();
         sp_metadata(
             &self.shared.sp_entity_id,
             &self.shared.acs_url,
-            self.requests.signer.as_deref(),
+            key,
+            key.is_some(),
         )
     }
 
