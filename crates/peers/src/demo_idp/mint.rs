@@ -347,6 +347,42 @@ pub fn mint(
     }
 }
 
+/// The signed answer to an `IsPassive="true"` AuthnRequest the IdP cannot meet without asking the user: a Response
+/// with no assertion and the status Responder / NoPassive (SAML core 3.4.1, 3.2.2.2).
+pub fn no_passive(
+    app: &App,
+    request_id: &str,
+    key: &IdpKey,
+    now: OffsetDateTime,
+) -> Result<String, MintError> {
+    app.check()?;
+    check_request_id(request_id)?;
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let response_id = new_id()?;
+    let xml = format!(
+        concat!(
+            "<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" Destination=\"{acs}\" ID=\"{rid}\" InResponseTo=\"{irt}\" IssueInstant=\"{now}\" Version=\"2.0\">",
+            "<saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">{idp}</saml2:Issuer>",
+            "<saml2p:Status><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Responder\"><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:NoPassive\"/></saml2p:StatusCode>",
+            "<saml2p:StatusMessage>The demo IdP always asks for the password, so it cannot sign the user in passively (IsPassive=\"true\").</saml2p:StatusMessage></saml2p:Status>",
+            "</saml2p:Response>"
+        ),
+        acs = escape(app.acs_url.as_str()),
+        rid = response_id,
+        irt = escape(request_id),
+        now = ts(now),
+        idp = escape(app.idp_entity_id.as_str()),
+    );
+    sign_enveloped(
+        &xml,
+        &response_id,
+        key.signing_key(),
+        key.cert_der(),
+        SignatureAlgorithm::RsaSha256,
+    )
+    .map_err(|e| MintError::Sign(e.to_string()))
+}
+
 /// The value of the SAMLResponse form field, as a browser POSTs it (base64 of the XML).
 pub fn post_value(xml: &str) -> String {
     B64.encode(xml.as_bytes())

@@ -9,6 +9,7 @@
 )]
 
 mod clock;
+mod demo_idp_fixes;
 mod demo_idp_http;
 mod demo_idp_key;
 mod demo_idp_mint;

@@ -975,4 +975,35 @@ mod tests {
             assert_eq!(md.authn_requests_signed, Some(false));
         }
     }
+
+    #[test]
+    fn metadata_certificates_are_bare_base64_without_an_armor_warning() {
+        use base64::Engine as _;
+        let der = ssopilot_testkit::response_support::rsa_idp()
+            .cert_der
+            .clone();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        let xml = idp(
+            "",
+            &format!(
+                r#"<KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="{DS_NS}"><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>"#
+            ),
+        );
+        let md = parse(xml.as_bytes(), &Options::default(), NOW).unwrap();
+        let cert = md.certificates.first().unwrap();
+        assert!(cert.report.usable);
+        assert!(
+            cert.report
+                .findings
+                .iter()
+                .all(|f| f.code != cert::FindingCode::MissingArmor),
+            "{:?}",
+            cert.report.findings
+        );
+        // The same bare base64 pasted on its own still gets the advice.
+        assert!(cert::check(b64.as_bytes(), NOW)
+            .findings
+            .iter()
+            .any(|f| f.code == cert::FindingCode::MissingArmor));
+    }
 }
