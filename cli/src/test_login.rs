@@ -1,6 +1,9 @@
 //! `ssopilot test-login`: the loopback test SP against any IdP. Prints the URL to open (opens it with `xdg-open`
-//! only when asked), waits for the browser's POST, prints the report. Exit 0 when every check passed, 1 when the
-//! response failed or nothing came back, 2 for usage errors.
+//! only when asked), waits for the browser's POST, prints the report. The IdP's values come from flags or from its
+//! metadata (--idp-metadata); the AuthnRequest goes on HTTP-Redirect or HTTP-POST (--binding), signed with the test
+//! SP's own key when asked or when the IdP wants it; --idp-initiated sends none and waits for an unsolicited
+//! response; --print-sp-metadata prints what the IdP imports. Exit 0 when every check passed (or the metadata was
+//! printed), 1 when the response failed or nothing came back, 2 for usage errors.
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr};
