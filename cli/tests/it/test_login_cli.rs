@@ -579,3 +579,48 @@ fn signed_requests_with_the_real_keychain() {
         assert!(err.contains("signed (RSA-SHA256)"), "{err}");
     }
 }
+
+/// The binding follows the IdP's metadata when none is chosen (HTTP-POST for an IdP that lists only that), and a
+/// chosen binding the metadata does not list is a usage error that says so.
+#[test]
+fn the_binding_follows_the_idp_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = IdpKey::generate_ephemeral().unwrap();
+    let b64: String = cert
+        .cert_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let md = format!(
+        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/post-only"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/sso/post"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+    );
+    let file = dir.path().join("idp.xml");
+    std::fs::write(&file, md).unwrap();
+    let port = free_port();
+    let o = bin()
+        .args(["test-login", "--idp-metadata"])
+        .arg(&file)
+        .args(["--port", &port.to_string(), "--timeout", "1"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        out.starts_with(&format!("http://127.0.0.1:{port}/start/_")),
+        "{out}"
+    );
+    assert!(err.contains("AuthnRequest: HTTP-POST, unsigned."), "{err}");
+    let o = bin()
+        .args(["test-login", "--idp-metadata"])
+        .arg(&file)
+        .args(["--binding", "redirect"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lists no SSO endpoint for the HTTP-Redirect binding"),
+        "{err}"
+    );
+}
