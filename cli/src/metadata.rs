@@ -228,11 +228,11 @@ fn signature_words(s: SignatureStatus) -> &'static str {
 pub fn render(md: &Metadata) -> String {
     let mut o = String::new();
     let kind = match md.kind {
-        Kind::Idp => "identity provider (IdP)",
-        Kind::Sp => "service provider (SP)",
+        Kind::Idp => "an identity provider (IdP)",
+        Kind::Sp => "a service provider (SP)",
     };
     let verdict = if md.usable { "USABLE" } else { "NOT USABLE" };
-    let _ = writeln!(o, "{verdict}: SAML 2.0 metadata of a {kind}");
+    let _ = writeln!(o, "{verdict}: SAML 2.0 metadata of {kind}");
     let _ = writeln!(o, "  Entity ID:        {}", md.entity_id);
     if md.entities.len() > 1 {
         let _ = writeln!(o, "  Entities in file: {}", md.entities.join(", "));

@@ -261,3 +261,30 @@ fn sp_prints_metadata_that_inspect_reads_back() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+/// The verdict line reads as English ("an identity provider"), and a certificate in metadata, bare base64 as
+/// metadata always holds it, draws no `missing_armor` warning.
+#[test]
+fn inspect_wording_and_no_armor_warning_for_metadata_certificates() {
+    let xml = idp_metadata(
+        "https://idp.example.com/saml",
+        &key_descriptor("signing", &rsa_idp().cert_der),
+        "",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_temp(dir.path(), "idp.xml", xml.as_bytes());
+    let o = run_cli(&["metadata", "inspect", file.to_str().unwrap()], None);
+    let out = text(&o);
+    assert!(
+        out.contains("metadata of an identity provider (IdP)"),
+        "{out}"
+    );
+    assert!(!out.contains("a identity"), "{out}");
+    let o = run_cli(
+        &["metadata", "inspect", "--json", file.to_str().unwrap()],
+        None,
+    );
+    let out = text(&o);
+    assert!(out.contains("\"certificates\""), "{out}");
+    assert!(!out.contains("missing_armor"), "{out}");
+}

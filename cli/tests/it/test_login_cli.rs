@@ -319,3 +319,308 @@ fn test_login_against_pysaml2_over_http() {
         "{out}\n{err}"
     );
 }
+
+/// A demo IdP on loopback with application "t" for the default SP entity ID and `acs`; when `sp_cert` is given the
+/// application requires AuthnRequests signed with it. Returns its base URL and entity ID.
+fn demo_idp(rt: &tokio::runtime::Runtime, acs: &str, sp_cert: Option<Vec<u8>>) -> (String, String) {
+    rt.block_on(async {
+        let key = IdpKey::generate_ephemeral().unwrap();
+        let state = State::new(Directory::demo().unwrap(), Vec::new(), key).unwrap();
+        let mut server = Server::bind(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0), state)
+            .await
+            .unwrap();
+        let idp_id = server.entity_id().unwrap().clone();
+        let mut app = App::new(
+            EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP").unwrap(),
+            AcsUrl::parse(acs, "ACS").unwrap(),
+            idp_id.clone(),
+        );
+        if let Some(cert) = sp_cert {
+            app.require_signed_requests = true;
+            app.sp_certs = vec![cert];
+        }
+        server.add_app("t", app, &["Engineering"]).unwrap();
+        let base = server.base_url().to_string();
+        tokio::spawn(server.run());
+        (base, idp_id.to_string())
+    })
+}
+
+/// Signs in at the demo IdP from `page` (its login form) and posts the response to the ACS; the ACS's status.
+async fn demo_sign_in(
+    b: &Browser,
+    base: &str,
+    page: &ssopilot_peers::test_login::demo::Fetched,
+) -> u16 {
+    assert_eq!(page.status, 200, "{}", page.body);
+    let token = input_value(&page.body, "token").expect("login form");
+    let posted = b
+        .post_form(
+            &format!("{base}/login"),
+            &[
+                ("token", &token),
+                ("email", "Alan.Turing@example.com"),
+                ("password", DEMO_PASSWORD),
+            ],
+        )
+        .await
+        .unwrap();
+    let to = form_action(&posted.body).unwrap();
+    let resp = input_value(&posted.body, "SAMLResponse").unwrap();
+    b.post_form(&to, &[("SAMLResponse", &resp)])
+        .await
+        .unwrap()
+        .status
+}
+
+/// Opens the test SP's own page (HTTP-POST binding), posts its form to the IdP, signs in.
+async fn demo_sign_in_post(b: &Browser, base: &str, url: &str) -> u16 {
+    let start = b.get(url).await.unwrap();
+    assert_eq!(start.status, 200, "{}", start.body);
+    let action = form_action(&start.body).unwrap();
+    assert_eq!(action, format!("{base}/sso"));
+    let req = input_value(&start.body, "SAMLRequest").unwrap();
+    let page = b
+        .post_form(&action, &[("SAMLRequest", &req)])
+        .await
+        .unwrap();
+    demo_sign_in(b, base, &page).await
+}
+
+#[test]
+fn idp_metadata_gives_the_idp_values_and_post_sends_the_request_from_the_test_sps_page() {
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    let rt = rt();
+    let (base, idp_id) = demo_idp(&rt, &acs, None);
+    let (child, url) = start_test_login(&[
+        "--idp-metadata",
+        &format!("{base}/saml2/t/metadata"),
+        "--binding",
+        "post",
+        "--port",
+        &port.to_string(),
+        "--timeout",
+        "60",
+        "--format",
+        "json",
+    ]);
+    assert!(
+        url.starts_with(&format!("http://127.0.0.1:{port}/start/")),
+        "{url}"
+    );
+    let status = rt.block_on(async {
+        let b = Browser::new().unwrap();
+        demo_sign_in_post(&b, &base, &url).await
+    });
+    assert_eq!(status, 200);
+    let (code, out, err) = finish(child);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["flow"], "sp_initiated");
+    assert_eq!(v["report"]["valid"], true, "{out}");
+    assert!(err.contains("HTTP-POST, unsigned"), "{err}");
+    assert!(out.contains(&idp_id) || err.contains(&acs), "{out}\n{err}");
+}
+
+#[test]
+fn idp_initiated_prints_the_values_and_reports_the_flow() {
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    let rt = rt();
+    let (base, _) = demo_idp(&rt, &acs, None);
+    let (child, printed) = start_test_login(&[
+        "--idp-metadata",
+        &format!("{base}/metadata"),
+        "--idp-initiated",
+        "--port",
+        &port.to_string(),
+        "--timeout",
+        "60",
+    ]);
+    assert_eq!(printed, acs);
+    let status = rt.block_on(async {
+        let b = Browser::new().unwrap();
+        let page = b.get(&format!("{base}/saml2/t")).await.unwrap();
+        demo_sign_in(&b, &base, &page).await
+    });
+    assert_eq!(status, 200);
+    let (code, out, err) = finish(child);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.starts_with("**Flow:** IdP-initiated"), "{out}");
+    assert!(
+        err.contains("no AuthnRequest is sent")
+            && err.contains(&acs)
+            && err.contains(DEFAULT_SP_ENTITY_ID),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_timeout_with_unsigned_requests_says_first_that_the_idp_may_want_them_signed() {
+    let dir = write_cert();
+    let o = bin()
+        .args([
+            "test-login",
+            "--idp-sso-url",
+            "https://idp.example.com/sso",
+            "--idp-cert",
+        ])
+        .arg(dir.path().join("idp.pem"))
+        .args([
+            "--idp-entity-id",
+            "https://idp.example.com",
+            "--timeout",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    let last = err.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: the AuthnRequest was not signed")
+            && last.contains("--sign-requests")
+            && last.contains("no response reached the test SP within 1 s"),
+        "{err}"
+    );
+}
+
+fn write_cert() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("idp.pem"),
+        IdpKey::generate_ephemeral().unwrap().cert_pem(),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn print_sp_metadata_needs_a_port() {
+    let o = bin()
+        .args(["test-login", "--print-sp-metadata"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("--print-sp-metadata needs --port"), "{err}");
+}
+
+/// With the real keychain (scripts/with-keyring.sh): the SP metadata carries the test SP's certificate, and a test
+/// login against an IdP whose metadata says WantAuthnRequestsSigned="true" signs its requests by itself, on both
+/// bindings, and passes.
+#[test]
+fn signed_requests_with_the_real_keychain() {
+    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() != Ok("1") {
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "NOT RUN: test_login_cli::signed_requests_with_the_real_keychain needs the real Secret Service; run it with: scripts/with-keyring.sh cargo test -p ssopilot --test it test_login"
+        );
+        return;
+    }
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    let o = bin()
+        .args([
+            "test-login",
+            "--print-sp-metadata",
+            "--sign-requests",
+            "--port",
+        ])
+        .arg(port.to_string())
+        .output()
+        .unwrap();
+    let md_text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let md = ssopilot_saml::metadata::parse(
+        md_text.as_bytes(),
+        &ssopilot_saml::metadata::Options::default(),
+        ssopilot_testkit::cert_support::now(),
+    )
+    .unwrap();
+    assert_eq!(md.entity_id, DEFAULT_SP_ENTITY_ID);
+    assert_eq!(md.authn_requests_signed, Some(true));
+    assert_eq!(md.acs.first().map(|a| a.url.as_str()), Some(acs.as_str()));
+    let sp_cert = md.trusted_signing_ders();
+    assert_eq!(sp_cert.len(), 1, "{md_text}");
+    let rt = rt();
+    let (base, _) = demo_idp(&rt, &acs, Some(sp_cert[0].clone()));
+    for binding in ["redirect", "post"] {
+        let (child, url) = start_test_login(&[
+            "--idp-metadata",
+            &format!("{base}/saml2/t/metadata"),
+            "--binding",
+            binding,
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "60",
+        ]);
+        let status = rt.block_on(async {
+            let b = Browser::new().unwrap();
+            if binding == "post" {
+                demo_sign_in_post(&b, &base, &url).await
+            } else {
+                let page = b.get(&url).await.unwrap();
+                demo_sign_in(&b, &base, &page).await
+            }
+        });
+        assert_eq!(status, 200, "{binding}");
+        let (code, out, err) = finish(child);
+        assert_eq!(code, 0, "{binding}: {out}\n{err}");
+        assert!(err.contains("WantAuthnRequestsSigned=\"true\""), "{err}");
+        assert!(err.contains("signed (RSA-SHA256)"), "{err}");
+    }
+}
+
+/// The binding follows the IdP's metadata when none is chosen (HTTP-POST for an IdP that lists only that), and a
+/// chosen binding the metadata does not list is a usage error that says so.
+#[test]
+fn the_binding_follows_the_idp_metadata() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = IdpKey::generate_ephemeral().unwrap();
+    let b64: String = cert
+        .cert_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let md = format!(
+        r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp.example.com/post-only"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp.example.com/sso/post"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+    );
+    let file = dir.path().join("idp.xml");
+    std::fs::write(&file, md).unwrap();
+    let port = free_port();
+    let o = bin()
+        .args(["test-login", "--idp-metadata"])
+        .arg(&file)
+        .args(["--port", &port.to_string(), "--timeout", "1"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        out.starts_with(&format!("http://127.0.0.1:{port}/start/_")),
+        "{out}"
+    );
+    assert!(err.contains("AuthnRequest: HTTP-POST, unsigned."), "{err}");
+    let o = bin()
+        .args(["test-login", "--idp-metadata"])
+        .arg(&file)
+        .args(["--binding", "redirect"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lists no SSO endpoint for the HTTP-Redirect binding"),
+        "{err}"
+    );
+}

@@ -127,6 +127,8 @@ impl fmt::Debug for SecretBytes {
 pub enum SecretName {
     /// The built-in demo IdP's signing key (PKCS#8 DER, stored base64).
     DemoIdpKey,
+    /// The loopback test SP's AuthnRequest-signing key (PKCS#8 DER, stored base64).
+    TestSpKey,
     /// AUTH_SECRET of one self-hosted SP instance, labelled by the instance (e.g. its SITE_URL).
     AuthSecret(String),
     /// An API token for a provider's admin API, labelled by provider / instance.
@@ -165,6 +167,7 @@ impl SecretName {
         }
         match self {
             SecretName::DemoIdpKey => Ok("demo-idp-signing-key".to_string()),
+            SecretName::TestSpKey => Ok("test-sp-signing-key".to_string()),
             SecretName::AuthSecret(l) => label("auth-secret", l),
             SecretName::ApiToken(l) => label("api-token", l),
         }
@@ -174,6 +177,7 @@ impl SecretName {
     pub fn describe(&self) -> String {
         match self {
             SecretName::DemoIdpKey => "SSO Pilot: demo IdP signing key".to_string(),
+            SecretName::TestSpKey => "SSO Pilot: test SP request-signing key".to_string(),
             SecretName::AuthSecret(l) => format!("SSO Pilot: AUTH_SECRET for {}", l.trim()),
             SecretName::ApiToken(l) => format!("SSO Pilot: API token for {}", l.trim()),
         }

@@ -12,6 +12,7 @@ pub mod escape;
 pub mod findings;
 pub mod fingerprint;
 pub mod metadata;
+pub mod request;
 pub mod response;
 pub mod values;
 pub mod xml;

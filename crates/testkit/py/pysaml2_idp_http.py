@@ -6,9 +6,13 @@ Generates its own RSA-2048 key and self-signed certificate (in a temporary direc
 SP through inline SP metadata built from the arguments, binds a free port, prints one JSON line
 {"base", "entity_id", "sso_url", "cert_pem"} and serves until stdin closes (the test holds the pipe).
 
-GET /sso?SAMLRequest=... (HTTP-Redirect): pysaml2 parses and checks the AuthnRequest, then answers with its
-HTTP-POST binding form carrying a response for USER_EMAIL (assertion signed, RSA-SHA256, SHA-256 digests). A
-request pysaml2 refuses gets a 400 page with its error.
+GET /sso?SAMLRequest=... (HTTP-Redirect) or POST /sso (HTTP-POST): pysaml2 parses and checks the AuthnRequest,
+then answers with its HTTP-POST binding form carrying a response for USER_EMAIL (assertion signed, RSA-SHA256,
+SHA-256 digests). A request pysaml2 refuses gets a 400 page naming its error.
+
+With PYSAML2_SP_SIGNING_CERT=<PEM file> in the environment, the SP's metadata carries that signing certificate and
+the IdP is configured with want_authn_requests_signed: unsigned or wrongly signed requests are refused
+(IncorrectlySigned).
 """
 
 import datetime
@@ -63,12 +67,23 @@ def make_key(directory):
     return key_path, cert_path, pem.decode()
 
 
-def sp_metadata(sp_entity_id, acs_url):
+def sp_metadata(sp_entity_id, acs_url, signing_cert_pem=None):
+    key = ""
+    signed = "false"
+    if signing_cert_pem:
+        body = "".join(line for line in signing_cert_pem.splitlines() if line and not line.startswith("-----"))
+        key = (
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">'
+            "<ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+            % body
+        )
+        signed = "true"
     return (
         '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="%s">'
-        '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        '<md:SPSSODescriptor AuthnRequestsSigned="%s" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+        "%s"
         '<md:AssertionConsumerService Binding="%s" Location="%s" index="0" isDefault="true"/>'
-        "</md:SPSSODescriptor></md:EntityDescriptor>" % (sp_entity_id, BINDING_HTTP_POST, acs_url)
+        "</md:SPSSODescriptor></md:EntityDescriptor>" % (sp_entity_id, signed, key, BINDING_HTTP_POST, acs_url)
     )
 
 
@@ -77,6 +92,11 @@ def main():
     user = sys.argv[3] if len(sys.argv) > 3 else "pat.doe@example.org"
     tmp = tempfile.TemporaryDirectory()
     key_path, cert_path, cert_pem = make_key(tmp.name)
+    sp_cert_path = os.environ.get("PYSAML2_SP_SIGNING_CERT")
+    sp_cert_pem = None
+    if sp_cert_path:
+        with open(sp_cert_path) as f:
+            sp_cert_pem = f.read()
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     base = "http://127.0.0.1:%d" % httpd.server_address[1]
     entity_id = base + "/idp"
@@ -86,7 +106,13 @@ def main():
             "entityid": entity_id,
             "service": {
                 "idp": {
-                    "endpoints": {"single_sign_on_service": [(base + "/sso", BINDING_HTTP_REDIRECT)]},
+                    "endpoints": {
+                        "single_sign_on_service": [
+                            (base + "/sso", BINDING_HTTP_REDIRECT),
+                            (base + "/sso", BINDING_HTTP_POST),
+                        ]
+                    },
+                    "want_authn_requests_signed": bool(sp_cert_pem),
                     "name_id_format": [NAMEID_FORMAT_EMAILADDRESS],
                     "sign_assertion": True,
                     "sign_response": False,
@@ -94,7 +120,7 @@ def main():
             },
             "key_file": key_path,
             "cert_file": cert_path,
-            "metadata": {"inline": [sp_metadata(sp_entity_id, acs_url)]},
+            "metadata": {"inline": [sp_metadata(sp_entity_id, acs_url, sp_cert_pem)]},
             "xmlsec_binary": "/usr/bin/xmlsec1",
         }
     )
@@ -116,9 +142,27 @@ def main():
             url = urlparse(self.path)
             if url.path != "/sso":
                 return self.reply(404, "<p>not found</p>")
-            q = parse_qs(url.query)
+            self.answer(parse_qs(url.query), BINDING_HTTP_REDIRECT)
+
+        def do_POST(self):
+            if urlparse(self.path).path != "/sso":
+                return self.reply(404, "<p>not found</p>")
+            length = min(int(self.headers.get("Content-Length", "0")), 256 * 1024)
+            self.answer(parse_qs(self.rfile.read(length).decode()), BINDING_HTTP_POST)
+
+        def answer(self, q, binding):
+            one = lambda name: q.get(name, [None])[0]
             try:
-                req = idp.parse_authn_request(q["SAMLRequest"][0], BINDING_HTTP_REDIRECT)
+                if binding == BINDING_HTTP_REDIRECT:
+                    req = idp.parse_authn_request(
+                        one("SAMLRequest"),
+                        binding,
+                        relay_state=one("RelayState"),
+                        sigalg=one("SigAlg"),
+                        signature=one("Signature"),
+                    )
+                else:
+                    req = idp.parse_authn_request(one("SAMLRequest"), binding)
                 msg = req.message
                 resp = idp.create_authn_response(
                     identity={"email": [user], "givenName": ["Pat"], "sn": ["Doe"]},
@@ -136,7 +180,7 @@ def main():
                     BINDING_HTTP_POST,
                     str(resp),
                     msg.assertion_consumer_service_url,
-                    q.get("RelayState", [""])[0],
+                    one("RelayState") or "",
                     response=True,
                 )
             except Exception as e:  # pysaml2 refused the request: say why

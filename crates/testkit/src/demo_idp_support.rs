@@ -137,3 +137,31 @@ pub fn xmlsec_verify(xml: &str, key: &IdpKey, node_xpath: &str) -> (bool, String
 pub const RESPONSE_SIG: &str = "/*[local-name()='Response']/*[local-name()='Signature']";
 pub const ASSERTION_SIG: &str =
     "/*[local-name()='Response']/*[local-name()='Assertion']/*[local-name()='Signature']";
+
+/// `xmlsec1 --verify` of an AuthnRequest's enveloped signature (the root's first ds:Signature), trusting only
+/// `cert_pem`.
+pub fn xmlsec_verify_authn_request(xml: &str, cert_pem: &str) -> (bool, String) {
+    require_xmlsec1();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cert: PathBuf = dir.path().join("cert.pem");
+    std::fs::write(&cert, cert_pem).expect("write cert");
+    let input = dir.path().join("in.xml");
+    std::fs::write(&input, xml).expect("write xml");
+    let o = Command::new("xmlsec1")
+        .arg("--verify")
+        .arg("--trusted-pem")
+        .arg(&cert)
+        .args([
+            "--id-attr:ID",
+            "urn:oasis:names:tc:SAML:2.0:protocol:AuthnRequest",
+        ])
+        .arg("--node-xpath")
+        .arg("/*[local-name()='AuthnRequest']/*[local-name()='Signature']")
+        .arg(&input)
+        .output()
+        .expect("run xmlsec1");
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}

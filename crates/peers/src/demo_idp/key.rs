@@ -46,7 +46,7 @@ impl std::fmt::Debug for IdpKey {
 
 /// A fresh RSA-2048 private key as PKCS#8 DER (empty when the generator failed, which
 /// [`Secrets::get_or_create`] refuses to store).
-fn generate_pkcs8() -> Vec<u8> {
+pub(crate) fn generate_pkcs8() -> Vec<u8> {
     rsa::PrivateKey::new(&mut getrandom::SysRng, KEY_BITS)
         .ok()
         .and_then(|k| k.to_pkcs8_der().ok())
@@ -128,15 +128,23 @@ impl IdpKey {
 
 /// The self-signed certificate of the key: same key, same certificate.
 fn certificate(pkcs8: &[u8], public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
-    let err = |e: rcgen::Error| KeyError::Certificate {
+    self_signed(pkcs8, public_key, CERT_CN).map_err(|e| KeyError::Certificate {
         detail: e.to_string(),
-    };
-    let kp = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.into(), &rcgen::PKCS_RSA_SHA256)
-        .map_err(err)?;
+    })
+}
+
+/// A self-signed certificate named `cn` for an RSA key, derived from the key alone (fixed validity, serial from
+/// the public key), so the same key always gives the same certificate.
+pub(crate) fn self_signed(
+    pkcs8: &[u8],
+    public_key: &[u8],
+    cn: &str,
+) -> Result<Vec<u8>, rcgen::Error> {
+    let kp = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&pkcs8.into(), &rcgen::PKCS_RSA_SHA256)?;
     let mut params = rcgen::CertificateParams::default();
     params
         .distinguished_name
-        .push(rcgen::DnType::CommonName, CERT_CN);
+        .push(rcgen::DnType::CommonName, cn);
     params
         .distinguished_name
         .push(rcgen::DnType::OrganizationName, "SSO Pilot");
@@ -150,7 +158,7 @@ fn certificate(pkcs8: &[u8], public_key: &[u8]) -> Result<Vec<u8>, KeyError> {
         *first |= 0x01;
     }
     params.serial_number = Some(rcgen::SerialNumber::from_slice(&serial));
-    let cert = params.self_signed(&kp).map_err(err)?;
+    let cert = params.self_signed(&kp)?;
     Ok(cert.der().to_vec())
 }
 

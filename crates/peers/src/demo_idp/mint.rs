@@ -347,6 +347,42 @@ pub fn mint(
     }
 }
 
+/// The signed answer to an `IsPassive="true"` AuthnRequest the IdP cannot meet without asking the user: a Response
+/// with no assertion and the status Responder / NoPassive (SAML core 3.4.1, 3.2.2.2).
+pub fn no_passive(
+    app: &App,
+    request_id: &str,
+    key: &IdpKey,
+    now: OffsetDateTime,
+) -> Result<String, MintError> {
+    app.check()?;
+    check_request_id(request_id)?;
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let response_id = new_id()?;
+    let xml = format!(
+        concat!(
+            "<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" Destination=\"{acs}\" ID=\"{rid}\" InResponseTo=\"{irt}\" IssueInstant=\"{now}\" Version=\"2.0\">",
+            "<saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">{idp}</saml2:Issuer>",
+            "<saml2p:Status><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Responder\"><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:NoPassive\"/></saml2p:StatusCode>",
+            "<saml2p:StatusMessage>The demo IdP always asks for the password, so it cannot sign the user in passively (IsPassive=\"true\").</saml2p:StatusMessage></saml2p:Status>",
+            "</saml2p:Response>"
+        ),
+        acs = escape(app.acs_url.as_str()),
+        rid = response_id,
+        irt = escape(request_id),
+        now = ts(now),
+        idp = escape(app.idp_entity_id.as_str()),
+    );
+    sign_enveloped(
+        &xml,
+        &response_id,
+        key.signing_key(),
+        key.cert_der(),
+        SignatureAlgorithm::RsaSha256,
+    )
+    .map_err(|e| MintError::Sign(e.to_string()))
+}
+
 /// The value of the SAMLResponse form field, as a browser POSTs it (base64 of the XML).
 pub fn post_value(xml: &str) -> String {
     B64.encode(xml.as_bytes())
@@ -354,11 +390,22 @@ pub fn post_value(xml: &str) -> String {
 
 /// The IdP metadata: its entity ID, signing certificate, NameID formats and SSO endpoint (both bindings).
 pub fn metadata(idp_entity_id: &EntityId, sso_url: &str, key: &IdpKey) -> String {
+    metadata_for(idp_entity_id, sso_url, key, false)
+}
+
+/// [`metadata`] of one application: `want_authn_requests_signed` when it requires signed AuthnRequests, so an SP
+/// that reads the metadata signs them (SAML metadata 2.4.3).
+pub fn metadata_for(
+    idp_entity_id: &EntityId,
+    sso_url: &str,
+    key: &IdpKey,
+    want_authn_requests_signed: bool,
+) -> String {
     format!(
         concat!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
             "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{id}\">\n",
-            "  <md:IDPSSODescriptor WantAuthnRequestsSigned=\"false\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
+            "  <md:IDPSSODescriptor WantAuthnRequestsSigned=\"{want}\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
             "    <md:KeyDescriptor use=\"signing\">\n",
             "      <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\n",
             "    </md:KeyDescriptor>\n",
@@ -374,6 +421,7 @@ pub fn metadata(idp_entity_id: &EntityId, sso_url: &str, key: &IdpKey) -> String
         redirect = BINDING_REDIRECT,
         post = BINDING_POST,
         sso = escape(sso_url),
+        want = want_authn_requests_signed,
     )
 }
 

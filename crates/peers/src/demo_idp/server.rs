@@ -314,10 +314,11 @@ fn route(state: &State, req: &Request) -> Page {
             None => error_page(500, "Not ready", "The server is not bound yet."),
         },
         ("GET", ["saml2", slug, "metadata"]) => match state.app(slug) {
-            Some(app) => xml_page(mint::metadata(
+            Some(app) => xml_page(mint::metadata_for(
                 &app.idp_entity_id,
                 &format!("{}/sso", state.base),
                 &state.key,
+                app.require_signed_requests,
             )),
             None => unknown_slug(slug),
         },
@@ -576,8 +577,16 @@ fn sso(state: &State, params: &binding::SamlParams<'_>, redirect: bool) -> Page 
         if raw.len() > MAX_AUTHN_REQUEST * 2 {
             return bad("it is too large".into());
         }
-        match ssopilot_saml::xmldsig::decode_base64(raw).map(String::from_utf8) {
-            Some(Ok(x)) => x,
+        match ssopilot_saml::xmldsig::decode_base64(raw) {
+            Some(bytes) if bytes.trim_ascii_start().starts_with(b"<") => {
+                match String::from_utf8(bytes) {
+                    Ok(x) => x,
+                    Err(_) => return bad("the SAMLRequest value is not UTF-8 text".into()),
+                }
+            }
+            Some(bytes) if binding::inflate(&bytes, MAX_AUTHN_REQUEST).is_ok() => {
+                return bad("the SAMLRequest is DEFLATE-compressed, which belongs to the HTTP-Redirect binding only: on HTTP-POST it must be plain base64 of the XML (SAML bindings 3.5.4). Turn off the compression of POSTed requests in the service provider (node-saml / passport-saml compress them unless told not to), or send the request with HTTP-Redirect".into())
+            }
             _ => return bad("the SAMLRequest value is not base64 of UTF-8 XML".into()),
         }
     };
@@ -647,6 +656,18 @@ fn sso(state: &State, params: &binding::SamlParams<'_>, redirect: bool) -> Page 
     let relay = relay
         .filter(|r| r.len() <= 1024 && !r.chars().any(char::is_control))
         .cloned();
+    // The demo IdP always asks for the password, so a passive request cannot be honoured: SAML core 3.4.1 wants a
+    // NoPassive status sent back, not a form shown.
+    if root.attr("IsPassive").map(str::trim) == Some("true") {
+        return match mint::no_passive(app, &id, &state.key, state.clock.now()) {
+            Ok(xml) => auto_post(
+                app.acs_url.as_str(),
+                &mint::post_value(&xml),
+                relay.as_deref(),
+            ),
+            Err(e) => error_page(500, "The response could not be made", &e.to_string()),
+        };
+    }
     match start(state, slug, Some(id), relay) {
         Ok(token) => login_form(state, token, None),
         Err(page) => page,

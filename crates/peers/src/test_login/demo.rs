@@ -213,6 +213,7 @@ pub async fn run_with_clock(
         timeout,
         attribute_map: App::default_attributes().into_iter().collect(),
         clock,
+        requests: Default::default(),
     };
     let mut steps = Vec::new();
     let mut idp_task = None;

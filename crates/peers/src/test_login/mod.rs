@@ -15,15 +15,14 @@
 
 pub mod demo;
 pub mod evidence;
+pub mod key;
 pub mod run;
 
 use std::collections::{HashSet, VecDeque};
-use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 
-use base64::Engine as _;
 use time::OffsetDateTime;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -31,14 +30,20 @@ use tokio::sync::{mpsc, watch};
 use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::mint;
 use crate::http::{host_is_ours, misdirected, read_request, respond, shown, Page, Request};
+use key::SpKey;
 use ssopilot_saml::escape::escape;
-use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report, SAMLP_NS, SAML_NS};
+use ssopilot_saml::metadata::Binding;
+use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
+use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 
 /// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
 pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
 /// Where the browser POSTs the SAMLResponse.
 pub const ACS_PATH: &str = "/acs";
+/// With the HTTP-POST binding the browser opens `<base>/start/<request ID>`: a page of the test SP that posts the
+/// AuthnRequest to the IdP (a URL alone cannot make a browser POST).
+pub const START_PATH: &str = "/start";
 /// How long a test login waits for the browser unless told otherwise.
 pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(300);
 /// Assertion IDs remembered for replay detection (oldest forgotten first), so memory stays bounded.
@@ -51,7 +56,6 @@ const IO_TIMEOUT: StdDuration = StdDuration::from_secs(10);
 /// Our pages have no script, load nothing, and submit nowhere.
 const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
-const HTTP_POST_BINDING: &str = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST";
 
 /// Why a test login could not run or did not finish. (A response that arrived but failed is not an error: it is a
 /// [`Report`] with failed checks.)
@@ -83,7 +87,7 @@ pub enum TestLoginError {
 #[derive(Debug, Clone)]
 pub struct IdpConfig {
     pub entity_id: EntityId,
-    /// The IdP's SSO URL for the HTTP-Redirect binding.
+    /// The IdP's SSO URL for the binding the requests use ([`RequestOptions::binding`]: HTTP-Redirect unless set).
     pub sso_url: IdpUrl,
     /// The configured signing certificates (DER). Only these are trusted.
     pub certs: Vec<Vec<u8>>,
@@ -92,12 +96,47 @@ pub struct IdpConfig {
     pub allow_sha1: bool,
 }
 
+/// How the test SP sends its AuthnRequests: the binding, and whether (with which key) it signs them.
+#[derive(Debug, Clone, Default)]
+pub struct RequestOptions {
+    pub binding: RequestBinding,
+    /// Sign every request with this key (RSA-SHA256); the IdP must know its certificate (the SP metadata).
+    pub signer: Option<Arc<SpKey>>,
+}
+
 /// One test login in progress: the AuthnRequest's ID and the URL that carries it to the IdP.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
     pub request_id: String,
-    /// Open this in the browser: the IdP's SSO URL with the deflated, base64 AuthnRequest.
+    /// Open this in the browser: on HTTP-Redirect the IdP's SSO URL with the deflated, base64 AuthnRequest; on
+    /// HTTP-POST the test SP's own page ([`START_PATH`]) that posts the request to the IdP.
     pub url: String,
+    pub binding: RequestBinding,
+    /// Whether the request is signed.
+    pub signed: bool,
+}
+
+/// The test SP's SP metadata for an IdP to import: its entity ID, its ACS URL (HTTP-POST), its signing certificate
+/// when `key` is given, and `AuthnRequestsSigned="true"` when it also `signs` its requests with it.
+pub fn sp_metadata(
+    sp_entity_id: &EntityId,
+    acs_url: &AcsUrl,
+    key: Option<&SpKey>,
+    signs: bool,
+) -> String {
+    ssopilot_saml::metadata::sp_metadata_signing(
+        sp_entity_id,
+        &[(Binding::HttpPost, acs_url.clone())],
+        None,
+        key.map(SpKey::cert_der),
+        signs,
+    )
+}
+
+/// The ACS URL the test SP has on `port` of 127.0.0.1 (what its metadata names before it is bound).
+pub fn loopback_acs_url(port: u16) -> Result<AcsUrl, TestLoginError> {
+    let url = format!("http://127.0.0.1:{port}{ACS_PATH}");
+    AcsUrl::parse(&url, "ACS URL").map_err(|e| TestLoginError::Request(e.to_string()))
 }
 
 /// A response the browser posted, validated.
@@ -146,6 +185,8 @@ fn posted_from(origin: Option<&str>, referer: Option<&str>) -> String {
 struct Memory {
     /// The request the next response must answer.
     current: Option<String>,
+    /// With the HTTP-POST binding: the page that posts the current request (served at START_PATH/<its ID>).
+    post_page: Option<String>,
     /// Waiting for an IdP-initiated response (no request sent).
     idp_initiated: bool,
     /// POSTs that did not become the result, newest last.
@@ -219,6 +260,7 @@ pub struct TestSp {
     rx: mpsc::Receiver<Received>,
     cancel: Arc<watch::Sender<bool>>,
     task: tokio::task::JoinHandle<()>,
+    requests: RequestOptions,
 }
 
 impl Drop for TestSp {
@@ -294,6 +336,7 @@ impl TestSp {
             acs_url,
             memory: Mutex::new(Memory {
                 current: None,
+                post_page: None,
                 idp_initiated: false,
                 unexpected: VecDeque::new(),
                 consumed: HashSet::new(),
@@ -321,6 +364,7 @@ impl TestSp {
             rx,
             cancel: Arc::new(watch::Sender::new(false)),
             task,
+            requests: RequestOptions::default(),
         })
     }
 
@@ -350,6 +394,26 @@ impl TestSp {
         &self.shared.clock
     }
 
+    /// Chooses the binding and signing of the requests [`Self::start`] makes from now on.
+    pub fn set_requests(&mut self, requests: RequestOptions) {
+        self.requests = requests;
+    }
+
+    pub fn requests(&self) -> &RequestOptions {
+        &self.requests
+    }
+
+    /// This test SP's metadata (its signing certificate included when it signs its requests).
+    pub fn sp_metadata(&self) -> String {
+        let key = self.requests.signer.as_deref();
+        sp_metadata(
+            &self.shared.sp_entity_id,
+            &self.shared.acs_url,
+            key,
+            key.is_some(),
+        )
+    }
+
     pub fn cancel_handle(&self) -> CancelHandle {
         CancelHandle(Arc::clone(&self.cancel))
     }
@@ -357,20 +421,37 @@ impl TestSp {
     /// Starts a test login: a new AuthnRequest (whose ID the response must answer) and the URL to open.
     /// Responses to earlier attempts that were not collected are dropped.
     pub fn start(&mut self) -> Result<Attempt, TestLoginError> {
+        let failed = |e: request::RequestError| TestLoginError::Request(e.to_string());
         let id = mint::new_id().map_err(|e| TestLoginError::Request(e.to_string()))?;
-        let url = redirect_url(
-            &self.shared.idp.sso_url,
-            &authn_request(
-                &id,
-                &self.shared.sp_entity_id,
-                &self.shared.acs_url,
-                &self.shared.idp.sso_url,
-                self.shared.clock.now(),
+        let sso = &self.shared.idp.sso_url;
+        let xml = AuthnRequest {
+            id: &id,
+            issuer: &self.shared.sp_entity_id,
+            acs_url: &self.shared.acs_url,
+            destination: sso,
+            issue_instant: self.shared.clock.now(),
+            is_passive: false,
+        }
+        .xml()
+        .map_err(failed)?;
+        let signer = self.requests.signer.as_deref().map(SpKey::signer);
+        let binding = self.requests.binding;
+        let (url, post_page) = match binding {
+            RequestBinding::Redirect => (
+                request::redirect_url(sso, &xml, None, signer).map_err(failed)?,
+                None,
             ),
-        )?;
+            RequestBinding::Post => {
+                let form = request::post_form(sso, &xml, None, signer).map_err(failed)?;
+                let acs = self.shared.acs_url.as_str();
+                let base = acs.strip_suffix(ACS_PATH).unwrap_or(acs);
+                (format!("{base}{START_PATH}/{id}"), Some(form.html()))
+            }
+        };
         {
             let mut m = self.shared.memory();
             m.current = Some(id.clone());
+            m.post_page = post_page;
             m.idp_initiated = false;
             m.unexpected.clear();
         }
@@ -379,6 +460,8 @@ impl TestSp {
         Ok(Attempt {
             request_id: id,
             url,
+            binding,
+            signed: signer.is_some(),
         })
     }
 
@@ -389,6 +472,7 @@ impl TestSp {
         {
             let mut m = self.shared.memory();
             m.current = None;
+            m.post_page = None;
             m.idp_initiated = true;
             m.unexpected.clear();
         }
@@ -435,7 +519,8 @@ impl TestSp {
     }
 }
 
-/// The AuthnRequest XML: asks for an HTTP-POST response at our ACS, with our entity ID as Issuer.
+/// The AuthnRequest XML: asks for an HTTP-POST response at our ACS, with our entity ID as Issuer (made by
+/// [`ssopilot_saml::request`]; an ID that is not an XML ID gives an empty text, which no IdP accepts).
 pub fn authn_request(
     id: &str,
     sp_entity_id: &EntityId,
@@ -443,34 +528,22 @@ pub fn authn_request(
     destination: &IdpUrl,
     now: OffsetDateTime,
 ) -> String {
-    let instant = now
-        .replace_nanosecond(0)
-        .unwrap_or(now)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    format!(
-        "<samlp:AuthnRequest xmlns:samlp=\"{SAMLP_NS}\" xmlns:saml=\"{SAML_NS}\" ID=\"{}\" Version=\"2.0\" IssueInstant=\"{}\" Destination=\"{}\" AssertionConsumerServiceURL=\"{}\" ProtocolBinding=\"{HTTP_POST_BINDING}\"><saml:Issuer>{}</saml:Issuer><samlp:NameIDPolicy AllowCreate=\"true\"/></samlp:AuthnRequest>",
-        escape(id),
-        escape(&instant),
-        escape(destination.as_str()),
-        escape(acs_url.as_str()),
-        escape(sp_entity_id.as_str()),
-    )
+    AuthnRequest {
+        id,
+        issuer: sp_entity_id,
+        acs_url,
+        destination,
+        issue_instant: now,
+        is_passive: false,
+    }
+    .xml()
+    .unwrap_or_default()
 }
 
-/// The HTTP-Redirect binding: raw DEFLATE, base64, then URL-encoded as `SAMLRequest` on the SSO URL.
+/// The HTTP-Redirect binding, unsigned and without RelayState: [`request::redirect_url`].
 pub fn redirect_url(sso_url: &IdpUrl, xml: &str) -> Result<String, TestLoginError> {
-    let mut enc = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
-    enc.write_all(xml.as_bytes())
-        .map_err(|e| TestLoginError::Request(e.to_string()))?;
-    let deflated = enc
-        .finish()
-        .map_err(|e| TestLoginError::Request(e.to_string()))?;
-    let value = base64::engine::general_purpose::STANDARD.encode(deflated);
-    let mut url = url::Url::parse(sso_url.as_str())
-        .map_err(|_| TestLoginError::Request(format!("{sso_url} is not a URL")))?;
-    url.query_pairs_mut().append_pair("SAMLRequest", &value);
-    Ok(url.to_string())
+    request::redirect_url(sso_url, xml, None, None)
+        .map_err(|e| TestLoginError::Request(e.to_string()))
 }
 
 fn page(status: u16, title: &str, body: &str) -> Page {
@@ -530,6 +603,11 @@ async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
                     ),
                 }
             }
+            ("GET", path) if path.starts_with(START_PATH) => {
+                let (reply, csp) = start_page(&shared, path);
+                respond(&stream, &reply, &csp).await;
+                return;
+            }
             ("GET", ACS_PATH) => page(
                 200,
                 "SSO Pilot test SP",
@@ -550,6 +628,42 @@ async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
     };
     respond(&stream, &reply, CSP).await;
     drop(result);
+}
+
+/// The page that posts the current AuthnRequest to the IdP (HTTP-POST binding), with a CSP that allows its one
+/// script; only for the current request's ID (the Host was checked before: only the test SP's own address).
+fn start_page(shared: &Shared, path: &str) -> (Page, String) {
+    let wanted = path
+        .strip_prefix(START_PATH)
+        .and_then(|p| p.strip_prefix('/'));
+    let html = {
+        let m = shared.memory();
+        match (&m.current, &m.post_page, wanted) {
+            (Some(id), Some(html), Some(w)) if id == w => Some(html.clone()),
+            _ => None,
+        }
+    };
+    match html {
+        Some(body) => (
+            Page {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body,
+            },
+            format!(
+                "default-src 'none'; script-src {}; form-action http: https:; frame-ancestors 'none'; base-uri 'none'",
+                request::auto_submit_csp_source()
+            ),
+        ),
+        None => (
+            page(
+                404,
+                "No sign-in request here",
+                "<p class=\"fail\">This sign-in request is not the current one of the test SP (a newer test login replaced it, or it ended). Start the test login again from SSO Pilot.</p>",
+            ),
+            CSP.to_string(),
+        ),
+    }
 }
 
 /// Validates one POST to the ACS, updates the replay memory, sets the result, and makes the browser's page. Only
@@ -722,6 +836,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ssopilot_saml::response::SAMLP_NS;
 
     #[test]
     fn the_redirect_url_carries_a_request_the_demo_idp_can_read() {
@@ -750,6 +865,7 @@ mod tests {
     fn replay_memory_is_bounded() {
         let mut m = Memory {
             current: None,
+            post_page: None,
             idp_initiated: false,
             unexpected: VecDeque::new(),
             consumed: HashSet::new(),

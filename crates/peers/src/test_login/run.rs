@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::time::Duration as StdDuration;
 
 use super::evidence::{Evidence, TestedConfig};
-use super::{Attempt, IdpConfig, Received, TestLoginError, TestSp, UnexpectedPost};
+use super::{Attempt, IdpConfig, Received, RequestOptions, TestLoginError, TestSp, UnexpectedPost};
 use crate::clock::SharedClock;
 use ssopilot_saml::values::EntityId;
 
@@ -26,6 +26,8 @@ pub struct Run {
     pub attribute_map: BTreeMap<String, String>,
     /// Dates the AuthnRequest, the validation, the receipt and the evidence.
     pub clock: SharedClock,
+    /// The binding and signing of the AuthnRequest.
+    pub requests: RequestOptions,
 }
 
 /// A test login that got its response (passed or not).
@@ -64,6 +66,7 @@ pub async fn run<E>(
 ) -> Result<Finished, RunError<E>> {
     let mut sp =
         TestSp::bind_with_clock(run.ip, run.port, run.sp_entity_id, run.idp, run.clock).await?;
+    sp.set_requests(run.requests);
     let attempt = sp.start()?;
     show(&sp, &attempt).await.map_err(RunError::Show)?;
     let received = match sp.wait(run.timeout).await {

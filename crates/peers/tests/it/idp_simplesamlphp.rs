@@ -2,7 +2,8 @@
 //! AuthnRequests our test SP (`src/test_login`) sends, for three SPs whose metadata our own exporter wrote: one
 //! gets assertion-signed responses, one response-signed, one both. The test plays the browser: it follows the
 //! redirects, posts the `exampleauth` login form, and posts the SAMLResponse form to our ACS. The genuine responses
-//! must be accepted there, and refused when another certificate is configured.
+//! must be accepted there, and refused when another certificate is configured. With `validate.authnrequest`, our
+//! signed requests (HTTP-Redirect and HTTP-POST) are answered and unsigned ones refused.
 //!
 //! SimpleSAMLphp stamps its responses with the real clock, so these checks run at the real time.
 
@@ -19,8 +20,10 @@ use base64::Engine;
 use response_support::{other_rsa_idp, rsa_idp, write_temp};
 use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_peers::test_login::demo::{form_action, input_value, loopback_client};
-use ssopilot_peers::test_login::{IdpConfig, TestSp};
+use ssopilot_peers::test_login::key::SpKey;
+use ssopilot_peers::test_login::{Attempt, IdpConfig, RequestOptions, TestLoginError, TestSp};
 use ssopilot_saml::metadata::{self, Binding};
+use ssopilot_saml::request::RequestBinding;
 use ssopilot_saml::response::{validate, Policy, Report};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
@@ -88,8 +91,9 @@ fn php(s: &str) -> String {
 }
 
 /// Writes the configuration (IdP key and certificate, one `exampleauth` user, our SPs' metadata with their signing
-/// modes) and starts the server. `sps` is (SP metadata file, sign the Response, sign the Assertion).
-fn start_idp(sps: &[(String, bool, bool)], port: u16, dir: tempfile::TempDir) -> Idp {
+/// modes) and starts the server. `sps` is (SP metadata file, sign the Response, sign the Assertion, require signed
+/// AuthnRequests: `validate.authnrequest`).
+fn start_idp(sps: &[(String, bool, bool, bool)], port: u16, dir: tempfile::TempDir) -> Idp {
     let d = dir.path();
     for sub in ["config", "metadata", "log", "data", "tmp", "sessions"] {
         std::fs::create_dir(d.join(sub)).unwrap();
@@ -137,10 +141,11 @@ fn start_idp(sps: &[(String, bool, bool)], port: u16, dir: tempfile::TempDir) ->
     write_temp(d, "metadata/saml20-idp-hosted.php", hosted.as_bytes());
     // SimpleSAMLphp reads our exported XML with its own metadata parser; only the signing mode is added.
     let mut remote = String::from("<?php\n");
-    for (file, sign_response, sign_assertion) in sps {
+    for (file, sign_response, sign_assertion, validate_requests) in sps {
         remote.push_str(&format!(
             "$sp = \\SimpleSAML\\Metadata\\SAMLParser::parseFile({})->getMetadata20SP();\n\
              $sp['saml20.sign.response'] = {sign_response};\n$sp['saml20.sign.assertion'] = {sign_assertion};\n\
+             $sp['validate.authnrequest'] = {validate_requests};\n\
              $sp['simplesaml.nameidattribute'] = 'mail';\n$metadata[$sp['entityid']] = $sp;\n",
             php(file)
         ));
@@ -266,10 +271,30 @@ struct Login {
     acs: ssopilot_saml::values::AcsUrl,
 }
 
+/// Opens the attempt's URL as a browser would: on HTTP-POST the test SP's own page, whose form is then posted to
+/// the IdP. Returns where it landed and the page there.
+async fn open(browser: &mut Browser, attempt: &Attempt) -> (String, Page) {
+    if attempt.binding == RequestBinding::Redirect {
+        return browser.get(&attempt.url).await;
+    }
+    let (_, start) = browser.get(&attempt.url).await;
+    assert_eq!(start.status, 200, "{}", start.body);
+    let action = form_action(&start.body).expect("the test SP's form");
+    let request = input_value(&start.body, "SAMLRequest").expect("its SAMLRequest");
+    let posted = browser.post(&action, &[("SAMLRequest", &request)]).await;
+    match posted.location {
+        Some(next) => {
+            let next = reqwest::Url::parse(&action).unwrap().join(&next).unwrap();
+            browser.get(next.as_str()).await
+        }
+        None => (action, posted),
+    }
+}
+
 async fn login(idp: &Idp, sp: &mut TestSp) -> Login {
     let attempt = sp.start().expect("our AuthnRequest");
     let mut browser = Browser::new();
-    let (login_url, form) = browser.get(&attempt.url).await;
+    let (login_url, form) = open(&mut browser, &attempt).await;
     assert_eq!(
         form.status,
         200,
@@ -367,6 +392,7 @@ fn logins() -> &'static [(&'static str, bool, bool, Login)] {
                     file.to_string_lossy().into_owned(),
                     sign_response,
                     sign_assertion,
+                    false,
                 ));
                 sps.push(sp);
             }
@@ -471,4 +497,98 @@ fn simplesamlphp_responses_fail_when_changed() {
         );
         assert!(!r.valid, "{mode}: a changed NameID was accepted");
     }
+}
+
+/// SimpleSAMLphp with `validate.authnrequest` for our SPs, whose metadata (our exporter's) carries the test SP's
+/// signing certificate: it answers our signed AuthnRequests on HTTP-Redirect and HTTP-POST, and refuses unsigned
+/// ones on an error page that says why (asserted here: what the browser got back); the test SP then gets nothing
+/// and its wait times out (`test-login` then says first that the IdP may want signed requests).
+#[test]
+fn simplesamlphp_requiring_signed_requests_answers_ours_and_refuses_unsigned_ones() {
+    require_simplesamlphp();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let key = std::sync::Arc::new(SpKey::generate_ephemeral().unwrap());
+        let cases = [
+            ("signed-redirect", RequestBinding::Redirect, true),
+            ("signed-post", RequestBinding::Post, true),
+            ("unsigned-redirect", RequestBinding::Redirect, false),
+            ("unsigned-post", RequestBinding::Post, false),
+        ];
+        let mut sps = Vec::new();
+        let mut files = Vec::new();
+        for (name, binding, signed) in cases {
+            let idp = IdpConfig {
+                entity_id: EntityId::parse(IDP_ID, "IdP").unwrap(),
+                sso_url: IdpUrl::parse(&format!("{base}/saml2/idp/SSOService.php"), "SSO").unwrap(),
+                certs: vec![rsa_idp().cert_der.clone()],
+                require_signed_assertion: false,
+                allow_sha1: false,
+            };
+            let entity =
+                EntityId::parse(&format!("https://sp-{name}.ssopilot.test/sp"), "SP").unwrap();
+            let mut sp = TestSp::bind_loopback(entity.clone(), idp).await.unwrap();
+            // Every SP's metadata carries the certificate: the IdP knows the key; only the signing differs.
+            let md = metadata::sp_metadata_signing(
+                &entity,
+                &[(Binding::HttpPost, sp.acs_url().clone())],
+                Some(EMAIL_FORMAT),
+                Some(key.cert_der()),
+                true,
+            );
+            sp.set_requests(RequestOptions {
+                binding,
+                signer: signed.then(|| std::sync::Arc::clone(&key)),
+            });
+            let file = write_temp(dir.path(), &format!("sp-{name}.xml"), md.as_bytes());
+            files.push((file.to_string_lossy().into_owned(), false, true, true));
+            sps.push((name, signed, sp));
+        }
+        let idp = start_idp(&files, port, dir);
+        for (name, signed, mut sp) in sps {
+            if signed {
+                let l = login(&idp, &mut sp).await;
+                assert!(
+                    l.received.valid,
+                    "{name}: {:?}",
+                    l.received
+                        .checks
+                        .iter()
+                        .filter(|c| !c.ok)
+                        .collect::<Vec<_>>()
+                );
+                assert_eq!(l.received.name_id.as_deref(), Some(EMAIL), "{name}");
+                continue;
+            }
+            let attempt = sp.start().unwrap();
+            let mut browser = Browser::new();
+            let (_, page) = open(&mut browser, &attempt).await;
+            // What came back: SimpleSAMLphp's error page, naming the missing signature; no login form, no response.
+            // (SimpleSAMLphp answers HTTP 200 with its "Unhandled exception" page.)
+            assert!(
+                page.body.contains("Unhandled exception"),
+                "{name}: HTTP {}: {}",
+                page.status,
+                page.body
+            );
+            assert!(input_value(&page.body, "AuthState").is_none(), "{name}");
+            assert!(input_value(&page.body, "SAMLResponse").is_none(), "{name}");
+            assert!(
+                page.body.contains("no signature found on message"),
+                "{name}: the IdP does not say why:\n{}\n{}",
+                page.body,
+                idp.log()
+            );
+            match sp.wait(Duration::from_millis(200)).await {
+                Err(TestLoginError::Timeout { .. }) => {}
+                other => panic!("{name}: {:?}", other.map(|r| r.report.valid)),
+            }
+        }
+    });
 }

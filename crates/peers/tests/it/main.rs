@@ -9,11 +9,15 @@
 )]
 
 mod clock;
+mod demo_idp_fixes;
 mod demo_idp_http;
 mod demo_idp_key;
 mod demo_idp_mint;
 mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;
+mod idp_pysaml2_signed;
 mod idp_simplesamlphp;
+mod test_login_requests;
 mod test_login_run;
+mod test_login_signed;

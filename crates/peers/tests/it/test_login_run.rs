@@ -24,6 +24,7 @@ fn test_run(port: u16) -> Run {
         timeout: Duration::from_secs(300),
         attribute_map: Default::default(),
         clock: FixedClock::shared(datetime!(2030-01-01 0:00 UTC)),
+        requests: Default::default(),
     }
 }
 

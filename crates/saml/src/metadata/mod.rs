@@ -692,6 +692,18 @@ pub fn sp_metadata(
     nameid_format: Option<&str>,
     cert_der: Option<&[u8]>,
 ) -> String {
+    sp_metadata_signing(entity_id, acs, nameid_format, cert_der, false)
+}
+
+/// [`sp_metadata`] for an SP that signs its AuthnRequests with `cert_der`'s key when `authn_requests_signed`:
+/// `AuthnRequestsSigned="true"` tells the IdP to expect (and lets it require) the signature the certificate checks.
+pub fn sp_metadata_signing(
+    entity_id: &EntityId,
+    acs: &[(Binding, AcsUrl)],
+    nameid_format: Option<&str>,
+    cert_der: Option<&[u8]>,
+    authn_requests_signed: bool,
+) -> String {
     let mut out = String::new();
     out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
@@ -701,7 +713,8 @@ pub fn sp_metadata(
     );
     let _ = writeln!(
         out,
-        "  <md:SPSSODescriptor AuthnRequestsSigned=\"false\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"{SAML2_PROTOCOL}\">"
+        "  <md:SPSSODescriptor AuthnRequestsSigned=\"{}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"{SAML2_PROTOCOL}\">",
+        authn_requests_signed && cert_der.is_some()
     );
     if let Some(der) = cert_der {
         use base64::Engine as _;
@@ -938,5 +951,59 @@ mod tests {
             sp_metadata_checked(&id, &[(Binding::HttpPost, acs)], None, Some(b"junk"), NOW)
                 .is_err()
         );
+    }
+
+    #[test]
+    fn a_signing_sp_says_so_and_carries_its_certificate() {
+        let id = EntityId::parse("urn:ssopilot:test-sp", "id").unwrap();
+        let acs = AcsUrl::parse("http://127.0.0.1:8123/acs", "acs").unwrap();
+        let cert = ssopilot_testkit::response_support::rsa_idp()
+            .cert_der
+            .clone();
+        let acs = [(Binding::HttpPost, acs)];
+        let xml = sp_metadata_signing(&id, &acs, None, Some(&cert), true);
+        let md = parse(xml.as_bytes(), &Options::default(), NOW).unwrap();
+        assert_eq!(md.authn_requests_signed, Some(true));
+        assert!(xml.contains("<md:KeyDescriptor use=\"signing\">"));
+        assert_eq!(md.signing_certificates().count(), 1);
+        // Without a certificate (or not signing) nobody can expect a signature.
+        for xml in [
+            sp_metadata_signing(&id, &acs, None, None, true),
+            sp_metadata_signing(&id, &acs, None, Some(&cert), false),
+        ] {
+            let md = parse(xml.as_bytes(), &Options::default(), NOW).unwrap();
+            assert_eq!(md.authn_requests_signed, Some(false));
+        }
+    }
+
+    #[test]
+    fn metadata_certificates_are_bare_base64_without_an_armor_warning() {
+        use base64::Engine as _;
+        let der = ssopilot_testkit::response_support::rsa_idp()
+            .cert_der
+            .clone();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        let xml = idp(
+            "",
+            &format!(
+                r#"<KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="{DS_NS}"><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></KeyDescriptor>"#
+            ),
+        );
+        let md = parse(xml.as_bytes(), &Options::default(), NOW).unwrap();
+        let cert = md.certificates.first().unwrap();
+        assert!(cert.report.usable);
+        assert!(
+            cert.report
+                .findings
+                .iter()
+                .all(|f| f.code != cert::FindingCode::MissingArmor),
+            "{:?}",
+            cert.report.findings
+        );
+        // The same bare base64 pasted on its own still gets the advice.
+        assert!(cert::check(b64.as_bytes(), NOW)
+            .findings
+            .iter()
+            .any(|f| f.code == cert::FindingCode::MissingArmor));
     }
 }

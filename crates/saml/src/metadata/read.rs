@@ -208,7 +208,11 @@ pub(super) fn read_certificates(
             }
             // The doctor reads bare base64 itself, and says precisely what is wrong with it.
             let (text, _) = doc.text_only(c);
-            let report = cert::check(text.as_bytes(), now);
+            let mut report = cert::check(text.as_bytes(), now);
+            // Bare base64 is the normal form of X509Certificate: "missing armor" is advice for pasted PEM only.
+            report
+                .findings
+                .retain(|f| f.code != cert::FindingCode::MissingArmor);
             md.certificates.push(MetadataCert { key_use, report });
         }
     }

@@ -73,7 +73,9 @@ impl SigningKey {
         }
     }
 
-    fn sign(&self, alg: SignatureAlgorithm, msg: &[u8]) -> Result<Vec<u8>, XmlDsigError> {
+    /// Signs raw bytes: what XML signatures sign (canonical SignedInfo) and what the HTTP-Redirect binding signs
+    /// (the query string, SAML bindings 3.4.4.1).
+    pub fn sign(&self, alg: SignatureAlgorithm, msg: &[u8]) -> Result<Vec<u8>, XmlDsigError> {
         let rng = SystemRandom::new();
         match (&self.inner, alg) {
             (KeyInner::Rsa(k), a) if a.is_rsa() => {
