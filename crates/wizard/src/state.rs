@@ -185,37 +185,13 @@ impl SavedState {
         }
     }
 
-    /// Checks every value again: the file may have been edited by hand, and serde alone would accept any string as
-    /// a URL. Returns the first problem.
+    /// Checks what serde does not: the URLs and entity IDs were checked as they were read (their types refuse a bad
+    /// value), but the bounds, the profile ids, the names in the attribute map and what a saved certificate holds
+    /// are checked here. Returns the first problem.
     pub fn check(&self) -> Result<(), String> {
-        fn again<T>(
-            v: &Option<T>,
-            as_str: fn(&T) -> &str,
-            parse: fn(&str) -> Result<T, ssopilot_saml::values::ValueError>,
-        ) -> Result<(), String> {
-            match v {
-                Some(v) => parse(as_str(v)).map(drop).map_err(|e| e.to_string()),
-                None => Ok(()),
-            }
-        }
         if self.version != STATE_VERSION {
             return Err(format!("format version {}", self.version));
         }
-        again(&self.acs_url, AcsUrl::as_str, |s| {
-            AcsUrl::parse(s, "acs_url")
-        })?;
-        again(&self.sp_entity_id, EntityId::as_str, |s| {
-            EntityId::parse(s, "sp_entity_id")
-        })?;
-        again(&self.idp_entity_id, EntityId::as_str, |s| {
-            EntityId::parse(s, "idp_entity_id")
-        })?;
-        again(&self.idp_sso_url, IdpUrl::as_str, |s| {
-            IdpUrl::parse(s, "idp_sso_url")
-        })?;
-        again(&self.site_url, SiteUrl::as_str, |s| {
-            SiteUrl::parse(s, "site_url")
-        })?;
         if self.demo_granted_groups.len() > MAX_SAVED_GROUPS
             || self.demo_granted_groups.iter().any(|g| {
                 g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control)
@@ -229,23 +205,6 @@ impl SavedState {
         if let Some(at) = &self.enforced_at {
             time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
                 .map_err(|_| "enforced_at is not a time".to_string())?;
-        }
-        // Values are stored trimmed; a value with surrounding space was not written by us.
-        for (name, v) in [
-            ("acs_url", self.acs_url.as_ref().map(AcsUrl::as_str)),
-            (
-                "sp_entity_id",
-                self.sp_entity_id.as_ref().map(EntityId::as_str),
-            ),
-            (
-                "idp_entity_id",
-                self.idp_entity_id.as_ref().map(EntityId::as_str),
-            ),
-            ("idp_sso_url", self.idp_sso_url.as_ref().map(IdpUrl::as_str)),
-        ] {
-            if v.is_some_and(|v| v.trim() != v) {
-                return Err(format!("{name} has spaces around it"));
-            }
         }
         for (name, id) in [
             ("idp_profile", &self.idp_profile),
