@@ -3,6 +3,7 @@
 
 use super::view::{Block, ChoiceOption, GroupGrantView, Notice, Severity};
 use super::{Field, Model};
+use crate::state::SavedState;
 
 /// Longest test user name accepted (an e-mail address or user name; nothing real is longer).
 pub const MAX_TEST_USER_CHARS: usize = 254;
@@ -32,18 +33,50 @@ pub fn check_test_user(user: &str) -> Result<(), String> {
 /// At most this many demo groups can be granted (the demo directory has a handful).
 const MAX_GRANTED_GROUPS: usize = 64;
 
+/// Step 6 as confirmed and typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// The admin confirmed the application is granted to a user group.
+    pub(crate) users_assigned: bool,
+    /// The account that does the test login.
+    pub(crate) test_user: String,
+    /// With the demo IdP: the groups granted the application.
+    pub(crate) demo_granted_groups: std::collections::BTreeSet<String>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            users_assigned: saved.users_assigned,
+            test_user: saved.test_user.clone().unwrap_or_default(),
+            demo_granted_groups: saved.demo_granted_groups.iter().cloned().collect(),
+        }
+    }
+}
+
+/// The test user if it passes now (trimmed), otherwise what was saved before.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    let draft = &model.steps.assign_users;
+    out.users_assigned = draft.users_assigned;
+    out.test_user = check_test_user(&draft.test_user)
+        .ok()
+        .map(|()| draft.test_user.trim().to_string())
+        .or_else(|| previous.test_user.clone());
+    out.demo_granted_groups = draft.demo_granted_groups.iter().cloned().collect();
+}
+
 impl Model {
     pub(super) fn assign_users_problem(&self) -> Result<(), String> {
         if self.demo_chosen() {
             return self.demo_assign_problem();
         }
-        if !self.draft.users_assigned {
+        if !self.steps.assign_users.users_assigned {
             return Err(format!(
                 "Grant the application to a user group in {}, then tick the box",
                 self.idp_name()
             ));
         }
-        check_test_user(&self.draft.test_user)
+        check_test_user(&self.steps.assign_users.test_user)
     }
 
     /// With the demo IdP the grant is real: the test user must be in a group granted the application.
@@ -53,17 +86,17 @@ impl Model {
                 "The demo IdP is not running: open the SSO Pilot app, where it runs, to grant access".into(),
             );
         };
-        if self.draft.demo_granted_groups.is_empty() {
+        if self.steps.assign_users.demo_granted_groups.is_empty() {
             return Err("Grant the application to at least one user group of the demo IdP".into());
         }
-        if self.draft.test_user.trim().is_empty() {
+        if self.steps.assign_users.test_user.trim().is_empty() {
             return Err(
                 "Choose the demo user who will do the test login (the one who stands for you)"
                     .into(),
             );
         }
-        check_test_user(&self.draft.test_user)?;
-        let user = self.draft.test_user.trim();
+        check_test_user(&self.steps.assign_users.test_user)?;
+        let user = self.steps.assign_users.test_user.trim();
         let slug = self.demo_slug();
         running.state().with_directory(|d| {
             if d.user(user).is_none() {
@@ -85,7 +118,8 @@ impl Model {
     /// The demo groups granted the application, for messages and the report.
     pub(super) fn granted_groups_text(&self) -> String {
         let groups: Vec<&str> = self
-            .draft
+            .steps
+            .assign_users
             .demo_granted_groups
             .iter()
             .map(String::as_str)
@@ -112,14 +146,17 @@ impl Model {
             return Err(format!("The demo IdP has no user group \"{group}\"."));
         }
         if granted {
-            if self.draft.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
+            if self.steps.assign_users.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
                 return Err(format!(
                     "At most {MAX_GRANTED_GROUPS} groups can be granted."
                 ));
             }
-            self.draft.demo_granted_groups.insert(group.to_string());
+            self.steps
+                .assign_users
+                .demo_granted_groups
+                .insert(group.to_string());
         } else {
-            self.draft.demo_granted_groups.remove(group);
+            self.steps.assign_users.demo_granted_groups.remove(group);
         }
         Ok(())
     }
@@ -132,7 +169,7 @@ impl Model {
         }
         let running = self.demo_running()?;
         let slug = self.demo_slug();
-        let wanted = &self.draft.demo_granted_groups;
+        let wanted = &self.steps.assign_users.demo_granted_groups;
         running.state().with_directory_mut(|d| {
             let current: Vec<String> = d.granted_groups(&slug).into_iter().map(str::to_string).collect();
             for g in current.iter().filter(|g| !wanted.contains(*g)) {
@@ -203,8 +240,8 @@ impl Model {
                 field: Field::UsersAssigned,
                 label: format!("I granted the application to a user group in {idp}"),
                 help: None,
-                value: self.draft.users_assigned,
-                error: (!self.draft.users_assigned).then(|| {
+                value: self.steps.assign_users.users_assigned,
+                error: (!self.steps.assign_users.users_assigned).then(|| {
                     format!("Grant the application to a user group in {idp}, then tick this box")
                 }),
             });
@@ -213,8 +250,8 @@ impl Model {
                 label: "Test user".into(),
                 help: Some(test_user_help),
                 placeholder: Some("you@example.com".into()),
-                value: self.draft.test_user.clone(),
-                error: check_test_user(&self.draft.test_user).err(),
+                value: self.steps.assign_users.test_user.clone(),
+                error: check_test_user(&self.steps.assign_users.test_user).err(),
                 warning: None,
                 multiline: false,
                 copy: false,
@@ -273,7 +310,7 @@ impl Model {
                 .collect();
             (groups, users)
         });
-        let chosen = self.draft.test_user.trim();
+        let chosen = self.steps.assign_users.test_user.trim();
         vec![
             Block::GroupGrants {
                 label: format!("User groups granted the application ({slug})"),
@@ -282,8 +319,8 @@ impl Model {
                 ),
                 groups,
                 error: self
-                    .draft
-                    .demo_granted_groups
+                    .steps
+                    .assign_users.demo_granted_groups
                     .is_empty()
                     .then(|| "Grant the application to at least one group".to_string()),
             },

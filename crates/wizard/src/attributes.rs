@@ -1,5 +1,6 @@
 //! Step 4: the attribute map (which IdP attribute fills which SP attribute), its checks and its table's actions.
 
+use crate::state::SavedState;
 use std::collections::BTreeMap;
 
 use crate::profiles::{default_attribute_map, AttributeMapping};
@@ -15,6 +16,40 @@ pub(super) struct MapCheck {
     pub(super) rows: Vec<Option<String>>,
     pub(super) error: Option<String>,
     pub(super) warning: Option<String>,
+}
+
+/// Step 4 as typed, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// `None`: the profiles' default map (it follows a change of provider).
+    pub(crate) rows: Option<Vec<AttributeMapping>>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            rows: saved.attributes.clone(),
+        }
+    }
+}
+
+/// The admin's map (trimmed) when every row passes, otherwise what was saved before.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    let rows = &model.steps.attributes.rows;
+    let map_ok = model.check_map().rows.iter().all(Option::is_none)
+        && rows.as_ref().is_none_or(|r| r.len() <= MAX_ATTRIBUTE_ROWS);
+    out.attributes = if map_ok {
+        rows.as_ref().map(|rows| {
+            rows.iter()
+                .map(|r| AttributeMapping {
+                    sp_name: r.sp_name.trim().to_string(),
+                    idp_name: r.idp_name.trim().to_string(),
+                })
+                .collect()
+        })
+    } else {
+        previous.attributes.clone()
+    };
 }
 
 impl Model {
@@ -48,14 +83,14 @@ impl Model {
                         sp_name: String::new(),
                         idp_name: String::new(),
                     });
-                    self.draft.attributes = Some(rows);
+                    self.steps.attributes.rows = Some(rows);
                 }
             }
             Action::RemoveAttribute { index } => {
                 let mut rows = self.attribute_rows();
                 if index < rows.len() {
                     rows.remove(index);
-                    self.draft.attributes = Some(rows);
+                    self.steps.attributes.rows = Some(rows);
                 }
             }
             Action::SetAttribute { index, side, value } => {
@@ -66,10 +101,10 @@ impl Model {
                         AttributeSide::Sp => row.sp_name = value,
                         AttributeSide::Idp => row.idp_name = value,
                     }
-                    self.draft.attributes = Some(rows);
+                    self.steps.attributes.rows = Some(rows);
                 }
             }
-            Action::ResetAttributes => self.draft.attributes = None,
+            Action::ResetAttributes => self.steps.attributes.rows = None,
             _ => {}
         }
     }
@@ -87,7 +122,7 @@ impl Model {
     }
 
     pub(super) fn attribute_rows(&self) -> Vec<AttributeMapping> {
-        match (&self.draft.attributes, self.sp(), self.idp()) {
+        match (&self.steps.attributes.rows, self.sp(), self.idp()) {
             (Some(rows), _, _) => rows.clone(),
             (None, Some(sp), Some(idp)) => default_attribute_map(sp, idp),
             (None, _, _) => Vec::new(),

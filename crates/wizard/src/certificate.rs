@@ -5,6 +5,7 @@
 //! (it is never echoed back, kept in memory, saved or logged) and the page says so. A usable certificate is saved in
 //! its normalized PEM form; it is public, so it belongs in the state file (unlike a key, which never does).
 
+use crate::state::SavedState;
 use std::io::Read as _;
 use std::path::Path;
 
@@ -121,22 +122,53 @@ fn plural(n: i64, one: &str, many: &str) -> String {
     }
 }
 
+/// Step 5 as pasted, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// Verbatim as pasted (bounded); emptied when a paste held a private key.
+    pub(crate) pem: String,
+    /// Set when the last paste held a private key.
+    pub(crate) key_refusal: Option<KeyRefusal>,
+    /// PEM of the signing certificates of imported IdP metadata.
+    pub(crate) metadata_certificates: Vec<String>,
+    /// The admin put another certificate than the demo IdP's into the field (to see a test login fail, as after a
+    /// rotation): the demo stops refilling it until the field is emptied. Not saved.
+    pub(crate) demo_replaced: bool,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            pem: saved.idp_certificate.clone().unwrap_or_default(),
+            key_refusal: None,
+            metadata_certificates: saved.idp_metadata_certificates.clone(),
+            demo_replaced: false,
+        }
+    }
+}
+
+/// The certificate if it is usable now, otherwise what was saved before; the imported ones as they are.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    out.idp_certificate = model.saved_certificate(previous.idp_certificate.as_ref());
+    out.idp_metadata_certificates = model.steps.certificate.metadata_certificates.clone();
+}
+
 impl Model {
     /// The doctor's report on the field as it is now.
     pub(super) fn certificate_report(&self) -> CertReport {
-        cert::check(self.draft.idp_certificate.as_bytes(), self.now())
+        cert::check(self.steps.certificate.pem.as_bytes(), self.now())
     }
 
     /// `Ok` when the pasted certificate is usable.
     pub(super) fn certificate_problem(&self) -> Result<(), String> {
-        if self.draft.idp_certificate_key_refusal.is_some() {
+        if self.steps.certificate.key_refusal.is_some() {
             return Err(
                 "The pasted text held a private key, which is refused (it was removed): paste the IdP's \
                  certificate instead"
                     .into(),
             );
         }
-        if self.draft.idp_certificate.trim().is_empty() {
+        if self.steps.certificate.pem.trim().is_empty() {
             return Err(format!(
                 "Paste {}'s signing certificate, or open its file",
                 self.idp_name()
@@ -173,8 +205,8 @@ impl Model {
         let report = cert::check(value.as_bytes(), self.now());
         if report.has(FindingCode::PrivateKey) {
             drop(zeroize::Zeroizing::new(value));
-            self.draft.idp_certificate = String::new();
-            self.draft.idp_certificate_key_refusal = Some(KeyRefusal {
+            self.steps.certificate.pem = String::new();
+            self.steps.certificate.key_refusal = Some(KeyRefusal {
                 findings: report
                     .findings
                     .into_iter()
@@ -182,14 +214,14 @@ impl Model {
                     .collect(),
             });
         } else {
-            self.draft.idp_certificate = value;
-            self.draft.idp_certificate_key_refusal = None;
+            self.steps.certificate.pem = value;
+            self.steps.certificate.key_refusal = None;
         }
     }
 
     /// What step 5 saves: the normalized PEM of a usable certificate, else what was saved before.
     pub(super) fn saved_certificate(&self, previous: Option<&String>) -> Option<String> {
-        if self.draft.idp_certificate_key_refusal.is_none() {
+        if self.steps.certificate.key_refusal.is_none() {
             let report = self.certificate_report();
             if report.usable {
                 return report.pem;
@@ -200,7 +232,7 @@ impl Model {
 
     /// Which signing certificate of the imported metadata this one is, if metadata was imported.
     fn metadata_match(&self, report: &CertReport) -> Option<Block> {
-        let pems = &self.draft.idp_metadata_certificates;
+        let pems = &self.steps.certificate.metadata_certificates;
         if pems.is_empty() || report.der().is_none() {
             return None;
         }
@@ -243,7 +275,7 @@ impl Model {
             ),
             menu_path: None,
         }];
-        let refusal = self.draft.idp_certificate_key_refusal.as_ref();
+        let refusal = self.steps.certificate.key_refusal.as_ref();
         blocks.push(Block::CertificateInput {
             field: Field::IdpCertificate,
             label: format!("{idp} signing certificate"),
@@ -253,7 +285,7 @@ impl Model {
                     .into(),
             ),
             placeholder: Some("-----BEGIN CERTIFICATE-----\nMIIC...\n-----END CERTIFICATE-----".into()),
-            value: self.draft.idp_certificate.clone(),
+            value: self.steps.certificate.pem.clone(),
             note: refusal.map(|_| KEY_REMOVED_NOTE.to_string()),
         });
         let intro = format!(
@@ -271,7 +303,7 @@ impl Model {
             });
             return (intro, blocks);
         }
-        if self.draft.idp_certificate.trim().is_empty() {
+        if self.steps.certificate.pem.trim().is_empty() {
             return (intro, blocks);
         }
         let report = self.certificate_report();
@@ -291,7 +323,7 @@ impl Model {
         let repaired_pem = report
             .pem
             .clone()
-            .filter(|pem| report.repaired && *pem != self.draft.idp_certificate);
+            .filter(|pem| report.repaired && *pem != self.steps.certificate.pem);
         blocks.push(Block::CertificateVerdict {
             field: Field::IdpCertificate,
             usable: report.usable,

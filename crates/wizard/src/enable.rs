@@ -6,6 +6,7 @@
 //! ([`super::self_hosted`]). The admin's confirmation that SSO is switched on completes the step and is saved.
 //! Enabling locks nobody out (passwords keep working until step 9), and a live test through the SP needs it.
 
+use crate::state::SavedState;
 use serde::{Deserialize, Serialize};
 
 use super::view::{Block, Severity};
@@ -44,6 +45,30 @@ impl EnabledValues {
     }
 }
 
+/// Step 8 as confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// The admin switched SAML SSO on in the SP.
+    pub(crate) sso_enabled: bool,
+    /// What the SP was given when the admin confirmed it.
+    pub(crate) enabled_values: Option<EnabledValues>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            sso_enabled: saved.sso_enabled,
+            enabled_values: saved.enabled_values.clone(),
+        }
+    }
+}
+
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    let draft = &model.steps.enable;
+    out.sso_enabled = draft.sso_enabled;
+    out.enabled_values = draft.enabled_values.clone();
+}
+
 impl Model {
     pub(super) fn enable_problem(&self) -> Result<(), String> {
         self.auth_secret_problem()?;
@@ -51,7 +76,7 @@ impl Model {
             Some(p) => (p.portal.name.as_str(), p.enable.enable_action.as_str()),
             None => ("the service provider", "SAML SSO"),
         };
-        if !self.draft.sso_enabled {
+        if !self.steps.enable.sso_enabled {
             return Err(format!(
                 "Paste the values into {sp}, switch on {action}, then tick the box"
             ));
@@ -74,8 +99,8 @@ impl Model {
     /// The values the SP is given on this page, as they are now.
     pub(super) fn enabled_values(&self) -> EnabledValues {
         EnabledValues {
-            idp_sso_url: self.draft.idp_sso_url.trim().to_string(),
-            idp_entity_id: self.draft.idp_entity_id.trim().to_string(),
+            idp_sso_url: self.steps.idp_app.idp_sso_url.trim().to_string(),
+            idp_entity_id: self.steps.idp_app.idp_entity_id.trim().to_string(),
             certificate_sha256: self
                 .certificate_report()
                 .sha256_fingerprint
@@ -91,7 +116,7 @@ impl Model {
     /// What changed, in the SP's words, since the admin confirmed SSO was switched on.
     fn changed_since_enabled(&self) -> Vec<String> {
         let now = self.enabled_values();
-        let Some(then) = &self.draft.enabled_values else {
+        let Some(then) = &self.steps.enable.enabled_values else {
             return vec!["The values".into()];
         };
         let mut changed = Vec::new();
@@ -116,8 +141,8 @@ impl Model {
 
     /// Ticking the confirmation records what the SP was given; unticking forgets it.
     pub(super) fn set_sso_enabled(&mut self, on: bool) {
-        self.draft.sso_enabled = on;
-        self.draft.enabled_values = on.then(|| self.enabled_values());
+        self.steps.enable.sso_enabled = on;
+        self.steps.enable.enabled_values = on.then(|| self.enabled_values());
     }
 
     /// The certificate as the SP wants it pasted: normalized PEM with its BEGIN/END lines.
@@ -144,7 +169,7 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: sp.labels.idp_sso_url.clone(),
-            value: self.draft.idp_sso_url.trim().to_string(),
+            value: self.steps.idp_app.idp_sso_url.trim().to_string(),
             help: Some(if sp.labels.idp_sso_url == idp.labels.sso_url {
                 format!("Copied from {} in step 3.", idp.portal.name)
             } else {
@@ -157,7 +182,7 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: sp.labels.idp_entity_id.clone(),
-            value: self.draft.idp_entity_id.trim().to_string(),
+            value: self.steps.idp_app.idp_entity_id.trim().to_string(),
             help: Some(format!("Copied from {} in step 3.", idp.portal.name)),
             copy: true,
         });
@@ -198,8 +223,8 @@ impl Model {
             field: Field::SsoEnabled,
             label: format!("I switched on {} in {name}", e.enable_action),
             help: None,
-            value: self.draft.sso_enabled,
-            error: (!self.draft.sso_enabled).then(|| {
+            value: self.steps.enable.sso_enabled,
+            error: (!self.steps.enable.sso_enabled).then(|| {
                 format!(
                     "Switch on {} in {name}, then tick this box",
                     e.enable_action

@@ -9,6 +9,32 @@
 
 use super::view::{Action, Block, FactRow, Severity, StepId};
 use super::{EvidenceState, Field, Model};
+use crate::state::SavedState;
+
+/// Step 9 as confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// The admin read what enforcing does (not saved: confirmed again after a restart).
+    pub(crate) understood: bool,
+    /// The SP's name as typed to confirm (not saved).
+    pub(crate) confirm: String,
+    /// When enforcing was recorded (RFC 3339, UTC).
+    pub(crate) enforced_at: Option<String>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            understood: false,
+            confirm: String::new(),
+            enforced_at: saved.enforced_at.clone(),
+        }
+    }
+}
+
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    out.enforced_at = model.steps.enforce.enforced_at.clone();
+}
 
 impl Model {
     /// Why enforcing is locked, in plain words; `None` with valid evidence.
@@ -42,10 +68,10 @@ impl Model {
     /// Why the confirmation is not complete yet.
     fn confirmation_problem(&self) -> Option<String> {
         let word = self.confirm_word();
-        if !self.draft.enforce_understood {
+        if !self.steps.enforce.understood {
             return Some("Tick the box to confirm you understand the lock-out risk".into());
         }
-        if self.draft.enforce_confirm.trim() != word {
+        if self.steps.enforce.confirm.trim() != word {
             return Some(format!("Type {word} to confirm"));
         }
         None
@@ -55,7 +81,7 @@ impl Model {
         if let Some(lock) = self.enforce_lock() {
             return Err(lock);
         }
-        if self.draft.enforced_at.is_none() {
+        if self.steps.enforce.enforced_at.is_none() {
             let action = self
                 .sp()
                 .map(|p| p.enable.enforce_action.clone())
@@ -79,13 +105,13 @@ impl Model {
         if let Some(why) = self.confirmation_problem() {
             return Err(format!("Not recorded: {why}."));
         }
-        self.draft.enforced_at = Some(
+        self.steps.enforce.enforced_at = Some(
             self.now()
                 .format(&time::format_description::well_known::Rfc3339)
                 .unwrap_or_default(),
         );
-        self.draft.enforce_understood = false;
-        self.draft.enforce_confirm.clear();
+        self.steps.enforce.understood = false;
+        self.steps.enforce.confirm.clear();
         Ok(format!(
             "SAML SSO is recorded as enforced in {}. Save the report below for your records.",
             self.sp_name()
@@ -94,7 +120,7 @@ impl Model {
 
     /// The evidence user differs from step 6's test user (case aside: JumpCloud sends lower case).
     fn tested_user_warning(&self, tested: &str) -> Option<String> {
-        let chosen = self.draft.test_user.trim();
+        let chosen = self.steps.assign_users.test_user.trim();
         (!chosen.is_empty() && !chosen.eq_ignore_ascii_case(tested.trim())).then(|| {
             format!(
                 "The test login was done by {tested}, but step 6 names {chosen} as the test user (best: your own \
@@ -111,7 +137,7 @@ impl Model {
         };
         let e = &sp.enable;
         let name = sp.portal.name.clone();
-        if self.draft.enforced_at.is_some() {
+        if self.steps.enforce.enforced_at.is_some() {
             return self.summary_page();
         }
         if let Some(lock) = self.enforce_lock() {
@@ -198,7 +224,7 @@ impl Model {
                 self.idp_name()
             ),
             help: None,
-            value: self.draft.enforce_understood,
+            value: self.steps.enforce.understood,
             error: None,
         });
         blocks.push(Block::Input {
@@ -206,7 +232,7 @@ impl Model {
             label: format!("Type {word} to confirm"),
             help: None,
             placeholder: Some(word.clone()),
-            value: self.draft.enforce_confirm.clone(),
+            value: self.steps.enforce.confirm.clone(),
             error: None,
             warning: None,
             multiline: false,

@@ -1,16 +1,50 @@
 //! Step 3: the application in the IdP, in the IdP's own words, and the two values it gives back (IdP entity ID and
 //! SSO URL).
 
+use crate::sp_values::text;
+use crate::state::SavedState;
 use crate::view::{self, Block};
 use crate::{Field, Model};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
+/// Step 3 as typed, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    pub(crate) idp_entity_id: String,
+    pub(crate) sign_assertion: bool,
+    pub(crate) idp_sso_url: String,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            idp_entity_id: text(saved.idp_entity_id.as_ref().map(EntityId::as_str)),
+            sign_assertion: saved.sign_assertion_confirmed,
+            idp_sso_url: text(saved.idp_sso_url.as_ref().map(IdpUrl::as_str)),
+        }
+    }
+}
+
+/// Each value if it passes now (with the SP's and the profile's rules), otherwise what was saved before.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    let draft = &model.steps.idp_app;
+    out.idp_entity_id = model
+        .idp_entity_id()
+        .ok()
+        .or_else(|| previous.idp_entity_id.clone());
+    out.sign_assertion_confirmed = draft.sign_assertion;
+    out.idp_sso_url = model
+        .idp_sso_url()
+        .ok()
+        .or_else(|| previous.idp_sso_url.clone());
+}
+
 impl Model {
     /// On entering step 3: the IdP entity ID is prefilled with the SP entity ID when the SP wants them equal.
     pub(super) fn idp_app_entered(&mut self) {
-        if self.draft.idp_entity_id.trim().is_empty() && self.idp_entity_id_follows_sp() {
+        if self.steps.idp_app.idp_entity_id.trim().is_empty() && self.idp_entity_id_follows_sp() {
             if let Ok(id) = self.sp_entity_id() {
-                self.draft.idp_entity_id = id.as_str().to_string();
+                self.steps.idp_app.idp_entity_id = id.as_str().to_string();
             }
         }
     }
@@ -40,7 +74,7 @@ impl Model {
     /// The IdP entity ID, including the SP's rule that it equals the SP entity ID.
     pub(super) fn idp_entity_id(&self) -> Result<EntityId, String> {
         let label = self.idp_entity_label();
-        let id = EntityId::parse(&self.draft.idp_entity_id, "IdP Entity ID")
+        let id = EntityId::parse(&self.steps.idp_app.idp_entity_id, "IdP Entity ID")
             .map_err(|e| e.message_for(label))?;
         if let Some(sp) = self.sp() {
             if self.idp_entity_id_follows_sp() {
@@ -72,8 +106,8 @@ impl Model {
 
     pub(super) fn idp_sso_url(&self) -> Result<IdpUrl, String> {
         let label = self.sso_url_label();
-        let url =
-            IdpUrl::parse(&self.draft.idp_sso_url, "SSO URL").map_err(|e| e.message_for(label))?;
+        let url = IdpUrl::parse(&self.steps.idp_app.idp_sso_url, "SSO URL")
+            .map_err(|e| e.message_for(label))?;
         if let Some(rule) = self.idp().and_then(|p| p.sso_url.as_ref()) {
             rule.check(url.as_str(), label)?;
         }
@@ -82,7 +116,7 @@ impl Model {
 
     pub(super) fn sign_assertion_error(&self) -> Option<String> {
         let label = self.idp()?.labels.sign_assertion.as_deref()?;
-        (!self.draft.sign_assertion).then(|| {
+        (!self.steps.idp_app.sign_assertion).then(|| {
             format!(
                 "Check {label} in {}, then tick this box (the signature on each assertion is what proves a sign-in \
                  is genuine)",
@@ -139,7 +173,7 @@ impl Model {
         };
         blocks.push(Block::Value {
             label: l.sp_entity_id.clone(),
-            value: self.draft.sp_entity_id.trim().to_string(),
+            value: self.steps.sp_values.sp_entity_id.trim().to_string(),
             help: Some(from_step2(
                 &sp.labels.sp_entity_id,
                 &l.sp_entity_id,
@@ -149,7 +183,7 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: l.acs_url.clone(),
-            value: self.draft.acs_url.trim().to_string(),
+            value: self.steps.sp_values.acs_url.trim().to_string(),
             help: Some(from_step2(&sp.labels.acs_url, &l.acs_url, &l.acs_url_help)),
             copy: true,
         });
@@ -175,7 +209,7 @@ impl Model {
             label: l.idp_entity_id.clone(),
             help: Some(entity_help.join(" ")),
             placeholder: Some(sp.examples.sp_entity_id.clone()),
-            value: self.draft.idp_entity_id.clone(),
+            value: self.steps.idp_app.idp_entity_id.clone(),
             error: self.idp_entity_id().err(),
             warning: None,
             multiline: false,
@@ -189,7 +223,7 @@ impl Model {
                     "{sign} makes {} sign each assertion, which is what proves to {} that a sign-in is genuine.",
                     idp.display_name, sp.portal.name
                 )),
-                value: self.draft.sign_assertion,
+                value: self.steps.idp_app.sign_assertion,
                 error: self.sign_assertion_error(),
             });
         }
@@ -225,7 +259,7 @@ impl Model {
                     .map(|r| r.template.replace("{slug}", "infisical"))
                     .unwrap_or_else(|| "https://idp.example.com/sso/saml".into()),
             ),
-            value: self.draft.idp_sso_url.clone(),
+            value: self.steps.idp_app.idp_sso_url.clone(),
             error: self.idp_sso_url().err(),
             warning: None,
             multiline: false,

@@ -13,7 +13,7 @@
 //! last page is the summary ([`report`], also `ssopilot state report`).
 //!
 //! The code follows that cut: the journey (step list, gating, which page is shown) is in `journey`, the action
-//! dispatch in `apply`, what was typed and its mapping to saved progress in `draft`, the saved-progress session in
+//! dispatch in `apply`, what was typed (one draft per step) and its mapping to saved progress in `draft`, the saved-progress session in
 //! `session`, the time in [`clock`]; each step's module (`providers`, `sp_values`, `idp_app`, `attributes`, then the
 //! public ones above) holds its rules, its page and its actions.
 //!
@@ -73,7 +73,7 @@ pub use journey::{step_number, step_title, STEPS};
 pub use session::{describe_saved, Session};
 pub use test_login::EvidenceState;
 
-use crate::draft::Draft;
+use crate::draft::Steps;
 use crate::profiles::{IdpProfile, Profiles, SpProfile};
 use apply::bounded;
 use view::{Field, StepId, WizardView};
@@ -85,7 +85,8 @@ pub const MAX_FIELD_CHARS: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct Model {
     profiles: Profiles,
-    draft: Draft,
+    /// What the admin typed or chosen in each step, valid or not.
+    steps: Steps,
     current: StepId,
     /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
     demo: Option<demo::DemoIdp>,
@@ -108,7 +109,7 @@ impl Model {
     pub fn new(profiles: Profiles) -> Model {
         Model {
             profiles,
-            draft: Draft::default(),
+            steps: Steps::default(),
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
@@ -134,14 +135,16 @@ impl Model {
     }
 
     fn idp(&self) -> Option<&IdpProfile> {
-        self.draft
+        self.steps
+            .providers
             .idp_profile
             .as_deref()
             .and_then(|id| self.profiles.idp(id))
     }
 
     fn sp(&self) -> Option<&SpProfile> {
-        self.draft
+        self.steps
+            .providers
             .sp_profile
             .as_deref()
             .and_then(|id| self.profiles.sp(id))

@@ -1,7 +1,54 @@
 //! Step 1: choosing the identity provider and the service provider from the profiles.
 
+use crate::profiles::Profiles;
+use crate::state::SavedState;
 use crate::view::{Block, ChoiceOption};
 use crate::{Field, Model};
+
+/// Step 1 as chosen: the profile ids (only ones this build has, once loaded).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    pub(crate) idp_profile: Option<String>,
+    pub(crate) sp_profile: Option<String>,
+}
+
+impl Draft {
+    /// The saved choices this build has; a warning for each one it does not (it is chosen again in step 1).
+    pub(crate) fn load(
+        saved: &SavedState,
+        profiles: &Profiles,
+        warnings: &mut Vec<String>,
+    ) -> Draft {
+        let mut keep = |id: &Option<String>, known: bool, what: &str| match id {
+            Some(id) if !known => {
+                warnings.push(format!(
+                    "Your saved progress names the {what} profile \"{id}\", which this version of SSO Pilot does not \
+                     have: choose the {what} again in step 1."
+                ));
+                None
+            }
+            other => other.clone(),
+        };
+        let idp_known = saved
+            .idp_profile
+            .as_deref()
+            .is_some_and(|id| profiles.idp(id).is_some());
+        let sp_known = saved
+            .sp_profile
+            .as_deref()
+            .is_some_and(|id| profiles.sp(id).is_some());
+        Draft {
+            idp_profile: keep(&saved.idp_profile, idp_known, "identity provider"),
+            sp_profile: keep(&saved.sp_profile, sp_known, "service provider"),
+        }
+    }
+}
+
+/// Only known profiles can be chosen, so the choice is always valid (or none).
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    out.idp_profile = model.idp().map(|p| p.id.clone());
+    out.sp_profile = model.sp().map(|p| p.id.clone());
+}
 
 impl Model {
     /// `Ok` when step 1 has everything it needs; `Err(reason)` names the first thing missing.
@@ -56,14 +103,14 @@ impl Model {
                     label: "Identity provider (IdP)".into(),
                     help: Some("Where your users' accounts and passwords are.".into()),
                     options: idp_options,
-                    value: self.draft.idp_profile.clone(),
+                    value: self.steps.providers.idp_profile.clone(),
                 },
                 Block::Choice {
                     field: Field::SpProfile,
                     label: "Service provider (SP)".into(),
                     help: Some("The application your users will sign in to with single sign-on.".into()),
                     options: sp_options,
-                    value: self.draft.sp_profile.clone(),
+                    value: self.steps.providers.sp_profile.clone(),
                 },
             ],
         )

@@ -32,7 +32,10 @@ impl Model {
     pub(super) fn site_url(&self) -> Option<Result<SiteUrl, String>> {
         self.self_hosted()?;
         let label = self.site_url_label();
-        Some(SiteUrl::parse(&self.draft.site_url, "SITE_URL").map_err(|e| e.message_for(label)))
+        Some(
+            SiteUrl::parse(&self.steps.sp_values.site_url, "SITE_URL")
+                .map_err(|e| e.message_for(label)),
+        )
     }
 
     pub(super) fn site_url_problem(&self) -> Result<(), String> {
@@ -76,13 +79,13 @@ impl Model {
 
     /// Sets SITE_URL; an empty SP entity ID is filled from it when the profile says how.
     pub(super) fn set_site_url(&mut self, value: String) {
-        self.draft.site_url = value;
+        self.steps.sp_values.site_url = value;
         let template = self
             .self_hosted()
             .and_then(|h| h.sp_entity_id_template.clone());
         if let (Some(Ok(site)), Some(template)) = (self.site_url(), template) {
-            if self.draft.sp_entity_id.trim().is_empty() {
-                self.draft.sp_entity_id = template.replace("{site_url}", site.as_str());
+            if self.steps.sp_values.sp_entity_id.trim().is_empty() {
+                self.steps.sp_values.sp_entity_id = template.replace("{site_url}", site.as_str());
             }
         }
     }
@@ -110,7 +113,7 @@ impl Model {
             label: h.site_url_setting.clone(),
             help: Some(help.trim().to_string()),
             placeholder: Some("https://infisical.example.com".into()),
-            value: self.draft.site_url.clone(),
+            value: self.steps.sp_values.site_url.clone(),
             error: self.site_url_problem().err(),
             warning: None,
             multiline: false,

@@ -1,8 +1,47 @@
 //! Step 2: the SP's ACS URL and entity ID, as the SP's admin portal shows them.
 
+use crate::state::SavedState;
 use crate::view::{self, Block};
 use crate::{Field, Model};
+use ssopilot_saml::values::SiteUrl;
 use ssopilot_saml::values::{AcsUrl, EntityId};
+
+/// Step 2 as typed, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    pub(crate) acs_url: String,
+    pub(crate) sp_entity_id: String,
+    /// Self-hosted SPs: SITE_URL as typed (see [`crate::self_hosted`]).
+    pub(crate) site_url: String,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            acs_url: text(saved.acs_url.as_ref().map(AcsUrl::as_str)),
+            sp_entity_id: text(saved.sp_entity_id.as_ref().map(EntityId::as_str)),
+            site_url: text(saved.site_url.as_ref().map(SiteUrl::as_str)),
+        }
+    }
+}
+
+/// Each value if it passes now, otherwise what was saved before.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    out.acs_url = model.acs_url().ok().or_else(|| previous.acs_url.clone());
+    out.sp_entity_id = model
+        .sp_entity_id()
+        .ok()
+        .or_else(|| previous.sp_entity_id.clone());
+    out.site_url = model
+        .site_url()
+        .and_then(Result::ok)
+        .or_else(|| previous.site_url.clone());
+}
+
+/// A saved value as text in its field (empty when none was saved).
+pub(crate) fn text(saved: Option<&str>) -> String {
+    saved.map(str::to_string).unwrap_or_default()
+}
 
 impl Model {
     /// `Ok` when step 2 has everything it needs; `Err(reason)` names the first thing missing.
@@ -27,11 +66,12 @@ impl Model {
     }
 
     pub(super) fn acs_url(&self) -> Result<AcsUrl, String> {
-        AcsUrl::parse(&self.draft.acs_url, "ACS URL").map_err(|e| e.message_for(self.acs_label()))
+        AcsUrl::parse(&self.steps.sp_values.acs_url, "ACS URL")
+            .map_err(|e| e.message_for(self.acs_label()))
     }
 
     pub(super) fn sp_entity_id(&self) -> Result<EntityId, String> {
-        EntityId::parse(&self.draft.sp_entity_id, "SP Entity ID")
+        EntityId::parse(&self.steps.sp_values.sp_entity_id, "SP Entity ID")
             .map_err(|e| e.message_for(self.sp_entity_label()))
     }
 
@@ -79,7 +119,7 @@ impl Model {
                 label: sp.labels.acs_url.clone(),
                 help: Some(where_help(&sp.labels.acs_url, &idp.labels.acs_url)),
                 placeholder: Some(sp.examples.acs_url.clone()),
-                value: self.draft.acs_url.clone(),
+                value: self.steps.sp_values.acs_url.clone(),
                 error: self.acs_url().err(),
                 warning: None,
                 multiline: false,
@@ -90,7 +130,7 @@ impl Model {
                 label: sp.labels.sp_entity_id.clone(),
                 help: Some(where_help(&sp.labels.sp_entity_id, &idp.labels.sp_entity_id)),
                 placeholder: Some(sp.examples.sp_entity_id.clone()),
-                value: self.draft.sp_entity_id.clone(),
+                value: self.steps.sp_values.sp_entity_id.clone(),
                 error: self.sp_entity_id().err(),
                 warning: self.host_warning(),
                 multiline: false,

@@ -13,6 +13,7 @@ pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
 pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob};
 
+use crate::state::SavedState;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -33,6 +34,25 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
     let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| t.to_string())
+}
+
+/// Step 7: what outlives the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// The last passing test login, kept even when it no longer matches (it then shows as stale).
+    pub(crate) evidence: Option<Evidence>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            evidence: saved.test_evidence.clone(),
+        }
+    }
+}
+
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    out.test_evidence = model.steps.test_login.evidence.clone();
 }
 
 impl Model {
@@ -76,7 +96,7 @@ impl Model {
             || (self
                 .idp()
                 .is_some_and(|p| p.labels.sign_assertion.is_some())
-                && self.draft.sign_assertion)
+                && self.steps.idp_app.sign_assertion)
     }
 
     /// The validator's policy for a test of the configuration itself.
@@ -112,7 +132,7 @@ impl Model {
     }
 
     fn test_user_words(&self) -> String {
-        let user = self.draft.test_user.trim();
+        let user = self.steps.assign_users.test_user.trim();
         if user.is_empty() {
             "the test user of step 6".into()
         } else {
@@ -147,7 +167,7 @@ impl Model {
                              (Enforce).",
                             e.user
                         );
-                        self.draft.evidence = Some(e);
+                        self.steps.test_login.evidence = Some(e);
                         Ok(text)
                     }
                     Err(e) => Err(format!(

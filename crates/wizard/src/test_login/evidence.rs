@@ -27,7 +27,7 @@ impl Model {
     /// What a test login is checked against and what its evidence pins: the entity IDs, the ACS URL, step 5's
     /// certificate (the only one trusted) and the attribute map. `None` until all of them are usable.
     pub fn tested_config(&self) -> Option<TestedConfig> {
-        if self.draft.idp_certificate_key_refusal.is_some() {
+        if self.steps.certificate.key_refusal.is_some() {
             return None;
         }
         let report = self.certificate_report();
@@ -49,12 +49,12 @@ impl Model {
 
     /// The recorded evidence, valid or not.
     pub fn evidence(&self) -> Option<&Evidence> {
-        self.draft.evidence.as_ref()
+        self.steps.test_login.evidence.as_ref()
     }
 
     /// The evidence for the configuration as it is now.
     pub fn evidence_state(&self) -> EvidenceState {
-        let Some(evidence) = &self.draft.evidence else {
+        let Some(evidence) = &self.steps.test_login.evidence else {
             return EvidenceState::Missing;
         };
         let user = evidence.user.clone();

@@ -40,7 +40,7 @@ fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_
     let mut s = to_assign_users(dir.path());
     assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
     let config = s.model().tested_config().expect("steps 1-5 are complete");
-    s.model.draft.evidence = Some(passing(&config));
+    s.model.steps.test_login.evidence = Some(passing(&config));
     assert!(matches!(
         s.model().evidence_state(),
         EvidenceState::Valid { ref user, .. } if user == "admin@example.com"

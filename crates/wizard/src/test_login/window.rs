@@ -89,7 +89,7 @@ impl Model {
                 format!(
                     "Press Open the login window. It opens the demo IdP with a sign-in request for {} (your {} of \
                      step 2), as {sp} would send it.",
-                    self.draft.sp_entity_id.trim(),
+                    self.steps.sp_values.sp_entity_id.trim(),
                     self.sp_entity_label()
                 ),
                 format!(
@@ -103,7 +103,7 @@ impl Model {
                     "Press Open the login window. It opens {idp}'s {} of step 3 ({}), which signs you in and sends \
                      you on to {sp} (IdP-initiated).",
                     self.sso_url_label(),
-                    self.draft.idp_sso_url.trim()
+                    self.steps.idp_app.idp_sso_url.trim()
                 ),
                 format!("Sign in as {user}, with that account's {idp} password."),
             ]
