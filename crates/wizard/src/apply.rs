@@ -176,7 +176,8 @@ impl Model {
             }
             Field::SsoEnabled => {
                 let on = checkbox(&value)?;
-                self.set_sso_enabled(on);
+                let now = self.enabled_values();
+                self.steps.enable.set_sso_enabled(on, now);
             }
             Field::EnforceUnderstood => {
                 self.steps.enforce.understood = checkbox(&value)?;

@@ -6,6 +6,7 @@
 //! ([`super::self_hosted`]). The admin's confirmation that SSO is switched on completes the step and is saved.
 //! Enabling locks nobody out (passwords keep working until step 9), and a live test through the SP needs it.
 
+use crate::profiles::SpProfile;
 use crate::state::SavedState;
 use serde::{Deserialize, Serialize};
 
@@ -69,19 +70,19 @@ pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) 
     out.enabled_values = draft.enabled_values.clone();
 }
 
-impl Model {
-    pub(super) fn enable_problem(&self) -> Result<(), String> {
-        self.auth_secret_problem()?;
-        let (sp, action) = match self.sp() {
+impl Draft {
+    /// `Ok` once the admin confirmed SSO is on with the values as they are `now`.
+    fn problem(&self, now: &EnabledValues, sp: Option<&SpProfile>) -> Result<(), String> {
+        let (name, action) = match sp {
             Some(p) => (p.portal.name.as_str(), p.enable.enable_action.as_str()),
             None => ("the service provider", "SAML SSO"),
         };
-        if !self.steps.enable.sso_enabled {
+        if !self.sso_enabled {
             return Err(format!(
-                "Paste the values into {sp}, switch on {action}, then tick the box"
+                "Paste the values into {name}, switch on {action}, then tick the box"
             ));
         }
-        let changed = self.changed_since_enabled();
+        let changed = self.changed_since(now, sp);
         if !changed.is_empty() {
             let changed = match changed.split_last() {
                 Some((last, [])) => last.clone(),
@@ -89,38 +90,20 @@ impl Model {
                 None => String::new(),
             };
             return Err(format!(
-                "{changed} changed since you switched on {action}: paste the new values into {sp}, then untick and \
-                 tick the box again"
+                "{changed} changed since you switched on {action}: paste the new values into {name}, then untick \
+                 and tick the box again"
             ));
         }
         Ok(())
     }
 
-    /// The values the SP is given on this page, as they are now.
-    pub(super) fn enabled_values(&self) -> EnabledValues {
-        EnabledValues {
-            idp_sso_url: self.steps.idp_app.idp_sso_url.trim().to_string(),
-            idp_entity_id: self.steps.idp_app.idp_entity_id.trim().to_string(),
-            certificate_sha256: self
-                .certificate_report()
-                .sha256_fingerprint
-                .map(|f| f.as_str().to_string())
-                .unwrap_or_default(),
-            site_url: self
-                .site_url()
-                .and_then(Result::ok)
-                .map(|s| s.as_str().to_string()),
-        }
-    }
-
-    /// What changed, in the SP's words, since the admin confirmed SSO was switched on.
-    fn changed_since_enabled(&self) -> Vec<String> {
-        let now = self.enabled_values();
-        let Some(then) = &self.steps.enable.enabled_values else {
+    /// What changed, in the SP's words, between what the SP was given and the values `now`.
+    fn changed_since(&self, now: &EnabledValues, sp: Option<&SpProfile>) -> Vec<String> {
+        let Some(then) = &self.enabled_values else {
             return vec!["The values".into()];
         };
         let mut changed = Vec::new();
-        if let Some(sp) = self.sp() {
+        if let Some(sp) = sp {
             if then.idp_sso_url != now.idp_sso_url {
                 changed.push(sp.labels.idp_sso_url.clone());
             }
@@ -139,10 +122,34 @@ impl Model {
         changed
     }
 
-    /// Ticking the confirmation records what the SP was given; unticking forgets it.
-    pub(super) fn set_sso_enabled(&mut self, on: bool) {
-        self.steps.enable.sso_enabled = on;
-        self.steps.enable.enabled_values = on.then(|| self.enabled_values());
+    /// Ticking the confirmation records what the SP was given (the values `now`); unticking forgets it.
+    pub(crate) fn set_sso_enabled(&mut self, on: bool, now: EnabledValues) {
+        self.sso_enabled = on;
+        self.enabled_values = on.then_some(now);
+    }
+}
+
+impl Model {
+    pub(super) fn enable_problem(&self) -> Result<(), String> {
+        self.auth_secret_problem()?;
+        self.steps.enable.problem(&self.enabled_values(), self.sp())
+    }
+
+    /// The values the SP is given on this page, as they are now (from steps 2, 3 and 5).
+    pub(super) fn enabled_values(&self) -> EnabledValues {
+        EnabledValues {
+            idp_sso_url: self.steps.idp_app.idp_sso_url.trim().to_string(),
+            idp_entity_id: self.steps.idp_app.idp_entity_id.trim().to_string(),
+            certificate_sha256: self
+                .certificate_report()
+                .sha256_fingerprint
+                .map(|f| f.as_str().to_string())
+                .unwrap_or_default(),
+            site_url: self
+                .site_url()
+                .and_then(Result::ok)
+                .map(|s| s.as_str().to_string()),
+        }
     }
 
     /// The certificate as the SP wants it pasted: normalized PEM with its BEGIN/END lines.

@@ -135,31 +135,19 @@ impl Model {
     }
 
     fn idp(&self) -> Option<&IdpProfile> {
-        self.steps
-            .providers
-            .idp_profile
-            .as_deref()
-            .and_then(|id| self.profiles.idp(id))
+        self.steps.providers.idp(&self.profiles)
     }
 
     fn sp(&self) -> Option<&SpProfile> {
-        self.steps
-            .providers
-            .sp_profile
-            .as_deref()
-            .and_then(|id| self.profiles.sp(id))
+        self.steps.providers.sp(&self.profiles)
     }
 
     fn sp_name(&self) -> &str {
-        self.sp()
-            .map(|p| p.portal.name.as_str())
-            .unwrap_or("the service provider")
+        providers::sp_name(self.sp())
     }
 
     fn idp_name(&self) -> &str {
-        self.idp()
-            .map(|p| p.display_name.as_str())
-            .unwrap_or("the identity provider")
+        providers::idp_name(self.idp())
     }
 
     /// Everything the UI needs, without notices.

@@ -1,6 +1,6 @@
 //! Step 1: choosing the identity provider and the service provider from the profiles.
 
-use crate::profiles::Profiles;
+use crate::profiles::{IdpProfile, Profiles, SpProfile};
 use crate::state::SavedState;
 use crate::view::{Block, ChoiceOption};
 use crate::{Field, Model};
@@ -42,6 +42,30 @@ impl Draft {
             sp_profile: keep(&saved.sp_profile, sp_known, "service provider"),
         }
     }
+}
+
+impl Draft {
+    /// The chosen IdP's profile.
+    pub(crate) fn idp<'a>(&self, profiles: &'a Profiles) -> Option<&'a IdpProfile> {
+        self.idp_profile.as_deref().and_then(|id| profiles.idp(id))
+    }
+
+    /// The chosen SP's profile.
+    pub(crate) fn sp<'a>(&self, profiles: &'a Profiles) -> Option<&'a SpProfile> {
+        self.sp_profile.as_deref().and_then(|id| profiles.sp(id))
+    }
+}
+
+/// The SP's name as its portal says it, for messages.
+pub(crate) fn sp_name(sp: Option<&SpProfile>) -> &str {
+    sp.map(|p| p.portal.name.as_str())
+        .unwrap_or("the service provider")
+}
+
+/// The IdP's name, for messages.
+pub(crate) fn idp_name(idp: Option<&IdpProfile>) -> &str {
+    idp.map(|p| p.display_name.as_str())
+        .unwrap_or("the identity provider")
 }
 
 /// Only known profiles can be chosen, so the choice is always valid (or none).
