@@ -172,7 +172,8 @@ impl Model {
                 self.steps.assign_users.test_user = value;
             }
             Field::SiteUrl => {
-                self.set_site_url(value);
+                let sp = self.steps.providers.sp(&self.profiles);
+                self.steps.sp_values.set_site_url(value, sp);
             }
             Field::SsoEnabled => {
                 let on = checkbox(&value)?;

@@ -174,7 +174,7 @@ impl Model {
     /// like JumpCloud, lets it be chosen), else the demo IdP's own.
     fn demo_idp_entity_id(&self, running: &RunningDemoIdp) -> String {
         if self.idp_entity_id_follows_sp() {
-            if let Ok(id) = self.sp_entity_id() {
+            if let Ok(id) = self.steps.sp_values.sp_entity_id(self.sp()) {
                 return id.as_str().to_string();
             }
         }
@@ -189,7 +189,10 @@ impl Model {
             return None;
         }
         let sp = self.sp()?;
-        let (Ok(acs), Ok(sp_id)) = (self.acs_url(), self.sp_entity_id()) else {
+        let (Ok(acs), Ok(sp_id)) = (
+            self.steps.sp_values.acs_url(self.sp()),
+            self.steps.sp_values.sp_entity_id(self.sp()),
+        ) else {
             return None;
         };
         let idp_id = match self.idp_entity_id() {

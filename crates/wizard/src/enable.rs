@@ -146,7 +146,9 @@ impl Model {
                 .map(|f| f.as_str().to_string())
                 .unwrap_or_default(),
             site_url: self
-                .site_url()
+                .steps
+                .sp_values
+                .site_url(self.sp())
                 .and_then(Result::ok)
                 .map(|s| s.as_str().to_string()),
         }

@@ -43,7 +43,7 @@ impl Model {
     /// On entering step 3: the IdP entity ID is prefilled with the SP entity ID when the SP wants them equal.
     pub(super) fn idp_app_entered(&mut self) {
         if self.steps.idp_app.idp_entity_id.trim().is_empty() && self.idp_entity_id_follows_sp() {
-            if let Ok(id) = self.sp_entity_id() {
+            if let Ok(id) = self.steps.sp_values.sp_entity_id(self.sp()) {
                 self.steps.idp_app.idp_entity_id = id.as_str().to_string();
             }
         }
@@ -78,7 +78,7 @@ impl Model {
             .map_err(|e| e.message_for(label))?;
         if let Some(sp) = self.sp() {
             if self.idp_entity_id_follows_sp() {
-                if let Ok(sp_id) = self.sp_entity_id() {
+                if let Ok(sp_id) = self.steps.sp_values.sp_entity_id(self.sp()) {
                     if id != sp_id {
                         return Err(format!(
                             "{} needs the {label} to be the same as its {} ({sp_id}): set it to that value here and \

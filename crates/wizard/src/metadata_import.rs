@@ -418,7 +418,7 @@ impl Model {
         if !sp.quirks.idp_entity_id_equals_sp_entity_id {
             return None;
         }
-        let sp_id = self.sp_entity_id().ok()?;
+        let sp_id = self.steps.sp_values.sp_entity_id(self.sp()).ok()?;
         (entity_id.trim() != sp_id.as_str()).then(|| MetadataFinding {
             severity: Severity::Warning,
             message: format!(
@@ -616,8 +616,16 @@ impl Model {
 
     /// The SP's metadata from the wizard's SP values (step 2), for the IdP to import.
     pub fn sp_metadata_xml(&self) -> Result<String, ImportError> {
-        let entity_id = self.sp_entity_id().map_err(ImportError::Export)?;
-        let acs = self.acs_url().map_err(ImportError::Export)?;
+        let entity_id = self
+            .steps
+            .sp_values
+            .sp_entity_id(self.sp())
+            .map_err(ImportError::Export)?;
+        let acs = self
+            .steps
+            .sp_values
+            .acs_url(self.sp())
+            .map_err(ImportError::Export)?;
         sp_metadata_for(&entity_id, acs, self.now())
     }
 

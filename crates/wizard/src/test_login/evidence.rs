@@ -36,8 +36,8 @@ impl Model {
         }
         Some(TestedConfig {
             idp_entity_id: self.idp_entity_id().ok()?,
-            sp_entity_id: self.sp_entity_id().ok()?,
-            acs_url: self.acs_url().ok()?,
+            sp_entity_id: self.steps.sp_values.sp_entity_id(self.sp()).ok()?,
+            acs_url: self.steps.sp_values.acs_url(self.sp()).ok()?,
             idp_certs: vec![report.der()?.to_vec()],
             attribute_map: self
                 .attribute_rows()
