@@ -1,6 +1,8 @@
 //! Step 3: the application in the IdP, in the IdP's own words, and the two values it gives back (IdP entity ID and
 //! SSO URL).
 
+use crate::profiles::{IdpProfile, SpProfile};
+use crate::providers;
 use crate::sp_values::text;
 use crate::state::SavedState;
 use crate::view::{self, Block};
@@ -34,95 +36,123 @@ pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
         .or_else(|| previous.idp_entity_id.clone());
     out.sign_assertion_confirmed = draft.sign_assertion;
     out.idp_sso_url = model
-        .idp_sso_url()
+        .steps
+        .idp_app
+        .idp_sso_url(model.idp())
         .ok()
         .or_else(|| previous.idp_sso_url.clone());
 }
 
-impl Model {
-    /// On entering step 3: the IdP entity ID is prefilled with the SP entity ID when the SP wants them equal.
-    pub(super) fn idp_app_entered(&mut self) {
-        if self.steps.idp_app.idp_entity_id.trim().is_empty() && self.idp_entity_id_follows_sp() {
-            if let Ok(id) = self.steps.sp_values.sp_entity_id(self.sp()) {
-                self.steps.idp_app.idp_entity_id = id.as_str().to_string();
+/// The IdP's word for its entity ID.
+fn idp_entity_label(idp: Option<&IdpProfile>) -> &str {
+    idp.map(|p| p.labels.idp_entity_id.as_str())
+        .unwrap_or("IdP Entity ID")
+}
+
+/// The IdP's word for its SSO URL.
+fn sso_url_label(idp: Option<&IdpProfile>) -> &str {
+    idp.map(|p| p.labels.sso_url.as_str()).unwrap_or("SSO URL")
+}
+
+/// The SP wants the IdP entity ID equal to its own, and the IdP lets the admin choose it (Okta and Entra ID set
+/// their own, so there it is copied from the IdP instead).
+pub(crate) fn follows_sp(idp: Option<&IdpProfile>, sp: Option<&SpProfile>) -> bool {
+    sp.is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id)
+        && !idp.is_some_and(|idp| idp.defaults.idp_entity_id_fixed)
+}
+
+impl Draft {
+    /// On entering step 3: the IdP entity ID is prefilled with step 2's SP entity ID when the SP wants them equal.
+    fn entered(&mut self, follows_sp: bool, sp_entity_id: Option<EntityId>) {
+        if self.idp_entity_id.trim().is_empty() && follows_sp {
+            if let Some(id) = sp_entity_id {
+                self.idp_entity_id = id.as_str().to_string();
             }
         }
     }
 
-    /// `Ok` when step 3 has everything it needs; `Err(reason)` names the first thing missing.
-    pub(super) fn idp_app_problem(&self) -> Result<(), String> {
-        self.idp_entity_id()?;
-        if let Some(e) = self.sign_assertion_error() {
-            return Err(e);
-        }
-        self.idp_sso_url()?;
-        Ok(())
-    }
-
-    pub(super) fn idp_entity_label(&self) -> &str {
-        self.idp()
-            .map(|p| p.labels.idp_entity_id.as_str())
-            .unwrap_or("IdP Entity ID")
-    }
-
-    pub(super) fn sso_url_label(&self) -> &str {
-        self.idp()
-            .map(|p| p.labels.sso_url.as_str())
-            .unwrap_or("SSO URL")
-    }
-
-    /// The IdP entity ID, including the SP's rule that it equals the SP entity ID.
-    pub(super) fn idp_entity_id(&self) -> Result<EntityId, String> {
-        let label = self.idp_entity_label();
-        let id = EntityId::parse(&self.steps.idp_app.idp_entity_id, "IdP Entity ID")
+    /// The IdP entity ID, including the SP's rule that it equals step 2's SP entity ID.
+    pub(crate) fn idp_entity_id(
+        &self,
+        idp: Option<&IdpProfile>,
+        sp: Option<&SpProfile>,
+        sp_entity_id: Option<EntityId>,
+    ) -> Result<EntityId, String> {
+        let label = idp_entity_label(idp);
+        let id = EntityId::parse(&self.idp_entity_id, "IdP Entity ID")
             .map_err(|e| e.message_for(label))?;
-        if let Some(sp) = self.sp() {
-            if self.idp_entity_id_follows_sp() {
-                if let Ok(sp_id) = self.steps.sp_values.sp_entity_id(self.sp()) {
-                    if id != sp_id {
-                        return Err(format!(
-                            "{} needs the {label} to be the same as its {} ({sp_id}): set it to that value here and \
-                             in {}",
-                            sp.portal.name,
-                            sp.labels.sp_entity_id,
-                            self.idp_name()
-                        ));
-                    }
-                }
+        if let (Some(profile), Some(sp_id)) = (sp, sp_entity_id) {
+            if follows_sp(idp, sp) && id != sp_id {
+                return Err(format!(
+                    "{} needs the {label} to be the same as its {} ({sp_id}): set it to that value here and in {}",
+                    profile.portal.name,
+                    profile.labels.sp_entity_id,
+                    providers::idp_name(idp)
+                ));
             }
         }
         Ok(id)
     }
 
-    /// The SP wants the IdP entity ID equal to its own, and the IdP lets the admin choose it (Okta and Entra ID set
-    /// their own, so there it is copied from the IdP instead).
-    pub(super) fn idp_entity_id_follows_sp(&self) -> bool {
-        self.sp()
-            .is_some_and(|sp| sp.quirks.idp_entity_id_equals_sp_entity_id)
-            && !self
-                .idp()
-                .is_some_and(|idp| idp.defaults.idp_entity_id_fixed)
-    }
-
-    pub(super) fn idp_sso_url(&self) -> Result<IdpUrl, String> {
-        let label = self.sso_url_label();
-        let url = IdpUrl::parse(&self.steps.idp_app.idp_sso_url, "SSO URL")
-            .map_err(|e| e.message_for(label))?;
-        if let Some(rule) = self.idp().and_then(|p| p.sso_url.as_ref()) {
+    /// The SSO URL, including the IdP profile's rule for it.
+    pub(crate) fn idp_sso_url(&self, idp: Option<&IdpProfile>) -> Result<IdpUrl, String> {
+        let label = sso_url_label(idp);
+        let url = IdpUrl::parse(&self.idp_sso_url, "SSO URL").map_err(|e| e.message_for(label))?;
+        if let Some(rule) = idp.and_then(|p| p.sso_url.as_ref()) {
             rule.check(url.as_str(), label)?;
         }
         Ok(url)
     }
 
-    pub(super) fn sign_assertion_error(&self) -> Option<String> {
-        let label = self.idp()?.labels.sign_assertion.as_deref()?;
-        (!self.steps.idp_app.sign_assertion).then(|| {
+    fn sign_assertion_error(&self, idp: Option<&IdpProfile>) -> Option<String> {
+        let label = idp?.labels.sign_assertion.as_deref()?;
+        (!self.sign_assertion).then(|| {
             format!(
                 "Check {label} in {}, then tick this box (the signature on each assertion is what proves a sign-in \
                  is genuine)",
-                self.idp_name()
+                providers::idp_name(idp)
             )
         })
+    }
+}
+
+impl Model {
+    /// On entering step 3: see [`Draft::entered`].
+    pub(super) fn idp_app_entered(&mut self) {
+        let follows = self.idp_entity_id_follows_sp();
+        let sp_id = self.steps.sp_values.sp_entity_id(self.sp()).ok();
+        self.steps.idp_app.entered(follows, sp_id);
+    }
+
+    /// `Ok` when step 3 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn idp_app_problem(&self) -> Result<(), String> {
+        self.idp_entity_id()?;
+        if let Some(e) = self.steps.idp_app.sign_assertion_error(self.idp()) {
+            return Err(e);
+        }
+        self.steps.idp_app.idp_sso_url(self.idp())?;
+        Ok(())
+    }
+
+    pub(super) fn idp_entity_label(&self) -> &str {
+        idp_entity_label(self.idp())
+    }
+
+    pub(super) fn sso_url_label(&self) -> &str {
+        sso_url_label(self.idp())
+    }
+
+    /// Step 3's IdP entity ID, checked against step 2's SP entity ID.
+    pub(super) fn idp_entity_id(&self) -> Result<EntityId, String> {
+        let sp_id = self.steps.sp_values.sp_entity_id(self.sp()).ok();
+        self.steps
+            .idp_app
+            .idp_entity_id(self.idp(), self.sp(), sp_id)
+    }
+
+    /// See [`follows_sp`].
+    pub(super) fn idp_entity_id_follows_sp(&self) -> bool {
+        follows_sp(self.idp(), self.sp())
     }
 
     pub(super) fn idp_app_page(&self) -> (String, Vec<Block>) {
@@ -224,7 +254,7 @@ impl Model {
                     idp.display_name, sp.portal.name
                 )),
                 value: self.steps.idp_app.sign_assertion,
-                error: self.sign_assertion_error(),
+                error: self.steps.idp_app.sign_assertion_error(Some(idp)),
             });
         }
         let mut url_help = Vec::new();
@@ -260,7 +290,7 @@ impl Model {
                     .unwrap_or_else(|| "https://idp.example.com/sso/saml".into()),
             ),
             value: self.steps.idp_app.idp_sso_url.clone(),
-            error: self.idp_sso_url().err(),
+            error: self.steps.idp_app.idp_sso_url(self.idp()).err(),
             warning: None,
             multiline: false,
             copy: true,

@@ -102,7 +102,10 @@ impl Model {
                 r.entity_id().clone(),
                 IdpUrl::parse(&r.sso_url(), "SSO URL").map_err(|e| e.to_string())?,
             ),
-            _ => (config.idp_entity_id.clone(), self.idp_sso_url()?),
+            _ => (
+                config.idp_entity_id.clone(),
+                self.steps.idp_app.idp_sso_url(self.idp())?,
+            ),
         };
         Ok(IdpConfig {
             entity_id,

@@ -65,7 +65,7 @@ impl Model {
         if let Some(why) = self.not_ready() {
             return Err(why);
         }
-        let sso = self.idp_sso_url()?;
+        let sso = self.steps.idp_app.idp_sso_url(self.idp())?;
         let origin = origin_of(sso.as_str())?;
         if self.demo_chosen() {
             let config = self.tested_config().ok_or("Complete steps 1 to 5 first")?;
