@@ -211,7 +211,9 @@ impl Model {
             }
         }
         app.attributes = self
-            .attribute_rows()
+            .steps
+            .attributes
+            .map(self.idp(), self.sp())
             .into_iter()
             .map(|r| (r.sp_name.trim().to_string(), r.idp_name.trim().to_string()))
             .filter(|(s, i)| !s.is_empty() && DIRECTORY_ATTRIBUTES.contains(&i.as_str()))

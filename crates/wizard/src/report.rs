@@ -121,7 +121,9 @@ impl Model {
                 "Attributes: each {sp} attribute and the {idp} attribute that fills it"
             ),
             rows: self
-                .attribute_rows()
+                .steps
+                .attributes
+                .map(self.idp(), self.sp())
                 .into_iter()
                 .map(|r| row(r.sp_name, r.idp_name))
                 .collect(),

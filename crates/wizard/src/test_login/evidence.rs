@@ -40,7 +40,9 @@ impl Model {
             acs_url: self.steps.sp_values.acs_url(self.sp()).ok()?,
             idp_certs: vec![report.der()?.to_vec()],
             attribute_map: self
-                .attribute_rows()
+                .steps
+                .attributes
+                .map(self.idp(), self.sp())
                 .into_iter()
                 .map(|r| (r.sp_name.trim().to_string(), r.idp_name.trim().to_string()))
                 .collect(),
