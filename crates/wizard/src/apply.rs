@@ -110,7 +110,7 @@ impl Model {
             }
         };
         let value = if field == Field::IdpCertificate {
-            // Its own bound (in `set_certificate`) and its own rule for a private key.
+            // Its own bound (in `certificate::Draft::set`) and its own rule for a private key.
             value
         } else {
             if value.chars().count() > MAX_FIELD_CHARS {
@@ -127,7 +127,8 @@ impl Model {
         on(field.step())?;
         match field {
             Field::IdpCertificate => {
-                self.set_certificate(value, warn);
+                let now = self.now();
+                self.steps.certificate.set(value, now, warn);
                 self.steps.certificate.demo_replaced = self.demo_certificate_replaced();
             }
             Field::IdpProfile => {

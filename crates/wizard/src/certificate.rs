@@ -149,32 +149,34 @@ impl Draft {
 
 /// The certificate if it is usable now, otherwise what was saved before; the imported ones as they are.
 pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
-    out.idp_certificate = model.saved_certificate(previous.idp_certificate.as_ref());
+    out.idp_certificate = model
+        .steps
+        .certificate
+        .saved(previous.idp_certificate.as_ref(), model.now());
     out.idp_metadata_certificates = model.steps.certificate.metadata_certificates.clone();
 }
 
-impl Model {
-    /// The doctor's report on the field as it is now.
-    pub(super) fn certificate_report(&self) -> CertReport {
-        cert::check(self.steps.certificate.pem.as_bytes(), self.now())
+impl Draft {
+    /// The doctor's report on the field as it is at `now`.
+    pub(crate) fn report(&self, now: OffsetDateTime) -> CertReport {
+        cert::check(self.pem.as_bytes(), now)
     }
 
     /// `Ok` when the pasted certificate is usable.
-    pub(super) fn certificate_problem(&self) -> Result<(), String> {
-        if self.steps.certificate.key_refusal.is_some() {
+    fn problem(&self, idp_name: &str, now: OffsetDateTime) -> Result<(), String> {
+        if self.key_refusal.is_some() {
             return Err(
                 "The pasted text held a private key, which is refused (it was removed): paste the IdP's \
                  certificate instead"
                     .into(),
             );
         }
-        if self.steps.certificate.pem.trim().is_empty() {
+        if self.pem.trim().is_empty() {
             return Err(format!(
-                "Paste {}'s signing certificate, or open its file",
-                self.idp_name()
+                "Paste {idp_name}'s signing certificate, or open its file"
             ));
         }
-        let report = self.certificate_report();
+        let report = self.report(now);
         if report.usable {
             return Ok(());
         }
@@ -185,9 +187,10 @@ impl Model {
     }
 
     /// Sets the field from a paste, a keystroke or an opened file. A private key empties the field at once.
-    pub(super) fn set_certificate(
+    pub(crate) fn set(
         &mut self,
         value: String,
+        now: OffsetDateTime,
         warn: &mut impl FnMut(Severity, String),
     ) {
         let value = if value.chars().count() > MAX_CERTIFICATE_CHARS {
@@ -202,11 +205,11 @@ impl Model {
         } else {
             value
         };
-        let report = cert::check(value.as_bytes(), self.now());
+        let report = cert::check(value.as_bytes(), now);
         if report.has(FindingCode::PrivateKey) {
             drop(zeroize::Zeroizing::new(value));
-            self.steps.certificate.pem = String::new();
-            self.steps.certificate.key_refusal = Some(KeyRefusal {
+            self.pem = String::new();
+            self.key_refusal = Some(KeyRefusal {
                 findings: report
                     .findings
                     .into_iter()
@@ -214,15 +217,15 @@ impl Model {
                     .collect(),
             });
         } else {
-            self.steps.certificate.pem = value;
-            self.steps.certificate.key_refusal = None;
+            self.pem = value;
+            self.key_refusal = None;
         }
     }
 
     /// What step 5 saves: the normalized PEM of a usable certificate, else what was saved before.
-    pub(super) fn saved_certificate(&self, previous: Option<&String>) -> Option<String> {
-        if self.steps.certificate.key_refusal.is_none() {
-            let report = self.certificate_report();
+    fn saved(&self, previous: Option<&String>, now: OffsetDateTime) -> Option<String> {
+        if self.key_refusal.is_none() {
+            let report = self.report(now);
             if report.usable {
                 return report.pem;
             }
@@ -231,13 +234,13 @@ impl Model {
     }
 
     /// Which signing certificate of the imported metadata this one is, if metadata was imported.
-    fn metadata_match(&self, report: &CertReport) -> Option<Block> {
-        let pems = &self.steps.certificate.metadata_certificates;
+    fn metadata_match(&self, report: &CertReport, now: OffsetDateTime) -> Option<Block> {
+        let pems = &self.metadata_certificates;
         if pems.is_empty() || report.der().is_none() {
             return None;
         }
         let found = pems.iter().position(|pem| {
-            cert::check(pem.as_bytes(), self.now())
+            cert::check(pem.as_bytes(), now)
                 .der()
                 .is_some_and(|der| report.same_certificate(der))
         });
@@ -263,6 +266,18 @@ impl Model {
                 ),
             },
         })
+    }
+}
+
+impl Model {
+    /// The doctor's report on the field as it is now.
+    pub(super) fn certificate_report(&self) -> CertReport {
+        self.steps.certificate.report(self.now())
+    }
+
+    /// `Ok` when the pasted certificate is usable.
+    pub(super) fn certificate_problem(&self) -> Result<(), String> {
+        self.steps.certificate.problem(self.idp_name(), self.now())
     }
 
     pub(super) fn certificate_page(&self) -> (String, Vec<Block>) {
@@ -331,7 +346,7 @@ impl Model {
             findings: report.findings.iter().map(finding_view).collect(),
             repaired_pem,
         });
-        if let Some(b) = self.metadata_match(&report) {
+        if let Some(b) = self.steps.certificate.metadata_match(&report, self.now()) {
             blocks.push(b);
         }
         let Some(pem) = report.pem.clone() else {
@@ -527,8 +542,13 @@ impl Session {
         match certificate_file_text(path) {
             Ok(text) => {
                 let mut notices = Vec::new();
+                let now = self.model.now();
                 self.model
-                    .set_certificate(text, &mut |severity, text| notices.push((severity, text)));
+                    .steps
+                    .certificate
+                    .set(text, now, &mut |severity, text| {
+                        notices.push((severity, text))
+                    });
                 for (severity, text) in notices {
                     self.notice(severity, text);
                 }
