@@ -65,18 +65,49 @@ pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
     out.demo_granted_groups = draft.demo_granted_groups.iter().cloned().collect();
 }
 
+impl Draft {
+    /// Without the demo IdP: `Ok` once the admin confirmed the grant in `idp_name` and named a usable test user.
+    fn problem(&self, idp_name: &str) -> Result<(), String> {
+        if !self.users_assigned {
+            return Err(format!(
+                "Grant the application to a user group in {idp_name}, then tick the box"
+            ));
+        }
+        check_test_user(&self.test_user)
+    }
+
+    /// The demo groups granted the application, for messages and the report.
+    pub(crate) fn granted_groups_text(&self) -> String {
+        let groups: Vec<&str> = self
+            .demo_granted_groups
+            .iter()
+            .map(String::as_str)
+            .collect();
+        groups.join(", ")
+    }
+
+    /// Grants the demo application to `group` (a group of the demo directory), or takes it back.
+    fn set_grant(&mut self, group: &str, granted: bool) -> Result<(), String> {
+        if granted {
+            if self.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
+                return Err(format!(
+                    "At most {MAX_GRANTED_GROUPS} groups can be granted."
+                ));
+            }
+            self.demo_granted_groups.insert(group.to_string());
+        } else {
+            self.demo_granted_groups.remove(group);
+        }
+        Ok(())
+    }
+}
+
 impl Model {
     pub(super) fn assign_users_problem(&self) -> Result<(), String> {
         if self.demo_chosen() {
             return self.demo_assign_problem();
         }
-        if !self.steps.assign_users.users_assigned {
-            return Err(format!(
-                "Grant the application to a user group in {}, then tick the box",
-                self.idp_name()
-            ));
-        }
-        check_test_user(&self.steps.assign_users.test_user)
+        self.steps.assign_users.problem(self.idp_name())
     }
 
     /// With the demo IdP the grant is real: the test user must be in a group granted the application.
@@ -107,24 +138,12 @@ impl Model {
             if !d.is_assigned(user, &slug) {
                 return Err(format!(
                     "{user} is in no group granted the application ({}): grant one of {} or choose another user",
-                    self.granted_groups_text(),
+                    self.steps.assign_users.granted_groups_text(),
                     d.groups_of(user).join(", ").if_empty("their groups (they are in none)")
                 ));
             }
             Ok(())
         })
-    }
-
-    /// The demo groups granted the application, for messages and the report.
-    pub(super) fn granted_groups_text(&self) -> String {
-        let groups: Vec<&str> = self
-            .steps
-            .assign_users
-            .demo_granted_groups
-            .iter()
-            .map(String::as_str)
-            .collect();
-        groups.join(", ")
     }
 
     /// Grants the demo IdP's application to `group`, or takes it back (applied to the directory by
@@ -145,20 +164,7 @@ impl Model {
         {
             return Err(format!("The demo IdP has no user group \"{group}\"."));
         }
-        if granted {
-            if self.steps.assign_users.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
-                return Err(format!(
-                    "At most {MAX_GRANTED_GROUPS} groups can be granted."
-                ));
-            }
-            self.steps
-                .assign_users
-                .demo_granted_groups
-                .insert(group.to_string());
-        } else {
-            self.steps.assign_users.demo_granted_groups.remove(group);
-        }
-        Ok(())
+        self.steps.assign_users.set_grant(group, granted)
     }
 
     /// Makes the demo IdP's directory grant the application to exactly the chosen groups (after every action and

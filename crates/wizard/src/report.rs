@@ -133,7 +133,7 @@ impl Model {
         if self.demo_chosen() {
             access.push(row(
                 "Groups granted the application",
-                self.granted_groups_text(),
+                self.steps.assign_users.granted_groups_text(),
             ));
         } else {
             access.push(row(
