@@ -23,6 +23,44 @@ pub enum EvidenceState {
     },
 }
 
+impl Draft {
+    /// Where the evidence stands for `config`, the configuration as it is now (`None`: incomplete).
+    pub(crate) fn state(&self, config: Option<TestedConfig>) -> EvidenceState {
+        let Some(evidence) = &self.evidence else {
+            return EvidenceState::Missing;
+        };
+        let user = evidence.user.clone();
+        let tested_at = rfc3339(evidence.time);
+        match config {
+            Some(config) if evidence.is_valid_for(&config) => EvidenceState::Valid {
+                user,
+                tested_at,
+                certificate_sha256: evidence.certificate_sha256.as_str().to_string(),
+            },
+            Some(config) => {
+                let mut changed: Vec<String> = evidence
+                    .changes(&config)
+                    .into_iter()
+                    .map(|c| c.label().to_string())
+                    .collect();
+                if changed.is_empty() {
+                    changed.push("the configuration".into());
+                }
+                EvidenceState::Stale {
+                    user,
+                    tested_at,
+                    changed,
+                }
+            }
+            None => EvidenceState::Stale {
+                user,
+                tested_at,
+                changed: vec!["the configuration, which is now incomplete".into()],
+            },
+        }
+    }
+}
+
 impl Model {
     /// What a test login is checked against and what its evidence pins: the entity IDs, the ACS URL, step 5's
     /// certificate (the only one trusted) and the attribute map. `None` until all of them are usable.
@@ -56,38 +94,7 @@ impl Model {
 
     /// The evidence for the configuration as it is now.
     pub fn evidence_state(&self) -> EvidenceState {
-        let Some(evidence) = &self.steps.test_login.evidence else {
-            return EvidenceState::Missing;
-        };
-        let user = evidence.user.clone();
-        let tested_at = rfc3339(evidence.time);
-        match self.tested_config() {
-            Some(config) if evidence.is_valid_for(&config) => EvidenceState::Valid {
-                user,
-                tested_at,
-                certificate_sha256: evidence.certificate_sha256.as_str().to_string(),
-            },
-            Some(config) => {
-                let mut changed: Vec<String> = evidence
-                    .changes(&config)
-                    .into_iter()
-                    .map(|c| c.label().to_string())
-                    .collect();
-                if changed.is_empty() {
-                    changed.push("the configuration".into());
-                }
-                EvidenceState::Stale {
-                    user,
-                    tested_at,
-                    changed,
-                }
-            }
-            None => EvidenceState::Stale {
-                user,
-                tested_at,
-                changed: vec!["the configuration, which is now incomplete".into()],
-            },
-        }
+        self.steps.test_login.state(self.tested_config())
     }
 
     pub(super) fn evidence_callout(&self) -> Block {
