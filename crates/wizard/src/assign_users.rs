@@ -54,6 +54,24 @@ impl Draft {
     }
 }
 
+/// Bound on the demo IdP's granted groups in the file.
+const MAX_SAVED_GROUPS: usize = 64;
+
+/// Saved grants are a short list of group names, and a saved test user passes the rule for one.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if saved.demo_granted_groups.len() > MAX_SAVED_GROUPS
+        || saved.demo_granted_groups.iter().any(|g| {
+            g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control)
+        })
+    {
+        return Err("demo_granted_groups is not a list of group names".into());
+    }
+    if let Some(user) = &saved.test_user {
+        check_test_user(user).map_err(|e| format!("the saved test user is not usable ({e})"))?;
+    }
+    Ok(())
+}
+
 /// The test user if it passes now (trimmed), otherwise what was saved before.
 pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
     let draft = &model.steps.assign_users;

@@ -35,6 +35,27 @@ impl Draft {
     }
 }
 
+/// A saved map is within bounds and every name passes the rule for its side.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    let Some(rows) = &saved.attributes else {
+        return Ok(());
+    };
+    if rows.len() > MAX_ATTRIBUTE_ROWS {
+        return Err(format!(
+            "the attribute map has {} rows (at most {MAX_ATTRIBUTE_ROWS})",
+            rows.len()
+        ));
+    }
+    for row in rows {
+        let checked = check_attribute_name(&row.sp_name)
+            .and_then(|()| check_idp_attribute_name(&row.idp_name));
+        if let Err(problem) = checked {
+            return Err(format!("attribute map: {problem}"));
+        }
+    }
+    Ok(())
+}
+
 /// The admin's map (trimmed) when every row passes, otherwise what was saved before.
 pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
     let rows = &model.steps.attributes.rows;

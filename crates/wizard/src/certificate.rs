@@ -5,7 +5,7 @@
 //! (it is never echoed back, kept in memory, saved or logged) and the page says so. A usable certificate is saved in
 //! its normalized PEM form; it is public, so it belongs in the state file (unlike a key, which never does).
 
-use crate::state::SavedState;
+use crate::state::{SavedState, MAX_SAVED_CERTIFICATES};
 use std::io::Read as _;
 use std::path::Path;
 
@@ -145,6 +145,34 @@ impl Draft {
             demo_replaced: false,
         }
     }
+}
+
+/// Saved certificates are certificates only (never a private key), and no more than the importer takes.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if let Some(pem) = &saved.idp_certificate {
+        check_saved_certificate(pem).map_err(|problem| format!("idp_certificate: {problem}"))?;
+    }
+    check_saved_metadata_certificates(&saved.idp_metadata_certificates)
+        .map_err(|problem| format!("idp_metadata_certificates: {problem}"))?;
+    if saved.idp_metadata_certificates.len() > MAX_SAVED_CERTIFICATES {
+        return Err(format!(
+            "{} imported certificates (at most {MAX_SAVED_CERTIFICATES})",
+            saved.idp_metadata_certificates.len()
+        ));
+    }
+    // Whether a saved certificate is still one certificate does not depend on the day: the computer's clock.
+    let now = crate::clock::SystemClock.now();
+    for pem in saved
+        .idp_certificate
+        .iter()
+        .chain(&saved.idp_metadata_certificates)
+    {
+        // Expired is fine here (step 5 says so); something that is not a certificate was not written by us.
+        if cert::check(pem.as_bytes(), now).der().is_none() {
+            return Err("a saved IdP certificate is not a certificate".into());
+        }
+    }
+    Ok(())
 }
 
 /// The certificate if it is usable now, otherwise what was saved before; the imported ones as they are.

@@ -41,6 +41,25 @@ const SAVES: [SaveSlice; 9] = [
     enforce::save,
 ];
 
+/// How a step checks its saved slice for what serde cannot (see [`SavedState::check`]); the error names the problem.
+type CheckSlice = fn(&SavedState) -> Result<(), String>;
+
+/// Every step's check of its saved slice (steps 2 and 3 hold only checked types).
+const CHECKS: [CheckSlice; 7] = [
+    providers::check_saved,
+    attributes::check_saved,
+    certificate::check_saved,
+    assign_users::check_saved,
+    test_login::check_saved,
+    enable::check_saved,
+    enforce::check_saved,
+];
+
+/// The first problem any step finds in its saved slice.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    CHECKS.iter().try_for_each(|check| check(saved))
+}
+
 impl Steps {
     /// Each step's draft as saved; warnings about saved choices this build cannot use (an unknown profile).
     fn load(saved: &SavedState, profiles: &Profiles, warnings: &mut Vec<String>) -> Steps {

@@ -64,6 +64,13 @@ impl Draft {
     }
 }
 
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    saved
+        .enabled_values
+        .as_ref()
+        .map_or(Ok(()), EnabledValues::check)
+}
+
 pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
     let draft = &model.steps.enable;
     out.sso_enabled = draft.sso_enabled;

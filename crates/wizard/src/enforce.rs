@@ -33,6 +33,14 @@ impl Draft {
     }
 }
 
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if let Some(at) = &saved.enforced_at {
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| "enforced_at is not a time".to_string())?;
+    }
+    Ok(())
+}
+
 pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
     out.enforced_at = model.steps.enforce.enforced_at.clone();
 }

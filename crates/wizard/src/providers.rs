@@ -68,6 +68,29 @@ pub(crate) fn idp_name(idp: Option<&IdpProfile>) -> &str {
         .unwrap_or("the identity provider")
 }
 
+/// Bound on a provider profile id in the file.
+const MAX_PROFILE_ID_CHARS: usize = 64;
+
+/// A saved profile id is one this build could have written (whether it still knows it is [`Draft::load`]'s matter).
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    for (name, id) in [
+        ("idp_profile", &saved.idp_profile),
+        ("sp_profile", &saved.sp_profile),
+    ] {
+        if let Some(id) = id {
+            if id.is_empty()
+                || id.chars().count() > MAX_PROFILE_ID_CHARS
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                return Err(format!("{name} is not a profile id"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Only known profiles can be chosen, so the choice is always valid (or none).
 pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
     out.idp_profile = model.idp().map(|p| p.id.clone());

@@ -51,6 +51,16 @@ impl Draft {
     }
 }
 
+/// Evidence only ever records a pass; anything else was not written by SSO Pilot.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if let Some(evidence) = &saved.test_evidence {
+        if evidence.checks.is_empty() || evidence.checks.iter().any(|c| !c.ok) {
+            return Err("the saved test-login evidence records failed checks".into());
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
     out.test_evidence = model.steps.test_login.evidence.clone();
 }
