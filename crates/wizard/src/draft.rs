@@ -11,7 +11,7 @@ use crate::{
 };
 
 /// What the admin has typed or chosen, valid or not: each step's own draft.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct Steps {
     pub(super) providers: providers::Draft,
     pub(super) sp_values: sp_values::Draft,
@@ -98,8 +98,6 @@ impl Model {
             demo: None,
             import: Default::default(),
             secrets: None,
-            auth_secret: None,
-            test: Default::default(),
             resume_at: None,
             clock,
         };

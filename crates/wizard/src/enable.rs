@@ -46,13 +46,15 @@ impl EnabledValues {
     }
 }
 
-/// Step 8 as confirmed.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Step 8 as confirmed, and AUTH_SECRET for a self-hosted SP.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Draft {
     /// The admin switched SAML SSO on in the SP.
     pub(crate) sso_enabled: bool,
     /// What the SP was given when the admin confirmed it.
     pub(crate) enabled_values: Option<EnabledValues>,
+    /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved; see [`crate::self_hosted`]).
+    pub(crate) auth_secret: Option<ssopilot_peers::secrets::SecretString>,
 }
 
 impl Draft {
@@ -60,6 +62,7 @@ impl Draft {
         Draft {
             sso_enabled: saved.sso_enabled,
             enabled_values: saved.enabled_values.clone(),
+            auth_secret: None,
         }
     }
 }

@@ -93,10 +93,6 @@ pub struct Model {
     import: metadata_import::ImportState,
     /// The secret store (AUTH_SECRET); `None` where there is none (the CLI), `Err` when the OS keychain is missing.
     secrets: Option<self_hosted::Keychain>,
-    /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved).
-    auth_secret: Option<ssopilot_peers::secrets::SecretString>,
-    /// Step 7's tests in this run (reports, the login window, the loopback test SP); never saved.
-    test: test_login::TestLoginState,
     /// The saved step when it could not be resumed at opening, kept until the demo IdP and the keychain are attached
     /// (step 6's grants with the demo IdP, step 8's AUTH_SECRET) or the admin acts.
     resume_at: Option<StepId>,
@@ -114,8 +110,6 @@ impl Model {
             demo: None,
             import: Default::default(),
             secrets: None,
-            auth_secret: None,
-            test: Default::default(),
             resume_at: None,
             clock: clock::system(),
         }

@@ -132,12 +132,12 @@ impl Model {
 
     /// Reads AUTH_SECRET from the keychain (never creates one): on entering step 8.
     pub(super) fn load_auth_secret(&mut self) {
-        self.auth_secret = None;
+        self.steps.enable.auth_secret = None;
         let (Some(name), Some(Ok(secrets))) = (self.auth_secret_name(), &self.secrets) else {
             return;
         };
         // A read error shows again when the admin presses Generate, with its message.
-        self.auth_secret = secrets.get(&name).ok().flatten();
+        self.steps.enable.auth_secret = secrets.get(&name).ok().flatten();
     }
 
     /// Makes AUTH_SECRET (or reads the one already kept for this SITE_URL) and keeps it in the keychain.
@@ -160,7 +160,7 @@ impl Model {
         let secret = secrets
             .get_or_create_text(&name, generate_auth_secret)
             .map_err(|e| keychain_failed(&e))?;
-        self.auth_secret = Some(secret);
+        self.steps.enable.auth_secret = Some(secret);
         Ok(())
     }
 
@@ -173,7 +173,7 @@ impl Model {
         else {
             return Ok(());
         };
-        match (&self.secrets, &self.auth_secret) {
+        match (&self.secrets, &self.steps.enable.auth_secret) {
             (None, _) | (_, Some(_)) => Ok(()),
             (Some(Err(why)), None) => Err(no_keychain(why)),
             (Some(Ok(_)), None) => Err(format!(
@@ -218,7 +218,7 @@ impl Model {
             return blocks;
         };
         let help = h.auth_secret_help.clone();
-        match (&self.secrets, &self.auth_secret) {
+        match (&self.secrets, &self.steps.enable.auth_secret) {
             (_, Some(secret)) => blocks.push(Block::SecretValue {
                 label: setting.clone(),
                 value: secret.expose().to_string(),

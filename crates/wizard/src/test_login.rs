@@ -36,17 +36,20 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
-/// Step 7: what outlives the run.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Step 7: the evidence, which outlives the run, and the tests of this run.
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Draft {
     /// The last passing test login, kept even when it no longer matches (it then shows as stale).
     pub(crate) evidence: Option<Evidence>,
+    /// The tests in this run (reports, the login window, the loopback test SP); never saved.
+    pub(crate) run: TestLoginState,
 }
 
 impl Draft {
     pub(crate) fn load(saved: &SavedState) -> Draft {
         Draft {
             evidence: saved.test_evidence.clone(),
+            run: TestLoginState::default(),
         }
     }
 }
@@ -76,7 +79,7 @@ impl Model {
     pub(super) fn test_login_page(&self) -> (String, Vec<Block>) {
         let sp = self.sp_name().to_string();
         let mut blocks = vec![self.evidence_callout()];
-        if let Some(run) = &self.test.last {
+        if let Some(run) = &self.steps.test_login.run.last {
             blocks.push(self.exchange_block(run));
             blocks.push(Block::TestReport(Box::new(self.report_view(run))));
         }
@@ -188,7 +191,7 @@ impl Model {
                 None => Err("Not recorded as evidence: the configuration is incomplete.".into()),
             },
         };
-        self.test.last = Some(Run {
+        self.steps.test_login.run.last = Some(Run {
             source,
             report,
             xml,
@@ -201,7 +204,9 @@ impl Model {
 
     fn save_report(&self, format: ReportFormat, path: &Path) -> Result<String, String> {
         let run = self
-            .test
+            .steps
+            .test_login
+            .run
             .last
             .as_ref()
             .ok_or("There is no test-login report to save yet: run a test login first")?;
