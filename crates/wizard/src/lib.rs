@@ -13,9 +13,12 @@
 //! last page is the summary ([`report`], also `ssopilot state report`).
 //!
 //! The code follows that cut: the journey (step list, gating, which page is shown) is in `journey`, the action
-//! dispatch in `apply`, what was typed (one draft per step) and its mapping to saved progress in `draft`, the saved-progress session in
-//! `session`, the time in [`clock`]; each step's module (`providers`, `sp_values`, `idp_app`, `attributes`, then the
-//! public ones above) holds its rules, its page and its actions.
+//! dispatch in `apply`, the saved-progress session in `session`, the time in [`clock`]. Each step's module
+//! (`providers`, `sp_values`, `idp_app`, `attributes`, then the public ones above) holds its `Draft` (what was typed,
+//! valid or not), how that draft loads, saves and checks its slice of [`state::SavedState`], its rules (on the draft,
+//! with what they need from other steps as parameters), its page and its actions; `draft` holds the drafts together
+//! and runs each step's load, save and check in turn. [`Model`] is the journey: the current step, the profiles, the
+//! clock, the attached peers (demo IdP, keychain) and the steps' drafts.
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
