@@ -6,7 +6,7 @@
 use std::fmt;
 use std::net::IpAddr;
 
-use serde::{Deserialize, Serialize};
+use serde::{de, Deserialize, Deserializer, Serialize};
 use url::{Host, Url};
 
 /// SAML 2.0 core, 8.3.6: an entity identifier is at most 1024 characters.
@@ -137,9 +137,22 @@ fn parse_web_url(s: &str, what: &'static str, example: &'static str) -> Result<U
     Ok(url)
 }
 
-/// The accessors every checked text value shares: the text as given, and `Display` printing it.
+/// The accessors every checked text value shares: the text as given, `Display` printing it, and `Deserialize`
+/// through the checked constructor, so a value read from a file (edited by hand, say) is refused with its own
+/// message. `$what` names the value in that message, since a file's field name is not known here.
 macro_rules! text_value {
-    ($t:ident) => {
+    ($t:ident, $what:literal) => {
+        impl<'de> Deserialize<'de> for $t {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let raw = String::deserialize(d)?;
+                // What this crate writes is already trimmed: text around a stored value was added by hand.
+                if raw.trim() != raw {
+                    return Err(de::Error::custom(ValueError::Whitespace { what: $what }));
+                }
+                $t::parse(&raw, $what).map_err(de::Error::custom)
+            }
+        }
+
         impl $t {
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -157,7 +170,7 @@ macro_rules! text_value {
 /// A SAML entity ID (of an SP or an IdP): any absolute URI (a URL, http or https, or a URN), as SAML defines it.
 ///
 /// Compared exactly as SAML does: no normalisation beyond trimming what copy and paste added around it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct EntityId(String);
 
@@ -204,10 +217,10 @@ impl EntityId {
     }
 }
 
-text_value!(EntityId);
+text_value!(EntityId, "entity ID");
 
 /// The SP's Assertion Consumer Service URL: where the browser POSTs the SAMLResponse.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct AcsUrl(String);
 
@@ -231,10 +244,10 @@ impl AcsUrl {
     }
 }
 
-text_value!(AcsUrl);
+text_value!(AcsUrl, "ACS URL");
 
 /// An https URL of the IdP (its SSO / login URL, a metadata URL). Same rules as the ACS URL.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct IdpUrl(String);
 
@@ -253,11 +266,11 @@ impl IdpUrl {
     }
 }
 
-text_value!(IdpUrl);
+text_value!(IdpUrl, "IdP URL");
 
 /// The public address of a self-hosted SP instance (Infisical's SITE_URL): an absolute URL with its protocol, https
 /// unless loopback, without query or fragment. The ACS URL and the SP entity ID derive from it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct SiteUrl(String);
 
@@ -294,7 +307,7 @@ impl SiteUrl {
     }
 }
 
-text_value!(SiteUrl);
+text_value!(SiteUrl, "SITE_URL");
 
 #[cfg(test)]
 mod tests {
@@ -466,5 +479,75 @@ mod tests {
     fn serde_is_the_plain_string() {
         let id = EntityId::parse("https://a.example", "x").unwrap();
         assert_eq!(serde_json::to_string(&id).unwrap(), "\"https://a.example\"");
+    }
+
+    /// Reads `json` as a `T` and returns the error's text (empty when it was accepted).
+    fn refusal<T: serde::de::DeserializeOwned>(json: &str) -> String {
+        serde_json::from_str::<T>(json)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn deserializing_checks_each_value_with_its_own_message() {
+        // Good values come back as they were written.
+        let acs: AcsUrl = serde_json::from_str("\"https://x.example/acs\"").unwrap();
+        assert_eq!(acs.as_str(), "https://x.example/acs");
+        let id: EntityId = serde_json::from_str("\"urn:example:sp\"").unwrap();
+        assert_eq!(id.as_str(), "urn:example:sp");
+        let idp: IdpUrl = serde_json::from_str("\"https://idp.example/sso\"").unwrap();
+        assert_eq!(idp.as_str(), "https://idp.example/sso");
+        let site: SiteUrl = serde_json::from_str("\"https://infisical.example.com\"").unwrap();
+        assert_eq!(site.as_str(), "https://infisical.example.com");
+        // Bad ones are refused with the value's own message, as if typed.
+        for (e, start) in [
+            (
+                refusal::<AcsUrl>("\"http://evil.example/acs\""),
+                "ACS URL must be an absolute https URL",
+            ),
+            (
+                refusal::<AcsUrl>("\"https://x.example/acs#f\""),
+                "ACS URL must not contain a #fragment",
+            ),
+            (
+                refusal::<EntityId>("\"infisical\""),
+                "entity ID must be an absolute URI",
+            ),
+            (refusal::<EntityId>("\"\""), "entity ID is empty"),
+            (
+                refusal::<IdpUrl>("\"ftp://idp.example/sso\""),
+                "IdP URL must be an absolute URL starting with https://",
+            ),
+            (
+                refusal::<IdpUrl>("\"https://u:p@idp.example/sso\""),
+                "IdP URL must not contain a user name or password",
+            ),
+            (
+                refusal::<SiteUrl>("\"infisical.example.com\""),
+                "SITE_URL must be an absolute URL starting with https://",
+            ),
+            (
+                refusal::<SiteUrl>("\"https://infisical.example.com/?a=b\""),
+                "SITE_URL must be the address of the instance only",
+            ),
+        ] {
+            assert!(e.starts_with(start), "{start}: {e}");
+        }
+        // Not a string at all: serde's own message.
+        assert!(refusal::<AcsUrl>("42").contains("expected a string"));
+    }
+
+    #[test]
+    fn deserializing_refuses_text_around_a_value() {
+        // parse trims what copy and paste adds; a stored value never has it, so a file with it was edited by hand.
+        for e in [
+            refusal::<AcsUrl>("\" https://x.example/acs\""),
+            refusal::<EntityId>("\"https://a.example\\n\""),
+            refusal::<IdpUrl>("\"https://idp.example/sso \""),
+            refusal::<SiteUrl>("\" https://infisical.example.com\""),
+        ] {
+            assert!(e.contains("contains a space or line break"), "{e}");
+        }
     }
 }

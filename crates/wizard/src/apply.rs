@@ -110,7 +110,7 @@ impl Model {
             }
         };
         let value = if field == Field::IdpCertificate {
-            // Its own bound (in `set_certificate`) and its own rule for a private key.
+            // Its own bound (in `certificate::Draft::set`) and its own rule for a private key.
             value
         } else {
             if value.chars().count() > MAX_FIELD_CHARS {
@@ -127,61 +127,65 @@ impl Model {
         on(field.step())?;
         match field {
             Field::IdpCertificate => {
-                self.set_certificate(value, warn);
-                self.draft.demo_certificate_replaced = self.demo_certificate_replaced();
+                let now = self.now();
+                self.steps.certificate.set(value, now, warn);
+                self.steps.certificate.demo_replaced = self.demo_certificate_replaced();
             }
             Field::IdpProfile => {
                 if self.profiles.idp(&value).is_none() {
                     return Err(format!("There is no identity provider profile \"{value}\""));
                 }
-                self.draft.idp_profile = Some(value);
-                self.draft.demo_certificate_replaced = false;
+                self.steps.providers.idp_profile = Some(value);
+                self.steps.certificate.demo_replaced = false;
             }
             Field::SpProfile => {
                 if self.profiles.sp(&value).is_none() {
                     return Err(format!("There is no service provider profile \"{value}\""));
                 }
-                self.draft.sp_profile = Some(value);
+                self.steps.providers.sp_profile = Some(value);
             }
             Field::AcsUrl => {
-                self.draft.acs_url = value;
+                self.steps.sp_values.acs_url = value;
             }
             Field::SpEntityId => {
                 // An IdP entity ID that was following the SP entity ID keeps following it.
                 let follows = self.idp_entity_id_follows_sp()
-                    && self.draft.idp_entity_id.trim() == self.draft.sp_entity_id.trim();
-                if follows && !self.draft.idp_entity_id.trim().is_empty() {
-                    self.draft.idp_entity_id = value.trim().to_string();
+                    && self.steps.idp_app.idp_entity_id.trim()
+                        == self.steps.sp_values.sp_entity_id.trim();
+                if follows && !self.steps.idp_app.idp_entity_id.trim().is_empty() {
+                    self.steps.idp_app.idp_entity_id = value.trim().to_string();
                 }
-                self.draft.sp_entity_id = value;
+                self.steps.sp_values.sp_entity_id = value;
             }
             Field::IdpEntityId => {
-                self.draft.idp_entity_id = value;
+                self.steps.idp_app.idp_entity_id = value;
             }
             Field::SignAssertion => {
-                self.draft.sign_assertion = checkbox(&value)?;
+                self.steps.idp_app.sign_assertion = checkbox(&value)?;
             }
             Field::IdpSsoUrl => {
-                self.draft.idp_sso_url = value;
+                self.steps.idp_app.idp_sso_url = value;
             }
             Field::UsersAssigned => {
-                self.draft.users_assigned = checkbox(&value)?;
+                self.steps.assign_users.users_assigned = checkbox(&value)?;
             }
             Field::TestUser => {
-                self.draft.test_user = value;
+                self.steps.assign_users.test_user = value;
             }
             Field::SiteUrl => {
-                self.set_site_url(value);
+                let sp = self.steps.providers.sp(&self.profiles);
+                self.steps.sp_values.set_site_url(value, sp);
             }
             Field::SsoEnabled => {
                 let on = checkbox(&value)?;
-                self.set_sso_enabled(on);
+                let now = self.enabled_values();
+                self.steps.enable.set_sso_enabled(on, now);
             }
             Field::EnforceUnderstood => {
-                self.draft.enforce_understood = checkbox(&value)?;
+                self.steps.enforce.understood = checkbox(&value)?;
             }
             Field::EnforceConfirm => {
-                self.draft.enforce_confirm = value;
+                self.steps.enforce.confirm = value;
             }
         }
         Ok(())

@@ -3,6 +3,7 @@
 
 use super::view::{Block, ChoiceOption, GroupGrantView, Notice, Severity};
 use super::{Field, Model};
+use crate::state::SavedState;
 
 /// Longest test user name accepted (an e-mail address or user name; nothing real is longer).
 pub const MAX_TEST_USER_CHARS: usize = 254;
@@ -32,18 +33,99 @@ pub fn check_test_user(user: &str) -> Result<(), String> {
 /// At most this many demo groups can be granted (the demo directory has a handful).
 const MAX_GRANTED_GROUPS: usize = 64;
 
+/// Step 6 as confirmed and typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// The admin confirmed the application is granted to a user group.
+    pub(crate) users_assigned: bool,
+    /// The account that does the test login.
+    pub(crate) test_user: String,
+    /// With the demo IdP: the groups granted the application.
+    pub(crate) demo_granted_groups: std::collections::BTreeSet<String>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            users_assigned: saved.users_assigned,
+            test_user: saved.test_user.clone().unwrap_or_default(),
+            demo_granted_groups: saved.demo_granted_groups.iter().cloned().collect(),
+        }
+    }
+}
+
+/// Bound on the demo IdP's granted groups in the file.
+const MAX_SAVED_GROUPS: usize = 64;
+
+/// Saved grants are a short list of group names, and a saved test user passes the rule for one.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if saved.demo_granted_groups.len() > MAX_SAVED_GROUPS
+        || saved.demo_granted_groups.iter().any(|g| {
+            g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control)
+        })
+    {
+        return Err("demo_granted_groups is not a list of group names".into());
+    }
+    if let Some(user) = &saved.test_user {
+        check_test_user(user).map_err(|e| format!("the saved test user is not usable ({e})"))?;
+    }
+    Ok(())
+}
+
+/// The test user if it passes now (trimmed), otherwise what was saved before.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    let draft = &model.steps.assign_users;
+    out.users_assigned = draft.users_assigned;
+    out.test_user = check_test_user(&draft.test_user)
+        .ok()
+        .map(|()| draft.test_user.trim().to_string())
+        .or_else(|| previous.test_user.clone());
+    out.demo_granted_groups = draft.demo_granted_groups.iter().cloned().collect();
+}
+
+impl Draft {
+    /// Without the demo IdP: `Ok` once the admin confirmed the grant in `idp_name` and named a usable test user.
+    fn problem(&self, idp_name: &str) -> Result<(), String> {
+        if !self.users_assigned {
+            return Err(format!(
+                "Grant the application to a user group in {idp_name}, then tick the box"
+            ));
+        }
+        check_test_user(&self.test_user)
+    }
+
+    /// The demo groups granted the application, for messages and the report.
+    pub(crate) fn granted_groups_text(&self) -> String {
+        let groups: Vec<&str> = self
+            .demo_granted_groups
+            .iter()
+            .map(String::as_str)
+            .collect();
+        groups.join(", ")
+    }
+
+    /// Grants the demo application to `group` (a group of the demo directory), or takes it back.
+    fn set_grant(&mut self, group: &str, granted: bool) -> Result<(), String> {
+        if granted {
+            if self.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
+                return Err(format!(
+                    "At most {MAX_GRANTED_GROUPS} groups can be granted."
+                ));
+            }
+            self.demo_granted_groups.insert(group.to_string());
+        } else {
+            self.demo_granted_groups.remove(group);
+        }
+        Ok(())
+    }
+}
+
 impl Model {
     pub(super) fn assign_users_problem(&self) -> Result<(), String> {
         if self.demo_chosen() {
             return self.demo_assign_problem();
         }
-        if !self.draft.users_assigned {
-            return Err(format!(
-                "Grant the application to a user group in {}, then tick the box",
-                self.idp_name()
-            ));
-        }
-        check_test_user(&self.draft.test_user)
+        self.steps.assign_users.problem(self.idp_name())
     }
 
     /// With the demo IdP the grant is real: the test user must be in a group granted the application.
@@ -53,17 +135,17 @@ impl Model {
                 "The demo IdP is not running: open the SSO Pilot app, where it runs, to grant access".into(),
             );
         };
-        if self.draft.demo_granted_groups.is_empty() {
+        if self.steps.assign_users.demo_granted_groups.is_empty() {
             return Err("Grant the application to at least one user group of the demo IdP".into());
         }
-        if self.draft.test_user.trim().is_empty() {
+        if self.steps.assign_users.test_user.trim().is_empty() {
             return Err(
                 "Choose the demo user who will do the test login (the one who stands for you)"
                     .into(),
             );
         }
-        check_test_user(&self.draft.test_user)?;
-        let user = self.draft.test_user.trim();
+        check_test_user(&self.steps.assign_users.test_user)?;
+        let user = self.steps.assign_users.test_user.trim();
         let slug = self.demo_slug();
         running.state().with_directory(|d| {
             if d.user(user).is_none() {
@@ -74,23 +156,12 @@ impl Model {
             if !d.is_assigned(user, &slug) {
                 return Err(format!(
                     "{user} is in no group granted the application ({}): grant one of {} or choose another user",
-                    self.granted_groups_text(),
+                    self.steps.assign_users.granted_groups_text(),
                     d.groups_of(user).join(", ").if_empty("their groups (they are in none)")
                 ));
             }
             Ok(())
         })
-    }
-
-    /// The demo groups granted the application, for messages and the report.
-    pub(super) fn granted_groups_text(&self) -> String {
-        let groups: Vec<&str> = self
-            .draft
-            .demo_granted_groups
-            .iter()
-            .map(String::as_str)
-            .collect();
-        groups.join(", ")
     }
 
     /// Grants the demo IdP's application to `group`, or takes it back (applied to the directory by
@@ -111,17 +182,7 @@ impl Model {
         {
             return Err(format!("The demo IdP has no user group \"{group}\"."));
         }
-        if granted {
-            if self.draft.demo_granted_groups.len() >= MAX_GRANTED_GROUPS {
-                return Err(format!(
-                    "At most {MAX_GRANTED_GROUPS} groups can be granted."
-                ));
-            }
-            self.draft.demo_granted_groups.insert(group.to_string());
-        } else {
-            self.draft.demo_granted_groups.remove(group);
-        }
-        Ok(())
+        self.steps.assign_users.set_grant(group, granted)
     }
 
     /// Makes the demo IdP's directory grant the application to exactly the chosen groups (after every action and
@@ -132,7 +193,7 @@ impl Model {
         }
         let running = self.demo_running()?;
         let slug = self.demo_slug();
-        let wanted = &self.draft.demo_granted_groups;
+        let wanted = &self.steps.assign_users.demo_granted_groups;
         running.state().with_directory_mut(|d| {
             let current: Vec<String> = d.granted_groups(&slug).into_iter().map(str::to_string).collect();
             for g in current.iter().filter(|g| !wanted.contains(*g)) {
@@ -203,8 +264,8 @@ impl Model {
                 field: Field::UsersAssigned,
                 label: format!("I granted the application to a user group in {idp}"),
                 help: None,
-                value: self.draft.users_assigned,
-                error: (!self.draft.users_assigned).then(|| {
+                value: self.steps.assign_users.users_assigned,
+                error: (!self.steps.assign_users.users_assigned).then(|| {
                     format!("Grant the application to a user group in {idp}, then tick this box")
                 }),
             });
@@ -213,8 +274,8 @@ impl Model {
                 label: "Test user".into(),
                 help: Some(test_user_help),
                 placeholder: Some("you@example.com".into()),
-                value: self.draft.test_user.clone(),
-                error: check_test_user(&self.draft.test_user).err(),
+                value: self.steps.assign_users.test_user.clone(),
+                error: check_test_user(&self.steps.assign_users.test_user).err(),
                 warning: None,
                 multiline: false,
                 copy: false,
@@ -273,7 +334,7 @@ impl Model {
                 .collect();
             (groups, users)
         });
-        let chosen = self.draft.test_user.trim();
+        let chosen = self.steps.assign_users.test_user.trim();
         vec![
             Block::GroupGrants {
                 label: format!("User groups granted the application ({slug})"),
@@ -282,8 +343,8 @@ impl Model {
                 ),
                 groups,
                 error: self
-                    .draft
-                    .demo_granted_groups
+                    .steps
+                    .assign_users.demo_granted_groups
                     .is_empty()
                     .then(|| "Grant the application to at least one group".to_string()),
             },

@@ -1,5 +1,8 @@
 //! Step 4: the attribute map (which IdP attribute fills which SP attribute), its checks and its table's actions.
 
+use crate::profiles::{IdpProfile, SpProfile};
+use crate::providers;
+use crate::state::SavedState;
 use std::collections::BTreeMap;
 
 use crate::profiles::{default_attribute_map, AttributeMapping};
@@ -17,25 +20,86 @@ pub(super) struct MapCheck {
     pub(super) warning: Option<String>,
 }
 
-impl Model {
-    /// The attribute table's actions, on step 4 only (off it, adding says so; the others are ignored).
-    pub(super) fn apply_attribute_action(
+/// Step 4 as typed, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// `None`: the profiles' default map (it follows a change of provider).
+    pub(crate) rows: Option<Vec<AttributeMapping>>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            rows: saved.attributes.clone(),
+        }
+    }
+}
+
+/// A saved map is within bounds and every name passes the rule for its side.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    let Some(rows) = &saved.attributes else {
+        return Ok(());
+    };
+    if rows.len() > MAX_ATTRIBUTE_ROWS {
+        return Err(format!(
+            "the attribute map has {} rows (at most {MAX_ATTRIBUTE_ROWS})",
+            rows.len()
+        ));
+    }
+    for row in rows {
+        let checked = check_attribute_name(&row.sp_name)
+            .and_then(|()| check_idp_attribute_name(&row.idp_name));
+        if let Err(problem) = checked {
+            return Err(format!("attribute map: {problem}"));
+        }
+    }
+    Ok(())
+}
+
+/// The admin's map (trimmed) when every row passes, otherwise what was saved before.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    let rows = &model.steps.attributes.rows;
+    let map_ok = model.check_map().rows.iter().all(Option::is_none)
+        && rows.as_ref().is_none_or(|r| r.len() <= MAX_ATTRIBUTE_ROWS);
+    out.attributes = if map_ok {
+        rows.as_ref().map(|rows| {
+            rows.iter()
+                .map(|r| AttributeMapping {
+                    sp_name: r.sp_name.trim().to_string(),
+                    idp_name: r.idp_name.trim().to_string(),
+                })
+                .collect()
+        })
+    } else {
+        previous.attributes.clone()
+    };
+}
+
+impl Draft {
+    /// The map as it stands: the admin's rows, or the profiles' default map.
+    pub(crate) fn map(
+        &self,
+        idp: Option<&IdpProfile>,
+        sp: Option<&SpProfile>,
+    ) -> Vec<AttributeMapping> {
+        match (&self.rows, sp, idp) {
+            (Some(rows), _, _) => rows.clone(),
+            (None, Some(sp), Some(idp)) => default_attribute_map(sp, idp),
+            (None, _, _) => Vec::new(),
+        }
+    }
+
+    /// An action of the attribute table; `warn` hears when a row cannot be added.
+    fn apply(
         &mut self,
         action: Action,
+        idp: Option<&IdpProfile>,
+        sp: Option<&SpProfile>,
         warn: &mut impl FnMut(Severity, String),
     ) {
-        if self.current != StepId::Attributes {
-            if action == Action::AddAttribute {
-                warn(
-                    Severity::Error,
-                    "The attribute map is on step 4 (Attributes).".into(),
-                );
-            }
-            return;
-        }
         match action {
             Action::AddAttribute => {
-                let mut rows = self.attribute_rows();
+                let mut rows = self.map(idp, sp);
                 if rows.len() >= MAX_ATTRIBUTE_ROWS {
                     warn(
                         Severity::Warning,
@@ -48,56 +112,42 @@ impl Model {
                         sp_name: String::new(),
                         idp_name: String::new(),
                     });
-                    self.draft.attributes = Some(rows);
+                    self.rows = Some(rows);
                 }
             }
             Action::RemoveAttribute { index } => {
-                let mut rows = self.attribute_rows();
+                let mut rows = self.map(idp, sp);
                 if index < rows.len() {
                     rows.remove(index);
-                    self.draft.attributes = Some(rows);
+                    self.rows = Some(rows);
                 }
             }
             Action::SetAttribute { index, side, value } => {
-                let mut rows = self.attribute_rows();
+                let mut rows = self.map(idp, sp);
                 let value = bounded(value, MAX_ATTRIBUTE_NAME_CHARS + 1);
                 if let Some(row) = rows.get_mut(index) {
                     match side {
                         AttributeSide::Sp => row.sp_name = value,
                         AttributeSide::Idp => row.idp_name = value,
                     }
-                    self.draft.attributes = Some(rows);
+                    self.rows = Some(rows);
                 }
             }
-            Action::ResetAttributes => self.draft.attributes = None,
+            Action::ResetAttributes => self.rows = None,
             _ => {}
         }
     }
 
-    /// `Ok` when step 4 has everything it needs; `Err(reason)` names the first thing missing.
-    pub(super) fn attributes_problem(&self) -> Result<(), String> {
-        let check = self.check_map();
-        if let Some(e) = check.rows.iter().flatten().next() {
-            return Err(e.clone());
-        }
-        if let Some(e) = check.error {
-            return Err(e);
-        }
-        Ok(())
-    }
-
-    pub(super) fn attribute_rows(&self) -> Vec<AttributeMapping> {
-        match (&self.draft.attributes, self.sp(), self.idp()) {
-            (Some(rows), _, _) => rows.clone(),
-            (None, Some(sp), Some(idp)) => default_attribute_map(sp, idp),
-            (None, _, _) => Vec::new(),
-        }
-    }
-
-    pub(super) fn check_map(&self) -> MapCheck {
-        let rows = self.attribute_rows();
-        let sp_name = self.sp_name().to_string();
-        let idp_name = self.idp_name().to_string();
+    /// Each row's problem, the map's own problem and a warning; `demo_error` says what the demo IdP cannot send.
+    fn check(
+        &self,
+        idp: Option<&IdpProfile>,
+        sp: Option<&SpProfile>,
+        demo_error: impl Fn(&str) -> Option<String>,
+    ) -> MapCheck {
+        let rows = self.map(idp, sp);
+        let sp_name = providers::sp_name(sp).to_string();
+        let idp_name = providers::idp_name(idp).to_string();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for r in &rows {
             *counts.entry(r.sp_name.trim()).or_default() += 1;
@@ -122,7 +172,7 @@ impl Model {
                 if let Err(problem) = check_idp_attribute_name(i) {
                     return Some(format!("Attribute names are single words: {problem}"));
                 }
-                if let Some(e) = self.demo_attribute_error(i) {
+                if let Some(e) = demo_error(i) {
                     return Some(e);
                 }
                 if counts.get(s).copied().unwrap_or(0) > 1 {
@@ -134,7 +184,7 @@ impl Model {
             })
             .collect();
         let mut error = None;
-        if let (Some(sp), Some(idp)) = (self.sp(), self.idp()) {
+        if let (Some(sp), Some(idp)) = (sp, idp) {
             let missing: Vec<String> = sp
                 .required_attributes()
                 .filter(|a| !counts.contains_key(a.name.as_str()))
@@ -157,11 +207,10 @@ impl Model {
             }
         }
         let mut warning = None;
-        if let Some(idp) = self.idp() {
+        if let Some(idp) = idp {
             if let Some(text) = &idp.quirks.email_lower_case_warning {
                 let idp_email = idp.attributes.get("email").map(String::as_str);
-                let sp_email: Vec<&str> = self
-                    .sp()
+                let sp_email: Vec<&str> = sp
                     .map(|sp| {
                         sp.attributes
                             .iter()
@@ -190,6 +239,49 @@ impl Model {
             warning,
         }
     }
+}
+
+impl Model {
+    /// The attribute table's actions, on step 4 only (off it, adding says so; the others are ignored).
+    pub(super) fn apply_attribute_action(
+        &mut self,
+        action: Action,
+        warn: &mut impl FnMut(Severity, String),
+    ) {
+        if self.current != StepId::Attributes {
+            if action == Action::AddAttribute {
+                warn(
+                    Severity::Error,
+                    "The attribute map is on step 4 (Attributes).".into(),
+                );
+            }
+            return;
+        }
+        let (idp, sp) = (
+            self.steps.providers.idp(&self.profiles),
+            self.steps.providers.sp(&self.profiles),
+        );
+        self.steps.attributes.apply(action, idp, sp, warn);
+    }
+
+    /// `Ok` when step 4 has everything it needs; `Err(reason)` names the first thing missing.
+    pub(super) fn attributes_problem(&self) -> Result<(), String> {
+        let check = self.check_map();
+        if let Some(e) = check.rows.iter().flatten().next() {
+            return Err(e.clone());
+        }
+        if let Some(e) = check.error {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Step 4's check, with the demo IdP's directory when it is chosen.
+    pub(super) fn check_map(&self) -> MapCheck {
+        self.steps.attributes.check(self.idp(), self.sp(), |name| {
+            self.demo_attribute_error(name)
+        })
+    }
 
     pub(super) fn attributes_page(&self) -> (String, Vec<Block>) {
         let (Some(sp), Some(idp)) = (self.sp(), self.idp()) else {
@@ -197,7 +289,9 @@ impl Model {
         };
         let check = self.check_map();
         let rows = self
-            .attribute_rows()
+            .steps
+            .attributes
+            .map(self.idp(), self.sp())
             .into_iter()
             .zip(check.rows)
             .map(|(r, error)| AttributeRowView {

@@ -5,6 +5,7 @@
 //! (it is never echoed back, kept in memory, saved or logged) and the page says so. A usable certificate is saved in
 //! its normalized PEM form; it is public, so it belongs in the state file (unlike a key, which never does).
 
+use crate::state::{SavedState, MAX_SAVED_CERTIFICATES};
 use std::io::Read as _;
 use std::path::Path;
 
@@ -121,28 +122,89 @@ fn plural(n: i64, one: &str, many: &str) -> String {
     }
 }
 
-impl Model {
-    /// The doctor's report on the field as it is now.
-    pub(super) fn certificate_report(&self) -> CertReport {
-        cert::check(self.draft.idp_certificate.as_bytes(), self.now())
+/// Step 5 as pasted, valid or not.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// Verbatim as pasted (bounded); emptied when a paste held a private key.
+    pub(crate) pem: String,
+    /// Set when the last paste held a private key.
+    pub(crate) key_refusal: Option<KeyRefusal>,
+    /// PEM of the signing certificates of imported IdP metadata.
+    pub(crate) metadata_certificates: Vec<String>,
+    /// The admin put another certificate than the demo IdP's into the field (to see a test login fail, as after a
+    /// rotation): the demo stops refilling it until the field is emptied. Not saved.
+    pub(crate) demo_replaced: bool,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            pem: saved.idp_certificate.clone().unwrap_or_default(),
+            key_refusal: None,
+            metadata_certificates: saved.idp_metadata_certificates.clone(),
+            demo_replaced: false,
+        }
+    }
+}
+
+/// Saved certificates are certificates only (never a private key), and no more than the importer takes.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if let Some(pem) = &saved.idp_certificate {
+        check_saved_certificate(pem).map_err(|problem| format!("idp_certificate: {problem}"))?;
+    }
+    check_saved_metadata_certificates(&saved.idp_metadata_certificates)
+        .map_err(|problem| format!("idp_metadata_certificates: {problem}"))?;
+    if saved.idp_metadata_certificates.len() > MAX_SAVED_CERTIFICATES {
+        return Err(format!(
+            "{} imported certificates (at most {MAX_SAVED_CERTIFICATES})",
+            saved.idp_metadata_certificates.len()
+        ));
+    }
+    // Whether a saved certificate is still one certificate does not depend on the day: the computer's clock.
+    let now = crate::clock::SystemClock.now();
+    for pem in saved
+        .idp_certificate
+        .iter()
+        .chain(&saved.idp_metadata_certificates)
+    {
+        // Expired is fine here (step 5 says so); something that is not a certificate was not written by us.
+        if cert::check(pem.as_bytes(), now).der().is_none() {
+            return Err("a saved IdP certificate is not a certificate".into());
+        }
+    }
+    Ok(())
+}
+
+/// The certificate if it is usable now, otherwise what was saved before; the imported ones as they are.
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
+    out.idp_certificate = model
+        .steps
+        .certificate
+        .saved(previous.idp_certificate.as_ref(), model.now());
+    out.idp_metadata_certificates = model.steps.certificate.metadata_certificates.clone();
+}
+
+impl Draft {
+    /// The doctor's report on the field as it is at `now`.
+    pub(crate) fn report(&self, now: OffsetDateTime) -> CertReport {
+        cert::check(self.pem.as_bytes(), now)
     }
 
     /// `Ok` when the pasted certificate is usable.
-    pub(super) fn certificate_problem(&self) -> Result<(), String> {
-        if self.draft.idp_certificate_key_refusal.is_some() {
+    fn problem(&self, idp_name: &str, now: OffsetDateTime) -> Result<(), String> {
+        if self.key_refusal.is_some() {
             return Err(
                 "The pasted text held a private key, which is refused (it was removed): paste the IdP's \
                  certificate instead"
                     .into(),
             );
         }
-        if self.draft.idp_certificate.trim().is_empty() {
+        if self.pem.trim().is_empty() {
             return Err(format!(
-                "Paste {}'s signing certificate, or open its file",
-                self.idp_name()
+                "Paste {idp_name}'s signing certificate, or open its file"
             ));
         }
-        let report = self.certificate_report();
+        let report = self.report(now);
         if report.usable {
             return Ok(());
         }
@@ -153,9 +215,10 @@ impl Model {
     }
 
     /// Sets the field from a paste, a keystroke or an opened file. A private key empties the field at once.
-    pub(super) fn set_certificate(
+    pub(crate) fn set(
         &mut self,
         value: String,
+        now: OffsetDateTime,
         warn: &mut impl FnMut(Severity, String),
     ) {
         let value = if value.chars().count() > MAX_CERTIFICATE_CHARS {
@@ -170,11 +233,11 @@ impl Model {
         } else {
             value
         };
-        let report = cert::check(value.as_bytes(), self.now());
+        let report = cert::check(value.as_bytes(), now);
         if report.has(FindingCode::PrivateKey) {
             drop(zeroize::Zeroizing::new(value));
-            self.draft.idp_certificate = String::new();
-            self.draft.idp_certificate_key_refusal = Some(KeyRefusal {
+            self.pem = String::new();
+            self.key_refusal = Some(KeyRefusal {
                 findings: report
                     .findings
                     .into_iter()
@@ -182,15 +245,15 @@ impl Model {
                     .collect(),
             });
         } else {
-            self.draft.idp_certificate = value;
-            self.draft.idp_certificate_key_refusal = None;
+            self.pem = value;
+            self.key_refusal = None;
         }
     }
 
     /// What step 5 saves: the normalized PEM of a usable certificate, else what was saved before.
-    pub(super) fn saved_certificate(&self, previous: Option<&String>) -> Option<String> {
-        if self.draft.idp_certificate_key_refusal.is_none() {
-            let report = self.certificate_report();
+    fn saved(&self, previous: Option<&String>, now: OffsetDateTime) -> Option<String> {
+        if self.key_refusal.is_none() {
+            let report = self.report(now);
             if report.usable {
                 return report.pem;
             }
@@ -199,13 +262,13 @@ impl Model {
     }
 
     /// Which signing certificate of the imported metadata this one is, if metadata was imported.
-    fn metadata_match(&self, report: &CertReport) -> Option<Block> {
-        let pems = &self.draft.idp_metadata_certificates;
+    fn metadata_match(&self, report: &CertReport, now: OffsetDateTime) -> Option<Block> {
+        let pems = &self.metadata_certificates;
         if pems.is_empty() || report.der().is_none() {
             return None;
         }
         let found = pems.iter().position(|pem| {
-            cert::check(pem.as_bytes(), self.now())
+            cert::check(pem.as_bytes(), now)
                 .der()
                 .is_some_and(|der| report.same_certificate(der))
         });
@@ -232,6 +295,18 @@ impl Model {
             },
         })
     }
+}
+
+impl Model {
+    /// The doctor's report on the field as it is now.
+    pub(super) fn certificate_report(&self) -> CertReport {
+        self.steps.certificate.report(self.now())
+    }
+
+    /// `Ok` when the pasted certificate is usable.
+    pub(super) fn certificate_problem(&self) -> Result<(), String> {
+        self.steps.certificate.problem(self.idp_name(), self.now())
+    }
 
     pub(super) fn certificate_page(&self) -> (String, Vec<Block>) {
         let idp = self.idp_name().to_string();
@@ -243,7 +318,7 @@ impl Model {
             ),
             menu_path: None,
         }];
-        let refusal = self.draft.idp_certificate_key_refusal.as_ref();
+        let refusal = self.steps.certificate.key_refusal.as_ref();
         blocks.push(Block::CertificateInput {
             field: Field::IdpCertificate,
             label: format!("{idp} signing certificate"),
@@ -253,7 +328,7 @@ impl Model {
                     .into(),
             ),
             placeholder: Some("-----BEGIN CERTIFICATE-----\nMIIC...\n-----END CERTIFICATE-----".into()),
-            value: self.draft.idp_certificate.clone(),
+            value: self.steps.certificate.pem.clone(),
             note: refusal.map(|_| KEY_REMOVED_NOTE.to_string()),
         });
         let intro = format!(
@@ -271,7 +346,7 @@ impl Model {
             });
             return (intro, blocks);
         }
-        if self.draft.idp_certificate.trim().is_empty() {
+        if self.steps.certificate.pem.trim().is_empty() {
             return (intro, blocks);
         }
         let report = self.certificate_report();
@@ -291,7 +366,7 @@ impl Model {
         let repaired_pem = report
             .pem
             .clone()
-            .filter(|pem| report.repaired && *pem != self.draft.idp_certificate);
+            .filter(|pem| report.repaired && *pem != self.steps.certificate.pem);
         blocks.push(Block::CertificateVerdict {
             field: Field::IdpCertificate,
             usable: report.usable,
@@ -299,7 +374,7 @@ impl Model {
             findings: report.findings.iter().map(finding_view).collect(),
             repaired_pem,
         });
-        if let Some(b) = self.metadata_match(&report) {
+        if let Some(b) = self.steps.certificate.metadata_match(&report, self.now()) {
             blocks.push(b);
         }
         let Some(pem) = report.pem.clone() else {
@@ -495,8 +570,13 @@ impl Session {
         match certificate_file_text(path) {
             Ok(text) => {
                 let mut notices = Vec::new();
+                let now = self.model.now();
                 self.model
-                    .set_certificate(text, &mut |severity, text| notices.push((severity, text)));
+                    .steps
+                    .certificate
+                    .set(text, now, &mut |severity, text| {
+                        notices.push((severity, text))
+                    });
                 for (severity, text) in notices {
                     self.notice(severity, text);
                 }

@@ -150,10 +150,10 @@ impl Model {
     /// Whether step 5 holds a certificate that is not the running demo IdP's, put there by the admin.
     pub(super) fn demo_certificate_replaced(&self) -> bool {
         self.demo_chosen()
-            && !self.draft.idp_certificate.trim().is_empty()
+            && !self.steps.certificate.pem.trim().is_empty()
             && self
                 .demo_running()
-                .is_some_and(|r| self.draft.idp_certificate.trim() != r.cert_pem().trim())
+                .is_some_and(|r| self.steps.certificate.pem.trim() != r.cert_pem().trim())
     }
 
     /// The demo IdP can send only what its directory holds.
@@ -174,7 +174,7 @@ impl Model {
     /// like JumpCloud, lets it be chosen), else the demo IdP's own.
     fn demo_idp_entity_id(&self, running: &RunningDemoIdp) -> String {
         if self.idp_entity_id_follows_sp() {
-            if let Ok(id) = self.sp_entity_id() {
+            if let Ok(id) = self.steps.sp_values.sp_entity_id(self.sp()) {
                 return id.as_str().to_string();
             }
         }
@@ -189,7 +189,10 @@ impl Model {
             return None;
         }
         let sp = self.sp()?;
-        let (Ok(acs), Ok(sp_id)) = (self.acs_url(), self.sp_entity_id()) else {
+        let (Ok(acs), Ok(sp_id)) = (
+            self.steps.sp_values.acs_url(self.sp()),
+            self.steps.sp_values.sp_entity_id(self.sp()),
+        ) else {
             return None;
         };
         let idp_id = match self.idp_entity_id() {
@@ -208,7 +211,9 @@ impl Model {
             }
         }
         app.attributes = self
-            .attribute_rows()
+            .steps
+            .attributes
+            .map(self.idp(), self.sp())
             .into_iter()
             .map(|r| (r.sp_name.trim().to_string(), r.idp_name.trim().to_string()))
             .filter(|(s, i)| !s.is_empty() && DIRECTORY_ATTRIBUTES.contains(&i.as_str()))
@@ -227,21 +232,21 @@ impl Model {
             DemoIdp::Unavailable(_) => None,
         })?;
         if !self.demo_chosen() {
-            if self.draft.idp_sso_url.trim() == running.sso_url() {
-                self.draft.idp_sso_url.clear();
-                if self.draft.idp_entity_id.trim() == running.entity_id().as_str() {
-                    self.draft.idp_entity_id.clear();
+            if self.steps.idp_app.idp_sso_url.trim() == running.sso_url() {
+                self.steps.idp_app.idp_sso_url.clear();
+                if self.steps.idp_app.idp_entity_id.trim() == running.entity_id().as_str() {
+                    self.steps.idp_app.idp_entity_id.clear();
                 }
-                if self.draft.idp_certificate == running.cert_pem() {
-                    self.draft.idp_certificate.clear();
+                if self.steps.certificate.pem == running.cert_pem() {
+                    self.steps.certificate.pem.clear();
                 }
             }
             return None;
         }
-        self.draft.idp_entity_id = self.demo_idp_entity_id(&running);
-        self.draft.idp_sso_url = running.sso_url();
-        if !self.draft.demo_certificate_replaced {
-            self.draft.idp_certificate = running.cert_pem();
+        self.steps.idp_app.idp_entity_id = self.demo_idp_entity_id(&running);
+        self.steps.idp_app.idp_sso_url = running.sso_url();
+        if !self.steps.certificate.demo_replaced {
+            self.steps.certificate.pem = running.cert_pem();
         }
         match self.demo_app()? {
             Ok(app) => {
@@ -280,7 +285,7 @@ impl Model {
     /// The loopback test SP's application is granted to exactly the groups step 6 granted the configured one (see
     /// [`Model::sync_demo_grants`]), so the same demo users can sign in to both.
     fn grant_loopback_app(&self, running: &RunningDemoIdp) {
-        let wanted = &self.draft.demo_granted_groups;
+        let wanted = &self.steps.assign_users.demo_granted_groups;
         running.state().with_directory_mut(|d| {
             let current: Vec<String> = d
                 .granted_groups(LOOPBACK_SLUG)
@@ -345,13 +350,13 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: l.sp_entity_id.clone(),
-            value: self.draft.sp_entity_id.trim().to_string(),
+            value: self.steps.sp_values.sp_entity_id.trim().to_string(),
             help: Some("From step 2: the demo IdP sends its responses to this audience.".into()),
             copy: true,
         });
         blocks.push(Block::Value {
             label: l.acs_url.clone(),
-            value: self.draft.acs_url.trim().to_string(),
+            value: self.steps.sp_values.acs_url.trim().to_string(),
             help: Some("From step 2: the demo IdP posts its responses here.".into()),
             copy: true,
         });
@@ -369,7 +374,7 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: sp.labels.idp_sso_url.clone(),
-            value: self.draft.idp_sso_url.clone(),
+            value: self.steps.idp_app.idp_sso_url.clone(),
             help: Some(format!(
                 "Where {} sends users to sign in (the demo IdP's SSO URL, HTTP-Redirect and HTTP-POST).",
                 sp.portal.name
@@ -386,7 +391,7 @@ impl Model {
         };
         blocks.push(Block::Value {
             label: sp.labels.idp_entity_id.clone(),
-            value: self.draft.idp_entity_id.clone(),
+            value: self.steps.idp_app.idp_entity_id.clone(),
             help: Some(entity_help),
             copy: true,
         });
@@ -402,7 +407,7 @@ impl Model {
                 .certificate
                 .clone()
                 .unwrap_or_else(|| "IdP certificate".into()),
-            value: self.draft.idp_certificate.clone(),
+            value: self.steps.certificate.pem.clone(),
             help: Some(cert_help),
             copy: true,
         });
@@ -468,10 +473,11 @@ impl Session {
                 );
             }
         }
-        let preselect = demo.running().is_some() && self.model.draft.idp_profile.is_none();
+        let preselect =
+            demo.running().is_some() && self.model.steps.providers.idp_profile.is_none();
         self.model.demo = Some(demo);
         if preselect {
-            self.model.draft.idp_profile = self
+            self.model.steps.providers.idp_profile = self
                 .model
                 .profiles
                 .idps

@@ -6,6 +6,8 @@
 //! ([`super::self_hosted`]). The admin's confirmation that SSO is switched on completes the step and is saved.
 //! Enabling locks nobody out (passwords keep working until step 9), and a live test through the SP needs it.
 
+use crate::profiles::SpProfile;
+use crate::state::SavedState;
 use serde::{Deserialize, Serialize};
 
 use super::view::{Block, Severity};
@@ -44,19 +46,53 @@ impl EnabledValues {
     }
 }
 
-impl Model {
-    pub(super) fn enable_problem(&self) -> Result<(), String> {
-        self.auth_secret_problem()?;
-        let (sp, action) = match self.sp() {
+/// Step 8 as confirmed, and AUTH_SECRET for a self-hosted SP.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    /// The admin switched SAML SSO on in the SP.
+    pub(crate) sso_enabled: bool,
+    /// What the SP was given when the admin confirmed it.
+    pub(crate) enabled_values: Option<EnabledValues>,
+    /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved; see [`crate::self_hosted`]).
+    pub(crate) auth_secret: Option<ssopilot_peers::secrets::SecretString>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            sso_enabled: saved.sso_enabled,
+            enabled_values: saved.enabled_values.clone(),
+            auth_secret: None,
+        }
+    }
+}
+
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    saved
+        .enabled_values
+        .as_ref()
+        .map_or(Ok(()), EnabledValues::check)
+}
+
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    let draft = &model.steps.enable;
+    out.sso_enabled = draft.sso_enabled;
+    out.enabled_values = draft.enabled_values.clone();
+}
+
+impl Draft {
+    /// `Ok` once the admin confirmed SSO is on with the values as they are `now`.
+    fn problem(&self, now: &EnabledValues, sp: Option<&SpProfile>) -> Result<(), String> {
+        let (name, action) = match sp {
             Some(p) => (p.portal.name.as_str(), p.enable.enable_action.as_str()),
             None => ("the service provider", "SAML SSO"),
         };
-        if !self.draft.sso_enabled {
+        if !self.sso_enabled {
             return Err(format!(
-                "Paste the values into {sp}, switch on {action}, then tick the box"
+                "Paste the values into {name}, switch on {action}, then tick the box"
             ));
         }
-        let changed = self.changed_since_enabled();
+        let changed = self.changed_since(now, sp);
         if !changed.is_empty() {
             let changed = match changed.split_last() {
                 Some((last, [])) => last.clone(),
@@ -64,38 +100,20 @@ impl Model {
                 None => String::new(),
             };
             return Err(format!(
-                "{changed} changed since you switched on {action}: paste the new values into {sp}, then untick and \
-                 tick the box again"
+                "{changed} changed since you switched on {action}: paste the new values into {name}, then untick \
+                 and tick the box again"
             ));
         }
         Ok(())
     }
 
-    /// The values the SP is given on this page, as they are now.
-    pub(super) fn enabled_values(&self) -> EnabledValues {
-        EnabledValues {
-            idp_sso_url: self.draft.idp_sso_url.trim().to_string(),
-            idp_entity_id: self.draft.idp_entity_id.trim().to_string(),
-            certificate_sha256: self
-                .certificate_report()
-                .sha256_fingerprint
-                .map(|f| f.as_str().to_string())
-                .unwrap_or_default(),
-            site_url: self
-                .site_url()
-                .and_then(Result::ok)
-                .map(|s| s.as_str().to_string()),
-        }
-    }
-
-    /// What changed, in the SP's words, since the admin confirmed SSO was switched on.
-    fn changed_since_enabled(&self) -> Vec<String> {
-        let now = self.enabled_values();
-        let Some(then) = &self.draft.enabled_values else {
+    /// What changed, in the SP's words, between what the SP was given and the values `now`.
+    fn changed_since(&self, now: &EnabledValues, sp: Option<&SpProfile>) -> Vec<String> {
+        let Some(then) = &self.enabled_values else {
             return vec!["The values".into()];
         };
         let mut changed = Vec::new();
-        if let Some(sp) = self.sp() {
+        if let Some(sp) = sp {
             if then.idp_sso_url != now.idp_sso_url {
                 changed.push(sp.labels.idp_sso_url.clone());
             }
@@ -114,10 +132,36 @@ impl Model {
         changed
     }
 
-    /// Ticking the confirmation records what the SP was given; unticking forgets it.
-    pub(super) fn set_sso_enabled(&mut self, on: bool) {
-        self.draft.sso_enabled = on;
-        self.draft.enabled_values = on.then(|| self.enabled_values());
+    /// Ticking the confirmation records what the SP was given (the values `now`); unticking forgets it.
+    pub(crate) fn set_sso_enabled(&mut self, on: bool, now: EnabledValues) {
+        self.sso_enabled = on;
+        self.enabled_values = on.then_some(now);
+    }
+}
+
+impl Model {
+    pub(super) fn enable_problem(&self) -> Result<(), String> {
+        self.auth_secret_problem()?;
+        self.steps.enable.problem(&self.enabled_values(), self.sp())
+    }
+
+    /// The values the SP is given on this page, as they are now (from steps 2, 3 and 5).
+    pub(super) fn enabled_values(&self) -> EnabledValues {
+        EnabledValues {
+            idp_sso_url: self.steps.idp_app.idp_sso_url.trim().to_string(),
+            idp_entity_id: self.steps.idp_app.idp_entity_id.trim().to_string(),
+            certificate_sha256: self
+                .certificate_report()
+                .sha256_fingerprint
+                .map(|f| f.as_str().to_string())
+                .unwrap_or_default(),
+            site_url: self
+                .steps
+                .sp_values
+                .site_url(self.sp())
+                .and_then(Result::ok)
+                .map(|s| s.as_str().to_string()),
+        }
     }
 
     /// The certificate as the SP wants it pasted: normalized PEM with its BEGIN/END lines.
@@ -144,7 +188,7 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: sp.labels.idp_sso_url.clone(),
-            value: self.draft.idp_sso_url.trim().to_string(),
+            value: self.steps.idp_app.idp_sso_url.trim().to_string(),
             help: Some(if sp.labels.idp_sso_url == idp.labels.sso_url {
                 format!("Copied from {} in step 3.", idp.portal.name)
             } else {
@@ -157,7 +201,7 @@ impl Model {
         });
         blocks.push(Block::Value {
             label: sp.labels.idp_entity_id.clone(),
-            value: self.draft.idp_entity_id.trim().to_string(),
+            value: self.steps.idp_app.idp_entity_id.trim().to_string(),
             help: Some(format!("Copied from {} in step 3.", idp.portal.name)),
             copy: true,
         });
@@ -198,8 +242,8 @@ impl Model {
             field: Field::SsoEnabled,
             label: format!("I switched on {} in {name}", e.enable_action),
             help: None,
-            value: self.draft.sso_enabled,
-            error: (!self.draft.sso_enabled).then(|| {
+            value: self.steps.enable.sso_enabled,
+            error: (!self.steps.enable.sso_enabled).then(|| {
                 format!(
                     "Switch on {} in {name}, then tick this box",
                     e.enable_action

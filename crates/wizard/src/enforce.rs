@@ -8,101 +8,160 @@
 //! ([`super::report`]).
 
 use super::view::{Action, Block, FactRow, Severity, StepId};
-use super::{EvidenceState, Field, Model};
+use super::{providers, EvidenceState, Field, Model};
+use crate::profiles::SpProfile;
+use crate::state::SavedState;
 
-impl Model {
-    /// Why enforcing is locked, in plain words; `None` with valid evidence.
-    fn enforce_lock(&self) -> Option<String> {
-        match self.evidence_state() {
-            EvidenceState::Valid { .. } => None,
-            EvidenceState::Missing => Some(
-                "Locked until a test login passes: no test login has passed for this configuration yet. Enforcing \
-                 without one could lock everyone out, you included. Do the test login in step 7"
-                    .into(),
-            ),
-            EvidenceState::Stale {
-                user,
-                tested_at,
-                changed,
-            } => Some(format!(
-                "Locked until a test login passes again: the test login by {user} at {tested_at} passed for an \
-                 earlier configuration, and since then {} changed. Test again in step 7",
-                changed.join(", ")
-            )),
+/// Step 9 as confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Draft {
+    /// The admin read what enforcing does (not saved: confirmed again after a restart).
+    pub(crate) understood: bool,
+    /// The SP's name as typed to confirm (not saved).
+    pub(crate) confirm: String,
+    /// When enforcing was recorded (RFC 3339, UTC).
+    pub(crate) enforced_at: Option<String>,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            understood: false,
+            confirm: String::new(),
+            enforced_at: saved.enforced_at.clone(),
         }
     }
+}
 
-    /// The SP's name the admin types to confirm.
-    fn confirm_word(&self) -> String {
-        self.sp()
-            .map(|p| p.portal.name.clone())
-            .unwrap_or_else(|| "enforce".into())
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if let Some(at) = &saved.enforced_at {
+        time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| "enforced_at is not a time".to_string())?;
     }
+    Ok(())
+}
 
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    out.enforced_at = model.steps.enforce.enforced_at.clone();
+}
+
+/// Why enforcing is locked, in plain words; `None` with valid evidence (step 7's verdict).
+fn lock(evidence: EvidenceState) -> Option<String> {
+    match evidence {
+        EvidenceState::Valid { .. } => None,
+        EvidenceState::Missing => Some(
+            "Locked until a test login passes: no test login has passed for this configuration yet. Enforcing \
+             without one could lock everyone out, you included. Do the test login in step 7"
+                .into(),
+        ),
+        EvidenceState::Stale {
+            user,
+            tested_at,
+            changed,
+        } => Some(format!(
+            "Locked until a test login passes again: the test login by {user} at {tested_at} passed for an \
+             earlier configuration, and since then {} changed. Test again in step 7",
+            changed.join(", ")
+        )),
+    }
+}
+
+/// The SP's name the admin types to confirm.
+fn confirm_word(sp: Option<&SpProfile>) -> String {
+    sp.map(|p| p.portal.name.clone())
+        .unwrap_or_else(|| "enforce".into())
+}
+
+/// The evidence user differs from step 6's test user (case aside: JumpCloud sends lower case).
+fn tested_user_warning(test_user: &str, tested: &str, idp_name: &str) -> Option<String> {
+    let chosen = test_user.trim();
+    (!chosen.is_empty() && !chosen.eq_ignore_ascii_case(tested.trim())).then(|| {
+        format!(
+            "The test login was done by {tested}, but step 6 names {chosen} as the test user (best: your own \
+             account). Make sure your own account can sign in through {idp_name} before you enforce, or you may be \
+             locked out."
+        )
+    })
+}
+
+impl Draft {
     /// Why the confirmation is not complete yet.
-    fn confirmation_problem(&self) -> Option<String> {
-        let word = self.confirm_word();
-        if !self.draft.enforce_understood {
+    fn confirmation_problem(&self, sp: Option<&SpProfile>) -> Option<String> {
+        let word = confirm_word(sp);
+        if !self.understood {
             return Some("Tick the box to confirm you understand the lock-out risk".into());
         }
-        if self.draft.enforce_confirm.trim() != word {
+        if self.confirm.trim() != word {
             return Some(format!("Type {word} to confirm"));
         }
         None
     }
 
-    pub(super) fn enforce_problem(&self) -> Result<(), String> {
-        if let Some(lock) = self.enforce_lock() {
+    /// `Ok` once enforcing is recorded; `lock` is why it cannot be yet (no valid evidence).
+    fn problem(
+        &self,
+        lock: Option<String>,
+        sp: Option<&SpProfile>,
+        sp_name: &str,
+    ) -> Result<(), String> {
+        if let Some(lock) = lock {
             return Err(lock);
         }
-        if self.draft.enforced_at.is_none() {
-            let action = self
-                .sp()
+        if self.enforced_at.is_none() {
+            let action = sp
                 .map(|p| p.enable.enforce_action.clone())
                 .unwrap_or_else(|| "enforcement".into());
             return Err(format!(
-                "Switch on {action} in {}, then confirm it here",
-                self.sp_name()
+                "Switch on {action} in {sp_name}, then confirm it here"
             ));
         }
         Ok(())
     }
 
-    /// Records enforcement with the time; refused without valid evidence or without the confirmation.
+    /// Records enforcement at `now`; refused while locked or without the confirmation.
+    fn record(
+        &mut self,
+        lock: Option<String>,
+        sp: Option<&SpProfile>,
+        sp_name: &str,
+        now: time::OffsetDateTime,
+    ) -> Result<String, String> {
+        if let Some(lock) = lock {
+            return Err(format!("{lock}."));
+        }
+        if let Some(why) = self.confirmation_problem(sp) {
+            return Err(format!("Not recorded: {why}."));
+        }
+        self.enforced_at = Some(
+            now.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        );
+        self.understood = false;
+        self.confirm.clear();
+        Ok(format!(
+            "SAML SSO is recorded as enforced in {sp_name}. Save the report below for your records."
+        ))
+    }
+}
+
+impl Model {
+    pub(super) fn enforce_problem(&self) -> Result<(), String> {
+        self.steps
+            .enforce
+            .problem(lock(self.evidence_state()), self.sp(), self.sp_name())
+    }
+
+    /// Records enforcement with the time, on step 9 only.
     pub(super) fn record_enforced(&mut self) -> Result<String, String> {
         if self.current != StepId::Enforce {
             return Err("SSO is enforced on step 9 (Enforce).".into());
         }
-        if let Some(lock) = self.enforce_lock() {
-            return Err(format!("{lock}."));
-        }
-        if let Some(why) = self.confirmation_problem() {
-            return Err(format!("Not recorded: {why}."));
-        }
-        self.draft.enforced_at = Some(
-            self.now()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        );
-        self.draft.enforce_understood = false;
-        self.draft.enforce_confirm.clear();
-        Ok(format!(
-            "SAML SSO is recorded as enforced in {}. Save the report below for your records.",
-            self.sp_name()
-        ))
-    }
-
-    /// The evidence user differs from step 6's test user (case aside: JumpCloud sends lower case).
-    fn tested_user_warning(&self, tested: &str) -> Option<String> {
-        let chosen = self.draft.test_user.trim();
-        (!chosen.is_empty() && !chosen.eq_ignore_ascii_case(tested.trim())).then(|| {
-            format!(
-                "The test login was done by {tested}, but step 6 names {chosen} as the test user (best: your own \
-                 account). Make sure your own account can sign in through {} before you enforce, or you may be \
-                 locked out.",
-                self.idp_name()
-            )
-        })
+        let lock = lock(self.evidence_state());
+        let now = self.now();
+        let sp = self.steps.providers.sp(&self.profiles);
+        self.steps
+            .enforce
+            .record(lock, sp, providers::sp_name(sp), now)
     }
 
     pub(super) fn enforce_page(&self) -> (String, Vec<Block>) {
@@ -111,10 +170,10 @@ impl Model {
         };
         let e = &sp.enable;
         let name = sp.portal.name.clone();
-        if self.draft.enforced_at.is_some() {
+        if self.steps.enforce.enforced_at.is_some() {
             return self.summary_page();
         }
-        if let Some(lock) = self.enforce_lock() {
+        if let Some(lock) = lock(self.evidence_state()) {
             return (
                 format!("Enforcing SAML SSO in {name} is locked."),
                 vec![
@@ -176,7 +235,9 @@ impl Model {
                 ],
             },
         ];
-        if let Some(w) = self.tested_user_warning(&user) {
+        if let Some(w) =
+            tested_user_warning(&self.steps.assign_users.test_user, &user, self.idp_name())
+        {
             blocks.push(Block::Callout {
                 severity: Severity::Warning,
                 text: w,
@@ -189,7 +250,7 @@ impl Model {
             text: format!("In {name}, switch on {}.", e.enforce_action),
             menu_path: Some(e.path.clone()),
         });
-        let word = self.confirm_word();
+        let word = confirm_word(Some(sp));
         blocks.push(Block::Checkbox {
             field: Field::EnforceUnderstood,
             label: format!(
@@ -198,7 +259,7 @@ impl Model {
                 self.idp_name()
             ),
             help: None,
-            value: self.draft.enforce_understood,
+            value: self.steps.enforce.understood,
             error: None,
         });
         blocks.push(Block::Input {
@@ -206,7 +267,7 @@ impl Model {
             label: format!("Type {word} to confirm"),
             help: None,
             placeholder: Some(word.clone()),
-            value: self.draft.enforce_confirm.clone(),
+            value: self.steps.enforce.confirm.clone(),
             error: None,
             warning: None,
             multiline: false,
@@ -217,7 +278,7 @@ impl Model {
             action: Action::Enforce,
             primary: true,
             help: Some("Records the time in your saved progress and in the report.".into()),
-            disabled_reason: self.confirmation_problem(),
+            disabled_reason: self.steps.enforce.confirmation_problem(Some(sp)),
         });
         (
             format!(

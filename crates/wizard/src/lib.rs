@@ -13,9 +13,12 @@
 //! last page is the summary ([`report`], also `ssopilot state report`).
 //!
 //! The code follows that cut: the journey (step list, gating, which page is shown) is in `journey`, the action
-//! dispatch in `apply`, what was typed and its mapping to saved progress in `draft`, the saved-progress session in
-//! `session`, the time in [`clock`]; each step's module (`providers`, `sp_values`, `idp_app`, `attributes`, then the
-//! public ones above) holds its rules, its page and its actions.
+//! dispatch in `apply`, the saved-progress session in `session`, the time in [`clock`]. Each step's module
+//! (`providers`, `sp_values`, `idp_app`, `attributes`, then the public ones above) holds its `Draft` (what was typed,
+//! valid or not), how that draft loads, saves and checks its slice of [`state::SavedState`], its rules (on the draft,
+//! with what they need from other steps as parameters), its page and its actions; `draft` holds the drafts together
+//! and runs each step's load, save and check in turn. [`Model`] is the journey: the current step, the profiles, the
+//! clock, the attached peers (demo IdP, keychain) and the steps' drafts.
 //!
 //! [`Session`] keeps what the admin typed (valid or not) in memory, so nothing is lost while the app runs, and saves
 //! only values that pass validation (see [`crate::state`]). All labels and help come from the provider profiles.
@@ -73,7 +76,7 @@ pub use journey::{step_number, step_title, STEPS};
 pub use session::{describe_saved, Session};
 pub use test_login::EvidenceState;
 
-use crate::draft::Draft;
+use crate::draft::Steps;
 use crate::profiles::{IdpProfile, Profiles, SpProfile};
 use apply::bounded;
 use view::{Field, StepId, WizardView};
@@ -85,17 +88,14 @@ pub const MAX_FIELD_CHARS: usize = 8192;
 #[derive(Debug, Clone)]
 pub struct Model {
     profiles: Profiles,
-    draft: Draft,
+    /// What the admin typed or chosen in each step, valid or not.
+    steps: Steps,
     current: StepId,
     /// The built-in demo IdP of this app run; `None` where there is none (the CLI describing saved progress).
     demo: Option<demo::DemoIdp>,
     import: metadata_import::ImportState,
     /// The secret store (AUTH_SECRET); `None` where there is none (the CLI), `Err` when the OS keychain is missing.
     secrets: Option<self_hosted::Keychain>,
-    /// AUTH_SECRET as read from the keychain when step 8 was entered (never saved).
-    auth_secret: Option<ssopilot_peers::secrets::SecretString>,
-    /// Step 7's tests in this run (reports, the login window, the loopback test SP); never saved.
-    test: test_login::TestLoginState,
     /// The saved step when it could not be resumed at opening, kept until the demo IdP and the keychain are attached
     /// (step 6's grants with the demo IdP, step 8's AUTH_SECRET) or the admin acts.
     resume_at: Option<StepId>,
@@ -108,13 +108,11 @@ impl Model {
     pub fn new(profiles: Profiles) -> Model {
         Model {
             profiles,
-            draft: Draft::default(),
+            steps: Steps::default(),
             current: StepId::Providers,
             demo: None,
             import: Default::default(),
             secrets: None,
-            auth_secret: None,
-            test: Default::default(),
             resume_at: None,
             clock: clock::system(),
         }
@@ -134,29 +132,19 @@ impl Model {
     }
 
     fn idp(&self) -> Option<&IdpProfile> {
-        self.draft
-            .idp_profile
-            .as_deref()
-            .and_then(|id| self.profiles.idp(id))
+        self.steps.providers.idp(&self.profiles)
     }
 
     fn sp(&self) -> Option<&SpProfile> {
-        self.draft
-            .sp_profile
-            .as_deref()
-            .and_then(|id| self.profiles.sp(id))
+        self.steps.providers.sp(&self.profiles)
     }
 
     fn sp_name(&self) -> &str {
-        self.sp()
-            .map(|p| p.portal.name.as_str())
-            .unwrap_or("the service provider")
+        providers::sp_name(self.sp())
     }
 
     fn idp_name(&self) -> &str {
-        self.idp()
-            .map(|p| p.display_name.as_str())
-            .unwrap_or("the identity provider")
+        providers::idp_name(self.idp())
     }
 
     /// Everything the UI needs, without notices.

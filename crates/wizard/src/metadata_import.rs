@@ -418,7 +418,7 @@ impl Model {
         if !sp.quirks.idp_entity_id_equals_sp_entity_id {
             return None;
         }
-        let sp_id = self.sp_entity_id().ok()?;
+        let sp_id = self.steps.sp_values.sp_entity_id(self.sp()).ok()?;
         (entity_id.trim() != sp_id.as_str()).then(|| MetadataFinding {
             severity: Severity::Warning,
             message: format!(
@@ -455,14 +455,14 @@ impl Model {
             } => {
                 check(
                     self.idp_entity_label(),
-                    &self.draft.idp_entity_id,
+                    &self.steps.idp_app.idp_entity_id,
                     entity_id,
                 );
                 if let Some(url) = sso_url {
-                    check(self.sso_url_label(), &self.draft.idp_sso_url, url);
+                    check(self.sso_url_label(), &self.steps.idp_app.idp_sso_url, url);
                 }
                 if let Some(new) = certificates.first() {
-                    let old = self.draft.idp_certificate.trim();
+                    let old = self.steps.certificate.pem.trim();
                     let (old_fp, new_fp) = (fingerprint_of(old), fingerprint_of(new));
                     if !old.is_empty() && old_fp != new_fp {
                         let show = |fp: Option<Fingerprint>| {
@@ -474,9 +474,13 @@ impl Model {
                 }
             }
             Imported::Sp { entity_id, acs_url } => {
-                check(self.sp_entity_label(), &self.draft.sp_entity_id, entity_id);
+                check(
+                    self.sp_entity_label(),
+                    &self.steps.sp_values.sp_entity_id,
+                    entity_id,
+                );
                 if let Some(url) = acs_url {
-                    check(self.acs_label(), &self.draft.acs_url, url);
+                    check(self.acs_label(), &self.steps.sp_values.acs_url, url);
                 }
             }
         }
@@ -513,8 +517,8 @@ impl Model {
                     set(self, Field::IdpSsoUrl, &url, label);
                 }
                 if let Some(first) = certificates.first() {
-                    self.draft.idp_certificate = first.clone();
-                    self.draft.idp_metadata_certificates = all_certificates;
+                    self.steps.certificate.pem = first.clone();
+                    self.steps.certificate.metadata_certificates = all_certificates;
                     done.push(if certificates.len() == 1 {
                         "the signing certificate".into()
                     } else {
@@ -591,8 +595,8 @@ impl Model {
             findings: state.findings.clone(),
         }];
         if side == MetadataSide::Idp {
-            if let Some(fp) = fingerprint_of(&self.draft.idp_certificate) {
-                let more = self.draft.idp_metadata_certificates.len();
+            if let Some(fp) = fingerprint_of(&self.steps.certificate.pem) {
+                let more = self.steps.certificate.metadata_certificates.len();
                 let mut text = format!(
                     "Signing certificate imported: SHA-256 fingerprint {fp}, checked in step 5."
                 );
@@ -612,8 +616,16 @@ impl Model {
 
     /// The SP's metadata from the wizard's SP values (step 2), for the IdP to import.
     pub fn sp_metadata_xml(&self) -> Result<String, ImportError> {
-        let entity_id = self.sp_entity_id().map_err(ImportError::Export)?;
-        let acs = self.acs_url().map_err(ImportError::Export)?;
+        let entity_id = self
+            .steps
+            .sp_values
+            .sp_entity_id(self.sp())
+            .map_err(ImportError::Export)?;
+        let acs = self
+            .steps
+            .sp_values
+            .acs_url(self.sp())
+            .map_err(ImportError::Export)?;
         sp_metadata_for(&entity_id, acs, self.now())
     }
 

@@ -81,26 +81,35 @@ impl Model {
         if let Some(h) = self.self_hosted() {
             sp_rows.push(row(
                 h.site_url_setting.clone(),
-                or_dash(&self.draft.site_url),
+                or_dash(&self.steps.sp_values.site_url),
             ));
         }
-        sp_rows.push(row(self.acs_label(), or_dash(&self.draft.acs_url)));
+        sp_rows.push(row(
+            self.acs_label(),
+            or_dash(&self.steps.sp_values.acs_url),
+        ));
         sp_rows.push(row(
             self.sp_entity_label(),
-            or_dash(&self.draft.sp_entity_id),
+            or_dash(&self.steps.sp_values.sp_entity_id),
         ));
         sections.push(Section {
             heading: format!("Service provider: {sp}"),
             rows: sp_rows,
         });
         let mut idp_rows = vec![
-            row(self.idp_entity_label(), or_dash(&self.draft.idp_entity_id)),
-            row(self.sso_url_label(), or_dash(&self.draft.idp_sso_url)),
+            row(
+                self.idp_entity_label(),
+                or_dash(&self.steps.idp_app.idp_entity_id),
+            ),
+            row(
+                self.sso_url_label(),
+                or_dash(&self.steps.idp_app.idp_sso_url),
+            ),
         ];
         if let Some(sign) = self.idp().and_then(|p| p.labels.sign_assertion.clone()) {
             idp_rows.push(row(
                 format!("{sign} checked"),
-                yes_no(self.draft.sign_assertion),
+                yes_no(self.steps.idp_app.sign_assertion),
             ));
         }
         sections.push(Section {
@@ -112,7 +121,9 @@ impl Model {
                 "Attributes: each {sp} attribute and the {idp} attribute that fills it"
             ),
             rows: self
-                .attribute_rows()
+                .steps
+                .attributes
+                .map(self.idp(), self.sp())
                 .into_iter()
                 .map(|r| row(r.sp_name, r.idp_name))
                 .collect(),
@@ -122,15 +133,18 @@ impl Model {
         if self.demo_chosen() {
             access.push(row(
                 "Groups granted the application",
-                self.granted_groups_text(),
+                self.steps.assign_users.granted_groups_text(),
             ));
         } else {
             access.push(row(
                 "Granted to a user group, as confirmed",
-                yes_no(self.draft.users_assigned),
+                yes_no(self.steps.assign_users.users_assigned),
             ));
         }
-        access.push(row("Test user", or_dash(&self.draft.test_user)));
+        access.push(row(
+            "Test user",
+            or_dash(&self.steps.assign_users.test_user),
+        ));
         sections.push(Section {
             heading: "Access".into(),
             rows: access,
@@ -138,7 +152,7 @@ impl Model {
         sections.push(self.evidence_section());
         let mut enabled = vec![row(
             "SAML SSO switched on, as confirmed",
-            yes_no(self.draft.sso_enabled),
+            yes_no(self.steps.enable.sso_enabled),
         )];
         if let Some(setting) = self
             .self_hosted()
@@ -151,7 +165,8 @@ impl Model {
         }
         enabled.push(row(
             "SAML SSO enforced",
-            self.draft
+            self.steps
+                .enforce
                 .enforced_at
                 .clone()
                 .map(|t| format!("yes, recorded at {t}"))
@@ -301,7 +316,7 @@ impl Model {
             format!(
                 "SAML SSO is enforced in {} since {}. Here is everything that was set up.",
                 self.sp_name(),
-                self.draft.enforced_at.clone().unwrap_or_default()
+                self.steps.enforce.enforced_at.clone().unwrap_or_default()
             ),
             blocks,
         )

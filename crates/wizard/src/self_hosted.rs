@@ -9,65 +9,65 @@ use std::sync::Arc;
 
 use super::view::{Action, Block, Severity, StepId};
 use super::{Field, Model, Session};
-use crate::profiles::SelfHosted;
+use crate::profiles::{SelfHosted, SpProfile};
+use crate::{providers, sp_values};
 use ssopilot_peers::secrets::{generate_auth_secret, SecretName, Secrets, SecretsError};
 use ssopilot_saml::values::SiteUrl;
 
 /// The secret store a session uses: the OS keychain, or why there is none (shown on step 8).
 pub type Keychain = Result<Arc<Secrets>, String>;
 
-impl Model {
-    /// The SP's self-hosted settings, when the chosen SP is self-hosted.
-    pub(super) fn self_hosted(&self) -> Option<&SelfHosted> {
-        self.sp().and_then(|sp| sp.self_hosted.as_ref())
+/// The SP's self-hosted settings, when `sp` is self-hosted.
+fn self_hosted_of(sp: Option<&SpProfile>) -> Option<&SelfHosted> {
+    sp.and_then(|sp| sp.self_hosted.as_ref())
+}
+
+/// The SP's name for SITE_URL.
+fn site_url_label(sp: Option<&SpProfile>) -> &str {
+    self_hosted_of(sp)
+        .map(|h| h.site_url_setting.as_str())
+        .unwrap_or("SITE_URL")
+}
+
+/// Step 2's SITE_URL rules, on step 2's draft.
+impl sp_values::Draft {
+    /// SITE_URL as typed, checked; `None` when `sp` is not self-hosted.
+    pub(crate) fn site_url(&self, sp: Option<&SpProfile>) -> Option<Result<SiteUrl, String>> {
+        self_hosted_of(sp)?;
+        let label = site_url_label(sp);
+        Some(SiteUrl::parse(&self.site_url, "SITE_URL").map_err(|e| e.message_for(label)))
     }
 
-    fn site_url_label(&self) -> &str {
-        self.self_hosted()
-            .map(|h| h.site_url_setting.as_str())
-            .unwrap_or("SITE_URL")
-    }
-
-    /// SITE_URL as typed, checked; `None` when the SP is not self-hosted.
-    pub(super) fn site_url(&self) -> Option<Result<SiteUrl, String>> {
-        self.self_hosted()?;
-        let label = self.site_url_label();
-        Some(SiteUrl::parse(&self.draft.site_url, "SITE_URL").map_err(|e| e.message_for(label)))
-    }
-
-    pub(super) fn site_url_problem(&self) -> Result<(), String> {
-        self.site_url().transpose().map(drop)
+    pub(crate) fn site_url_problem(&self, sp: Option<&SpProfile>) -> Result<(), String> {
+        self.site_url(sp).transpose().map(drop)
     }
 
     /// The ACS URL and the SP entity ID must be on SITE_URL: the instance builds both from it.
-    pub(super) fn site_url_consistency(&self) -> Result<(), String> {
-        let Some(Ok(site)) = self.site_url() else {
+    pub(crate) fn site_url_consistency(&self, sp: Option<&SpProfile>) -> Result<(), String> {
+        let Some(Ok(site)) = self.site_url(sp) else {
             return Ok(());
         };
-        let label = self.site_url_label().to_string();
-        let sp = self.sp_name().to_string();
-        if let Some(acs) = self.acs_url().ok().and_then(|a| a.url()) {
+        let label = site_url_label(sp);
+        let name = providers::sp_name(sp);
+        let (acs_label, entity_label) = (sp_values::acs_label(sp), sp_values::sp_entity_label(sp));
+        if let Some(acs) = self.acs_url(sp).ok().and_then(|a| a.url()) {
             if !site.covers(&acs) {
                 return Err(format!(
-                    "The {} {acs} is not on {label} {site}: {sp} builds it from {label}, so one of them is wrong. \
-                     Check {label} on your server and copy the {} again",
-                    self.acs_label(),
-                    self.acs_label()
+                    "The {acs_label} {acs} is not on {label} {site}: {name} builds it from {label}, so one of them is \
+                     wrong. Check {label} on your server and copy the {acs_label} again"
                 ));
             }
         }
         if let Some(entity) = self
-            .sp_entity_id()
+            .sp_entity_id(sp)
             .ok()
             .and_then(|e| url::Url::parse(e.as_str()).ok())
             .filter(|u| u.has_host())
         {
             if !site.covers(&entity) {
                 return Err(format!(
-                    "The {} {entity} is not on {label} {site}: {sp} builds it from {label}. Check {label} on your \
-                     server and copy the {} again",
-                    self.sp_entity_label(),
-                    self.sp_entity_label()
+                    "The {entity_label} {entity} is not on {label} {site}: {name} builds it from {label}. Check \
+                     {label} on your server and copy the {entity_label} again"
                 ));
             }
         }
@@ -75,16 +75,21 @@ impl Model {
     }
 
     /// Sets SITE_URL; an empty SP entity ID is filled from it when the profile says how.
-    pub(super) fn set_site_url(&mut self, value: String) {
-        self.draft.site_url = value;
-        let template = self
-            .self_hosted()
-            .and_then(|h| h.sp_entity_id_template.clone());
-        if let (Some(Ok(site)), Some(template)) = (self.site_url(), template) {
-            if self.draft.sp_entity_id.trim().is_empty() {
-                self.draft.sp_entity_id = template.replace("{site_url}", site.as_str());
+    pub(crate) fn set_site_url(&mut self, value: String, sp: Option<&SpProfile>) {
+        self.site_url = value;
+        let template = self_hosted_of(sp).and_then(|h| h.sp_entity_id_template.clone());
+        if let (Some(Ok(site)), Some(template)) = (self.site_url(sp), template) {
+            if self.sp_entity_id.trim().is_empty() {
+                self.sp_entity_id = template.replace("{site_url}", site.as_str());
             }
         }
+    }
+}
+
+impl Model {
+    /// The SP's self-hosted settings, when the chosen SP is self-hosted.
+    pub(super) fn self_hosted(&self) -> Option<&SelfHosted> {
+        self_hosted_of(self.sp())
     }
 
     /// Step 2's SITE_URL field, for self-hosted SPs.
@@ -110,8 +115,8 @@ impl Model {
             label: h.site_url_setting.clone(),
             help: Some(help.trim().to_string()),
             placeholder: Some("https://infisical.example.com".into()),
-            value: self.draft.site_url.clone(),
-            error: self.site_url_problem().err(),
+            value: self.steps.sp_values.site_url.clone(),
+            error: self.steps.sp_values.site_url_problem(self.sp()).err(),
             warning: None,
             multiline: false,
             copy: true,
@@ -121,18 +126,18 @@ impl Model {
     /// The keychain entry of this instance's AUTH_SECRET; `None` without a valid SITE_URL.
     fn auth_secret_name(&self) -> Option<SecretName> {
         self.self_hosted()?.auth_secret_setting.as_ref()?;
-        let site = self.site_url()?.ok()?;
+        let site = self.steps.sp_values.site_url(self.sp())?.ok()?;
         Some(SecretName::AuthSecret(site.as_str().to_string()))
     }
 
     /// Reads AUTH_SECRET from the keychain (never creates one): on entering step 8.
     pub(super) fn load_auth_secret(&mut self) {
-        self.auth_secret = None;
+        self.steps.enable.auth_secret = None;
         let (Some(name), Some(Ok(secrets))) = (self.auth_secret_name(), &self.secrets) else {
             return;
         };
         // A read error shows again when the admin presses Generate, with its message.
-        self.auth_secret = secrets.get(&name).ok().flatten();
+        self.steps.enable.auth_secret = secrets.get(&name).ok().flatten();
     }
 
     /// Makes AUTH_SECRET (or reads the one already kept for this SITE_URL) and keeps it in the keychain.
@@ -144,7 +149,7 @@ impl Model {
             return Err(format!(
                 "{} does not need AUTH_SECRET, or {} is not set: complete step 2.",
                 self.sp_name(),
-                self.site_url_label()
+                site_url_label(self.sp())
             ));
         };
         let secrets = match &self.secrets {
@@ -155,7 +160,7 @@ impl Model {
         let secret = secrets
             .get_or_create_text(&name, generate_auth_secret)
             .map_err(|e| keychain_failed(&e))?;
-        self.auth_secret = Some(secret);
+        self.steps.enable.auth_secret = Some(secret);
         Ok(())
     }
 
@@ -168,7 +173,7 @@ impl Model {
         else {
             return Ok(());
         };
-        match (&self.secrets, &self.auth_secret) {
+        match (&self.secrets, &self.steps.enable.auth_secret) {
             (None, _) | (_, Some(_)) => Ok(()),
             (Some(Err(why)), None) => Err(no_keychain(why)),
             (Some(Ok(_)), None) => Err(format!(
@@ -201,7 +206,7 @@ impl Model {
             ),
             menu_path: None,
         });
-        if let Some(Ok(site)) = self.site_url() {
+        if let Some(Ok(site)) = self.steps.sp_values.site_url(self.sp()) {
             blocks.push(Block::Value {
                 label: h.site_url_setting.clone(),
                 value: site.as_str().to_string(),
@@ -213,7 +218,7 @@ impl Model {
             return blocks;
         };
         let help = h.auth_secret_help.clone();
-        match (&self.secrets, &self.auth_secret) {
+        match (&self.secrets, &self.steps.enable.auth_secret) {
             (_, Some(secret)) => blocks.push(Block::SecretValue {
                 label: setting.clone(),
                 value: secret.expose().to_string(),
@@ -242,12 +247,12 @@ impl Model {
                 primary: true,
                 help: help.or(Some(format!(
                     "32 random bytes, base64, kept in your system keychain for {}.",
-                    self.site_url_label()
+                    site_url_label(self.sp())
                 ))),
                 disabled_reason: self
                     .auth_secret_name()
                     .is_none()
-                    .then(|| format!("Set {} in step 2 first", self.site_url_label())),
+                    .then(|| format!("Set {} in step 2 first", site_url_label(self.sp()))),
             }),
         }
         blocks

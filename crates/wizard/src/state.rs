@@ -28,12 +28,8 @@ pub const MAX_STATE_BYTES: u64 = 256 * 1024;
 /// Bounds on the attribute map, both in the file and in the wizard.
 pub const MAX_ATTRIBUTE_ROWS: usize = 64;
 pub const MAX_ATTRIBUTE_NAME_CHARS: usize = 256;
-/// Bound on a provider profile id in the file.
-const MAX_PROFILE_ID_CHARS: usize = 64;
 /// Imported IdP signing certificates kept (the metadata importer takes no more).
 pub const MAX_SAVED_CERTIFICATES: usize = ssopilot_saml::metadata::MAX_CERTIFICATES;
-/// Bound on the demo IdP's granted groups in the file.
-const MAX_SAVED_GROUPS: usize = 64;
 /// Prefix of the temporary files written before the rename.
 const TEMP_PREFIX: &str = ".state.json.tmp-";
 /// Temporary files older than this are left over from a crash and are removed on open.
@@ -185,136 +181,14 @@ impl SavedState {
         }
     }
 
-    /// Checks every value again: the file may have been edited by hand, and serde alone would accept any string as
-    /// a URL. Returns the first problem.
+    /// Checks what serde does not: the URLs and entity IDs were checked as they were read (their types refuse a bad
+    /// value); the bounds, the profile ids, the names in the attribute map and what a saved certificate holds are
+    /// each step's own rules (`check_saved` in its module). Returns the first problem.
     pub fn check(&self) -> Result<(), String> {
-        fn again<T>(
-            v: &Option<T>,
-            as_str: fn(&T) -> &str,
-            parse: fn(&str) -> Result<T, ssopilot_saml::values::ValueError>,
-        ) -> Result<(), String> {
-            match v {
-                Some(v) => parse(as_str(v)).map(drop).map_err(|e| e.to_string()),
-                None => Ok(()),
-            }
-        }
         if self.version != STATE_VERSION {
             return Err(format!("format version {}", self.version));
         }
-        again(&self.acs_url, AcsUrl::as_str, |s| {
-            AcsUrl::parse(s, "acs_url")
-        })?;
-        again(&self.sp_entity_id, EntityId::as_str, |s| {
-            EntityId::parse(s, "sp_entity_id")
-        })?;
-        again(&self.idp_entity_id, EntityId::as_str, |s| {
-            EntityId::parse(s, "idp_entity_id")
-        })?;
-        again(&self.idp_sso_url, IdpUrl::as_str, |s| {
-            IdpUrl::parse(s, "idp_sso_url")
-        })?;
-        again(&self.site_url, SiteUrl::as_str, |s| {
-            SiteUrl::parse(s, "site_url")
-        })?;
-        if self.demo_granted_groups.len() > MAX_SAVED_GROUPS
-            || self.demo_granted_groups.iter().any(|g| {
-                g.trim().is_empty() || g.chars().count() > 256 || g.chars().any(char::is_control)
-            })
-        {
-            return Err("demo_granted_groups is not a list of group names".into());
-        }
-        if let Some(v) = &self.enabled_values {
-            v.check()?;
-        }
-        if let Some(at) = &self.enforced_at {
-            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| "enforced_at is not a time".to_string())?;
-        }
-        // Values are stored trimmed; a value with surrounding space was not written by us.
-        for (name, v) in [
-            ("acs_url", self.acs_url.as_ref().map(AcsUrl::as_str)),
-            (
-                "sp_entity_id",
-                self.sp_entity_id.as_ref().map(EntityId::as_str),
-            ),
-            (
-                "idp_entity_id",
-                self.idp_entity_id.as_ref().map(EntityId::as_str),
-            ),
-            ("idp_sso_url", self.idp_sso_url.as_ref().map(IdpUrl::as_str)),
-        ] {
-            if v.is_some_and(|v| v.trim() != v) {
-                return Err(format!("{name} has spaces around it"));
-            }
-        }
-        for (name, id) in [
-            ("idp_profile", &self.idp_profile),
-            ("sp_profile", &self.sp_profile),
-        ] {
-            if let Some(id) = id {
-                if id.is_empty()
-                    || id.chars().count() > MAX_PROFILE_ID_CHARS
-                    || !id
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                {
-                    return Err(format!("{name} is not a profile id"));
-                }
-            }
-        }
-        if let Some(pem) = &self.idp_certificate {
-            crate::certificate::check_saved_certificate(pem)
-                .map_err(|problem| format!("idp_certificate: {problem}"))?;
-        }
-        crate::certificate::check_saved_metadata_certificates(&self.idp_metadata_certificates)
-            .map_err(|problem| format!("idp_metadata_certificates: {problem}"))?;
-        if let Some(rows) = &self.attributes {
-            if rows.len() > MAX_ATTRIBUTE_ROWS {
-                return Err(format!(
-                    "the attribute map has {} rows (at most {MAX_ATTRIBUTE_ROWS})",
-                    rows.len()
-                ));
-            }
-            for row in rows {
-                let checked = check_attribute_name(&row.sp_name)
-                    .and_then(|()| check_idp_attribute_name(&row.idp_name));
-                if let Err(problem) = checked {
-                    return Err(format!("attribute map: {problem}"));
-                }
-            }
-        }
-        if self.idp_metadata_certificates.len() > MAX_SAVED_CERTIFICATES {
-            return Err(format!(
-                "{} imported certificates (at most {MAX_SAVED_CERTIFICATES})",
-                self.idp_metadata_certificates.len()
-            ));
-        }
-        // Whether a saved certificate is still one certificate does not depend on the day: the computer's clock.
-        let now = crate::clock::SystemClock.now();
-        for pem in self
-            .idp_certificate
-            .iter()
-            .chain(&self.idp_metadata_certificates)
-        {
-            // Expired is fine here (step 5 says so); something that is not a certificate was not written by us.
-            if ssopilot_saml::cert::check(pem.as_bytes(), now)
-                .der()
-                .is_none()
-            {
-                return Err("a saved IdP certificate is not a certificate".into());
-            }
-        }
-        if let Some(user) = &self.test_user {
-            crate::assign_users::check_test_user(user)
-                .map_err(|e| format!("the saved test user is not usable ({e})"))?;
-        }
-        if let Some(evidence) = &self.test_evidence {
-            // Evidence only ever records a pass; anything else was not written by us.
-            if evidence.checks.is_empty() || evidence.checks.iter().any(|c| !c.ok) {
-                return Err("the saved test-login evidence records failed checks".into());
-            }
-        }
-        Ok(())
+        crate::draft::check_saved(self)
     }
 }
 

@@ -13,6 +13,7 @@ pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
 pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob};
 
+use crate::state::SavedState;
 use std::path::Path;
 
 use time::OffsetDateTime;
@@ -35,6 +36,38 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
+/// Step 7: the evidence, which outlives the run, and the tests of this run.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Draft {
+    /// The last passing test login, kept even when it no longer matches (it then shows as stale).
+    pub(crate) evidence: Option<Evidence>,
+    /// The tests in this run (reports, the login window, the loopback test SP); never saved.
+    pub(crate) run: TestLoginState,
+}
+
+impl Draft {
+    pub(crate) fn load(saved: &SavedState) -> Draft {
+        Draft {
+            evidence: saved.test_evidence.clone(),
+            run: TestLoginState::default(),
+        }
+    }
+}
+
+/// Evidence only ever records a pass; anything else was not written by SSO Pilot.
+pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
+    if let Some(evidence) = &saved.test_evidence {
+        if evidence.checks.is_empty() || evidence.checks.iter().any(|c| !c.ok) {
+            return Err("the saved test-login evidence records failed checks".into());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+    out.test_evidence = model.steps.test_login.evidence.clone();
+}
+
 impl Model {
     pub(super) fn test_login_problem(&self) -> Result<(), String> {
         match self.evidence_state() {
@@ -46,7 +79,7 @@ impl Model {
     pub(super) fn test_login_page(&self) -> (String, Vec<Block>) {
         let sp = self.sp_name().to_string();
         let mut blocks = vec![self.evidence_callout()];
-        if let Some(run) = &self.test.last {
+        if let Some(run) = &self.steps.test_login.run.last {
             blocks.push(self.exchange_block(run));
             blocks.push(Block::TestReport(Box::new(self.report_view(run))));
         }
@@ -76,7 +109,7 @@ impl Model {
             || (self
                 .idp()
                 .is_some_and(|p| p.labels.sign_assertion.is_some())
-                && self.draft.sign_assertion)
+                && self.steps.idp_app.sign_assertion)
     }
 
     /// The validator's policy for a test of the configuration itself.
@@ -112,7 +145,7 @@ impl Model {
     }
 
     fn test_user_words(&self) -> String {
-        let user = self.draft.test_user.trim();
+        let user = self.steps.assign_users.test_user.trim();
         if user.is_empty() {
             "the test user of step 6".into()
         } else {
@@ -147,7 +180,7 @@ impl Model {
                              (Enforce).",
                             e.user
                         );
-                        self.draft.evidence = Some(e);
+                        self.steps.test_login.evidence = Some(e);
                         Ok(text)
                     }
                     Err(e) => Err(format!(
@@ -158,7 +191,7 @@ impl Model {
                 None => Err("Not recorded as evidence: the configuration is incomplete.".into()),
             },
         };
-        self.test.last = Some(Run {
+        self.steps.test_login.run.last = Some(Run {
             source,
             report,
             xml,
@@ -171,7 +204,9 @@ impl Model {
 
     fn save_report(&self, format: ReportFormat, path: &Path) -> Result<String, String> {
         let run = self
-            .test
+            .steps
+            .test_login
+            .run
             .last
             .as_ref()
             .ok_or("There is no test-login report to save yet: run a test login first")?;

@@ -1,6 +1,8 @@
 use std::path::Path;
 
-use super::super::certificate::tests::{cert_between, to_certificate};
+use super::super::certificate::tests::{
+    cert_around, cert_between, to_certificate, to_certificate_at,
+};
 use super::super::tests::set;
 use super::super::view::{Action, StepId, StepStatus, WizardView};
 use super::super::{Field, Session};
@@ -9,9 +11,18 @@ use crate::state::Store;
 
 /// Steps 1 to 5 complete for Infisical on JumpCloud, standing on step 6.
 pub(crate) fn to_assign_users(dir: &Path) -> Session {
-    let mut s = to_certificate(dir);
     let (c, _) = cert_between(-1, 365);
-    set(&mut s, Field::IdpCertificate, &c.pem());
+    on_assign_users(to_certificate(dir), &c.pem())
+}
+
+/// [`to_assign_users`] with the wizard's clock fixed at `now` (and a certificate valid then).
+pub(crate) fn to_assign_users_at(dir: &Path, now: time::OffsetDateTime) -> Session {
+    let (c, _) = cert_around(now, -1, 365);
+    on_assign_users(to_certificate_at(dir, now), &c.pem())
+}
+
+fn on_assign_users(mut s: Session, pem: &str) -> Session {
+    set(&mut s, Field::IdpCertificate, pem);
     let v = s.apply(Action::Next);
     assert_eq!(v.current, StepId::AssignUsers, "{:?}", v.page.next);
     s

@@ -361,7 +361,7 @@ fn says_whether_it_matches_the_imported_metadata() {
     let (a, _) = cert_between(-1, 365);
     let (b, _) = cert_between(-1, 365);
     let (other, _) = cert_between(-1, 365);
-    s.model.draft.idp_metadata_certificates = vec![a.pem(), b.pem()];
+    s.model.steps.certificate.metadata_certificates = vec![a.pem(), b.pem()];
     let callout = |v: &WizardView| {
         v.page.blocks.iter().find_map(|b| match b {
             Block::Callout { severity, text } => Some((*severity, text.clone())),
@@ -379,7 +379,7 @@ fn says_whether_it_matches_the_imported_metadata() {
     let (sev, text) = callout(&v).unwrap();
     assert_eq!(sev, Severity::Warning);
     assert!(text.contains("does not match any of the 2 signing certificates in the IdP metadata"));
-    s.model.draft.idp_metadata_certificates.clear();
+    s.model.steps.certificate.metadata_certificates.clear();
     assert!(callout(&s.view()).is_none());
 }
 

@@ -122,5 +122,5 @@ fn the_confirmation_belongs_to_step_8() {
         .notices
         .iter()
         .any(|n| n.text.contains("belongs to step 8")));
-    assert!(!s.model().draft.sso_enabled);
+    assert!(!s.model().steps.enable.sso_enabled);
 }

@@ -39,7 +39,7 @@ pub(crate) fn to_enforce(dir: &std::path::Path) -> Session {
 /// Makes the evidence valid for the current configuration, as a passing test login records it.
 pub(crate) fn with_valid_evidence(s: &mut Session, user: &str) {
     let config = s.model().tested_config().expect("steps 1-5 are complete");
-    s.model.draft.evidence = Some(passing_as(&config, user));
+    s.model.steps.test_login.evidence = Some(passing_as(&config, user));
 }
 
 #[test]
@@ -68,7 +68,7 @@ fn without_a_test_login_enforce_is_locked_says_why_and_leads_back_to_step_7() {
         .any(|b| matches!(b, Block::Input { .. })));
     let v = s.apply(Action::Enforce);
     assert!(v.notices.last().unwrap().text.starts_with("Locked"));
-    assert!(s.model().draft.enforced_at.is_none());
+    assert!(s.model().steps.enforce.enforced_at.is_none());
     let v = s.apply(Action::GoTo {
         step: StepId::TestLogin,
     });
@@ -135,7 +135,7 @@ fn valid_evidence_unlocks_and_enforcing_needs_both_confirmations_then_shows_the_
     );
     set(&mut s, Field::EnforceConfirm, "Infisical");
     let v = s.apply(Action::Enforce);
-    assert!(s.model().draft.enforced_at.is_some());
+    assert!(s.model().steps.enforce.enforced_at.is_some());
     assert_eq!(v.steps[8].status, StepStatus::Complete);
     assert!(v
         .page
@@ -176,8 +176,8 @@ fn the_new_actions_are_refused_off_their_step_with_a_notice() {
         .unwrap()
         .text
         .starts_with("Infisical does not need AUTH_SECRET"));
-    assert!(s.model().draft.enforced_at.is_none());
-    assert!(s.model().draft.demo_granted_groups.is_empty());
+    assert!(s.model().steps.enforce.enforced_at.is_none());
+    assert!(s.model().steps.assign_users.demo_granted_groups.is_empty());
 }
 
 #[test]

@@ -139,9 +139,9 @@ fn pasted_idp_metadata_fills_step_3_and_the_certificate_for_step_5() {
         callouts(&v)
     );
     // In the model and in the saved progress, for step 5.
-    assert_eq!(s.model().draft.idp_certificate, key().cert_pem());
+    assert_eq!(s.model().steps.certificate.pem, key().cert_pem());
     assert_eq!(
-        s.model().draft.idp_metadata_certificates,
+        s.model().steps.certificate.metadata_certificates,
         [key().cert_pem()]
     );
     let file = saved(dir.path());
@@ -150,8 +150,11 @@ fn pasted_idp_metadata_fills_step_3_and_the_certificate_for_step_5() {
     assert_eq!(file["idp_sso_url"], IDP_URL);
     // And back after a restart.
     let again = Session::open(Store::at(dir.path()));
-    assert_eq!(again.model().draft.idp_certificate, key().cert_pem());
-    assert_eq!(again.model().draft.idp_metadata_certificates.len(), 1);
+    assert_eq!(again.model().steps.certificate.pem, key().cert_pem());
+    assert_eq!(
+        again.model().steps.certificate.metadata_certificates.len(),
+        1
+    );
 }
 
 #[test]
@@ -173,7 +176,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
     );
     // Nothing changed yet, not even the certificate.
     assert_eq!(value(&v, Field::IdpSsoUrl), mine);
-    assert!(s.model().draft.idp_certificate.is_empty());
+    assert!(s.model().steps.certificate.pem.is_empty());
     assert_eq!(saved(dir.path())["idp_sso_url"], mine);
 
     // Keep: the admin's value stays.
@@ -182,7 +185,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
     });
     assert!(import_box(&v).changes.is_empty());
     assert_eq!(value(&v, Field::IdpSsoUrl), mine);
-    assert!(s.model().draft.idp_certificate.is_empty());
+    assert!(s.model().steps.certificate.pem.is_empty());
     assert_eq!(
         import_box(&v).result.as_deref(),
         Some("Nothing was imported: your values are kept.")
@@ -202,7 +205,7 @@ fn an_import_that_would_overwrite_asks_first_and_changes_nothing_until_confirmed
         side: MetadataSide::Idp,
     });
     assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
-    assert_eq!(s.model().draft.idp_certificate, key().cert_pem());
+    assert_eq!(s.model().steps.certificate.pem, key().cert_pem());
     assert_eq!(saved(dir.path())["idp_sso_url"], IDP_URL);
 }
 
@@ -254,7 +257,7 @@ fn bad_metadata_gets_a_clear_message_and_changes_nothing() {
         b.findings
     );
     assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
-    assert!(s.model().draft.idp_certificate.is_empty());
+    assert!(s.model().steps.certificate.pem.is_empty());
     assert_eq!(
         std::fs::read_to_string(dir.path().join("state.json")).unwrap(),
         before
@@ -443,7 +446,7 @@ fn url_import_from_a_loopback_server_and_cancel() {
         b.result
     );
     assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
-    assert_eq!(s.model().draft.idp_certificate, key().cert_pem());
+    assert_eq!(s.model().steps.certificate.pem, key().cert_pem());
 
     // Cancelled: a late answer is dropped.
     let (_, job) = s.start_metadata_fetch(MetadataSide::Idp, "https://idp.example.com/md");

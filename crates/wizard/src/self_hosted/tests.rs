@@ -38,7 +38,7 @@ fn site_url_is_asked_checked_and_must_carry_the_acs_url_and_entity_id() {
     let v = set(&mut s, Field::SiteUrl, "https://infisical.example.com/");
     assert_eq!(input_error(&v, Field::SiteUrl), None);
     assert_eq!(
-        s.model().draft.sp_entity_id,
+        s.model().steps.sp_values.sp_entity_id,
         "https://infisical.example.com"
     );
     let v = set(

@@ -154,6 +154,18 @@ fn unknown_version_and_hand_edits_are_refused() {
             "https",
         ),
         (
+            r#"{"version": 1, "current_step": "providers", "acs_url": " https://a.example/acs"}"#,
+            "ACS URL contains a space or line break",
+        ),
+        (
+            r#"{"version": 1, "current_step": "providers", "idp_entity_id": "jumpcloud"}"#,
+            "entity ID must be an absolute URI",
+        ),
+        (
+            r#"{"version": 1, "current_step": "providers", "idp_sso_url": "https://u:p@idp.example/sso"}"#,
+            "IdP URL must not contain a user name or password",
+        ),
+        (
             r#"{"version": 1, "current_step": "providers", "idp_profile": "../../etc"}"#,
             "not a profile id",
         ),

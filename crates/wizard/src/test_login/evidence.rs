@@ -23,43 +23,15 @@ pub enum EvidenceState {
     },
 }
 
-impl Model {
-    /// What a test login is checked against and what its evidence pins: the entity IDs, the ACS URL, step 5's
-    /// certificate (the only one trusted) and the attribute map. `None` until all of them are usable.
-    pub fn tested_config(&self) -> Option<TestedConfig> {
-        if self.draft.idp_certificate_key_refusal.is_some() {
-            return None;
-        }
-        let report = self.certificate_report();
-        if !report.usable {
-            return None;
-        }
-        Some(TestedConfig {
-            idp_entity_id: self.idp_entity_id().ok()?,
-            sp_entity_id: self.sp_entity_id().ok()?,
-            acs_url: self.acs_url().ok()?,
-            idp_certs: vec![report.der()?.to_vec()],
-            attribute_map: self
-                .attribute_rows()
-                .into_iter()
-                .map(|r| (r.sp_name.trim().to_string(), r.idp_name.trim().to_string()))
-                .collect(),
-        })
-    }
-
-    /// The recorded evidence, valid or not.
-    pub fn evidence(&self) -> Option<&Evidence> {
-        self.draft.evidence.as_ref()
-    }
-
-    /// The evidence for the configuration as it is now.
-    pub fn evidence_state(&self) -> EvidenceState {
-        let Some(evidence) = &self.draft.evidence else {
+impl Draft {
+    /// Where the evidence stands for `config`, the configuration as it is now (`None`: incomplete).
+    pub(crate) fn state(&self, config: Option<TestedConfig>) -> EvidenceState {
+        let Some(evidence) = &self.evidence else {
             return EvidenceState::Missing;
         };
         let user = evidence.user.clone();
         let tested_at = rfc3339(evidence.time);
-        match self.tested_config() {
+        match config {
             Some(config) if evidence.is_valid_for(&config) => EvidenceState::Valid {
                 user,
                 tested_at,
@@ -86,6 +58,43 @@ impl Model {
                 changed: vec!["the configuration, which is now incomplete".into()],
             },
         }
+    }
+}
+
+impl Model {
+    /// What a test login is checked against and what its evidence pins: the entity IDs, the ACS URL, step 5's
+    /// certificate (the only one trusted) and the attribute map. `None` until all of them are usable.
+    pub fn tested_config(&self) -> Option<TestedConfig> {
+        if self.steps.certificate.key_refusal.is_some() {
+            return None;
+        }
+        let report = self.certificate_report();
+        if !report.usable {
+            return None;
+        }
+        Some(TestedConfig {
+            idp_entity_id: self.idp_entity_id().ok()?,
+            sp_entity_id: self.steps.sp_values.sp_entity_id(self.sp()).ok()?,
+            acs_url: self.steps.sp_values.acs_url(self.sp()).ok()?,
+            idp_certs: vec![report.der()?.to_vec()],
+            attribute_map: self
+                .steps
+                .attributes
+                .map(self.idp(), self.sp())
+                .into_iter()
+                .map(|r| (r.sp_name.trim().to_string(), r.idp_name.trim().to_string()))
+                .collect(),
+        })
+    }
+
+    /// The recorded evidence, valid or not.
+    pub fn evidence(&self) -> Option<&Evidence> {
+        self.steps.test_login.evidence.as_ref()
+    }
+
+    /// The evidence for the configuration as it is now.
+    pub fn evidence_state(&self) -> EvidenceState {
+        self.steps.test_login.state(self.tested_config())
     }
 
     pub(super) fn evidence_callout(&self) -> Block {

@@ -20,7 +20,7 @@ pub struct LoopbackJob {
 impl Model {
     pub(super) fn loopback_way(&self) -> Block {
         let idp = self.idp_name().to_string();
-        let loopback = self.test.loopback.as_ref();
+        let loopback = self.steps.test_login.run.loopback.as_ref();
         let steps = if self.demo_chosen() {
             vec![
                 "Press Start the test SP. SSO Pilot runs a small test SP on this computer, adds an application \
@@ -69,13 +69,15 @@ impl Model {
                 self.acs_label()
             ),
             value: String::new(),
-            error: self.test.loopback_error.clone(),
+            error: self.steps.test_login.run.loopback_error.clone(),
         }
     }
 
     /// The ACS URL of the loopback test SP while it waits (the demo IdP's test application uses it).
     pub(crate) fn loopback_acs(&self) -> Option<&str> {
-        self.test
+        self.steps
+            .test_login
+            .run
             .loopback
             .as_ref()
             .and_then(|l| l.acs_url.as_deref())
@@ -102,7 +104,10 @@ impl Model {
                 r.entity_id().clone(),
                 IdpUrl::parse(&r.sso_url(), "SSO URL").map_err(|e| e.to_string())?,
             ),
-            _ => (config.idp_entity_id.clone(), self.idp_sso_url()?),
+            _ => (
+                config.idp_entity_id.clone(),
+                self.steps.idp_app.idp_sso_url(self.idp())?,
+            ),
         };
         Ok(IdpConfig {
             entity_id,
@@ -118,15 +123,15 @@ impl Session {
     /// Starts a loopback test: what the shell runs, or the view with the reason.
     pub fn start_loopback(&mut self) -> (WizardView, Option<LoopbackJob>) {
         let m = &mut self.model;
-        m.test.loopback_error = None;
+        m.steps.test_login.run.loopback_error = None;
         let job = EntityId::parse(engine::DEFAULT_SP_ENTITY_ID, "SP Entity ID")
             .map_err(|e| e.to_string())
             .and_then(|sp| m.loopback_idp().map(|idp| (sp, idp)));
         match job {
             Ok((sp_entity_id, idp)) => {
-                m.test.next_id += 1;
-                let id = m.test.next_id;
-                m.test.loopback = Some(LoopbackTest { id, acs_url: None });
+                m.steps.test_login.run.next_id += 1;
+                let id = m.steps.test_login.run.next_id;
+                m.steps.test_login.run.loopback = Some(LoopbackTest { id, acs_url: None });
                 let port = if m.demo_chosen() { 0 } else { LOOPBACK_PORT };
                 (
                     self.view(),
@@ -139,7 +144,8 @@ impl Session {
                 )
             }
             Err(why) => {
-                m.test.loopback_error = Some(format!("The test SP cannot start: {why}."));
+                m.steps.test_login.run.loopback_error =
+                    Some(format!("The test SP cannot start: {why}."));
                 (self.view(), None)
             }
         }
@@ -152,7 +158,15 @@ impl Session {
         id: u64,
         acs_url: &ssopilot_saml::values::AcsUrl,
     ) -> WizardView {
-        if let Some(l) = self.model.test.loopback.as_mut().filter(|l| l.id == id) {
+        if let Some(l) = self
+            .model
+            .steps
+            .test_login
+            .run
+            .loopback
+            .as_mut()
+            .filter(|l| l.id == id)
+        {
             l.acs_url = Some(acs_url.to_string());
         }
         if let Some(n) = self.model.sync_demo() {
@@ -168,10 +182,16 @@ impl Session {
         result: Result<Received, TestLoginError>,
     ) -> WizardView {
         let m = &mut self.model;
-        if m.test.loopback.as_ref().is_none_or(|l| l.id != id) {
+        if m.steps
+            .test_login
+            .run
+            .loopback
+            .as_ref()
+            .is_none_or(|l| l.id != id)
+        {
             return self.view();
         }
-        m.test.loopback = None;
+        m.steps.test_login.run.loopback = None;
         match result {
             Ok(received) => {
                 let idp_initiated = received.report.check("in_response_to").is_none();
@@ -185,7 +205,8 @@ impl Session {
             }
             Err(TestLoginError::Cancelled) => {}
             Err(e) => {
-                m.test.loopback_error = Some(crate::metadata_import::capitalise(&format!("{e}.")))
+                m.steps.test_login.run.loopback_error =
+                    Some(crate::metadata_import::capitalise(&format!("{e}.")))
             }
         }
         if let Some(n) = self.model.sync_demo() {
@@ -204,7 +225,9 @@ impl Session {
     ) {
         let ours = self
             .model
-            .test
+            .steps
+            .test_login
+            .run
             .loopback
             .as_ref()
             .is_some_and(|l| l.id == id);
@@ -228,13 +251,15 @@ impl Session {
     pub fn loopback_failed(&mut self, id: u64, why: &str) -> WizardView {
         if self
             .model
-            .test
+            .steps
+            .test_login
+            .run
             .loopback
             .as_ref()
             .is_some_and(|l| l.id == id)
         {
-            self.model.test.loopback = None;
-            self.model.test.loopback_error =
+            self.model.steps.test_login.run.loopback = None;
+            self.model.steps.test_login.run.loopback_error =
                 Some(crate::metadata_import::capitalise(&format!("{why}.")));
         }
         self.view()
@@ -242,7 +267,7 @@ impl Session {
 
     /// Cancel: the test SP stops waiting (the shell aborts it).
     pub fn cancel_loopback(&mut self) -> WizardView {
-        self.model.test.loopback = None;
+        self.model.steps.test_login.run.loopback = None;
         if let Some(n) = self.model.sync_demo() {
             self.notice(n.severity, n.text);
         }

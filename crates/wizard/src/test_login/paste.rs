@@ -31,7 +31,7 @@ impl Model {
             note: "Which sign-in request a pasted response answers cannot be known, so InResponseTo and replay are \
                    not checked; everything else is, and a pass is recorded as evidence."
                 .into(),
-            value: self.test.paste.clone(),
+            value: self.steps.test_login.run.paste.clone(),
             error: None,
         }
     }

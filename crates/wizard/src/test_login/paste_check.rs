@@ -87,10 +87,10 @@ impl Model {
             ));
         }
         // Whatever happens next, an older check is no longer wanted.
-        self.test.paste_generation += 1;
-        self.test.paste_pending = None;
-        self.test.paste = text;
-        if self.test.paste.trim().is_empty() {
+        self.steps.test_login.run.paste_generation += 1;
+        self.steps.test_login.run.paste_pending = None;
+        self.steps.test_login.run.paste = text;
+        if self.steps.test_login.run.paste.trim().is_empty() {
             return Err("Paste a SAMLResponse first, then press Check this response".into());
         }
         let config = self
@@ -98,15 +98,15 @@ impl Model {
             .ok_or_else(|| self.not_ready().unwrap_or_default())?;
         let mut policy = self.policy_for(&config, None);
         policy.expect = Expect::Unknown;
-        let generation = self.test.paste_generation;
-        self.test.paste_pending = Some(PendingPaste {
+        let generation = self.steps.test_login.run.paste_generation;
+        self.steps.test_login.run.paste_pending = Some(PendingPaste {
             generation,
             config,
             require_signed_assertion: policy.require_signed_assertion,
         });
         Ok(PasteJob {
             generation,
-            text: self.test.paste.clone(),
+            text: self.steps.test_login.run.paste.clone(),
             policy,
         })
     }
@@ -115,7 +115,9 @@ impl Model {
     /// replaced); `Err`: dropped, with the reason for the admin.
     pub(super) fn finish_paste(&mut self, outcome: PasteOutcome) -> Result<bool, String> {
         let Some(pending) = self
-            .test
+            .steps
+            .test_login
+            .run
             .paste_pending
             .take_if(|p| p.generation == outcome.generation)
         else {
@@ -145,7 +147,7 @@ impl Model {
 
     /// Whether a pasted response is being checked now.
     pub(super) fn paste_checking(&self) -> bool {
-        self.test.paste_pending.is_some()
+        self.steps.test_login.run.paste_pending.is_some()
     }
 }
 
@@ -176,8 +178,16 @@ impl Session {
 
     /// Cancel: the running check's result will be dropped; the pasted text is kept.
     pub fn cancel_paste_check(&mut self) -> WizardView {
-        if self.model.test.paste_pending.take().is_some() {
-            self.model.test.paste_generation += 1;
+        if self
+            .model
+            .steps
+            .test_login
+            .run
+            .paste_pending
+            .take()
+            .is_some()
+        {
+            self.model.steps.test_login.run.paste_generation += 1;
         }
         self.view()
     }
@@ -185,7 +195,7 @@ impl Session {
     /// The check `generation` stopped without an outcome (an internal error): it is no longer awaited, and the
     /// admin is told.
     pub fn paste_check_failed(&mut self, generation: u64) -> WizardView {
-        let pending = &mut self.model.test.paste_pending;
+        let pending = &mut self.model.steps.test_login.run.paste_pending;
         if pending.take_if(|p| p.generation == generation).is_some() {
             self.notice(
                 Severity::Error,

@@ -74,8 +74,7 @@ impl Model {
     pub(super) fn attribute_arrivals(&self, report: &Report) -> Vec<ReportAttributeView> {
         let sp = self.sp_name().to_string();
         let mut seen: Vec<&str> = Vec::new();
-        let mut rows: Vec<ReportAttributeView> = self
-            .attribute_rows()
+        let mut rows: Vec<ReportAttributeView> = self.steps.attributes.map(self.idp(), self.sp())
             .into_iter()
             .map(|row| {
                 let name = row.sp_name.trim().to_string();

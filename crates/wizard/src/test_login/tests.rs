@@ -1,5 +1,5 @@
-use super::super::assign_users::tests::to_assign_users;
-use super::super::certificate::tests::{cert_between, to_certificate};
+use super::super::assign_users::tests::to_assign_users_at;
+use super::super::certificate::tests::{cert_around, to_certificate, to_certificate_at, T0};
 use super::super::tests::set;
 use super::super::view::{Action, StepId};
 use super::super::{Field, Session};
@@ -14,7 +14,7 @@ pub(crate) fn passing_as(config: &TestedConfig, user: &str) -> Evidence {
     let cert = Fingerprint::sha256(&config.idp_certs[0]);
     Evidence {
         user: user.into(),
-        time: ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+        time: T0,
         idp_entity_id: config.idp_entity_id.clone(),
         sp_entity_id: config.sp_entity_id.clone(),
         acs_url: config.acs_url.clone(),
@@ -37,10 +37,10 @@ fn passing(config: &TestedConfig) -> Evidence {
 #[test]
 fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_change() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = to_assign_users(dir.path());
+    let mut s = to_assign_users_at(dir.path(), T0);
     assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
     let config = s.model().tested_config().expect("steps 1-5 are complete");
-    s.model.draft.evidence = Some(passing(&config));
+    s.model.steps.test_login.evidence = Some(passing(&config));
     assert!(matches!(
         s.model().evidence_state(),
         EvidenceState::Valid { ref user, .. } if user == "admin@example.com"
@@ -48,7 +48,10 @@ fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_
     // Saved with the next change, and read back.
     set(&mut s, Field::UsersAssigned, "true");
     drop(s);
-    let mut s = Session::open(Store::at(dir.path()));
+    let mut s = Session::open_with_clock(
+        Store::at(dir.path()),
+        std::sync::Arc::new(crate::clock::FixedClock::new(T0)),
+    );
     assert!(matches!(
         s.model().evidence_state(),
         EvidenceState::Valid { .. }
@@ -57,7 +60,7 @@ fn evidence_is_valid_for_the_tested_configuration_and_stale_after_a_certificate_
     s.apply(Action::GoTo {
         step: StepId::Certificate,
     });
-    let (c, _) = cert_between(-2, 300);
+    let (c, _) = cert_around(T0, -2, 300);
     set(&mut s, Field::IdpCertificate, &c.pem());
     match s.model().evidence_state() {
         EvidenceState::Stale { changed, .. } => {
@@ -81,9 +84,10 @@ fn key() -> &'static IdpKey {
     KEY.get_or_init(|| IdpKey::generate_ephemeral().expect("RSA key"))
 }
 
-/// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7.
+/// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7, the wizard's clock at [`T0`]
+/// (responses are minted then: a verdict that read the computer's clock would fail them).
 pub(super) fn to_test_login(dir: &std::path::Path) -> Session {
-    let mut s = to_certificate(dir);
+    let mut s = to_certificate_at(dir, T0);
     set(&mut s, Field::IdpCertificate, &key().cert_pem());
     s.apply(Action::Next);
     set(&mut s, Field::UsersAssigned, "true");
@@ -100,14 +104,7 @@ pub(super) fn response(request_id: Option<&str>) -> String {
     let app = App::new(sp.clone(), acs, sp);
     let dir = Directory::demo().unwrap();
     let user = dir.user("ada.lovelace@example.com").unwrap().clone();
-    let xml = mint::mint(
-        &app,
-        &user,
-        request_id,
-        key(),
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
-    )
-    .unwrap();
+    let xml = mint::mint(&app, &user, request_id, key(), T0).unwrap();
     mint::post_value(&xml)
 }
 
@@ -182,7 +179,7 @@ fn a_passing_paste_records_evidence_and_a_certificate_change_makes_it_stale() {
     s.apply(Action::GoTo {
         step: StepId::Certificate,
     });
-    let (c, _) = cert_between(-2, 300);
+    let (c, _) = cert_around(T0, -2, 300);
     set(&mut s, Field::IdpCertificate, &c.pem());
     let v = s.apply(Action::GoTo {
         step: StepId::TestLogin,
@@ -260,14 +257,7 @@ fn a_response_for_another_sp_does_not_count() {
         .user("ada.lovelace@example.com")
         .unwrap()
         .clone();
-    let xml = mint::mint(
-        &app,
-        &user,
-        None,
-        key(),
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
-    )
-    .unwrap();
+    let xml = mint::mint(&app, &user, None, key(), T0).unwrap();
     let v = paste(&mut s, &mint::post_value(&xml));
     let r = report(&v);
     assert!(!r.passed);
@@ -379,14 +369,7 @@ fn the_login_window_checks_its_request_and_takes_one_response_only() {
         .user("ada.lovelace@example.com")
         .unwrap()
         .clone();
-    let xml = mint::mint(
-        &App::new(other, acs, sp),
-        &user,
-        None,
-        key(),
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
-    )
-    .unwrap();
+    let xml = mint::mint(&App::new(other, acs, sp), &user, None, key(), T0).unwrap();
     let v = paste(&mut s, &mint::post_value(&xml));
     let note = &report(&v).evidence_note;
     assert!(
@@ -432,20 +415,13 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
         .user("ada.lovelace@example.com")
         .unwrap()
         .clone();
-    let xml = mint::mint(
-        &app,
-        &user,
-        None,
-        key(),
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
-    )
-    .unwrap();
+    let xml = mint::mint(&app, &user, None, key(), T0).unwrap();
     let mut policy = Policy::new(
         job.idp.entity_id.clone(),
         job.idp.certs.clone(),
         job.sp_entity_id.clone(),
         acs,
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+        T0,
     );
     policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report_in = response::validate(xml.as_bytes(), &policy);
@@ -456,7 +432,7 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
             xml: None,
             report: report_in,
             relay_state: None,
-            received_at: ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
+            received_at: T0,
         }),
     );
     let r = report(&v);

@@ -65,7 +65,7 @@ impl Model {
         if let Some(why) = self.not_ready() {
             return Err(why);
         }
-        let sso = self.idp_sso_url()?;
+        let sso = self.steps.idp_app.idp_sso_url(self.idp())?;
         let origin = origin_of(sso.as_str())?;
         if self.demo_chosen() {
             let config = self.tested_config().ok_or("Complete steps 1 to 5 first")?;
@@ -83,13 +83,13 @@ impl Model {
         let idp = self.idp_name().to_string();
         let acs = self.acs_label().to_string();
         let user = self.test_user_words();
-        let window = self.test.window.as_ref();
+        let window = self.steps.test_login.run.window.as_ref();
         let mut steps = if self.demo_chosen() {
             vec![
                 format!(
                     "Press Open the login window. It opens the demo IdP with a sign-in request for {} (your {} of \
                      step 2), as {sp} would send it.",
-                    self.draft.sp_entity_id.trim(),
+                    self.steps.sp_values.sp_entity_id.trim(),
                     self.sp_entity_label()
                 ),
                 format!(
@@ -103,7 +103,7 @@ impl Model {
                     "Press Open the login window. It opens {idp}'s {} of step 3 ({}), which signs you in and sends \
                      you on to {sp} (IdP-initiated).",
                     self.sso_url_label(),
-                    self.draft.idp_sso_url.trim()
+                    self.steps.idp_app.idp_sso_url.trim()
                 ),
                 format!("Sign in as {user}, with that account's {idp} password."),
             ]
@@ -138,7 +138,7 @@ impl Model {
                 self.sp_entity_label()
             ),
             value: String::new(),
-            error: self.test.window_error.clone(),
+            error: self.steps.test_login.run.window_error.clone(),
         }
     }
 }
@@ -160,12 +160,12 @@ impl Session {
     /// view with the reason when it cannot start.
     pub fn start_login_window(&mut self) -> (WizardView, Option<LoginWindowJob>) {
         let m = &mut self.model;
-        m.test.window_error = None;
+        m.steps.test_login.run.window_error = None;
         match m.login_window_start() {
             Ok((url, request_id, allowed_origin)) => {
-                m.test.next_id += 1;
-                let id = m.test.next_id;
-                m.test.window = Some(WindowTest {
+                m.steps.test_login.run.next_id += 1;
+                let id = m.steps.test_login.run.next_id;
+                m.steps.test_login.run.window = Some(WindowTest {
                     id,
                     url: url.clone(),
                     request_id,
@@ -182,7 +182,8 @@ impl Session {
                 )
             }
             Err(why) => {
-                m.test.window_error = Some(format!("The login window cannot open: {why}."));
+                m.steps.test_login.run.window_error =
+                    Some(format!("The login window cannot open: {why}."));
                 (self.view(), None)
             }
         }
@@ -208,7 +209,7 @@ impl Session {
     /// refused: it would be a replay). Cheap: the check itself is [`CaptureJob::run`], which needs no session.
     pub fn login_window_capture_job(&mut self, saml_response: &str) -> CaptureStart {
         let m = &mut self.model;
-        let Some(window) = m.test.window.as_mut() else {
+        let Some(window) = m.steps.test_login.run.window.as_mut() else {
             return CaptureStart::Refused;
         };
         if window.captured.is_some() || window.continued {
@@ -220,14 +221,14 @@ impl Session {
         let request_id = window.request_id.take();
         let idp_initiated = request_id.is_none();
         if saml_response.len() > MAX_RESPONSE_BYTES {
-            m.test.window_error = Some(format!(
+            m.steps.test_login.run.window_error = Some(format!(
                 "The login window caught a response larger than {} KiB: it was refused unread.",
                 MAX_RESPONSE_BYTES / 1024
             ));
             return CaptureStart::Done;
         }
         let Some(config) = m.tested_config() else {
-            m.test.window_error =
+            m.steps.test_login.run.window_error =
                 Some("The configuration became incomplete during the test.".into());
             return CaptureStart::Done;
         };
@@ -252,7 +253,9 @@ impl Session {
     /// drops it).
     pub fn login_window_capture_checked(&mut self, checked: CaptureChecked) {
         let m = &mut self.model;
-        if m.test
+        if m.steps
+            .test_login
+            .run
             .window
             .as_ref()
             .is_none_or(|w| w.id != checked.window_id)
@@ -271,7 +274,7 @@ impl Session {
 
     /// The admin chose Continue: the held form goes on to the SP. Returns whether a response was held.
     pub fn login_window_continue(&mut self) -> bool {
-        match self.model.test.window.as_mut() {
+        match self.model.steps.test_login.run.window.as_mut() {
             Some(w) if w.captured.is_some() => {
                 w.captured = None;
                 w.continued = true;
@@ -284,7 +287,7 @@ impl Session {
     /// The login window closed (Stop, or the admin closed it). `id` names the window the shell opened, so a late
     /// close of an older window does not end a newer test.
     pub fn login_window_closed(&mut self, id: u64) -> WizardView {
-        let t = &mut self.model.test;
+        let t = &mut self.model.steps.test_login.run;
         if t.window.as_ref().is_some_and(|w| w.id == id) {
             let caught = t
                 .window
@@ -304,7 +307,7 @@ impl Session {
 
     /// The login window `id` could not open: why, in plain words.
     pub fn login_window_failed(&mut self, id: u64, why: &str) {
-        let t = &mut self.model.test;
+        let t = &mut self.model.steps.test_login.run;
         if t.window.as_ref().is_some_and(|w| w.id == id) {
             t.window = None;
             t.window_error = Some(format!("The login window could not open: {why}."));
@@ -313,7 +316,7 @@ impl Session {
 
     /// Stop: the login window is closed by the shell; nothing reaches the SP.
     pub fn login_window_stopped(&mut self) -> WizardView {
-        self.model.test.window = None;
+        self.model.steps.test_login.run.window = None;
         self.view()
     }
 }

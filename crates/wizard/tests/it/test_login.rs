@@ -185,12 +185,9 @@ async fn evidence_is_invalidated_by_any_tested_change() {
     assert!(page.body.contains("go back to SSO Pilot"), "{}", page.body);
     let got = p.sp.wait(Duration::from_secs(10)).await.unwrap();
     let cfg = tested(&p);
-    let e = Evidence::from_report(
-        &got.report,
-        &cfg,
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock),
-    )
-    .unwrap();
+    // When the evidence says it was recorded; no verdict reads it.
+    let recorded_at = time::macros::datetime!(2031-03-14 12:00 UTC);
+    let e = Evidence::from_report(&got.report, &cfg, recorded_at).unwrap();
     assert!(e.is_valid_for(&cfg));
     // Neither the evidence nor the exports carry the response's signature or digest values.
     let xml = String::from_utf8(
@@ -242,12 +239,7 @@ async fn evidence_is_invalidated_by_any_tested_change() {
     let mut failed = got.report.clone();
     failed.checks[0].ok = false;
     failed.valid = false;
-    assert!(Evidence::from_report(
-        &failed,
-        &cfg,
-        ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock)
-    )
-    .is_err());
+    assert!(Evidence::from_report(&failed, &cfg, recorded_at).is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
