@@ -41,6 +41,8 @@ enum SecretsCommand {
 #[derive(Clone, Copy, ValueEnum)]
 enum Kind {
     DemoIdpKey,
+    /// The loopback test SP's request-signing key (IdPs that imported its metadata must import it again).
+    TestSpKey,
     AuthSecret,
     ApiToken,
 }
@@ -62,6 +64,8 @@ fn plan(command: SecretsCommand) -> Result<Plan, &'static str> {
         SecretsCommand::Delete { kind, instance } => Plan::Delete(match (kind, instance) {
             (Kind::DemoIdpKey, None) => SecretName::DemoIdpKey,
             (Kind::DemoIdpKey, Some(_)) => return Err("demo-idp-key takes no --instance"),
+            (Kind::TestSpKey, None) => SecretName::TestSpKey,
+            (Kind::TestSpKey, Some(_)) => return Err("test-sp-key takes no --instance"),
             (Kind::AuthSecret, Some(i)) => SecretName::AuthSecret(i),
             (Kind::ApiToken, Some(i)) => SecretName::ApiToken(i),
             (_, None) => return Err("auth-secret and api-token need --instance LABEL"),

@@ -170,6 +170,7 @@ fn cli_usage_errors_exit_2_before_touching_the_keychain() {
     for args in [
         &["secrets", "delete", "auth-secret"][..],
         &["secrets", "delete", "demo-idp-key", "--instance", "x"][..],
+        &["secrets", "delete", "test-sp-key", "--instance", "x"][..],
         &["secrets", "auth-secret"][..],
         &["secrets", "nonsense"][..],
     ] {

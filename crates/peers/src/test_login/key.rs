@@ -23,9 +23,9 @@ pub enum SpKeyError {
         "the test SP's request-signing key cannot be read from or stored in the OS keychain: {0}"
     )]
     Keychain(#[from] SecretsError),
-    #[error("the test SP's request-signing key stored in the keychain is not a usable RSA key ({detail}): delete the entry \"test-sp-signing-key\" (service \"ssopilot\") in your keychain manager and a new one is made on next use (IdPs must then import the test SP's metadata again)")]
+    #[error("the test SP's request-signing key stored in the keychain is not a usable RSA key ({detail}): run `ssopilot secrets delete test-sp-key` (or delete the entry \"test-sp-signing-key\", service \"ssopilot\", in your keychain manager) and a new one is made on next use (IdPs must then import the test SP's metadata again)")]
     Unusable { detail: String },
-    #[error("the test SP's certificate could not be made ({detail}): delete the entry \"test-sp-signing-key\" (service \"ssopilot\") in your keychain manager and retry")]
+    #[error("the test SP's certificate could not be made ({detail}): run `ssopilot secrets delete test-sp-key` (or delete the entry \"test-sp-signing-key\", service \"ssopilot\", in your keychain manager) and retry")]
     Certificate { detail: String },
 }
 
