@@ -222,8 +222,8 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     print_unexpected(&finished.unexpected);
     let report = &finished.received.report;
     print_report(a.format, report, finished.evidence.as_ref());
-    if !report.valid {
+    if !report.valid() {
         eprintln!("Failed checks: {}", report.failed().join(", "));
     }
-    verdict(report.valid)
+    verdict(report.valid())
 }

@@ -8,9 +8,13 @@ pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
     let value = code.and_then(|c| attr(doc, c, "Value"));
     if value == Some(STATUS_SUCCESS) {
         r.push(
-            Check::pass("status_success", Fix::UserAccess, "the IdP reports Success")
-                .expected(STATUS_SUCCESS)
-                .found(STATUS_SUCCESS),
+            Check::pass(
+                Rule::StatusSuccess,
+                Fix::UserAccess,
+                "the IdP reports Success",
+            )
+            .expected(STATUS_SUCCESS)
+            .found(STATUS_SUCCESS),
         );
         return;
     }
@@ -28,7 +32,7 @@ pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
         found.push_str(&format!(" ({})", m.trim()));
     }
     r.push(
-        Check::fail("status_success", Fix::UserAccess, "the IdP did not report Success")
+        Check::fail(Rule::StatusSuccess, Fix::UserAccess, "the IdP did not report Success")
             .expected(STATUS_SUCCESS)
             .found(found)
             .hint("the IdP refused the login: make sure the test user is assigned to the application (JumpCloud: User Groups tab)"),
@@ -38,7 +42,7 @@ pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
 /// Rule 20's InResponseTo check for `what`, or none when the policy says which request it answers cannot be
 /// known.
 pub(super) fn in_response_to_check(
-    id: &str,
+    id: Rule,
     what: &str,
     irt: Option<&str>,
     policy: &Policy,
@@ -56,7 +60,10 @@ pub(super) fn in_response_to_check(
             .expected("(no InResponseTo: IdP-initiated)")
             .found(v)
             .hint(format!("pass the ID of the AuthnRequest (--request-id {v}) if this is the request you sent")),
-        (Expect::IdpInitiated, None) => Check::pass(id, Fix::Capture, format!("{what} is IdP-initiated, which the policy allows"))
+        (Expect::IdpInitiated, None) => Check::pass(id, Fix::Capture, match &policy.posted_from {
+            Some(from) => format!("{what} is unsolicited (IdP-initiated), which the policy allows: it answers no request, so any page that can post to the ACS could have sent it; it was posted from {from}"),
+            None => format!("{what} is IdP-initiated, which the policy allows"),
+        })
             .found("(absent)"),
         (Expect::RequestNotGiven, None) => Check::fail(id, Fix::Capture, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
             .found("(absent)")
@@ -82,7 +89,7 @@ pub(super) fn check_subject_confirmation(
     if bearers.is_empty() {
         r.push(
             Check::fail(
-                "subject_bearer",
+                Rule::SubjectBearer,
                 Fix::IdpApplication,
                 "the Subject has no bearer SubjectConfirmation",
             )
@@ -96,7 +103,7 @@ pub(super) fn check_subject_confirmation(
     for sc in &bearers {
         let data = child(doc, *sc, SAML_NS, "SubjectConfirmationData");
         let mut checks = vec![Check::pass(
-            "subject_bearer",
+            Rule::SubjectBearer,
             Fix::IdpApplication,
             "a bearer SubjectConfirmation is present",
         )
@@ -104,7 +111,7 @@ pub(super) fn check_subject_confirmation(
         let recipient = data.and_then(|d| attr(doc, d, "Recipient"));
         checks.push(if recipient == Some(acs) {
             Check::pass(
-                "subject_recipient",
+                Rule::SubjectRecipient,
                 Fix::SpValues,
                 "the confirmation's Recipient is the ACS URL",
             )
@@ -112,7 +119,7 @@ pub(super) fn check_subject_confirmation(
             .found_opt(recipient)
         } else {
             Check::fail(
-                "subject_recipient",
+                Rule::SubjectRecipient,
                 Fix::SpValues,
                 "the confirmation's Recipient is not the configured ACS URL",
             )
@@ -127,25 +134,25 @@ pub(super) fn check_subject_confirmation(
         let now = policy.now;
         let clocks = format!("now {} (skew {} s)", fmt_time(now), skew.whole_seconds());
         checks.push(match (nooa.map(|s| (s, parse_time(s))), nb) {
-            (_, Some(nb)) => Check::fail("subject_time", Fix::Capture, "a bearer confirmation must not carry NotBefore")
+            (_, Some(nb)) => Check::fail(Rule::SubjectTime, Fix::Capture, "a bearer confirmation must not carry NotBefore")
                 .expected("no NotBefore")
                 .found(format!("NotBefore {nb}")),
-            (None, _) => Check::fail("subject_time", Fix::Capture, "the confirmation has no NotOnOrAfter")
+            (None, _) => Check::fail(Rule::SubjectTime, Fix::Capture, "the confirmation has no NotOnOrAfter")
                 .expected(format!("NotOnOrAfter after {clocks}"))
                 .found("(absent)"),
-            (Some((s, None)), _) => Check::fail("subject_time", Fix::Capture, "the confirmation's NotOnOrAfter is not a valid time")
+            (Some((s, None)), _) => Check::fail(Rule::SubjectTime, Fix::Capture, "the confirmation's NotOnOrAfter is not a valid time")
                 .found(s),
-            (Some((s, Some(t))), _) if now < t + skew => Check::pass("subject_time", Fix::Capture, "the confirmation has not expired")
+            (Some((s, Some(t))), _) if now < t + skew => Check::pass(Rule::SubjectTime, Fix::Capture, "the confirmation has not expired")
                 .expected(format!("NotOnOrAfter after {clocks}"))
                 .found(s),
-            (Some((s, Some(_))), _) => Check::fail("subject_time", Fix::Capture, "the confirmation has expired")
+            (Some((s, Some(_))), _) => Check::fail(Rule::SubjectTime, Fix::Capture, "the confirmation has expired")
                 .expected(format!("NotOnOrAfter after {clocks}"))
                 .found(s)
                 .hint("run the test login again and check the response at once; if it keeps failing, check both computers' clocks"),
         });
         let irt = data.and_then(|d| attr(doc, d, "InResponseTo"));
         checks.extend(in_response_to_check(
-            "subject_in_response_to",
+            Rule::SubjectInResponseTo,
             "the subject confirmation",
             irt,
             policy,
@@ -174,7 +181,7 @@ pub(super) fn check_conditions(
     let Some(cond) = conditions else {
         r.push(
             Check::fail(
-                "conditions_time",
+                Rule::ConditionsTime,
                 Fix::IdpApplication,
                 "the Assertion has no Conditions",
             )
@@ -182,7 +189,7 @@ pub(super) fn check_conditions(
         );
         r.push(
             Check::fail(
-                "audience",
+                Rule::Audience,
                 Fix::SpValues,
                 "the Assertion has no AudienceRestriction",
             )
@@ -203,23 +210,23 @@ pub(super) fn check_conditions(
     let nooa_t = nooa.map(parse_time);
     let c = if matches!(nb_t, Some(None)) || matches!(nooa_t, Some(None)) {
         Check::fail(
-            "conditions_time",
+            Rule::ConditionsTime,
             Fix::Capture,
             "a Conditions time is not a valid xs:dateTime",
         )
     } else if nb_t.flatten().is_some_and(|t| now + skew < t) {
         Check::fail(
-            "conditions_time",
+            Rule::ConditionsTime,
             Fix::Capture,
             "the assertion is not valid yet (NotBefore is in the future)",
         )
         .hint("check the clocks of this computer and of the IdP")
     } else if nooa_t.flatten().is_some_and(|t| now >= t + skew) {
-        Check::fail("conditions_time", Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
+        Check::fail(Rule::ConditionsTime, Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
             .hint("run the test login again and check the response at once; if it keeps failing, check the clocks")
     } else {
         Check::pass(
-            "conditions_time",
+            Rule::ConditionsTime,
             Fix::Capture,
             "the assertion is within its validity window",
         )
@@ -249,7 +256,7 @@ pub(super) fn check_conditions(
     if restrictions.is_empty() {
         r.push(
             Check::fail(
-                "audience",
+                Rule::Audience,
                 Fix::SpValues,
                 "the Assertion has no AudienceRestriction",
             )
@@ -259,7 +266,7 @@ pub(super) fn check_conditions(
     } else if lists.iter().all(|l| l.iter().any(|a| a == sp)) {
         r.push(
             Check::pass(
-                "audience",
+                Rule::Audience,
                 Fix::SpValues,
                 "every AudienceRestriction lists the SP entity ID",
             )
@@ -268,7 +275,7 @@ pub(super) fn check_conditions(
         );
     } else {
         r.push(
-            Check::fail("audience", Fix::SpValues, "the assertion is meant for another service provider (Audience)")
+            Check::fail(Rule::Audience, Fix::SpValues, "the assertion is meant for another service provider (Audience)")
                 .expected(sp)
                 .found(found)
                 .hint("set the SP Entity ID in the IdP application to exactly the SP's value (JumpCloud: SP Entity ID)"),
@@ -305,7 +312,7 @@ pub(super) fn check_issue_instants(
     if problems.is_empty() {
         r.push(
             Check::pass(
-                "issue_instant",
+                Rule::IssueInstant,
                 Fix::Capture,
                 "issue times are valid and not in the future",
             )
@@ -313,7 +320,7 @@ pub(super) fn check_issue_instants(
         );
     } else {
         r.push(
-            Check::fail("issue_instant", Fix::Capture, problems.join("; "))
+            Check::fail(Rule::IssueInstant, Fix::Capture, problems.join("; "))
                 .expected(clocks)
                 .hint("check the clocks of this computer and of the IdP"),
         );
@@ -332,7 +339,7 @@ pub(super) fn check_authn_statement(
     let Some(first) = stmts.first() else {
         r.push(
             Check::fail(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::IdpApplication,
                 "the Assertion has no AuthnStatement",
             )
@@ -345,7 +352,7 @@ pub(super) fn check_authn_statement(
     match session.map(|s| (s, parse_time(s))) {
         Some((s, None)) => r.push(
             Check::fail(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::Capture,
                 "SessionNotOnOrAfter is not a valid time",
             )
@@ -353,7 +360,7 @@ pub(super) fn check_authn_statement(
         ),
         Some((s, Some(t))) if policy.now >= t + policy.skew() => r.push(
             Check::fail(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::Capture,
                 "the session the IdP granted has already ended (SessionNotOnOrAfter)",
             )
@@ -362,7 +369,7 @@ pub(super) fn check_authn_statement(
         ),
         _ => r.push(
             Check::pass(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::IdpApplication,
                 "an AuthnStatement is present",
             )
@@ -381,26 +388,34 @@ pub(super) fn check_identity(
     let name_id = subject.and_then(|s| child(doc, s, SAML_NS, "NameID"));
     match name_id {
         None => r.push(
-            Check::fail("name_id", Fix::IdpApplication, "the Subject has no NameID")
-                .hint("set the NameID (JumpCloud: SAMLSubject NameID) in the IdP application")
-                .found("(absent)"),
+            Check::fail(
+                Rule::NameId,
+                Fix::IdpApplication,
+                "the Subject has no NameID",
+            )
+            .hint("set the NameID (JumpCloud: SAMLSubject NameID) in the IdP application")
+            .found("(absent)"),
         ),
         Some(n) => {
             let (text, other) = doc.text_only(n);
             if other {
                 r.push(
-                    Check::fail("name_id", Fix::IdpApplication, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
+                    Check::fail(Rule::NameId, Fix::IdpApplication, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
                         .found(text.clone())
                         .hint("treat this response as an attack; genuine IdPs never send markup inside NameID"),
                 );
             } else if text.trim().is_empty() {
                 r.push(
-                    Check::fail("name_id", Fix::IdpApplication, "the NameID is empty").found(""),
+                    Check::fail(Rule::NameId, Fix::IdpApplication, "the NameID is empty").found(""),
                 );
             } else {
                 r.push(
-                    Check::pass("name_id", Fix::IdpApplication, "the NameID is plain text")
-                        .found(text.clone()),
+                    Check::pass(
+                        Rule::NameId,
+                        Fix::IdpApplication,
+                        "the NameID is plain text",
+                    )
+                    .found(text.clone()),
                 );
             }
             if trusted {
@@ -429,7 +444,7 @@ pub(super) fn check_identity(
     if flagged.is_empty() {
         r.push(
             Check::pass(
-                "attribute_values",
+                Rule::AttributeValues,
                 Fix::Attributes,
                 "attribute values are plain text",
             )
@@ -437,7 +452,7 @@ pub(super) fn check_identity(
         );
     } else {
         r.push(
-            Check::fail("attribute_values", Fix::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
+            Check::fail(Rule::AttributeValues, Fix::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
                 .found(flagged.join(", "))
                 .hint("treat this response as an attack; genuine IdPs send plain text values"),
         );

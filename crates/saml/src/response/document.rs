@@ -12,7 +12,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if !el_is(doc, root, SAMLP_NS, "Response") {
         r.push(
             Check::fail(
-                "response_root",
+                Rule::ResponseRoot,
                 Fix::Capture,
                 "the message is not a SAML 2.0 Response",
             )
@@ -26,7 +26,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if version != Some("2.0") {
         r.push(
             Check::fail(
-                "response_root",
+                Rule::ResponseRoot,
                 Fix::Capture,
                 "the Response is not SAML version 2.0",
             )
@@ -37,7 +37,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     }
     r.push(
         Check::pass(
-            "response_root",
+            Rule::ResponseRoot,
             Fix::Capture,
             "the root is a SAML 2.0 Response",
         )
@@ -60,7 +60,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if !encrypted.is_empty() && direct.is_empty() && elsewhere == 0 && encrypted.len() == 1 {
         r.push(
             Check::fail(
-                "encrypted_assertion",
+                Rule::EncryptedAssertion,
                 Fix::IdpApplication,
                 "encrypted assertions are not supported yet: turn off assertion encryption in the IdP for the test, or paste a response captured without it",
             )
@@ -74,7 +74,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         _ => {
             r.push(
                 Check::fail(
-                    "single_assertion",
+                    Rule::SingleAssertion,
                     Fix::Capture,
                     "the Response must contain exactly one Assertion, as a direct child, and no assertion anywhere else",
                 )
@@ -93,7 +93,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if attr(doc, assertion, "Version") != Some("2.0") || attr(doc, assertion, "ID").is_none() {
         r.push(
             Check::fail(
-                "single_assertion",
+                Rule::SingleAssertion,
                 Fix::Capture,
                 "the Assertion must have Version=\"2.0\" and an ID",
             )
@@ -106,7 +106,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         return r;
     }
     r.push(Check::pass(
-        "single_assertion",
+        Rule::SingleAssertion,
         Fix::Capture,
         "exactly one Assertion, directly under the Response",
     ));
@@ -121,7 +121,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if let Some(d) = dup {
         r.push(
             Check::fail(
-                "unique_ids",
+                Rule::UniqueIds,
                 Fix::Capture,
                 format!("the ID \"{d}\" is used by more than one element"),
             )
@@ -130,7 +130,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         return r;
     }
     r.push(Check::pass(
-        "unique_ids",
+        Rule::UniqueIds,
         Fix::Capture,
         "every ID is unique",
     ));
@@ -160,7 +160,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
                     .unwrap_or_default();
                 r.push(
                     Check::fail(
-                        "signature_placement",
+                        Rule::SignaturePlacement,
                         Fix::Capture,
                         format!("a Signature sits inside <{where_}>, not right after the Issuer of the Response or of the Assertion"),
                     )
@@ -173,14 +173,15 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         }
     }
     r.push(Check::pass(
-        "signature_placement",
+        Rule::SignaturePlacement,
         Fix::Capture,
         "signatures only where SAML puts them",
     ));
 
     // Rules 9-14 for each signature present.
-    let resp_result = response_sig.map(|s| verify_into(doc, s, "response", policy, &mut r));
-    let assert_result = assertion_sig.map(|s| verify_into(doc, s, "assertion", policy, &mut r));
+    let resp_result = response_sig.map(|s| verify_into(doc, s, Scope::Response, policy, &mut r));
+    let assert_result =
+        assertion_sig.map(|s| verify_into(doc, s, Scope::Assertion, policy, &mut r));
     let resp_ok = matches!(resp_result, Some(Ok(_)));
     let assert_ok = matches!(assert_result, Some(Ok(_)));
     r.signed = Signed {
@@ -224,7 +225,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if sig_ok {
         r.push(
             Check::pass(
-                "signature_required",
+                Rule::SignatureRequired,
                 Fix::Certificate,
                 "the response carries the required valid signatures",
             )
@@ -252,7 +253,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             )
         };
         r.push(
-            Check::fail("signature_required", step, msg)
+            Check::fail(Rule::SignatureRequired, step, msg)
                 .expected(required)
                 .found(found)
                 .hint(hint),
@@ -266,12 +267,12 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     let idp = policy.idp_entity_id.as_str();
     match &resp_issuer {
         Some((text, false)) if text.trim() == idp => r.push(
-            Check::pass("response_issuer", Fix::IdpApplication, "the Response Issuer is the configured IdP")
+            Check::pass(Rule::ResponseIssuer, Fix::IdpApplication, "the Response Issuer is the configured IdP")
                 .expected(idp)
                 .found(text.trim()),
         ),
         Some((text, other)) => r.push(
-            Check::fail("response_issuer", Fix::IdpApplication, if *other {
+            Check::fail(Rule::ResponseIssuer, Fix::IdpApplication, if *other {
                 "the Response Issuer contains markup (a comment or element)"
             } else {
                 "the Response Issuer is not the configured IdP entity ID"
@@ -281,12 +282,12 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
         ),
         None if response_sig.is_some() => r.push(
-            Check::fail("response_issuer", Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
+            Check::fail(Rule::ResponseIssuer, Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
                 .expected(idp)
                 .found("(absent)"),
         ),
         None => r.push(
-            Check::pass("response_issuer", Fix::IdpApplication, "the Response has no Issuer (allowed when the Response is not signed)")
+            Check::pass(Rule::ResponseIssuer, Fix::IdpApplication, "the Response has no Issuer (allowed when the Response is not signed)")
                 .expected(idp)
                 .found("(absent)"),
         ),
@@ -300,13 +301,13 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         Some((text, false)) if text.trim() == idp => {
             r.issuer = Some(text.trim().to_string());
             r.push(
-                Check::pass("assertion_issuer", Fix::IdpApplication, "the Assertion Issuer is the configured IdP")
+                Check::pass(Rule::AssertionIssuer, Fix::IdpApplication, "the Assertion Issuer is the configured IdP")
                     .expected(idp)
                     .found(text.trim()),
             )
         }
         Some((text, other)) => r.push(
-            Check::fail("assertion_issuer", Fix::IdpApplication, if *other {
+            Check::fail(Rule::AssertionIssuer, Fix::IdpApplication, if *other {
                 "the Assertion Issuer contains markup (a comment or element)"
             } else {
                 "the Assertion Issuer is not the configured IdP entity ID"
@@ -316,7 +317,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
         ),
         None => r.push(
-            Check::fail("assertion_issuer", Fix::IdpApplication, "the Assertion has no Issuer as its first element")
+            Check::fail(Rule::AssertionIssuer, Fix::IdpApplication, "the Assertion has no Issuer as its first element")
                 .expected(idp)
                 .found("(absent)"),
         ),
@@ -328,7 +329,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     match destination {
         Some(d) if d == acs => r.push(
             Check::pass(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "the Response Destination is the ACS URL",
             )
@@ -337,7 +338,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         ),
         Some(d) => r.push(
             Check::fail(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "the Response Destination is not the configured ACS URL",
             )
@@ -349,7 +350,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         ),
         None if response_sig.is_some() => r.push(
             Check::fail(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "a signed Response must carry a Destination",
             )
@@ -358,7 +359,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         ),
         None => r.push(
             Check::pass(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "no Destination (allowed when the Response is not signed)",
             )
@@ -369,7 +370,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
 
     // Rule 20: InResponseTo of the Response.
     let irt = attr(doc, root, "InResponseTo");
-    if let Some(c) = in_response_to_check("in_response_to", "the Response", irt, policy) {
+    if let Some(c) = in_response_to_check(Rule::InResponseTo, "the Response", irt, policy) {
         r.push(c);
     }
 
@@ -404,7 +405,7 @@ pub(super) fn too_many_response_children(doc: &Document, root: NodeId) -> Option
         .count();
     (n > MAX_RESPONSE_CHILDREN).then(|| {
         Check::fail(
-            "single_assertion",
+            Rule::SingleAssertion,
             Fix::Capture,
             format!("the Response has more than {MAX_RESPONSE_CHILDREN} child elements, where a SAML Response has a handful (Issuer, Signature, Status, one Assertion): it is refused without counting its assertions"),
         )
@@ -436,7 +437,7 @@ pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Ch
         return None;
     };
     Some(
-        Check::pass("signing_certificate_validity", Fix::Certificate, message)
+        Check::pass(Rule::SigningCertificateValidity, Fix::Certificate, message)
             .expected(format!("valid from {} to {}", fmt_time(nb), fmt_time(na)))
             .found(format!("now {}", fmt_time(now)))
             .hint("service providers that check certificate dates refuse this certificate: download the IdP's current signing certificate (renew it in the IdP first if it still signs with this one), or check this computer's clock"),

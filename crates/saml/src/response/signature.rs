@@ -2,6 +2,29 @@
 
 use super::*;
 
+/// Which element a signature signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Response,
+    Assertion,
+}
+
+impl Scope {
+    fn rule(self, stage: Stage) -> Rule {
+        match self {
+            Scope::Response => Rule::ResponseSignature(stage),
+            Scope::Assertion => Rule::AssertionSignature(stage),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Scope::Response => "response",
+            Scope::Assertion => "assertion",
+        }
+    }
+}
+
 pub(super) fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
     match v {
         None => "absent",
@@ -39,13 +62,13 @@ pub(super) fn stage_pass_message(stage: Stage, v: Option<&Verified>) -> String {
 pub(super) fn verify_into(
     doc: &Document,
     sig: NodeId,
-    scope: &str,
+    scope: Scope,
     policy: &Policy,
     r: &mut Report,
 ) -> Result<Verified, XmlDsigError> {
     let result = xmldsig::verify(doc, sig, &policy.idp_certs, policy.allow_sha1);
     for stage in Stage::ALL {
-        let id = format!("{scope}_signature_{}", stage.name());
+        let id = scope.rule(stage);
         match &result {
             Ok(v) => {
                 let mut c = Check::pass(id, stage_step(stage), stage_pass_message(stage, Some(v)));
@@ -56,7 +79,8 @@ pub(super) fn verify_into(
                     );
                     c.hint = Some("ask the IdP to sign with RSA-SHA256".into());
                     r.warnings.push(format!(
-                        "the {scope} signature uses SHA-1, accepted only because --allow-sha1 is set"
+                        "the {} signature uses SHA-1, accepted only because --allow-sha1 is set",
+                        scope.name()
                     ));
                 }
                 if stage == Stage::Key {

@@ -13,22 +13,22 @@ pub(super) const MAX_XML_LINE_CHARS: usize = 240;
 impl Model {
     pub(super) fn report_view(&self, run: &Run) -> TestReportView {
         let report = &run.report;
-        let failed = report.checks.iter().filter(|c| !c.ok).count();
-        let headline = if report.valid {
-            format!("Passed: all {} checks passed", report.checks.len())
+        let failed = report.checks().iter().filter(|c| !c.ok).count();
+        let headline = if report.valid() {
+            format!("Passed: all {} checks passed", report.checks().len())
         } else {
             format!(
                 "Failed: {failed} of {} checks failed. Fix them where each one says, then test again.",
-                report.checks.len()
+                report.checks().len()
             )
         };
         let mut checks: Vec<ReportCheckView> = report
-            .checks
+            .checks()
             .iter()
             .filter(|c| !c.ok)
-            .chain(report.checks.iter().filter(|c| c.ok))
+            .chain(report.checks().iter().filter(|c| c.ok))
             .map(|c| ReportCheckView {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 ok: c.ok,
                 message: c.message.clone(),
                 expected: c.expected.clone(),
@@ -48,7 +48,7 @@ impl Model {
         };
         let doc = run.xml.as_deref().and_then(|x| xml::parse(x).ok());
         TestReportView {
-            passed: report.valid,
+            passed: report.valid(),
             source: run.source.label().into(),
             headline,
             evidence_note,
@@ -58,7 +58,7 @@ impl Model {
             attributes: self.attribute_arrivals(report),
             clock: doc.as_ref().map(|d| clock(d, run.received_at)),
             xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
-            xml_note: if report.signed.assertion || report.signed.response {
+            xml_note: if report.signed().assertion || report.signed().response {
                 "The highlighted part is covered by a signature that verified with your certificate; signature \
                  values and certificates are left out."
                     .into()
@@ -79,9 +79,9 @@ impl Model {
             .into_iter()
             .map(|row| {
                 let name = row.sp_name.trim().to_string();
-                let exact = report.attributes.get_key_value(&name);
+                let exact = report.attributes().get_key_value(&name);
                 let folded = report
-                    .attributes
+                    .attributes()
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(&name));
                 let (received_as, values, arrival, note) = match (exact, folded) {
@@ -121,7 +121,7 @@ impl Model {
                 }
             })
             .collect();
-        for (k, v) in &report.attributes {
+        for (k, v) in report.attributes() {
             if !seen.contains(&k.as_str()) {
                 rows.push(ReportAttributeView {
                     sp_name: String::new(),
@@ -149,9 +149,9 @@ impl Model {
         };
         let first_failure = |leg: &str| {
             run.report
-                .checks
+                .checks()
                 .iter()
-                .find(|c| !c.ok && leg_of(&c.id, StepId::for_fix(c.fix)) == leg)
+                .find(|c| !c.ok && leg_of(c.id, StepId::for_fix(c.fix)) == leg)
                 .map(|c| c.message.clone())
         };
         let mut legs = Vec::new();
@@ -222,9 +222,9 @@ impl Model {
 
 /// Which leg of the exchange a failed check belongs to: the request (InResponseTo), the sign-in (the IdP refused),
 /// the post to the ACS (audience, recipient, destination: the SP's values), else the response the IdP made.
-pub(super) fn leg_of(id: &str, step: StepId) -> &'static str {
+pub(super) fn leg_of(id: Rule, step: StepId) -> &'static str {
     match (id, step) {
-        ("in_response_to" | "subject_in_response_to", _) => "request",
+        (Rule::InResponseTo | Rule::SubjectInResponseTo, _) => "request",
         (_, StepId::AssignUsers) => "sign_in",
         (_, StepId::SpValues) => "post",
         _ => "response",
@@ -274,9 +274,9 @@ pub(super) fn clock(doc: &Document, checked_at: OffsetDateTime) -> ClockView {
 /// and certificates left out (they are long and say nothing to a reader).
 pub(super) fn pretty(doc: &Document, report: &Report) -> Vec<XmlLine> {
     let root = doc.root();
-    let signed_root: Option<NodeId> = if report.signed.response {
+    let signed_root: Option<NodeId> = if report.signed().response {
         Some(root)
-    } else if report.signed.assertion {
+    } else if report.signed().assertion {
         doc.elements().find(|n| {
             doc.element(*n).is_some_and(|e| e.is(SAML_NS, "Assertion"))
                 && doc.parent(*n) == Some(root)

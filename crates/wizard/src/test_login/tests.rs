@@ -449,7 +449,7 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
     );
     policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report_in = response::validate(xml.as_bytes(), &policy);
-    assert!(report_in.valid, "{:?}", report_in.failed());
+    assert!(report_in.valid(), "{:?}", report_in.failed());
     let v = s.finish_loopback(
         job.id,
         Ok(Received {
