@@ -32,10 +32,14 @@ pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
         found.push_str(&format!(" ({})", m.trim()));
     }
     r.push(
-        Check::fail(Rule::StatusSuccess, Fix::UserAccess, "the IdP did not report Success")
-            .expected(STATUS_SUCCESS)
-            .found(found)
-            .hint("the IdP refused the login: make sure the test user is assigned to the application (JumpCloud: User Groups tab)"),
+        Check::fail(
+            Rule::StatusSuccess,
+            Fix::UserAccess,
+            "the IdP did not report Success",
+        )
+        .expected(STATUS_SUCCESS)
+        .found(found)
+        .hint("the IdP refused the login: make sure the test user is assigned to the application"),
     );
 }
 
@@ -125,9 +129,7 @@ pub(super) fn check_subject_confirmation(
             )
             .expected(acs)
             .found_opt(recipient)
-            .hint(
-                "copy the ACS URL from the SP into the IdP application again (JumpCloud: ACS URL)",
-            )
+            .hint("copy the ACS URL from the SP into the IdP application again")
         });
         let nooa = data.and_then(|d| attr(doc, d, "NotOnOrAfter"));
         let nb = data.and_then(|d| attr(doc, d, "NotBefore"));
@@ -275,10 +277,16 @@ pub(super) fn check_conditions(
         );
     } else {
         r.push(
-            Check::fail(Rule::Audience, Fix::SpValues, "the assertion is meant for another service provider (Audience)")
-                .expected(sp)
-                .found(found)
-                .hint("set the SP Entity ID in the IdP application to exactly the SP's value (JumpCloud: SP Entity ID)"),
+            Check::fail(
+                Rule::Audience,
+                Fix::SpValues,
+                "the assertion is meant for another service provider (Audience)",
+            )
+            .expected(sp)
+            .found(found)
+            .hint(
+                "set the SP Entity ID (audience) in the IdP application to exactly the SP's value",
+            ),
         );
     }
 }
@@ -393,7 +401,7 @@ pub(super) fn check_identity(
                 Fix::IdpApplication,
                 "the Subject has no NameID",
             )
-            .hint("set the NameID (JumpCloud: SAMLSubject NameID) in the IdP application")
+            .hint("choose the NameID (the user identifier the IdP sends as the subject) in the IdP application")
             .found("(absent)"),
         ),
         Some(n) => {

@@ -236,7 +236,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         let (msg, hint, step) = if response_sig.is_none() && assertion_sig.is_none() {
             (
                 "the response is not signed at all",
-                "in the IdP application, turn on signing (JumpCloud: check Sign Assertion)",
+                "in the IdP application, turn on signing of the assertion (or of the response)",
                 Fix::IdpApplication,
             )
         } else if policy.require_signed_assertion && assertion_sig.is_none() {
@@ -279,7 +279,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             })
             .expected(idp)
             .found(text.trim())
-            .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
+            .hint("set the IdP Entity ID to exactly the value the IdP application shows as its entity ID (issuer)"),
         ),
         None if response_sig.is_some() => r.push(
             Check::fail(Rule::ResponseIssuer, Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
@@ -314,7 +314,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             })
             .expected(idp)
             .found(text.trim())
-            .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
+            .hint("set the IdP Entity ID to exactly the value the IdP application shows as its entity ID (issuer)"),
         ),
         None => r.push(
             Check::fail(Rule::AssertionIssuer, Fix::IdpApplication, "the Assertion has no Issuer as its first element")
@@ -344,9 +344,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             )
             .expected(acs)
             .found(d)
-            .hint(
-                "copy the ACS URL from the SP into the IdP application again (JumpCloud: ACS URL)",
-            ),
+            .hint("copy the ACS URL from the SP into the IdP application again"),
         ),
         None if response_sig.is_some() => r.push(
             Check::fail(

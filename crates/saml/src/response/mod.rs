@@ -197,7 +197,9 @@ impl Policy {
 
 /// Where a failed check is fixed, in the protocol's terms. The validator knows nothing of the wizard's steps: the
 /// wizard maps each `Fix` to the step that changes it (in one place), and profiles word it for their portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Fix {
     /// The response itself: capture it again, test again, or treat it as an attack.

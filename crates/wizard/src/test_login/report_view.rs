@@ -33,7 +33,7 @@ impl Model {
                 message: c.message.clone(),
                 expected: c.expected.clone(),
                 found: c.found.clone(),
-                hint: c.hint.clone(),
+                hint: self.hint_for(c),
                 step: StepId::for_fix(c.fix),
                 step_number: step_number(StepId::for_fix(c.fix)),
                 step_title: step_title(StepId::for_fix(c.fix)).to_string(),
@@ -66,6 +66,20 @@ impl Model {
                 "No part of this response is covered by a signature that verified with your certificate.".into()
             },
             export_name: format!("ssopilot-test-login-{}", run.received_at.unix_timestamp()),
+        }
+    }
+
+    /// A check's hint as the report shows it: the validator's generic words, then, for a failure, where the chosen
+    /// IdP profile says that kind of fix is made in its portal.
+    pub(super) fn hint_for(&self, c: &Check) -> Option<String> {
+        let provider = self
+            .idp()
+            .filter(|_| !c.ok)
+            .and_then(|p| p.fix_hints.get(&c.fix));
+        match (&c.hint, provider) {
+            (Some(h), Some(p)) => Some(format!("{}. {p}", h.trim_end_matches('.'))),
+            (None, Some(p)) => Some(p.clone()),
+            (h, None) => h.clone(),
         }
     }
 

@@ -273,6 +273,16 @@ fn a_response_for_another_sp_does_not_count() {
     assert!(!r.passed);
     let audience = r.checks.iter().find(|c| c.id == "audience").unwrap();
     assert!(!audience.ok);
+    // The validator's hint names no provider; the JumpCloud profile adds where that fix is made in its portal.
+    assert_eq!(
+        audience.hint.as_deref(),
+        Some(
+            "set the SP Entity ID (audience) in the IdP application to exactly the SP's value. In JumpCloud: the \
+             application's SSO tab, fields SP Entity ID and ACS URL."
+        )
+    );
+    let passed = r.checks.iter().find(|c| c.id == "name_id").unwrap();
+    assert!(passed.ok && passed.hint.is_none(), "{passed:?}");
     assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
 }
 
