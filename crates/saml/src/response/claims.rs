@@ -2,7 +2,9 @@
 
 use super::*;
 
-pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
+/// Rule 18's status: true when the IdP reports Success. Otherwise the failed check carries the IdP's own
+/// StatusCode(s) and StatusMessage, usually the reason it refused.
+pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) -> bool {
     let status = child(doc, root, SAMLP_NS, "Status");
     let code = status.and_then(|s| child(doc, s, SAMLP_NS, "StatusCode"));
     let value = code.and_then(|c| attr(doc, c, "Value"));
@@ -16,31 +18,36 @@ pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
             .expected(STATUS_SUCCESS)
             .found(STATUS_SUCCESS),
         );
-        return;
+        return true;
     }
     let sub = code
         .and_then(|c| child(doc, c, SAMLP_NS, "StatusCode"))
         .and_then(|c| attr(doc, c, "Value"));
     let msg = status
         .and_then(|s| child(doc, s, SAMLP_NS, "StatusMessage"))
-        .map(|m| doc.text_only(m).0);
-    let mut found = value.unwrap_or("(no StatusCode)").to_string();
+        .map(|m| doc.text_only(m).0.trim().to_string())
+        .filter(|m| !m.is_empty());
+    let short = |v: &str| v.rsplit(':').next().unwrap_or(v).to_string();
+    let mut found = format!("StatusCode {}", value.unwrap_or("(absent)"));
+    let mut said = value.map_or_else(|| "no StatusCode".to_string(), short);
     if let Some(s) = sub {
-        found.push_str(&format!(" / {s}"));
+        found.push_str(&format!(", second-level StatusCode {s}"));
+        said.push_str(&format!(" / {}", short(s)));
     }
-    if let Some(m) = msg {
-        found.push_str(&format!(" ({})", m.trim()));
+    if let Some(m) = &msg {
+        found.push_str(&format!(", StatusMessage \"{m}\""));
     }
+    let message = match &msg {
+        Some(m) => format!("the IdP did not report Success: it answered {said}, saying \"{m}\""),
+        None => format!("the IdP did not report Success: it answered {said}"),
+    };
     r.push(
-        Check::fail(
-            Rule::StatusSuccess,
-            Fix::UserAccess,
-            "the IdP did not report Success",
-        )
-        .expected(STATUS_SUCCESS)
-        .found(found)
-        .hint("the IdP refused the login: make sure the test user is assigned to the application"),
+        Check::fail(Rule::StatusSuccess, Fix::UserAccess, message)
+            .expected(STATUS_SUCCESS)
+            .found(found)
+            .hint("the IdP refused the login (its status message, when it sent one, usually says why): make sure the test user is assigned to the application and can sign in there"),
     );
+    false
 }
 
 /// Rule 20's InResponseTo check for `what`, or none when the policy says which request it answers cannot be
@@ -391,9 +398,33 @@ pub(super) fn check_identity(
     subject: Option<NodeId>,
     assertion: NodeId,
     trusted: bool,
+    policy: &Policy,
     r: &mut Report,
 ) {
     let name_id = subject.and_then(|s| child(doc, s, SAML_NS, "NameID"));
+    // An SPNameQualifier names the SP the identifier was issued for: another SP's identifier is not this SP's user.
+    // The check appears only when the IdP sends one (it is optional).
+    if let Some(q) = name_id.and_then(|n| attr(doc, n, "SPNameQualifier")) {
+        let sp = policy.sp_entity_id.as_str();
+        r.push(if q == sp {
+            Check::pass(
+                Rule::NameIdSpQualifier,
+                Fix::SpValues,
+                "the NameID was issued for this SP (SPNameQualifier)",
+            )
+            .expected(sp)
+            .found(q)
+        } else {
+            Check::fail(
+                Rule::NameIdSpQualifier,
+                Fix::SpValues,
+                "the NameID was issued for another service provider (its SPNameQualifier is not the SP entity ID)",
+            )
+            .expected(sp)
+            .found(q)
+            .hint("set the SP Entity ID in the IdP application to exactly the SP's value")
+        });
+    }
     match name_id {
         None => r.push(
             Check::fail(

@@ -49,6 +49,15 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         r.push(c);
         return r;
     }
+    // Rule 18's status first: an IdP that refused the login says why in its StatusCode and StatusMessage (and
+    // usually sends no assertion), which is the reason to show rather than a missing assertion.
+    if !check_status(doc, root, &mut r)
+        && doc.elements().all(|e| {
+            !el_is(doc, e, SAML_NS, "Assertion") && !el_is(doc, e, SAML_NS, "EncryptedAssertion")
+        })
+    {
+        return r;
+    }
     let direct: Vec<NodeId> = doc.children_named(root, SAML_NS, "Assertion").collect();
     let encrypted: Vec<NodeId> = doc
         .children_named(root, SAML_NS, "EncryptedAssertion")
@@ -146,13 +155,21 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         let position_ok = parent.is_some_and(|p| {
             // Only the first two children matter (collecting all of them cost the number of siblings).
             let mut kids = doc.element_children(p);
-            kids.next()
-                .is_some_and(|i| el_is(doc, i, SAML_NS, "Issuer"))
-                && kids.next() == Some(s)
+            match kids.next() {
+                Some(i) if el_is(doc, i, SAML_NS, "Issuer") => kids.next() == Some(s),
+                // No Issuer at all: the Signature comes first (the schema's order); the missing Issuer is reported
+                // by the issuer checks, not as a misplaced signature.
+                Some(first) => first == s && child(doc, p, SAML_NS, "Issuer").is_none(),
+                None => false,
+            }
         });
         match parent {
             Some(p) if p == root && position_ok => response_sig = Some(s),
             Some(p) if p == assertion && position_ok => assertion_sig = Some(s),
+            Some(p) if p == root || p == assertion => {
+                r.push(misplaced_signature(doc, p, s, p == root));
+                return r;
+            }
             _ => {
                 let where_ = parent
                     .and_then(|p| doc.element(p))
@@ -261,8 +278,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     }
     let trusted = resp_ok || assert_ok;
 
-    // Rule 18: status and issuers.
-    check_status(doc, root, &mut r);
+    // Rule 18: issuers (the status was checked first).
     let resp_issuer = child(doc, root, SAML_NS, "Issuer").map(|i| doc.text_only(i));
     let idp = policy.idp_entity_id.as_str();
     match &resp_issuer {
@@ -368,12 +384,27 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
 
     // Rule 20: InResponseTo of the Response.
     let irt = attr(doc, root, "InResponseTo");
-    if let Some(c) = in_response_to_check(Rule::InResponseTo, "the Response", irt, policy) {
-        r.push(c);
+    let subject = child(doc, assertion, SAML_NS, "Subject");
+    match (&policy.expect, irt) {
+        // SAML core 3.2.2: InResponseTo is optional on the Response; the bearer confirmation then says which
+        // request the response answers (and is checked against it below). When both carry it, both must match.
+        (Expect::Request(req), None) if bearer_in_response_to(doc, subject).any(|v| v == req) => r.push(
+            Check::pass(
+                Rule::InResponseTo,
+                Fix::Capture,
+                "the Response carries no InResponseTo (it is optional there); its bearer subject confirmation answers the pending request",
+            )
+            .expected(req.as_str())
+            .found("(absent on the Response)"),
+        ),
+        _ => {
+            if let Some(c) = in_response_to_check(Rule::InResponseTo, "the Response", irt, policy) {
+                r.push(c);
+            }
+        }
     }
 
     // Rule 20: subject confirmation.
-    let subject = child(doc, assertion, SAML_NS, "Subject");
     r.flow = Some(if irt.is_some() || bearer_answers_a_request(doc, subject) {
         Flow::SpInitiated
     } else {
@@ -388,7 +419,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     check_authn_statement(doc, assertion, policy, &mut r);
 
     // Rules 16 and 17: the identity, only from the verified element.
-    check_identity(doc, subject, assertion, trusted, &mut r);
+    check_identity(doc, subject, assertion, trusted, policy, &mut r);
     r
 }
 
@@ -444,10 +475,47 @@ pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Ch
 
 /// Whether a bearer SubjectConfirmationData of `subject` carries InResponseTo (an answer to an AuthnRequest).
 fn bearer_answers_a_request(doc: &Document, subject: Option<NodeId>) -> bool {
-    subject.is_some_and(|s| {
-        doc.children_named(s, SAML_NS, "SubjectConfirmation")
-            .filter(|c| attr(doc, *c, "Method") == Some(BEARER))
-            .filter_map(|c| child(doc, c, SAML_NS, "SubjectConfirmationData"))
-            .any(|d| attr(doc, d, "InResponseTo").is_some())
-    })
+    bearer_in_response_to(doc, subject).next().is_some()
+}
+
+/// The InResponseTo values of `subject`'s bearer SubjectConfirmationData, in document order.
+pub(super) fn bearer_in_response_to<'a>(
+    doc: &'a Document,
+    subject: Option<NodeId>,
+) -> impl Iterator<Item = &'a str> + 'a {
+    subject
+        .into_iter()
+        .flat_map(move |s| doc.children_named(s, SAML_NS, "SubjectConfirmation"))
+        .filter(move |c| attr(doc, *c, "Method") == Some(BEARER))
+        .filter_map(move |c| child(doc, c, SAML_NS, "SubjectConfirmationData"))
+        .filter_map(move |d| attr(doc, d, "InResponseTo"))
+}
+
+/// A Signature that is a child of the Response or of the Assertion but not where SAML's schema puts it (right after
+/// the Issuer): said as where it is, and as the IdP defect it is (some IdPs append it after the AttributeStatement);
+/// SAML libraries that follow the schema reject it too.
+fn misplaced_signature(doc: &Document, parent: NodeId, sig: NodeId, in_response: bool) -> Check {
+    let what = if in_response { "Response" } else { "Assertion" };
+    let parent_name = doc.element(parent).map(|e| e.qname()).unwrap_or_default();
+    let mut position = 0;
+    let mut previous = None;
+    for (i, k) in doc.element_children(parent).enumerate() {
+        if k == sig {
+            position = i + 1;
+            break;
+        }
+        previous = Some(k);
+    }
+    let after = previous
+        .and_then(|p| doc.element(p))
+        .map(|e| format!(", after <{}>", e.qname()))
+        .unwrap_or_default();
+    Check::fail(
+        Rule::SignaturePlacement,
+        Fix::IdpApplication,
+        format!("the {what}'s Signature is in the wrong place: it is child {position} of <{parent_name}>{after}, where SAML puts it right after the {what}'s Issuer"),
+    )
+    .expected(format!("ds:Signature as the element right after saml:Issuer in the {what}"))
+    .found(format!("child {position} of <{parent_name}>{after}"))
+    .hint("this is a defect of the IdP (or of the SAML library it uses), not of your configuration: other SAML libraries (python3-saml, ruby-saml, samlify, Lasso) reject this response too; ask the IdP's vendor to place the Signature right after the Issuer")
 }

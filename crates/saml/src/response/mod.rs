@@ -73,7 +73,8 @@ pub enum Flow {
 pub struct MessageIds {
     /// `Response:<ID>` and `Assertion:<ID>` of every such element, in document order.
     pub ids: Vec<String>,
-    /// The Response's InResponseTo, when it has one.
+    /// The request the response answers: the Response's InResponseTo, or else (it is optional there) its
+    /// assertion's bearer confirmation's.
     pub in_response_to: Option<String>,
 }
 
@@ -87,7 +88,13 @@ impl MessageIds {
                 .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
                 .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
                 .collect(),
-            in_response_to: attr(doc, root, "InResponseTo").map(str::to_string),
+            in_response_to: attr(doc, root, "InResponseTo")
+                .or_else(|| {
+                    let assertion = child(doc, root, SAML_NS, "Assertion");
+                    let subject = assertion.and_then(|a| child(doc, a, SAML_NS, "Subject"));
+                    bearer_in_response_to(doc, subject).next()
+                })
+                .map(str::to_string),
         }
     }
 }

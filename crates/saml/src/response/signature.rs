@@ -25,6 +25,23 @@ impl Scope {
     }
 }
 
+/// The SignatureMethod and DigestMethod a signature names, as found.
+fn algorithms_found(doc: &Document, sig: NodeId) -> String {
+    let signed_info = child(doc, sig, DS_NS, "SignedInfo");
+    let method = signed_info
+        .and_then(|si| child(doc, si, DS_NS, "SignatureMethod"))
+        .and_then(|m| attr(doc, m, "Algorithm"));
+    let digest = signed_info
+        .and_then(|si| child(doc, si, DS_NS, "Reference"))
+        .and_then(|r| child(doc, r, DS_NS, "DigestMethod"))
+        .and_then(|m| attr(doc, m, "Algorithm"));
+    format!(
+        "SignatureMethod {}, DigestMethod {}",
+        method.unwrap_or("(absent)"),
+        digest.unwrap_or("(absent)")
+    )
+}
+
 pub(super) fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
     match v {
         None => "absent",
@@ -105,6 +122,13 @@ pub(super) fn verify_into(
                         _ => "this signature is not one a standard SAML IdP produces; capture the response again or treat it as an attack",
                     };
                     let mut c = Check::fail(id, stage_step(e.stage()), e.to_string()).hint(hint);
+                    if e.stage() == Stage::Algorithm {
+                        c.expected = Some(format!(
+                            "SignatureMethod RSA-SHA256/384/512 or ECDSA-SHA256/384, DigestMethod SHA-256/384/512{}",
+                            if policy.allow_sha1 { " (SHA-1 allowed by the legacy switch)" } else { "" }
+                        ));
+                        c.found = Some(algorithms_found(doc, sig));
+                    }
                     if let Some(ki) = xmldsig::keyinfo_certificate(doc, sig) {
                         if matches!(e.stage(), Stage::Key | Stage::Value) {
                             c.found = Some(format!(

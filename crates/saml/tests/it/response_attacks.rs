@@ -489,11 +489,18 @@ fn sha1_only_with_the_legacy_switch() {
     let xml = xmlsec_sign(&tmpl, rsa_idp());
     let r = run(&xml);
     assert_fails(&r, "assertion_signature_algorithm");
-    assert!(r
-        .check(Rule::AssertionSignature(Stage::Algorithm))
-        .unwrap()
-        .message
-        .contains("SHA-1"));
+    let c = r.check(Rule::AssertionSignature(Stage::Algorithm)).unwrap();
+    assert!(c.message.contains("SHA-1"));
+    // Issue 16: the failure says what was expected and what the IdP used.
+    assert!(
+        c.expected.as_deref().unwrap().contains("RSA-SHA256"),
+        "{:?}",
+        c.expected
+    );
+    assert_eq!(
+        c.found.as_deref(),
+        Some("SignatureMethod http://www.w3.org/2000/09/xmldsig#rsa-sha1, DigestMethod http://www.w3.org/2000/09/xmldsig#sha1")
+    );
     let mut legacy = policy();
     legacy.allow_sha1 = true;
     let r = run_with(&xml, &legacy);
@@ -615,12 +622,17 @@ fn resigned_with_wrong_values() {
         ..d()
     });
     assert_only_fails(&r, "destination");
-    // Without a Response Issuer there is no valid place for the Response signature (rule 8).
+    // A signed Response without an Issuer (issue 16): the Signature comes first, where the schema puts it when the
+    // Issuer is absent, and the report names the missing Issuer, not a misplaced signature.
     let r = resigned(&Params {
         response_issuer: None,
         ..d()
     });
-    assert_only_fails(&r, "signature_placement");
+    assert_only_fails(&r, "response_issuer");
+    let c = r.check(Rule::ResponseIssuer).unwrap();
+    assert!(c.message.contains("must have an Issuer"), "{}", c.message);
+    assert_eq!(c.found.as_deref(), Some("(absent)"));
+    assert!(r.signed().response, "the signature itself still verifies");
     let r = resigned(&Params {
         in_response_to: Some("_other".into()),
         ..d()
