@@ -366,6 +366,9 @@ pub fn readable(r: &Report) -> String {
     if let Some(fp) = &r.signing_certificate_sha256() {
         out.push_str(&format!("  signing certificate SHA-256: {fp}\n"));
     }
+    if let Some(c) = r.clock() {
+        out.push_str(&format!("  clock: {}\n", c.summary()));
+    }
     out.push_str("  replay: not evaluated (an offline check cannot know earlier responses)\n");
     out
 }

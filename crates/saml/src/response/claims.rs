@@ -142,22 +142,43 @@ pub(super) fn check_subject_confirmation(
         let nb = data.and_then(|d| attr(doc, d, "NotBefore"));
         let now = policy.now;
         let clocks = format!("now {} (skew {} s)", fmt_time(now), skew.whole_seconds());
+        let expired_hint = clock_hint(r, "run the test login again and check the response at once; if it keeps failing, check both computers' clocks");
         checks.push(match (nooa.map(|s| (s, parse_time(s))), nb) {
-            (_, Some(nb)) => Check::fail(Rule::SubjectTime, Fix::Capture, "a bearer confirmation must not carry NotBefore")
-                .expected("no NotBefore")
-                .found(format!("NotBefore {nb}")),
-            (None, _) => Check::fail(Rule::SubjectTime, Fix::Capture, "the confirmation has no NotOnOrAfter")
-                .expected(format!("NotOnOrAfter after {clocks}"))
-                .found("(absent)"),
-            (Some((s, None)), _) => Check::fail(Rule::SubjectTime, Fix::Capture, "the confirmation's NotOnOrAfter is not a valid time")
-                .found(s),
-            (Some((s, Some(t))), _) if now < t + skew => Check::pass(Rule::SubjectTime, Fix::Capture, "the confirmation has not expired")
-                .expected(format!("NotOnOrAfter after {clocks}"))
-                .found(s),
-            (Some((s, Some(_))), _) => Check::fail(Rule::SubjectTime, Fix::Capture, "the confirmation has expired")
-                .expected(format!("NotOnOrAfter after {clocks}"))
-                .found(s)
-                .hint("run the test login again and check the response at once; if it keeps failing, check both computers' clocks"),
+            (_, Some(nb)) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "a bearer confirmation must not carry NotBefore",
+            )
+            .expected("no NotBefore")
+            .found(format!("NotBefore {nb}")),
+            (None, _) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation has no NotOnOrAfter",
+            )
+            .expected(format!("NotOnOrAfter after {clocks}"))
+            .found("(absent)"),
+            (Some((s, None)), _) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation's NotOnOrAfter is not a valid time",
+            )
+            .found(s),
+            (Some((s, Some(t))), _) if now < t + skew => Check::pass(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation has not expired",
+            )
+            .expected(format!("NotOnOrAfter after {clocks}"))
+            .found(s),
+            (Some((s, Some(_))), _) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation has expired",
+            )
+            .expected(format!("NotOnOrAfter after {clocks}"))
+            .found(s)
+            .hint(expired_hint.clone()),
         });
         let irt = data.and_then(|d| attr(doc, d, "InResponseTo"));
         checks.extend(in_response_to_check(
@@ -229,10 +250,13 @@ pub(super) fn check_conditions(
             Fix::Capture,
             "the assertion is not valid yet (NotBefore is in the future)",
         )
-        .hint("check the clocks of this computer and of the IdP")
+        .hint(clock_hint(
+            r,
+            "check the clocks of this computer and of the IdP",
+        ))
     } else if nooa_t.flatten().is_some_and(|t| now >= t + skew) {
         Check::fail(Rule::ConditionsTime, Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
-            .hint("run the test login again and check the response at once; if it keeps failing, check the clocks")
+            .hint(clock_hint(r, "run the test login again and check the response at once; if it keeps failing, check the clocks"))
     } else {
         Check::pass(
             Rule::ConditionsTime,
@@ -337,7 +361,10 @@ pub(super) fn check_issue_instants(
         r.push(
             Check::fail(Rule::IssueInstant, Fix::Capture, problems.join("; "))
                 .expected(clocks)
-                .hint("check the clocks of this computer and of the IdP"),
+                .hint(clock_hint(
+                    r,
+                    "check the clocks of this computer and of the IdP",
+                )),
         );
     }
 }

@@ -35,6 +35,9 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         );
         return r;
     }
+    r.clock = attr(doc, root, "IssueInstant")
+        .and_then(parse_time)
+        .map(|t| ClockReading::measure(t, policy));
     r.push(
         Check::pass(
             Rule::ResponseRoot,

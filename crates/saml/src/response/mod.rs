@@ -274,6 +274,76 @@ impl Check {
     }
 }
 
+/// The IdP's clock against this computer's: the Response's IssueInstant against the time of the check (for a live
+/// test login, the moment it was received). Shown on every report, and named by a failed time check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockReading {
+    /// The Response's IssueInstant, RFC 3339.
+    pub idp_time: String,
+    /// The time of the check, RFC 3339.
+    pub local_time: String,
+    /// `idp_time - local_time`: positive when the IdP's clock is ahead of this computer's.
+    pub offset_seconds: i64,
+    pub allowed_skew_seconds: i64,
+}
+
+impl ClockReading {
+    fn measure(issue_instant: OffsetDateTime, policy: &Policy) -> Self {
+        Self {
+            idp_time: fmt_time(issue_instant),
+            local_time: fmt_time(policy.now),
+            offset_seconds: (issue_instant - policy.now).whole_seconds(),
+            allowed_skew_seconds: policy.skew().whole_seconds(),
+        }
+    }
+
+    /// Whether the offset is within the allowed skew.
+    pub fn within_skew(&self) -> bool {
+        self.offset_seconds.abs() <= self.allowed_skew_seconds
+    }
+
+    /// "the IdP's clock is 47 s ahead of this computer; allowed skew 180 s".
+    pub fn describe(&self) -> String {
+        let o = self.offset_seconds;
+        let allowed = self.allowed_skew_seconds;
+        match o {
+            0 => format!("the IdP's clock and this computer's agree; allowed skew {allowed} s"),
+            o if o > 0 => format!("the IdP's clock is {o} s ahead of this computer; allowed skew {allowed} s"),
+            o => format!(
+                "the IdP's clock is {} s behind this computer (or the response is that old); allowed skew {allowed} s",
+                -o
+            ),
+        }
+    }
+
+    /// One line for a rendered report: the offset and the two times it was measured on.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} (IdP IssueInstant {}, this computer {})",
+            self.describe(),
+            self.idp_time,
+            self.local_time
+        )
+    }
+
+    /// What a failed time check tells the admin: the measured offset, and whose clock to correct.
+    fn advice(&self) -> String {
+        let fix = if self.offset_seconds > 0 {
+            "if this computer's clock is right, correct the IdP's clock by that much (set it to network time, NTP); otherwise set this computer to network time"
+        } else {
+            "test again with a fresh sign-in; if it fails again, correct the clock that is wrong by that much: the IdP's if this computer's is right, else this computer's (network time, NTP)"
+        };
+        format!("{}: {fix}", self.describe())
+    }
+}
+
+/// A failed time check's hint: the clock advice when the clocks were measured, else `generic`.
+fn clock_hint(r: &Report, generic: &str) -> String {
+    r.clock
+        .as_ref()
+        .map_or_else(|| generic.to_string(), ClockReading::advice)
+}
+
 /// Which signatures were present and verified.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Signed {
@@ -324,6 +394,8 @@ pub struct Report {
     replay: Replay,
     /// How the login started (read from InResponseTo), once the document is a Response with an assertion.
     flow: Option<Flow>,
+    /// The IdP's clock against this computer's, once the document is a Response with a readable IssueInstant.
+    clock: Option<ClockReading>,
     /// The XML as decoded from the input, once it decoded: the one decoding, for showing the response.
     #[serde(skip)]
     decoded_xml: Option<String>,
@@ -348,6 +420,7 @@ impl Report {
             signing_certificate_sha256: None,
             replay: Replay::NotEvaluated,
             flow: None,
+            clock: None,
             decoded_xml: None,
             message_ids: MessageIds::default(),
             warnings: Vec::new(),
@@ -406,6 +479,11 @@ impl Report {
     /// How the login started (read from InResponseTo), once the document is a Response with an assertion.
     pub fn flow(&self) -> Option<Flow> {
         self.flow
+    }
+
+    /// The IdP's clock against this computer's, once the document is a Response with a readable IssueInstant.
+    pub fn clock(&self) -> Option<&ClockReading> {
+        self.clock.as_ref()
     }
 
     /// The XML as decoded from the input, once it decoded.

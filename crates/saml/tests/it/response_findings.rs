@@ -122,3 +122,56 @@ fn a_signature_after_the_attribute_statement_is_described_as_an_idp_defect() {
     assert!(!hint.contains("attack"), "{hint}");
     assert_eq!(c.fix, Fix::IdpApplication);
 }
+
+/// Every report carries the clock: the Response's IssueInstant against the time of the check.
+#[test]
+fn the_clock_is_measured_on_every_report() {
+    let r = run(&genuine(&Params::default()));
+    let c = r.clock().unwrap();
+    assert_eq!(c.idp_time, "2026-11-25T11:59:55Z");
+    assert_eq!(c.local_time, "2026-11-25T12:00:00Z");
+    assert_eq!((c.offset_seconds, c.allowed_skew_seconds), (-5, 180));
+    assert!(c.within_skew());
+    let json = serde_json::to_value(&r).unwrap();
+    assert_eq!(
+        json["clock"],
+        serde_json::json!({"idp_time": "2026-11-25T11:59:55Z", "local_time": "2026-11-25T12:00:00Z", "offset_seconds": -5, "allowed_skew_seconds": 180})
+    );
+    // Not a Response: nothing to measure.
+    assert!(run("<x/>").clock().is_none());
+}
+
+/// A failed time check says whose clock is off, and by how much.
+#[test]
+fn a_failed_time_check_says_whose_clock_to_fix_and_by_how_much() {
+    let p = Params {
+        issue_instant: NOW + time::Duration::seconds(247),
+        not_before: NOW + time::Duration::seconds(200),
+        ..Params::default()
+    };
+    let r = run(&sign_both(&response_xml(&p), &p, rsa_idp()));
+    assert_eq!(r.failed(), vec!["conditions_time", "issue_instant"]);
+    let hint = r.check(Rule::IssueInstant).unwrap().hint.clone().unwrap();
+    assert!(
+        hint.starts_with("the IdP's clock is 247 s ahead of this computer; allowed skew 180 s: if this computer's clock is right, correct the IdP's clock"),
+        "{hint}"
+    );
+    assert_eq!(
+        r.check(Rule::ConditionsTime).unwrap().hint.as_deref(),
+        Some(hint.as_str())
+    );
+
+    let p = Params {
+        issue_instant: NOW - time::Duration::seconds(900),
+        not_on_or_after: NOW - time::Duration::seconds(600),
+        sc_not_on_or_after: NOW - time::Duration::seconds(600),
+        ..Params::default()
+    };
+    let r = run(&sign_both(&response_xml(&p), &p, rsa_idp()));
+    assert_eq!(r.failed(), vec!["subject_time", "conditions_time"]);
+    let hint = r.check(Rule::SubjectTime).unwrap().hint.clone().unwrap();
+    assert!(
+        hint.starts_with("the IdP's clock is 900 s behind this computer (or the response is that old); allowed skew 180 s: test again with a fresh sign-in"),
+        "{hint}"
+    );
+}

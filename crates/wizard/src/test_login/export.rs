@@ -60,6 +60,14 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// The IdP's clock against this computer's, as the validator measured it.
+fn clock_line(report: &Report) -> String {
+    report.clock().map_or_else(
+        || "not measured (the response has no readable IssueInstant)".to_string(),
+        |c| c.summary(),
+    )
+}
+
 fn verdict(report: &Report) -> String {
     let failed = report.checks().iter().filter(|c| !c.ok).count();
     if report.valid() {
@@ -100,7 +108,7 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
     }
     out.push_str("\n## Subject\n\n");
     out.push_str(&format!(
-        "- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n",
+        "- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n- Clock: {}\n",
         md_escape(report.issuer().unwrap_or("(none)")),
         md_escape(report.name_id().unwrap_or("(not verified)")),
         md_escape(report.name_id_format().unwrap_or("(none)")),
@@ -112,6 +120,7 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
                 .as_ref()
                 .map_or("(none)", |f| f.as_str())
         ),
+        md_escape(&clock_line(report)),
     ));
     if !report.attributes().is_empty() {
         out.push_str("\n## Attributes\n\n| Name | Values |\n|---|---|\n");
@@ -194,7 +203,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
         })
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd><dt>Clock</dt><dd>{clock}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
         verdict = escape(&verdict(report)),
         issuer = escape(report.issuer().unwrap_or("(none)")),
         name_id = escape(report.name_id().unwrap_or("(not verified)")),
@@ -207,6 +216,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
                 .as_ref()
                 .map_or("(none)", |f| f.as_str())
         ),
+        clock = escape(&clock_line(report)),
         attrs = if attrs.is_empty() {
             String::new()
         } else {
@@ -263,6 +273,10 @@ mod tests {
         assert!(!m.contains("<script"), "{m}");
         assert!(m.contains("\\[x\\]\\(javascript:1\\)"), "{m}");
         assert!(m.contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| "));
+        assert!(
+            m.contains("- Clock: the IdP's clock is 5 s behind this computer"),
+            "{m}"
+        );
         let table: Vec<&str> = m.lines().filter(|l| l.starts_with("| FAIL")).collect();
         assert!(!table.is_empty());
         for row in table {

@@ -56,7 +56,7 @@ impl Model {
             checks,
             not_evaluated: run.not_evaluated.clone(),
             attributes: self.attribute_arrivals(report),
-            clock: doc.as_ref().map(|d| clock(d, run.received_at)),
+            clock: report.clock().map(clock),
             xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
             xml_note: if report.signed().assertion || report.signed().response {
                 "The highlighted part is covered by a signature that verified with your certificate; signature \
@@ -245,41 +245,35 @@ pub(super) fn leg_of(id: Rule, step: StepId) -> &'static str {
     }
 }
 
-pub(super) fn clock(doc: &Document, checked_at: OffsetDateTime) -> ClockView {
-    let root = doc.root();
-    let instant = doc
-        .element(root)
-        .and_then(|e| e.attr("IssueInstant"))
-        .map(str::trim)
-        .map(str::to_string);
-    let parsed = instant.as_deref().and_then(|s| {
-        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-    });
-    let allowed = DEFAULT_CLOCK_SKEW.whole_seconds();
-    let difference = parsed.map(|t| (checked_at - t).whole_seconds());
-    let ok = difference.is_some_and(|d| d.abs() <= allowed);
-    let text = match difference {
-        Some(d) if d.abs() <= allowed => format!(
+/// The validator's clock reading as the report shows it (the validator measured it on the response it checked).
+pub(super) fn clock(reading: &ClockReading) -> ClockView {
+    let allowed = reading.allowed_skew_seconds;
+    // The view's difference is `checked_at - issue_instant`: the opposite sign of the IdP's offset.
+    let d = -reading.offset_seconds;
+    let text = if reading.within_skew() {
+        format!(
             "The IdP's clock and this computer's agree within {} s (allowed: {allowed} s).",
             d.abs()
-        ),
-        Some(d) if d < 0 => format!(
-            "The response was issued {} s in this computer's future (allowed: {allowed} s): one of the clocks is \
-             wrong. Set both to network time (NTP).",
-            -d
-        ),
-        Some(d) => format!(
+        )
+    } else if d < 0 {
+        format!(
+            "The response was issued {} s in this computer's future (allowed: {allowed} s): {}. If this \
+             computer's clock is right, correct the IdP's clock (network time, NTP); otherwise set this computer's.",
+            -d,
+            reading.describe()
+        )
+    } else {
+        format!(
             "The response was issued {d} s before it was checked (allowed: {allowed} s): it is old, or one of the \
              clocks is wrong. Set both to network time (NTP), and test with a fresh sign-in."
-        ),
-        None => "The response has no readable IssueInstant, so the clocks cannot be compared.".into(),
+        )
     };
     ClockView {
-        checked_at: rfc3339(checked_at),
-        issue_instant: instant,
-        difference_seconds: difference,
+        checked_at: reading.local_time.clone(),
+        issue_instant: Some(reading.idp_time.clone()),
+        difference_seconds: Some(d),
         allowed_seconds: allowed,
-        ok,
+        ok: reading.within_skew(),
         text,
     }
 }
