@@ -65,7 +65,7 @@ pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
         eprintln!("  - {s}");
     }
     print_report(a.format, &run.report, run.evidence.as_ref());
-    if run.report.valid {
+    if run.report.valid() {
         eprintln!("Demo test login passed: the pairing works end to end.");
         ExitCode::SUCCESS
     } else {

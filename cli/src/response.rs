@@ -282,7 +282,7 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     } else {
         print!("{}", readable(&report));
     }
-    if report.valid {
+    if report.valid() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
@@ -299,14 +299,14 @@ fn step_name(s: ssopilot_wizard::view::StepId) -> String {
 /// The human-readable report: verdict, failed checks first (with the fix and the step), then the passed ones.
 pub fn readable(r: &Report) -> String {
     let mut out = String::new();
-    let failed: Vec<_> = r.checks.iter().filter(|c| !c.ok).collect();
-    if r.valid {
-        out.push_str(&format!("VALID: all {} checks passed\n", r.checks.len()));
+    let failed: Vec<_> = r.checks().iter().filter(|c| !c.ok).collect();
+    if r.valid() {
+        out.push_str(&format!("VALID: all {} checks passed\n", r.checks().len()));
     } else {
         out.push_str(&format!(
             "INVALID: {} of {} checks failed\n",
             failed.len(),
-            r.checks.len()
+            r.checks().len()
         ));
     }
     if !failed.is_empty() {
@@ -329,7 +329,7 @@ pub fn readable(r: &Report) -> String {
             }
         }
     }
-    let passed: Vec<_> = r.checks.iter().filter(|c| c.ok).collect();
+    let passed: Vec<_> = r.checks().iter().filter(|c| c.ok).collect();
     if !passed.is_empty() {
         out.push_str("\nPassed:\n");
         for c in passed {
@@ -340,32 +340,34 @@ pub fn readable(r: &Report) -> String {
             out.push('\n');
         }
     }
-    for w in &r.warnings {
+    for w in r.warnings() {
         out.push_str(&format!("\nWarning: {w}\n"));
     }
     out.push_str("\nIdentity (only from a verified signature):\n");
     out.push_str(&format!(
         "  issuer:  {}\n  NameID:  {}{}\n",
-        r.issuer.as_deref().unwrap_or("-"),
-        r.name_id.as_deref().unwrap_or("-"),
-        r.name_id_format
-            .as_deref()
+        r.issuer().unwrap_or("-"),
+        r.name_id().unwrap_or("-"),
+        r.name_id_format()
             .map(|f| format!(" ({f})"))
             .unwrap_or_default()
     ));
-    for (k, v) in &r.attributes {
+    for (k, v) in r.attributes() {
         out.push_str(&format!("  {k}: {}\n", v.join(", ")));
     }
-    if let Some(s) = &r.session_not_on_or_after {
+    if let Some(s) = &r.session_not_on_or_after() {
         out.push_str(&format!("  session ends: {s}\n"));
     }
     out.push_str(&format!(
         "  signed: response {}, assertion {}\n",
-        if r.signed.response { "yes" } else { "no" },
-        if r.signed.assertion { "yes" } else { "no" }
+        if r.signed().response { "yes" } else { "no" },
+        if r.signed().assertion { "yes" } else { "no" }
     ));
-    if let Some(fp) = &r.signing_certificate_sha256 {
+    if let Some(fp) = &r.signing_certificate_sha256() {
         out.push_str(&format!("  signing certificate SHA-256: {fp}\n"));
+    }
+    if let Some(c) = r.clock() {
+        out.push_str(&format!("  clock: {}\n", c.summary()));
     }
     out.push_str("  replay: not evaluated (an offline check cannot know earlier responses)\n");
     out

@@ -396,10 +396,10 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     print_unexpected(&finished.unexpected);
     let report = &finished.received.report;
     print_flow_report(a.format, Some(flow), report, finished.evidence.as_ref());
-    if !report.valid {
+    if !report.valid() {
         eprintln!("Failed checks: {}", report.failed().join(", "));
     }
-    verdict(report.valid)
+    verdict(report.valid())
 }
 
 /// Which way the login started: what the report can and cannot vouch for.

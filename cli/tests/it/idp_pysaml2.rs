@@ -109,9 +109,9 @@ fn policy() -> Policy {
 
 fn assert_valid(name: &str, r: &Report) {
     assert!(
-        r.valid,
+        r.valid(),
         "pysaml2's {name} response was refused: {:?}",
-        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+        r.checks().iter().filter(|c| !c.ok).collect::<Vec<_>>()
     );
 }
 
@@ -131,23 +131,23 @@ fn pysaml2_responses_are_accepted_in_every_signing_mode() {
     ] {
         let r = validate(response(mode).as_bytes(), &policy());
         assert_valid(mode, &r);
-        assert_eq!(r.signed.response, response_signed, "{mode}");
-        assert_eq!(r.signed.assertion, assertion_signed, "{mode}");
-        assert_eq!(r.issuer.as_deref(), Some(IDP_ID));
-        assert_eq!(r.name_id.as_deref(), Some("alice@example.com"), "{mode}");
+        assert_eq!(r.signed().response, response_signed, "{mode}");
+        assert_eq!(r.signed().assertion, assertion_signed, "{mode}");
+        assert_eq!(r.issuer(), Some(IDP_ID));
+        assert_eq!(r.name_id(), Some("alice@example.com"), "{mode}");
         assert_eq!(
-            r.name_id_format.as_deref(),
+            r.name_id_format(),
             Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress")
         );
         // pysaml2 names attributes by OID with the URI name format.
         assert_eq!(
-            r.attributes.get("urn:oid:2.5.4.42"),
+            r.attributes().get("urn:oid:2.5.4.42"),
             Some(&vec!["Alice".to_string()]),
             "{mode}: {:?}",
-            r.attributes
+            r.attributes()
         );
         assert_eq!(
-            r.signing_certificate_sha256.map(|f| f.to_string()),
+            r.signing_certificate_sha256().map(|f| f.to_string()),
             Some(ssopilot_saml::fingerprint::Fingerprint::sha256(&rsa_idp().cert_der).to_string())
         );
     }
@@ -160,7 +160,7 @@ fn pysaml2_assertion_only_signing_meets_require_signed_assertion() {
     assert_valid("assertion", &validate(response("assertion").as_bytes(), &p));
     assert_valid("both", &validate(response("both").as_bytes(), &p));
     let r = validate(response("response").as_bytes(), &p);
-    assert!(!r.valid);
+    assert!(!r.valid());
     assert_eq!(r.failed(), ["signature_required"]);
 }
 
@@ -173,11 +173,11 @@ fn pysaml2_default_sha1_signatures_need_the_legacy_switch() {
     ] {
         let r = validate(response(mode).as_bytes(), &policy());
         assert!(
-            !r.valid,
+            !r.valid(),
             "{mode} (RSA-SHA1) was accepted without --allow-sha1"
         );
         assert!(
-            r.checks
+            r.checks()
                 .iter()
                 .any(|c| !c.ok && c.message.contains("SHA-1")),
             "{mode}: {:?}",
@@ -188,7 +188,7 @@ fn pysaml2_default_sha1_signatures_need_the_legacy_switch() {
         let r = validate(response(mode).as_bytes(), &p);
         assert_valid(mode, &r);
         assert!(
-            !r.warnings.is_empty(),
+            !r.warnings().is_empty(),
             "{mode}: SHA-1 accepted without a warning"
         );
     }
@@ -202,9 +202,9 @@ fn pysaml2_responses_fail_when_changed_or_checked_against_another_pairing() {
         let forged = xml.replacen("alice@example.com", "mallory@example.com", 1);
         assert_ne!(forged, xml);
         let r = validate(forged.as_bytes(), &policy());
-        assert!(!r.valid, "{mode}: a changed NameID was accepted");
+        assert!(!r.valid(), "{mode}: a changed NameID was accepted");
         assert!(
-            r.name_id.is_none(),
+            r.name_id().is_none(),
             "{mode}: identity read from an unverified element"
         );
 
@@ -219,7 +219,7 @@ fn pysaml2_responses_fail_when_changed_or_checked_against_another_pairing() {
 
         let mut p = policy();
         p.idp_certs = vec![response_support::other_rsa_idp().cert_der.clone()];
-        assert!(!validate(response(mode).as_bytes(), &p).valid, "{mode}");
+        assert!(!validate(response(mode).as_bytes(), &p).valid(), "{mode}");
     }
 }
 

@@ -93,6 +93,10 @@ fn valid_response_exits_0_with_readable_report() {
     assert!(out.starts_with("VALID: all "), "{out}");
     assert!(out.contains("NameID:  alice@example.com"));
     assert!(out.contains("replay: not evaluated"));
+    assert!(
+        out.contains("clock: the IdP's clock is 5 s behind this computer"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -105,6 +109,11 @@ fn json_report_has_the_contract_fields() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["valid"], true);
     assert_eq!(v["replay"], "not_evaluated");
+    // Issue 16: the clock, measured on the Response's IssueInstant (5 s before --now).
+    assert_eq!(
+        v["clock"],
+        serde_json::json!({"idp_time": "2026-11-25T11:59:55Z", "local_time": "2026-11-25T12:00:00Z", "offset_seconds": -5, "allowed_skew_seconds": 180})
+    );
     assert_eq!(v["name_id"], "alice@example.com");
     assert_eq!(v["issuer"], IDP);
     assert_eq!(v["attributes"]["email"][0], "alice@example.com");

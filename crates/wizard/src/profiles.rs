@@ -11,6 +11,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use ssopilot_saml::response::Fix;
 
 mod parse;
 
@@ -140,6 +141,10 @@ pub struct IdpProfile {
     pub quirks: IdpQuirks,
     #[serde(default)]
     pub defaults: IdpDefaults,
+    /// Where this IdP's portal changes what a failed test-login check names, per the validator's [`Fix`]: added
+    /// after the validator's generic hint in the report (the protocol core names no provider).
+    #[serde(default)]
+    pub fix_hints: BTreeMap<Fix, String>,
     /// A short tag shown beside the option in step 1 ("Recommended to try SSO Pilot").
     #[serde(default)]
     pub recommended: Option<String>,

@@ -25,7 +25,7 @@ use super::view::{
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
 use ssopilot_peers::test_login::{self as engine, IdpConfig, Received, TestLoginError};
-use ssopilot_saml::response::{self, Fix, Policy, Report, DEFAULT_CLOCK_SKEW, SAML_NS};
+use ssopilot_saml::response::{self, Check, ClockReading, Fix, Policy, Report, Rule, SAML_NS};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_saml::xml::{self, Document, NodeId, NodeKind};
 

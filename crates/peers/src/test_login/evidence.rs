@@ -166,20 +166,20 @@ impl Evidence {
         config: &TestedConfig,
         time: OffsetDateTime,
     ) -> Result<Self, EvidenceError> {
-        if !report.valid || report.checks.is_empty() || report.checks.iter().any(|c| !c.ok) {
+        if !report.valid() || report.checks().is_empty() || report.checks().iter().any(|c| !c.ok) {
             return Err(EvidenceError::NotPassed {
                 failed: report.failed().iter().map(|s| s.to_string()).collect(),
             });
         }
         let user = report
-            .name_id
-            .clone()
+            .name_id()
+            .map(str::to_string)
             .filter(|u| !u.trim().is_empty())
             .ok_or(EvidenceError::NoUser)?;
         let certificates = config.certificates();
         let cert = report
-            .signing_certificate_sha256
-            .clone()
+            .signing_certificate_sha256()
+            .cloned()
             .filter(|f| certificates.contains(f))
             .ok_or(EvidenceError::UntrustedCertificate)?;
         Ok(Self {
@@ -193,10 +193,10 @@ impl Evidence {
             attribute_map_sha256: attribute_map_hash(&config.attribute_map),
             config_hash: config.hash(),
             checks: report
-                .checks
+                .checks()
                 .iter()
                 .map(|c| EvidenceCheck {
-                    id: c.id.clone(),
+                    id: c.id.to_string(),
                     ok: c.ok,
                     message: c.message.clone(),
                 })

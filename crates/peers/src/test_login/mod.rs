@@ -34,7 +34,7 @@ use key::SpKey;
 use ssopilot_saml::escape::escape;
 use ssopilot_saml::metadata::Binding;
 use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
-use ssopilot_saml::response::{self, MessageIds, Policy, ReplayGuard, Report};
+use ssopilot_saml::response::{self, MessageIds, Policy, Replay, ReplayGuard, Report, Rule};
 use ssopilot_saml::values::{AcsUrl, EntityId, IdpUrl};
 
 /// The test SP's entity ID unless another is configured: the IdP's test application must use the same.
@@ -729,11 +729,14 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
     };
     policy.require_signed_assertion = idp.require_signed_assertion;
     policy.allow_sha1 = idp.allow_sha1;
-    let mut report = response::validate(saml_response.as_bytes(), &policy);
-    if report.check("response_root").is_none_or(|c| !c.ok) {
+    if request_id.is_none() {
+        policy.posted_from = Some(from.clone());
+    }
+    let report = response::validate(saml_response.as_bytes(), &policy);
+    if report.check(Rule::ResponseRoot).is_none_or(|c| !c.ok) {
         // Not even a SAML Response: garbage, not a test result. Say why, keep waiting.
         let why = report
-            .checks
+            .checks()
             .iter()
             .find(|c| !c.ok)
             .map(|c| c.message.clone())
@@ -750,7 +753,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
     }
     // The pending-request rule: what the response claims to answer decides whether it is the result at all (its
     // signature and everything else are then checked as usual).
-    let claimed = report.message_ids.in_response_to.clone();
+    let claimed = report.message_ids().in_response_to.clone();
     let not_ours = match (&request_id, &claimed) {
         (Some(pending), Some(v)) if v == pending => None,
         (Some(_), Some(v)) => Some(format!(
@@ -779,21 +782,14 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
             ),
         );
     }
-    if request_id.is_none() {
-        if let Some(c) = report.checks.iter_mut().find(|c| c.id == "in_response_to") {
-            c.message = format!(
-                "the Response is unsolicited (IdP-initiated): it answers no request, as the test SP runs in IdP-initiated mode, so any page that can post to the ACS could have sent it; it was posted from {from}"
-            );
-        }
-    }
     let report = {
         let mut memory = shared.memory();
         response::check_replay(report, &policy, &mut *memory)
     };
-    let replayed = report.replay == "replayed";
+    let replayed = report.replay() == Replay::Replayed;
     let received = Received {
         report: report.clone(),
-        xml: report.decoded_xml.clone(),
+        xml: report.decoded_xml().map(str::to_string),
         relay_state,
         received_at: shared.clock.now(),
     };
@@ -812,7 +808,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
             "Response already used",
             "<p class=\"fail\">This sign-in response was already received once, so it was refused (a replay). Start a new test login from SSO Pilot.</p>",
         )
-    } else if report.valid {
+    } else if report.valid() {
         page(
             200,
             "Test login passed",
@@ -820,7 +816,7 @@ fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>) -> Page {
         )
     } else {
         let failed: String = report
-            .checks
+            .checks()
             .iter()
             .filter(|c| !c.ok)
             .map(|c| format!("<li>{}</li>", escape(&c.message)))

@@ -144,7 +144,7 @@ async fn the_demo_idp_and_the_test_sp_read_their_clocks() {
         .await
         .unwrap();
     let got = sp.wait(StdDuration::from_secs(20)).await.unwrap();
-    assert!(got.report.valid, "{:?}", got.report.failed());
+    assert!(got.report.valid(), "{:?}", got.report.failed());
     assert_eq!(got.received_at, T);
     idp.abort();
 }
@@ -163,7 +163,7 @@ async fn the_test_sp_judges_a_response_by_its_own_clock() {
         .await
         .unwrap();
     let got = sp.wait(StdDuration::from_secs(20)).await.unwrap();
-    assert!(!got.report.valid);
+    assert!(!got.report.valid());
     let failed = got.report.failed();
     assert!(failed.contains(&"conditions_time"), "{failed:?}");
     assert!(failed.contains(&"subject_time"), "{failed:?}");
@@ -177,7 +177,7 @@ async fn the_demo_run_dates_everything_by_its_clock() {
     let run = demo::run_with_clock(idp_key(), StdDuration::from_secs(20), clock.clone())
         .await
         .unwrap();
-    assert!(run.report.valid, "{:?}", run.report.failed());
+    assert!(run.report.valid(), "{:?}", run.report.failed());
     assert_eq!(run.evidence.unwrap().time, T);
     assert_eq!(clock.now(), T);
 }

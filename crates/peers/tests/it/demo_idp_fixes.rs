@@ -125,7 +125,7 @@ async fn a_passive_request_is_answered_no_passive_not_with_a_form() {
             ssopilot_testkit::cert_support::now(),
         );
         policy.expect = Expect::Request("_passive1".into());
-        assert!(!response::validate(value.as_bytes(), &policy).valid);
+        assert!(!response::validate(value.as_bytes(), &policy).valid());
     }
 }
 

@@ -219,7 +219,7 @@ fn sp_and_idp_initiated_logins_over_http_satisfy_python3_saml_xmlsec1_and_ours()
         ] {
             let report = ours(b64, &sp, rid);
             assert!(
-                report.valid,
+                report.valid(),
                 "{slug} {rid:?}: ours failed {:?}",
                 report.failed()
             );

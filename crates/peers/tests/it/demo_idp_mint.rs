@@ -51,28 +51,32 @@ fn our_validator_accepts_every_mode_and_flow_and_sees_jumpcloud_values() {
         for req in [Some(REQ), None] {
             let xml = minted(mode, req);
             let report = validate(mint::post_value(&xml).as_bytes(), &policy(req));
-            assert!(report.valid, "{mode} {req:?}: failed {:?}", report.failed());
+            assert!(
+                report.valid(),
+                "{mode} {req:?}: failed {:?}",
+                report.failed()
+            );
             // Stored as Ada.Lovelace@Example.com, sent lower-case as JumpCloud does.
-            assert_eq!(report.name_id.as_deref(), Some("ada.lovelace@example.com"));
+            assert_eq!(report.name_id(), Some("ada.lovelace@example.com"));
             assert_eq!(
-                report.attributes.get("email"),
+                report.attributes().get("email"),
                 Some(&vec!["ada.lovelace@example.com".to_string()])
             );
             assert_eq!(
-                report.attributes.get("firstName"),
+                report.attributes().get("firstName"),
                 Some(&vec!["Ada".to_string()])
             );
             assert_eq!(
-                report.attributes.get("role"),
+                report.attributes().get("role"),
                 Some(&vec!["admin & <owner>".to_string()])
             );
             assert_eq!(
-                report.signed.assertion,
+                report.signed().assertion,
                 mode != SignMode::Response,
                 "{mode}"
             );
             assert_eq!(
-                report.signed.response,
+                report.signed().response,
                 mode != SignMode::Assertion,
                 "{mode}"
             );
@@ -85,14 +89,14 @@ fn our_validator_refuses_it_under_another_certificate_or_request() {
     let xml = minted(SignMode::Assertion, Some(REQ));
     let mut p = policy(Some("_another-request"));
     assert!(
-        !validate(xml.as_bytes(), &p).valid,
+        !validate(xml.as_bytes(), &p).valid(),
         "wrong InResponseTo accepted"
     );
     p = policy(Some(REQ));
     let other = ssopilot_peers::demo_idp::key::IdpKey::generate_ephemeral().unwrap();
     p.idp_certs = vec![other.cert_der().to_vec()];
     assert!(
-        !validate(xml.as_bytes(), &p).valid,
+        !validate(xml.as_bytes(), &p).valid(),
         "foreign certificate accepted"
     );
 }

@@ -110,10 +110,10 @@ async fn pysaml2_wanting_signed_requests_answers_ours_on_both_bindings_and_refus
             .unwrap();
         let got = sp.wait(Duration::from_secs(30)).await.unwrap();
         assert!(
-            got.report.valid,
+            got.report.valid(),
             "{binding:?}: {:?}",
             got.report
-                .checks
+                .checks()
                 .iter()
                 .filter(|c| !c.ok)
                 .collect::<Vec<_>>()

@@ -428,28 +428,30 @@ fn simplesamlphp_responses_are_accepted_by_our_test_sp_in_every_signing_mode() {
     for (mode, sign_response, sign_assertion, login) in logins() {
         let r = &login.received;
         assert!(
-            r.valid,
+            r.valid(),
             "SimpleSAMLphp's {mode}-signed response was refused: {:?}",
-            r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+            r.checks().iter().filter(|c| !c.ok).collect::<Vec<_>>()
         );
-        assert_eq!(r.signed.response, *sign_response, "{mode}");
-        assert_eq!(r.signed.assertion, *sign_assertion, "{mode}");
-        assert_eq!(r.issuer.as_deref(), Some(IDP_ID), "{mode}");
-        assert_eq!(r.name_id.as_deref(), Some(EMAIL), "{mode}");
-        assert_eq!(r.name_id_format.as_deref(), Some(EMAIL_FORMAT), "{mode}");
+        assert_eq!(r.signed().response, *sign_response, "{mode}");
+        assert_eq!(r.signed().assertion, *sign_assertion, "{mode}");
+        assert_eq!(r.issuer(), Some(IDP_ID), "{mode}");
+        assert_eq!(r.name_id(), Some(EMAIL), "{mode}");
+        assert_eq!(r.name_id_format(), Some(EMAIL_FORMAT), "{mode}");
         assert_eq!(
-            r.attributes.get("mail"),
+            r.attributes().get("mail"),
             Some(&vec![EMAIL.to_string()]),
             "{mode}: {:?}",
-            r.attributes
+            r.attributes()
         );
         assert_eq!(
-            r.attributes.get("givenName"),
+            r.attributes().get("givenName"),
             Some(&vec!["Alice".to_string()]),
             "{mode}"
         );
         assert_eq!(
-            r.signing_certificate_sha256.as_ref().map(|f| f.to_string()),
+            r.signing_certificate_sha256()
+                .as_ref()
+                .map(|f| f.to_string()),
             Some(ssopilot_saml::fingerprint::Fingerprint::sha256(&rsa_idp().cert_der).to_string())
         );
     }
@@ -462,22 +464,24 @@ fn simplesamlphp_responses_are_refused_with_another_certificate_configured() {
             login.saml_response.as_bytes(),
             &policy(login, vec![rsa_idp().cert_der.clone()]),
         );
-        assert!(genuine.valid, "{mode}: {:?}", genuine.failed());
+        assert!(genuine.valid(), "{mode}: {:?}", genuine.failed());
         let r = validate(
             login.saml_response.as_bytes(),
             &policy(login, vec![other_rsa_idp().cert_der.clone()]),
         );
         assert!(
-            !r.valid,
+            !r.valid(),
             "{mode}: accepted with another certificate configured"
         );
         assert!(
-            r.name_id.is_none(),
+            r.name_id().is_none(),
             "{mode}: identity read from an untrusted signature"
         );
         // The report names the certificate that did sign, so the message can say "signed by X, you configured Y".
         assert_eq!(
-            r.signing_certificate_sha256.as_ref().map(|f| f.to_string()),
+            r.signing_certificate_sha256()
+                .as_ref()
+                .map(|f| f.to_string()),
             Some(ssopilot_saml::fingerprint::Fingerprint::sha256(&rsa_idp().cert_der).to_string()),
             "{mode}"
         );
@@ -495,7 +499,7 @@ fn simplesamlphp_responses_fail_when_changed() {
             forged.as_bytes(),
             &policy(login, vec![rsa_idp().cert_der.clone()]),
         );
-        assert!(!r.valid, "{mode}: a changed NameID was accepted");
+        assert!(!r.valid(), "{mode}: a changed NameID was accepted");
     }
 }
 
@@ -555,15 +559,15 @@ fn simplesamlphp_requiring_signed_requests_answers_ours_and_refuses_unsigned_one
             if signed {
                 let l = login(&idp, &mut sp).await;
                 assert!(
-                    l.received.valid,
+                    l.received.valid(),
                     "{name}: {:?}",
                     l.received
-                        .checks
+                        .checks()
                         .iter()
                         .filter(|c| !c.ok)
                         .collect::<Vec<_>>()
                 );
-                assert_eq!(l.received.name_id.as_deref(), Some(EMAIL), "{name}");
+                assert_eq!(l.received.name_id(), Some(EMAIL), "{name}");
                 continue;
             }
             let attempt = sp.start().unwrap();
@@ -587,7 +591,7 @@ fn simplesamlphp_requiring_signed_requests_answers_ours_and_refuses_unsigned_one
             );
             match sp.wait(Duration::from_millis(200)).await {
                 Err(TestLoginError::Timeout { .. }) => {}
-                other => panic!("{name}: {:?}", other.map(|r| r.report.valid)),
+                other => panic!("{name}: {:?}", other.map(|r| r.report.valid())),
             }
         }
     });

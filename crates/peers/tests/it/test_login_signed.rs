@@ -109,9 +109,9 @@ async fn sign_in(binding: RequestBinding, signed: bool) -> (u16, String) {
         .await
         .unwrap();
     let got = sp.wait(Duration::from_secs(30)).await.unwrap();
-    assert!(got.report.valid, "{:?}", got.report.failed());
+    assert!(got.report.valid(), "{:?}", got.report.failed());
     assert_eq!(
-        got.report.message_ids.in_response_to.as_deref(),
+        got.report.message_ids().in_response_to.as_deref(),
         Some(attempt.request_id.as_str())
     );
     (200, String::new())

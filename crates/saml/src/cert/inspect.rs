@@ -69,8 +69,8 @@ pub(super) fn inspect_certificate(report: &mut CertReport, der_bytes: &[u8], now
                     rfc3339(na),
                     days_word(-days_left)
                 ),
-                "Download the current certificate from the IdP (in JumpCloud: the SSO application, \"IDP \
-                 Certificate Valid\", Download certificate). If the IdP still uses this one, renew it there first.",
+                "Download the current signing certificate from the IdP's SAML application. If the IdP still uses \
+                 this one, renew it there first.",
             );
         } else if days_left <= EXPIRES_SOON_DAYS {
             report.add(

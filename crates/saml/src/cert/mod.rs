@@ -298,9 +298,8 @@ impl CertReport {
 }
 
 const HINT_PASTE_CERT: &str =
-    "Paste the IdP's signing certificate: in JumpCloud, open the SSO application and use \
-    \"Download certificate\" under \"IDP Certificate Valid\", then paste the whole file, from \
-    -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.";
+    "Paste the IdP's signing certificate, downloaded from the IdP's SAML application: the whole \
+    file, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----.";
 
 /// Checks a pasted or loaded certificate (PEM text, bare base64 or DER) at time `now`.
 ///

@@ -276,7 +276,7 @@ pub enum MetadataError {
     Empty,
     #[error("the metadata was refused: {0}")]
     Refused(XmlError),
-    #[error("this is not XML ({0}): SAML metadata is an XML file; check that you picked the metadata file (in JumpCloud: \"Export Metadata\"), not a certificate or a web page")]
+    #[error("this is not XML ({0}): SAML metadata is an XML file; check that you picked the metadata file the IdP exports, not a certificate or a web page")]
     NotXml(XmlError),
     #[error("this is a web page (HTML), not SAML metadata: the URL probably leads to a sign-in or download page; copy the metadata URL again from the provider's portal, or download the metadata file and import the file")]
     Html,

@@ -125,7 +125,7 @@ pub(super) fn read_endpoints(doc: &Document, role: NodeId, kind: Kind, md: &mut 
                 md.add(
                     FindingCode::NoSsoEndpoint,
                     "The IdP metadata has no SingleSignOnService for HTTP-Redirect or HTTP-POST: there is no address to send users to for sign-in.",
-                    "Export the metadata again from the IdP's SAML application (in JumpCloud: the SSO application's \"Export Metadata\"), or enter the IDP URL by hand.",
+                    "Export the metadata again from the IdP's SAML application, or enter its SSO URL by hand.",
                 );
             }
         }

@@ -2,43 +2,58 @@
 
 use super::*;
 
-pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) {
+/// Rule 18's status: true when the IdP reports Success. Otherwise the failed check carries the IdP's own
+/// StatusCode(s) and StatusMessage, usually the reason it refused.
+pub(super) fn check_status(doc: &Document, root: NodeId, r: &mut Report) -> bool {
     let status = child(doc, root, SAMLP_NS, "Status");
     let code = status.and_then(|s| child(doc, s, SAMLP_NS, "StatusCode"));
     let value = code.and_then(|c| attr(doc, c, "Value"));
     if value == Some(STATUS_SUCCESS) {
         r.push(
-            Check::pass("status_success", Fix::UserAccess, "the IdP reports Success")
-                .expected(STATUS_SUCCESS)
-                .found(STATUS_SUCCESS),
+            Check::pass(
+                Rule::StatusSuccess,
+                Fix::UserAccess,
+                "the IdP reports Success",
+            )
+            .expected(STATUS_SUCCESS)
+            .found(STATUS_SUCCESS),
         );
-        return;
+        return true;
     }
     let sub = code
         .and_then(|c| child(doc, c, SAMLP_NS, "StatusCode"))
         .and_then(|c| attr(doc, c, "Value"));
     let msg = status
         .and_then(|s| child(doc, s, SAMLP_NS, "StatusMessage"))
-        .map(|m| doc.text_only(m).0);
-    let mut found = value.unwrap_or("(no StatusCode)").to_string();
+        .map(|m| doc.text_only(m).0.trim().to_string())
+        .filter(|m| !m.is_empty());
+    let short = |v: &str| v.rsplit(':').next().unwrap_or(v).to_string();
+    let mut found = format!("StatusCode {}", value.unwrap_or("(absent)"));
+    let mut said = value.map_or_else(|| "no StatusCode".to_string(), short);
     if let Some(s) = sub {
-        found.push_str(&format!(" / {s}"));
+        found.push_str(&format!(", second-level StatusCode {s}"));
+        said.push_str(&format!(" / {}", short(s)));
     }
-    if let Some(m) = msg {
-        found.push_str(&format!(" ({})", m.trim()));
+    if let Some(m) = &msg {
+        found.push_str(&format!(", StatusMessage \"{m}\""));
     }
+    let message = match &msg {
+        Some(m) => format!("the IdP did not report Success: it answered {said}, saying \"{m}\""),
+        None => format!("the IdP did not report Success: it answered {said}"),
+    };
     r.push(
-        Check::fail("status_success", Fix::UserAccess, "the IdP did not report Success")
+        Check::fail(Rule::StatusSuccess, Fix::UserAccess, message)
             .expected(STATUS_SUCCESS)
             .found(found)
-            .hint("the IdP refused the login: make sure the test user is assigned to the application (JumpCloud: User Groups tab)"),
+            .hint("the IdP refused the login (its status message, when it sent one, usually says why): make sure the test user is assigned to the application and can sign in there"),
     );
+    false
 }
 
 /// Rule 20's InResponseTo check for `what`, or none when the policy says which request it answers cannot be
 /// known.
 pub(super) fn in_response_to_check(
-    id: &str,
+    id: Rule,
     what: &str,
     irt: Option<&str>,
     policy: &Policy,
@@ -56,7 +71,10 @@ pub(super) fn in_response_to_check(
             .expected("(no InResponseTo: IdP-initiated)")
             .found(v)
             .hint(format!("pass the ID of the AuthnRequest (--request-id {v}) if this is the request you sent")),
-        (Expect::IdpInitiated, None) => Check::pass(id, Fix::Capture, format!("{what} is IdP-initiated, which the policy allows"))
+        (Expect::IdpInitiated, None) => Check::pass(id, Fix::Capture, match &policy.posted_from {
+            Some(from) => format!("{what} is unsolicited (IdP-initiated), which the policy allows: it answers no request, so any page that can post to the ACS could have sent it; it was posted from {from}"),
+            None => format!("{what} is IdP-initiated, which the policy allows"),
+        })
             .found("(absent)"),
         (Expect::RequestNotGiven, None) => Check::fail(id, Fix::Capture, format!("{what} is IdP-initiated (no InResponseTo), which the policy does not allow"))
             .found("(absent)")
@@ -82,7 +100,7 @@ pub(super) fn check_subject_confirmation(
     if bearers.is_empty() {
         r.push(
             Check::fail(
-                "subject_bearer",
+                Rule::SubjectBearer,
                 Fix::IdpApplication,
                 "the Subject has no bearer SubjectConfirmation",
             )
@@ -96,7 +114,7 @@ pub(super) fn check_subject_confirmation(
     for sc in &bearers {
         let data = child(doc, *sc, SAML_NS, "SubjectConfirmationData");
         let mut checks = vec![Check::pass(
-            "subject_bearer",
+            Rule::SubjectBearer,
             Fix::IdpApplication,
             "a bearer SubjectConfirmation is present",
         )
@@ -104,7 +122,7 @@ pub(super) fn check_subject_confirmation(
         let recipient = data.and_then(|d| attr(doc, d, "Recipient"));
         checks.push(if recipient == Some(acs) {
             Check::pass(
-                "subject_recipient",
+                Rule::SubjectRecipient,
                 Fix::SpValues,
                 "the confirmation's Recipient is the ACS URL",
             )
@@ -112,40 +130,59 @@ pub(super) fn check_subject_confirmation(
             .found_opt(recipient)
         } else {
             Check::fail(
-                "subject_recipient",
+                Rule::SubjectRecipient,
                 Fix::SpValues,
                 "the confirmation's Recipient is not the configured ACS URL",
             )
             .expected(acs)
             .found_opt(recipient)
-            .hint(
-                "copy the ACS URL from the SP into the IdP application again (JumpCloud: ACS URL)",
-            )
+            .hint("copy the ACS URL from the SP into the IdP application again")
         });
         let nooa = data.and_then(|d| attr(doc, d, "NotOnOrAfter"));
         let nb = data.and_then(|d| attr(doc, d, "NotBefore"));
         let now = policy.now;
         let clocks = format!("now {} (skew {} s)", fmt_time(now), skew.whole_seconds());
+        let expired_hint = clock_hint(r, "run the test login again and check the response at once; if it keeps failing, check both computers' clocks");
         checks.push(match (nooa.map(|s| (s, parse_time(s))), nb) {
-            (_, Some(nb)) => Check::fail("subject_time", Fix::Capture, "a bearer confirmation must not carry NotBefore")
-                .expected("no NotBefore")
-                .found(format!("NotBefore {nb}")),
-            (None, _) => Check::fail("subject_time", Fix::Capture, "the confirmation has no NotOnOrAfter")
-                .expected(format!("NotOnOrAfter after {clocks}"))
-                .found("(absent)"),
-            (Some((s, None)), _) => Check::fail("subject_time", Fix::Capture, "the confirmation's NotOnOrAfter is not a valid time")
-                .found(s),
-            (Some((s, Some(t))), _) if now < t + skew => Check::pass("subject_time", Fix::Capture, "the confirmation has not expired")
-                .expected(format!("NotOnOrAfter after {clocks}"))
-                .found(s),
-            (Some((s, Some(_))), _) => Check::fail("subject_time", Fix::Capture, "the confirmation has expired")
-                .expected(format!("NotOnOrAfter after {clocks}"))
-                .found(s)
-                .hint("run the test login again and check the response at once; if it keeps failing, check both computers' clocks"),
+            (_, Some(nb)) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "a bearer confirmation must not carry NotBefore",
+            )
+            .expected("no NotBefore")
+            .found(format!("NotBefore {nb}")),
+            (None, _) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation has no NotOnOrAfter",
+            )
+            .expected(format!("NotOnOrAfter after {clocks}"))
+            .found("(absent)"),
+            (Some((s, None)), _) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation's NotOnOrAfter is not a valid time",
+            )
+            .found(s),
+            (Some((s, Some(t))), _) if now < t + skew => Check::pass(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation has not expired",
+            )
+            .expected(format!("NotOnOrAfter after {clocks}"))
+            .found(s),
+            (Some((s, Some(_))), _) => Check::fail(
+                Rule::SubjectTime,
+                Fix::Capture,
+                "the confirmation has expired",
+            )
+            .expected(format!("NotOnOrAfter after {clocks}"))
+            .found(s)
+            .hint(expired_hint.clone()),
         });
         let irt = data.and_then(|d| attr(doc, d, "InResponseTo"));
         checks.extend(in_response_to_check(
-            "subject_in_response_to",
+            Rule::SubjectInResponseTo,
             "the subject confirmation",
             irt,
             policy,
@@ -174,7 +211,7 @@ pub(super) fn check_conditions(
     let Some(cond) = conditions else {
         r.push(
             Check::fail(
-                "conditions_time",
+                Rule::ConditionsTime,
                 Fix::IdpApplication,
                 "the Assertion has no Conditions",
             )
@@ -182,7 +219,7 @@ pub(super) fn check_conditions(
         );
         r.push(
             Check::fail(
-                "audience",
+                Rule::Audience,
                 Fix::SpValues,
                 "the Assertion has no AudienceRestriction",
             )
@@ -203,23 +240,26 @@ pub(super) fn check_conditions(
     let nooa_t = nooa.map(parse_time);
     let c = if matches!(nb_t, Some(None)) || matches!(nooa_t, Some(None)) {
         Check::fail(
-            "conditions_time",
+            Rule::ConditionsTime,
             Fix::Capture,
             "a Conditions time is not a valid xs:dateTime",
         )
     } else if nb_t.flatten().is_some_and(|t| now + skew < t) {
         Check::fail(
-            "conditions_time",
+            Rule::ConditionsTime,
             Fix::Capture,
             "the assertion is not valid yet (NotBefore is in the future)",
         )
-        .hint("check the clocks of this computer and of the IdP")
+        .hint(clock_hint(
+            r,
+            "check the clocks of this computer and of the IdP",
+        ))
     } else if nooa_t.flatten().is_some_and(|t| now >= t + skew) {
-        Check::fail("conditions_time", Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
-            .hint("run the test login again and check the response at once; if it keeps failing, check the clocks")
+        Check::fail(Rule::ConditionsTime, Fix::Capture, "the assertion has expired (NotOnOrAfter has passed)")
+            .hint(clock_hint(r, "run the test login again and check the response at once; if it keeps failing, check the clocks"))
     } else {
         Check::pass(
-            "conditions_time",
+            Rule::ConditionsTime,
             Fix::Capture,
             "the assertion is within its validity window",
         )
@@ -249,7 +289,7 @@ pub(super) fn check_conditions(
     if restrictions.is_empty() {
         r.push(
             Check::fail(
-                "audience",
+                Rule::Audience,
                 Fix::SpValues,
                 "the Assertion has no AudienceRestriction",
             )
@@ -259,7 +299,7 @@ pub(super) fn check_conditions(
     } else if lists.iter().all(|l| l.iter().any(|a| a == sp)) {
         r.push(
             Check::pass(
-                "audience",
+                Rule::Audience,
                 Fix::SpValues,
                 "every AudienceRestriction lists the SP entity ID",
             )
@@ -268,10 +308,16 @@ pub(super) fn check_conditions(
         );
     } else {
         r.push(
-            Check::fail("audience", Fix::SpValues, "the assertion is meant for another service provider (Audience)")
-                .expected(sp)
-                .found(found)
-                .hint("set the SP Entity ID in the IdP application to exactly the SP's value (JumpCloud: SP Entity ID)"),
+            Check::fail(
+                Rule::Audience,
+                Fix::SpValues,
+                "the assertion is meant for another service provider (Audience)",
+            )
+            .expected(sp)
+            .found(found)
+            .hint(
+                "set the SP Entity ID (audience) in the IdP application to exactly the SP's value",
+            ),
         );
     }
 }
@@ -305,7 +351,7 @@ pub(super) fn check_issue_instants(
     if problems.is_empty() {
         r.push(
             Check::pass(
-                "issue_instant",
+                Rule::IssueInstant,
                 Fix::Capture,
                 "issue times are valid and not in the future",
             )
@@ -313,9 +359,12 @@ pub(super) fn check_issue_instants(
         );
     } else {
         r.push(
-            Check::fail("issue_instant", Fix::Capture, problems.join("; "))
+            Check::fail(Rule::IssueInstant, Fix::Capture, problems.join("; "))
                 .expected(clocks)
-                .hint("check the clocks of this computer and of the IdP"),
+                .hint(clock_hint(
+                    r,
+                    "check the clocks of this computer and of the IdP",
+                )),
         );
     }
 }
@@ -332,7 +381,7 @@ pub(super) fn check_authn_statement(
     let Some(first) = stmts.first() else {
         r.push(
             Check::fail(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::IdpApplication,
                 "the Assertion has no AuthnStatement",
             )
@@ -345,7 +394,7 @@ pub(super) fn check_authn_statement(
     match session.map(|s| (s, parse_time(s))) {
         Some((s, None)) => r.push(
             Check::fail(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::Capture,
                 "SessionNotOnOrAfter is not a valid time",
             )
@@ -353,7 +402,7 @@ pub(super) fn check_authn_statement(
         ),
         Some((s, Some(t))) if policy.now >= t + policy.skew() => r.push(
             Check::fail(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::Capture,
                 "the session the IdP granted has already ended (SessionNotOnOrAfter)",
             )
@@ -362,7 +411,7 @@ pub(super) fn check_authn_statement(
         ),
         _ => r.push(
             Check::pass(
-                "authn_statement",
+                Rule::AuthnStatement,
                 Fix::IdpApplication,
                 "an AuthnStatement is present",
             )
@@ -376,31 +425,63 @@ pub(super) fn check_identity(
     subject: Option<NodeId>,
     assertion: NodeId,
     trusted: bool,
+    policy: &Policy,
     r: &mut Report,
 ) {
     let name_id = subject.and_then(|s| child(doc, s, SAML_NS, "NameID"));
+    // An SPNameQualifier names the SP the identifier was issued for: another SP's identifier is not this SP's user.
+    // The check appears only when the IdP sends one (it is optional).
+    if let Some(q) = name_id.and_then(|n| attr(doc, n, "SPNameQualifier")) {
+        let sp = policy.sp_entity_id.as_str();
+        r.push(if q == sp {
+            Check::pass(
+                Rule::NameIdSpQualifier,
+                Fix::SpValues,
+                "the NameID was issued for this SP (SPNameQualifier)",
+            )
+            .expected(sp)
+            .found(q)
+        } else {
+            Check::fail(
+                Rule::NameIdSpQualifier,
+                Fix::SpValues,
+                "the NameID was issued for another service provider (its SPNameQualifier is not the SP entity ID)",
+            )
+            .expected(sp)
+            .found(q)
+            .hint("set the SP Entity ID in the IdP application to exactly the SP's value")
+        });
+    }
     match name_id {
         None => r.push(
-            Check::fail("name_id", Fix::IdpApplication, "the Subject has no NameID")
-                .hint("set the NameID (JumpCloud: SAMLSubject NameID) in the IdP application")
-                .found("(absent)"),
+            Check::fail(
+                Rule::NameId,
+                Fix::IdpApplication,
+                "the Subject has no NameID",
+            )
+            .hint("choose the NameID (the user identifier the IdP sends as the subject) in the IdP application")
+            .found("(absent)"),
         ),
         Some(n) => {
             let (text, other) = doc.text_only(n);
             if other {
                 r.push(
-                    Check::fail("name_id", Fix::IdpApplication, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
+                    Check::fail(Rule::NameId, Fix::IdpApplication, "the NameID contains a comment, processing instruction or element: its text is ambiguous (comment injection)")
                         .found(text.clone())
                         .hint("treat this response as an attack; genuine IdPs never send markup inside NameID"),
                 );
             } else if text.trim().is_empty() {
                 r.push(
-                    Check::fail("name_id", Fix::IdpApplication, "the NameID is empty").found(""),
+                    Check::fail(Rule::NameId, Fix::IdpApplication, "the NameID is empty").found(""),
                 );
             } else {
                 r.push(
-                    Check::pass("name_id", Fix::IdpApplication, "the NameID is plain text")
-                        .found(text.clone()),
+                    Check::pass(
+                        Rule::NameId,
+                        Fix::IdpApplication,
+                        "the NameID is plain text",
+                    )
+                    .found(text.clone()),
                 );
             }
             if trusted {
@@ -429,7 +510,7 @@ pub(super) fn check_identity(
     if flagged.is_empty() {
         r.push(
             Check::pass(
-                "attribute_values",
+                Rule::AttributeValues,
                 Fix::Attributes,
                 "attribute values are plain text",
             )
@@ -437,7 +518,7 @@ pub(super) fn check_identity(
         );
     } else {
         r.push(
-            Check::fail("attribute_values", Fix::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
+            Check::fail(Rule::AttributeValues, Fix::Attributes, "attribute values contain comments, processing instructions or elements (comment injection)")
                 .found(flagged.join(", "))
                 .hint("treat this response as an attack; genuine IdPs send plain text values"),
         );

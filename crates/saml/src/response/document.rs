@@ -12,7 +12,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if !el_is(doc, root, SAMLP_NS, "Response") {
         r.push(
             Check::fail(
-                "response_root",
+                Rule::ResponseRoot,
                 Fix::Capture,
                 "the message is not a SAML 2.0 Response",
             )
@@ -26,7 +26,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if version != Some("2.0") {
         r.push(
             Check::fail(
-                "response_root",
+                Rule::ResponseRoot,
                 Fix::Capture,
                 "the Response is not SAML version 2.0",
             )
@@ -35,9 +35,12 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         );
         return r;
     }
+    r.clock = attr(doc, root, "IssueInstant")
+        .and_then(parse_time)
+        .map(|t| ClockReading::measure(t, policy));
     r.push(
         Check::pass(
-            "response_root",
+            Rule::ResponseRoot,
             Fix::Capture,
             "the root is a SAML 2.0 Response",
         )
@@ -47,6 +50,15 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     // Rule 6: exactly one assertion, as a direct child; none anywhere else.
     if let Some(c) = too_many_response_children(doc, root) {
         r.push(c);
+        return r;
+    }
+    // Rule 18's status first: an IdP that refused the login says why in its StatusCode and StatusMessage (and
+    // usually sends no assertion), which is the reason to show rather than a missing assertion.
+    if !check_status(doc, root, &mut r)
+        && doc.elements().all(|e| {
+            !el_is(doc, e, SAML_NS, "Assertion") && !el_is(doc, e, SAML_NS, "EncryptedAssertion")
+        })
+    {
         return r;
     }
     let direct: Vec<NodeId> = doc.children_named(root, SAML_NS, "Assertion").collect();
@@ -60,7 +72,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if !encrypted.is_empty() && direct.is_empty() && elsewhere == 0 && encrypted.len() == 1 {
         r.push(
             Check::fail(
-                "encrypted_assertion",
+                Rule::EncryptedAssertion,
                 Fix::IdpApplication,
                 "encrypted assertions are not supported yet: turn off assertion encryption in the IdP for the test, or paste a response captured without it",
             )
@@ -74,7 +86,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         _ => {
             r.push(
                 Check::fail(
-                    "single_assertion",
+                    Rule::SingleAssertion,
                     Fix::Capture,
                     "the Response must contain exactly one Assertion, as a direct child, and no assertion anywhere else",
                 )
@@ -93,7 +105,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if attr(doc, assertion, "Version") != Some("2.0") || attr(doc, assertion, "ID").is_none() {
         r.push(
             Check::fail(
-                "single_assertion",
+                Rule::SingleAssertion,
                 Fix::Capture,
                 "the Assertion must have Version=\"2.0\" and an ID",
             )
@@ -106,7 +118,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         return r;
     }
     r.push(Check::pass(
-        "single_assertion",
+        Rule::SingleAssertion,
         Fix::Capture,
         "exactly one Assertion, directly under the Response",
     ));
@@ -121,7 +133,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if let Some(d) = dup {
         r.push(
             Check::fail(
-                "unique_ids",
+                Rule::UniqueIds,
                 Fix::Capture,
                 format!("the ID \"{d}\" is used by more than one element"),
             )
@@ -130,7 +142,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         return r;
     }
     r.push(Check::pass(
-        "unique_ids",
+        Rule::UniqueIds,
         Fix::Capture,
         "every ID is unique",
     ));
@@ -146,13 +158,21 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         let position_ok = parent.is_some_and(|p| {
             // Only the first two children matter (collecting all of them cost the number of siblings).
             let mut kids = doc.element_children(p);
-            kids.next()
-                .is_some_and(|i| el_is(doc, i, SAML_NS, "Issuer"))
-                && kids.next() == Some(s)
+            match kids.next() {
+                Some(i) if el_is(doc, i, SAML_NS, "Issuer") => kids.next() == Some(s),
+                // No Issuer at all: the Signature comes first (the schema's order); the missing Issuer is reported
+                // by the issuer checks, not as a misplaced signature.
+                Some(first) => first == s && child(doc, p, SAML_NS, "Issuer").is_none(),
+                None => false,
+            }
         });
         match parent {
             Some(p) if p == root && position_ok => response_sig = Some(s),
             Some(p) if p == assertion && position_ok => assertion_sig = Some(s),
+            Some(p) if p == root || p == assertion => {
+                r.push(misplaced_signature(doc, p, s, p == root));
+                return r;
+            }
             _ => {
                 let where_ = parent
                     .and_then(|p| doc.element(p))
@@ -160,7 +180,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
                     .unwrap_or_default();
                 r.push(
                     Check::fail(
-                        "signature_placement",
+                        Rule::SignaturePlacement,
                         Fix::Capture,
                         format!("a Signature sits inside <{where_}>, not right after the Issuer of the Response or of the Assertion"),
                     )
@@ -173,14 +193,15 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         }
     }
     r.push(Check::pass(
-        "signature_placement",
+        Rule::SignaturePlacement,
         Fix::Capture,
         "signatures only where SAML puts them",
     ));
 
     // Rules 9-14 for each signature present.
-    let resp_result = response_sig.map(|s| verify_into(doc, s, "response", policy, &mut r));
-    let assert_result = assertion_sig.map(|s| verify_into(doc, s, "assertion", policy, &mut r));
+    let resp_result = response_sig.map(|s| verify_into(doc, s, Scope::Response, policy, &mut r));
+    let assert_result =
+        assertion_sig.map(|s| verify_into(doc, s, Scope::Assertion, policy, &mut r));
     let resp_ok = matches!(resp_result, Some(Ok(_)));
     let assert_ok = matches!(assert_result, Some(Ok(_)));
     r.signed = Signed {
@@ -224,7 +245,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     if sig_ok {
         r.push(
             Check::pass(
-                "signature_required",
+                Rule::SignatureRequired,
                 Fix::Certificate,
                 "the response carries the required valid signatures",
             )
@@ -235,7 +256,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         let (msg, hint, step) = if response_sig.is_none() && assertion_sig.is_none() {
             (
                 "the response is not signed at all",
-                "in the IdP application, turn on signing (JumpCloud: check Sign Assertion)",
+                "in the IdP application, turn on signing of the assertion (or of the response)",
                 Fix::IdpApplication,
             )
         } else if policy.require_signed_assertion && assertion_sig.is_none() {
@@ -252,7 +273,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
             )
         };
         r.push(
-            Check::fail("signature_required", step, msg)
+            Check::fail(Rule::SignatureRequired, step, msg)
                 .expected(required)
                 .found(found)
                 .hint(hint),
@@ -260,33 +281,32 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     }
     let trusted = resp_ok || assert_ok;
 
-    // Rule 18: status and issuers.
-    check_status(doc, root, &mut r);
+    // Rule 18: issuers (the status was checked first).
     let resp_issuer = child(doc, root, SAML_NS, "Issuer").map(|i| doc.text_only(i));
     let idp = policy.idp_entity_id.as_str();
     match &resp_issuer {
         Some((text, false)) if text.trim() == idp => r.push(
-            Check::pass("response_issuer", Fix::IdpApplication, "the Response Issuer is the configured IdP")
+            Check::pass(Rule::ResponseIssuer, Fix::IdpApplication, "the Response Issuer is the configured IdP")
                 .expected(idp)
                 .found(text.trim()),
         ),
         Some((text, other)) => r.push(
-            Check::fail("response_issuer", Fix::IdpApplication, if *other {
+            Check::fail(Rule::ResponseIssuer, Fix::IdpApplication, if *other {
                 "the Response Issuer contains markup (a comment or element)"
             } else {
                 "the Response Issuer is not the configured IdP entity ID"
             })
             .expected(idp)
             .found(text.trim())
-            .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
+            .hint("set the IdP Entity ID to exactly the value the IdP application shows as its entity ID (issuer)"),
         ),
         None if response_sig.is_some() => r.push(
-            Check::fail("response_issuer", Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
+            Check::fail(Rule::ResponseIssuer, Fix::IdpApplication, "a signed Response must have an Issuer (SAML profiles 4.1.4.2)")
                 .expected(idp)
                 .found("(absent)"),
         ),
         None => r.push(
-            Check::pass("response_issuer", Fix::IdpApplication, "the Response has no Issuer (allowed when the Response is not signed)")
+            Check::pass(Rule::ResponseIssuer, Fix::IdpApplication, "the Response has no Issuer (allowed when the Response is not signed)")
                 .expected(idp)
                 .found("(absent)"),
         ),
@@ -300,23 +320,23 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         Some((text, false)) if text.trim() == idp => {
             r.issuer = Some(text.trim().to_string());
             r.push(
-                Check::pass("assertion_issuer", Fix::IdpApplication, "the Assertion Issuer is the configured IdP")
+                Check::pass(Rule::AssertionIssuer, Fix::IdpApplication, "the Assertion Issuer is the configured IdP")
                     .expected(idp)
                     .found(text.trim()),
             )
         }
         Some((text, other)) => r.push(
-            Check::fail("assertion_issuer", Fix::IdpApplication, if *other {
+            Check::fail(Rule::AssertionIssuer, Fix::IdpApplication, if *other {
                 "the Assertion Issuer contains markup (a comment or element)"
             } else {
                 "the Assertion Issuer is not the configured IdP entity ID"
             })
             .expected(idp)
             .found(text.trim())
-            .hint("set the IdP Entity ID to exactly the value the IdP sends (JumpCloud: IdP Entity ID in the SSO tab)"),
+            .hint("set the IdP Entity ID to exactly the value the IdP application shows as its entity ID (issuer)"),
         ),
         None => r.push(
-            Check::fail("assertion_issuer", Fix::IdpApplication, "the Assertion has no Issuer as its first element")
+            Check::fail(Rule::AssertionIssuer, Fix::IdpApplication, "the Assertion has no Issuer as its first element")
                 .expected(idp)
                 .found("(absent)"),
         ),
@@ -328,7 +348,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     match destination {
         Some(d) if d == acs => r.push(
             Check::pass(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "the Response Destination is the ACS URL",
             )
@@ -337,19 +357,17 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         ),
         Some(d) => r.push(
             Check::fail(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "the Response Destination is not the configured ACS URL",
             )
             .expected(acs)
             .found(d)
-            .hint(
-                "copy the ACS URL from the SP into the IdP application again (JumpCloud: ACS URL)",
-            ),
+            .hint("copy the ACS URL from the SP into the IdP application again"),
         ),
         None if response_sig.is_some() => r.push(
             Check::fail(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "a signed Response must carry a Destination",
             )
@@ -358,7 +376,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         ),
         None => r.push(
             Check::pass(
-                "destination",
+                Rule::Destination,
                 Fix::SpValues,
                 "no Destination (allowed when the Response is not signed)",
             )
@@ -369,12 +387,27 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
 
     // Rule 20: InResponseTo of the Response.
     let irt = attr(doc, root, "InResponseTo");
-    if let Some(c) = in_response_to_check("in_response_to", "the Response", irt, policy) {
-        r.push(c);
+    let subject = child(doc, assertion, SAML_NS, "Subject");
+    match (&policy.expect, irt) {
+        // SAML core 3.2.2: InResponseTo is optional on the Response; the bearer confirmation then says which
+        // request the response answers (and is checked against it below). When both carry it, both must match.
+        (Expect::Request(req), None) if bearer_in_response_to(doc, subject).any(|v| v == req) => r.push(
+            Check::pass(
+                Rule::InResponseTo,
+                Fix::Capture,
+                "the Response carries no InResponseTo (it is optional there); its bearer subject confirmation answers the pending request",
+            )
+            .expected(req.as_str())
+            .found("(absent on the Response)"),
+        ),
+        _ => {
+            if let Some(c) = in_response_to_check(Rule::InResponseTo, "the Response", irt, policy) {
+                r.push(c);
+            }
+        }
     }
 
     // Rule 20: subject confirmation.
-    let subject = child(doc, assertion, SAML_NS, "Subject");
     r.flow = Some(if irt.is_some() || bearer_answers_a_request(doc, subject) {
         Flow::SpInitiated
     } else {
@@ -389,7 +422,7 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     check_authn_statement(doc, assertion, policy, &mut r);
 
     // Rules 16 and 17: the identity, only from the verified element.
-    check_identity(doc, subject, assertion, trusted, &mut r);
+    check_identity(doc, subject, assertion, trusted, policy, &mut r);
     r
 }
 
@@ -404,7 +437,7 @@ pub(super) fn too_many_response_children(doc: &Document, root: NodeId) -> Option
         .count();
     (n > MAX_RESPONSE_CHILDREN).then(|| {
         Check::fail(
-            "single_assertion",
+            Rule::SingleAssertion,
             Fix::Capture,
             format!("the Response has more than {MAX_RESPONSE_CHILDREN} child elements, where a SAML Response has a handful (Issuer, Signature, Status, one Assertion): it is refused without counting its assertions"),
         )
@@ -436,7 +469,7 @@ pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Ch
         return None;
     };
     Some(
-        Check::pass("signing_certificate_validity", Fix::Certificate, message)
+        Check::pass(Rule::SigningCertificateValidity, Fix::Certificate, message)
             .expected(format!("valid from {} to {}", fmt_time(nb), fmt_time(na)))
             .found(format!("now {}", fmt_time(now)))
             .hint("service providers that check certificate dates refuse this certificate: download the IdP's current signing certificate (renew it in the IdP first if it still signs with this one), or check this computer's clock"),
@@ -445,10 +478,47 @@ pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Ch
 
 /// Whether a bearer SubjectConfirmationData of `subject` carries InResponseTo (an answer to an AuthnRequest).
 fn bearer_answers_a_request(doc: &Document, subject: Option<NodeId>) -> bool {
-    subject.is_some_and(|s| {
-        doc.children_named(s, SAML_NS, "SubjectConfirmation")
-            .filter(|c| attr(doc, *c, "Method") == Some(BEARER))
-            .filter_map(|c| child(doc, c, SAML_NS, "SubjectConfirmationData"))
-            .any(|d| attr(doc, d, "InResponseTo").is_some())
-    })
+    bearer_in_response_to(doc, subject).next().is_some()
+}
+
+/// The InResponseTo values of `subject`'s bearer SubjectConfirmationData, in document order.
+pub(super) fn bearer_in_response_to<'a>(
+    doc: &'a Document,
+    subject: Option<NodeId>,
+) -> impl Iterator<Item = &'a str> + 'a {
+    subject
+        .into_iter()
+        .flat_map(move |s| doc.children_named(s, SAML_NS, "SubjectConfirmation"))
+        .filter(move |c| attr(doc, *c, "Method") == Some(BEARER))
+        .filter_map(move |c| child(doc, c, SAML_NS, "SubjectConfirmationData"))
+        .filter_map(move |d| attr(doc, d, "InResponseTo"))
+}
+
+/// A Signature that is a child of the Response or of the Assertion but not where SAML's schema puts it (right after
+/// the Issuer): said as where it is, and as the IdP defect it is (some IdPs append it after the AttributeStatement);
+/// SAML libraries that follow the schema reject it too.
+fn misplaced_signature(doc: &Document, parent: NodeId, sig: NodeId, in_response: bool) -> Check {
+    let what = if in_response { "Response" } else { "Assertion" };
+    let parent_name = doc.element(parent).map(|e| e.qname()).unwrap_or_default();
+    let mut position = 0;
+    let mut previous = None;
+    for (i, k) in doc.element_children(parent).enumerate() {
+        if k == sig {
+            position = i + 1;
+            break;
+        }
+        previous = Some(k);
+    }
+    let after = previous
+        .and_then(|p| doc.element(p))
+        .map(|e| format!(", after <{}>", e.qname()))
+        .unwrap_or_default();
+    Check::fail(
+        Rule::SignaturePlacement,
+        Fix::IdpApplication,
+        format!("the {what}'s Signature is in the wrong place: it is child {position} of <{parent_name}>{after}, where SAML puts it right after the {what}'s Issuer"),
+    )
+    .expected(format!("ds:Signature as the element right after saml:Issuer in the {what}"))
+    .found(format!("child {position} of <{parent_name}>{after}"))
+    .hint("this is a defect of the IdP (or of the SAML library it uses), not of your configuration: other SAML libraries (python3-saml, ruby-saml, samlify, Lasso) reject this response too; ask the IdP's vendor to place the Signature right after the Issuer")
 }

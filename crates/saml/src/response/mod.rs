@@ -18,10 +18,12 @@ use crate::xmldsig::{self, Stage, Verified, XmlDsigError, DS_NS};
 
 mod claims;
 mod document;
+mod rule;
 mod signature;
 
 use claims::*;
 use document::*;
+pub use rule::{Replay, Rule};
 use signature::*;
 
 pub const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
@@ -71,7 +73,8 @@ pub enum Flow {
 pub struct MessageIds {
     /// `Response:<ID>` and `Assertion:<ID>` of every such element, in document order.
     pub ids: Vec<String>,
-    /// The Response's InResponseTo, when it has one.
+    /// The request the response answers: the Response's InResponseTo, or else (it is optional there) its
+    /// assertion's bearer confirmation's.
     pub in_response_to: Option<String>,
 }
 
@@ -85,7 +88,13 @@ impl MessageIds {
                 .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
                 .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
                 .collect(),
-            in_response_to: attr(doc, root, "InResponseTo").map(str::to_string),
+            in_response_to: attr(doc, root, "InResponseTo")
+                .or_else(|| {
+                    let assertion = child(doc, root, SAML_NS, "Assertion");
+                    let subject = assertion.and_then(|a| child(doc, a, SAML_NS, "Subject"));
+                    bearer_in_response_to(doc, subject).next()
+                })
+                .map(str::to_string),
         }
     }
 }
@@ -101,7 +110,7 @@ pub trait ReplayGuard {
 /// Rule 22 for a validated `report`: asks `guard` whether the response is a replay and adds the `replay` check to
 /// the verdict. A document that is not a SAML Response is returned as it is (there is nothing to remember).
 pub fn check_replay(mut report: Report, policy: &Policy, guard: &mut dyn ReplayGuard) -> Report {
-    if report.check("response_root").is_none_or(|c| !c.ok) {
+    if report.check(Rule::ResponseRoot).is_none_or(|c| !c.ok) {
         return report;
     }
     let answers = match &policy.expect {
@@ -111,7 +120,7 @@ pub fn check_replay(mut report: Report, policy: &Policy, guard: &mut dyn ReplayG
     let replayed = guard.replayed(&report.message_ids, answers, report.valid);
     let pending = answers.unwrap_or("(none: IdP-initiated)");
     let mut c = Check::new(
-        "replay",
+        Rule::Replay,
         !replayed,
         Fix::Capture,
         if replayed {
@@ -132,7 +141,11 @@ pub fn check_replay(mut report: Report, policy: &Policy, guard: &mut dyn ReplayG
         );
     }
     report.push(c);
-    report.replay = if replayed { "replayed" } else { "not_replayed" };
+    report.replay = if replayed {
+        Replay::Replayed
+    } else {
+        Replay::NotReplayed
+    };
     report.finish()
 }
 
@@ -154,6 +167,9 @@ pub struct Policy {
     pub allow_sha1: bool,
     /// Maximum decoded size of the XML.
     pub max_size: usize,
+    /// Where the response was posted from (the browser's Origin or Referer), when a live SP saw it: an unsolicited
+    /// response's `in_response_to` check names it, since any page that can post to the ACS could have sent one.
+    pub posted_from: Option<String>,
 }
 
 impl Policy {
@@ -177,6 +193,7 @@ impl Policy {
             clock_skew: DEFAULT_CLOCK_SKEW,
             allow_sha1: false,
             max_size: xml::DEFAULT_MAX_BYTES,
+            posted_from: None,
         }
     }
 
@@ -187,7 +204,9 @@ impl Policy {
 
 /// Where a failed check is fixed, in the protocol's terms. The validator knows nothing of the wizard's steps: the
 /// wizard maps each `Fix` to the step that changes it (in one place), and profiles word it for their portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Fix {
     /// The response itself: capture it again, test again, or treat it as an attack.
@@ -207,8 +226,8 @@ pub enum Fix {
 /// One evaluated rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// Stable snake_case identifier of the rule.
-    pub id: String,
+    /// The rule; serialised as its stable snake_case id.
+    pub id: Rule,
     pub ok: bool,
     pub expected: Option<String>,
     pub found: Option<String>,
@@ -220,9 +239,9 @@ pub struct Check {
 }
 
 impl Check {
-    fn new(id: impl Into<String>, ok: bool, fix: Fix, message: impl Into<String>) -> Self {
+    fn new(id: Rule, ok: bool, fix: Fix, message: impl Into<String>) -> Self {
         Self {
-            id: id.into(),
+            id,
             ok,
             expected: None,
             found: None,
@@ -231,10 +250,10 @@ impl Check {
             fix,
         }
     }
-    fn pass(id: impl Into<String>, fix: Fix, message: impl Into<String>) -> Self {
+    fn pass(id: Rule, fix: Fix, message: impl Into<String>) -> Self {
         Self::new(id, true, fix, message)
     }
-    fn fail(id: impl Into<String>, fix: Fix, message: impl Into<String>) -> Self {
+    fn fail(id: Rule, fix: Fix, message: impl Into<String>) -> Self {
         Self::new(id, false, fix, message)
     }
     fn expected(mut self, v: impl Into<String>) -> Self {
@@ -255,6 +274,76 @@ impl Check {
     }
 }
 
+/// The IdP's clock against this computer's: the Response's IssueInstant against the time of the check (for a live
+/// test login, the moment it was received). Shown on every report, and named by a failed time check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClockReading {
+    /// The Response's IssueInstant, RFC 3339.
+    pub idp_time: String,
+    /// The time of the check, RFC 3339.
+    pub local_time: String,
+    /// `idp_time - local_time`: positive when the IdP's clock is ahead of this computer's.
+    pub offset_seconds: i64,
+    pub allowed_skew_seconds: i64,
+}
+
+impl ClockReading {
+    fn measure(issue_instant: OffsetDateTime, policy: &Policy) -> Self {
+        Self {
+            idp_time: fmt_time(issue_instant),
+            local_time: fmt_time(policy.now),
+            offset_seconds: (issue_instant - policy.now).whole_seconds(),
+            allowed_skew_seconds: policy.skew().whole_seconds(),
+        }
+    }
+
+    /// Whether the offset is within the allowed skew.
+    pub fn within_skew(&self) -> bool {
+        self.offset_seconds.abs() <= self.allowed_skew_seconds
+    }
+
+    /// "the IdP's clock is 47 s ahead of this computer; allowed skew 180 s".
+    pub fn describe(&self) -> String {
+        let o = self.offset_seconds;
+        let allowed = self.allowed_skew_seconds;
+        match o {
+            0 => format!("the IdP's clock and this computer's agree; allowed skew {allowed} s"),
+            o if o > 0 => format!("the IdP's clock is {o} s ahead of this computer; allowed skew {allowed} s"),
+            o => format!(
+                "the IdP's clock is {} s behind this computer (or the response is that old); allowed skew {allowed} s",
+                -o
+            ),
+        }
+    }
+
+    /// One line for a rendered report: the offset and the two times it was measured on.
+    pub fn summary(&self) -> String {
+        format!(
+            "{} (IdP IssueInstant {}, this computer {})",
+            self.describe(),
+            self.idp_time,
+            self.local_time
+        )
+    }
+
+    /// What a failed time check tells the admin: the measured offset, and whose clock to correct.
+    fn advice(&self) -> String {
+        let fix = if self.offset_seconds > 0 {
+            "if this computer's clock is right, correct the IdP's clock by that much (set it to network time, NTP); otherwise set this computer to network time"
+        } else {
+            "test again with a fresh sign-in; if it fails again, correct the clock that is wrong by that much: the IdP's if this computer's is right, else this computer's (network time, NTP)"
+        };
+        format!("{}: {fix}", self.describe())
+    }
+}
+
+/// A failed time check's hint: the clock advice when the clocks were measured, else `generic`.
+fn clock_hint(r: &Report, generic: &str) -> String {
+    r.clock
+        .as_ref()
+        .map_or_else(|| generic.to_string(), ClockReading::advice)
+}
+
 /// Which signatures were present and verified.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Signed {
@@ -262,32 +351,59 @@ pub struct Signed {
     pub assertion: bool,
 }
 
-/// The verdict on one response.
+/// The verdict on one response. Its fields are private: only the validator (this module) adds checks and sets the
+/// verdict, so no caller can drop a failed check or declare a response valid; callers read through the accessors.
+///
+/// ```compile_fail
+/// # use ssopilot_saml::response::{validate, Policy};
+/// fn forge(policy: &Policy) {
+///     let mut r = validate(b"<x/>", policy);
+///     r.valid = true; // private: only the validator sets the verdict
+/// }
+/// ```
+///
+/// ```compile_fail
+/// # use ssopilot_saml::response::{validate, Policy};
+/// fn drop_failures(policy: &Policy) {
+///     let mut r = validate(b"<x/>", policy);
+///     r.checks.retain(|c| c.ok); // private: no caller drops a failed check
+/// }
+/// ```
+///
+/// ```
+/// # use ssopilot_saml::response::{validate, Policy};
+/// fn read(policy: &Policy) -> bool {
+///     let r = validate(b"<x/>", policy);
+///     r.valid() && r.checks().iter().all(|c| c.ok)
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {
-    pub valid: bool,
-    pub checks: Vec<Check>,
-    pub issuer: Option<String>,
+    valid: bool,
+    checks: Vec<Check>,
+    issuer: Option<String>,
     /// The subject, read only from the verified element (absent when no signature verified).
-    pub name_id: Option<String>,
-    pub name_id_format: Option<String>,
-    pub attributes: BTreeMap<String, Vec<String>>,
-    pub session_not_on_or_after: Option<String>,
-    pub signed: Signed,
+    name_id: Option<String>,
+    name_id_format: Option<String>,
+    attributes: BTreeMap<String, Vec<String>>,
+    session_not_on_or_after: Option<String>,
+    signed: Signed,
     /// The configured certificate that verified, or else the certificate found in the response.
-    pub signing_certificate_sha256: Option<Fingerprint>,
+    signing_certificate_sha256: Option<Fingerprint>,
     /// Replay detection needs memory of earlier responses; an offline check cannot do it.
-    pub replay: &'static str,
+    replay: Replay,
     /// How the login started (read from InResponseTo), once the document is a Response with an assertion.
-    pub flow: Option<Flow>,
+    flow: Option<Flow>,
+    /// The IdP's clock against this computer's, once the document is a Response with a readable IssueInstant.
+    clock: Option<ClockReading>,
     /// The XML as decoded from the input, once it decoded: the one decoding, for showing the response.
     #[serde(skip)]
-    pub decoded_xml: Option<String>,
+    decoded_xml: Option<String>,
     /// The IDs that replay memory keys on, from the one parse.
     #[serde(skip)]
-    pub message_ids: MessageIds,
-    pub warnings: Vec<String>,
-    pub input_form: Option<InputForm>,
+    message_ids: MessageIds,
+    warnings: Vec<String>,
+    input_form: Option<InputForm>,
 }
 
 impl Report {
@@ -302,8 +418,9 @@ impl Report {
             session_not_on_or_after: None,
             signed: Signed::default(),
             signing_certificate_sha256: None,
-            replay: "not_evaluated",
+            replay: Replay::NotEvaluated,
             flow: None,
+            clock: None,
             decoded_xml: None,
             message_ids: MessageIds::default(),
             warnings: Vec::new(),
@@ -311,13 +428,90 @@ impl Report {
         }
     }
 
-    /// The check with this id, if it was evaluated.
-    pub fn check(&self, id: &str) -> Option<&Check> {
-        self.checks.iter().find(|c| c.id == id)
+    /// True when every check passed (and there was at least one).
+    pub fn valid(&self) -> bool {
+        self.valid
+    }
+
+    /// Every evaluated check, in the order evaluated.
+    pub fn checks(&self) -> &[Check] {
+        &self.checks
+    }
+
+    /// The Assertion's Issuer, when it is the configured IdP.
+    pub fn issuer(&self) -> Option<&str> {
+        self.issuer.as_deref()
+    }
+
+    /// The subject, read only from the verified element (absent when no signature verified).
+    pub fn name_id(&self) -> Option<&str> {
+        self.name_id.as_deref()
+    }
+
+    pub fn name_id_format(&self) -> Option<&str> {
+        self.name_id_format.as_deref()
+    }
+
+    /// The attributes, read only from the verified element (empty when no signature verified).
+    pub fn attributes(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.attributes
+    }
+
+    pub fn session_not_on_or_after(&self) -> Option<&str> {
+        self.session_not_on_or_after.as_deref()
+    }
+
+    /// Which signatures were present and verified.
+    pub fn signed(&self) -> Signed {
+        self.signed
+    }
+
+    /// The configured certificate that verified, or else the certificate found in the response.
+    pub fn signing_certificate_sha256(&self) -> Option<&Fingerprint> {
+        self.signing_certificate_sha256.as_ref()
+    }
+
+    /// Whether replay memory was asked, and its answer.
+    pub fn replay(&self) -> Replay {
+        self.replay
+    }
+
+    /// How the login started (read from InResponseTo), once the document is a Response with an assertion.
+    pub fn flow(&self) -> Option<Flow> {
+        self.flow
+    }
+
+    /// The IdP's clock against this computer's, once the document is a Response with a readable IssueInstant.
+    pub fn clock(&self) -> Option<&ClockReading> {
+        self.clock.as_ref()
+    }
+
+    /// The XML as decoded from the input, once it decoded.
+    pub fn decoded_xml(&self) -> Option<&str> {
+        self.decoded_xml.as_deref()
+    }
+
+    /// The IDs that replay memory keys on.
+    pub fn message_ids(&self) -> &MessageIds {
+        &self.message_ids
+    }
+
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// How the input was given (XML, base64, form body), once it decoded.
+    pub fn input_form(&self) -> Option<InputForm> {
+        self.input_form
+    }
+
+    /// The check of this rule, if it was evaluated.
+    pub fn check(&self, rule: Rule) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == rule)
     }
 
     /// The ids of the failed checks, in order.
-    pub fn failed(&self) -> Vec<&str> {
+    pub fn failed(&self) -> Vec<&'static str> {
         self.checks
             .iter()
             .filter(|c| !c.ok)
@@ -345,7 +539,7 @@ pub fn validate(input: &[u8], policy: &Policy) -> Report {
             let mut r = Report::new();
             r.push(
                 Check::fail(
-                    "internal_error",
+                    Rule::InternalError,
                     Fix::Capture,
                     "the validator hit an internal error on this input; it is treated as invalid",
                 )
@@ -364,7 +558,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         Err(BindingError::TooLarge { size, max }) => {
             r.push(
                 Check::fail(
-                    "input_size",
+                    Rule::InputSize,
                     Fix::Capture,
                     "the response is too large; it was refused before parsing",
                 )
@@ -375,7 +569,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         }
         Err(e) => {
             r.push(
-                Check::fail("input_decoding", Fix::Capture, e.to_string())
+                Check::fail(Rule::InputDecoding, Fix::Capture, e.to_string())
                     .hint("paste the SAMLResponse form value (base64), the whole form body, or the decoded XML"),
             );
             return r.finish();
@@ -385,7 +579,7 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
     r.decoded_xml = Some(decoded.xml.clone());
     r.push(
         Check::pass(
-            "input_size",
+            Rule::InputSize,
             Fix::Capture,
             "the response is within the size limit",
         )
@@ -400,10 +594,10 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         Ok(d) => d,
         Err(e) => {
             let id = match &e {
-                XmlError::TooLarge { .. } => "input_size",
-                e if e.is_unsafe() => "xml_no_dtd",
-                e if e.is_limit() => "xml_limits",
-                _ => "xml_well_formed",
+                XmlError::TooLarge { .. } => Rule::InputSize,
+                e if e.is_unsafe() => Rule::XmlNoDtd,
+                e if e.is_limit() => Rule::XmlLimits,
+                _ => Rule::XmlWellFormed,
             };
             r.push(Check::fail(id, Fix::Capture, e.to_string()).hint(
                 "this is not a response an IdP produces as is: capture it again, or treat it as an attack",
@@ -412,12 +606,12 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         }
     };
     r.push(Check::pass(
-        "xml_well_formed",
+        Rule::XmlWellFormed,
         Fix::Capture,
         "the XML is well-formed, UTF-8, XML 1.0, within the limits",
     ));
     r.push(Check::pass(
-        "xml_no_dtd",
+        Rule::XmlNoDtd,
         Fix::Capture,
         "no DOCTYPE and no entity references",
     ));

@@ -2,6 +2,46 @@
 
 use super::*;
 
+/// Which element a signature signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Scope {
+    Response,
+    Assertion,
+}
+
+impl Scope {
+    fn rule(self, stage: Stage) -> Rule {
+        match self {
+            Scope::Response => Rule::ResponseSignature(stage),
+            Scope::Assertion => Rule::AssertionSignature(stage),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Scope::Response => "response",
+            Scope::Assertion => "assertion",
+        }
+    }
+}
+
+/// The SignatureMethod and DigestMethod a signature names, as found.
+fn algorithms_found(doc: &Document, sig: NodeId) -> String {
+    let signed_info = child(doc, sig, DS_NS, "SignedInfo");
+    let method = signed_info
+        .and_then(|si| child(doc, si, DS_NS, "SignatureMethod"))
+        .and_then(|m| attr(doc, m, "Algorithm"));
+    let digest = signed_info
+        .and_then(|si| child(doc, si, DS_NS, "Reference"))
+        .and_then(|r| child(doc, r, DS_NS, "DigestMethod"))
+        .and_then(|m| attr(doc, m, "Algorithm"));
+    format!(
+        "SignatureMethod {}, DigestMethod {}",
+        method.unwrap_or("(absent)"),
+        digest.unwrap_or("(absent)")
+    )
+}
+
 pub(super) fn describe(v: &Option<Result<Verified, XmlDsigError>>) -> &'static str {
     match v {
         None => "absent",
@@ -39,13 +79,13 @@ pub(super) fn stage_pass_message(stage: Stage, v: Option<&Verified>) -> String {
 pub(super) fn verify_into(
     doc: &Document,
     sig: NodeId,
-    scope: &str,
+    scope: Scope,
     policy: &Policy,
     r: &mut Report,
 ) -> Result<Verified, XmlDsigError> {
     let result = xmldsig::verify(doc, sig, &policy.idp_certs, policy.allow_sha1);
     for stage in Stage::ALL {
-        let id = format!("{scope}_signature_{}", stage.name());
+        let id = scope.rule(stage);
         match &result {
             Ok(v) => {
                 let mut c = Check::pass(id, stage_step(stage), stage_pass_message(stage, Some(v)));
@@ -56,7 +96,8 @@ pub(super) fn verify_into(
                     );
                     c.hint = Some("ask the IdP to sign with RSA-SHA256".into());
                     r.warnings.push(format!(
-                        "the {scope} signature uses SHA-1, accepted only because --allow-sha1 is set"
+                        "the {} signature uses SHA-1, accepted only because --allow-sha1 is set",
+                        scope.name()
                     ));
                 }
                 if stage == Stage::Key {
@@ -81,6 +122,13 @@ pub(super) fn verify_into(
                         _ => "this signature is not one a standard SAML IdP produces; capture the response again or treat it as an attack",
                     };
                     let mut c = Check::fail(id, stage_step(e.stage()), e.to_string()).hint(hint);
+                    if e.stage() == Stage::Algorithm {
+                        c.expected = Some(format!(
+                            "SignatureMethod RSA-SHA256/384/512 or ECDSA-SHA256/384, DigestMethod SHA-256/384/512{}",
+                            if policy.allow_sha1 { " (SHA-1 allowed by the legacy switch)" } else { "" }
+                        ));
+                        c.found = Some(algorithms_found(doc, sig));
+                    }
                     if let Some(ki) = xmldsig::keyinfo_certificate(doc, sig) {
                         if matches!(e.stage(), Stage::Key | Stage::Value) {
                             c.found = Some(format!(

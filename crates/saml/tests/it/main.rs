@@ -16,4 +16,5 @@ mod response_attacks;
 mod response_cert_validity;
 mod response_differential;
 mod response_dos;
+mod response_findings;
 mod xmldsig_interop;

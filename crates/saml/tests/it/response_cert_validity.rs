@@ -6,7 +6,7 @@ use ssopilot_testkit::response_support;
 
 use response_support::*;
 use ssopilot_saml::response::validate;
-use ssopilot_saml::response::Fix;
+use ssopilot_saml::response::{Fix, Rule};
 use time::Duration;
 
 /// Validates a genuine response signed by an IdP whose certificate is valid from `nb` to `na` (relative to NOW).
@@ -21,9 +21,9 @@ fn validate_dated(nb: Duration, na: Duration) -> (ssopilot_saml::response::Repor
 fn an_expired_certificate_is_reported_as_a_warning_with_its_dates() {
     let (r, idp) = validate_dated(Duration::days(-400), Duration::days(-30));
     // The verdict the tests already pin is unchanged: the signature verifies with the configured certificate.
-    assert!(r.valid, "{:?}", r.failed());
+    assert!(r.valid(), "{:?}", r.failed());
     let c = r
-        .check("signing_certificate_validity")
+        .check(Rule::SigningCertificateValidity)
         .expect("a validity check");
     assert!(c.ok);
     assert_eq!(c.fix, Fix::Certificate);
@@ -40,7 +40,7 @@ fn an_expired_certificate_is_reported_as_a_warning_with_its_dates() {
     );
     assert_eq!(c.found.as_deref(), Some("now 2026-11-25T12:00:00Z"));
     assert!(c.hint.is_some());
-    assert_eq!(r.warnings, vec![c.message.clone()]);
+    assert_eq!(r.warnings(), vec![c.message.clone()]);
     // `cert check` on the same certificate at the same moment.
     let doctor = ssopilot_saml::cert::check(&idp.cert_der, NOW);
     assert!(!doctor.usable);
@@ -49,9 +49,9 @@ fn an_expired_certificate_is_reported_as_a_warning_with_its_dates() {
 #[test]
 fn a_certificate_not_valid_yet_is_reported_as_a_warning_with_its_dates() {
     let (r, _) = validate_dated(Duration::days(2), Duration::days(400));
-    assert!(r.valid, "{:?}", r.failed());
+    assert!(r.valid(), "{:?}", r.failed());
     let c = r
-        .check("signing_certificate_validity")
+        .check(Rule::SigningCertificateValidity)
         .expect("a validity check");
     assert!(c.ok);
     assert_eq!(c.fix, Fix::Certificate);
@@ -61,7 +61,7 @@ fn a_certificate_not_valid_yet_is_reported_as_a_warning_with_its_dates() {
         "{}",
         c.message
     );
-    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(r.warnings().len(), 1);
 }
 
 #[test]
@@ -75,22 +75,22 @@ fn response_check_and_cert_check_agree_on_every_certificate() {
         (Duration::days(30), Duration::days(400)),
     ] {
         let (r, idp) = validate_dated(nb, na);
-        assert!(r.valid, "{:?}", r.failed());
+        assert!(r.valid(), "{:?}", r.failed());
         let doctor = ssopilot_saml::cert::check(&idp.cert_der, NOW);
-        let warned = r.check("signing_certificate_validity").is_some();
+        let warned = r.check(Rule::SigningCertificateValidity).is_some();
         assert_eq!(
             warned, !doctor.usable,
             "valid {nb} .. {na}: response check warned {warned}, cert check usable {}",
             doctor.usable
         );
-        assert_eq!(r.warnings.len(), usize::from(warned));
+        assert_eq!(r.warnings().len(), usize::from(warned));
     }
 }
 
 #[test]
 fn a_current_certificate_adds_nothing() {
     let r = validate(genuine(&Params::default()).as_bytes(), &policy());
-    assert!(r.valid);
-    assert!(r.check("signing_certificate_validity").is_none());
-    assert!(r.warnings.is_empty());
+    assert!(r.valid());
+    assert!(r.check(Rule::SigningCertificateValidity).is_none());
+    assert!(r.warnings().is_empty());
 }

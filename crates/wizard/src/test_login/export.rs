@@ -23,7 +23,7 @@ fn step_name(step: StepId) -> String {
 pub fn json(report: &Report) -> serde_json::Value {
     let mut v = serde_json::to_value(report).unwrap_or(serde_json::Value::Null);
     if let Some(checks) = v.get_mut("checks").and_then(|c| c.as_array_mut()) {
-        for (value, check) in checks.iter_mut().zip(&report.checks) {
+        for (value, check) in checks.iter_mut().zip(report.checks()) {
             if let Some(obj) = value.as_object_mut() {
                 let step = serde_json::to_value(StepId::for_fix(check.fix)).unwrap_or_default();
                 obj.insert("step".to_string(), step);
@@ -35,8 +35,8 @@ pub fn json(report: &Report) -> serde_json::Value {
 
 /// Failed first, then passed, each group in the validator's order.
 fn ordered(report: &Report) -> Vec<&Check> {
-    let mut v: Vec<&Check> = report.checks.iter().filter(|c| !c.ok).collect();
-    v.extend(report.checks.iter().filter(|c| c.ok));
+    let mut v: Vec<&Check> = report.checks().iter().filter(|c| !c.ok).collect();
+    v.extend(report.checks().iter().filter(|c| c.ok));
     v
 }
 
@@ -60,12 +60,23 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// The IdP's clock against this computer's, as the validator measured it.
+fn clock_line(report: &Report) -> String {
+    report.clock().map_or_else(
+        || "not measured (the response has no readable IssueInstant)".to_string(),
+        |c| c.summary(),
+    )
+}
+
 fn verdict(report: &Report) -> String {
-    let failed = report.checks.iter().filter(|c| !c.ok).count();
-    if report.valid {
-        format!("PASSED: all {} checks passed", report.checks.len())
+    let failed = report.checks().iter().filter(|c| !c.ok).count();
+    if report.valid() {
+        format!("PASSED: all {} checks passed", report.checks().len())
     } else {
-        format!("FAILED: {failed} of {} checks failed", report.checks.len())
+        format!(
+            "FAILED: {failed} of {} checks failed",
+            report.checks().len()
+        )
     }
 }
 
@@ -84,7 +95,7 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
             "| {} | `{}` | {} | {} | {} | {} |\n",
             if c.ok { "pass" } else { "FAIL" },
             // Check ids are the validator's own snake_case names: a code span needs no escaping.
-            c.id.replace('`', ""),
+            c.id.as_str().replace('`', ""),
             md_escape(&message),
             md_escape(c.expected.as_deref().unwrap_or("")),
             md_escape(c.found.as_deref().unwrap_or("")),
@@ -97,22 +108,23 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
     }
     out.push_str("\n## Subject\n\n");
     out.push_str(&format!(
-        "- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n",
-        md_escape(report.issuer.as_deref().unwrap_or("(none)")),
-        md_escape(report.name_id.as_deref().unwrap_or("(not verified)")),
-        md_escape(report.name_id_format.as_deref().unwrap_or("(none)")),
-        if report.signed.response { "yes" } else { "no" },
-        if report.signed.assertion { "yes" } else { "no" },
+        "- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n- Clock: {}\n",
+        md_escape(report.issuer().unwrap_or("(none)")),
+        md_escape(report.name_id().unwrap_or("(not verified)")),
+        md_escape(report.name_id_format().unwrap_or("(none)")),
+        if report.signed().response { "yes" } else { "no" },
+        if report.signed().assertion { "yes" } else { "no" },
         md_escape(
             report
-                .signing_certificate_sha256
+                .signing_certificate_sha256()
                 .as_ref()
                 .map_or("(none)", |f| f.as_str())
         ),
+        md_escape(&clock_line(report)),
     ));
-    if !report.attributes.is_empty() {
+    if !report.attributes().is_empty() {
         out.push_str("\n## Attributes\n\n| Name | Values |\n|---|---|\n");
-        for (name, values) in &report.attributes {
+        for (name, values) in report.attributes() {
             out.push_str(&format!(
                 "| {} | {} |\n",
                 md_escape(name),
@@ -120,9 +132,9 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
             ));
         }
     }
-    if !report.warnings.is_empty() {
+    if !report.warnings().is_empty() {
         out.push_str("\n## Warnings\n\n");
-        for w in &report.warnings {
+        for w in report.warnings() {
             out.push_str(&format!("- {}\n", md_escape(w)));
         }
     }
@@ -149,7 +161,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
             "<tr class=\"{cls}\"><td>{res}</td><td><code>{id}</code></td><td>{msg}{hint}</td><td>{exp}</td><td>{found}</td><td>{step}</td></tr>",
             cls = if c.ok { "pass" } else { "fail" },
             res = if c.ok { "pass" } else { "FAIL" },
-            id = escape(&c.id),
+            id = escape(c.id.as_str()),
             msg = escape(&c.message),
             hint = match (&c.hint, c.ok) {
                 (Some(h), false) => format!("<br><em>{}</em>", escape(h)),
@@ -161,7 +173,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
         ));
     }
     let attrs: String = report
-        .attributes
+        .attributes()
         .iter()
         .map(|(n, v)| {
             format!(
@@ -172,7 +184,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
         })
         .collect();
     let warnings: String = report
-        .warnings
+        .warnings()
         .iter()
         .map(|w| format!("<li>{}</li>", escape(w)))
         .collect();
@@ -191,19 +203,20 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
         })
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd><dt>Clock</dt><dd>{clock}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
         verdict = escape(&verdict(report)),
-        issuer = escape(report.issuer.as_deref().unwrap_or("(none)")),
-        name_id = escape(report.name_id.as_deref().unwrap_or("(not verified)")),
-        fmt = escape(report.name_id_format.as_deref().unwrap_or("(none)")),
-        sr = if report.signed.response { "yes" } else { "no" },
-        sa = if report.signed.assertion { "yes" } else { "no" },
+        issuer = escape(report.issuer().unwrap_or("(none)")),
+        name_id = escape(report.name_id().unwrap_or("(not verified)")),
+        fmt = escape(report.name_id_format().unwrap_or("(none)")),
+        sr = if report.signed().response { "yes" } else { "no" },
+        sa = if report.signed().assertion { "yes" } else { "no" },
         cert = escape(
             report
-                .signing_certificate_sha256
+                .signing_certificate_sha256()
                 .as_ref()
                 .map_or("(none)", |f| f.as_str())
         ),
+        clock = escape(&clock_line(report)),
         attrs = if attrs.is_empty() {
             String::new()
         } else {
@@ -220,30 +233,30 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ssopilot_saml::response::{validate, Policy};
-    use ssopilot_saml::values::{AcsUrl, EntityId};
+    use ssopilot_saml::response::validate;
+    use ssopilot_testkit::response_support::{genuine, policy, Params};
 
-    /// A report with hostile text in it: a failed validation of a response whose issuer holds markup.
+    /// A report with hostile text in it: a failed validation of a signed response whose Response Issuer, NameID
+    /// and attribute hold markup (the validator alone fills a report, so the markup comes in through the XML).
     fn hostile() -> Report {
-        let xml = "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\" Destination=\"x|y\"><saml:Issuer>&lt;script&gt;alert(1)&lt;/script&gt; | [x](javascript:1)</saml:Issuer></samlp:Response>";
-        let policy = Policy::new(
-            EntityId::parse("https://idp.example.com", "x").unwrap(),
-            vec![],
-            EntityId::parse("https://sp.example.com", "x").unwrap(),
-            AcsUrl::parse("https://sp.example.com/acs", "x").unwrap(),
-            time::OffsetDateTime::UNIX_EPOCH,
-        );
-        let mut r = validate(xml.as_bytes(), &policy);
-        r.issuer = Some("<script>alert(1)</script> | [x](javascript:1)".into());
-        r.attributes
-            .insert("a<b".into(), vec!["<img src=x onerror=1>".into()]);
+        let p = Params {
+            response_issuer: Some(
+                "&lt;script&gt;alert(1)&lt;/script&gt; | [x](javascript:1)".into(),
+            ),
+            destination: Some("x|y".into()),
+            name_id: "&lt;script&gt;alert(2)&lt;/script&gt;".into(),
+            attributes: vec![("a&lt;b".into(), vec!["&lt;img src=x onerror=1&gt;".into()])],
+            ..Params::default()
+        };
+        let r = validate(genuine(&p).as_bytes(), &policy());
+        assert_eq!(r.attributes()["a<b"], ["<img src=x onerror=1>"]);
         r
     }
 
     #[test]
     fn html_escapes_everything_and_lists_failures_first() {
         let r = hostile();
-        assert!(!r.valid);
+        assert!(!r.valid());
         let h = html(&r, None);
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("<img"), "{h}");
@@ -260,6 +273,10 @@ mod tests {
         assert!(!m.contains("<script"), "{m}");
         assert!(m.contains("\\[x\\]\\(javascript:1\\)"), "{m}");
         assert!(m.contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| "));
+        assert!(
+            m.contains("- Clock: the IdP's clock is 5 s behind this computer"),
+            "{m}"
+        );
         let table: Vec<&str> = m.lines().filter(|l| l.starts_with("| FAIL")).collect();
         assert!(!table.is_empty());
         for row in table {

@@ -194,7 +194,7 @@ impl Session {
         m.steps.test_login.run.loopback = None;
         match result {
             Ok(received) => {
-                let idp_initiated = received.report.check("in_response_to").is_none();
+                let idp_initiated = received.report.check(Rule::InResponseTo).is_none();
                 m.record_run(
                     Source::Loopback,
                     received.report,

@@ -8,7 +8,7 @@ use super::super::view::{Severity, StepId, WizardView};
 use super::super::{Model, Session};
 use super::{Source, MAX_RESPONSE_BYTES};
 use ssopilot_peers::test_login::evidence::TestedConfig;
-use ssopilot_saml::response::{self, Expect, Flow, Policy, Report};
+use ssopilot_saml::response::{self, Expect, Flow, Policy, Report, Rule};
 
 /// A pasted response to check, with everything the check needs (no reference to the session).
 #[derive(Debug, Clone)]
@@ -49,7 +49,7 @@ impl PasteJob {
         // decides the verdict.
         let report = response::validate(input, &self.policy);
         let mut not_evaluated = Vec::new();
-        if report.check("response_root").is_some() {
+        if report.check(Rule::ResponseRoot).is_some() {
             not_evaluated.push(
                 "InResponseTo: which sign-in request a pasted response answers cannot be known, so it is not \
                  compared"
@@ -59,8 +59,8 @@ impl PasteJob {
         not_evaluated.push(
             "Replay: SSO Pilot has not seen how often this response was used, so replay is not checked".into(),
         );
-        let xml = report.decoded_xml.clone();
-        let idp_initiated = report.flow.is_none_or(|f| f == Flow::IdpInitiated);
+        let xml = report.decoded_xml().map(str::to_string);
+        let idp_initiated = report.flow().is_none_or(|f| f == Flow::IdpInitiated);
         PasteOutcome {
             generation: self.generation,
             report,

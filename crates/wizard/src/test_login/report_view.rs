@@ -13,27 +13,27 @@ pub(super) const MAX_XML_LINE_CHARS: usize = 240;
 impl Model {
     pub(super) fn report_view(&self, run: &Run) -> TestReportView {
         let report = &run.report;
-        let failed = report.checks.iter().filter(|c| !c.ok).count();
-        let headline = if report.valid {
-            format!("Passed: all {} checks passed", report.checks.len())
+        let failed = report.checks().iter().filter(|c| !c.ok).count();
+        let headline = if report.valid() {
+            format!("Passed: all {} checks passed", report.checks().len())
         } else {
             format!(
                 "Failed: {failed} of {} checks failed. Fix them where each one says, then test again.",
-                report.checks.len()
+                report.checks().len()
             )
         };
         let mut checks: Vec<ReportCheckView> = report
-            .checks
+            .checks()
             .iter()
             .filter(|c| !c.ok)
-            .chain(report.checks.iter().filter(|c| c.ok))
+            .chain(report.checks().iter().filter(|c| c.ok))
             .map(|c| ReportCheckView {
-                id: c.id.clone(),
+                id: c.id.to_string(),
                 ok: c.ok,
                 message: c.message.clone(),
                 expected: c.expected.clone(),
                 found: c.found.clone(),
-                hint: c.hint.clone(),
+                hint: self.hint_for(c),
                 step: StepId::for_fix(c.fix),
                 step_number: step_number(StepId::for_fix(c.fix)),
                 step_title: step_title(StepId::for_fix(c.fix)).to_string(),
@@ -48,7 +48,7 @@ impl Model {
         };
         let doc = run.xml.as_deref().and_then(|x| xml::parse(x).ok());
         TestReportView {
-            passed: report.valid,
+            passed: report.valid(),
             source: run.source.label().into(),
             headline,
             evidence_note,
@@ -56,9 +56,9 @@ impl Model {
             checks,
             not_evaluated: run.not_evaluated.clone(),
             attributes: self.attribute_arrivals(report),
-            clock: doc.as_ref().map(|d| clock(d, run.received_at)),
+            clock: report.clock().map(clock),
             xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
-            xml_note: if report.signed.assertion || report.signed.response {
+            xml_note: if report.signed().assertion || report.signed().response {
                 "The highlighted part is covered by a signature that verified with your certificate; signature \
                  values and certificates are left out."
                     .into()
@@ -66,6 +66,20 @@ impl Model {
                 "No part of this response is covered by a signature that verified with your certificate.".into()
             },
             export_name: format!("ssopilot-test-login-{}", run.received_at.unix_timestamp()),
+        }
+    }
+
+    /// A check's hint as the report shows it: the validator's generic words, then, for a failure, where the chosen
+    /// IdP profile says that kind of fix is made in its portal.
+    pub(super) fn hint_for(&self, c: &Check) -> Option<String> {
+        let provider = self
+            .idp()
+            .filter(|_| !c.ok)
+            .and_then(|p| p.fix_hints.get(&c.fix));
+        match (&c.hint, provider) {
+            (Some(h), Some(p)) => Some(format!("{}. {p}", h.trim_end_matches('.'))),
+            (None, Some(p)) => Some(p.clone()),
+            (h, None) => h.clone(),
         }
     }
 
@@ -78,9 +92,9 @@ impl Model {
             .into_iter()
             .map(|row| {
                 let name = row.sp_name.trim().to_string();
-                let exact = report.attributes.get_key_value(&name);
+                let exact = report.attributes().get_key_value(&name);
                 let folded = report
-                    .attributes
+                    .attributes()
                     .iter()
                     .find(|(k, _)| k.eq_ignore_ascii_case(&name));
                 let (received_as, values, arrival, note) = match (exact, folded) {
@@ -120,7 +134,7 @@ impl Model {
                 }
             })
             .collect();
-        for (k, v) in &report.attributes {
+        for (k, v) in report.attributes() {
             if !seen.contains(&k.as_str()) {
                 rows.push(ReportAttributeView {
                     sp_name: String::new(),
@@ -148,9 +162,9 @@ impl Model {
         };
         let first_failure = |leg: &str| {
             run.report
-                .checks
+                .checks()
                 .iter()
-                .find(|c| !c.ok && leg_of(&c.id, StepId::for_fix(c.fix)) == leg)
+                .find(|c| !c.ok && leg_of(c.id, StepId::for_fix(c.fix)) == leg)
                 .map(|c| c.message.clone())
         };
         let mut legs = Vec::new();
@@ -221,50 +235,44 @@ impl Model {
 
 /// Which leg of the exchange a failed check belongs to: the request (InResponseTo), the sign-in (the IdP refused),
 /// the post to the ACS (audience, recipient, destination: the SP's values), else the response the IdP made.
-pub(super) fn leg_of(id: &str, step: StepId) -> &'static str {
+pub(super) fn leg_of(id: Rule, step: StepId) -> &'static str {
     match (id, step) {
-        ("in_response_to" | "subject_in_response_to", _) => "request",
+        (Rule::InResponseTo | Rule::SubjectInResponseTo, _) => "request",
         (_, StepId::AssignUsers) => "sign_in",
         (_, StepId::SpValues) => "post",
         _ => "response",
     }
 }
 
-pub(super) fn clock(doc: &Document, checked_at: OffsetDateTime) -> ClockView {
-    let root = doc.root();
-    let instant = doc
-        .element(root)
-        .and_then(|e| e.attr("IssueInstant"))
-        .map(str::trim)
-        .map(str::to_string);
-    let parsed = instant.as_deref().and_then(|s| {
-        OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
-    });
-    let allowed = DEFAULT_CLOCK_SKEW.whole_seconds();
-    let difference = parsed.map(|t| (checked_at - t).whole_seconds());
-    let ok = difference.is_some_and(|d| d.abs() <= allowed);
-    let text = match difference {
-        Some(d) if d.abs() <= allowed => format!(
+/// The validator's clock reading as the report shows it (the validator measured it on the response it checked).
+pub(super) fn clock(reading: &ClockReading) -> ClockView {
+    let allowed = reading.allowed_skew_seconds;
+    // The view's difference is `checked_at - issue_instant`: the opposite sign of the IdP's offset.
+    let d = -reading.offset_seconds;
+    let text = if reading.within_skew() {
+        format!(
             "The IdP's clock and this computer's agree within {} s (allowed: {allowed} s).",
             d.abs()
-        ),
-        Some(d) if d < 0 => format!(
-            "The response was issued {} s in this computer's future (allowed: {allowed} s): one of the clocks is \
-             wrong. Set both to network time (NTP).",
-            -d
-        ),
-        Some(d) => format!(
+        )
+    } else if d < 0 {
+        format!(
+            "The response was issued {} s in this computer's future (allowed: {allowed} s): {}. If this \
+             computer's clock is right, correct the IdP's clock (network time, NTP); otherwise set this computer's.",
+            -d,
+            reading.describe()
+        )
+    } else {
+        format!(
             "The response was issued {d} s before it was checked (allowed: {allowed} s): it is old, or one of the \
              clocks is wrong. Set both to network time (NTP), and test with a fresh sign-in."
-        ),
-        None => "The response has no readable IssueInstant, so the clocks cannot be compared.".into(),
+        )
     };
     ClockView {
-        checked_at: rfc3339(checked_at),
-        issue_instant: instant,
-        difference_seconds: difference,
+        checked_at: reading.local_time.clone(),
+        issue_instant: Some(reading.idp_time.clone()),
+        difference_seconds: Some(d),
         allowed_seconds: allowed,
-        ok,
+        ok: reading.within_skew(),
         text,
     }
 }
@@ -273,9 +281,9 @@ pub(super) fn clock(doc: &Document, checked_at: OffsetDateTime) -> ClockView {
 /// and certificates left out (they are long and say nothing to a reader).
 pub(super) fn pretty(doc: &Document, report: &Report) -> Vec<XmlLine> {
     let root = doc.root();
-    let signed_root: Option<NodeId> = if report.signed.response {
+    let signed_root: Option<NodeId> = if report.signed().response {
         Some(root)
-    } else if report.signed.assertion {
+    } else if report.signed().assertion {
         doc.elements().find(|n| {
             doc.element(*n).is_some_and(|e| e.is(SAML_NS, "Assertion"))
                 && doc.parent(*n) == Some(root)

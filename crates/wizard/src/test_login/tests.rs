@@ -263,7 +263,58 @@ fn a_response_for_another_sp_does_not_count() {
     assert!(!r.passed);
     let audience = r.checks.iter().find(|c| c.id == "audience").unwrap();
     assert!(!audience.ok);
+    // The validator's hint names no provider; the JumpCloud profile adds where that fix is made in its portal.
+    assert_eq!(
+        audience.hint.as_deref(),
+        Some(
+            "set the SP Entity ID (audience) in the IdP application to exactly the SP's value. In JumpCloud: the \
+             application's SSO tab, fields SP Entity ID and ACS URL."
+        )
+    );
+    let passed = r.checks.iter().find(|c| c.id == "name_id").unwrap();
+    assert!(passed.ok && passed.hint.is_none(), "{passed:?}");
     assert_eq!(s.model().evidence_state(), EvidenceState::Missing);
+}
+
+/// The report's clock is the validator's reading: a response issued 300 s in this computer's future is shown as the
+/// IdP's clock being ahead, and the time checks fail.
+#[test]
+fn the_clock_shown_is_the_validators_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
+    let app = App::new(sp.clone(), acs, sp);
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let ahead = T0 + time::Duration::seconds(300);
+    let xml = mint::mint(&app, &user, None, key(), ahead).unwrap();
+    let v = paste(&mut s, &mint::post_value(&xml));
+    let r = report(&v);
+    assert!(!r.passed);
+    let clock = r.clock.as_ref().unwrap();
+    assert!(!clock.ok);
+    assert!(clock.difference_seconds.unwrap() < -180, "{clock:?}");
+    assert!(
+        clock
+            .text
+            .contains("s ahead of this computer; allowed skew 180 s"),
+        "{}",
+        clock.text
+    );
+    let issue = r.checks.iter().find(|c| c.id == "issue_instant").unwrap();
+    assert!(!issue.ok);
+    assert!(
+        issue
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("correct the IdP's clock"),
+        "{issue:?}"
+    );
 }
 
 /// The shell validates a caught response outside the session lock (issue 18): the job carries everything the check
@@ -425,7 +476,7 @@ fn a_passing_loopback_test_shows_its_report_but_never_unlocks_enforce() {
     );
     policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report_in = response::validate(xml.as_bytes(), &policy);
-    assert!(report_in.valid, "{:?}", report_in.failed());
+    assert!(report_in.valid(), "{:?}", report_in.failed());
     let v = s.finish_loopback(
         job.id,
         Ok(Received {

@@ -47,7 +47,7 @@ impl CaptureJob {
     /// Validates the response: the only costly part, with no session borrowed.
     pub fn run(self) -> CaptureChecked {
         let report = response::validate(self.input.as_bytes(), &self.policy);
-        let xml = report.decoded_xml.clone();
+        let xml = report.decoded_xml().map(str::to_string);
         CaptureChecked {
             window_id: self.window_id,
             report,

@@ -256,10 +256,10 @@ fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_
     );
     policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
     let report = validate(b64.as_bytes(), &policy);
-    assert!(report.valid, "{:#?}", report.checks);
-    assert_eq!(report.name_id.as_deref(), Some("ada.lovelace@example.com"));
+    assert!(report.valid(), "{:#?}", report.checks());
+    assert_eq!(report.name_id(), Some("ada.lovelace@example.com"));
     assert_eq!(
-        report.attributes.get("firstName").map(Vec::as_slice),
+        report.attributes().get("firstName").map(Vec::as_slice),
         Some(&["Ada".to_string()][..])
     );
 
