@@ -381,9 +381,13 @@ describe("typing", () => {
     await start();
     const cell = target.querySelector<HTMLInputElement>('[data-attribute="0-idp"]');
     if (!cell) throw new Error("no cell");
+    cell.focus();
     type(cell, "mail");
     await settle(60);
     expect(actions()).toEqual([{ type: "set_attribute", index: 0, side: "idp", value: "mail" }]);
+    // The core answered with its (still empty) row: what is typed in the focused cell stays.
+    flushSync();
+    expect(cell.value).toBe("mail");
     expect(target.querySelector(".row-error")?.textContent).toContain("Type the JumpCloud attribute that fills email");
     target.querySelector<HTMLButtonElement>('[aria-label="Remove row 1"]')?.click();
     await settle();
