@@ -76,6 +76,8 @@ npm_install() {
 }
 npm_install "$ROOT/ui"
 npm_install "$ROOT/tests/e2e"
+# Test-only: the Node SAML IdPs the interop tests run on loopback (crates/testkit/js, versions pinned there).
+npm_install "$ROOT/crates/testkit/js"
 
 # --- Python packages --------------------------------------------------------------------------------------------
 if [ -n "$(entries "$PACKAGES/pip.txt")" ]; then
