@@ -41,6 +41,27 @@ pub fn node_package_or_skip(name: &str, test: &str) -> bool {
     } else {
         "node is not installed".to_string()
     };
+    skip(test, &why)
+}
+
+/// Debian's Python, where Debian's Python bindings (python3-lasso) are installed.
+pub const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+
+/// Whether [`SYSTEM_PYTHON`] imports `module` (from the Debian package `package`); when it does not, as
+/// [`node_package_or_skip`].
+pub fn system_python_module_or_skip(module: &str, package: &str, test: &str) -> bool {
+    let ok = Command::new(SYSTEM_PYTHON)
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    ok || skip(
+        test,
+        &format!("{SYSTEM_PYTHON} cannot import {module} (Debian package {package})"),
+    )
+}
+
+/// Fails in CI (where `scripts/setup.sh` installed everything), else says why the test is skipped. Returns false.
+fn skip(test: &str, why: &str) -> bool {
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
     assert!(!ci, "{test}: {why}; scripts/setup.sh installs it");
     eprintln!("SKIPPED {test}: {why}; run scripts/setup.sh to run it");

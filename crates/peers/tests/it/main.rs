@@ -16,6 +16,7 @@ mod demo_idp_mint;
 mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;
+mod foreign_idp;
 mod idp_pysaml2_signed;
 mod idp_samlify;
 mod idp_simplesamlphp;
