@@ -17,6 +17,7 @@ mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;
 mod foreign_idp;
+mod idp_lasso;
 mod idp_pysaml2_signed;
 mod idp_samlify;
 mod idp_simplesamlphp;
