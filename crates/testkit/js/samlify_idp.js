@@ -120,8 +120,8 @@ function makeIdp(base, name, wantSigned, spFile) {
 function octetString(rawQuery) {
   const parts = {};
   for (const pair of rawQuery.split('&')) {
-    const [k, v] = pair.split('=');
-    parts[k] = v;
+    const at = pair.indexOf('=');
+    if (at > 0) parts[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return ['SAMLRequest', 'RelayState', 'SigAlg']
     .filter((k) => parts[k] !== undefined)
