@@ -77,6 +77,17 @@ npm_install() {
 npm_install "$ROOT/ui"
 npm_install "$ROOT/tests/e2e"
 
+# --- Test-only peers --------------------------------------------------------------------------------------------
+# Foreign SAML IdPs that the interop tests run on loopback (crates/peers/tests/it/idp_*.rs): Lasso from Debian, and
+# the Node ones in crates/testkit/js (versions pinned there). Running SSO Pilot needs none of them.
+if ! dpkg-query -W -f='${Status}' python3-lasso 2>/dev/null | grep -q "install ok installed"; then
+  say "Installing the test-only Debian package python3-lasso"
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-lasso </dev/null ||
+    die "apt-get could not install python3-lasso (Lasso, an IdP the interop tests run): install it as root and run this again."
+fi
+npm_install "$ROOT/crates/testkit/js"
+
 # --- Python packages --------------------------------------------------------------------------------------------
 if [ -n "$(entries "$PACKAGES/pip.txt")" ]; then
   if [ ! -x "$ROOT/.venv/bin/python" ]; then

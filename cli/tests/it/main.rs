@@ -10,6 +10,7 @@
 
 mod cert_cli;
 mod demo_idp_cli;
+mod idp_foreign_cli;
 mod idp_pysaml2;
 mod metadata_cli;
 mod response_cli;

@@ -10,6 +10,9 @@ GET /sso?SAMLRequest=... (HTTP-Redirect) or POST /sso (HTTP-POST): pysaml2 parse
 then answers with its HTTP-POST binding form carrying a response for USER_EMAIL (assertion signed, RSA-SHA256,
 SHA-256 digests). A request pysaml2 refuses gets a 400 page naming its error.
 
+GET /unsolicited[?RelayState=...]: an IdP-initiated login. pysaml2 makes a response that answers no request (no
+InResponseTo) for the SP of the arguments and answers with the same HTTP-POST form to ACS_URL.
+
 With PYSAML2_SP_SIGNING_CERT=<PEM file> in the environment, the SP's metadata carries that signing certificate and
 the IdP is configured with want_authn_requests_signed: unsigned or wrongly signed requests are refused
 (IncorrectlySigned).
@@ -140,6 +143,8 @@ def main():
 
         def do_GET(self):
             url = urlparse(self.path)
+            if url.path == "/unsolicited":
+                return self.respond(None, acs_url, sp_entity_id, parse_qs(url.query).get("RelayState", [""])[0])
             if url.path != "/sso":
                 return self.reply(404, "<p>not found</p>")
             self.answer(parse_qs(url.query), BINDING_HTTP_REDIRECT)
@@ -149,6 +154,27 @@ def main():
                 return self.reply(404, "<p>not found</p>")
             length = min(int(self.headers.get("Content-Length", "0")), 256 * 1024)
             self.answer(parse_qs(self.rfile.read(length).decode()), BINDING_HTTP_POST)
+
+        def respond(self, in_response_to, destination, sp, relay_state):
+            try:
+                return self.reply(200, self.response_form(in_response_to, destination, sp, relay_state))
+            except Exception as e:  # say what failed rather than dropping the connection
+                return self.reply(500, "<p>pysaml2 could not make the response: %s: %s</p>" % (type(e).__name__, e))
+
+        def response_form(self, in_response_to, destination, sp, relay_state):
+            resp = idp.create_authn_response(
+                identity={"email": [user], "givenName": ["Pat"], "sn": ["Doe"]},
+                in_response_to=in_response_to,
+                destination=destination,
+                sp_entity_id=sp,
+                name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user),
+                authn={"class_ref": PASSWORD_CLASS},
+                sign_assertion=True,
+                sign_response=False,
+                sign_alg=SIG_RSA_SHA256,
+                digest_alg=DIGEST_SHA256,
+            )
+            return idp.apply_binding(BINDING_HTTP_POST, str(resp), destination, relay_state, response=True)["data"]
 
         def answer(self, q, binding):
             one = lambda name: q.get(name, [None])[0]
@@ -164,28 +190,11 @@ def main():
                 else:
                     req = idp.parse_authn_request(one("SAMLRequest"), binding)
                 msg = req.message
-                resp = idp.create_authn_response(
-                    identity={"email": [user], "givenName": ["Pat"], "sn": ["Doe"]},
-                    in_response_to=msg.id,
-                    destination=msg.assertion_consumer_service_url,
-                    sp_entity_id=msg.issuer.text,
-                    name_id=NameID(format=NAMEID_FORMAT_EMAILADDRESS, text=user),
-                    authn={"class_ref": PASSWORD_CLASS},
-                    sign_assertion=True,
-                    sign_response=False,
-                    sign_alg=SIG_RSA_SHA256,
-                    digest_alg=DIGEST_SHA256,
-                )
-                http = idp.apply_binding(
-                    BINDING_HTTP_POST,
-                    str(resp),
-                    msg.assertion_consumer_service_url,
-                    one("RelayState") or "",
-                    response=True,
-                )
             except Exception as e:  # pysaml2 refused the request: say why
                 return self.reply(400, "<p>pysaml2 refused the AuthnRequest: %s</p>" % type(e).__name__)
-            return self.reply(200, http["data"])
+            return self.respond(
+                msg.id, msg.assertion_consumer_service_url, msg.issuer.text, one("RelayState") or ""
+            )
 
     httpd.RequestHandlerClass = Handler
     threading.Thread(target=httpd.serve_forever, daemon=True).start()

@@ -2,7 +2,9 @@
 //! pysaml2_idp_http.py, `want_authn_requests_signed` with the test SP's certificate in its SP metadata). The test SP's
 //! signed requests are answered on HTTP-Redirect (pysaml2 checks the query signature) and HTTP-POST (the enveloped
 //! signature, through xmlsec1), and the responses pass our checks; unsigned requests, and requests signed by another
-//! key, are refused with pysaml2's IncorrectlySigned.
+//! key, are refused with pysaml2's IncorrectlySigned. The same IdP then starts an IdP-initiated login (its
+//! `/unsolicited` page): the test SP, waiting in IdP-initiated mode, accepts the unsolicited response and reports its
+//! flow as IdP-initiated.
 
 use std::io::{BufRead, BufReader};
 use std::net::{Ipv4Addr, TcpListener};
@@ -16,6 +18,7 @@ use ssopilot_peers::test_login::demo::{form_action, input_value, Browser, Fetche
 use ssopilot_peers::test_login::key::SpKey;
 use ssopilot_peers::test_login::{Attempt, IdpConfig, RequestOptions, TestSp};
 use ssopilot_saml::request::RequestBinding;
+use ssopilot_saml::response::Flow;
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
 const SP: &str = "urn:ssopilot:test-sp:pysaml2";
@@ -93,6 +96,7 @@ async fn pysaml2_wanting_signed_requests_answers_ours_on_both_bindings_and_refus
     .await
     .unwrap();
     let b = Browser::new().unwrap();
+    let issuer = v["entity_id"].as_str().unwrap();
     for binding in [RequestBinding::Redirect, RequestBinding::Post] {
         // Signed with the key pysaml2 knows: answered, and the response passes.
         sp.set_requests(RequestOptions {
@@ -118,6 +122,9 @@ async fn pysaml2_wanting_signed_requests_answers_ours_on_both_bindings_and_refus
                 .filter(|c| !c.ok)
                 .collect::<Vec<_>>()
         );
+        assert_eq!(got.report.flow, Some(Flow::SpInitiated), "{binding:?}");
+        assert_eq!(got.report.issuer.as_deref(), Some(issuer), "{binding:?}");
+        assert!(got.report.signed.assertion, "{binding:?}");
         // Unsigned, or signed by a key pysaml2 does not know: refused, and it says so.
         for signer in [None, Some(Arc::clone(&stranger))] {
             let signed = signer.is_some();
@@ -136,4 +143,36 @@ async fn pysaml2_wanting_signed_requests_answers_ours_on_both_bindings_and_refus
             );
         }
     }
+    // IdP-initiated: no AuthnRequest; pysaml2's unsolicited response (no InResponseTo) is the result.
+    sp.start_idp_initiated().unwrap();
+    let page = b
+        .get(&format!(
+            "{}/unsolicited?RelayState=dashboard",
+            v["base"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert_eq!(form_action(&page.body).as_deref(), Some(acs.as_str()));
+    let response = input_value(&page.body, "SAMLResponse").unwrap();
+    let xml = String::from_utf8(B64.decode(&response).unwrap()).unwrap();
+    assert!(!xml.contains("InResponseTo"), "{xml}");
+    b.post_form(
+        &acs,
+        &[("SAMLResponse", &response), ("RelayState", "dashboard")],
+    )
+    .await
+    .unwrap();
+    let got = sp.wait(Duration::from_secs(30)).await.unwrap();
+    let r = &got.report;
+    assert!(
+        r.valid,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(r.flow, Some(Flow::IdpInitiated));
+    assert_eq!(r.issuer.as_deref(), Some(issuer));
+    assert!(r.signed.assertion);
+    assert_eq!(r.name_id.as_deref(), Some("pat.doe@example.org"));
+    assert_eq!(got.relay_state.as_deref(), Some("dashboard"));
 }

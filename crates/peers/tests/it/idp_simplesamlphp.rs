@@ -3,7 +3,9 @@
 //! gets assertion-signed responses, one response-signed, one both. The test plays the browser: it follows the
 //! redirects, posts the `exampleauth` login form, and posts the SAMLResponse form to our ACS. The genuine responses
 //! must be accepted there, and refused when another certificate is configured. With `validate.authnrequest`, our
-//! signed requests (HTTP-Redirect and HTTP-POST) are answered and unsigned ones refused.
+//! signed requests (HTTP-Redirect and HTTP-POST) are answered and unsigned ones refused. An IdP-initiated login
+//! (SimpleSAMLphp's `SSOService.php?spentityid=...`) reaches the test SP waiting in IdP-initiated mode and is accepted
+//! as unsolicited.
 //!
 //! SimpleSAMLphp stamps its responses with the real clock, so these checks run at the real time.
 
@@ -24,7 +26,7 @@ use ssopilot_peers::test_login::key::SpKey;
 use ssopilot_peers::test_login::{Attempt, IdpConfig, RequestOptions, TestLoginError, TestSp};
 use ssopilot_saml::metadata::{self, Binding};
 use ssopilot_saml::request::RequestBinding;
-use ssopilot_saml::response::{validate, Policy, Report};
+use ssopilot_saml::response::{validate, Flow, Policy, Report};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 
 const IDP_ID: &str = "https://idp.simplesamlphp.test/idp";
@@ -291,10 +293,9 @@ async fn open(browser: &mut Browser, attempt: &Attempt) -> (String, Page) {
     }
 }
 
-async fn login(idp: &Idp, sp: &mut TestSp) -> Login {
-    let attempt = sp.start().expect("our AuthnRequest");
-    let mut browser = Browser::new();
-    let (login_url, form) = open(&mut browser, &attempt).await;
+/// Signs in on the `exampleauth` login form the browser landed on (`form`, at `login_url`) and returns the page
+/// SimpleSAMLphp answers with: its SAMLResponse form.
+async fn sign_in(idp: &Idp, browser: &mut Browser, login_url: &str, form: Page) -> Page {
     assert_eq!(
         form.status,
         200,
@@ -305,7 +306,7 @@ async fn login(idp: &Idp, sp: &mut TestSp) -> Login {
     let auth_state = input_value(&form.body, "AuthState")
         .unwrap_or_else(|| panic!("no AuthState in the login form:\n{}", form.body));
     let action = form_action(&form.body).expect("the login form's action");
-    let action = reqwest::Url::parse(&login_url)
+    let action = reqwest::Url::parse(login_url)
         .unwrap()
         .join(&action)
         .unwrap();
@@ -319,10 +320,17 @@ async fn login(idp: &Idp, sp: &mut TestSp) -> Login {
             ],
         )
         .await;
-    let page = match posted.location {
+    match posted.location {
         Some(next) => browser.get(action.join(&next).unwrap().as_str()).await.1,
         None => posted,
-    };
+    }
+}
+
+async fn login(idp: &Idp, sp: &mut TestSp) -> Login {
+    let attempt = sp.start().expect("our AuthnRequest");
+    let mut browser = Browser::new();
+    let (login_url, form) = open(&mut browser, &attempt).await;
+    let page = sign_in(idp, &mut browser, &login_url, form).await;
     let saml_response = input_value(&page.body, "SAMLResponse").unwrap_or_else(|| {
         panic!(
             "SimpleSAMLphp sent no SAMLResponse form:\n{}\n{}",
@@ -594,5 +602,93 @@ fn simplesamlphp_requiring_signed_requests_answers_ours_and_refuses_unsigned_one
                 other => panic!("{name}: {:?}", other.map(|r| r.report.valid())),
             }
         }
+    });
+}
+
+/// IdP-initiated: the admin opens SimpleSAMLphp's `SSOService.php?spentityid=<SP>` (no AuthnRequest), signs in, and
+/// the browser posts an unsolicited response to the test SP, which waits in IdP-initiated mode: accepted, with the
+/// flow reported as IdP-initiated and the RelayState passed through.
+#[test]
+fn simplesamlphp_idp_initiated_login_is_accepted_as_unsolicited() {
+    require_simplesamlphp();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let idp = IdpConfig {
+            entity_id: EntityId::parse(IDP_ID, "IdP").unwrap(),
+            sso_url: IdpUrl::parse(&format!("{base}/saml2/idp/SSOService.php"), "SSO").unwrap(),
+            certs: vec![rsa_idp().cert_der.clone()],
+            require_signed_assertion: true,
+            allow_sha1: false,
+        };
+        let entity = EntityId::parse("https://sp-unsolicited.ssopilot.test/sp", "SP").unwrap();
+        let mut sp = TestSp::bind_loopback(entity.clone(), idp).await.unwrap();
+        let md = metadata::sp_metadata(
+            &entity,
+            &[(Binding::HttpPost, sp.acs_url().clone())],
+            Some(EMAIL_FORMAT),
+            None,
+        );
+        let file = write_temp(dir.path(), "sp-unsolicited.xml", md.as_bytes());
+        let idp = start_idp(
+            &[(file.to_string_lossy().into_owned(), false, true, false)],
+            port,
+            dir,
+        );
+        sp.start_idp_initiated().unwrap();
+        let launch: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([("spentityid", entity.as_str()), ("RelayState", "/home")])
+            .finish();
+        let mut browser = Browser::new();
+        let (login_url, form) = browser
+            .get(&format!("{base}/saml2/idp/SSOService.php?{launch}"))
+            .await;
+        let page = sign_in(&idp, &mut browser, &login_url, form).await;
+        let saml_response = input_value(&page.body, "SAMLResponse").unwrap_or_else(|| {
+            panic!(
+                "SimpleSAMLphp sent no SAMLResponse form:\n{}\n{}",
+                page.body,
+                idp.log()
+            )
+        });
+        assert_eq!(
+            form_action(&page.body).as_deref(),
+            Some(sp.acs_url().as_str())
+        );
+        let xml = base64::engine::general_purpose::STANDARD
+            .decode(&saml_response)
+            .unwrap();
+        assert!(
+            !String::from_utf8(xml).unwrap().contains("InResponseTo"),
+            "an IdP-initiated response answers no request"
+        );
+        let relay = input_value(&page.body, "RelayState");
+        assert_eq!(relay.as_deref(), Some("/home"));
+        let acs = sp.acs_url().to_string();
+        browser
+            .post(
+                &acs,
+                &[("SAMLResponse", &saml_response), ("RelayState", "/home")],
+            )
+            .await;
+        let got = sp.wait(Duration::from_secs(30)).await.unwrap();
+        let r = &got.report;
+        assert!(
+            r.valid,
+            "{:?}",
+            r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+        );
+        assert_eq!(r.flow, Some(Flow::IdpInitiated));
+        // As the JSON report says it.
+        assert_eq!(serde_json::to_value(r).unwrap()["flow"], "idp_initiated");
+        assert_eq!(r.issuer.as_deref(), Some(IDP_ID));
+        assert!(r.signed.assertion);
+        assert_eq!(r.name_id.as_deref(), Some(EMAIL));
+        assert_eq!(got.relay_state.as_deref(), Some("/home"));
     });
 }
