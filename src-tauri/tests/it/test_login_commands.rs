@@ -115,6 +115,12 @@ fn the_login_window_takes_the_response_only_from_the_idp_origin_and_records_the_
         "the main window must not reach login_capture"
     );
 
+    // JumpCloud's IDP URL (IdP-initiated): the response below answers no request.
+    invoke(
+        &window,
+        "wizard_apply",
+        json!({ "action": { "type": "set_login_start", "start": "idp_initiated" } }),
+    );
     // Open the login window: the command waits until a response is caught.
     let opener = {
         let window = window.clone();

@@ -70,6 +70,7 @@ impl Model {
             ),
             value: String::new(),
             error: self.steps.test_login.run.loopback_error.clone(),
+            start: None,
         }
     }
 
