@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use ssopilot_peers::test_login::{TestSp, DEFAULT_TIMEOUT};
-use ssopilot_wizard::test_login::CaptureStart;
+use ssopilot_wizard::test_login::{CaptureStart, SeenPage};
 use ssopilot_wizard::view::WizardView;
 use tauri::ipc::{CapabilityBuilder, CommandScope};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
@@ -47,6 +47,20 @@ pub const CAPTURE_SCRIPT: &str = r#"(function () {
       event.stopImmediatePropagation();
     }
   }, true);
+  // A page that is not a SAML response (the sign-in form, or an IdP's error page the sign-in stops on): its title,
+  // status and the start of its text go to SSO Pilot, which reports the last one if no response follows.
+  window.addEventListener("load", function () {
+    if (document.querySelector('[name="SAMLResponse"]')) return;
+    var internals = window.__TAURI_INTERNALS__;
+    if (!internals || !internals.invoke) return;
+    var nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+    var status = typeof nav.responseStatus === "number" && nav.responseStatus > 0 ? nav.responseStatus : null;
+    var text = document.body ? String(document.body.innerText || "").slice(0, 2000) : "";
+    internals.invoke("login_capture", {
+      samlResponse: "",
+      page: { url: String(location.href).slice(0, 1000), title: String(document.title).slice(0, 500), text: text, status: status }
+    }).catch(function () {});
+  });
   Object.defineProperty(window, "__ssopilotRelease", {
     value: function () {
       if (held && held !== "released") {
@@ -98,6 +112,11 @@ impl LoginWindowState {
         if let Ok(mut allowed) = self.allowed.lock() {
             let _ = allowed.take_if(|(a, _)| id.is_none_or(|id| id == *a));
         }
+    }
+
+    /// The test whose login window may hand something over now.
+    fn running(&self) -> Option<u64> {
+        self.allowed.lock().ok()?.as_ref().map(|(id, _)| *id)
     }
 
     /// Whether a capture granted by `scope` (the capabilities that matched the calling page) is allowed now.
@@ -199,7 +218,8 @@ pub async fn login_window_open<R: Runtime>(
     state.with_session(|session| session.view())
 }
 
-/// Called by the capture script in the login window with the SAMLResponse it caught. Refused from any other webview
+/// Called by the capture script in the login window with the SAMLResponse it caught (or, with an empty response,
+/// with a `page` it showed that was not one). Refused from any other webview
 /// (the capability allows only the login window on the IdP's origin anyway), and once the test has ended or from the
 /// origin of an earlier test's IdP.
 #[tauri::command]
@@ -209,6 +229,7 @@ pub async fn login_capture<R: Runtime>(
     state: State<'_, WizardState>,
     login: State<'_, LoginWindowState>,
     saml_response: String,
+    page: Option<SeenPage>,
 ) -> Result<bool, ShellError> {
     if webview.label() != LOGIN_WINDOW {
         return Ok(false);
@@ -216,6 +237,13 @@ pub async fn login_capture<R: Runtime>(
     if !login.allows(&scope) {
         log::info!("login window: a response was refused (no test of this IdP is running)");
         return Err(ShellError::CaptureEnded);
+    }
+    // A page that is not a response: kept for the report if the sign-in stops there.
+    if let Some(page) = page.filter(|_| saml_response.is_empty()) {
+        if let Some(id) = login.running() {
+            state.with_session(|session| session.login_window_page(id, page))?;
+        }
+        return Ok(false);
     }
     log::info!("login window: a SAML response was captured");
     // The session lock is held only to take the job and to record its outcome: the validation runs on a worker

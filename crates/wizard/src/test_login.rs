@@ -11,7 +11,7 @@ mod window;
 pub use evidence::EvidenceState;
 pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
-pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob};
+pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob, SeenPage};
 
 use crate::state::SavedState;
 use std::path::Path;
@@ -318,6 +318,8 @@ struct WindowTest {
     start: LoginStart,
     /// "SP-initiated, HTTP-Redirect, unsigned": recorded with the report.
     how: String,
+    /// The last page shown that was not a SAML response (an IdP's error page, when the sign-in stops there).
+    last_page: Option<window::SeenPage>,
     /// A response was captured and is held in the window.
     captured: Option<()>,
     continued: bool,

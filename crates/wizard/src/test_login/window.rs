@@ -16,7 +16,114 @@ pub struct LoginWindowJob {
     pub allowed_origin: String,
 }
 
-/// What [`Session::login_window_capture_job`] decided.
+/// A page the login window showed that was not a SAML response (the sign-in form, or an IdP's error page), as the
+/// capture script read it. Untrusted text from the IdP: bounded and cleaned before it is shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct SeenPage {
+    pub url: String,
+    pub title: String,
+    /// The page's first heading and visible text (the script sends at most a few kilobytes).
+    pub text: String,
+    /// The HTTP status, where the browser tells it.
+    pub status: Option<u16>,
+}
+
+/// The longest page title or excerpt shown (characters).
+const MAX_PAGE_WORDS: usize = 160;
+
+/// `text` on one line, without control characters, at most `max` characters (with "…" when cut).
+fn bounded(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line: String = words
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if line.chars().count() > max {
+        let mut cut: String = line.chars().take(max).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
+}
+
+/// What an IdP page that is not a SAML response usually means, and the step that fixes it: the IdP's own words
+/// (Entra's AADSTS codes, "not assigned", a 4xx status) are matched, never trusted further.
+pub(super) fn diagnose_page(page: &SeenPage, idp: &str) -> Option<(StepId, String)> {
+    let all = format!("{} {}", page.title, page.text).to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| all.contains(w));
+    if has(&[
+        "aadsts50105",
+        "not assigned",
+        "isn't assigned",
+        "is not assigned",
+        "not been assigned",
+        "not authorized to access",
+        "not allowed to access",
+        "don't have access",
+        "do not have access",
+        "access denied",
+        "no access to",
+    ]) || page.status == Some(403)
+    {
+        return Some((
+            StepId::AssignUsers,
+            format!("{idp} does not let the test user into the application: grant it to the test user's group (step 6)"),
+        ));
+    }
+    if has(&[
+        "aadsts50011",
+        "reply url",
+        "reply address",
+        "assertion consumer",
+        "acs url",
+        "acs_url",
+    ]) {
+        return Some((
+            StepId::IdpApp,
+            format!("{idp} does not accept the ACS URL: it must be the same in {idp}'s application as in step 2 (step 3)"),
+        ));
+    }
+    if has(&[
+        "aadsts700016",
+        "application with identifier",
+        "unknown service provider",
+        "entity id",
+        "entityid",
+        "issuer",
+        "no metadata",
+        "metadata not found",
+        "unknown sp",
+    ]) {
+        return Some((
+            StepId::IdpApp,
+            format!("{idp} does not know this service provider: its application must have the SP entity ID of step 2 (step 3)"),
+        ));
+    }
+    if has(&["signature", "not signed", "unsigned", "aadsts50008"]) {
+        return Some((
+            StepId::TestLogin,
+            format!("{idp} may want signed sign-in requests: tick Sign the request here, or start the sign-in another way"),
+        ));
+    }
+    let failed = page.status.is_some_and(|s| s >= 400)
+        || has(&[
+            "bad request",
+            "method not allowed",
+            "error",
+            "invalid request",
+            "not found",
+        ]);
+    failed.then(|| {
+        (
+            StepId::IdpApp,
+            format!("{idp} refused to start the sign-in: check the SSO URL of step 3, or choose another way to start"),
+        )
+    })
+}
+
 #[derive(Debug)]
 pub enum CaptureStart {
     /// No test is waiting for a response, or it already has one.
@@ -124,6 +231,32 @@ impl Model {
         let key = std::sync::Arc::new(SpKey::load_or_create(&secrets).map_err(|e| e.to_string())?);
         self.steps.test_login.run.sp_key = Some(key.clone());
         Ok(key)
+    }
+
+    /// " The last page ({host}, HTTP 403) said “…”. <what it usually means>." for the window's error.
+    fn page_words(&self, page: &SeenPage) -> String {
+        let host = url::Url::parse(&page.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| self.idp_name().to_string());
+        let status = page
+            .status
+            .filter(|s| *s >= 400)
+            .map(|s| format!(", HTTP {s}"))
+            .unwrap_or_default();
+        let words = if page.title.is_empty() {
+            page.text.clone()
+        } else if page.text.is_empty() || page.text.starts_with(&page.title) {
+            page.title.clone()
+        } else {
+            format!("{}: {}", page.title, bounded(&page.text, MAX_PAGE_WORDS))
+        };
+        let mut out = format!(" The last page ({host}{status}) said “{words}”.");
+        match diagnose_page(page, self.idp_name()) {
+            Some((_, hint)) => out.push_str(&format!(" Usually: {hint}.")),
+            None => out.push_str(" Open the window again and finish the sign-in."),
+        }
+        out
     }
 
     /// The ways the profiles allow, in order of preference.
@@ -607,6 +740,7 @@ impl Session {
                     request_id: start.request_id,
                     start: start.start,
                     how: start.how,
+                    last_page: None,
                     captured: None,
                     continued: false,
                 });
@@ -752,16 +886,39 @@ impl Session {
                 .window
                 .as_ref()
                 .is_some_and(|w| w.captured.is_some() || w.continued);
+            let page = t.window.as_ref().and_then(|w| w.last_page.clone());
             t.window = None;
             if !caught && t.window_error.is_none() {
-                t.window_error = Some(
-                    "The login window was closed before a response came back. Open it again and finish the \
-                     sign-in."
-                        .into(),
-                );
+                let said = page
+                    .map(|p| self.model.page_words(&p))
+                    .unwrap_or_else(|| " Open it again and finish the sign-in.".into());
+                self.model.steps.test_login.run.window_error = Some(format!(
+                    "The login window was closed before a response came back.{said}"
+                ));
             }
         }
         self.view()
+    }
+
+    /// The login window `id` showed a page that was not a SAML response: kept, so that when the window closes
+    /// without a response the report says what the page said and which step usually fixes it.
+    pub fn login_window_page(&mut self, id: u64, page: SeenPage) {
+        if let Some(w) = self
+            .model
+            .steps
+            .test_login
+            .run
+            .window
+            .as_mut()
+            .filter(|w| w.id == id)
+        {
+            w.last_page = Some(SeenPage {
+                url: bounded(&page.url, 2 * MAX_PAGE_WORDS),
+                title: bounded(&page.title, MAX_PAGE_WORDS),
+                text: bounded(&page.text, 4 * MAX_PAGE_WORDS),
+                status: page.status,
+            });
+        }
     }
 
     /// The login window `id` could not open: why, in plain words.
@@ -775,7 +932,17 @@ impl Session {
 
     /// Stop: the login window is closed by the shell; nothing reaches the SP.
     pub fn login_window_stopped(&mut self) -> WizardView {
-        self.model.steps.test_login.run.window = None;
+        let window = self.model.steps.test_login.run.window.take();
+        let stuck = window
+            .filter(|w| w.captured.is_none() && !w.continued)
+            .and_then(|w| w.last_page)
+            .filter(|p| diagnose_page(p, self.model.idp_name()).is_some());
+        if let Some(page) = stuck {
+            let said = self.model.page_words(&page);
+            self.model.steps.test_login.run.window_error = Some(format!(
+                "The login window was stopped on an IdP page, not a response.{said}"
+            ));
+        }
         self.view()
     }
 }

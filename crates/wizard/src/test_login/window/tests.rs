@@ -282,3 +282,181 @@ fn a_launch_link_copied_from_the_portal_must_be_https() {
     assert_eq!(e, "the Embed Link must be an https address (https://...)");
     assert!(https_url("javascript:alert(1)", "Embed Link").is_err());
 }
+
+fn window_error(v: &WizardView) -> Option<String> {
+    v.page.blocks.iter().find_map(|b| match b {
+        Block::TestLoginWay {
+            way: TestWay::LoginWindow,
+            error,
+            ..
+        } => error.clone(),
+        _ => None,
+    })
+}
+
+/// What the capture script reads from Entra ID's page for a user the application is not assigned to (its title
+/// and the start of its visible text, as a browser shows them).
+fn entra_unassigned() -> SeenPage {
+    SeenPage {
+        url: "https://login.microsoftonline.com/0c2d/saml2?SAMLRequest=fZ".into(),
+        title: "Sign in to your account".into(),
+        text: "Sign in\n\nSorry, but we're having trouble signing you in.\n\nAADSTS50105: Your administrator has \
+               configured the application Infisical ('https://app.infisical.com') to block users unless they are \
+               specifically granted ('assigned') access to the application."
+            .into(),
+        status: Some(200),
+    }
+}
+
+#[test]
+fn an_idp_error_page_the_window_stays_on_is_reported_with_the_step_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    // The sign-in form first (not an error), then the error page the sign-in stays on.
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: IDP_URL.into(),
+            title: "JumpCloud | User Login".into(),
+            text: "Email Password Continue".into(),
+            status: Some(200),
+        },
+    );
+    s.login_window_page(id, entra_unassigned());
+    let v = s.login_window_closed(id);
+    let e = window_error(&v).unwrap();
+    assert!(
+        e.starts_with(
+            "The login window was closed before a response came back. The last page \
+                       (login.microsoftonline.com) said “Sign in to your account: Sign in Sorry,"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("AADSTS50105"), "{e}");
+    assert!(
+        e.ends_with("grant it to the test user's group (step 6)."),
+        "{e}"
+    );
+
+    // SimpleSAMLphp's answer to a bare SSO URL (no SAMLRequest): a 400 page; Stop says so too.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: "http://127.0.0.1:8080/simplesaml/saml2/idp/SSOService.php".into(),
+            title: "SimpleSAMLphp".into(),
+            text: "Bad request received\nSimpleSAML\\Error\\BadRequest: Unable to receive message"
+                .into(),
+            status: Some(400),
+        },
+    );
+    let v = s.login_window_stopped();
+    let e = window_error(&v).unwrap();
+    assert!(
+        e.contains("(127.0.0.1, HTTP 400) said “SimpleSAMLphp: Bad request received"),
+        "{e}"
+    );
+    assert!(e.contains("check the SSO URL of step 3"), "{e}");
+
+    // Stopped on the sign-in form: nothing to report; closed there: the generic advice.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: IDP_URL.into(),
+            title: "JumpCloud | User Login".into(),
+            text: "Email Password".into(),
+            status: None,
+        },
+    );
+    assert_eq!(window_error(&s.login_window_stopped()), None);
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: IDP_URL.into(),
+            title: "JumpCloud | User Login".into(),
+            ..SeenPage::default()
+        },
+    );
+    let e = window_error(&s.login_window_closed(id)).unwrap();
+    assert!(
+        e.ends_with("said “JumpCloud | User Login”. Open the window again and finish the sign-in."),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_idp_page_is_bounded_and_cleaned_and_only_its_window_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    // A page for another (older) window is ignored.
+    s.login_window_page(id + 1, entra_unassigned());
+    let long = format!("<script>x</script>\u{7}\n{}", "Access denied ".repeat(200));
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: "https://idp.example.com/error".into(),
+            title: long.clone(),
+            text: long,
+            status: None,
+        },
+    );
+    let page = s
+        .model
+        .steps
+        .test_login
+        .run
+        .window
+        .as_ref()
+        .unwrap()
+        .last_page
+        .clone()
+        .unwrap();
+    assert_eq!(page.title.chars().count(), MAX_PAGE_WORDS + 1);
+    assert!(
+        page.title.ends_with('…') && !page.title.contains('\u{7}') && !page.title.contains('\n')
+    );
+    let e = window_error(&s.login_window_closed(id)).unwrap();
+    assert!(e.contains("(step 6)"), "access denied: {e}");
+    // The view carries it as text: the UI shows it escaped (never as markup).
+    assert!(e.contains("<script>x</script>"));
+    // Which step fixes what: each of the IdP's usual words.
+    let said = |title: &str, status| {
+        diagnose_page(
+            &SeenPage {
+                title: title.into(),
+                status,
+                ..SeenPage::default()
+            },
+            "Okta",
+        )
+        .map(|(step, _)| step)
+    };
+    assert_eq!(
+        said("User is not assigned to this application", None),
+        Some(StepId::AssignUsers)
+    );
+    assert_eq!(said("Forbidden", Some(403)), Some(StepId::AssignUsers));
+    assert_eq!(
+        said("AADSTS50011: The reply URL does not match", None),
+        Some(StepId::IdpApp)
+    );
+    assert_eq!(
+        said("AADSTS700016: Application with identifier", None),
+        Some(StepId::IdpApp)
+    );
+    assert_eq!(
+        said("The request signature is missing", None),
+        Some(StepId::TestLogin)
+    );
+    assert_eq!(said("Method Not Allowed", Some(405)), Some(StepId::IdpApp));
+    assert_eq!(said("Sign In", Some(200)), None);
+}
