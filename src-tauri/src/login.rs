@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use ssopilot_peers::test_login::{TestSp, DEFAULT_TIMEOUT};
+use ssopilot_peers::test_login::run::{run, Run, RunError};
+use ssopilot_peers::test_login::{Attempt, TestSp, DEFAULT_TIMEOUT};
 use ssopilot_wizard::test_login::{CaptureStart, SeenPage};
 use ssopilot_wizard::view::WizardView;
 use tauri::ipc::{CapabilityBuilder, CommandScope};
@@ -302,8 +303,9 @@ pub fn login_window_stop<R: Runtime>(
 #[derive(Default)]
 pub struct LoopbackTask(Mutex<Option<ssopilot_peers::test_login::CancelHandle>>);
 
-/// Runs the loopback test SP: binds it on 127.0.0.1, opens the system browser on the IdP with its AuthnRequest,
-/// waits for the response (or the timeout, or Cancel) and returns the view with the report.
+/// Runs the loopback test SP through the one run the CLI uses too ([`ssopilot_peers::test_login::run::run`]): binds
+/// it on 127.0.0.1, opens the system browser on the IdP with its AuthnRequest, waits for the response (or the
+/// timeout, or Cancel) and returns the view with the report.
 #[tauri::command]
 pub async fn loopback_test_start<R: Runtime>(
     app: AppHandle<R>,
@@ -315,47 +317,55 @@ pub async fn loopback_test_start<R: Runtime>(
         return Ok(view);
     };
     let id = job.id;
-    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    let mut sp = match TestSp::bind(loopback, job.port, job.sp_entity_id, job.idp).await {
-        Ok(sp) => sp,
-        Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
+    let test = Run {
+        ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        port: job.port,
+        sp_entity_id: job.sp_entity_id,
+        idp: job.idp,
+        timeout: DEFAULT_TIMEOUT,
+        // The wizard records its own evidence (for the loopback test SP: none), so no map is needed here.
+        attribute_map: Default::default(),
+        clock: job.clock,
+        requests: Default::default(),
     };
-    let attempt = match sp.start() {
-        Ok(a) => a,
-        Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
-    };
-    state.with_session(|session| session.loopback_listening(id, sp.acs_url()))?;
-    if let Ok(mut running) = task.0.lock() {
-        *running = Some(sp.cancel_handle());
-    }
-    // The opener plugin is registered by the app (not by the mock runtime of the tests): without it, say so.
-    let opened = match app.try_state::<tauri_plugin_opener::Opener<R>>() {
-        Some(_) => app
-            .opener()
-            .open_url(attempt.url.as_str(), None::<&str>)
-            .map_err(|e| e.to_string()),
-        None => Err("no opener is available".to_string()),
-    };
-    if let Err(e) = opened {
-        log::error!("the system browser could not be opened: {e}");
-        return state.with_session(|session| {
-            session.loopback_failed(
-                id,
-                &format!(
-                    "the web browser could not be opened ({e}); open this address in a browser on this computer: {}",
-                    attempt.url
-                ),
+    let show = async |sp: &TestSp, attempt: &Attempt| -> Result<(), String> {
+        state
+            .with_session(|session| session.loopback_listening(id, sp.acs_url()))
+            .map_err(|e| e.to_string())?;
+        if let Ok(mut running) = task.0.lock() {
+            *running = Some(sp.cancel_handle());
+        }
+        // The opener plugin is registered by the app (not by the mock runtime of the tests): without it, say so.
+        let opened = match app.try_state::<tauri_plugin_opener::Opener<R>>() {
+            Some(_) => app
+                .opener()
+                .open_url(attempt.url.as_str(), None::<&str>)
+                .map_err(|e| e.to_string()),
+            None => Err("no opener is available".to_string()),
+        };
+        opened.map_err(|e| {
+            log::error!("the system browser could not be opened: {e}");
+            format!(
+                "the web browser could not be opened ({e}); open this address in a browser on this computer: {}",
+                attempt.url
             )
-        });
-    }
-    let result = sp.wait(DEFAULT_TIMEOUT).await;
+        })
+    };
+    let outcome = run(test, show).await;
     if let Ok(mut running) = task.0.lock() {
         running.take();
     }
-    let unexpected = sp.unexpected();
-    state.with_session(|session| {
-        session.loopback_unexpected_posts(id, &unexpected);
-        session.finish_loopback(id, result)
+    state.with_session(|session| match outcome {
+        Ok(finished) => {
+            session.loopback_unexpected_posts(id, &finished.unexpected);
+            session.finish_loopback(id, Ok(finished.received))
+        }
+        Err(RunError::NoAnswer { error, unexpected }) => {
+            session.loopback_unexpected_posts(id, &unexpected);
+            session.finish_loopback(id, Err(error))
+        }
+        Err(RunError::TestLogin(e)) => session.finish_loopback(id, Err(e)),
+        Err(RunError::Show(why)) => session.loopback_failed(id, &why),
     })
 }
 
