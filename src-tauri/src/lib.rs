@@ -461,6 +461,9 @@ fn action_kind(action: &Action) -> &'static str {
         Action::Enforce => "enforce",
         Action::CheckPastedResponse { .. } => "check_pasted_response",
         Action::SaveTestReport { .. } => "save_test_report",
+        Action::SetLoginStart { .. } => "set_login_start",
+        Action::SetLoginRequest { .. } => "set_login_request",
+        Action::SetLaunchLink { .. } => "set_launch_link",
     }
 }
 

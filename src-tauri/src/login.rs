@@ -5,8 +5,9 @@
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use ssopilot_peers::test_login::{TestSp, DEFAULT_TIMEOUT};
-use ssopilot_wizard::test_login::CaptureStart;
+use ssopilot_peers::test_login::run::{run, Run, RunError};
+use ssopilot_peers::test_login::{Attempt, TestSp, DEFAULT_TIMEOUT};
+use ssopilot_wizard::test_login::{CaptureStart, SeenPage};
 use ssopilot_wizard::view::WizardView;
 use tauri::ipc::{CapabilityBuilder, CommandScope};
 use tauri::{AppHandle, Manager, Runtime, State, WebviewUrl, WebviewWindowBuilder, WindowEvent};
@@ -47,6 +48,20 @@ pub const CAPTURE_SCRIPT: &str = r#"(function () {
       event.stopImmediatePropagation();
     }
   }, true);
+  // A page that is not a SAML response (the sign-in form, or an IdP's error page the sign-in stops on): its title,
+  // status and the start of its text go to SSO Pilot, which reports the last one if no response follows.
+  window.addEventListener("load", function () {
+    if (document.querySelector('[name="SAMLResponse"]')) return;
+    var internals = window.__TAURI_INTERNALS__;
+    if (!internals || !internals.invoke) return;
+    var nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
+    var status = typeof nav.responseStatus === "number" && nav.responseStatus > 0 ? nav.responseStatus : null;
+    var text = document.body ? String(document.body.innerText || "").slice(0, 2000) : "";
+    internals.invoke("login_capture", {
+      samlResponse: "",
+      page: { url: String(location.href).slice(0, 1000), title: String(document.title).slice(0, 500), text: text, status: status }
+    }).catch(function () {});
+  });
   Object.defineProperty(window, "__ssopilotRelease", {
     value: function () {
       if (held && held !== "released") {
@@ -98,6 +113,11 @@ impl LoginWindowState {
         if let Ok(mut allowed) = self.allowed.lock() {
             let _ = allowed.take_if(|(a, _)| id.is_none_or(|id| id == *a));
         }
+    }
+
+    /// The test whose login window may hand something over now.
+    fn running(&self) -> Option<u64> {
+        self.allowed.lock().ok()?.as_ref().map(|(id, _)| *id)
     }
 
     /// Whether a capture granted by `scope` (the capabilities that matched the calling page) is allowed now.
@@ -199,7 +219,8 @@ pub async fn login_window_open<R: Runtime>(
     state.with_session(|session| session.view())
 }
 
-/// Called by the capture script in the login window with the SAMLResponse it caught. Refused from any other webview
+/// Called by the capture script in the login window with the SAMLResponse it caught (or, with an empty response,
+/// with a `page` it showed that was not one). Refused from any other webview
 /// (the capability allows only the login window on the IdP's origin anyway), and once the test has ended or from the
 /// origin of an earlier test's IdP.
 #[tauri::command]
@@ -209,6 +230,7 @@ pub async fn login_capture<R: Runtime>(
     state: State<'_, WizardState>,
     login: State<'_, LoginWindowState>,
     saml_response: String,
+    page: Option<SeenPage>,
 ) -> Result<bool, ShellError> {
     if webview.label() != LOGIN_WINDOW {
         return Ok(false);
@@ -216,6 +238,13 @@ pub async fn login_capture<R: Runtime>(
     if !login.allows(&scope) {
         log::info!("login window: a response was refused (no test of this IdP is running)");
         return Err(ShellError::CaptureEnded);
+    }
+    // A page that is not a response: kept for the report if the sign-in stops there.
+    if let Some(page) = page.filter(|_| saml_response.is_empty()) {
+        if let Some(id) = login.running() {
+            state.with_session(|session| session.login_window_page(id, page))?;
+        }
+        return Ok(false);
     }
     log::info!("login window: a SAML response was captured");
     // The session lock is held only to take the job and to record its outcome: the validation runs on a worker
@@ -274,8 +303,9 @@ pub fn login_window_stop<R: Runtime>(
 #[derive(Default)]
 pub struct LoopbackTask(Mutex<Option<ssopilot_peers::test_login::CancelHandle>>);
 
-/// Runs the loopback test SP: binds it on 127.0.0.1, opens the system browser on the IdP with its AuthnRequest,
-/// waits for the response (or the timeout, or Cancel) and returns the view with the report.
+/// Runs the loopback test SP through the one run the CLI uses too ([`ssopilot_peers::test_login::run::run`]): binds
+/// it on 127.0.0.1, opens the system browser on the IdP with its AuthnRequest, waits for the response (or the
+/// timeout, or Cancel) and returns the view with the report.
 #[tauri::command]
 pub async fn loopback_test_start<R: Runtime>(
     app: AppHandle<R>,
@@ -287,47 +317,55 @@ pub async fn loopback_test_start<R: Runtime>(
         return Ok(view);
     };
     let id = job.id;
-    let loopback = std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
-    let mut sp = match TestSp::bind(loopback, job.port, job.sp_entity_id, job.idp).await {
-        Ok(sp) => sp,
-        Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
+    let test = Run {
+        ip: std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+        port: job.port,
+        sp_entity_id: job.sp_entity_id,
+        idp: job.idp,
+        timeout: DEFAULT_TIMEOUT,
+        // The wizard records its own evidence (for the loopback test SP: none), so no map is needed here.
+        attribute_map: Default::default(),
+        clock: job.clock,
+        requests: Default::default(),
     };
-    let attempt = match sp.start() {
-        Ok(a) => a,
-        Err(e) => return state.with_session(|session| session.finish_loopback(id, Err(e))),
-    };
-    state.with_session(|session| session.loopback_listening(id, sp.acs_url()))?;
-    if let Ok(mut running) = task.0.lock() {
-        *running = Some(sp.cancel_handle());
-    }
-    // The opener plugin is registered by the app (not by the mock runtime of the tests): without it, say so.
-    let opened = match app.try_state::<tauri_plugin_opener::Opener<R>>() {
-        Some(_) => app
-            .opener()
-            .open_url(attempt.url.as_str(), None::<&str>)
-            .map_err(|e| e.to_string()),
-        None => Err("no opener is available".to_string()),
-    };
-    if let Err(e) = opened {
-        log::error!("the system browser could not be opened: {e}");
-        return state.with_session(|session| {
-            session.loopback_failed(
-                id,
-                &format!(
-                    "the web browser could not be opened ({e}); open this address in a browser on this computer: {}",
-                    attempt.url
-                ),
+    let show = async |sp: &TestSp, attempt: &Attempt| -> Result<(), String> {
+        state
+            .with_session(|session| session.loopback_listening(id, sp.acs_url()))
+            .map_err(|e| e.to_string())?;
+        if let Ok(mut running) = task.0.lock() {
+            *running = Some(sp.cancel_handle());
+        }
+        // The opener plugin is registered by the app (not by the mock runtime of the tests): without it, say so.
+        let opened = match app.try_state::<tauri_plugin_opener::Opener<R>>() {
+            Some(_) => app
+                .opener()
+                .open_url(attempt.url.as_str(), None::<&str>)
+                .map_err(|e| e.to_string()),
+            None => Err("no opener is available".to_string()),
+        };
+        opened.map_err(|e| {
+            log::error!("the system browser could not be opened: {e}");
+            format!(
+                "the web browser could not be opened ({e}); open this address in a browser on this computer: {}",
+                attempt.url
             )
-        });
-    }
-    let result = sp.wait(DEFAULT_TIMEOUT).await;
+        })
+    };
+    let outcome = run(test, show).await;
     if let Ok(mut running) = task.0.lock() {
         running.take();
     }
-    let unexpected = sp.unexpected();
-    state.with_session(|session| {
-        session.loopback_unexpected_posts(id, &unexpected);
-        session.finish_loopback(id, result)
+    state.with_session(|session| match outcome {
+        Ok(finished) => {
+            session.loopback_unexpected_posts(id, &finished.unexpected);
+            session.finish_loopback(id, Ok(finished.received))
+        }
+        Err(RunError::NoAnswer { error, unexpected }) => {
+            session.loopback_unexpected_posts(id, &unexpected);
+            session.finish_loopback(id, Err(error))
+        }
+        Err(RunError::TestLogin(e)) => session.finish_loopback(id, Err(e)),
+        Err(RunError::Show(why)) => session.loopback_failed(id, &why),
     })
 }
 

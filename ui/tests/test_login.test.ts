@@ -169,6 +169,32 @@ describe("test login step", () => {
     expect(target.querySelector("[data-testid=login-continue]")).toBeNull();
   });
 
+  it("offers the ways to start the core allows, preselected, and sends the admin's choices", async () => {
+    const current = page([way("login_window")]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      return current;
+    });
+    await start();
+    const options = [...target.querySelectorAll<HTMLInputElement>("[data-testid^=login-start-]")];
+    // JumpCloud with Infisical, as the core drew it: our request first and chosen, then the IDP URL, then Infisical's page.
+    expect(options.map((o) => o.value)).toEqual(["sp_initiated", "idp_initiated", "sp_login_page"]);
+    expect(options.map((o) => o.checked)).toEqual([true, false, false]);
+    expect(target.querySelector("[data-testid=login-start]")?.textContent).toContain("InResponseTo is checked");
+    const idp = options[1];
+    if (idp) idp.checked = true;
+    idp?.dispatchEvent(new Event("change", { bubbles: true }));
+    await idle();
+    const sign = target.querySelector<HTMLInputElement>("[data-testid=login-request-sign]");
+    if (sign) sign.checked = true;
+    sign?.dispatchEvent(new Event("change", { bubbles: true }));
+    await idle();
+    expect(actions()).toEqual([
+      { type: "set_login_start", start: "idp_initiated" },
+      { type: "set_login_request", post: false, sign: true },
+    ]);
+  });
+
   it("shows progress and Cancel while the test SP waits, and the timeout message after", async () => {
     let current = page([way("loopback", { running: true, url: "http://127.0.0.1:8741/acs" })]);
     mockIPC((cmd, args) => {

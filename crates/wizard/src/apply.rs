@@ -78,13 +78,15 @@ impl Model {
                 Ok(text) => warn(Severity::Info, text),
                 Err(text) => warn(Severity::Error, text),
             },
-            test @ (Action::CheckPastedResponse { .. } | Action::SaveTestReport { .. }) => {
-                match self.apply_test_login(test) {
-                    Ok(Some(text)) => warn(Severity::Info, text),
-                    Ok(None) => {}
-                    Err(text) => warn(Severity::Error, text),
-                }
-            }
+            test @ (Action::CheckPastedResponse { .. }
+            | Action::SaveTestReport { .. }
+            | Action::SetLoginStart { .. }
+            | Action::SetLoginRequest { .. }
+            | Action::SetLaunchLink { .. }) => match self.apply_test_login(test) {
+                Ok(Some(text)) => warn(Severity::Info, text),
+                Ok(None) => {}
+                Err(text) => warn(Severity::Error, text),
+            },
         }
         notices.extend(self.sync_demo());
         notices.extend(self.sync_demo_grants());

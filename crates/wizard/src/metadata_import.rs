@@ -84,6 +84,8 @@ enum Imported {
         certificates: Vec<String>,
         /// PEM of every signing certificate, in file order.
         all_certificates: Vec<String>,
+        /// How the IdP takes AuthnRequests (step 7's login window).
+        requests: IdpRequests,
     },
     Sp {
         entity_id: String,
@@ -103,6 +105,31 @@ struct PendingValues {
     source: String,
     values: Imported,
     changes: Vec<MetadataChange>,
+}
+
+/// What an IdP's metadata says about the AuthnRequests it takes: whether it wants them signed and its SSO URL for
+/// each binding. Step 7's login window chooses the binding and signing from it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct IdpRequests {
+    pub(crate) want_signed: bool,
+    pub(crate) redirect: Option<String>,
+    pub(crate) post: Option<String>,
+}
+
+impl IdpRequests {
+    fn of(md: &Metadata) -> Self {
+        let url = |b: Binding| {
+            md.sso
+                .iter()
+                .find(|e| e.binding == b)
+                .map(|e| e.url.clone())
+        };
+        IdpRequests {
+            want_signed: md.want_authn_requests_signed == Some(true),
+            redirect: url(Binding::HttpRedirect),
+            post: url(Binding::HttpPost),
+        }
+    }
 }
 
 /// One side's import box.
@@ -127,6 +154,8 @@ pub(super) struct ImportState {
     sp: SideState,
     fetching: Option<Fetching>,
     next_fetch: u64,
+    /// From the IdP metadata imported in this run, if any.
+    pub(crate) idp_requests: Option<IdpRequests>,
 }
 
 impl ImportState {
@@ -392,6 +421,7 @@ impl Model {
                     sso_url: md.preferred_sso_url().map(str::to_string),
                     certificates,
                     all_certificates: signing.iter().filter_map(pem).collect(),
+                    requests: IdpRequests::of(md),
                 }
             }
             Kind::Sp => {
@@ -509,7 +539,9 @@ impl Model {
                 sso_url,
                 certificates,
                 all_certificates,
+                requests,
             } => {
+                self.import.idp_requests = Some(requests);
                 let label = self.idp_entity_label().to_string();
                 set(self, Field::IdpEntityId, &entity_id, label);
                 if let Some(url) = sso_url {

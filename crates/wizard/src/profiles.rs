@@ -152,6 +152,51 @@ pub struct IdpProfile {
     /// configures its application, instead of asking the admin to copy values from a portal.
     #[serde(default)]
     pub builtin_demo: bool,
+    /// How a test login can start at this IdP.
+    #[serde(default)]
+    pub login: IdpLogin,
+}
+
+/// The ways a login can start at an IdP: our own AuthnRequest to its SSO URL (every SAML IdP takes one), and a
+/// launch link where the IdP offers one (an IdP-initiated login, which proves less: no request is answered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdpLogin {
+    /// The IdP answers an AuthnRequest sent to its SSO URL: the default, and the way that checks InResponseTo.
+    #[serde(default = "yes")]
+    pub sp_initiated: bool,
+    /// The IdP's own launch link, when it has one.
+    #[serde(default)]
+    pub idp_initiated: Option<LaunchLink>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for IdpLogin {
+    fn default() -> Self {
+        IdpLogin {
+            sp_initiated: true,
+            idp_initiated: None,
+        }
+    }
+}
+
+/// A link of the IdP's that signs the user in and posts a response to the SP without a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LaunchLink {
+    /// The portal's words for the link ("IDP URL", "Embed Link").
+    pub label: String,
+    /// The link is the SSO URL of step 3 itself (JumpCloud's IDP URL); otherwise the admin copies it from the portal.
+    #[serde(default)]
+    pub is_sso_url: bool,
+    /// Where the portal shows it.
+    pub help: Option<String>,
+    /// The label or place comes from memory, not from a source the profile names.
+    #[serde(default)]
+    pub unverified: bool,
 }
 
 /// What an IdP does unless told otherwise.
@@ -294,7 +339,37 @@ pub struct SpProfile {
     pub self_hosted: Option<SelfHosted>,
     /// Where the IdP's values are pasted and how SSO is switched on and enforced (steps 8 and 9).
     pub enable: SpEnable,
+    /// The SP's own login page that starts a SAML login, when it has one.
+    #[serde(default)]
+    pub login: Option<SpLogin>,
 }
+
+/// The SP's own page that sends the browser to the IdP with the SP's AuthnRequest: the most complete test (the SP
+/// makes and then checks the request), but the SP's request ID is not known to SSO Pilot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpLogin {
+    /// An https URL, or for a self-hosted SP a template starting with `{site_url}`.
+    pub url: String,
+    /// What the SP calls it ("Log in with SSO").
+    pub label: String,
+    pub help: Option<String>,
+    /// The page comes from memory, not from a source the profile names.
+    #[serde(default)]
+    pub unverified: bool,
+}
+
+impl SpLogin {
+    /// The page's address: the template filled with the site URL (self-hosted), or the URL itself.
+    pub fn address(&self, site_url: Option<&str>) -> Option<String> {
+        match self.url.strip_prefix(SITE_URL) {
+            Some(rest) => site_url.map(|s| format!("{}{rest}", s.trim_end_matches('/'))),
+            None => Some(self.url.clone()),
+        }
+    }
+}
+
+const SITE_URL: &str = "{site_url}";
 
 /// Steps 8 and 9 in the SP's own words.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

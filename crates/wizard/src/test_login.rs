@@ -11,7 +11,7 @@ mod window;
 pub use evidence::EvidenceState;
 pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
-pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob};
+pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob, SeenPage};
 
 use crate::state::SavedState;
 use std::path::Path;
@@ -19,13 +19,16 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, Block, ClockView, ExchangeLeg, LegState, Party, ReportAttributeView,
-    ReportCheckView, ReportFormat, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
+    Action, AttributeArrival, Block, ClockView, ExchangeLeg, LaunchLinkView, LegState, LoginStart,
+    LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView, ReportFormat,
+    RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
 use ssopilot_peers::test_login::{self as engine, IdpConfig, Received, TestLoginError};
-use ssopilot_saml::response::{self, Check, ClockReading, Fix, Policy, Report, Rule, SAML_NS};
+use ssopilot_saml::response::{
+    self, Check, ClockReading, Expect, Fix, Policy, Report, Rule, SAML_NS,
+};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_saml::xml::{self, Document, NodeId, NodeKind};
 
@@ -199,6 +202,7 @@ impl Model {
             not_evaluated,
             evidence,
             idp_initiated,
+            how: None,
         });
     }
 
@@ -233,6 +237,9 @@ impl Model {
             Action::SaveTestReport { format, path } => {
                 self.save_report(format, Path::new(&path)).map(Some)
             }
+            choice @ (Action::SetLoginStart { .. }
+            | Action::SetLoginRequest { .. }
+            | Action::SetLaunchLink { .. }) => self.apply_login_choice(&choice).map(|()| None),
             _ => Ok(None),
         }
     }
@@ -288,15 +295,33 @@ pub(super) struct Run {
     /// What happened to the evidence: recorded (`Ok`) or why not.
     evidence: Result<String, String>,
     idp_initiated: bool,
+    /// How the login window's sign-in started, recorded with its report.
+    how: Option<String>,
+}
+
+impl Run {
+    /// Where the report came from and, for the login window, how the sign-in started.
+    pub(super) fn source_label(&self) -> String {
+        match &self.how {
+            Some(how) => format!("{} ({how})", self.source.label()),
+            None => self.source.label().into(),
+        }
+    }
 }
 
 /// The login window in progress.
 #[derive(Debug, Clone)]
 struct WindowTest {
     id: u64,
-    url: String,
-    /// The AuthnRequest the response must answer (`None`: IdP-initiated).
+    /// What the view shows as opened.
+    shown: String,
+    /// The AuthnRequest the response must answer (`None`: IdP-initiated, or the SP's own request).
     request_id: Option<String>,
+    start: LoginStart,
+    /// "SP-initiated, HTTP-Redirect, unsigned": recorded with the report.
+    how: String,
+    /// The last page shown that was not a SAML response (an IdP's error page, when the sign-in stops there).
+    last_page: Option<window::SeenPage>,
     /// A response was captured and is held in the window.
     captured: Option<()>,
     continued: bool,
@@ -315,6 +340,10 @@ pub(super) struct TestLoginState {
     last: Option<Run>,
     window: Option<WindowTest>,
     window_error: Option<String>,
+    /// How the next login window starts.
+    choice: window::StartChoice,
+    /// The test SP's request-signing key, once loaded from the keychain.
+    sp_key: Option<std::sync::Arc<ssopilot_peers::test_login::key::SpKey>>,
     loopback: Option<LoopbackTest>,
     loopback_error: Option<String>,
     paste: String,

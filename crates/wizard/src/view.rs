@@ -324,6 +324,8 @@ pub enum Block {
         value: String,
         /// The last error of this way (timeout, a window that could not open...).
         error: Option<String>,
+        /// login window: the ways the sign-in can start, the chosen one, and its request; `None` for the others.
+        start: Option<LoginStartView>,
     },
     /// Step 7: the verdict on one response, every check with its fix step, the attributes, the clock, and the
     /// decoded response with the signed part marked.
@@ -347,6 +349,57 @@ pub enum TestWay {
     LoginWindow,
     Loopback,
     Paste,
+}
+
+/// How the login window starts the sign-in (step 7), as the profiles allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum LoginStart {
+    /// SSO Pilot's own AuthnRequest for the SP's entity ID and ACS URL, sent to the IdP's SSO URL.
+    SpInitiated,
+    /// The IdP's launch link: no request, so nothing to answer.
+    IdpInitiated,
+    /// The SP's own login page: the SP makes the request (its ID is not known to SSO Pilot).
+    SpLoginPage,
+}
+
+/// The login window's ways to start, with what each proves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginStartView {
+    pub options: Vec<LoginStartOption>,
+    /// SP-initiated and chosen: how the AuthnRequest travels and whether it is signed.
+    pub request: Option<RequestView>,
+    /// IdP-initiated and chosen, with a link the admin copies from the IdP's portal.
+    pub link: Option<LaunchLinkView>,
+}
+
+/// One way to start, as offered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LoginStartOption {
+    pub start: LoginStart,
+    pub label: String,
+    /// What a pass this way proves and what it leaves unchecked, in plain words.
+    pub proves: String,
+    pub chosen: bool,
+    /// The best way for this configuration (preselected).
+    pub recommended: bool,
+}
+
+/// The AuthnRequest of an SP-initiated start: HTTP-POST instead of HTTP-Redirect, signed or not, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RequestView {
+    pub post: bool,
+    pub sign: bool,
+    /// Where the choice comes from (the IdP's metadata, the admin) and what signing needs.
+    pub note: String,
+}
+
+/// The IdP's launch link the admin copies from the portal, in its words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct LaunchLinkView {
+    pub label: String,
+    pub help: Option<String>,
+    pub value: String,
 }
 
 /// The parties of a SAML exchange.
@@ -686,6 +739,19 @@ pub enum Action {
     SaveTestReport {
         format: ReportFormat,
         path: String,
+    },
+    /// Step 7: how the login window starts the sign-in.
+    SetLoginStart {
+        start: LoginStart,
+    },
+    /// Step 7, SP-initiated: the AuthnRequest's binding (HTTP-POST or HTTP-Redirect) and whether it is signed.
+    SetLoginRequest {
+        post: bool,
+        sign: bool,
+    },
+    /// Step 7, IdP-initiated: the IdP's launch link, copied from its portal.
+    SetLaunchLink {
+        link: String,
     },
 }
 

@@ -115,6 +115,12 @@ fn the_login_window_takes_the_response_only_from_the_idp_origin_and_records_the_
         "the main window must not reach login_capture"
     );
 
+    // JumpCloud's IDP URL (IdP-initiated): the response below answers no request.
+    invoke(
+        &window,
+        "wizard_apply",
+        json!({ "action": { "type": "set_login_start", "start": "idp_initiated" } }),
+    );
     // Open the login window: the command waits until a response is caught.
     let opener = {
         let window = window.clone();
@@ -144,6 +150,24 @@ fn the_login_window_takes_the_response_only_from_the_idp_origin_and_records_the_
     assert!(
         foreign.is_err(),
         "only the IdP's origin may hand a response over"
+    );
+
+    // A page of the IdP that is not a response (the sign-in form): kept for the report, the window still waits.
+    let page = get_ipc_response(
+        &login,
+        request(
+            "login_capture",
+            "https://sso.jumpcloud.com/saml2/infisical",
+            json!({ "samlResponse": "", "page": { "url": "https://sso.jumpcloud.com/login", "title": "User Login", "text": "Email", "status": 200 } }),
+        ),
+    )
+    .expect("the IdP's page may report itself")
+    .deserialize::<bool>()
+    .unwrap();
+    assert!(!page, "a page is not a response");
+    assert!(
+        !opener.is_finished(),
+        "the window still waits for the response"
     );
 
     // The IdP's auto-posting page: accepted and checked.

@@ -211,12 +211,61 @@ value: string,
 /**
  * The last error of this way (timeout, a window that could not open...).
  */
-error: string | null, } | { "kind": "test_report" } & TestReportView | { "kind": "exchange", idp_initiated: boolean, sp_label: string, idp_label: string, acs_label: string, legs: Array<ExchangeLeg>, caption: string, };
+error: string | null, 
+/**
+ * login window: the ways the sign-in can start, the chosen one, and its request; `None` for the others.
+ */
+start: LoginStartView | null, } | { "kind": "test_report" } & TestReportView | { "kind": "exchange", idp_initiated: boolean, sp_label: string, idp_label: string, acs_label: string, legs: Array<ExchangeLeg>, caption: string, };
 
 /**
  * The three ways of step 7.
  */
 export type TestWay = "login_window" | "loopback" | "paste";
+
+/**
+ * How the login window starts the sign-in (step 7), as the profiles allow.
+ */
+export type LoginStart = "sp_initiated" | "idp_initiated" | "sp_login_page";
+
+/**
+ * The login window's ways to start, with what each proves.
+ */
+export type LoginStartView = { options: Array<LoginStartOption>, 
+/**
+ * SP-initiated and chosen: how the AuthnRequest travels and whether it is signed.
+ */
+request: RequestView | null, 
+/**
+ * IdP-initiated and chosen, with a link the admin copies from the IdP's portal.
+ */
+link: LaunchLinkView | null, };
+
+/**
+ * One way to start, as offered.
+ */
+export type LoginStartOption = { start: LoginStart, label: string, 
+/**
+ * What a pass this way proves and what it leaves unchecked, in plain words.
+ */
+proves: string, chosen: boolean, 
+/**
+ * The best way for this configuration (preselected).
+ */
+recommended: boolean, };
+
+/**
+ * The AuthnRequest of an SP-initiated start: HTTP-POST instead of HTTP-Redirect, signed or not, and why.
+ */
+export type RequestView = { post: boolean, sign: boolean, 
+/**
+ * Where the choice comes from (the IdP's metadata, the admin) and what signing needs.
+ */
+note: string, };
+
+/**
+ * The IdP's launch link the admin copies from the portal, in its words.
+ */
+export type LaunchLinkView = { label: string, help: string | null, value: string, };
 
 /**
  * The parties of a SAML exchange.
@@ -361,6 +410,6 @@ export type WizardView = { steps: Array<StepSummary>, current: StepId, page: Ste
 /**
  * What the UI may ask the core to do. Every action returns the new [`WizardView`].
  */
-export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, };
+export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, };
 
 export type AttributeSide = "sp" | "idp";

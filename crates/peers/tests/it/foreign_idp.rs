@@ -242,18 +242,20 @@ impl Pair {
     fn assert_genuine(&self, r: &Report, flow: Flow, issuer: &str, case: &str) {
         let case = format!("{} {case}", self.name);
         let failed: Vec<String> = r
-            .checks
+            .checks()
             .iter()
             .filter(|c| !c.ok)
             .map(|c| format!("{}: {}", c.id, c.message))
             .collect();
-        assert!(r.valid, "{case}: {failed:?}");
-        assert_eq!(r.flow, Some(flow), "{case}");
-        assert_eq!(r.issuer.as_deref(), Some(issuer), "{case}");
-        assert!(r.signed.assertion, "{case}: the Assertion is signed");
-        assert_eq!(r.name_id.as_deref(), Some(self.user), "{case}");
+        assert!(r.valid(), "{case}: {failed:?}");
+        assert_eq!(r.flow(), Some(flow), "{case}");
+        assert_eq!(r.issuer(), Some(issuer), "{case}");
+        assert!(r.signed().assertion, "{case}: the Assertion is signed");
+        assert_eq!(r.name_id(), Some(self.user), "{case}");
         assert_eq!(
-            r.signing_certificate_sha256.as_ref().map(|f| f.to_string()),
+            r.signing_certificate_sha256()
+                .as_ref()
+                .map(|f| f.to_string()),
             Some(Fingerprint::sha256(&rsa_idp().cert_der).to_string()),
             "{case}"
         );

@@ -679,16 +679,16 @@ fn simplesamlphp_idp_initiated_login_is_accepted_as_unsolicited() {
         let got = sp.wait(Duration::from_secs(30)).await.unwrap();
         let r = &got.report;
         assert!(
-            r.valid,
+            r.valid(),
             "{:?}",
-            r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+            r.checks().iter().filter(|c| !c.ok).collect::<Vec<_>>()
         );
-        assert_eq!(r.flow, Some(Flow::IdpInitiated));
+        assert_eq!(r.flow(), Some(Flow::IdpInitiated));
         // As the JSON report says it.
         assert_eq!(serde_json::to_value(r).unwrap()["flow"], "idp_initiated");
-        assert_eq!(r.issuer.as_deref(), Some(IDP_ID));
-        assert!(r.signed.assertion);
-        assert_eq!(r.name_id.as_deref(), Some(EMAIL));
+        assert_eq!(r.issuer(), Some(IDP_ID));
+        assert!(r.signed().assertion);
+        assert_eq!(r.name_id(), Some(EMAIL));
         assert_eq!(got.relay_state.as_deref(), Some("/home"));
     });
 }

@@ -286,7 +286,74 @@ pub fn parse_idp(text: &str, file: &str) -> Result<IdpProfile, ProfileError> {
             "the built-in demo IdP's SSO URL depends on the port it runs on: remove the [sso_url] table",
         ));
     }
+    check_idp_login(file, text, &p)?;
     Ok(p)
+}
+
+/// At least one way to start a login, a launch link named in the portal's words, and the demo IdP SP-initiated.
+fn check_idp_login(file: &str, text: &str, p: &IdpProfile) -> Result<(), ProfileError> {
+    let login = &p.login;
+    if !login.sp_initiated && login.idp_initiated.is_none() {
+        return Err(invalid_at(
+            file,
+            text,
+            "login.sp_initiated",
+            "login.sp_initiated is false and there is no [login.idp_initiated] link: a test login could not start; \
+             set sp_initiated = true (every SAML IdP answers an AuthnRequest) or describe the launch link",
+        ));
+    }
+    if p.builtin_demo && !login.sp_initiated {
+        return Err(invalid_at(
+            file,
+            text,
+            "login.sp_initiated",
+            "the built-in demo IdP answers AuthnRequests: set login.sp_initiated = true",
+        ));
+    }
+    if let Some(link) = &login.idp_initiated {
+        if link.label.trim().is_empty() {
+            return Err(invalid_at(
+                file,
+                text,
+                "login.idp_initiated.label",
+                "login.idp_initiated.label is empty: give the launch link's name as the portal shows it",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The SP's login page: an https address, or `{site_url}` first for a self-hosted SP.
+fn check_sp_login(file: &str, text: &str, p: &SpProfile) -> Result<(), ProfileError> {
+    let Some(login) = &p.login else {
+        return Ok(());
+    };
+    if login.label.trim().is_empty() {
+        return Err(invalid_at(
+            file,
+            text,
+            "login.label",
+            "login.label is empty: give the login page's name as the SP shows it",
+        ));
+    }
+    let url = login.url.trim();
+    let ok = if let Some(rest) = url.strip_prefix("{site_url}") {
+        p.self_hosted.is_some() && (rest.is_empty() || rest.starts_with('/'))
+    } else {
+        url.starts_with("https://") && url::Url::parse(url).is_ok()
+    };
+    if !ok {
+        return Err(invalid_at(
+            file,
+            text,
+            "login.url",
+            format!(
+                "login.url \"{url}\" must be an https URL, or (for a self-hosted SP) start with {{site_url}}/, \
+                 e.g. \"{{site_url}}/login/sso\""
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Parses and checks an SP profile; `file` names it in error messages.
@@ -384,5 +451,6 @@ pub fn parse_sp(text: &str, file: &str) -> Result<SpProfile, ProfileError> {
             }
         }
     }
+    check_sp_login(file, text, &p)?;
     Ok(p)
 }

@@ -482,3 +482,117 @@ fn line_column_counts_characters_and_survives_bad_offsets() {
     assert_eq!(line_column("ab\ncé\nx", 5), (2, 2)); // inside 'é': clamped back
     assert_eq!(line_column("ab", 99), (1, 3));
 }
+
+#[test]
+fn every_shipped_idp_profile_says_how_a_login_starts() {
+    let p = builtin();
+    // Every IdP answers our AuthnRequest; launch links only where the IdP offers one, named in the portal's words.
+    for idp in &p.idps {
+        assert!(idp.login.sp_initiated, "{}", idp.id);
+    }
+    let link = |id: &str| {
+        p.idp(id)
+            .unwrap()
+            .login
+            .idp_initiated
+            .as_ref()
+            .map(|l| (l.label.as_str(), l.is_sso_url, l.unverified))
+    };
+    assert_eq!(link("jumpcloud"), Some(("IDP URL", true, true)));
+    assert_eq!(link("okta"), Some(("Embed Link", false, true)));
+    assert_eq!(link("entra-id"), Some(("User access URL", false, true)));
+    assert_eq!(link("google-workspace"), None);
+    assert_eq!(link("generic-saml"), None);
+    assert_eq!(link("demo"), None);
+}
+
+#[test]
+fn every_shipped_sp_profile_names_its_login_page_or_none() {
+    let p = builtin();
+    let cloud = p.sp("infisical").unwrap().login.as_ref().unwrap();
+    assert_eq!(cloud.label, "Continue with SSO");
+    assert!(
+        cloud.unverified,
+        "the seeds do not name Infisical's login page"
+    );
+    assert_eq!(
+        cloud.address(None).as_deref(),
+        Some("https://app.infisical.com/login/sso")
+    );
+    let own = p
+        .sp("infisical-self-hosted")
+        .unwrap()
+        .login
+        .as_ref()
+        .unwrap();
+    assert!(own.unverified);
+    assert_eq!(
+        own.address(Some("https://infisical.example.com/"))
+            .as_deref(),
+        Some("https://infisical.example.com/login/sso")
+    );
+    assert_eq!(own.address(None), None, "no SITE_URL yet: no address");
+    assert!(p.sp("generic-saml").unwrap().login.is_none());
+}
+
+#[test]
+fn a_login_table_without_any_way_or_with_a_bad_link_is_refused_at_its_line() {
+    let base = include_str!("../../../../profiles/idp/generic-saml.toml");
+    let idp = base.replace("sp_initiated = true", "sp_initiated = false");
+    let e = parse_idp(&idp, "g.toml").unwrap_err().to_string();
+    let line = line_starting(&idp, "sp_initiated");
+    assert!(
+        e.contains(&format!("g.toml, line {line}")) && e.contains("a test login could not start"),
+        "{e}"
+    );
+    // A launch link alone is enough; its label must be the portal's words.
+    let linked = format!("{idp}\n[login.idp_initiated]\nlabel = \"Launch\"\n");
+    let parsed = parse_idp(&linked, "g.toml").unwrap();
+    assert!(!parsed.login.sp_initiated);
+    assert!(!parsed.login.idp_initiated.unwrap().is_sso_url);
+    let blank = format!("{base}\n[login.idp_initiated]\nlabel = \" \"\n");
+    let e = parse_idp(&blank, "g.toml").unwrap_err().to_string();
+    assert!(e.contains("login.idp_initiated.label is empty"), "{e}");
+    let typo = format!("{base}\n[login.idp_initiated]\nlabel = \"L\"\nurl = \"x\"\n");
+    assert!(
+        parse_idp(&typo, "g.toml").is_err(),
+        "unknown keys are refused"
+    );
+    // Without a [login] table, SP-initiated is the default.
+    let cut = base
+        .replace("[login]", "")
+        .replace("sp_initiated = true", "");
+    assert!(parse_idp(&cut, "g.toml").unwrap().login.sp_initiated);
+    // The demo IdP must stay SP-initiated.
+    let demo = include_str!("../../../../profiles/idp/demo.toml").replace(
+        "sp_initiated = true",
+        "sp_initiated = false\n[login.idp_initiated]\nlabel = \"L\"",
+    );
+    let e = parse_idp(&demo, "demo.toml").unwrap_err().to_string();
+    assert!(e.contains("demo IdP answers AuthnRequests"), "{e}");
+}
+
+#[test]
+fn an_sp_login_page_must_be_https_or_under_the_site_url() {
+    let cloud = include_str!("../../../../profiles/sp/infisical.toml");
+    let http = cloud.replace(
+        "https://app.infisical.com/login/sso",
+        "http://app.infisical.com/login/sso",
+    );
+    let e = parse_sp(&http, "i.toml").unwrap_err().to_string();
+    let line = line_starting(&http, "url = ");
+    assert!(
+        e.contains(&format!("i.toml, line {line}")) && e.contains("must be an https URL"),
+        "{e}"
+    );
+    // {site_url} means nothing without [self_hosted].
+    let templated = cloud.replace("https://app.infisical.com/login/sso", "{site_url}/login");
+    assert!(parse_sp(&templated, "i.toml").is_err());
+    let own = include_str!("../../../../profiles/sp/infisical-self-hosted.toml");
+    assert!(parse_sp(own, "s.toml").is_ok());
+    let glued = own.replace("{site_url}/login/sso", "{site_url}login");
+    assert!(parse_sp(&glued, "s.toml").is_err());
+    let unlabelled = cloud.replace("label = \"Continue with SSO\"", "label = \"\"");
+    let e = parse_sp(&unlabelled, "i.toml").unwrap_err().to_string();
+    assert!(e.contains("login.label is empty"), "{e}");
+}

@@ -15,6 +15,8 @@ pub struct LoopbackJob {
     pub port: u16,
     pub sp_entity_id: EntityId,
     pub idp: IdpConfig,
+    /// The wizard's clock: dates the request and is "now" for the checks, as for every other test.
+    pub clock: crate::clock::SharedClock,
 }
 
 impl Model {
@@ -70,6 +72,7 @@ impl Model {
             ),
             value: String::new(),
             error: self.steps.test_login.run.loopback_error.clone(),
+            start: None,
         }
     }
 
@@ -133,6 +136,7 @@ impl Session {
                 let id = m.steps.test_login.run.next_id;
                 m.steps.test_login.run.loopback = Some(LoopbackTest { id, acs_url: None });
                 let port = if m.demo_chosen() { 0 } else { LOOPBACK_PORT };
+                let clock = m.clock.clone();
                 (
                     self.view(),
                     Some(LoopbackJob {
@@ -140,6 +144,7 @@ impl Session {
                         port,
                         sp_entity_id,
                         idp,
+                        clock,
                     }),
                 )
             }

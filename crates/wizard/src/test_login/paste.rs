@@ -33,6 +33,7 @@ impl Model {
                 .into(),
             value: self.steps.test_login.run.paste.clone(),
             error: None,
+            start: None,
         }
     }
 

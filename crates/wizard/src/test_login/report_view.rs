@@ -49,7 +49,7 @@ impl Model {
         let doc = run.xml.as_deref().and_then(|x| xml::parse(x).ok());
         TestReportView {
             passed: report.valid(),
-            source: run.source.label().into(),
+            source: run.source_label(),
             headline,
             evidence_note,
             evidence_severity,

@@ -324,6 +324,9 @@ fn the_clock_shown_is_the_validators_reading() {
 fn a_caught_response_is_checked_apart_from_the_session_and_only_for_its_own_window() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_test_login(dir.path());
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
     let (_, first) = s.start_login_window();
     let first = first.expect("the window can open");
     let CaptureStart::Check(job) = s.login_window_capture_job(&response(None)) else {
@@ -372,6 +375,9 @@ fn the_login_window_checks_its_request_and_takes_one_response_only() {
     let mut s = to_test_login(dir.path());
     // Nothing is running: a capture is refused.
     assert!(!s.login_window_captured(&response(None)));
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
     let (_, job) = s.start_login_window();
     let job = job.expect("the window can open");
     // JumpCloud: its IDP URL, IdP-initiated; only its origin may hand the response back.

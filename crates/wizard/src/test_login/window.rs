@@ -2,6 +2,10 @@
 //! captured, which answers the request the wizard made.
 
 use super::*;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine as _;
+use ssopilot_peers::test_login::key::SpKey;
+use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
 
 /// What the shell needs to open the login window.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +16,114 @@ pub struct LoginWindowJob {
     pub allowed_origin: String,
 }
 
-/// What [`Session::login_window_capture_job`] decided.
+/// A page the login window showed that was not a SAML response (the sign-in form, or an IdP's error page), as the
+/// capture script read it. Untrusted text from the IdP: bounded and cleaned before it is shown.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+pub struct SeenPage {
+    pub url: String,
+    pub title: String,
+    /// The page's first heading and visible text (the script sends at most a few kilobytes).
+    pub text: String,
+    /// The HTTP status, where the browser tells it.
+    pub status: Option<u16>,
+}
+
+/// The longest page title or excerpt shown (characters).
+const MAX_PAGE_WORDS: usize = 160;
+
+/// `text` on one line, without control characters, at most `max` characters (with "…" when cut).
+fn bounded(text: &str, max: usize) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line: String = words
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if line.chars().count() > max {
+        let mut cut: String = line.chars().take(max).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
+}
+
+/// What an IdP page that is not a SAML response usually means, and the step that fixes it: the IdP's own words
+/// (Entra's AADSTS codes, "not assigned", a 4xx status) are matched, never trusted further.
+pub(super) fn diagnose_page(page: &SeenPage, idp: &str) -> Option<(StepId, String)> {
+    let all = format!("{} {}", page.title, page.text).to_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| all.contains(w));
+    if has(&[
+        "aadsts50105",
+        "not assigned",
+        "isn't assigned",
+        "is not assigned",
+        "not been assigned",
+        "not authorized to access",
+        "not allowed to access",
+        "don't have access",
+        "do not have access",
+        "access denied",
+        "no access to",
+    ]) || page.status == Some(403)
+    {
+        return Some((
+            StepId::AssignUsers,
+            format!("{idp} does not let the test user into the application: grant it to the test user's group (step 6)"),
+        ));
+    }
+    if has(&[
+        "aadsts50011",
+        "reply url",
+        "reply address",
+        "assertion consumer",
+        "acs url",
+        "acs_url",
+    ]) {
+        return Some((
+            StepId::IdpApp,
+            format!("{idp} does not accept the ACS URL: it must be the same in {idp}'s application as in step 2 (step 3)"),
+        ));
+    }
+    if has(&[
+        "aadsts700016",
+        "application with identifier",
+        "unknown service provider",
+        "entity id",
+        "entityid",
+        "issuer",
+        "no metadata",
+        "metadata not found",
+        "unknown sp",
+    ]) {
+        return Some((
+            StepId::IdpApp,
+            format!("{idp} does not know this service provider: its application must have the SP entity ID of step 2 (step 3)"),
+        ));
+    }
+    if has(&["signature", "not signed", "unsigned", "aadsts50008"]) {
+        return Some((
+            StepId::TestLogin,
+            format!("{idp} may want signed sign-in requests: tick Sign the request here, or start the sign-in another way"),
+        ));
+    }
+    let failed = page.status.is_some_and(|s| s >= 400)
+        || has(&[
+            "bad request",
+            "method not allowed",
+            "error",
+            "invalid request",
+            "not found",
+        ]);
+    failed.then(|| {
+        (
+            StepId::IdpApp,
+            format!("{idp} refused to start the sign-in: check the SSO URL of step 3, or choose another way to start"),
+        )
+    })
+}
+
 #[derive(Debug)]
 pub enum CaptureStart {
     /// No test is waiting for a response, or it already has one.
@@ -31,6 +142,7 @@ pub struct CaptureJob {
     input: String,
     not_evaluated: Vec<String>,
     idp_initiated: bool,
+    how: String,
 }
 
 /// A checked capture, for [`Session::login_window_capture_checked`].
@@ -41,6 +153,7 @@ pub struct CaptureChecked {
     xml: Option<String>,
     not_evaluated: Vec<String>,
     idp_initiated: bool,
+    how: String,
 }
 
 impl CaptureJob {
@@ -54,28 +167,440 @@ impl CaptureJob {
             xml,
             not_evaluated: self.not_evaluated,
             idp_initiated: self.idp_initiated,
+            how: self.how,
         }
     }
 }
 
+/// The login window's choices in this run (never saved): `None` takes the best for the configuration.
+#[derive(Debug, Clone, Default)]
+pub(super) struct StartChoice {
+    start: Option<LoginStart>,
+    /// The admin's (HTTP-POST, signed); `None`: from the IdP's metadata.
+    request: Option<(bool, bool)>,
+    /// The IdP's launch link, when it is not the SSO URL.
+    link: String,
+}
+
+/// How the next login window starts: decided without the keychain (the view asks on every render).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Plan {
+    /// Our own AuthnRequest to `sso` by `binding`, signed when `sign`.
+    Request {
+        sso: IdpUrl,
+        binding: RequestBinding,
+        sign: bool,
+    },
+    /// Open `url` (the IdP's launch link, or the SP's login page) and take the response it ends with.
+    Open { url: String, start: LoginStart },
+}
+
+/// Where the login window goes and what its response must answer.
+pub(super) struct WindowStart {
+    /// What the window opens (for HTTP-POST, a page that posts the request).
+    url: String,
+    /// What the view shows as opened.
+    shown: String,
+    request_id: Option<String>,
+    allowed_origin: String,
+    start: LoginStart,
+    /// "SP-initiated, HTTP-Redirect, signed": recorded with the report.
+    how: String,
+}
+
 impl Model {
-    /// Where the login window starts: with the demo IdP, an AuthnRequest for the configured SP (so InResponseTo is
-    /// checked too); with any other IdP, its SSO URL of step 3 (IdP-initiated, as JumpCloud's IDP URL is).
-    pub(super) fn login_window_start(&self) -> Result<(String, Option<String>, String), String> {
+    /// The test SP's request-signing key from the keychain, loaded once per run of the app.
+    fn test_sp_key(&mut self) -> Result<std::sync::Arc<SpKey>, String> {
+        if let Some(k) = &self.steps.test_login.run.sp_key {
+            return Ok(k.clone());
+        }
+        let secrets = match &self.secrets {
+            Some(Ok(s)) => s.clone(),
+            Some(Err(e)) => {
+                return Err(format!(
+                    "a signed request needs the test SP's key from the system keychain, which is not available \
+                     ({e}): untick Sign the request, or fix the keychain and try again"
+                ))
+            }
+            None => {
+                return Err("a signed request needs the system keychain, which this run has not opened: untick \
+                            Sign the request"
+                    .into())
+            }
+        };
+        let key = std::sync::Arc::new(SpKey::load_or_create(&secrets).map_err(|e| e.to_string())?);
+        self.steps.test_login.run.sp_key = Some(key.clone());
+        Ok(key)
+    }
+
+    /// " The last page ({host}, HTTP 403) said “…”. <what it usually means>." for the window's error.
+    fn page_words(&self, page: &SeenPage) -> String {
+        let host = url::Url::parse(&page.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| self.idp_name().to_string());
+        let status = page
+            .status
+            .filter(|s| *s >= 400)
+            .map(|s| format!(", HTTP {s}"))
+            .unwrap_or_default();
+        let words = if page.title.is_empty() {
+            page.text.clone()
+        } else if page.text.is_empty() || page.text.starts_with(&page.title) {
+            page.title.clone()
+        } else {
+            format!("{}: {}", page.title, bounded(&page.text, MAX_PAGE_WORDS))
+        };
+        let mut out = format!(" The last page ({host}{status}) said “{words}”.");
+        match diagnose_page(page, self.idp_name()) {
+            Some((_, hint)) => out.push_str(&format!(" Usually: {hint}.")),
+            None => out.push_str(" Open the window again and finish the sign-in."),
+        }
+        out
+    }
+
+    /// The ways the profiles allow, in order of preference.
+    pub(super) fn login_starts(&self) -> Vec<LoginStart> {
+        if self.demo_chosen() {
+            return vec![LoginStart::SpInitiated];
+        }
+        let login = self.idp().map(|p| p.login.clone()).unwrap_or_default();
+        let mut out = Vec::new();
+        if login.sp_initiated {
+            out.push(LoginStart::SpInitiated);
+        }
+        if login.idp_initiated.is_some() {
+            out.push(LoginStart::IdpInitiated);
+        }
+        if self.sp_login_page().is_some() {
+            out.push(LoginStart::SpLoginPage);
+        }
+        out
+    }
+
+    /// The best way: SP-initiated when the SSO URL is known (it checks the most), else the first allowed.
+    pub(super) fn best_start(&self) -> Option<LoginStart> {
+        let starts = self.login_starts();
+        let sso_known = self.steps.idp_app.idp_sso_url(self.idp()).is_ok();
+        if sso_known && starts.contains(&LoginStart::SpInitiated) {
+            return Some(LoginStart::SpInitiated);
+        }
+        starts
+            .iter()
+            .copied()
+            .find(|s| *s != LoginStart::SpInitiated)
+            .or(starts.first().copied())
+    }
+
+    pub(super) fn chosen_start(&self) -> Option<LoginStart> {
+        let choice = self.steps.test_login.run.choice.start;
+        choice
+            .filter(|s| self.login_starts().contains(s))
+            .or_else(|| self.best_start())
+    }
+
+    /// The SP's own login page that starts SAML (profile data), with its address.
+    fn sp_login_page(&self) -> Option<(&crate::profiles::SpLogin, String)> {
+        let login = self.sp()?.login.as_ref()?;
+        let site = self.steps.sp_values.site_url.trim();
+        let address = login.address((!site.is_empty()).then_some(site))?;
+        Some((login, address))
+    }
+
+    /// The binding and signing of our AuthnRequest, and where that choice comes from.
+    fn request_options(&self) -> (RequestBinding, bool, String) {
+        let idp = self.idp_name();
+        let imported = self.import.idp_requests.as_ref();
+        if let Some((post, sign)) = self.steps.test_login.run.choice.request {
+            let binding = if post {
+                RequestBinding::Post
+            } else {
+                RequestBinding::Redirect
+            };
+            return (binding, sign, "As you chose.".into());
+        }
+        match imported {
+            Some(r) => {
+                let post_only = r.post.is_some() && r.redirect.is_none();
+                let binding = if post_only {
+                    RequestBinding::Post
+                } else {
+                    RequestBinding::Redirect
+                };
+                let mut why = format!(
+                    "From {idp}'s metadata: {} ({}).",
+                    binding.short(),
+                    if post_only {
+                        "the only binding its SSO service lists"
+                    } else {
+                        "listed by its SSO service"
+                    }
+                );
+                if r.want_signed {
+                    why.push_str(" It asks for signed requests (WantAuthnRequestsSigned).");
+                }
+                (binding, r.want_signed, why)
+            }
+            None => (
+                RequestBinding::Redirect,
+                false,
+                "HTTP-Redirect, unsigned: what most IdPs take. Import the IdP's metadata in step 3 to follow what \
+                 it lists, or choose here."
+                    .into(),
+            ),
+        }
+    }
+
+    /// The SSO URL for `binding`: the one the imported metadata lists for it, else step 3's.
+    fn sso_for(&self, binding: RequestBinding) -> Result<IdpUrl, String> {
+        let step3 = self.steps.idp_app.idp_sso_url(self.idp())?;
+        let listed = self
+            .import
+            .idp_requests
+            .as_ref()
+            .and_then(|r| match binding {
+                RequestBinding::Redirect => r.redirect.clone(),
+                RequestBinding::Post => r.post.clone(),
+            });
+        Ok(listed
+            .and_then(|u| IdpUrl::parse(&u, "SSO URL").ok())
+            .unwrap_or(step3))
+    }
+
+    /// How the login window would start now, or why it cannot.
+    pub(super) fn login_window_plan(&self) -> Result<Plan, String> {
         if let Some(why) = self.not_ready() {
             return Err(why);
         }
-        let sso = self.steps.idp_app.idp_sso_url(self.idp())?;
-        let origin = origin_of(sso.as_str())?;
-        if self.demo_chosen() {
-            let config = self.tested_config().ok_or("Complete steps 1 to 5 first")?;
-            let id = ssopilot_peers::demo_idp::mint::new_id().map_err(|e| e.to_string())?;
-            let xml =
-                engine::authn_request(&id, &config.sp_entity_id, &config.acs_url, &sso, self.now());
-            let url = engine::redirect_url(&sso, &xml).map_err(|e| e.to_string())?;
-            return Ok((url, Some(id), origin));
+        let start = self
+            .chosen_start()
+            .ok_or("the IdP profile allows no way to start a sign-in: add a [login] table to it")?;
+        match start {
+            LoginStart::SpInitiated => {
+                let (binding, sign, _) = self.request_options();
+                let sso = self.sso_for(binding)?;
+                Ok(Plan::Request { sso, binding, sign })
+            }
+            LoginStart::IdpInitiated => {
+                let link = self
+                    .idp()
+                    .and_then(|p| p.login.idp_initiated.as_ref())
+                    .ok_or("the IdP profile names no launch link")?;
+                let url = if link.is_sso_url {
+                    self.steps
+                        .idp_app
+                        .idp_sso_url(self.idp())?
+                        .as_str()
+                        .to_string()
+                } else {
+                    let typed = self.steps.test_login.run.choice.link.trim();
+                    if typed.is_empty() {
+                        return Err(format!(
+                            "paste {}'s {} first{}",
+                            self.idp_name(),
+                            link.label,
+                            link.help
+                                .as_deref()
+                                .map(|h| format!(" ({h})"))
+                                .unwrap_or_default()
+                        ));
+                    }
+                    https_url(typed, &link.label)?
+                };
+                Ok(Plan::Open { url, start })
+            }
+            LoginStart::SpLoginPage => {
+                let (login, url) = self
+                    .sp_login_page()
+                    .ok_or("the SP profile names no login page")?;
+                let url = https_url(&url, &login.label)?;
+                Ok(Plan::Open { url, start })
+            }
         }
-        Ok((sso.as_str().to_string(), None, origin))
+    }
+
+    /// Where the login window starts, with a fresh AuthnRequest for the configured SP when it is SP-initiated.
+    /// `key` signs it when the plan says so.
+    pub(super) fn login_window_start(&self, key: Option<&SpKey>) -> Result<WindowStart, String> {
+        let plan = self.login_window_plan()?;
+        // The IdP posts the response from its SSO service, whichever way the sign-in started.
+        let allowed_origin = origin_of(self.steps.idp_app.idp_sso_url(self.idp())?.as_str())?;
+        match plan {
+            Plan::Request { sso, binding, sign } => {
+                let config = self.tested_config().ok_or("Complete steps 1 to 5 first")?;
+                let id = ssopilot_peers::demo_idp::mint::new_id().map_err(|e| e.to_string())?;
+                let xml = AuthnRequest {
+                    id: &id,
+                    issuer: &config.sp_entity_id,
+                    acs_url: &config.acs_url,
+                    destination: &sso,
+                    issue_instant: self.now(),
+                    is_passive: false,
+                }
+                .xml()
+                .map_err(|e| e.to_string())?;
+                let signer = match (sign, key) {
+                    (false, _) => None,
+                    (true, Some(k)) => Some(k.signer()),
+                    (true, None) => return Err("signing needs the test SP's key".into()),
+                };
+                let url = match binding {
+                    RequestBinding::Redirect => request::redirect_url(&sso, &xml, None, signer)
+                        .map_err(|e| e.to_string())?,
+                    RequestBinding::Post => {
+                        let page = request::post_form(&sso, &xml, None, signer)
+                            .map_err(|e| e.to_string())?
+                            .html();
+                        format!("data:text/html;base64,{}", B64.encode(page))
+                    }
+                };
+                let how = format!(
+                    "SP-initiated, {}, {}",
+                    binding.short(),
+                    if sign { "signed" } else { "unsigned" }
+                );
+                let shown = match binding {
+                    RequestBinding::Redirect => url.clone(),
+                    RequestBinding::Post => format!("{sso} (the request is posted)"),
+                };
+                Ok(WindowStart {
+                    url,
+                    shown,
+                    request_id: Some(id),
+                    allowed_origin,
+                    start: LoginStart::SpInitiated,
+                    how,
+                })
+            }
+            Plan::Open { url, start } => Ok(WindowStart {
+                shown: url.clone(),
+                url,
+                request_id: None,
+                allowed_origin,
+                start,
+                how: match start {
+                    LoginStart::SpLoginPage => {
+                        format!("started at {}'s login page", self.sp_name())
+                    }
+                    _ => "IdP-initiated".into(),
+                },
+            }),
+        }
+    }
+
+    /// The admin's choices of step 7's login window.
+    pub(super) fn apply_login_choice(&mut self, action: &Action) -> Result<(), String> {
+        let choice = &mut self.steps.test_login.run.choice;
+        match action {
+            Action::SetLoginStart { start } => {
+                if !self.login_starts().contains(start) {
+                    return Err(format!(
+                        "{} does not offer this way to start a sign-in",
+                        self.idp_name()
+                    ));
+                }
+                self.steps.test_login.run.choice.start = Some(*start);
+            }
+            Action::SetLoginRequest { post, sign } => choice.request = Some((*post, *sign)),
+            Action::SetLaunchLink { link } => {
+                choice.link = link.chars().take(MAX_LINK).collect();
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn start_options(&self) -> Option<LoginStartView> {
+        let chosen = self.chosen_start()?;
+        let best = self.best_start();
+        let sp = self.sp_name().to_string();
+        let idp = self.idp_name().to_string();
+        let acs = self.acs_label().to_string();
+        let options = self
+            .login_starts()
+            .into_iter()
+            .map(|start| {
+                let (label, proves) = match start {
+                    LoginStart::SpInitiated => (
+                        format!("Send a sign-in request for {sp} (SP-initiated)"),
+                        format!(
+                            "The full exchange: {idp} answers a request for your {} and {acs}, made as {sp} \
+                             would make it, and the response must answer that request (InResponseTo is checked).",
+                            self.sp_entity_label()
+                        ),
+                    ),
+                    LoginStart::IdpInitiated => {
+                        let link = self
+                            .idp()
+                            .and_then(|p| p.login.idp_initiated.as_ref())
+                            .map(|l| l.label.clone())
+                            .unwrap_or_else(|| "launch link".into());
+                        (
+                            format!("Start at {idp}'s {link} (IdP-initiated)"),
+                            format!(
+                                "{idp} signs the user in and sends a response to your {acs} without a request: \
+                                 everything is checked but InResponseTo, and {sp} must accept sign-ins started \
+                                 at {idp} for Continue to work."
+                            ),
+                        )
+                    }
+                    LoginStart::SpLoginPage => {
+                        let (label, unverified) = self
+                            .sp_login_page()
+                            .map(|(l, _)| (l.label.clone(), l.unverified))
+                            .unwrap_or_default();
+                        let mut proves = format!(
+                            "The real sign-in: {sp} makes its own request. SSO Pilot does not know that request, \
+                             so InResponseTo is left to {sp}; SSO must be enabled in {sp} first (step 8)."
+                        );
+                        if unverified {
+                            proves.push_str(&format!(
+                                " SSO Pilot knows this page of {sp} from memory: if it does not lead to {idp}, \
+                                 choose another way."
+                            ));
+                        }
+                        (format!("Start at {sp}'s {label} page"), proves)
+                    }
+                };
+                LoginStartOption {
+                    start,
+                    label,
+                    proves,
+                    chosen: start == chosen,
+                    recommended: Some(start) == best,
+                }
+            })
+            .collect();
+        let request = (chosen == LoginStart::SpInitiated && !self.demo_chosen()).then(|| {
+            let (binding, sign, mut note) = self.request_options();
+            if sign {
+                note.push_str(&format!(
+                    " Signed with SSO Pilot's test SP key (kept in your system keychain): {idp} checks the \
+                     signature only with that key's certificate, so give the application the test SP's \
+                     certificate (ssopilot test-login --print-sp-metadata --sign-requests shows it) or leave \
+                     signing off."
+                ));
+            }
+            RequestView {
+                post: binding == RequestBinding::Post,
+                sign,
+                note,
+            }
+        });
+        let link = (chosen == LoginStart::IdpInitiated)
+            .then(|| self.idp().and_then(|p| p.login.idp_initiated.as_ref()))
+            .flatten()
+            .filter(|l| !l.is_sso_url)
+            .map(|l| LaunchLinkView {
+                label: l.label.clone(),
+                help: l.help.clone(),
+                value: self.steps.test_login.run.choice.link.clone(),
+            });
+        Some(LoginStartView {
+            options,
+            request,
+            link,
+        })
     }
 
     pub(super) fn login_window_way(&self) -> Block {
@@ -84,8 +609,9 @@ impl Model {
         let acs = self.acs_label().to_string();
         let user = self.test_user_words();
         let window = self.steps.test_login.run.window.as_ref();
-        let mut steps = if self.demo_chosen() {
-            vec![
+        let chosen = self.chosen_start();
+        let mut steps = match chosen {
+            _ if self.demo_chosen() => vec![
                 format!(
                     "Press Open the login window. It opens the demo IdP with a sign-in request for {} (your {} of \
                      step 2), as {sp} would send it.",
@@ -96,25 +622,47 @@ impl Model {
                     "Sign in as {user}; every demo user has the password {}.",
                     ssopilot_peers::demo_idp::directory::DEMO_PASSWORD
                 ),
-            ]
-        } else {
-            vec![
+            ],
+            Some(LoginStart::IdpInitiated) => vec![
                 format!(
-                    "Press Open the login window. It opens {idp}'s {} of step 3 ({}), which signs you in and sends \
-                     you on to {sp} (IdP-initiated).",
-                    self.sso_url_label(),
-                    self.steps.idp_app.idp_sso_url.trim()
+                    "Press Open the login window. It opens {idp}'s launch link, which signs you in and sends you \
+                     on to {sp} (IdP-initiated)."
                 ),
                 format!("Sign in as {user}, with that account's {idp} password."),
-            ]
+            ],
+            Some(LoginStart::SpLoginPage) => vec![
+                format!(
+                    "Press Open the login window. It opens {sp}'s login page: choose SSO there, and {sp} sends you \
+                     to {idp} with its own sign-in request."
+                ),
+                format!("Sign in as {user}, with that account's {idp} password."),
+            ],
+            _ => vec![
+                format!(
+                    "Press Open the login window. It opens {idp}'s {} ({}) with a sign-in request for {} (your {} \
+                     of step 2) and your {acs}, as {sp} would send it.",
+                    self.sso_url_label(),
+                    self.steps.idp_app.idp_sso_url.trim(),
+                    self.steps.sp_values.sp_entity_id.trim(),
+                    self.sp_entity_label()
+                ),
+                format!("Sign in as {user}, with that account's {idp} password."),
+            ],
         };
         steps.push(format!(
             "When {idp} sends the response back, SSO Pilot holds it before it reaches {sp}'s {acs} and checks it \
              against your configuration. The report appears on this page."
         ));
+        let continue_means = match chosen {
+            Some(LoginStart::SpInitiated) => format!(
+                " The response answers SSO Pilot's request, not one {sp} made: an SP that keeps track of its own \
+                 requests may refuse it on Continue (it did not ask), though the check here has passed."
+            ),
+            _ => String::new(),
+        };
         steps.push(format!(
             "Then choose Continue to {sp} (the response goes on exactly as it was, so {sp} records the sign-in; SSO \
-             must be enabled there, step 8) or Stop (the window closes and nothing reaches {sp})."
+             must be enabled there, step 8) or Stop (the window closes and nothing reaches {sp}).{continue_means}"
         ));
         Block::TestLoginWay {
             way: TestWay::LoginWindow,
@@ -128,18 +676,32 @@ impl Model {
             } else {
                 "Open the login window".into()
             },
-            url: window.map(|w| w.url.clone()),
+            url: window.map(|w| w.shown.clone()),
             running: window.is_some_and(|w| w.captured.is_none() && !w.continued),
             captured: window.is_some_and(|w| w.captured.is_some()),
             continue_label: Some(format!("Continue to {sp}")),
-            unavailable: self.login_window_start().err(),
+            unavailable: self.login_window_plan().err(),
             note: format!(
                 "Checked against your {} and {acs}: a pass is recorded as evidence and unlocks step 9 (Enforce).",
                 self.sp_entity_label()
             ),
             value: String::new(),
             error: self.steps.test_login.run.window_error.clone(),
+            start: self.start_options(),
         }
+    }
+}
+
+/// The longest launch link kept (a URL, not a document).
+const MAX_LINK: usize = 4096;
+
+/// `text` as an https URL the window may open, or why not (naming the value by `label`).
+fn https_url(text: &str, label: &str) -> Result<String, String> {
+    match url::Url::parse(text.trim()) {
+        Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(u.to_string()),
+        _ => Err(format!(
+            "the {label} must be an https address (https://...)"
+        )),
     }
 }
 
@@ -161,14 +723,24 @@ impl Session {
     pub fn start_login_window(&mut self) -> (WizardView, Option<LoginWindowJob>) {
         let m = &mut self.model;
         m.steps.test_login.run.window_error = None;
-        match m.login_window_start() {
-            Ok((url, request_id, allowed_origin)) => {
+        let started = m.login_window_plan().and_then(|plan| {
+            let key = match plan {
+                Plan::Request { sign: true, .. } => Some(m.test_sp_key()?),
+                _ => None,
+            };
+            m.login_window_start(key.as_deref())
+        });
+        match started {
+            Ok(start) => {
                 m.steps.test_login.run.next_id += 1;
                 let id = m.steps.test_login.run.next_id;
                 m.steps.test_login.run.window = Some(WindowTest {
                     id,
-                    url: url.clone(),
-                    request_id,
+                    shown: start.shown,
+                    request_id: start.request_id,
+                    start: start.start,
+                    how: start.how,
+                    last_page: None,
                     captured: None,
                     continued: false,
                 });
@@ -176,8 +748,8 @@ impl Session {
                     self.view(),
                     Some(LoginWindowJob {
                         id,
-                        url,
-                        allowed_origin,
+                        url: start.url,
+                        allowed_origin: start.allowed_origin,
                     }),
                 )
             }
@@ -219,7 +791,9 @@ impl Session {
         let window_id = window.id;
         // The request is answered once: a second response to it would be a replay.
         let request_id = window.request_id.take();
-        let idp_initiated = request_id.is_none();
+        let start = window.start;
+        let how = window.how.clone();
+        let idp_initiated = start == LoginStart::IdpInitiated;
         if saml_response.len() > MAX_RESPONSE_BYTES {
             m.steps.test_login.run.window_error = Some(format!(
                 "The login window caught a response larger than {} KiB: it was refused unread.",
@@ -232,20 +806,36 @@ impl Session {
                 Some("The configuration became incomplete during the test.".into());
             return CaptureStart::Done;
         };
-        let not_evaluated = if idp_initiated {
-            vec![format!(
-                "InResponseTo: the sign-in started at {} (IdP-initiated), so there is no request to compare",
-                m.idp_name()
-            )]
-        } else {
-            Vec::new()
+        let (not_evaluated, expect) = match start {
+            LoginStart::IdpInitiated => (
+                vec![format!(
+                    "InResponseTo: the sign-in started at {} (IdP-initiated), so there is no request to compare",
+                    m.idp_name()
+                )],
+                Expect::IdpInitiated,
+            ),
+            LoginStart::SpLoginPage => (
+                vec![format!(
+                    "InResponseTo: {} made the sign-in request itself, so only {} can compare it",
+                    m.sp_name(),
+                    m.sp_name()
+                )],
+                Expect::Unknown,
+            ),
+            LoginStart::SpInitiated => (
+                Vec::new(),
+                Expect::request_or_idp_initiated(request_id),
+            ),
         };
+        let mut policy = m.policy_for(&config, None);
+        policy.expect = expect;
         CaptureStart::Check(Box::new(CaptureJob {
             window_id,
-            policy: m.policy_for(&config, request_id),
+            policy,
             input: saml_response.to_string(),
             not_evaluated,
             idp_initiated,
+            how,
         }))
     }
 
@@ -269,6 +859,9 @@ impl Session {
             checked.not_evaluated,
             checked.idp_initiated,
         );
+        if let Some(run) = m.steps.test_login.run.last.as_mut() {
+            run.how = Some(checked.how);
+        }
         self.save_if_changed();
     }
 
@@ -293,16 +886,39 @@ impl Session {
                 .window
                 .as_ref()
                 .is_some_and(|w| w.captured.is_some() || w.continued);
+            let page = t.window.as_ref().and_then(|w| w.last_page.clone());
             t.window = None;
             if !caught && t.window_error.is_none() {
-                t.window_error = Some(
-                    "The login window was closed before a response came back. Open it again and finish the \
-                     sign-in."
-                        .into(),
-                );
+                let said = page
+                    .map(|p| self.model.page_words(&p))
+                    .unwrap_or_else(|| " Open it again and finish the sign-in.".into());
+                self.model.steps.test_login.run.window_error = Some(format!(
+                    "The login window was closed before a response came back.{said}"
+                ));
             }
         }
         self.view()
+    }
+
+    /// The login window `id` showed a page that was not a SAML response: kept, so that when the window closes
+    /// without a response the report says what the page said and which step usually fixes it.
+    pub fn login_window_page(&mut self, id: u64, page: SeenPage) {
+        if let Some(w) = self
+            .model
+            .steps
+            .test_login
+            .run
+            .window
+            .as_mut()
+            .filter(|w| w.id == id)
+        {
+            w.last_page = Some(SeenPage {
+                url: bounded(&page.url, 2 * MAX_PAGE_WORDS),
+                title: bounded(&page.title, MAX_PAGE_WORDS),
+                text: bounded(&page.text, 4 * MAX_PAGE_WORDS),
+                status: page.status,
+            });
+        }
     }
 
     /// The login window `id` could not open: why, in plain words.
@@ -316,7 +932,20 @@ impl Session {
 
     /// Stop: the login window is closed by the shell; nothing reaches the SP.
     pub fn login_window_stopped(&mut self) -> WizardView {
-        self.model.steps.test_login.run.window = None;
+        let window = self.model.steps.test_login.run.window.take();
+        let stuck = window
+            .filter(|w| w.captured.is_none() && !w.continued)
+            .and_then(|w| w.last_page)
+            .filter(|p| diagnose_page(p, self.model.idp_name()).is_some());
+        if let Some(page) = stuck {
+            let said = self.model.page_words(&page);
+            self.model.steps.test_login.run.window_error = Some(format!(
+                "The login window was stopped on an IdP page, not a response.{said}"
+            ));
+        }
         self.view()
     }
 }
+
+#[cfg(test)]
+mod tests;

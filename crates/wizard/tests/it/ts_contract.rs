@@ -41,6 +41,11 @@ fn contract() -> String {
     decl::<FactRow>(&cfg, &mut out);
     decl::<Block>(&cfg, &mut out);
     decl::<TestWay>(&cfg, &mut out);
+    decl::<LoginStart>(&cfg, &mut out);
+    decl::<LoginStartView>(&cfg, &mut out);
+    decl::<LoginStartOption>(&cfg, &mut out);
+    decl::<RequestView>(&cfg, &mut out);
+    decl::<LaunchLinkView>(&cfg, &mut out);
     decl::<Party>(&cfg, &mut out);
     decl::<LegState>(&cfg, &mut out);
     decl::<ExchangeLeg>(&cfg, &mut out);

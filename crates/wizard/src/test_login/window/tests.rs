@@ -1,0 +1,462 @@
+//! Step 7's login window: how it starts (profile data, the IdP's metadata, the admin's choice) and what it records.
+
+use super::super::tests::{report, response, to_test_login};
+use super::*;
+use crate::metadata_import::IdpRequests;
+use crate::tests::{ACS, IDP_URL, SP_ID};
+use ssopilot_peers::secrets::Secrets;
+use ssopilot_saml::binding;
+
+fn window_block(v: &WizardView) -> (&Vec<String>, Option<&LoginStartView>, Option<&String>) {
+    v.page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::TestLoginWay {
+                way: TestWay::LoginWindow,
+                steps,
+                start,
+                unavailable,
+                ..
+            } => Some((steps, start.as_ref(), unavailable.as_ref())),
+            _ => None,
+        })
+        .expect("the login window way")
+}
+
+/// The AuthnRequest a Redirect-binding URL carries, and its raw query.
+fn redirect_request(url: &str) -> (String, String) {
+    let (base, query) = url.split_once('?').expect("a query");
+    assert_eq!(base, IDP_URL);
+    let params = binding::saml_params(query).unwrap();
+    let xml = binding::decode_redirect(params.saml_request.unwrap().raw, 1 << 20).unwrap();
+    (xml, query.to_string())
+}
+
+fn window_request_id(s: &Session) -> String {
+    s.model
+        .steps
+        .test_login
+        .run
+        .window
+        .as_ref()
+        .and_then(|w| w.request_id.clone())
+        .expect("an SP-initiated window has a request")
+}
+
+#[test]
+fn sp_initiated_is_preselected_and_the_response_must_answer_our_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let v = s.view();
+    let (steps, start, unavailable) = window_block(&v);
+    assert_eq!(unavailable, None);
+    let start = start.unwrap();
+    // JumpCloud's profile allows both; SP-initiated is preselected and says what it proves.
+    let offered: Vec<_> = start
+        .options
+        .iter()
+        .map(|o| (o.start, o.chosen, o.recommended))
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            (LoginStart::SpInitiated, true, true),
+            (LoginStart::IdpInitiated, false, false),
+            (LoginStart::SpLoginPage, false, false),
+        ]
+    );
+    assert!(start.options[0].proves.contains("InResponseTo is checked"));
+    assert!(start.options[1].label.contains("IDP URL"));
+    assert!(start.options[1]
+        .proves
+        .contains("everything is checked but InResponseTo"));
+    assert!(
+        start.options[2].proves.contains("from memory"),
+        "Infisical's page is unverified"
+    );
+    let request = start.request.as_ref().unwrap();
+    assert!(
+        !request.post && !request.sign,
+        "Redirect, unsigned by default"
+    );
+    assert!(
+        start.link.is_none(),
+        "JumpCloud's launch link is the IDP URL"
+    );
+    // Continue is explained for an SP that tracks its own requests.
+    assert!(
+        steps.iter().any(|s| s.contains("not one Infisical made")),
+        "{steps:?}"
+    );
+
+    let (_, job) = s.start_login_window();
+    let job = job.unwrap();
+    assert_eq!(job.allowed_origin, "https://sso.jumpcloud.com");
+    let (xml, query) = redirect_request(&job.url);
+    assert!(!query.contains("Signature="));
+    assert!(
+        xml.contains(&format!("<saml:Issuer>{SP_ID}</saml:Issuer>")),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(&format!("AssertionConsumerServiceURL=\"{ACS}\"")),
+        "{xml}"
+    );
+    assert!(xml.contains(&format!("Destination=\"{IDP_URL}\"")), "{xml}");
+    let id = window_request_id(&s);
+    assert!(xml.contains(&format!("ID=\"{id}\"")));
+
+    // An unsolicited response does not answer it.
+    assert!(s.login_window_captured(&response(None)));
+    let v = s.view();
+    let r = report(&v);
+    assert!(!r.passed);
+    assert!(r.checks.iter().any(|c| c.id == "in_response_to" && !c.ok));
+
+    // The answer to the request passes, and the report says how the sign-in started.
+    s.login_window_stopped();
+    s.start_login_window();
+    let id = window_request_id(&s);
+    assert!(s.login_window_captured(&response(Some(&id))));
+    let v = s.view();
+    let r = report(&v);
+    assert!(r.passed, "{:?}", r.checks);
+    assert_eq!(
+        r.source,
+        "Login window (SP-initiated, HTTP-Redirect, unsigned)"
+    );
+    assert!(r.not_evaluated.is_empty());
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+}
+
+#[test]
+fn the_idps_metadata_chooses_post_and_signing_with_the_test_sp_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // As imported from metadata that lists only an HTTP-POST SSO service and WantAuthnRequestsSigned="true".
+    s.model.import.idp_requests = Some(IdpRequests {
+        want_signed: true,
+        redirect: None,
+        post: Some(IDP_URL.into()),
+    });
+    let v = s.view();
+    let request = window_block(&v).1.unwrap().request.clone().unwrap();
+    assert!(request.post && request.sign);
+    assert!(
+        request.note.contains("WantAuthnRequestsSigned"),
+        "{}",
+        request.note
+    );
+    assert!(
+        request.note.contains("test SP's certificate"),
+        "{}",
+        request.note
+    );
+    // No keychain in this run: the window says so instead of sending an unsigned request.
+    let (v, job) = s.start_login_window();
+    assert!(job.is_none());
+    let error = v
+        .page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::TestLoginWay {
+                way: TestWay::LoginWindow,
+                error,
+                ..
+            } => error.clone(),
+            _ => None,
+        })
+        .unwrap();
+    assert!(error.contains("system keychain"), "{error}");
+
+    s.attach_secrets(Ok(Secrets::mock()));
+    let secrets = s.model.secrets.clone().unwrap().unwrap();
+    let (_, job) = s.start_login_window();
+    let url = job.unwrap().url;
+    let page = url
+        .strip_prefix("data:text/html;base64,")
+        .expect("a page that posts the request");
+    let page = String::from_utf8(B64.decode(page).unwrap()).unwrap();
+    assert!(page.contains(&format!("action=\"{IDP_URL}\"")), "{page}");
+    let value = page
+        .split("name=\"SAMLRequest\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap();
+    let xml = String::from_utf8(B64.decode(value).unwrap()).unwrap();
+    assert!(
+        xml.contains("<ds:Signature") || xml.contains("Signature xmlns"),
+        "{xml}"
+    );
+    // Signed with the keychain's test SP key: its certificate is in the request's KeyInfo.
+    let key = SpKey::load_or_create(&secrets).unwrap();
+    assert!(
+        xml.contains(&B64.encode(key.cert_der())),
+        "signed with the test SP key"
+    );
+    let id = window_request_id(&s);
+    assert!(s.login_window_captured(&response(Some(&id))));
+    assert_eq!(
+        report(&s.view()).source,
+        "Login window (SP-initiated, HTTP-POST, signed)"
+    );
+
+    // The admin's choice wins over the metadata: HTTP-Redirect with a query signature.
+    s.apply(Action::SetLoginRequest {
+        post: false,
+        sign: true,
+    });
+    let (_, job) = s.start_login_window();
+    let (_, query) = redirect_request(&job.unwrap().url);
+    assert!(
+        query.contains("&SigAlg=") && query.contains("&Signature="),
+        "{query}"
+    );
+}
+
+#[test]
+fn the_sps_own_login_page_and_the_idps_launch_link_are_offered_as_the_profiles_say() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // Infisical's login page: Infisical makes the request, so InResponseTo is left to it.
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::SpLoginPage,
+    });
+    let (_, job) = s.start_login_window();
+    let job = job.unwrap();
+    assert_eq!(job.url, "https://app.infisical.com/login/sso");
+    assert_eq!(
+        job.allowed_origin, "https://sso.jumpcloud.com",
+        "the IdP posts the response"
+    );
+    assert!(s.login_window_captured(&response(Some("_infisicals_own_request"))));
+    let v = s.view();
+    let r = report(&v);
+    assert!(r.passed, "{:?}", r.checks);
+    assert!(r.source.contains("started at Infisical's login page"));
+    assert!(r
+        .not_evaluated
+        .iter()
+        .any(|n| n.contains("Infisical made the sign-in request itself")));
+
+    // JumpCloud's launch link is its IDP URL: opened bare, IdP-initiated.
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
+    let (_, job) = s.start_login_window();
+    assert_eq!(job.unwrap().url, IDP_URL);
+
+    // A way the profiles do not offer is refused: with the generic SAML IdP, there is no launch link.
+    s.apply(Action::GoTo {
+        step: StepId::Providers,
+    });
+    let v = s.apply(Action::SetField {
+        field: crate::Field::IdpProfile,
+        value: "generic-saml".into(),
+    });
+    let _ = v;
+    let starts = s.model().login_starts();
+    assert_eq!(starts, [LoginStart::SpInitiated, LoginStart::SpLoginPage]);
+    let v = s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
+    assert!(v.notices.iter().any(|n| n.text.contains("does not offer")));
+}
+
+#[test]
+fn a_launch_link_copied_from_the_portal_must_be_https() {
+    assert_eq!(
+        https_url(
+            " https://example.okta.com/home/app/0oa1/aln1 ",
+            "Embed Link"
+        )
+        .unwrap(),
+        "https://example.okta.com/home/app/0oa1/aln1"
+    );
+    let e = https_url("http://example.okta.com/x", "Embed Link").unwrap_err();
+    assert_eq!(e, "the Embed Link must be an https address (https://...)");
+    assert!(https_url("javascript:alert(1)", "Embed Link").is_err());
+}
+
+fn window_error(v: &WizardView) -> Option<String> {
+    v.page.blocks.iter().find_map(|b| match b {
+        Block::TestLoginWay {
+            way: TestWay::LoginWindow,
+            error,
+            ..
+        } => error.clone(),
+        _ => None,
+    })
+}
+
+/// What the capture script reads from Entra ID's page for a user the application is not assigned to (its title
+/// and the start of its visible text, as a browser shows them).
+fn entra_unassigned() -> SeenPage {
+    SeenPage {
+        url: "https://login.microsoftonline.com/0c2d/saml2?SAMLRequest=fZ".into(),
+        title: "Sign in to your account".into(),
+        text: "Sign in\n\nSorry, but we're having trouble signing you in.\n\nAADSTS50105: Your administrator has \
+               configured the application Infisical ('https://app.infisical.com') to block users unless they are \
+               specifically granted ('assigned') access to the application."
+            .into(),
+        status: Some(200),
+    }
+}
+
+#[test]
+fn an_idp_error_page_the_window_stays_on_is_reported_with_the_step_that_fixes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    // The sign-in form first (not an error), then the error page the sign-in stays on.
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: IDP_URL.into(),
+            title: "JumpCloud | User Login".into(),
+            text: "Email Password Continue".into(),
+            status: Some(200),
+        },
+    );
+    s.login_window_page(id, entra_unassigned());
+    let v = s.login_window_closed(id);
+    let e = window_error(&v).unwrap();
+    assert!(
+        e.starts_with(
+            "The login window was closed before a response came back. The last page \
+                       (login.microsoftonline.com) said “Sign in to your account: Sign in Sorry,"
+        ),
+        "{e}"
+    );
+    assert!(e.contains("AADSTS50105"), "{e}");
+    assert!(
+        e.ends_with("grant it to the test user's group (step 6)."),
+        "{e}"
+    );
+
+    // SimpleSAMLphp's answer to a bare SSO URL (no SAMLRequest): a 400 page; Stop says so too.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: "http://127.0.0.1:8080/simplesaml/saml2/idp/SSOService.php".into(),
+            title: "SimpleSAMLphp".into(),
+            text: "Bad request received\nSimpleSAML\\Error\\BadRequest: Unable to receive message"
+                .into(),
+            status: Some(400),
+        },
+    );
+    let v = s.login_window_stopped();
+    let e = window_error(&v).unwrap();
+    assert!(
+        e.contains("(127.0.0.1, HTTP 400) said “SimpleSAMLphp: Bad request received"),
+        "{e}"
+    );
+    assert!(e.contains("check the SSO URL of step 3"), "{e}");
+
+    // Stopped on the sign-in form: nothing to report; closed there: the generic advice.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: IDP_URL.into(),
+            title: "JumpCloud | User Login".into(),
+            text: "Email Password".into(),
+            status: None,
+        },
+    );
+    assert_eq!(window_error(&s.login_window_stopped()), None);
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: IDP_URL.into(),
+            title: "JumpCloud | User Login".into(),
+            ..SeenPage::default()
+        },
+    );
+    let e = window_error(&s.login_window_closed(id)).unwrap();
+    assert!(
+        e.ends_with("said “JumpCloud | User Login”. Open the window again and finish the sign-in."),
+        "{e}"
+    );
+}
+
+#[test]
+fn an_idp_page_is_bounded_and_cleaned_and_only_its_window_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    // A page for another (older) window is ignored.
+    s.login_window_page(id + 1, entra_unassigned());
+    let long = format!("<script>x</script>\u{7}\n{}", "Access denied ".repeat(200));
+    s.login_window_page(
+        id,
+        SeenPage {
+            url: "https://idp.example.com/error".into(),
+            title: long.clone(),
+            text: long,
+            status: None,
+        },
+    );
+    let page = s
+        .model
+        .steps
+        .test_login
+        .run
+        .window
+        .as_ref()
+        .unwrap()
+        .last_page
+        .clone()
+        .unwrap();
+    assert_eq!(page.title.chars().count(), MAX_PAGE_WORDS + 1);
+    assert!(
+        page.title.ends_with('…') && !page.title.contains('\u{7}') && !page.title.contains('\n')
+    );
+    let e = window_error(&s.login_window_closed(id)).unwrap();
+    assert!(e.contains("(step 6)"), "access denied: {e}");
+    // The view carries it as text: the UI shows it escaped (never as markup).
+    assert!(e.contains("<script>x</script>"));
+    // Which step fixes what: each of the IdP's usual words.
+    let said = |title: &str, status| {
+        diagnose_page(
+            &SeenPage {
+                title: title.into(),
+                status,
+                ..SeenPage::default()
+            },
+            "Okta",
+        )
+        .map(|(step, _)| step)
+    };
+    assert_eq!(
+        said("User is not assigned to this application", None),
+        Some(StepId::AssignUsers)
+    );
+    assert_eq!(said("Forbidden", Some(403)), Some(StepId::AssignUsers));
+    assert_eq!(
+        said("AADSTS50011: The reply URL does not match", None),
+        Some(StepId::IdpApp)
+    );
+    assert_eq!(
+        said("AADSTS700016: Application with identifier", None),
+        Some(StepId::IdpApp)
+    );
+    assert_eq!(
+        said("The request signature is missing", None),
+        Some(StepId::TestLogin)
+    );
+    assert_eq!(said("Method Not Allowed", Some(405)), Some(StepId::IdpApp));
+    assert_eq!(said("Sign In", Some(200)), None);
+}
