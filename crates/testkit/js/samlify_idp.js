@@ -89,12 +89,9 @@ function withAuthnStatement({ idp, sp }, requestId) {
       `<saml:AuthnStatement AuthnInstant="${now.toISOString()}" SessionIndex="${id}">` +
       `<saml:AuthnContext><saml:AuthnContextClassRef>${PASSWORD}</saml:AuthnContextClassRef></saml:AuthnContext>` +
       '</saml:AuthnStatement>';
-    let context = samlify.SamlLib.replaceTagsByValue(template.replace('{AuthnStatement}', authn), values);
-    if (!requestId) {
-      // An unsolicited response answers no request: no InResponseTo at all (SAML core 3.2.2: present only in
-      // answer to a request). samlify's template would leave an empty one, which is no valid request ID.
-      context = context.replace(/ InResponseTo=""/g, '');
-    }
+    // An unsolicited response keeps samlify's own empty InResponseTo="": the validator reads it as absent (as
+    // SP-side SAML libraries do) and says so in a warning.
+    const context = samlify.SamlLib.replaceTagsByValue(template.replace('{AuthnStatement}', authn), values);
     return { id, context };
   };
 }

@@ -180,7 +180,7 @@ pub(super) fn check_subject_confirmation(
             .found(s)
             .hint(expired_hint.clone()),
         });
-        let irt = data.and_then(|d| attr(doc, d, "InResponseTo"));
+        let irt = data.and_then(|d| in_response_to(doc, d));
         checks.extend(in_response_to_check(
             Rule::SubjectInResponseTo,
             "the subject confirmation",

@@ -386,8 +386,15 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     }
 
     // Rule 20: InResponseTo of the Response.
-    let irt = attr(doc, root, "InResponseTo");
+    let irt = in_response_to(doc, root);
     let subject = child(doc, assertion, SAML_NS, "Subject");
+    if empty_in_response_to(doc, root) {
+        r.warnings.push(
+            "the Response carries InResponseTo=\"\" (empty): read as absent, as SAML libraries on the SP side do; \
+             an IdP should leave the attribute out of an unsolicited response"
+                .to_string(),
+        );
+    }
     match (&policy.expect, irt) {
         // SAML core 3.2.2: InResponseTo is optional on the Response; the bearer confirmation then says which
         // request the response answers (and is checked against it below). When both carry it, both must match.
@@ -491,7 +498,7 @@ pub(super) fn bearer_in_response_to<'a>(
         .flat_map(move |s| doc.children_named(s, SAML_NS, "SubjectConfirmation"))
         .filter(move |c| attr(doc, *c, "Method") == Some(BEARER))
         .filter_map(move |c| child(doc, c, SAML_NS, "SubjectConfirmationData"))
-        .filter_map(move |d| attr(doc, d, "InResponseTo"))
+        .filter_map(move |d| in_response_to(doc, d))
 }
 
 /// A Signature that is a child of the Response or of the Assertion but not where SAML's schema puts it (right after

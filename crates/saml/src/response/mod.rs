@@ -88,7 +88,7 @@ impl MessageIds {
                 .filter(|e| e.is(SAML_NS, "Assertion") || e.is(SAMLP_NS, "Response"))
                 .filter_map(|e| e.attr("ID").map(|id| format!("{}:{id}", e.local)))
                 .collect(),
-            in_response_to: attr(doc, root, "InResponseTo")
+            in_response_to: in_response_to(doc, root)
                 .or_else(|| {
                     let assertion = child(doc, root, SAML_NS, "Assertion");
                     let subject = assertion.and_then(|a| child(doc, a, SAML_NS, "Subject"));
@@ -626,6 +626,19 @@ fn el_is(doc: &Document, id: NodeId, ns: &str, local: &str) -> bool {
 
 fn attr<'a>(doc: &'a Document, id: NodeId, name: &str) -> Option<&'a str> {
     doc.element(id).and_then(|e| e.attr(name))
+}
+
+/// The InResponseTo of `id`, with an empty one read as absent: some IdPs (samlify's default template) write
+/// `InResponseTo=""` on unsolicited responses, and SAML libraries on the SP side (node-saml, python3-saml) read
+/// that as "answers no request". An empty value can name no request, so reading it as absent never makes an
+/// answer to another request pass; [`empty_in_response_to`] lets the report say it was there.
+fn in_response_to<'a>(doc: &'a Document, id: NodeId) -> Option<&'a str> {
+    attr(doc, id, "InResponseTo").filter(|v| !v.is_empty())
+}
+
+/// Whether `id` carries `InResponseTo=""` (read as absent by [`in_response_to`]).
+fn empty_in_response_to(doc: &Document, id: NodeId) -> bool {
+    attr(doc, id, "InResponseTo") == Some("")
 }
 
 fn child(doc: &Document, id: NodeId, ns: &str, local: &str) -> Option<NodeId> {

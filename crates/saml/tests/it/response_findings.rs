@@ -175,3 +175,33 @@ fn a_failed_time_check_says_whose_clock_to_fix_and_by_how_much() {
         "{hint}"
     );
 }
+
+/// samlify's default template writes `InResponseTo=""` on unsolicited responses. An empty value names no request:
+/// it is read as absent (as SP-side SAML libraries read it), so an IdP-initiated test passes with a warning saying
+/// so, and an SP-initiated one still fails as unsolicited.
+#[test]
+fn an_empty_in_response_to_is_read_as_absent_and_said() {
+    let p = Params {
+        in_response_to: Some(String::new()),
+        sc_in_response_to: Some(String::new()),
+        ..Params::default()
+    };
+    let xml = sign_both(&response_xml(&p), &p, rsa_idp());
+    let mut idp_initiated = policy();
+    idp_initiated.expect = ssopilot_saml::response::Expect::IdpInitiated;
+    let r = validate(xml.as_bytes(), &idp_initiated);
+    assert!(r.valid(), "{:?}", r.failed());
+    assert_eq!(r.flow(), Some(ssopilot_saml::response::Flow::IdpInitiated));
+    assert_eq!(r.message_ids().in_response_to, None);
+    assert!(
+        r.warnings()
+            .iter()
+            .any(|w| w.contains("InResponseTo=\"\" (empty): read as absent")),
+        "{:?}",
+        r.warnings()
+    );
+
+    // Expecting an answer to our request, it is unsolicited, on both counts.
+    let r = run(&xml);
+    assert_eq!(r.failed(), vec!["in_response_to", "subject_in_response_to"]);
+}
