@@ -158,6 +158,7 @@ impl Model {
                     self.steps.idp_app.idp_entity_id = value.trim().to_string();
                 }
                 self.steps.sp_values.sp_entity_id = value;
+                self.steps.sp_values.sp_entity_id_from_site = false;
             }
             Field::IdpEntityId => {
                 self.steps.idp_app.idp_entity_id = value;

@@ -74,14 +74,33 @@ impl sp_values::Draft {
         Ok(())
     }
 
-    /// Sets SITE_URL; an empty SP entity ID is filled from it when the profile says how.
+    /// Sets SITE_URL; the SP entity ID is filled from it when the profile says how, if it is empty or was filled
+    /// from SITE_URL and not edited since (then it follows each change, so typing with pauses never leaves it at a
+    /// partial address). An entity ID the admin typed is never replaced.
     pub(crate) fn set_site_url(&mut self, value: String, sp: Option<&SpProfile>) {
+        let Some(template) = self_hosted_of(sp).and_then(|h| h.sp_entity_id_template.clone())
+        else {
+            self.site_url = value;
+            return;
+        };
+        let from_site = |d: &crate::sp_values::Draft| match d.site_url(sp) {
+            Some(Ok(site)) => Some(template.replace("{site_url}", site.as_str())),
+            _ => None,
+        };
+        let entity = self.sp_entity_id.trim();
+        let follows = entity.is_empty()
+            || self.sp_entity_id_from_site
+            || from_site(self).as_deref() == Some(entity);
         self.site_url = value;
-        let template = self_hosted_of(sp).and_then(|h| h.sp_entity_id_template.clone());
-        if let (Some(Ok(site)), Some(template)) = (self.site_url(sp), template) {
-            if self.sp_entity_id.trim().is_empty() {
-                self.sp_entity_id = template.replace("{site_url}", site.as_str());
-            }
+        if !follows {
+            return;
+        }
+        if let Some(derived) = from_site(self) {
+            self.sp_entity_id = derived;
+            self.sp_entity_id_from_site = true;
+        } else if !self.sp_entity_id.trim().is_empty() {
+            // SITE_URL is not valid mid-typing: the entity ID waits for it and keeps following.
+            self.sp_entity_id_from_site = true;
         }
     }
 }

@@ -15,6 +15,10 @@ pub(crate) struct Draft {
     pub(crate) sp_entity_id: String,
     /// Self-hosted SPs: SITE_URL as typed (see [`crate::self_hosted`]).
     pub(crate) site_url: String,
+    /// The SP entity ID was filled from SITE_URL and not edited since, so it follows SITE_URL as it is typed (a
+    /// pause after "https://i" must not leave the entity ID at that). Not saved: after a restart, an entity ID
+    /// equal to the one SITE_URL gives follows too.
+    pub(crate) sp_entity_id_from_site: bool,
 }
 
 impl Draft {
@@ -23,6 +27,7 @@ impl Draft {
             acs_url: text(saved.acs_url.as_ref().map(AcsUrl::as_str)),
             sp_entity_id: text(saved.sp_entity_id.as_ref().map(EntityId::as_str)),
             site_url: text(saved.site_url.as_ref().map(SiteUrl::as_str)),
+            sp_entity_id_from_site: false,
         }
     }
 }

@@ -69,6 +69,43 @@ fn site_url_is_asked_checked_and_must_carry_the_acs_url_and_entity_id() {
     );
 }
 
+/// SITE_URL typed with pauses (each pause sends what is typed so far): the SP entity ID filled from it follows to
+/// the whole address, through values that are not valid yet; once the admin types their own entity ID, SITE_URL no
+/// longer changes it; after a restart, an entity ID equal to SITE_URL's follows again.
+#[test]
+fn the_entity_id_follows_site_url_as_typed_until_edited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = self_hosted(dir.path());
+    for typed in [
+        "https://i",
+        "https://in",
+        "https:/",
+        "https://infisical.example.com",
+    ] {
+        set(&mut s, Field::SiteUrl, typed);
+    }
+    assert_eq!(
+        s.model().steps.sp_values.sp_entity_id,
+        "https://infisical.example.com"
+    );
+
+    set(&mut s, Field::SpEntityId, "https://sso.example.com");
+    set(&mut s, Field::SiteUrl, "https://infisical2.example.com");
+    assert_eq!(
+        s.model().steps.sp_values.sp_entity_id,
+        "https://sso.example.com"
+    );
+
+    set(&mut s, Field::SpEntityId, "https://infisical2.example.com");
+    drop(s);
+    let mut s = Session::open(Store::at(dir.path()));
+    set(&mut s, Field::SiteUrl, "https://infisical3.example.com");
+    assert_eq!(
+        s.model().steps.sp_values.sp_entity_id,
+        "https://infisical3.example.com"
+    );
+}
+
 #[test]
 fn cloud_infisical_has_no_site_url() {
     let dir = tempfile::tempdir().unwrap();
