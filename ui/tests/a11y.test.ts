@@ -94,6 +94,17 @@ describe("copy buttons", () => {
   });
 });
 
+describe("scrolling boxes", () => {
+  it("a certificate's text that scrolls in its box is reachable with the keyboard and named", async () => {
+    const target = await show(coreView("enable"));
+    const pem = target.querySelector<HTMLElement>("[data-testid=certificate-pem]");
+    expect(pem?.tabIndex).toBe(0);
+    expect(pem?.getAttribute("role")).toBe("region");
+    const label = target.querySelector(`#${pem?.getAttribute("aria-labelledby")}`);
+    expect(label?.textContent).toBe(blockOf(coreView("enable"), "certificate_pem").label);
+  });
+});
+
 describe("errors", () => {
   it("a field's error is in a live region and describes the field", async () => {
     const target = await show(coreView("sp_values_bad_acs"));
