@@ -54,8 +54,17 @@ test("axe-core finds no serious or critical violation on any step of the demo jo
     await enableWithNewSecret(session, light);
     await waitForTitle(session, "Enforce");
     await light("09-enforce");
+    // The test login's time reads as local time, with the core's RFC 3339 in the tooltip only.
+    const RFC3339 = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/;
+    const times = () => session.execute(`return [...document.querySelectorAll("main time")].map((t) => [t.title, t.textContent])`);
+    const [[exact, shown]] = await times();
+    assert.match(exact, RFC3339);
+    assert.match(shown, /\d{2}:\d{2}:\d{2}.* \((just now|\d+ minutes? ago)\)$/);
+    assert.doesNotMatch(await (await session.find("main.content")).text(), RFC3339);
     await confirmEnforcement(session);
     await light("09-enforced-summary");
+    assert.ok((await times()).length >= 2, "the summary's times (the enforcement, the test login) are shown as times");
+    assert.doesNotMatch(await (await session.find("main.content")).text(), RFC3339);
     await quit(session, dirs);
   });
 

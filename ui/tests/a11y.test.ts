@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { mockIPC } from "@tauri-apps/api/mocks";
-import type { WizardView } from "../src/lib/types";
+import type { Block, WizardView } from "../src/lib/types";
 import { blockOf, coreView, mountApp, unmountApp, view, type Fixture } from "./fixtures";
 
 const ALL: Fixture[] = [
@@ -156,10 +156,43 @@ describe("times", () => {
     for (const time of times) {
       expect(time.getAttribute("datetime")).toBe(AT);
       expect(time.title).toBe(AT);
-      expect(time.textContent).toMatch(/2026.*\d{2}:\d{2}:\d{2}.*\(.*(ago|in )/);
+      expect(time.textContent).toMatch(/2026.*\d{2}:\d{2}:\d{2}.* \((.* ago|in .*)\)$/);
+      expect(time.textContent).not.toMatch(/\S\(/);
     }
     expect(target.querySelector("main")?.textContent).not.toContain(AT);
     expect(target.querySelector(".intro")?.textContent).toMatch(/^Enforced since .*\)\.$/);
+  });
+
+  it("in the test report's clock: when it was checked (and how long ago), and the IssueInstant", async () => {
+    const report: Block = {
+      kind: "test_report",
+      passed: true,
+      source: "Pasted response",
+      headline: "Passed",
+      evidence_note: "Recorded as evidence.",
+      evidence_severity: "info",
+      checks: [],
+      not_evaluated: [],
+      attributes: [],
+      clock: {
+        checked_at: "2026-11-25T19:00:00.123456789Z",
+        issue_instant: "2026-11-25T18:59:58Z",
+        difference_seconds: 2,
+        allowed_seconds: 180,
+        ok: true,
+        text: "The clocks agree within 2 s.",
+      },
+      xml: [],
+      xml_note: "",
+      export_name: "test-login",
+    };
+    const target = await show(view([report], { enabled: true, reason: null }));
+    const clock = target.querySelector<HTMLElement>("[data-testid=clock]");
+    const times = [...(clock?.querySelectorAll("time") ?? [])];
+    expect(times.map((t) => t.getAttribute("datetime"))).toEqual(["2026-11-25T19:00:00.123456789Z", "2026-11-25T18:59:58Z"]);
+    expect(times[0]?.textContent).toMatch(/\(.* ago\)$/);
+    expect(times[1]?.textContent).not.toContain("(");
+    expect(clock?.textContent).not.toContain("2026-11-25T");
   });
 
   it("in the step list too (a stale test login's time)", async () => {
