@@ -9,6 +9,7 @@
 )]
 
 mod generated;
+mod idp_consoles;
 mod state_crash;
 mod test_login;
 mod ts_contract;
