@@ -2,8 +2,6 @@
 //! captured, which answers the request the wizard made.
 
 use super::*;
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 use ssopilot_peers::test_login::key::SpKey;
 use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
 
@@ -447,11 +445,10 @@ impl Model {
                 let url = match binding {
                     RequestBinding::Redirect => request::redirect_url(&sso, &xml, None, signer)
                         .map_err(|e| e.to_string())?,
+                    // The window's WebKit does not let a page SSO Pilot writes post to the IdP (a data: or blank
+                    // page's form goes nowhere; tried against SimpleSAMLphp), so the window says so plainly.
                     RequestBinding::Post => {
-                        let page = request::post_form(&sso, &xml, None, signer)
-                            .map_err(|e| e.to_string())?
-                            .html();
-                        format!("data:text/html;base64,{}", B64.encode(page))
+                        return Err("The login window sends the request by HTTP-Redirect only for now. Untick \"Send the request by HTTP-POST\" if the IdP also accepts HTTP-Redirect; if it accepts only HTTP-POST, run the test from a terminal: ssopilot test-login --binding post (add --sign-requests if the IdP wants signed requests)".into());
                     }
                 };
                 let how = format!(

@@ -175,35 +175,26 @@ fn the_idps_metadata_chooses_post_and_signing_with_the_test_sp_key() {
     assert!(error.contains("system keychain"), "{error}");
 
     s.attach_secrets(Ok(Secrets::mock()));
-    let secrets = s.model.secrets.clone().unwrap().unwrap();
-    let (_, job) = s.start_login_window();
-    let url = job.unwrap().url;
-    let page = url
-        .strip_prefix("data:text/html;base64,")
-        .expect("a page that posts the request");
-    let page = String::from_utf8(B64.decode(page).unwrap()).unwrap();
-    assert!(page.contains(&format!("action=\"{IDP_URL}\"")), "{page}");
-    let value = page
-        .split("name=\"SAMLRequest\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
+    // HTTP-POST is not sent from the window (its WebKit posts no page SSO Pilot writes): it says what to do.
+    let (v, job) = s.start_login_window();
+    assert!(job.is_none());
+    let error = v
+        .page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::TestLoginWay {
+                way: TestWay::LoginWindow,
+                error,
+                ..
+            } => error.clone(),
+            _ => None,
+        })
         .unwrap();
-    let xml = String::from_utf8(B64.decode(value).unwrap()).unwrap();
     assert!(
-        xml.contains("<ds:Signature") || xml.contains("Signature xmlns"),
-        "{xml}"
-    );
-    // Signed with the keychain's test SP key: its certificate is in the request's KeyInfo.
-    let key = SpKey::load_or_create(&secrets).unwrap();
-    assert!(
-        xml.contains(&B64.encode(key.cert_der())),
-        "signed with the test SP key"
-    );
-    let id = window_request_id(&s);
-    assert!(s.login_window_captured(&response(Some(&id))));
-    assert_eq!(
-        report(&s.view()).source,
-        "Login window (SP-initiated, HTTP-POST, signed)"
+        error.contains("HTTP-Redirect only")
+            && error.contains("ssopilot test-login --binding post"),
+        "{error}"
     );
 
     // The admin's choice wins over the metadata: HTTP-Redirect with a query signature.
