@@ -15,5 +15,6 @@ mod metadata_cli;
 mod response_cli;
 mod secrets_mock;
 mod secrets_os;
+mod start_script;
 mod state_cli;
 mod test_login_cli;
