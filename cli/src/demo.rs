@@ -13,13 +13,13 @@ use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::demo_idp::key::{IdpKey, TEMPORARY_KEY_NOTE};
 use ssopilot_peers::test_login::demo;
 
-use super::test_login::{print_report, Format};
+use super::test_login::print_report;
+use crate::text::FormatArgs;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// How to print the report.
-    #[arg(long, value_enum, default_value = "markdown")]
-    format: Format,
+    #[command(flatten)]
+    output: FormatArgs,
 }
 
 pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
@@ -61,7 +61,7 @@ pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
     for s in &run.steps {
         eprintln!("  - {s}");
     }
-    print_report(a.format, &run.report, run.evidence.as_ref());
+    print_report(a.output.format(), &run.report, run.evidence.as_ref());
     if run.report.valid {
         eprintln!("Demo test login passed: the pairing works end to end.");
         ExitCode::SUCCESS

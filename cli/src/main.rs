@@ -17,6 +17,7 @@ mod response;
 mod secrets;
 mod state;
 mod test_login;
+mod text;
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +54,8 @@ enum Command {
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
 fn main() -> ExitCode {
+    // Before any thread starts: the local time zone can only be read while the process has one.
+    text::init();
     let cli = Cli::parse();
     // The one place the CLI reads the wall clock: every subcommand is handed this clock (time is a parameter).
     let clock = SystemClock::shared();
