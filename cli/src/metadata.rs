@@ -176,10 +176,11 @@ fn inspect(a: &InspectArgs, now: OffsetDateTime) -> ExitCode {
         }
         Err(e) => {
             if a.output.format() == Format::Json {
-                let v = serde_json::json!({
-                    "usable": false,
-                    "error": {"code": e.code(), "message": e.to_string()},
-                });
+                let v = outcome::refusal_json(
+                    e.code(),
+                    &e,
+                    "Check the file or URL: it must be the provider's SAML metadata (XML); export or download it again.",
+                );
                 println!("{v:#}");
             } else {
                 println!("NOT USABLE: {e}");
@@ -277,7 +278,12 @@ pub fn render(md: &Metadata) -> String {
     if let Some(v) = &md.valid_until {
         let _ = writeln!(o, "  Valid until:      {}", text::human_rfc3339(v));
     }
-    let _ = writeln!(o, "  Signature:        {}", signature_words(md.signature));
+    let signature = if md.changed_after_signing() {
+        "invalid: changed after signing"
+    } else {
+        signature_words(md.signature)
+    };
+    let _ = writeln!(o, "  Signature:        {signature}");
     if md.certificates.is_empty() {
         let _ = writeln!(o, "  Certificates:     none");
     }
