@@ -12,6 +12,7 @@ mod cert_cli;
 mod demo_idp_cli;
 mod idp_pysaml2;
 mod metadata_cli;
+mod packaging;
 mod response_cli;
 mod secrets_mock;
 mod secrets_os;
