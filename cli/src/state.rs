@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-use crate::text::{Format, FormatArgs};
+use crate::text::{self, Format, FormatArgs};
 use ssopilot_peers::clock::SharedClock;
 use time::OffsetDateTime;
 
@@ -163,10 +163,20 @@ fn summary(store: &Store, saved: &SavedState, now: OffsetDateTime) -> String {
         out.push('\n');
     };
     line(format!("Saved progress: {}", store.path().display()));
-    line(format!(
-        "Saved at:       {}",
-        saved.saved_at.as_deref().unwrap_or("(unknown)")
-    ));
+    let saved_at = match saved.saved_at.as_deref() {
+        None => "(unknown)".to_string(),
+        Some(raw) => {
+            match OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
+                Ok(t) => format!(
+                    "{} ({})",
+                    text::human_time(t, text::local_offset()),
+                    text::ago(t, now)
+                ),
+                Err(_) => raw.to_string(),
+            }
+        }
+    };
+    line(format!("Saved at:       {saved_at}"));
     let current = view
         .steps
         .iter()

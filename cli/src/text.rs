@@ -147,6 +147,19 @@ pub fn human_rfc3339(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
+/// How long before `now` a moment was, in the largest whole unit: "just now", "5 minutes ago", "3 hours ago",
+/// "2 days ago" (a moment after `now`, from a clock that ran ahead, is "just now").
+pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
+    let secs = (now - then).whole_seconds();
+    let plural = |n: i64, unit: &str| format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" });
+    match secs {
+        s if s < 60 => "just now".to_string(),
+        s if s < 3600 => plural(s / 60, "minute"),
+        s if s < 86_400 => plural(s / 3600, "hour"),
+        s => plural(s / 86_400, "day"),
+    }
+}
+
 /// `label: value` rows with the values in one column, each line indented by `indent` spaces.
 pub fn aligned(rows: &[(&str, String)], indent: usize) -> String {
     let width = rows
@@ -388,6 +401,20 @@ mod tests {
             human_time(datetime!(2045-01-01 0:00 UTC), local_offset())
         );
         assert_eq!(human_rfc3339("not a time"), "not a time");
+    }
+
+    #[test]
+    fn how_long_ago_in_the_largest_unit() {
+        let now = datetime!(2026-12-03 12:00 UTC);
+        assert_eq!(ago(now, now), "just now");
+        assert_eq!(ago(now + time::Duration::minutes(5), now), "just now");
+        assert_eq!(ago(now - time::Duration::minutes(1), now), "1 minute ago");
+        assert_eq!(
+            ago(now - time::Duration::minutes(59), now),
+            "59 minutes ago"
+        );
+        assert_eq!(ago(now - time::Duration::hours(3), now), "3 hours ago");
+        assert_eq!(ago(now - time::Duration::days(2), now), "2 days ago");
     }
 
     #[test]
