@@ -147,6 +147,47 @@ pub fn human_rfc3339(s: &str) -> String {
         .unwrap_or_else(|_| s.to_string())
 }
 
+/// `s` with every RFC 3339 time in it (`2026-12-03T09:47:34Z`, with or without a fraction or an offset) shown as
+/// [`human_time`] in the local zone: the validator's expected and found values carry such times.
+pub fn human_times_in(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while let Some(rest) = s.get(i..).filter(|r| !r.is_empty()) {
+        if let Some((len, t)) = time_at_start(rest) {
+            out.push_str(&human_time(t, local_offset()));
+            i += len;
+        } else if let Some(c) = rest.chars().next() {
+            out.push(c);
+            i += c.len_utf8();
+        }
+    }
+    out
+}
+
+/// The RFC 3339 time `s` starts with, and its length in bytes.
+fn time_at_start(s: &str) -> Option<(usize, OffsetDateTime)> {
+    const SHORTEST: usize = "2026-12-03T09:47:34Z".len();
+    let head = s.as_bytes().get(..11)?;
+    let digits = |r: std::ops::Range<usize>| {
+        head.get(r)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    if !(digits(0..4) && head.get(4) == Some(&b'-') && head.get(10) == Some(&b'T')) {
+        return None;
+    }
+    // The longest run of characters a time can hold, then the longest prefix of it that parses.
+    let end = s
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_digit() || "-:T.Z+".contains(*c))
+        .map(|(i, c)| i + c.len_utf8())
+        .last()?;
+    (SHORTEST..=end).rev().find_map(|n| {
+        OffsetDateTime::parse(s.get(..n)?, &time::format_description::well_known::Rfc3339)
+            .ok()
+            .map(|t| (n, t))
+    })
+}
+
 /// How long before `now` a moment was, in the largest whole unit: "just now", "5 minutes ago", "3 hours ago",
 /// "2 days ago" (a moment after `now`, from a clock that ran ahead, is "just now").
 pub fn ago(then: OffsetDateTime, now: OffsetDateTime) -> String {
@@ -258,10 +299,10 @@ pub fn report(r: &Report, verdict: Verdict, style: Style) -> String {
             ));
             let mut rows = vec![("", c.message.clone())];
             if let Some(e) = &c.expected {
-                rows.push(("expected", e.clone()));
+                rows.push(("expected", human_times_in(e)));
             }
             if let Some(f) = &c.found {
-                rows.push(("found", f.clone()));
+                rows.push(("found", human_times_in(f)));
             }
             if let Some(h) = &c.hint {
                 rows.push(("what to do", h.clone()));
@@ -291,6 +332,7 @@ pub fn report(r: &Report, verdict: Verdict, style: Style) -> String {
                 pad = pad
             ));
             if let Some(f) = &c.found {
+                let f = human_times_in(f);
                 out.push_str(&format!(" {}", style.dim(&format!("[{f}]"))));
             }
             out.push('\n');
@@ -321,7 +363,7 @@ pub fn report(r: &Report, verdict: Verdict, style: Style) -> String {
         rows.push((k.as_str(), v.join(", ")));
     }
     if let Some(s) = &r.session_not_on_or_after {
-        rows.push(("session ends", s.clone()));
+        rows.push(("session ends", human_times_in(s)));
     }
     rows.push((
         "signed",
@@ -415,6 +457,38 @@ mod tests {
         );
         assert_eq!(ago(now - time::Duration::hours(3), now), "3 hours ago");
         assert_eq!(ago(now - time::Duration::days(2), now), "2 days ago");
+    }
+
+    #[test]
+    fn times_inside_values_are_shown_as_people_read_them() {
+        // Before `init`, the local offset is UTC.
+        assert_eq!(
+            human_times_in(
+                "NotBefore 2026-12-03T15:22:28Z, NotOnOrAfter 2026-12-03T15:27:28.123456789Z"
+            ),
+            "NotBefore 2026-12-03 15:22:28 UTC, NotOnOrAfter 2026-12-03 15:27:28 UTC"
+        );
+        assert_eq!(
+            human_times_in("[2026-12-03T16:22:28+01:00]"),
+            "[2026-12-03 15:22:28 UTC]"
+        );
+        for kept in [
+            "no time here",
+            "AT&T",
+            "T",
+            "xxxxxxxxxxT",
+            "ID _abcT123",
+            "2026-12-03",
+            "2026-12-03T99:99:99Z",
+            "",
+            "élan 2026-12-0",
+        ] {
+            assert_eq!(human_times_in(kept), kept);
+        }
+        assert_eq!(
+            human_times_in("T é 2026-12-03T15:22:28Z."),
+            "T é 2026-12-03 15:22:28 UTC."
+        );
     }
 
     #[test]

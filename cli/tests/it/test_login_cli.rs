@@ -130,6 +130,17 @@ fn demo_text_report_reads_cleanly_and_the_other_formats_remain() {
             "{escape:?} in the text report:\n{text}"
         );
     }
+    // No RFC 3339 time anywhere in it (the validity window, the confirmation's expiry, the evidence).
+    let rfc3339 = text.match_indices('T').any(|(i, _)| {
+        i >= 10
+            && text.get(i - 10..i).is_some_and(|d| {
+                d.as_bytes()[4] == b'-'
+                    && d.as_bytes()[7] == b'-'
+                    && d[..4].bytes().all(|b| b.is_ascii_digit())
+            })
+    });
+    assert!(!rfc3339, "an RFC 3339 time in the text report:\n{text}");
+    assert!(text.contains("NotBefore 20"), "{text}");
     // The checks' messages hold parentheses, which the Markdown form escapes.
     assert!(text.contains('('), "{text}");
     let time = text
