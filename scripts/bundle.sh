@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the release app and its Linux bundles with our icons (src-tauri/tauri.conf.json `bundle`):
-#   .deb       with Tauri's bundler (dpkg-deb, from the Debian packages setup installs);
+#   .deb       with Tauri's bundler (dpkg-deb, from the Debian packages setup installs), with the `ssopilot` command
+#              in /usr/bin beside the app (bundle.linux.deb.files) and its desktop entry renamed without the space
+#              Tauri takes from the product name ("SSO Pilot.desktop" becomes ssopilot-app.desktop);
 #   AppImage   packed here from the .deb's files, because Tauri's own AppImage bundler downloads linuxdeploy and its
 #              AppRun from GitHub, which this machine and CI cannot reach and no package registry ships. The AppImage
 #              type-2 runtime comes from the crates.io crate `appimage` (its assets/runtime-x86_64, the AppImageKit
@@ -102,6 +104,8 @@ runtime=""
 
 echo "== UI"
 npm --prefix "$ROOT/ui" run --silent build
+echo "== the ssopilot command (release), which the .deb ships in /usr/bin, nice -n 19"
+nice -n 19 cargo build --release -p ssopilot --manifest-path "$ROOT/Cargo.toml"
 echo "== release build and the .deb, nice -n 19"
 # The UI is built just above (tauri.conf's beforeBuildCommand runs in the wrong directory when the CLI is started
 # from the repository root). The npm plugin packages lag the crates by a minor version (clipboard-manager 2.3.3
@@ -110,16 +114,35 @@ cd "$ROOT"
 nice -n 19 "$TAURI" build --bundles deb --ignore-version-mismatches \
   --config '{"build":{"beforeBuildCommand":""}}'
 
+# The desktop entry: Tauri names it after the product name, with its space ("SSO Pilot.desktop"), which menus and
+# `desktop-file-validate` dislike; it becomes <binary>.desktop, and the package's md5sums follow.
+rename_desktop_entry() {
+  local deb="$1" dir entry
+  dir=$(mktemp -d "$OUT/deb/repack.XXXXXX")
+  dpkg-deb -R "$deb" "$dir"
+  entry=$(find "$dir/usr/share/applications" -name '*.desktop' -print -quit)
+  [[ -n $entry ]] || die "$deb has no desktop entry"
+  if [[ $(basename "$entry") == *" "* ]]; then
+    mv "$entry" "$dir/usr/share/applications/$(sed -n 's/^Exec=\([^ ]*\).*/\1/p' "$entry").desktop"
+    (cd "$dir" && find usr -type f -print0 | sort -z | xargs -0 md5sum >DEBIAN/md5sums)
+    dpkg-deb --root-owner-group --build "$dir" "$deb" >/dev/null
+  fi
+  rm -rf "$dir"
+}
+
 echo "== bundles"
 debs=("$OUT"/deb/*.deb)
 [[ -e ${debs[0]} ]] || die "no .deb was produced in $OUT/deb"
 for deb in "${debs[@]}"; do
+  rename_desktop_entry "$deb"
   # The icons we ship must be in the package, with the desktop entry that names them.
   listing=$(dpkg-deb -c "$deb")
   icons=$(grep -c 'usr/share/icons/hicolor/.*/apps/.*\.png' <<<"$listing" || true)
   ((icons > 0)) || die "$deb has no icons under usr/share/icons/hicolor"
-  grep -q 'usr/share/applications/.*\.desktop' <<<"$listing" || die "$deb has no desktop entry"
-  echo "  $deb: $icons icon sizes, desktop entry present"
+  grep -q 'usr/share/applications/[^ ]*\.desktop$' <<<"$listing" || die "$deb has no desktop entry named without a space"
+  grep -q '\./usr/bin/ssopilot$' <<<"$listing" || die "$deb does not ship the ssopilot command in /usr/bin"
+  dpkg-deb -f "$deb" Description | sed -n '2p' | grep -q . || die "$deb has no long description"
+  echo "  $deb: $icons icon sizes, desktop entry, the ssopilot command, a long description"
   [[ -z $runtime ]] || pack_appimage "$deb" "$runtime" >/dev/null
 done
 find "$OUT" -maxdepth 2 -type f \( -name '*.deb' -o -name '*.AppImage' \) -printf '%s\t%p\n' |

@@ -7,6 +7,7 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::text::{self, Format, FormatArgs};
 use clap::{Args, Subcommand};
 use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::files;
@@ -27,9 +28,8 @@ pub struct CheckArgs {
     /// File to read; "-" or nothing reads standard input.
     #[arg(value_name = "PATH|-")]
     path: Option<PathBuf>,
-    /// Print one JSON object instead of the readable report.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArgs,
     /// Check validity at this time instead of now (RFC 3339, e.g. 2027-01-31T12:00:00Z).
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     now: Option<OffsetDateTime>,
@@ -83,10 +83,12 @@ fn check(args: &CheckArgs, clock: &SharedClock) -> Result<ExitCode, CertCliError
     };
     let now = args.now.unwrap_or_else(|| clock.now());
     let report = cert::check(&input, now);
-    let text = if args.json {
-        serde_json::to_string_pretty(&report)? + "\n"
-    } else {
-        render(&report)
+    const TITLE: &str = "SSO Pilot certificate report";
+    let text = match args.output.format() {
+        Format::Json => serde_json::to_string_pretty(&report)? + "\n",
+        Format::Text => render(&report),
+        Format::Markdown => text::markdown_page(TITLE, &render(&report)),
+        Format::Html => text::html_page(TITLE, &render(&report)),
     };
     // A reader that stops early (`| head`) is not an error: the exit status still carries the verdict.
     let mut out = std::io::stdout().lock();
@@ -152,15 +154,22 @@ pub fn render(r: &CertReport) -> String {
                 .map(|s| if s { "yes" } else { "no" }.to_string()),
         );
         field(&mut out, "Serial:", r.serial.clone());
-        field(&mut out, "Valid from:", r.not_before.clone());
+        field(
+            &mut out,
+            "Valid from:",
+            r.not_before.as_deref().map(text::human_rfc3339),
+        );
         field(
             &mut out,
             "Valid until:",
-            r.not_after.as_ref().map(|na| match r.days_left {
-                Some(d) if d >= 0 => format!("{na} ({d} days left)"),
-                Some(d) => format!("{na} (expired {} days ago)", -d),
-                None => na.clone(),
-            }),
+            r.not_after
+                .as_deref()
+                .map(text::human_rfc3339)
+                .map(|na| match r.days_left {
+                    Some(d) if d >= 0 => format!("{na} ({d} days left)"),
+                    Some(d) => format!("{na} (expired {} days ago)", -d),
+                    None => na,
+                }),
         );
         field(
             &mut out,

@@ -1,8 +1,8 @@
 //! `ssopilot demo`: the whole pairing on loopback (demo IdP + test SP), a scripted sign-in as a demo user through
 //! the real HTTP endpoints, and the report. Exit 0 when every check passed, 1 otherwise.
 //!
-//! Like `ssopilot demo-idp serve`, it takes the demo IdP's signing key from the OS keychain (made on first use) and
-//! stops with the keychain's own advice when there is none: the key is never written to a file.
+//! It is one process: the demo IdP and the test SP that trusts it live and end together, so the demo IdP signs with a
+//! temporary key made for this run, in memory only. It needs no keychain and writes no file.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -10,28 +10,25 @@ use std::time::Duration;
 use clap::Args;
 
 use ssopilot_peers::clock::SharedClock;
-use ssopilot_peers::demo_idp::key::IdpKey;
-use ssopilot_peers::secrets::Secrets;
+use ssopilot_peers::demo_idp::key::{IdpKey, TEMPORARY_KEY_NOTE};
 use ssopilot_peers::test_login::demo;
 
-use super::test_login::{print_report, Format};
+use super::test_login::print_report;
+use crate::text::FormatArgs;
 
 #[derive(Args)]
 pub struct DemoArgs {
-    /// How to print the report.
-    #[arg(long, value_enum, default_value = "markdown")]
-    format: Format,
+    #[command(flatten)]
+    output: FormatArgs,
 }
 
 pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
-    let key = match Secrets::os()
-        .map_err(|e| e.to_string())
-        .and_then(|s| IdpKey::load_or_create(&s).map_err(|e| e.to_string()))
-    {
+    let key = match IdpKey::temporary(
+        "`ssopilot demo` runs the demo IdP and the test SP in one process, so nothing needs to keep it",
+    ) {
         Ok(k) => k,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("The demo IdP keeps its signing key in the OS keychain, as `ssopilot demo-idp serve` does; start and unlock the keychain (or run under scripts/with-keyring.sh), then run `ssopilot demo` again.");
             return ExitCode::from(1);
         }
     };
@@ -54,7 +51,7 @@ pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
         }
     };
     eprintln!(
-        "Demo IdP:  {} (entity ID {})",
+        "Demo IdP:  {} (entity ID {}; {TEMPORARY_KEY_NOTE})",
         run.idp_base_url, run.idp_entity_id
     );
     eprintln!(
@@ -64,7 +61,7 @@ pub fn run(a: DemoArgs, clock: &SharedClock) -> ExitCode {
     for s in &run.steps {
         eprintln!("  - {s}");
     }
-    print_report(a.format, &run.report, run.evidence.as_ref());
+    print_report(a.output.format(), &run.report, run.evidence.as_ref());
     if run.report.valid() {
         eprintln!("Demo test login passed: the pairing works end to end.");
         ExitCode::SUCCESS

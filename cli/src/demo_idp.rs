@@ -9,7 +9,7 @@ use crate::outcome::{fail, usage};
 use clap::{Args, Subcommand};
 use ssopilot_peers::clock::SharedClock;
 
-use ssopilot_peers::demo_idp::directory::Directory;
+use ssopilot_peers::demo_idp::directory::{Directory, User};
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::demo_idp::mint::{self, App, SignMode};
 use ssopilot_peers::demo_idp::{self as demo, DEFAULT_PORT};
@@ -34,24 +34,35 @@ enum DemoIdpCommand {
     },
     /// Run the demo IdP on 127.0.0.1 until Ctrl-C: prints its metadata URL, the demo users and their password.
     Serve {
+        /// The port to listen on (its URLs and entity ID depend on it).
         #[arg(long, default_value_t = DEFAULT_PORT)]
         port: u16,
         /// Address to listen on: loopback only (127.0.0.1 or ::1); anything else is refused.
         #[arg(long, default_value = "127.0.0.1")]
         bind: std::net::IpAddr,
         /// The applications (TOML; see `ssopilot_peers::demo_idp::config`): slug, SP entity ID, ACS URL, granted groups...
-        #[arg(long)]
+        #[arg(long, value_name = "FILE")]
         config: Option<std::path::PathBuf>,
     },
-    /// Print a signed SAMLResponse (base64, as a browser POSTs it) for a demo user, for testers of SPs.
+    /// Print a signed SAMLResponse (base64, as a browser POSTs it) for any user, for testers of SPs.
     Mint {
-        #[arg(long)]
+        /// The SP's entity ID: the Audience the response is for.
+        #[arg(long, value_name = "ID")]
         sp_entity_id: String,
-        #[arg(long)]
+        /// The SP's Assertion Consumer Service URL: where the response is posted (its Destination and Recipient).
+        #[arg(long, value_name = "URL")]
         acs_url: String,
-        /// A demo user's email (see `ssopilot demo-idp serve`), any case; it is sent lower-case.
-        #[arg(long)]
+        /// The user's email, any case (it is sent lower-case): a demo user (see `ssopilot demo-idp serve`) or the
+        /// user your SP knows, such as alice@corp.example.
+        #[arg(long, value_name = "EMAIL")]
         user: String,
+        /// The user's first name (default: a demo user's own, else from the email: alice.smith@... gives Alice).
+        #[arg(long, value_name = "NAME")]
+        first_name: Option<String>,
+        /// The user's last name (default: a demo user's own, else from the email: alice.smith@... gives Smith,
+        /// alice@... gives User).
+        #[arg(long, value_name = "NAME")]
+        last_name: Option<String>,
         /// The AuthnRequest ID to answer (SP-initiated); without it the response is IdP-initiated.
         #[arg(long)]
         request_id: Option<String>,
@@ -102,6 +113,8 @@ pub fn run(args: DemoIdpArgs, clock: &SharedClock) -> ExitCode {
             sp_entity_id,
             acs_url,
             user,
+            first_name,
+            last_name,
             request_id,
             sign,
             attributes,
@@ -149,13 +162,22 @@ pub fn run(args: DemoIdpArgs, clock: &SharedClock) -> ExitCode {
                 Ok(d) => d,
                 Err(e) => return fail(e),
             };
-            let Some(user) = directory.user(&user) else {
-                let known: Vec<String> = directory.users().map(|u| u.email.clone()).collect();
-                return usage(format!(
-                    "no demo user with the email {user}: use one of {}",
-                    known.join(", ")
-                ));
+            // A demo user by name keeps their own names unless others are given; anyone else is made up for this
+            // response only.
+            let demo_user = directory.user(&user);
+            let user = match User::for_minting(
+                first_name
+                    .as_deref()
+                    .or(demo_user.map(|u| u.first_name.as_str())),
+                last_name
+                    .as_deref()
+                    .or(demo_user.map(|u| u.last_name.as_str())),
+                demo_user.map_or(user.as_str(), |u| u.email.as_str()),
+            ) {
+                Ok(u) => u,
+                Err(e) => return usage(format!("--user {user}: {e}")),
             };
+            let user = &user;
             let k = match key() {
                 Ok(k) => k,
                 Err(code) => return code,

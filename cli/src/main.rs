@@ -17,6 +17,7 @@ mod response;
 mod secrets;
 mod state;
 mod test_login;
+mod text;
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +54,8 @@ enum Command {
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
 fn main() -> ExitCode {
+    // Before any thread starts: the local time zone can only be read while the process has one.
+    text::init();
     let cli = Cli::parse();
     // The one place the CLI reads the wall clock: every subcommand is handed this clock (time is a parameter).
     let clock = SystemClock::shared();
@@ -65,5 +68,46 @@ fn main() -> ExitCode {
         Command::Metadata(cmd) => metadata::run(cmd, &clock),
         Command::Demo(a) => demo::run(a, &clock),
         Command::TestLogin(a) => test_login::run(a, &clock),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// Every argument of every subcommand, as `command path: --name`, that `--help` shows without a word.
+    fn without_help(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if id == "help" || id == "version" {
+                continue;
+            }
+            let has_help = arg
+                .get_help()
+                .or(arg.get_long_help())
+                .is_some_and(|h| !h.to_string().trim().is_empty());
+            if !has_help {
+                out.push(format!("{path}: --{id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            if sub.get_name() == "help" {
+                continue;
+            }
+            if sub.get_about().is_none() {
+                out.push(format!("{path} {} (the subcommand)", sub.get_name()));
+            }
+            without_help(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_flag_of_every_subcommand_says_what_it_does() {
+        let cmd = Cli::command();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        without_help(&cmd, "ssopilot", &mut missing);
+        assert!(missing.is_empty(), "without a help text: {missing:#?}");
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::outcome;
+use crate::text::{self, Format, FormatArgs};
 
 use clap::{Args, Subcommand, ValueEnum};
 use ssopilot_peers::clock::SharedClock;
@@ -37,14 +38,16 @@ enum RoleArg {
     Sp,
 }
 
+/// The heading of the Markdown and HTML forms of `inspect`'s report.
+const TITLE: &str = "SSO Pilot metadata report";
+
 #[derive(Args)]
 pub struct InspectArgs {
     /// A file, an https URL (http only for localhost), or "-" for standard input.
     #[arg(value_name = "PATH|URL|-")]
     source: String,
-    /// Print one JSON object instead of the readable report.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    output: FormatArgs,
     /// The entity to read when the file describes several.
     #[arg(long, value_name = "ID")]
     entity_id: Option<String>,
@@ -160,22 +163,24 @@ fn inspect(a: &InspectArgs, now: OffsetDateTime) -> ExitCode {
     };
     match result {
         Ok(md) => {
-            if a.json {
-                match serde_json::to_string_pretty(&md) {
+            match a.output.format() {
+                Format::Json => match serde_json::to_string_pretty(&md) {
                     Ok(s) => println!("{s}"),
                     Err(e) => return usage("inspect", format!("cannot write JSON: {e}")),
-                }
-            } else {
-                print!("{}", render(&md));
+                },
+                Format::Text => print!("{}", render(&md)),
+                Format::Markdown => print!("{}", text::markdown_page(TITLE, &render(&md))),
+                Format::Html => print!("{}", text::html_page(TITLE, &render(&md))),
             }
             outcome::verdict(md.usable)
         }
         Err(e) => {
-            if a.json {
-                let v = serde_json::json!({
-                    "usable": false,
-                    "error": {"code": e.code(), "message": e.to_string()},
-                });
+            if a.output.format() == Format::Json {
+                let v = outcome::refusal_json(
+                    e.code(),
+                    &e,
+                    "Check the file or URL: it must be the provider's SAML metadata (XML); export or download it again.",
+                );
                 println!("{v:#}");
             } else {
                 println!("NOT USABLE: {e}");
@@ -271,9 +276,14 @@ pub fn render(md: &Metadata) -> String {
         );
     }
     if let Some(v) = &md.valid_until {
-        let _ = writeln!(o, "  Valid until:      {v}");
+        let _ = writeln!(o, "  Valid until:      {}", text::human_rfc3339(v));
     }
-    let _ = writeln!(o, "  Signature:        {}", signature_words(md.signature));
+    let signature = if md.changed_after_signing() {
+        "invalid: changed after signing"
+    } else {
+        signature_words(md.signature)
+    };
+    let _ = writeln!(o, "  Signature:        {signature}");
     if md.certificates.is_empty() {
         let _ = writeln!(o, "  Certificates:     none");
     }
@@ -296,7 +306,8 @@ pub fn render(md: &Metadata) -> String {
         if let Some(n) = &r.not_after {
             let _ = writeln!(
                 o,
-                "    Expires:  {n}{}",
+                "    Expires:  {}{}",
+                text::human_rfc3339(n),
                 r.days_left
                     .map(|d| format!(" ({d} days left)"))
                     .unwrap_or_default()

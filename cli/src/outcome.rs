@@ -27,6 +27,21 @@ pub fn fail(msg: impl Display) -> ExitCode {
     ExitCode::from(INVALID)
 }
 
+/// What a command prints with `--json` when it refuses its input before it could report on it: the same shape as
+/// its report's verdict and `findings` (one error finding with the refusal's code), so scripts read one shape
+/// whether the input was checked or refused.
+pub fn refusal_json(code: &str, message: impl Display, hint: &str) -> serde_json::Value {
+    serde_json::json!({
+        "usable": false,
+        "findings": [{
+            "code": code,
+            "severity": "error",
+            "message": message.to_string(),
+            "hint": hint,
+        }],
+    })
+}
+
 /// 0 when `ok`, else 1.
 pub fn verdict(ok: bool) -> ExitCode {
     if ok {
@@ -47,5 +62,16 @@ mod tests {
         assert_eq!(fail("x"), ExitCode::from(1));
         assert_eq!(verdict(true), ExitCode::SUCCESS);
         assert_eq!(verdict(false), ExitCode::from(1));
+    }
+
+    #[test]
+    fn a_refusal_has_the_shape_of_a_report() {
+        let v = refusal_json("not_xml", "it is not XML", "export it again");
+        assert_eq!(v["usable"], false);
+        assert_eq!(v["findings"][0]["code"], "not_xml");
+        assert_eq!(v["findings"][0]["severity"], "error");
+        assert_eq!(v["findings"][0]["message"], "it is not XML");
+        assert_eq!(v["findings"][0]["hint"], "export it again");
+        assert!(v.get("error").is_none());
     }
 }

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::outcome::usage;
+use crate::text::{self, Format, FormatArgs};
 
 use base64::Engine;
 use clap::{Args, Subcommand};
@@ -14,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use ssopilot_saml::findings::Severity;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
-use ssopilot_saml::response::{validate, Policy, Report, MAX_CLOCK_SKEW};
+use ssopilot_saml::response::{validate, Policy, MAX_CLOCK_SKEW};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_saml::xml::DEFAULT_MAX_BYTES;
 
@@ -70,9 +71,8 @@ pub struct CheckArgs {
     /// Accept SHA-1 signatures from a legacy IdP (reported as a warning).
     #[arg(long)]
     pub allow_sha1: bool,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: FormatArgs,
 }
 
 /// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.
@@ -271,104 +271,33 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     policy.clock_skew = skew;
     policy.allow_sha1 = a.allow_sha1;
     let report = validate(&input, &policy);
-    if a.json {
-        match serde_json::to_string_pretty(&ssopilot_wizard::test_login::export::json(&report)) {
-            Ok(s) => println!("{s}"),
-            Err(e) => {
-                eprintln!("error: cannot write the report: {e}");
-                return ExitCode::from(1);
+    match a.output.format() {
+        Format::Json => {
+            match serde_json::to_string_pretty(&ssopilot_wizard::test_login::export::json(&report))
+            {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: cannot write the report: {e}");
+                    return ExitCode::from(1);
+                }
             }
         }
-    } else {
-        print!("{}", readable(&report));
+        Format::Text => print!(
+            "{}",
+            text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
+        ),
+        Format::Markdown => print!(
+            "{}",
+            ssopilot_wizard::test_login::export::markdown(&report, None)
+        ),
+        Format::Html => print!(
+            "{}",
+            ssopilot_wizard::test_login::export::html(&report, None)
+        ),
     }
     if report.valid() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
-}
-
-fn step_name(s: ssopilot_wizard::view::StepId) -> String {
-    serde_json::to_value(s)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// The human-readable report: verdict, failed checks first (with the fix and the step), then the passed ones.
-pub fn readable(r: &Report) -> String {
-    let mut out = String::new();
-    let failed: Vec<_> = r.checks().iter().filter(|c| !c.ok).collect();
-    if r.valid() {
-        out.push_str(&format!("VALID: all {} checks passed\n", r.checks().len()));
-    } else {
-        out.push_str(&format!(
-            "INVALID: {} of {} checks failed\n",
-            failed.len(),
-            r.checks().len()
-        ));
-    }
-    if !failed.is_empty() {
-        out.push_str("\nFailed:\n");
-        for c in &failed {
-            out.push_str(&format!(
-                "  FAIL {} (fix in step: {})\n",
-                c.id,
-                step_name(ssopilot_wizard::view::StepId::for_fix(c.fix))
-            ));
-            out.push_str(&format!("       {}\n", c.message));
-            if let Some(e) = &c.expected {
-                out.push_str(&format!("       expected: {e}\n"));
-            }
-            if let Some(f) = &c.found {
-                out.push_str(&format!("       found:    {f}\n"));
-            }
-            if let Some(h) = &c.hint {
-                out.push_str(&format!("       what to do: {h}\n"));
-            }
-        }
-    }
-    let passed: Vec<_> = r.checks().iter().filter(|c| c.ok).collect();
-    if !passed.is_empty() {
-        out.push_str("\nPassed:\n");
-        for c in passed {
-            out.push_str(&format!("  ok   {}: {}", c.id, c.message));
-            if let Some(f) = &c.found {
-                out.push_str(&format!(" [{f}]"));
-            }
-            out.push('\n');
-        }
-    }
-    for w in r.warnings() {
-        out.push_str(&format!("\nWarning: {w}\n"));
-    }
-    out.push_str("\nIdentity (only from a verified signature):\n");
-    out.push_str(&format!(
-        "  issuer:  {}\n  NameID:  {}{}\n",
-        r.issuer().unwrap_or("-"),
-        r.name_id().unwrap_or("-"),
-        r.name_id_format()
-            .map(|f| format!(" ({f})"))
-            .unwrap_or_default()
-    ));
-    for (k, v) in r.attributes() {
-        out.push_str(&format!("  {k}: {}\n", v.join(", ")));
-    }
-    if let Some(s) = &r.session_not_on_or_after() {
-        out.push_str(&format!("  session ends: {s}\n"));
-    }
-    out.push_str(&format!(
-        "  signed: response {}, assertion {}\n",
-        if r.signed().response { "yes" } else { "no" },
-        if r.signed().assertion { "yes" } else { "no" }
-    ));
-    if let Some(fp) = &r.signing_certificate_sha256() {
-        out.push_str(&format!("  signing certificate SHA-256: {fp}\n"));
-    }
-    if let Some(c) = r.clock() {
-        out.push_str(&format!("  clock: {}\n", c.summary()));
-    }
-    out.push_str("  replay: not evaluated (an offline check cannot know earlier responses)\n");
-    out
 }

@@ -31,6 +31,8 @@ enum SecretsCommand {
     },
     /// Delete a secret SSO Pilot stored.
     Delete {
+        /// Which secret: demo-idp-key (the demo IdP's signing key; a new one, with a new certificate, is made on
+        /// next use), auth-secret or api-token (with --instance).
         kind: Kind,
         /// The instance or provider label (for auth-secret and api-token).
         #[arg(long)]

@@ -5,6 +5,8 @@
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
+
+use crate::text::{self, Format, FormatArgs};
 use ssopilot_peers::clock::SharedClock;
 use time::OffsetDateTime;
 
@@ -22,21 +24,25 @@ pub struct StateArgs {
 
 #[derive(Subcommand)]
 enum StateCommand {
-    /// Print the saved progress: a readable summary, or the saved JSON with --json.
+    /// Print the saved progress: a readable summary, the saved JSON with --json, or the report with --format
+    /// markdown|html.
     ///
     /// Exit status: 0 when the progress was read, 1 when there is none or it is damaged (the app moves a damaged
     /// file aside the next time it starts). Set SSOPILOT_DATA_DIR to read another folder.
     Show {
-        /// Print the saved JSON exactly as checked (for tickets and scripts) instead of the summary.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        output: FormatArgs,
     },
     /// Print the report of the saved configuration: every value, the certificate, the test-login evidence (Markdown,
-    /// or HTML with --html). Secrets are never in it. Exit status as for `show`.
+    /// or HTML with --html; --format text|json as for `show`). Secrets are never in it. Exit status as for `show`.
     Report {
-        /// Print a standalone HTML page instead of Markdown.
-        #[arg(long)]
+        /// Print a standalone HTML page instead of Markdown (same as --format html).
+        #[arg(long, conflicts_with = "format")]
         html: bool,
+        /// How to print the report: markdown (the default here, for a ticket), html, text (the summary) or json (the
+        /// saved progress).
+        #[arg(long, value_enum, value_name = "FORMAT")]
+        format: Option<Format>,
     },
     /// Print where the progress is saved (the file may not exist yet).
     ///
@@ -58,16 +64,20 @@ pub fn run(args: StateArgs, clock: &SharedClock) -> ExitCode {
             println!("{}", store.path().display());
             ExitCode::SUCCESS
         }
-        StateCommand::Show { json } => show(&store, json, clock.now()),
-        StateCommand::Report { html } => report(&store, html),
+        StateCommand::Show { output } => show(&store, output.format(), clock.now()),
+        StateCommand::Report { html, format } => {
+            let format = match (html, format) {
+                (true, _) => Format::Html,
+                (false, f) => f.unwrap_or(Format::Markdown),
+            };
+            show(&store, format, clock.now())
+        }
     }
 }
 
-fn report(store: &Store, html: bool) -> ExitCode {
-    let Some(saved) = load(store) else {
-        return ExitCode::from(1);
-    };
-    let (report, warnings) = report_saved(Profiles::builtin().unwrap_or_default(), &saved);
+/// The report of the saved configuration as Markdown or HTML, with what it could not include on standard error.
+fn report(saved: &SavedState, html: bool) -> ExitCode {
+    let (report, warnings) = report_saved(Profiles::builtin().unwrap_or_default(), saved);
     for w in warnings {
         eprintln!("warning: {w}");
     }
@@ -102,12 +112,12 @@ fn load(store: &Store) -> Option<SavedState> {
     }
 }
 
-fn show(store: &Store, json: bool, now: OffsetDateTime) -> ExitCode {
+fn show(store: &Store, format: Format, now: OffsetDateTime) -> ExitCode {
     let Some(saved) = load(store) else {
         return ExitCode::from(1);
     };
-    if json {
-        match serde_json::to_string_pretty(&saved) {
+    match format {
+        Format::Json => match serde_json::to_string_pretty(&saved) {
             Ok(text) => {
                 println!("{text}");
                 ExitCode::SUCCESS
@@ -116,10 +126,13 @@ fn show(store: &Store, json: bool, now: OffsetDateTime) -> ExitCode {
                 eprintln!("error: could not print the saved progress as JSON: {e}");
                 ExitCode::from(1)
             }
+        },
+        Format::Text => {
+            print!("{}", summary(store, &saved, now));
+            ExitCode::SUCCESS
         }
-    } else {
-        print!("{}", summary(store, &saved, now));
-        ExitCode::SUCCESS
+        Format::Markdown => report(&saved, false),
+        Format::Html => report(&saved, true),
     }
 }
 
@@ -150,10 +163,20 @@ fn summary(store: &Store, saved: &SavedState, now: OffsetDateTime) -> String {
         out.push('\n');
     };
     line(format!("Saved progress: {}", store.path().display()));
-    line(format!(
-        "Saved at:       {}",
-        saved.saved_at.as_deref().unwrap_or("(unknown)")
-    ));
+    let saved_at = match saved.saved_at.as_deref() {
+        None => "(unknown)".to_string(),
+        Some(raw) => {
+            match OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339) {
+                Ok(t) => format!(
+                    "{} ({})",
+                    text::human_time(t, text::local_offset()),
+                    text::ago(t, now)
+                ),
+                Err(_) => raw.to_string(),
+            }
+        }
+    };
+    line(format!("Saved at:       {saved_at}"));
     let current = view
         .steps
         .iter()

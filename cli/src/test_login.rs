@@ -32,13 +32,7 @@ use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_wizard::test_login::export;
 
 use super::response::load_idp_cert;
-
-#[derive(Clone, Copy, ValueEnum)]
-pub enum Format {
-    Markdown,
-    Html,
-    Json,
-}
+use crate::text::{self, Format, FormatArgs};
 
 /// How the AuthnRequest travels to the IdP.
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
@@ -109,9 +103,8 @@ pub struct TestLoginArgs {
     /// Require the assertion itself to be signed.
     #[arg(long)]
     require_signed_assertion: bool,
-    /// How to print the report.
-    #[arg(long, value_enum, default_value = "markdown")]
-    format: Format,
+    #[command(flatten)]
+    output: FormatArgs,
 }
 
 #[derive(Default, Deserialize)]
@@ -159,8 +152,8 @@ pub fn print_report(
     print_flow_report(format, None, report, evidence);
 }
 
-/// Prints the report in the chosen format, with the flow it came from when known (Markdown and JSON carry it; with
-/// HTML it goes to standard error).
+/// Prints the report in the chosen format, with the flow it came from when known (text, Markdown and JSON carry
+/// it; with HTML it goes to standard error).
 pub fn print_flow_report(
     format: Format,
     flow: Option<Flow>,
@@ -168,6 +161,15 @@ pub fn print_flow_report(
     evidence: Option<&Evidence>,
 ) {
     match format {
+        Format::Text => print!(
+            "{}",
+            text::test_login_report(
+                report,
+                evidence,
+                flow.map(Flow::words),
+                text::Style::stdout()
+            )
+        ),
         Format::Markdown => {
             if let Some(f) = flow {
                 print!("**Flow:** {}.\n\n", f.words());
@@ -395,7 +397,12 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     };
     print_unexpected(&finished.unexpected);
     let report = &finished.received.report;
-    print_flow_report(a.format, Some(flow), report, finished.evidence.as_ref());
+    print_flow_report(
+        a.output.format(),
+        Some(flow),
+        report,
+        finished.evidence.as_ref(),
+    );
     if !report.valid() {
         eprintln!("Failed checks: {}", report.failed().join(", "));
     }

@@ -76,8 +76,9 @@ impl WizardState {
     }
 
     /// Opens the session in the platform's data directory (or `$SSOPILOT_DATA_DIR`), with the demo IdP started by
-    /// the core (key from the OS keychain, port 8740 or the next free one; when it cannot run, the wizard says why)
-    /// and the OS keychain for AUTH_SECRET (when there is none, step 8 says so), on a thread of its own.
+    /// the core (key from the OS keychain, or a temporary one without a keychain; port 8740 or the next free one;
+    /// when it cannot run, the wizard says why) and the OS keychain for AUTH_SECRET (when there is none, step 8 says
+    /// so), on a thread of its own.
     pub fn open_default() -> Self {
         let opening = std::thread::Builder::new()
             .name("open-session".into())

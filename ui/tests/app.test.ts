@@ -105,10 +105,10 @@ describe("rendering", () => {
   });
 
   it("shows a recommended badge, and an unavailable option disabled with the core's reason", async () => {
-    // Step 1 on a computer without an OS keychain, as the core sent it.
-    const noKeychain = coreView("providers_no_keychain");
+    // Step 1 with a damaged demo IdP key in the keychain, as the core sent it.
+    const noKeychain = coreView("providers_demo_unavailable");
     const why = blockOf(noKeychain, "choice", "idp_profile").options.find((o) => o.value === "demo")?.unavailable;
-    expect(why).toContain("no OS keychain is available");
+    expect(why).toContain("ssopilot secrets delete demo-idp-key");
     mockIPC((cmd, args) => {
       calls.push({ cmd, args });
       return cmd === "wizard_view" ? noKeychain : undefined;
@@ -159,7 +159,7 @@ describe("rendering", () => {
   it("draws each view the core sent: its steps, its page and its Next", async () => {
     const names: Fixture[] = [
       "providers",
-      "providers_no_keychain",
+      "providers_demo_unavailable",
       "sp_values",
       "sp_values_bad_acs",
       "sp_values_done",

@@ -12,7 +12,7 @@ import type { Block, BlockOf, NextState, WizardView } from "../src/lib/types";
 /** The states the core was driven to (one JSON file each). */
 export type Fixture =
   | "providers"
-  | "providers_no_keychain"
+  | "providers_demo_unavailable"
   | "sp_values"
   | "sp_values_bad_acs"
   | "sp_values_done"

@@ -59,11 +59,11 @@ fn usage_errors_exit_2_with_advice() {
         "--acs-url",
         ACS,
         "--user",
-        "nobody@example.com",
+        "nobody-at-example.com",
     ]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("no demo user") && err.contains("Ada.Lovelace@Example.com"),
+        err.starts_with("error: --user nobody-at-example.com: ") && err.contains("email"),
         "{err}"
     );
     let (code, _, err) = ssopilot(&[
@@ -111,6 +111,21 @@ fn minted_on_the_command_line_python3_saml_strict_accepts() {
     );
     let sp_init = run(&mint_args(&["--request-id", "_req1", "--sign", "both"]));
     let idp_init = run(&mint_args(&["--attribute", "team=blue"]));
+    // Any user, not only the demo's: the one the SP knows.
+    let alice = run(&[
+        "demo-idp",
+        "mint",
+        "--sp-entity-id",
+        SP,
+        "--acs-url",
+        ACS,
+        "--user",
+        "Alice@Corp.example",
+        "--first-name",
+        "Alice",
+        "--last-name",
+        "Liddell",
+    ]);
     let key = ssopilot_peers::demo_idp::key::IdpKey::load_or_create(
         &ssopilot_peers::secrets::Secrets::os().expect("keychain"),
     )
@@ -131,10 +146,35 @@ fn minted_on_the_command_line_python3_saml_strict_accepts() {
             want_messages_signed: false,
         },
     ];
+    let cases = cases
+        .into_iter()
+        .chain([PyCase {
+            name: "alice".into(),
+            b64: alice.trim().into(),
+            request_id: None,
+            want_assertions_signed: true,
+            want_messages_signed: false,
+        }])
+        .collect::<Vec<_>>();
     for (name, valid, error, name_id) in
         python3_saml(SP, ACS, "http://127.0.0.1:8740/metadata", &key, &cases)
     {
         assert!(valid, "{name}: python3-saml refused: {error}");
-        assert_eq!(name_id.as_deref(), Some("ada.lovelace@example.com"));
+        let want = if name == "alice" {
+            "alice@corp.example"
+        } else {
+            "ada.lovelace@example.com"
+        };
+        assert_eq!(name_id.as_deref(), Some(want), "{name}");
     }
+    let xml = String::from_utf8(
+        base64::Engine::decode(&base64::engine::general_purpose::STANDARD, alice.trim()).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        xml.contains(">Alice<")
+            && xml.contains(">Liddell<")
+            && xml.contains(">alice@corp.example<"),
+        "{xml}"
+    );
 }

@@ -100,7 +100,11 @@ fn inspect_exit_codes() {
     );
     assert_eq!(o.status.code(), Some(1));
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["error"]["code"], "not_xml");
+    // The shape of a report: the verdict and its findings.
+    assert_eq!(j["usable"], false);
+    assert_eq!(j["findings"][0]["code"], "not_xml");
+    assert_eq!(j["findings"][0]["severity"], "error");
+    assert!(j.get("error").is_none(), "{j}");
     assert!(text(&o).contains("not XML"));
     // Usage errors: no such file, several entities without --entity-id is a plain refusal (1) naming them.
     let o = run_cli(&["metadata", "inspect", "/nonexistent/idp.xml"], None);
@@ -153,6 +157,21 @@ fn inspect_verifies_the_signature_with_signing_cert() {
     assert_eq!(
         run(&["--signing-cert", wrong.to_str().unwrap()]),
         (Some(1), "invalid".into())
+    );
+    // Changed after signing: seen without a certificate, said in words.
+    let changed = signed.replacen(
+        "WantAuthnRequestsSigned=\"true\"",
+        "WantAuthnRequestsSigned=\"false\"",
+        1,
+    );
+    assert_ne!(changed, signed);
+    let f = write_temp(dir.path(), "changed.xml", changed.as_bytes());
+    let o = run_cli(&["metadata", "inspect", f.to_str().unwrap()], None);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("Signature:        invalid: changed after signing"),
+        "{out}"
     );
 }
 

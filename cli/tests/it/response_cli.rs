@@ -91,10 +91,14 @@ fn valid_response_exits_0_with_readable_report() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(out.starts_with("VALID: all "), "{out}");
-    assert!(out.contains("NameID:  alice@example.com"));
-    assert!(out.contains("replay: not evaluated"));
+    assert!(out
+        .lines()
+        .any(|l| l.trim_start().starts_with("NameID:") && l.contains(" alice@example.com")));
+    // Aligned columns: compare with runs of spaces as one.
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("replay: not evaluated"), "{out}");
     assert!(
-        out.contains("clock: the IdP's clock is 5 s behind this computer"),
+        flat.contains("clock: the IdP's clock is 5 s behind this computer"),
         "{out}"
     );
 }
@@ -144,7 +148,11 @@ fn invalid_response_exits_1_failed_first() {
     let passed = out.find("Passed:").unwrap();
     assert!(failed < passed);
     assert!(out.contains("FAIL audience (fix in step: sp_values)"));
-    assert!(out.contains("expected: https://app.example.com/sp"));
+    let flat = out.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        flat.contains("expected: https://app.example.com/sp"),
+        "{out}"
+    );
     // JSON too.
     let mut args = base_args(&s, &s.bad_audience);
     args.push("--json");

@@ -83,6 +83,25 @@ fn state_show_summarises_saved_progress() {
     ] {
         assert!(stdout.contains(needle), "missing {needle:?} in:\n{stdout}");
     }
+    // When it was saved, as people read it: local time with the zone to the second, and how long ago. A POSIX TZ
+    // one hour east of UTC (no time zone database needed) shows the zone is the computer's.
+    let out = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
+        .args(["state", "show"])
+        .env("SSOPILOT_DATA_DIR", dir.path())
+        .env("TZ", "XYZ-1")
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    let saved_at = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Saved at:"))
+        .unwrap_or_default()
+        .trim();
+    let (time, ago) = saved_at.split_once(" (").unwrap_or_default();
+    assert_eq!(time.len(), "2026-12-03 09:47:34 +01:00".len(), "{saved_at}");
+    assert!(time.ends_with(" +01:00"), "{saved_at}");
+    assert_eq!(time.get(10..11), Some(" "), "{saved_at}");
+    assert!(ago.ends_with("ago)") || ago == "just now)", "{saved_at}");
 }
 
 #[test]

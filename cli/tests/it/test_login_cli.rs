@@ -102,30 +102,94 @@ fn usage_errors_exit_2_with_advice() {
     }
 }
 
+/// The terminal form of a report: no Markdown escapes or HTML entities, no colour codes when not a terminal, the
+/// evidence's time to the second with its zone; `--format markdown` and `--json` still give the other forms.
 #[test]
-fn demo_without_a_keychain_says_what_to_do() {
-    let o = bin()
-        .arg("demo")
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
-        .output()
-        .unwrap();
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(1), "{err}");
+fn demo_text_report_reads_cleanly_and_the_other_formats_remain() {
+    let run = |args: &[&str]| {
+        let o = bin()
+            .arg("demo")
+            .args(args)
+            .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+            .env("TZ", "UTC")
+            .env_remove("NO_COLOR")
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}");
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let text = run(&[]);
+    assert!(text.starts_with("PASSED: all "), "{text}");
+    assert!(run(&["--format", "text"]).starts_with("PASSED: all "));
+    for escape in [
+        "\\(", "\\)", "\\_", "\\*", "\\[", "\\|", "&lt;", "&gt;", "&amp;", "&quot;", "&#", "\x1b[",
+        "**", "| ",
+    ] {
+        assert!(
+            !text.contains(escape),
+            "{escape:?} in the text report:\n{text}"
+        );
+    }
+    // No RFC 3339 time anywhere in it (the validity window, the confirmation's expiry, the evidence).
+    let rfc3339 = text.match_indices('T').any(|(i, _)| {
+        i >= 10
+            && text.get(i - 10..i).is_some_and(|d| {
+                d.as_bytes()[4] == b'-'
+                    && d.as_bytes()[7] == b'-'
+                    && d[..4].bytes().all(|b| b.is_ascii_digit())
+            })
+    });
+    assert!(!rfc3339, "an RFC 3339 time in the text report:\n{text}");
+    assert!(text.contains("NotBefore 20"), "{text}");
+    // The checks' messages hold parentheses, which the Markdown form escapes.
+    assert!(text.contains('('), "{text}");
+    let time = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("time:"))
+        .unwrap_or_else(|| panic!("no evidence time in:\n{text}"))
+        .trim();
+    assert_eq!(time.len(), "2026-12-03 09:47:34 UTC".len(), "{time}");
+    // "2026-12-03 09:47:34 UTC": a space, not RFC 3339's T, and no fraction of a second.
     assert!(
-        err.contains("keychain") && err.contains("demo-idp serve"),
-        "{err}"
+        time.ends_with(" UTC") && time.get(10..11) == Some(" ") && !time.contains('.'),
+        "{time}"
     );
-    assert!(o.stdout.is_empty());
+    let markdown = run(&["--format", "markdown"]);
+    assert!(
+        markdown.starts_with("# SSO Pilot test login report"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("\\("),
+        "the Markdown form escapes: {markdown}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&run(&["--json"])).unwrap();
+    let t = json["evidence"]["time"].as_str().unwrap();
+    assert!(
+        time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).is_ok(),
+        "{t}"
+    );
+    let same: serde_json::Value = serde_json::from_str(&run(&["--format", "json"])).unwrap();
+    assert_eq!(same["report"]["valid"], true);
 }
 
+/// `ssopilot demo` is one process: with no keychain at all (the session bus points at nothing) it passes, on a
+/// temporary key, and writes no file.
 #[test]
-fn demo_passes_with_the_real_keychain() {
-    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() != Ok("1") {
-        eprintln!("skipped: run under scripts/with-keyring.sh (scripts/test.sh does)");
-        return;
-    }
-    let o = bin().arg("demo").output().unwrap();
+fn demo_passes_without_a_keychain_and_writes_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let o = bin()
+        .arg("demo")
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}/no-such-bus", home.path().display()),
+        )
+        .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_RUNTIME_DIR", home.path().join("run"))
+        .output()
+        .unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{out}\n{err}");
@@ -134,8 +198,15 @@ fn demo_passes_with_the_real_keychain() {
         "{out}"
     );
     assert!(
-        err.contains("Signed in as") && err.contains("passed"),
+        err.contains("Signed in as")
+            && err.contains("passed")
+            && err.contains("temporary key: its certificate changes each time SSO Pilot starts"),
         "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(home.path()).unwrap().count(),
+        0,
+        "files were created"
     );
 }
 
@@ -447,7 +518,7 @@ fn idp_initiated_prints_the_values_and_reports_the_flow() {
     assert_eq!(status, 200);
     let (code, out, err) = finish(child);
     assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.starts_with("**Flow:** IdP-initiated"), "{out}");
+    assert!(out.starts_with("Flow: IdP-initiated"), "{out}");
     assert!(
         err.contains("no AuthnRequest is sent")
             && err.contains(&acs)

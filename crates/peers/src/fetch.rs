@@ -855,7 +855,8 @@ pub enum MetadataFetchError {
 }
 
 impl MetadataFetchError {
-    /// A stable snake_case name for scripts (`ssopilot metadata inspect --json` prints it as `error.code`).
+    /// A stable snake_case name for scripts (`ssopilot metadata inspect --json` prints it as the `code` of its one
+    /// finding).
     pub fn code(&self) -> &'static str {
         match self {
             Self::Fetch(_) => "fetch",

@@ -12,7 +12,7 @@ use super::view::{Block, Notice, Severity};
 use super::{Model, Session};
 use crate::profiles::IdpProfile;
 use ssopilot_peers::demo_idp::directory::DEMO_PASSWORD;
-use ssopilot_peers::demo_idp::key::IdpKey;
+use ssopilot_peers::demo_idp::key::{IdpKey, TEMPORARY_KEY_NOTE};
 use ssopilot_peers::demo_idp::mint::{self, App, SignMode, DIRECTORY_ATTRIBUTES};
 use ssopilot_peers::demo_idp::running::RunningDemoIdp;
 use ssopilot_peers::demo_idp::DEFAULT_PORT;
@@ -45,24 +45,17 @@ fn unavailable(why: impl std::fmt::Display) -> DemoIdp {
 }
 
 impl DemoIdp {
-    /// What the app does at launch: the signing key from the OS keychain (made on first use), port
-    /// [`DEFAULT_PORT`] or the next free one. Never panics: any failure becomes [`DemoIdp::Unavailable`].
+    /// What the app does at launch: the signing key from the OS keychain (made on first use), or a temporary key
+    /// when there is no keychain; port [`DEFAULT_PORT`] or the next free one. Never panics: any failure becomes
+    /// [`DemoIdp::Unavailable`].
     pub fn start_default() -> DemoIdp {
         DemoIdp::start(Secrets::os(), DEFAULT_PORT)
     }
 
     /// Starts with the key kept in `secrets` (the OS keychain, or the mock in tests) on `first_port` or the next
-    /// free one (0: any free port).
+    /// free one (0: any free port). Without a keychain it runs on a temporary key, which the view points out.
     pub fn start(secrets: Result<Secrets, SecretsError>, first_port: u16) -> DemoIdp {
-        let secrets = match secrets {
-            Ok(s) => s,
-            Err(e) => {
-                return unavailable(format!(
-                    "its signing key is kept in the system keychain, and {e}"
-                ))
-            }
-        };
-        match IdpKey::load_or_create(&secrets) {
+        match IdpKey::from_keychain_or_temporary(secrets) {
             Ok(key) => DemoIdp::start_with_key(key, first_port),
             Err(e) => unavailable(e),
         }
@@ -89,6 +82,18 @@ impl DemoIdp {
             DemoIdp::Unavailable(why) => Some(why),
         }
     }
+}
+
+/// Step 3's warning when the demo IdP runs on a temporary key.
+fn temporary_key_callout(why: &str) -> String {
+    let mut note = TEMPORARY_KEY_NOTE.to_string();
+    if let Some(first) = note.get(..1) {
+        note = first.to_uppercase() + note.get(1..).unwrap_or_default();
+    }
+    format!(
+        "{note}, so the SP must be given the new certificate after each restart. It lives in memory only and is never \
+         written to a file. SSO Pilot could not keep a key: {why}"
+    )
 }
 
 /// The IDP URL slug of the wizard's application: the SP's suggested name in lower case ("infisical").
@@ -132,7 +137,14 @@ impl Model {
 
     pub(super) fn idp_option_description(&self, p: &IdpProfile) -> String {
         match (p.builtin_demo, self.demo_running()) {
-            (true, Some(r)) => format!("{} Running now at {}.", p.description, r.base_url()),
+            (true, Some(r)) => match r.temporary_key_reason() {
+                None => format!("{} Running now at {}.", p.description, r.base_url()),
+                Some(_) => format!(
+                    "{} Running now at {} ({TEMPORARY_KEY_NOTE}).",
+                    p.description,
+                    r.base_url()
+                ),
+            },
             _ => p.description.clone(),
         }
     }
@@ -324,6 +336,12 @@ impl Model {
         };
         let l = &idp.labels;
         let mut blocks = Vec::new();
+        if let Some(why) = running.temporary_key_reason() {
+            blocks.push(Block::Callout {
+                severity: Severity::Warning,
+                text: temporary_key_callout(why),
+            });
+        }
         if let Some(port) = running.moved_from() {
             blocks.push(Block::Callout {
                 severity: Severity::Info,

@@ -108,13 +108,29 @@ impl Model {
         })
     }
 
-    /// The step list.
+    /// The step list. Steps locked behind the same step say why once, on the first of them; the later ones only
+    /// name the step to complete (the list would otherwise repeat the same sentence under every step).
     pub fn steps(&self) -> Vec<StepSummary> {
+        let mut said_why: Option<StepId> = None;
         STEPS
             .iter()
             .map(|&id| {
-                let (status, reason) = if let Some(why) = self.locked_reason(id) {
-                    (StepStatus::Locked, Some(why))
+                let (status, reason) = if let Some((blocking, why)) = self.blocking_step(id) {
+                    let reason = if said_why == Some(blocking) {
+                        format!(
+                            "Complete step {} ({}) first.",
+                            step_number(blocking),
+                            step_title(blocking)
+                        )
+                    } else {
+                        said_why = Some(blocking);
+                        format!(
+                            "Complete step {} ({}) first: {why}",
+                            step_number(blocking),
+                            step_title(blocking)
+                        )
+                    };
+                    (StepStatus::Locked, Some(reason))
                 } else {
                     match self.step_problem(id) {
                         Ok(()) => (StepStatus::Complete, None),

@@ -139,6 +139,22 @@ fn every_step_is_built_and_locked_behind_the_earlier_ones() {
             "{step:?}"
         );
     }
+    // Why step 1 blocks is said once, under step 2; the later steps only name it.
+    let reasons: Vec<&str> = v.steps.iter().filter_map(|s| s.reason.as_deref()).collect();
+    let why = status(&v, StepId::SpValues).1.unwrap();
+    assert!(
+        why.starts_with("Complete step 1 (Providers) first: "),
+        "{why}"
+    );
+    assert_eq!(
+        reasons.iter().filter(|r| **r == why).count(),
+        1,
+        "{reasons:#?}"
+    );
+    assert_eq!(
+        status(&v, StepId::Enforce).1.as_deref(),
+        Some("Complete step 1 (Providers) first.")
+    );
 }
 
 #[test]
@@ -649,7 +665,13 @@ fn making_an_earlier_step_invalid_locks_the_later_ones() {
     assert_eq!(status(&v, StepId::SpValues).0, StepStatus::Incomplete);
     let (st, why) = status(&v, StepId::Attributes);
     assert_eq!(st, StepStatus::Locked);
-    assert!(why
+    // Why is said once, under the first locked step (3); step 4 names the step to complete.
+    assert_eq!(
+        why.as_deref(),
+        Some("Complete step 2 (Service provider values) first.")
+    );
+    assert!(status(&v, StepId::IdpApp)
+        .1
         .unwrap()
         .starts_with("Complete step 2 (Service provider values) first: ACS URL"));
     let v = s.apply(Action::GoTo {

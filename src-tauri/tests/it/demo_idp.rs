@@ -89,7 +89,7 @@ fn a_fresh_run_preselects_the_running_demo_idp_and_step_3_is_filled_from_it() {
 }
 
 #[test]
-fn without_a_keychain_the_app_starts_and_the_demo_option_says_why() {
+fn without_a_keychain_the_demo_idp_runs_on_a_temporary_key_and_step_1_says_so() {
     let dir = tempfile::tempdir().expect("temp dir");
     let app = app(WizardState::open_with_demo(
         Store::at(dir.path()),
@@ -101,10 +101,15 @@ fn without_a_keychain_the_app_starts_and_the_demo_option_says_why() {
         ),
     ));
     let window = main_window(&app);
-    let (chosen, options) = idp_choice(&invoke(&window, "wizard_view", json!({})));
-    assert_eq!(chosen, None, "an unavailable demo IdP is not preselected");
-    let why = options[0].1.as_deref().expect("the demo option says why");
-    assert!(why.contains("no OS keychain is available"), "{why}");
+    let view = invoke(&window, "wizard_view", json!({}));
+    let (chosen, options) = idp_choice(&view);
+    assert_eq!(chosen.as_deref(), Some("demo"), "the demo IdP still works");
+    assert_eq!(options[0].1, None, "and can be chosen");
+    let Some(Block::Choice { options, .. }) = view.page.blocks.first() else {
+        panic!("step 1 starts with the IdP choice");
+    };
+    let said = options[0].description.clone().unwrap_or_default();
+    assert!(said.contains("temporary key"), "{said}");
     // The other IdPs work as before.
     let view = set(&window, "idp_profile", "jumpcloud");
     assert_eq!(idp_choice(&view).0.as_deref(), Some("jumpcloud"));

@@ -201,6 +201,50 @@ pub struct User {
 }
 
 impl User {
+    /// A user who exists only to be named in a minted response (`ssopilot demo-idp mint --user` for the user an SP
+    /// knows): checked like a directory user, but with no password and in no directory, so no one signs in as them.
+    /// Names left out are taken from the email's local part: `alice.smith@corp.example` is Alice Smith,
+    /// `alice@corp.example` is Alice User.
+    pub fn for_minting(
+        first_name: Option<&str>,
+        last_name: Option<&str>,
+        email: &str,
+    ) -> Result<Self, DirectoryError> {
+        let email = check_email(email)?;
+        let local = email.split('@').next().unwrap_or_default();
+        let mut words = local
+            .split(['.', '_', '-', '+'])
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                    .unwrap_or_default()
+            });
+        let derived_first = words.next().unwrap_or_else(|| "Test".into());
+        let rest: Vec<String> = words.collect();
+        let derived_last = if rest.is_empty() {
+            "User".to_string()
+        } else {
+            rest.join(" ")
+        };
+        Ok(Self {
+            first_name: check_text(
+                first_name.unwrap_or(&derived_first),
+                "First name",
+                MAX_NAME_LEN,
+            )?,
+            last_name: check_text(
+                last_name.unwrap_or(&derived_last),
+                "Last name",
+                MAX_NAME_LEN,
+            )?,
+            email,
+            // No hash at all: `verify` finds it malformed, so this user can never sign in.
+            password: PasswordHash(String::new()),
+        })
+    }
+
     /// The email as the IdP sends it in assertions: lower case, like JumpCloud.
     pub fn email_as_sent(&self) -> String {
         self.email.to_lowercase()
@@ -626,5 +670,28 @@ mod tests {
         ] {
             assert_eq!(PasswordHash(bad.to_string()).verify("x"), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn a_user_for_minting_takes_any_email_and_names_from_it_or_the_flags() {
+        let u = User::for_minting(None, None, "Alice.Smith@Corp.example").unwrap();
+        assert_eq!(
+            (u.first_name.as_str(), u.last_name.as_str()),
+            ("Alice", "Smith")
+        );
+        assert_eq!(u.email_as_sent(), "alice.smith@corp.example");
+        let u = User::for_minting(None, None, "alice@corp.example").unwrap();
+        assert_eq!(
+            (u.first_name.as_str(), u.last_name.as_str()),
+            ("Alice", "User")
+        );
+        let u = User::for_minting(Some("Al"), Some("Ice"), "alice@corp.example").unwrap();
+        assert_eq!((u.first_name.as_str(), u.last_name.as_str()), ("Al", "Ice"));
+        assert_eq!(u.password.verify(""), None, "no password to sign in with");
+        assert!(matches!(
+            User::for_minting(None, None, "not-an-email"),
+            Err(DirectoryError::BadEmail { .. })
+        ));
+        assert!(User::for_minting(Some("a\nb"), None, "a@b.example").is_err());
     }
 }

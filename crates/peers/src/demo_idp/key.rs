@@ -4,6 +4,11 @@
 //! [`Secrets::get_or_create`]); it is never written to a file. The self-signed certificate is derived from the key
 //! deterministically (fixed validity, serial number from the public key, PKCS#1 v1.5 signature), so it stays the same
 //! across restarts: an SP that trusted it yesterday still trusts it today.
+//!
+//! Without a reachable keychain (a server, WSL, a container) the demo IdP still runs, on a temporary key that lives in
+//! this process's memory only ([`IdpKey::from_keychain_or_temporary`]): the demo key protects nothing real, so losing
+//! the demo is worse than a certificate that changes on every start. It is never written to a file, and it says so
+//! ([`TEMPORARY_KEY_NOTE`]).
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
@@ -17,6 +22,9 @@ use ssopilot_saml::xmldsig::{SignatureAlgorithm, SigningKey};
 pub const KEY_BITS: usize = 2048;
 /// Subject common name of the certificate.
 pub const CERT_CN: &str = "SSO Pilot demo IdP";
+/// What every screen and report says about a temporary key.
+pub const TEMPORARY_KEY_NOTE: &str =
+    "temporary key: its certificate changes each time SSO Pilot starts";
 
 /// Why the demo IdP has no usable key or certificate.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +42,8 @@ pub struct IdpKey {
     pkcs8: SecretBytes,
     signing: SigningKey,
     cert_der: Vec<u8>,
+    /// Why this key is temporary (made for this process, kept nowhere), or `None` for a kept or given key.
+    temporary: Option<String>,
 }
 
 impl std::fmt::Debug for IdpKey {
@@ -61,6 +71,32 @@ impl IdpKey {
         Self::from_pkcs8(pkcs8)
     }
 
+    /// The key from the keychain when one answers; otherwise a temporary key, saying why (see
+    /// [`IdpKey::temporary_reason`]). A key stored in the keychain but unusable stays an error: replacing it silently
+    /// would hide the damage.
+    pub fn from_keychain_or_temporary(
+        secrets: Result<Secrets, SecretsError>,
+    ) -> Result<Self, KeyError> {
+        let no_keychain = match secrets.map(|s| Self::load_or_create(&s)) {
+            Ok(Err(KeyError::Keychain(e))) | Err(e) => e,
+            Ok(other) => return other,
+        };
+        Self::temporary(no_keychain.to_string())
+    }
+
+    /// A brand-new key for this process only, never stored: `why` says why it is not kept (shown with
+    /// [`TEMPORARY_KEY_NOTE`]).
+    pub fn temporary(why: impl Into<String>) -> Result<Self, KeyError> {
+        let mut key = Self::generate_ephemeral()?;
+        key.temporary = Some(why.into());
+        Ok(key)
+    }
+
+    /// Why the key is temporary, when it is: its certificate then changes each time SSO Pilot starts.
+    pub fn temporary_reason(&self) -> Option<&str> {
+        self.temporary.as_deref()
+    }
+
     /// A key held in memory (tests, or a key obtained elsewhere); the certificate is derived from it.
     pub fn from_pkcs8(pkcs8: SecretBytes) -> Result<Self, KeyError> {
         let signing =
@@ -77,10 +113,11 @@ impl IdpKey {
             pkcs8,
             signing,
             cert_der,
+            temporary: None,
         })
     }
 
-    /// A brand-new key that is not stored anywhere (tests).
+    /// A brand-new key that is not stored anywhere (tests; see [`IdpKey::temporary`] for the one an app runs on).
     pub fn generate_ephemeral() -> Result<Self, KeyError> {
         let der = generate_pkcs8();
         if der.is_empty() {
@@ -179,6 +216,36 @@ mod tests {
         // PKCS#1 RSAPublicKey of a 2048-bit modulus (256 bytes) and a small exponent.
         assert!((266..=272).contains(&k.signing_key().public_key().len()));
         assert!(k.cert_pem().starts_with("-----BEGIN CERTIFICATE-----\n"));
+    }
+
+    #[test]
+    fn without_a_keychain_the_key_is_temporary_and_says_why() {
+        let k = IdpKey::from_keychain_or_temporary(Err(SecretsError::NoKeychain {
+            detail: "no session bus".into(),
+        }))
+        .unwrap();
+        let why = k.temporary_reason().unwrap();
+        assert!(why.starts_with("no OS keychain is available"), "{why}");
+        let other = IdpKey::from_keychain_or_temporary(Err(SecretsError::Locked {
+            detail: "locked".into(),
+        }))
+        .unwrap();
+        assert!(other.temporary_reason().is_some());
+        assert_ne!(k.cert_der(), other.cert_der(), "a new key on every start");
+    }
+
+    #[test]
+    fn with_a_keychain_the_key_is_kept_there_and_not_temporary() {
+        let secrets = Secrets::mock();
+        let k = IdpKey::from_keychain_or_temporary(Ok(secrets)).unwrap();
+        assert_eq!(k.temporary_reason(), None);
+        // A damaged stored key is not replaced by a temporary one.
+        let damaged = Secrets::mock();
+        damaged
+            .set_bytes(&SecretName::DemoIdpKey, &[0x30, 0x03, 0x02, 0x01, 0x00])
+            .unwrap();
+        let e = IdpKey::from_keychain_or_temporary(Ok(damaged)).unwrap_err();
+        assert!(matches!(e, KeyError::Unusable { .. }), "{e:?}");
     }
 
     #[test]

@@ -183,6 +183,11 @@ impl RunningDemoIdp {
         self.state.key.fingerprint_sha256()
     }
 
+    /// Why it runs on a temporary key (no keychain to keep one), when it does: see [`IdpKey::temporary`].
+    pub fn temporary_key_reason(&self) -> Option<&str> {
+        self.state.key.temporary_reason()
+    }
+
     /// The live state: its applications and directory can be changed while it serves.
     pub fn state(&self) -> &State {
         &self.state

@@ -399,7 +399,21 @@ pub struct Metadata {
     pub findings: Vec<Finding<FindingCode>>,
 }
 
+/// How the finding of a metadata signature whose content was changed after signing begins (with a certificate or
+/// without: the digest needs none).
+pub const CHANGED_AFTER_SIGNING: &str = "The metadata was changed after it was signed";
+
 impl Metadata {
+    /// Whether the signed content was changed after it was signed (a digest mismatch, seen with or without a
+    /// certificate).
+    pub fn changed_after_signing(&self) -> bool {
+        self.signature == SignatureStatus::Invalid
+            && self.findings.iter().any(|f| {
+                f.code == FindingCode::SignatureInvalid
+                    && f.message.starts_with(CHANGED_AFTER_SIGNING)
+            })
+    }
+
     /// The certificates an IdP signs with (`use="signing"` or no `use`), usable or not.
     pub fn signing_certificates(&self) -> impl Iterator<Item = &MetadataCert> {
         self.certificates.iter().filter(|c| c.key_use.signs())

@@ -273,7 +273,8 @@ pub(super) fn describe_use(u: KeyUse) -> &'static str {
 
 /// The metadata signature: those that are direct children of the document's root or of the chosen entity (the
 /// only places that sign what was read). Any one failing makes the status `invalid`; all verifying makes it
-/// `verified`; without a supplied certificate it is `not_verified`.
+/// `verified`; without a supplied certificate it is `not_verified`, or `invalid` when the content was changed after
+/// signing (a digest mismatch needs no key to be seen).
 pub(super) fn check_signature(
     doc: &Document,
     root: NodeId,
@@ -306,6 +307,21 @@ pub(super) fn check_signature(
         return;
     }
     if opts.signing_certs.is_empty() {
+        // Without a trusted key nothing can be verified, but a changed document is seen all the same: the digest
+        // needs no key.
+        for s in &sigs {
+            if let Err(xmldsig::XmlDsigError::DigestMismatch) =
+                xmldsig::digest_unchanged(doc, *s, opts.allow_sha1)
+            {
+                md.signature = SignatureStatus::Invalid;
+                md.add(
+                    FindingCode::SignatureInvalid,
+                    format!("{CHANGED_AFTER_SIGNING}: the digest of the signed content does not match (seen without a certificate: the digest needs none)."),
+                    "Do not import this file: download the metadata again from the provider.",
+                );
+                return;
+            }
+        }
         md.signature = SignatureStatus::NotVerified;
         md.add(
             FindingCode::SignatureNotVerified,
@@ -318,6 +334,17 @@ pub(super) fn check_signature(
     for s in sigs {
         match xmldsig::verify(doc, s, &opts.signing_certs, opts.allow_sha1) {
             Ok(v) => sha1 |= v.uses_sha1(),
+            Err(xmldsig::XmlDsigError::DigestMismatch) => {
+                md.signature = SignatureStatus::Invalid;
+                md.add(
+                    FindingCode::SignatureInvalid,
+                    format!(
+                        "{CHANGED_AFTER_SIGNING}: the digest of the signed content does not match."
+                    ),
+                    "Do not import this file: download the metadata again from the provider.",
+                );
+                return;
+            }
             Err(e) => {
                 md.signature = SignatureStatus::Invalid;
                 md.add(

@@ -428,16 +428,22 @@ pub fn keyinfo_certificate(doc: &Document, signature: NodeId) -> Option<Vec<u8>>
     decode_base64(&text)
 }
 
-/// Verifies the enveloped signature `signature` against the configured certificates `certs` (DER).
-///
-/// The Reference must point at the Signature's parent (by its unqualified `ID`, which must be unique); the
-/// digest is taken over that element's exclusive canonical form without this Signature.
-pub fn verify(
-    doc: &Document,
-    signature: NodeId,
-    certs: &[Vec<u8>],
-    allow_sha1: bool,
-) -> Result<Verified, XmlDsigError> {
+/// What the signature says, read and checked up to the keys (structure, reference, transforms, algorithms).
+struct Parsed {
+    /// The signed element: the Signature's parent.
+    parent: NodeId,
+    signed_info: NodeId,
+    digest_text: String,
+    sig_text: String,
+    sig_alg_uri: String,
+    algorithm: SignatureAlgorithm,
+    digest_alg: DigestAlgorithm,
+    ref_prefixes: Vec<String>,
+    si_prefixes: Vec<String>,
+}
+
+/// Rules 9 to 12 of the signature: its structure, its Reference, its transforms and its algorithms.
+fn parse(doc: &Document, signature: NodeId, allow_sha1: bool) -> Result<Parsed, XmlDsigError> {
     // Structure (rule 9).
     let sig_el = doc
         .element(signature)
@@ -621,6 +627,65 @@ pub fn verify(
         }
     }
 
+    Ok(Parsed {
+        parent,
+        signed_info,
+        digest_text,
+        sig_text,
+        sig_alg_uri,
+        algorithm,
+        digest_alg,
+        ref_prefixes,
+        si_prefixes,
+    })
+}
+
+/// Rule 14: the digest of the signed element (without this Signature) is the one the Reference carries.
+fn check_digest(doc: &Document, signature: NodeId, p: &Parsed) -> Result<(), XmlDsigError> {
+    let expected_digest = decode_base64(&p.digest_text).ok_or(XmlDsigError::Base64 {
+        what: "DigestValue",
+    })?;
+    let canonical = canonicalize(doc, p.parent, Some(signature), &p.ref_prefixes)?;
+    let actual = digest::digest(p.digest_alg.ring(), &canonical);
+    if !ct_eq(actual.as_ref(), &expected_digest) {
+        return Err(XmlDsigError::DigestMismatch);
+    }
+    Ok(())
+}
+
+/// Whether the signed element is still what was signed, with no key at all: the digest needs none. `Ok` proves
+/// nothing about who signed (anyone can compute a digest); [`XmlDsigError::DigestMismatch`] proves the element was
+/// changed after it was signed, whoever signed it. Other errors: the signature could not be read that far.
+pub fn digest_unchanged(
+    doc: &Document,
+    signature: NodeId,
+    allow_sha1: bool,
+) -> Result<(), XmlDsigError> {
+    let parsed = parse(doc, signature, allow_sha1)?;
+    check_digest(doc, signature, &parsed)
+}
+
+/// Verifies the enveloped signature `signature` against the configured certificates `certs` (DER).
+///
+/// The Reference must point at the Signature's parent (by its unqualified `ID`, which must be unique); the
+/// digest is taken over that element's exclusive canonical form without this Signature.
+pub fn verify(
+    doc: &Document,
+    signature: NodeId,
+    certs: &[Vec<u8>],
+    allow_sha1: bool,
+) -> Result<Verified, XmlDsigError> {
+    let parsed = parse(doc, signature, allow_sha1)?;
+    let Parsed {
+        parent,
+        signed_info,
+        ref sig_text,
+        ref sig_alg_uri,
+        algorithm,
+        digest_alg,
+        ref si_prefixes,
+        ..
+    } = parsed;
     // Keys (rule 13): the configured certificates only; KeyInfo may pick one of them.
     if certs.is_empty() {
         return Err(XmlDsigError::NoTrustedCertificate);
@@ -673,22 +738,15 @@ pub fn verify(
     }
 
     // Digest (rule 14).
-    let expected_digest = decode_base64(&digest_text).ok_or(XmlDsigError::Base64 {
-        what: "DigestValue",
-    })?;
-    let canonical = canonicalize(doc, parent, Some(signature), &ref_prefixes)?;
-    let actual = digest::digest(digest_alg.ring(), &canonical);
-    if !ct_eq(actual.as_ref(), &expected_digest) {
-        return Err(XmlDsigError::DigestMismatch);
-    }
+    check_digest(doc, signature, &parsed)?;
 
     // Signature value over the canonical SignedInfo from the same tree.
     // Lazily: formatting the fingerprints costs more than the rest of this step.
     let signature_bytes =
-        decode_base64(&sig_text).ok_or_else(|| XmlDsigError::SignatureMismatch {
+        decode_base64(sig_text).ok_or_else(|| XmlDsigError::SignatureMismatch {
             configured: fingerprints(certs),
         })?;
-    let si_canonical = canonicalize(doc, signed_info, None, &si_prefixes)?;
+    let si_canonical = canonicalize(doc, signed_info, None, si_prefixes)?;
     for k in &keys {
         let ok = match (algorithm, k.ec_point_len) {
             (SignatureAlgorithm::RsaSha1, _) => {

@@ -377,6 +377,15 @@ fn signature_verified_not_verified_and_invalid() {
         .find(|f| f.code == FindingCode::SignatureInvalid)
         .unwrap();
     assert!(f.message.contains("digest"), "{}", f.message);
+    assert!(md.changed_after_signing());
+    // The change is seen without any certificate too: the digest needs no key.
+    let md = parse(&tampered).unwrap();
+    assert_eq!(md.signature, SignatureStatus::Invalid);
+    assert!(!md.usable);
+    assert!(md.changed_after_signing(), "{:?}", md.findings);
+    assert!(!codes(&md).contains(&"signature_not_verified"));
+    // A wrong key is invalid, but not a change.
+    assert!(!with_certs(&signed, &[&ec256_idp().cert_der]).changed_after_signing());
 
     // Unsigned metadata stays `absent` even when a certificate is supplied.
     let md = with_certs(&xml, &[&meta_signer.cert_der]);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use ssopilot_peers::secrets::SecretsError;
+use ssopilot_peers::secrets::{SecretName, Secrets};
 use ssopilot_wizard::demo::DemoIdp;
 use ssopilot_wizard::state::Store;
 use ssopilot_wizard::view::{Action, AttributeSide, Field, MetadataSide, StepId, WizardView};
@@ -74,16 +74,16 @@ fn fixtures() -> Vec<(String, String)> {
     let s = Session::open(Store::at(tmp.path()));
     out.push(fixture("providers", tmp.path(), &s.view()));
 
-    // No OS keychain: the demo IdP cannot keep its key, so its option is shown disabled with why.
+    // A damaged key in the keychain: the demo IdP cannot start, so its option is shown disabled with why. (Without
+    // a keychain it runs on a temporary key instead.)
     let tmp = tempfile::tempdir().unwrap();
     let mut s = Session::open(Store::at(tmp.path()));
-    s.attach_demo(DemoIdp::start(
-        Err(SecretsError::NoKeychain {
-            detail: "no Secret Service on the session bus".into(),
-        }),
-        0,
-    ));
-    out.push(fixture("providers_no_keychain", tmp.path(), &s.view()));
+    let secrets = Secrets::mock();
+    secrets
+        .set_bytes(&SecretName::DemoIdpKey, &[0x30, 0x03, 0x02, 0x01, 0x00])
+        .unwrap();
+    s.attach_demo(DemoIdp::start(Ok(secrets), 0));
+    out.push(fixture("providers_demo_unavailable", tmp.path(), &s.view()));
 
     let tmp = tempfile::tempdir().unwrap();
     let (mut s, v) = on_sp_values(tmp.path());

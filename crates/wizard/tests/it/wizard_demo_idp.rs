@@ -17,7 +17,7 @@ use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_wizard::demo::DemoIdp;
 use ssopilot_wizard::state::Store;
 use ssopilot_wizard::view::Field;
-use ssopilot_wizard::view::{Action, AttributeSide, Block, StepId, StepStatus, WizardView};
+use ssopilot_wizard::view::{Action, AttributeSide, Block, StepId, WizardView};
 use ssopilot_wizard::Session;
 
 const SP_ID: &str = "https://infisical.example.com";
@@ -90,8 +90,13 @@ fn enc(s: &str) -> String {
 
 /// Steps 1 to 3 with the preselected demo IdP and Infisical (self-hosted).
 fn walk_to_step_3(dir: &std::path::Path) -> (Session, WizardView) {
+    walk_to_step_3_with(dir, demo())
+}
+
+/// [`walk_to_step_3`] with the given demo IdP.
+fn walk_to_step_3_with(dir: &std::path::Path, demo: DemoIdp) -> (Session, WizardView) {
     let mut s = Session::open(Store::at(dir));
-    s.attach_demo(demo());
+    s.attach_demo(demo);
     let v = s.view();
     let Block::Choice { options, value, .. } = &v.page.blocks[0] else {
         panic!("{:?}", v.page.blocks)
@@ -319,29 +324,52 @@ fn choosing_another_idp_takes_back_the_demo_values_and_saved_choices_are_kept() 
 }
 
 #[test]
-fn without_a_keychain_the_demo_option_says_why_and_is_not_preselected() {
+fn without_a_keychain_the_demo_runs_on_a_temporary_key_and_the_view_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let mut s = Session::open(Store::at(dir.path()));
-    s.attach_demo(DemoIdp::start(
+    let no_keychain = DemoIdp::start(
         Err(ssopilot_peers::secrets::SecretsError::NoKeychain {
             detail: "no D-Bus session bus".into(),
         }),
         0,
-    ));
+    );
+    // Preselected and offered like any running demo IdP, its option says the key is temporary.
+    let mut s = Session::open(Store::at(dir.path()));
+    s.attach_demo(no_keychain.clone());
     let v = s.view();
-    let Block::Choice { options, value, .. } = &v.page.blocks[0] else {
+    let Block::Choice { options, .. } = &v.page.blocks[0] else {
         panic!()
     };
-    assert_eq!(value, &None);
-    let why = options[0].unavailable.as_deref().unwrap();
-    assert!(why.contains("no OS keychain is available"), "{why}");
-    assert!(options[1..].iter().all(|o| o.unavailable.is_none()));
-    // Chosen anyway (an old UI): step 1 stays incomplete with the same reason; nothing crashes.
-    set(&mut s, Field::IdpProfile, "demo");
-    let v = set(&mut s, Field::SpProfile, "infisical");
-    assert!(!v.page.next.enabled);
-    assert_eq!(v.page.next.reason.as_deref(), Some(why));
-    assert_eq!(v.steps[0].status, StepStatus::Incomplete);
+    assert_eq!(options[0].unavailable, None);
+    let description = options[0].description.as_deref().unwrap_or_default();
+    assert!(
+        description.contains("Running now at http://127.0.0.1:")
+            && description
+                .ends_with("(temporary key: its certificate changes each time SSO Pilot starts)."),
+        "{description}"
+    );
+    drop(s);
+    // Step 3 warns first, and still gives the running key's certificate.
+    let dir = tempfile::tempdir().unwrap();
+    let (_s, v) = walk_to_step_3_with(dir.path(), no_keychain.clone());
+    let Some(Block::Callout { text, .. }) = v.page.blocks.first() else {
+        panic!("{:?}", v.page.blocks)
+    };
+    assert!(
+        text.starts_with("Temporary key: its certificate changes each time SSO Pilot starts")
+            && text.contains("no OS keychain is available"),
+        "{text}"
+    );
+    let running = no_keychain.running().unwrap();
+    assert_eq!(value(&v, "IDP Certificate"), running.cert_pem());
+    // Nothing was written under the data directory but the wizard's own state.
+    let files: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files.iter().all(|f| f.starts_with("state.json")),
+        "{files:?}"
+    );
 }
 
 #[test]
