@@ -8,7 +8,7 @@ import { blockOf, coreView, mountApp, unmountApp, view, type Fixture } from "./f
 
 const ALL: Fixture[] = [
   "providers",
-  "providers_no_keychain",
+  "providers_demo_unavailable",
   "sp_values",
   "sp_values_bad_acs",
   "sp_values_done",
@@ -44,20 +44,26 @@ describe("the step list", () => {
 
   it("says a locked step's reason once, and every locked step it applies to points to it", async () => {
     const v = coreView("providers");
-    const reason = v.steps[1]?.reason ?? "";
-    expect(reason).toMatch(/^Complete step 1 \(Providers\) first/);
-    expect(v.steps.filter((s) => s.reason === reason)).toHaveLength(8);
+    // The core says why under the first locked step only; the later ones only name the step to complete.
+    const why = v.steps[1]?.reason ?? "";
+    expect(why).toMatch(/^Complete step 1 \(Providers\) first: ./);
+    const short = v.steps[2]?.reason ?? "";
+    expect(short).toBe("Complete step 1 (Providers) first.");
+    expect(v.steps.filter((s) => s.reason === short)).toHaveLength(7);
     const target = await show(v);
     const nav = target.querySelector<HTMLElement>("nav[aria-label=Steps]");
-    expect(nav?.textContent?.split("Complete step 1 (Providers) first")).toHaveLength(2);
+    expect(nav?.textContent?.split(why)).toHaveLength(2);
+    expect(nav?.textContent?.split(short)).toHaveLength(2);
     const said = [...(nav?.querySelectorAll<HTMLElement>("[data-testid=step-reason]") ?? [])];
-    // Step 1's own "to do" and the locked steps' one line.
-    expect(said.map((r) => r.closest("li")?.dataset.step)).toEqual(["providers", "sp_values"]);
-    const lockedLine = said[1];
+    // Step 1's own "to do", the why under step 2, and the one line the later locked steps share.
+    expect(said.map((r) => r.closest("li")?.dataset.step)).toEqual(["providers", "sp_values", "idp_app"]);
+    const whyLine = said[1];
+    const sharedLine = said[2];
     for (const step of v.steps.slice(1)) {
       const button = nav?.querySelector(`[data-step="${step.id}"] button`);
       expect(button?.textContent, step.id).toContain("Locked");
-      expect(button?.getAttribute("aria-describedby"), step.id).toBe(lockedLine?.id);
+      const line = step.id === "sp_values" ? whyLine : sharedLine;
+      expect(button?.getAttribute("aria-describedby"), step.id).toBe(line?.id);
     }
   });
 
