@@ -148,14 +148,7 @@ impl IdpKey {
 
     /// The certificate as PEM, lines of 64 characters.
     pub fn cert_pem(&self) -> String {
-        let b64 = self.cert_base64();
-        let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-            out.push('\n');
-        }
-        out.push_str("-----END CERTIFICATE-----\n");
-        out
+        ssopilot_saml::cert::to_pem(&self.cert_der)
     }
 
     pub fn fingerprint_sha256(&self) -> Fingerprint {

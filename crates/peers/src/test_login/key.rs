@@ -4,8 +4,6 @@
 //! [`Secrets::get_or_create`]), never in a file; the self-signed certificate is derived from the key, so the SP
 //! metadata an IdP imported yesterday still holds today.
 
-use base64::engine::general_purpose::STANDARD as B64;
-use base64::Engine as _;
 
 use crate::demo_idp::key::{generate_pkcs8, self_signed};
 use crate::secrets::{SecretBytes, SecretName, Secrets, SecretsError};
@@ -105,14 +103,7 @@ impl SpKey {
 
     /// The certificate as PEM, lines of 64 characters (what an IdP's "SP certificate" field takes).
     pub fn cert_pem(&self) -> String {
-        let b64 = B64.encode(&self.cert_der);
-        let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
-        for chunk in b64.as_bytes().chunks(64) {
-            out.push_str(std::str::from_utf8(chunk).unwrap_or_default());
-            out.push('\n');
-        }
-        out.push_str("-----END CERTIFICATE-----\n");
-        out
+        ssopilot_saml::cert::to_pem(&self.cert_der)
     }
 
     pub fn fingerprint_sha256(&self) -> Fingerprint {
