@@ -17,3 +17,4 @@ pub mod response;
 pub mod values;
 pub mod xml;
 pub mod xmldsig;
+pub mod xmlenc;

@@ -12,5 +12,6 @@
 
 pub mod cert_support;
 pub mod demo_idp_support;
+pub mod encryption_support;
 pub mod metadata_support;
 pub mod response_support;

@@ -507,23 +507,6 @@ pub(super) fn check_identity(
             }
         }
     }
-    let encrypted = doc
-        .children_named(assertion, SAML_NS, "AttributeStatement")
-        .flat_map(|st| doc.children_named(st, SAML_NS, "EncryptedAttribute"))
-        .count();
-    if encrypted > 0 {
-        // Never dropped in silence: an attribute the SP cannot read is a failed check, not a missing attribute.
-        r.push(
-            Check::fail(
-                Rule::Decryption,
-                Fix::IdpApplication,
-                format!("the assertion carries {encrypted} encrypted attribute(s) (EncryptedAttribute) that could not be decrypted: no SP decryption key is configured"),
-            )
-            .expected("attributes in clear, or an SP decryption key that opens them")
-            .found(format!("{encrypted} EncryptedAttribute"))
-            .hint("give the SP's private decryption key (--sp-decryption-key), or turn off attribute encryption in the IdP application"),
-        );
-    }
     if flagged.is_empty() {
         r.push(
             Check::pass(
