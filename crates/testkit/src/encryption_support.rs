@@ -98,3 +98,14 @@ pub fn decryption_policy() -> Policy {
 pub fn sp_key(sp: &Idp) -> DecryptionKey {
     DecryptionKey::from_pem(&sp.key_pem).unwrap()
 }
+
+/// `sp`'s private key as PKCS#1 PEM (`BEGIN RSA PRIVATE KEY`), the other form `--sp-decryption-key` reads.
+pub fn pkcs1_pem(sp: &Idp) -> String {
+    use rsa::pkcs1::EncodeRsaPrivateKey;
+    use rsa::pkcs8::DecodePrivateKey;
+    rsa::PrivateKey::from_pkcs8_der(&sp.key_pkcs8)
+        .unwrap()
+        .to_pkcs1_pem(rsa::pkcs8::LineEnding::LF)
+        .unwrap()
+        .to_string()
+}
