@@ -19,3 +19,4 @@ mod response_dos;
 mod response_encrypted;
 mod response_findings;
 mod xmldsig_interop;
+mod xmlenc_interop;
