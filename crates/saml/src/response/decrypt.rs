@@ -5,7 +5,7 @@
 //! resulting document is parsed again and goes through every rule as if it had been sent in clear.
 //!
 //! What was signed decides which document a signature is verified on: a Response signature covers the
-//! `EncryptedAssertion` (it is verified on the document as received), an Assertion signature made before encryption
+//! `EncryptedAssertion` (it is verified on the document as received, before anything is decrypted), an Assertion signature made before encryption
 //! is verified on the decrypted document, and an `EncryptedID`/`EncryptedAttribute` is opened only after the
 //! assertion's signature was checked over it, for reading the claims.
 

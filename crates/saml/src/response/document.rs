@@ -112,6 +112,25 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         return r;
     }
     if let Some(enc) = encrypted.first() {
+        // A Response signature covers the ciphertext: when it does not verify, nothing is decrypted (a changed
+        // ciphertext is said as the signature failure it is, and a signed response is no decryption oracle).
+        let mut sigs = doc.children_named(root, DS_NS, "Signature");
+        if let (Some(sig), None) = (sigs.next(), sigs.next()) {
+            if xmldsig::verify(doc, sig, &policy.idp_certs, policy.allow_sha1).is_err() {
+                let _ = verify_into(doc, sig, Scope::Response, policy, &mut r);
+                r.push(
+                    Check::fail(
+                        Rule::SignatureRequired,
+                        Fix::Certificate,
+                        "the Response signature over the encrypted assertion does not verify, so the assertion was not decrypted",
+                    )
+                    .expected("a valid Response signature (it covers the EncryptedAssertion)")
+                    .found("response signature: INVALID")
+                    .hint("fix the failed signature check; every signature present must verify"),
+                );
+                return r;
+            }
+        }
         let target = [Target {
             node: *enc,
             expect: "Assertion",

@@ -10,8 +10,8 @@
 //! `decryption`: RSA-OAEP key transport, AES-GCM or AES-CBC content, RSA PKCS#1 v1.5 refused, one message for every
 //! failure to open), its plaintext must be one element of the expected kind under the response's own parsing limits
 //! (check `decrypted_xml`), and the response with the plaintext in its place goes through every rule as if sent in
-//! clear. A Response signature is verified on the document as received (it covers the ciphertext), an Assertion
-//! signature on the decrypted one; `EncryptedID` (in the Subject) and `EncryptedAttribute` (in an
+//! clear. A Response signature is verified on the document as received (it covers the ciphertext) and must verify
+//! before anything is decrypted, an Assertion signature on the decrypted document; `EncryptedID` (in the Subject) and `EncryptedAttribute` (in an
 //! AttributeStatement) are opened after the assertion's signature was checked, and one that cannot be opened, or
 //! sits anywhere else, is a failed `decryption` check, never dropped. The report says what was encrypted
 //! (`encrypted`).

@@ -142,9 +142,22 @@ fn a_response_signed_outside_covers_the_encrypted_assertion() {
     let mut strict = decryption_policy();
     strict.require_signed_assertion = true;
     assert_only_fails(&validate(xml.as_bytes(), &strict), "signature_required");
-    // A ciphertext changed after signing no longer opens: refused before any claim is read.
+    // A ciphertext changed after signing is the response signature's failure: it is not even decrypted.
     let t = tamper(&xml, 20);
-    assert_only_fails(&validate(t.as_bytes(), &decryption_policy()), "decryption");
+    let r = validate(t.as_bytes(), &decryption_policy());
+    assert_eq!(
+        r.failed(),
+        vec!["response_signature_digest", "signature_required"]
+    );
+    assert!(r.check(Rule::Decryption).is_none() && !r.encrypted().assertion);
+    // Signed by an untrusted key: the same, at the key stage.
+    let mut other = decryption_policy();
+    other.idp_certs = vec![other_rsa_idp().cert_der.clone()];
+    let r = validate(xml.as_bytes(), &other);
+    assert_eq!(
+        r.failed(),
+        vec!["response_signature_key", "signature_required"]
+    );
     // And the response signature covers the EncryptedAssertion: a change that still decrypts (here, in the
     // EncryptedKey's Recipient) breaks its digest.
     let t = xml.replacen("Recipient=\"sp\"", "Recipient=\"sq\"", 1);
