@@ -222,8 +222,12 @@ pub(super) fn report_opened(opened: &[xmlenc::Opened], what: &str, r: &mut Repor
     }
 }
 
+/// The most encrypted NameIDs and attributes opened in one assertion: each costs RSA work, and IdPs that encrypt
+/// attributes send a few dozen at most.
+pub const MAX_ENCRYPTED_CLAIMS: usize = 64;
+
 /// The encrypted claims of `assertion` to open, or a failed check when an encrypted element sits where SAML puts
-/// none (it would otherwise be ignored).
+/// none (it would otherwise be ignored) or there are more than [`MAX_ENCRYPTED_CLAIMS`].
 pub(super) fn claim_targets(
     doc: &Document,
     assertion: NodeId,
@@ -265,6 +269,16 @@ pub(super) fn claim_targets(
                 .hint("no IdP sends this: treat the response as an attack"));
             }
         }
+    }
+    if targets.len() > MAX_ENCRYPTED_CLAIMS {
+        return Err(Check::fail(
+            Rule::Decryption,
+            Fix::Capture,
+            format!("the assertion carries {} encrypted NameIDs and attributes, above the limit of {MAX_ENCRYPTED_CLAIMS}: refused before decrypting any", targets.len()),
+        )
+        .expected(format!("at most {MAX_ENCRYPTED_CLAIMS} EncryptedID and EncryptedAttribute elements"))
+        .found(format!("{}", targets.len()))
+        .hint("no IdP sends this: treat the response as an attack (it is shaped to make the check slow)"));
     }
     Ok((targets, attributes))
 }

@@ -446,3 +446,38 @@ fn an_encrypted_name_id_and_attributes_in_a_signed_assertion_are_opened_after_it
         }
     );
 }
+
+#[test]
+fn more_encrypted_claims_than_the_cap_are_refused_before_any_rsa_work() {
+    let p = Params::default();
+    let one = encrypt_text(
+        &format!("<saml:Attribute xmlns:saml=\"{SAML_NS}\" Name=\"x\"/>"),
+        "EncryptedAttribute",
+        sp_encryption(),
+        Enc::default(),
+    );
+    let xml = response_xml(&p).replacen(
+        "<saml:AttributeStatement>",
+        &format!("<saml:AttributeStatement>{}", one.repeat(65)),
+        1,
+    );
+    let xml = sign_assertion(&xml, &p, rsa_idp());
+    let r = validate(xml.as_bytes(), &decryption_policy());
+    assert_only_fails(&r, "decryption");
+    assert!(r
+        .check(Rule::Decryption)
+        .unwrap()
+        .message
+        .contains("above the limit of 64"));
+    // At the cap, they open.
+    let xml = response_xml(&p).replacen(
+        "<saml:AttributeStatement>",
+        &format!("<saml:AttributeStatement>{}", one.repeat(64)),
+        1,
+    );
+    let r = validate(
+        sign_assertion(&xml, &p, rsa_idp()).as_bytes(),
+        &decryption_policy(),
+    );
+    assert!(r.valid(), "{:?}", r.failed());
+}
