@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use ssopilot_saml::findings::Severity;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
-use ssopilot_saml::response::{validate, Policy, MAX_CLOCK_SKEW};
+use ssopilot_saml::response::{validate, DecryptionKey, Policy, MAX_CLOCK_SKEW};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_saml::xml::DEFAULT_MAX_BYTES;
 
@@ -73,6 +73,40 @@ pub struct CheckArgs {
     pub allow_sha1: bool,
     #[command(flatten)]
     pub output: FormatArgs,
+    /// The SP's private key (PEM: PKCS#8 or PKCS#1 RSA) that opens an encrypted assertion; repeat for several
+    /// (e.g. during a rotation). Read for this one check, kept in memory only, never printed.
+    #[arg(long = "sp-decryption-key", value_name = "PEMFILE")]
+    pub sp_decryption_key: Vec<PathBuf>,
+}
+
+/// The largest key file read: an RSA-4096 PEM with its certificate is a few kilobytes.
+const MAX_KEY_FILE: usize = 64 * 1024;
+
+/// Loads an SP decryption key. The file's text is wiped from memory once parsed; errors name the file, never its
+/// content.
+pub fn load_decryption_key(path: &Path) -> Result<DecryptionKey, String> {
+    let bytes = zeroize::Zeroizing::new(match files::read_bounded(path, MAX_KEY_FILE) {
+        Ok(b) => b,
+        Err(files::ReadError::TooLarge { max }) => {
+            return Err(format!(
+                "{} is larger than {max} bytes: it is not a private key PEM file",
+                path.display()
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot read the SP decryption key {}: {e}",
+                path.display()
+            ))
+        }
+    });
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        format!(
+            "{} is not PEM text: give the SP's private key in PEM",
+            path.display()
+        )
+    })?;
+    DecryptionKey::from_pem(text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.
@@ -261,7 +295,15 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
         Ok(i) => i,
         Err(e) => return usage(format!("cannot read the response: {e}")),
     };
+    let mut keys = Vec::new();
+    for p in &a.sp_decryption_key {
+        match load_decryption_key(p) {
+            Ok(k) => keys.push(k),
+            Err(e) => return usage(e),
+        }
+    }
     let mut policy = Policy::new(idp_entity_id, certs, sp_entity_id, acs_url, now);
+    policy.decryption_keys = keys;
     policy.expect = match (a.request_id, a.allow_idp_initiated) {
         (Some(id), _) => ssopilot_saml::response::Expect::Request(id),
         (None, true) => ssopilot_saml::response::Expect::IdpInitiated,

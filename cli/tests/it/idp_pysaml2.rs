@@ -55,6 +55,9 @@ fn run() -> &'static Run {
         let idp = rsa_idp();
         let key = write_temp(dir.path(), "idp-key.pem", idp.key_pem.as_bytes());
         let cert = write_temp(dir.path(), "idp-cert.pem", idp.cert_pem.as_bytes());
+        let sp = response_support::sp_encryption();
+        let enc_cert = write_temp(dir.path(), "sp-enc-cert.pem", sp.cert_pem.as_bytes());
+        write_temp(dir.path(), "sp-enc-key.pem", sp.key_pem.as_bytes());
         let sp_md = metadata::sp_metadata(
             &EntityId::parse(SP_ID, "SP").unwrap(),
             &[(Binding::HttpPost, AcsUrl::parse(ACS, "ACS").unwrap())],
@@ -72,6 +75,7 @@ fn run() -> &'static Run {
             .arg(&cert)
             .arg(&sp_md)
             .arg(authn_request())
+            .arg(&enc_cert)
             .current_dir(dir.path())
             .output()
             .expect("python runs");
@@ -285,4 +289,109 @@ fn metadata_inspect_reads_pysaml2_idp_metadata() {
     let fp = ssopilot_saml::fingerprint::Fingerprint::sha256(&rsa_idp().cert_der).to_string();
     assert!(v["certificates"].to_string().contains(&fp), "{v:#}");
     assert!(v["findings"].is_array());
+}
+
+/// `ssopilot response check --sp-decryption-key` on pysaml2's genuine encrypted responses: every AES cipher pysaml2
+/// offers with RSA-OAEP passes; its default tripledes-cbc and RSA v1.5 key transport are refused, each saying why.
+#[test]
+fn pysaml2_encrypted_responses_pass_response_check_with_the_sp_key() {
+    let r = run();
+    let md = r.dir.path().join("idp-metadata.xml");
+    let key = r.dir.path().join("sp-enc-key.pem");
+    let check = |name: &str, with_key: bool| {
+        let f = write_temp(
+            r.dir.path(),
+            &format!("{name}.b64"),
+            response(name).as_bytes(),
+        );
+        let mut c = Command::new(env!("CARGO_BIN_EXE_ssopilot"));
+        c.args(["response", "check"])
+            .arg(&f)
+            .arg("--idp-metadata")
+            .arg(&md)
+            .args([
+                "--sp-entity-id",
+                SP_ID,
+                "--acs-url",
+                ACS,
+                "--request-id",
+                REQ_ID,
+                "--json",
+            ]);
+        if with_key {
+            c.arg("--sp-decryption-key").arg(&key);
+        }
+        let o = c.output().unwrap();
+        let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|_| panic!("{name}: {}", String::from_utf8_lossy(&o.stderr)));
+        (o.status.code(), report)
+    };
+    let failed = |report: &serde_json::Value| -> Vec<String> {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["ok"] == false)
+            .map(|c| {
+                format!(
+                    "{}: {}",
+                    c["id"].as_str().unwrap(),
+                    c["message"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let mut accepted = Vec::new();
+    for cipher in [
+        "aes128-cbc",
+        "aes192-cbc",
+        "aes256-cbc",
+        "aes128-gcm",
+        "aes256-gcm",
+    ] {
+        let name = format!("encrypted_{cipher}_rsa-oaep-mgf1p");
+        let (code, report) = check(&name, true);
+        assert_eq!(code, Some(0), "{name}: {:#?}", failed(&report));
+        assert_eq!(report["encrypted"]["assertion"], true, "{name}");
+        assert_eq!(report["name_id"], "alice@example.com", "{name}");
+        assert_eq!(report["signed"]["assertion"], true, "{name}");
+        let (code, report) = check(&name, false);
+        assert_eq!(code, Some(1), "{name} without the key");
+        assert!(
+            failed(&report)[0].contains("no SP decryption key"),
+            "{name}"
+        );
+        accepted.push(name);
+    }
+    let (code, report) = check("encrypted_both", true);
+    assert_eq!(code, Some(0), "both: {:#?}", failed(&report));
+    assert_eq!(
+        report["signed"],
+        serde_json::json!({"response": true, "assertion": true})
+    );
+    // pysaml2's default content cipher, and RSA v1.5 key transport with every cipher: refused, saying why.
+    let (code, report) = check("encrypted_tripledes-cbc_rsa-oaep-mgf1p", true);
+    assert_eq!(code, Some(1));
+    let f = failed(&report);
+    assert!(
+        f.len() == 1 && f[0].starts_with("decryption:") && f[0].contains("tripledes-cbc"),
+        "{f:?}"
+    );
+    for cipher in [
+        "tripledes-cbc",
+        "aes128-cbc",
+        "aes256-cbc",
+        "aes128-gcm",
+        "aes256-gcm",
+    ] {
+        let name = format!("encrypted_{cipher}_rsa-1_5");
+        let (code, report) = check(&name, true);
+        assert_eq!(code, Some(1), "{name}");
+        let f = failed(&report);
+        assert!(
+            f.len() == 1 && f[0].contains("Bleichenbacher") || f[0].contains("tripledes-cbc"),
+            "{name}: {f:?}"
+        );
+    }
+    assert_eq!(accepted.len(), 5);
 }

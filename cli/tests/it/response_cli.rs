@@ -363,3 +363,72 @@ fn idp_metadata_gives_entity_id_and_every_signing_certificate() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn sp_decryption_key_opens_an_encrypted_assertion_and_is_never_printed() {
+    use ssopilot_testkit::encryption_support::*;
+    let s = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let enc = encrypt_assertion(&genuine(&Params::default()), Enc::default());
+    let enc = write_temp(dir.path(), "enc.xml", enc.as_bytes());
+    let enc = enc.display().to_string();
+    let pkcs8 = write_temp(dir.path(), "sp8.pem", sp_encryption().key_pem.as_bytes());
+    let pkcs1 = write_temp(dir.path(), "sp1.pem", pkcs1_pem(sp_encryption()).as_bytes());
+    let other = write_temp(
+        dir.path(),
+        "old.pem",
+        other_sp_encryption().key_pem.as_bytes(),
+    );
+    let secret = sp_encryption().key_pem.lines().nth(1).unwrap().to_string();
+    for key in [&pkcs8, &pkcs1] {
+        let mut args = base_args(&s, &enc);
+        let other = other.display().to_string();
+        let key = key.display().to_string();
+        args.extend([
+            "--sp-decryption-key",
+            &other,
+            "--sp-decryption-key",
+            &key,
+            "--json",
+        ]);
+        let o = ssopilot(&args, None);
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{out}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(
+            v["encrypted"],
+            serde_json::json!({"assertion": true, "name_id": false, "attributes": false})
+        );
+        assert_eq!(v["name_id"], "alice@example.com");
+        assert!(!out.contains(&secret) && !String::from_utf8_lossy(&o.stderr).contains(&secret));
+    }
+    // Without the key: invalid (exit 1), saying which flag to give.
+    let o = ssopilot(&base_args(&s, &enc), None);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("--sp-decryption-key"), "{out}");
+    // With only the wrong key: the one decryption failure, naming the key tried by its fingerprint.
+    let mut args = base_args(&s, &enc);
+    let other = other.display().to_string();
+    args.extend(["--sp-decryption-key", &other]);
+    let o = ssopilot(&args, None);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(out.contains("did not fit"), "{out}");
+    // A certificate given as the key is a usage error (exit 2) that names the file, not its content.
+    let mut args = base_args(&s, &enc);
+    args.extend(["--sp-decryption-key", &s.cert]);
+    let o = ssopilot(&args, None);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("certificate, not a private key") && err.contains("idp.pem"),
+        "{err}"
+    );
+    assert!(!err.contains("BEGIN"), "{err}");
+}

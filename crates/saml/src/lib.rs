@@ -1,5 +1,5 @@
-//! SSO Pilot's protocol layer: SAML 2.0 and its checks (XML, exclusive c14n, XML-DSig, bindings, the response
-//! validator, metadata, certificates, protocol values).
+//! SSO Pilot's protocol layer: SAML 2.0 and its checks (XML, exclusive c14n, XML-DSig, XML Encryption, bindings, the
+//! response validator, metadata, certificates, protocol values).
 //!
 //! Pure: no network, no files, no keychain and no clock reads (the moment of a check is a parameter), so every rule
 //! here is testable on its own and the layers above cannot be bypassed. Nothing here knows the wizard's steps: a
@@ -17,3 +17,4 @@ pub mod response;
 pub mod values;
 pub mod xml;
 pub mod xmldsig;
+pub mod xmlenc;

@@ -1,7 +1,7 @@
 """Oracle for tests/response_differential.rs: python3-saml (OneLogin) in strict mode.
 
 Reads a JSON config on argv[1] and JSON lines {"name", "b64", "request_id"} on stdin; prints JSON lines
-{"name", "valid", "error"}. The clock is pinned to the config's "now" so both validators judge the same moment.
+{"name", "valid", "error"}. With "sp_key_pem" and "sp_cert_b64" in the config it decrypts encrypted assertions. The clock is pinned to the config's "now" so both validators judge the same moment.
 """
 import json
 import sys
@@ -23,6 +23,9 @@ settings = OneLogin_Saml2_Settings(
                 "url": cfg["acs"],
                 "binding": "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
             },
+            # The SP's encryption key pair, when the cases carry encrypted assertions.
+            "x509cert": cfg.get("sp_cert_b64", ""),
+            "privateKey": cfg.get("sp_key_pem", ""),
         },
         "idp": {
             "entityId": cfg["idp"],

@@ -12,6 +12,7 @@
 
 pub mod cert_support;
 pub mod demo_idp_support;
+pub mod encryption_support;
 pub mod metadata_support;
 pub mod peer_support;
 pub mod response_support;

@@ -83,6 +83,18 @@ pub fn other_rsa_idp() -> &'static Idp {
     K.get_or_init(|| make_cert(&rsa_key(), &rcgen::PKCS_RSA_SHA256, "attacker.example.com"))
 }
 
+/// The SP's RSA encryption key pair and certificate: what the IdP encrypts assertions for.
+pub fn sp_encryption() -> &'static Idp {
+    static K: OnceLock<Idp> = OnceLock::new();
+    K.get_or_init(|| make_cert(&rsa_key(), &rcgen::PKCS_RSA_SHA256, "app.example.com"))
+}
+
+/// Another SP key pair: what a wrong or stale encryption certificate in the IdP belongs to.
+pub fn other_sp_encryption() -> &'static Idp {
+    static K: OnceLock<Idp> = OnceLock::new();
+    K.get_or_init(|| make_cert(&rsa_key(), &rcgen::PKCS_RSA_SHA256, "old.app.example.com"))
+}
+
 pub fn ec256_idp() -> &'static Idp {
     static K: OnceLock<Idp> = OnceLock::new();
     K.get_or_init(|| {

@@ -14,6 +14,8 @@
 //! constants = { role = "admin" }
 //! require_signed_requests = false         # true: refuse AuthnRequests not signed with sp_certificate
 //! sp_certificate = "-----BEGIN CERTIFICATE-----..."  # the SP's request-signing certificate (PEM)
+//! encrypt_assertions = false              # true: encrypt the assertion for sp_encryption_certificate
+//! sp_encryption_certificate = "-----BEGIN CERTIFICATE-----..."  # the SP's encryption certificate (PEM, RSA)
 //! ```
 
 use std::collections::BTreeMap;
@@ -73,6 +75,10 @@ struct AppEntry {
     require_signed_requests: bool,
     #[serde(default)]
     sp_certificate: Option<String>,
+    #[serde(default)]
+    encrypt_assertions: bool,
+    #[serde(default)]
+    sp_encryption_certificate: Option<String>,
 }
 
 /// Parses the configuration; `idp_entity_id` is the demo IdP's own. Grants go into `directory`. `now` is when the
@@ -126,6 +132,24 @@ pub fn parse(
             })?;
             app.sp_certs.push(der.to_vec());
         }
+        if let Some(pem) = &e.sp_encryption_certificate {
+            let report = ssopilot_saml::cert::check(pem.as_bytes(), now);
+            let der = report.der().ok_or_else(|| {
+                err(format!(
+                    "sp_encryption_certificate is not a usable certificate: {}",
+                    report
+                        .first_error()
+                        .map_or("unreadable", |f| f.message.as_str())
+                ))
+            })?;
+            if e.encrypt_assertions {
+                app.encrypt_for = Some(der.to_vec());
+            }
+        } else if e.encrypt_assertions {
+            return Err(err(
+                "encrypt_assertions needs sp_encryption_certificate (the SP's encryption certificate, PEM, from its metadata's KeyDescriptor use=\"encryption\")".into(),
+            ));
+        }
         app.require_signed_requests = e.require_signed_requests;
         if app.require_signed_requests && app.sp_certs.is_empty() {
             return Err(err(
@@ -167,6 +191,32 @@ mod tests {
     use super::*;
     use crate::demo_idp::key::IdpKey;
     use time::macros::datetime;
+
+    #[test]
+    fn encrypt_assertions_takes_the_sp_encryption_certificate_and_needs_it() {
+        let idp = EntityId::parse("http://127.0.0.1:8740/metadata", "IdP").unwrap();
+        let cert = IdpKey::generate_ephemeral().unwrap();
+        let base = "[[apps]]\nslug = \"s\"\nsp_entity_id = \"https://sp.example.com\"\nacs_url = \"https://sp.example.com/acs\"\n";
+        let now = datetime!(2030-01-01 0:00 UTC);
+        let on = format!(
+            "{base}encrypt_assertions = true\nsp_encryption_certificate = \"\"\"\n{}\"\"\"\n",
+            cert.cert_pem()
+        );
+        let mut dir = Directory::demo().unwrap();
+        let apps = parse(&on, &idp, &mut dir, now).unwrap();
+        assert_eq!(apps[0].1.encrypt_for.as_deref(), Some(cert.cert_der()));
+        let off = format!(
+            "{base}sp_encryption_certificate = \"\"\"\n{}\"\"\"\n",
+            cert.cert_pem()
+        );
+        let apps = parse(&off, &idp, &mut dir, now).unwrap();
+        assert_eq!(apps[0].1.encrypt_for, None);
+        let missing = format!("{base}encrypt_assertions = true\n");
+        let e = parse(&missing, &idp, &mut dir, now)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("needs sp_encryption_certificate"), "{e}");
+    }
 
     /// The SP's request-signing certificate is taken for its key at any date (the demo IdP's own is valid from
     /// 2025 to 2045): the date it is read at is a parameter, not the wall clock.

@@ -52,6 +52,8 @@ pub enum MintError {
     BadNameIdFormat(String),
     #[error("signing failed: {0}")]
     Sign(String),
+    #[error("encrypting the assertion failed: {0}")]
+    Encrypt(String),
     #[error("the operating system's random number generator failed: retry")]
     Random,
 }
@@ -123,6 +125,9 @@ pub struct App {
     pub require_signed_requests: bool,
     /// The SP's request-signing certificates (DER).
     pub sp_certs: Vec<Vec<u8>>,
+    /// "Encrypt assertions": the SP's encryption certificate (DER) the assertion is encrypted for, as JumpCloud's
+    /// and Okta's option does; `None` sends it in clear.
+    pub encrypt_for: Option<Vec<u8>>,
 }
 
 impl App {
@@ -140,6 +145,7 @@ impl App {
             valid_minutes: 5,
             require_signed_requests: false,
             sp_certs: Vec::new(),
+            encrypt_for: None,
         }
     }
 
@@ -340,11 +346,52 @@ pub fn mint(
         )
         .map_err(|e| MintError::Sign(e.to_string()))
     };
+    // The assertion is signed before it is encrypted (its signature is checked after decryption), the response
+    // after (its signature covers the EncryptedAssertion).
+    let xml = match app.sign {
+        SignMode::Assertion | SignMode::Both => sign(&xml, &assertion_id)?,
+        SignMode::Response => xml,
+    };
+    let xml = match &app.encrypt_for {
+        Some(cert) => encrypt_assertion(&xml, cert)?,
+        None => xml,
+    };
     match app.sign {
-        SignMode::Assertion => sign(&xml, &assertion_id),
-        SignMode::Response => sign(&xml, &response_id),
-        SignMode::Both => sign(&sign(&xml, &assertion_id)?, &response_id),
+        SignMode::Assertion => Ok(xml),
+        SignMode::Response | SignMode::Both => sign(&xml, &response_id),
     }
+}
+
+/// `xml` with its (self-contained) assertion encrypted for `sp_cert`: AES-256-GCM content, RSA-OAEP key transport
+/// (rsa-oaep-mgf1p), the EncryptedKey inside the EncryptedData's KeyInfo, as most IdPs send it.
+fn encrypt_assertion(xml: &str, sp_cert: &[u8]) -> Result<String, MintError> {
+    const OPEN: &str = "<saml2:Assertion ";
+    const CLOSE: &str = "</saml2:Assertion>";
+    let start = xml.find(OPEN);
+    let end = xml.rfind(CLOSE).map(|e| e + CLOSE.len());
+    let (Some(start), Some(end)) = (start, end) else {
+        return Err(MintError::Encrypt(
+            "the minted response has no assertion".into(),
+        ));
+    };
+    let (Some(before), Some(assertion), Some(after)) =
+        (xml.get(..start), xml.get(start..end), xml.get(end..))
+    else {
+        return Err(MintError::Encrypt(
+            "the minted response has no assertion".into(),
+        ));
+    };
+    let encrypted = ssopilot_saml::xmlenc::encrypt_element(
+        &mut getrandom::SysRng,
+        assertion,
+        "EncryptedAssertion",
+        sp_cert,
+        ssopilot_saml::xmlenc::ContentCipher::Aes256Gcm,
+        ssopilot_saml::xmlenc::KeyTransport::RSA_OAEP_MGF1P,
+        ssopilot_saml::xmlenc::KeyPlacement::Inline,
+    )
+    .map_err(|e| MintError::Encrypt(e.to_string()))?;
+    Ok(format!("{before}{encrypted}{after}"))
 }
 
 /// The signed answer to an `IsPassive="true"` AuthnRequest the IdP cannot meet without asking the user: a Response
@@ -451,6 +498,45 @@ mod tests {
         );
         assert!(parse_constant("novalue").is_err());
         assert!(parse_constant("=x").is_err());
+    }
+
+    #[test]
+    fn encrypt_assertions_hides_the_assertion_and_our_validator_opens_it_in_every_sign_mode() {
+        use ssopilot_saml::response::{validate, DecryptionKey, Expect, Policy};
+        let key = IdpKey::generate_ephemeral().unwrap();
+        let sp_key = IdpKey::generate_ephemeral().unwrap();
+        let dir = super::super::directory::Directory::demo().unwrap();
+        let user = dir.users().next().unwrap();
+        let now = time::macros::datetime!(2026-11-25 12:00 UTC);
+        let idp = EntityId::parse("http://127.0.0.1:8740/metadata", "IdP").unwrap();
+        let sp = EntityId::parse("https://sp.example.com", "SP").unwrap();
+        let acs = AcsUrl::parse("https://sp.example.com/acs", "ACS").unwrap();
+        for sign in [SignMode::Assertion, SignMode::Response, SignMode::Both] {
+            let mut app = App::new(sp.clone(), acs.clone(), idp.clone());
+            app.sign = sign;
+            app.encrypt_for = Some(sp_key.cert_der().to_vec());
+            let xml = mint(&app, user, Some("_req1"), &key, now).unwrap();
+            assert!(xml.contains("<saml:EncryptedAssertion"), "{sign}");
+            assert!(!xml.contains("<saml2:Assertion") && !xml.contains(&user.email_as_sent()));
+            let mut p = Policy::new(
+                idp.clone(),
+                vec![key.cert_der().to_vec()],
+                sp.clone(),
+                acs.clone(),
+                now,
+            );
+            p.expect = Expect::Request("_req1".into());
+            p.decryption_keys = vec![DecryptionKey::from_pkcs8_der(sp_key.pkcs8()).unwrap()];
+            let r = validate(xml.as_bytes(), &p);
+            assert!(r.valid(), "{sign}: {:?}", r.failed());
+            assert!(r.encrypted().assertion);
+            assert_eq!(r.name_id(), Some(user.email_as_sent().as_str()));
+            assert_eq!(r.signed().assertion, sign != SignMode::Response, "{sign}");
+            assert_eq!(r.signed().response, sign != SignMode::Assertion, "{sign}");
+            // Another SP's key does not open it.
+            p.decryption_keys = vec![DecryptionKey::from_pkcs8_der(key.pkcs8()).unwrap()];
+            assert_eq!(validate(xml.as_bytes(), &p).failed(), vec!["decryption"]);
+        }
     }
 
     #[test]

@@ -4,7 +4,6 @@
 //! [`Secrets::get_or_create`]), never in a file; the self-signed certificate is derived from the key, so the SP
 //! metadata an IdP imported yesterday still holds today.
 
-
 use crate::demo_idp::key::{generate_pkcs8, self_signed};
 use crate::secrets::{SecretBytes, SecretName, Secrets, SecretsError};
 use ssopilot_saml::fingerprint::Fingerprint;

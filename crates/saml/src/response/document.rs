@@ -69,39 +69,114 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
         .elements()
         .filter(|e| el_is(doc, *e, SAML_NS, "Assertion") && doc.parent(*e) != Some(root))
         .count();
-    if !encrypted.is_empty() && direct.is_empty() && elsewhere == 0 && encrypted.len() == 1 {
+    // An EncryptedAssertion anywhere but directly under the Response is refused, never ignored: once decrypted it
+    // would be an assertion in a place no rule reads.
+    if let Some(e) = doc
+        .elements()
+        .find(|e| el_is(doc, *e, SAML_NS, "EncryptedAssertion") && doc.parent(*e) != Some(root))
+    {
+        let where_ = doc
+            .parent(e)
+            .and_then(|p| doc.element(p))
+            .map(|p| p.qname())
+            .unwrap_or_default();
         r.push(
             Check::fail(
                 Rule::EncryptedAssertion,
-                Fix::IdpApplication,
-                "encrypted assertions are not supported yet: turn off assertion encryption in the IdP for the test, or paste a response captured without it",
+                Fix::Capture,
+                format!("an EncryptedAssertion sits inside <{where_}>, where SAML puts it only directly under the Response"),
             )
-            .found("EncryptedAssertion"),
+            .expected("EncryptedAssertion (or Assertion) directly under Response")
+            .found(format!("EncryptedAssertion inside <{where_}>"))
+            .hint("a hidden or misplaced assertion is how signature-wrapping attacks work: treat this response as an attack"),
         );
         return r;
     }
     let n = direct.len() + encrypted.len();
-    let assertion = match (direct.as_slice(), n, elsewhere) {
-        ([a], 1, 0) => *a,
-        _ => {
-            r.push(
-                Check::fail(
-                    Rule::SingleAssertion,
-                    Fix::Capture,
-                    "the Response must contain exactly one Assertion, as a direct child, and no assertion anywhere else",
-                )
-                .expected("1 Assertion directly under Response")
-                .found(format!(
-                    "{} direct Assertion, {} EncryptedAssertion, {} elsewhere",
-                    direct.len(),
-                    encrypted.len(),
-                    elsewhere
-                ))
-                .hint("a response with several or misplaced assertions is how signature-wrapping attacks hide a forged identity"),
-            );
-            return r;
+    if (n, elsewhere) != (1, 0) {
+        r.push(
+            Check::fail(
+                Rule::SingleAssertion,
+                Fix::Capture,
+                "the Response must contain exactly one Assertion (plain or encrypted), as a direct child, and no assertion anywhere else",
+            )
+            .expected("1 Assertion or EncryptedAssertion directly under Response")
+            .found(format!(
+                "{} direct Assertion, {} EncryptedAssertion, {} elsewhere",
+                direct.len(),
+                encrypted.len(),
+                elsewhere
+            ))
+            .hint("a response with several or misplaced assertions is how signature-wrapping attacks hide a forged identity"),
+        );
+        return r;
+    }
+    if let Some(enc) = encrypted.first() {
+        // A Response signature covers the ciphertext: when it does not verify, nothing is decrypted (a changed
+        // ciphertext is said as the signature failure it is, and a signed response is no decryption oracle).
+        let mut sigs = doc.children_named(root, DS_NS, "Signature");
+        if let (Some(sig), None) = (sigs.next(), sigs.next()) {
+            if xmldsig::verify(doc, sig, &policy.idp_certs, policy.allow_sha1).is_err() {
+                let _ = verify_into(doc, sig, Scope::Response, policy, &mut r);
+                r.push(
+                    Check::fail(
+                        Rule::SignatureRequired,
+                        Fix::Certificate,
+                        "the Response signature over the encrypted assertion does not verify, so the assertion was not decrypted",
+                    )
+                    .expected("a valid Response signature (it covers the EncryptedAssertion)")
+                    .found("response signature: INVALID")
+                    .hint("fix the failed signature check; every signature present must verify"),
+                );
+                return r;
+            }
         }
-    };
+        let target = [Target {
+            node: *enc,
+            expect: "Assertion",
+        }];
+        let Some((opened_doc, opened)) = open_in_place(doc, &target, "assertion", policy, &mut r)
+        else {
+            return r;
+        };
+        r.push(
+            Check::pass(
+                Rule::EncryptedAssertion,
+                Fix::IdpApplication,
+                "the assertion is encrypted; it was decrypted and is checked below as if sent in clear",
+            )
+            .found("EncryptedAssertion"),
+        );
+        report_opened(&opened, "assertion", &mut r);
+        r.encrypted.assertion = true;
+        r.decrypted_xml = Some(opened_doc.source().to_string());
+        r.message_ids = MessageIds::of(&opened_doc);
+        let Some(assertion) = child(&opened_doc, opened_doc.root(), SAML_NS, "Assertion") else {
+            r.push(Check::fail(
+                Rule::SingleAssertion,
+                Fix::Capture,
+                "the decrypted assertion is not directly under the Response",
+            ));
+            return r;
+        };
+        return check_located(&opened_doc, Some(doc), assertion, policy, r);
+    }
+    match direct.first() {
+        Some(a) => check_located(doc, None, *a, policy, r),
+        None => r,
+    }
+}
+
+/// Rules 6 to 24 once the one assertion is located in `doc`. When it was decrypted, `doc` is the response with the
+/// plaintext in its place and `received` the document as received: the Response signature is verified on that one.
+fn check_located(
+    doc: &Document,
+    received: Option<&Document>,
+    assertion: NodeId,
+    policy: &Policy,
+    mut r: Report,
+) -> Report {
+    let root = doc.root();
     if attr(doc, assertion, "Version") != Some("2.0") || attr(doc, assertion, "ID").is_none() {
         r.push(
             Check::fail(
@@ -199,7 +274,14 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     ));
 
     // Rules 9-14 for each signature present.
-    let resp_result = response_sig.map(|s| verify_into(doc, s, Scope::Response, policy, &mut r));
+    // A Response signature covers what was received (with the EncryptedAssertion, when there is one).
+    let resp_result = response_sig.and_then(|s| match received {
+        Some(o) => o
+            .children_named(o.root(), DS_NS, "Signature")
+            .next()
+            .map(|s| verify_into(o, s, Scope::Response, policy, &mut r)),
+        None => Some(verify_into(doc, s, Scope::Response, policy, &mut r)),
+    });
     let assert_result =
         assertion_sig.map(|s| verify_into(doc, s, Scope::Assertion, policy, &mut r));
     let resp_ok = matches!(resp_result, Some(Ok(_)));
@@ -428,8 +510,54 @@ pub(super) fn check_document(doc: &Document, policy: &Policy, mut r: Report) -> 
     check_issue_instants(doc, root, assertion, policy, &mut r);
     check_authn_statement(doc, assertion, policy, &mut r);
 
-    // Rules 16 and 17: the identity, only from the verified element.
-    check_identity(doc, subject, assertion, trusted, policy, &mut r);
+    // Rules 16 and 17: the identity, only from the verified element. An encrypted NameID or attribute is opened
+    // only now, after the assertion's signature was checked over its encrypted form.
+    let (targets, encrypted_attributes) = match claim_targets(doc, assertion) {
+        Ok(t) => t,
+        Err(c) => {
+            r.push(c);
+            check_identity(doc, subject, assertion, trusted, policy, &mut r);
+            return r;
+        }
+    };
+    if targets.is_empty() {
+        check_identity(doc, subject, assertion, trusted, policy, &mut r);
+        return r;
+    }
+    let name_id = targets.len() > encrypted_attributes;
+    let what = match (name_id, encrypted_attributes) {
+        (true, 0) => "encrypted NameID".to_string(),
+        (false, n) => format!("{n} encrypted attribute(s)"),
+        (true, n) => format!("encrypted NameID and {n} encrypted attribute(s)"),
+    };
+    if policy.decryption_keys.is_empty() {
+        r.push(
+            Check::fail(
+                Rule::Decryption,
+                Fix::IdpApplication,
+                format!("the assertion carries {what} (EncryptedID, EncryptedAttribute) that could not be decrypted: no SP decryption key is configured"),
+            )
+            .expected("claims in clear, or an SP decryption key that opens them")
+            .found(what)
+            .hint("give the SP's private decryption key (--sp-decryption-key), or turn off NameID and attribute encryption in the IdP application"),
+        );
+        check_identity(doc, subject, assertion, trusted, policy, &mut r);
+        return r;
+    }
+    match open_in_place(doc, &targets, &what, policy, &mut r) {
+        Some((claims, opened)) => {
+            report_opened(&opened, &what, &mut r);
+            r.encrypted.name_id = name_id;
+            r.encrypted.attributes = encrypted_attributes > 0;
+            let a = child(&claims, claims.root(), SAML_NS, "Assertion");
+            let s = a.and_then(|a| child(&claims, a, SAML_NS, "Subject"));
+            match a {
+                Some(a) => check_identity(&claims, s, a, trusted, policy, &mut r),
+                None => check_identity(doc, subject, assertion, trusted, policy, &mut r),
+            }
+        }
+        None => check_identity(doc, subject, assertion, trusted, policy, &mut r),
+    }
     r
 }
 

@@ -3,6 +3,18 @@
 //!
 //! It is narrow on purpose and fails closed: anything it does not understand is a failed check with a reason. The
 //! document is parsed once; signature verification, ID lookup and the claims all read the same nodes.
+//!
+//! Encrypted assertions, NameIDs and attributes (rules beyond the rules file, issue 17): an `EncryptedAssertion` is
+//! accepted only directly under the Response and alone (beside a plain assertion, or anywhere else, it fails
+//! `single_assertion` / `encrypted_assertion`). It is opened with the policy's [`DecryptionKey`]s (check
+//! `decryption`: RSA-OAEP key transport, AES-GCM or AES-CBC content, RSA PKCS#1 v1.5 refused, one message for every
+//! failure to open), its plaintext must be one element of the expected kind under the response's own parsing limits
+//! (check `decrypted_xml`), and the response with the plaintext in its place goes through every rule as if sent in
+//! clear. A Response signature is verified on the document as received (it covers the ciphertext) and must verify
+//! before anything is decrypted, an Assertion signature on the decrypted document; `EncryptedID` (in the Subject) and `EncryptedAttribute` (in an
+//! AttributeStatement) are opened after the assertion's signature was checked, and one that cannot be opened, or
+//! sits anywhere else, is a failed `decryption` check, never dropped. The report says what was encrypted
+//! (`encrypted`).
 
 use std::collections::BTreeMap;
 
@@ -15,13 +27,17 @@ use crate::fingerprint::Fingerprint;
 use crate::values::{AcsUrl, EntityId};
 use crate::xml::{self, Document, Limits, NodeId, XmlError};
 use crate::xmldsig::{self, Stage, Verified, XmlDsigError, DS_NS};
+pub use crate::xmlenc::DecryptionKey;
 
 mod claims;
+mod decrypt;
 mod document;
 mod rule;
 mod signature;
 
 use claims::*;
+pub use decrypt::Encrypted;
+use decrypt::*;
 use document::*;
 pub use rule::{Replay, Rule};
 use signature::*;
@@ -170,6 +186,9 @@ pub struct Policy {
     /// Where the response was posted from (the browser's Origin or Referer), when a live SP saw it: an unsolicited
     /// response's `in_response_to` check names it, since any page that can post to the ACS could have sent one.
     pub posted_from: Option<String>,
+    /// The SP's private keys that open an encrypted assertion, NameID or attributes. In memory only: each zeroizes
+    /// on drop, and Debug shows only its public key's fingerprint.
+    pub decryption_keys: Vec<DecryptionKey>,
 }
 
 impl Policy {
@@ -194,6 +213,7 @@ impl Policy {
             allow_sha1: false,
             max_size: xml::DEFAULT_MAX_BYTES,
             posted_from: None,
+            decryption_keys: Vec::new(),
         }
     }
 
@@ -396,9 +416,14 @@ pub struct Report {
     flow: Option<Flow>,
     /// The IdP's clock against this computer's, once the document is a Response with a readable IssueInstant.
     clock: Option<ClockReading>,
+    /// Which parts arrived encrypted and were decrypted.
+    encrypted: Encrypted,
     /// The XML as decoded from the input, once it decoded: the one decoding, for showing the response.
     #[serde(skip)]
     decoded_xml: Option<String>,
+    /// The response with its assertion decrypted in place, when it was encrypted: what the rules read.
+    #[serde(skip)]
+    decrypted_xml: Option<String>,
     /// The IDs that replay memory keys on, from the one parse.
     #[serde(skip)]
     message_ids: MessageIds,
@@ -421,7 +446,9 @@ impl Report {
             replay: Replay::NotEvaluated,
             flow: None,
             clock: None,
+            encrypted: Encrypted::default(),
             decoded_xml: None,
+            decrypted_xml: None,
             message_ids: MessageIds::default(),
             warnings: Vec::new(),
             input_form: None,
@@ -489,6 +516,16 @@ impl Report {
     /// The XML as decoded from the input, once it decoded.
     pub fn decoded_xml(&self) -> Option<&str> {
         self.decoded_xml.as_deref()
+    }
+
+    /// Which parts arrived encrypted and were decrypted.
+    pub fn encrypted(&self) -> Encrypted {
+        self.encrypted
+    }
+
+    /// The response with its assertion decrypted in place, when it arrived encrypted.
+    pub fn decrypted_xml(&self) -> Option<&str> {
+        self.decrypted_xml.as_deref()
     }
 
     /// The IDs that replay memory keys on.
@@ -615,9 +652,9 @@ fn validate_inner(input: &[u8], policy: &Policy) -> Report {
         Fix::Capture,
         "no DOCTYPE and no entity references",
     ));
-    let mut r = check_document(&doc, policy, r);
+    // Replaced by the decrypted document's IDs when the assertion was encrypted.
     r.message_ids = MessageIds::of(&doc);
-    r.finish()
+    check_document(&doc, policy, r).finish()
 }
 
 fn el_is(doc: &Document, id: NodeId, ns: &str, local: &str) -> bool {

@@ -16,6 +16,10 @@ pub enum Rule {
     XmlLimits,
     ResponseRoot,
     EncryptedAssertion,
+    /// Decrypting an encrypted element (assertion, NameID, attribute) with the configured SP keys.
+    Decryption,
+    /// The decrypted plaintext, parsed with the same limits as the response.
+    DecryptedXml,
     SingleAssertion,
     UniqueIds,
     SignaturePlacement,
@@ -57,6 +61,8 @@ impl Rule {
             Rule::XmlLimits => "xml_limits",
             Rule::ResponseRoot => "response_root",
             Rule::EncryptedAssertion => "encrypted_assertion",
+            Rule::Decryption => "decryption",
+            Rule::DecryptedXml => "decrypted_xml",
             Rule::SingleAssertion => "single_assertion",
             Rule::UniqueIds => "unique_ids",
             Rule::SignaturePlacement => "signature_placement",

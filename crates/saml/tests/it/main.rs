@@ -16,5 +16,7 @@ mod response_attacks;
 mod response_cert_validity;
 mod response_differential;
 mod response_dos;
+mod response_encrypted;
 mod response_findings;
 mod xmldsig_interop;
+mod xmlenc_interop;

@@ -236,12 +236,12 @@ fn two_assertions_and_encrypted_assertion() {
     assert_only_fails(&run(&none), "single_assertion");
     let enc = xml.replace(&a, "<saml:EncryptedAssertion><xenc:EncryptedData xmlns:xenc=\"http://www.w3.org/2001/04/xmlenc#\"/></saml:EncryptedAssertion>");
     let r = run(&enc);
-    assert_only_fails(&r, "encrypted_assertion");
+    assert_only_fails(&r, "decryption");
     assert!(r
-        .check(Rule::EncryptedAssertion)
+        .check(Rule::Decryption)
         .unwrap()
         .message
-        .contains("turn off assertion encryption"));
+        .contains("EncryptedData has no EncryptionMethod"));
 }
 
 #[test]
