@@ -540,6 +540,8 @@ fn file_dialogs() -> FileDialogs {
 /// Builds and runs the desktop app.
 pub fn run() {
     bench::mark("main");
+    // Before any thread starts: the local time zone can only be read while the process has one.
+    ssopilot_wizard::local_time::init();
     let logger = tauri_plugin_log::Builder::new()
         // Info and above only: debug lines of Tauri's IPC layer could carry command arguments (field values).
         .level(log::LevelFilter::Info)

@@ -55,6 +55,7 @@ pub mod clock;
 pub mod demo;
 pub mod enable;
 pub mod enforce;
+pub mod local_time;
 pub mod metadata_import;
 pub mod profiles;
 pub mod report;

@@ -69,9 +69,7 @@ impl Model {
         ];
         providers.push(row(
             "Report made",
-            self.now()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            crate::local_time::human_time(self.now(), crate::local_time::local_offset()),
         ));
         sections.push(Section {
             heading: "Providers".into(),
@@ -260,9 +258,7 @@ impl Model {
             rows.push(row("Signed in as", e.user.clone()));
             rows.push(row(
                 "Tested at",
-                e.time
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .unwrap_or_default(),
+                crate::local_time::human_time(e.time, crate::local_time::local_offset()),
             ));
             rows.push(row("IdP entity ID", e.idp_entity_id.as_str()));
             rows.push(row("SP entity ID", e.sp_entity_id.as_str()));

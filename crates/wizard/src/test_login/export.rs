@@ -4,6 +4,7 @@
 //! the response is escaped (it is attacker-controlled text). The report carries no secrets and no signature values,
 //! and nothing else is added here.
 
+use crate::local_time::human_times_in;
 use crate::view::StepId;
 use ssopilot_peers::demo_idp::mint::escape;
 use ssopilot_saml::response::{Check, Report};
@@ -64,7 +65,7 @@ pub fn md_escape(s: &str) -> String {
 fn clock_line(report: &Report) -> String {
     report.clock().map_or_else(
         || "not measured (the response has no readable IssueInstant)".to_string(),
-        |c| c.summary(),
+        |c| human_times_in(&c.summary()),
     )
 }
 
@@ -97,8 +98,8 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
             // Check ids are the validator's own snake_case names: a code span needs no escaping.
             c.id.as_str().replace('`', ""),
             md_escape(&message),
-            md_escape(c.expected.as_deref().unwrap_or("")),
-            md_escape(c.found.as_deref().unwrap_or("")),
+            md_escape(&human_times_in(c.expected.as_deref().unwrap_or(""))),
+            md_escape(&human_times_in(c.found.as_deref().unwrap_or(""))),
             if c.ok {
                 String::new()
             } else {
@@ -142,7 +143,7 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
         out.push_str(&format!(
             "\n## Evidence\n\n- User: {}\n- Time: {}\n- IdP Entity ID: {}\n- SP Entity ID: {}\n- ACS URL: {}\n- Certificate SHA-256: {}\n- Configuration hash: {}\n",
             md_escape(&e.user),
-            md_escape(&e.time.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+            md_escape(&crate::local_time::human_time(e.time, crate::local_time::local_offset())),
             md_escape(e.idp_entity_id.as_str()),
             md_escape(e.sp_entity_id.as_str()),
             md_escape(e.acs_url.as_str()),
@@ -167,8 +168,8 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
                 (Some(h), false) => format!("<br><em>{}</em>", escape(h)),
                 _ => String::new(),
             },
-            exp = escape(c.expected.as_deref().unwrap_or("")),
-            found = escape(c.found.as_deref().unwrap_or("")),
+            exp = escape(&human_times_in(c.expected.as_deref().unwrap_or(""))),
+            found = escape(&human_times_in(c.found.as_deref().unwrap_or(""))),
             step = if c.ok { String::new() } else { escape(&step_name(StepId::for_fix(c.fix))) },
         ));
     }
@@ -193,7 +194,7 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
             format!(
                 "<h2>Evidence</h2><dl><dt>User</dt><dd>{}</dd><dt>Time</dt><dd>{}</dd><dt>IdP Entity ID</dt><dd>{}</dd><dt>SP Entity ID</dt><dd>{}</dd><dt>ACS URL</dt><dd>{}</dd><dt>Certificate SHA-256</dt><dd>{}</dd><dt>Configuration hash</dt><dd>{}</dd></dl>",
                 escape(&e.user),
-                escape(&e.time.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()),
+                escape(&crate::local_time::human_time(e.time, crate::local_time::local_offset())),
                 escape(e.idp_entity_id.as_str()),
                 escape(e.sp_entity_id.as_str()),
                 escape(e.acs_url.as_str()),

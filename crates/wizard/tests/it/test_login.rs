@@ -168,7 +168,35 @@ async fn the_demo_run_passes_and_its_evidence_pins_the_configuration() {
         assert!(text.contains("PASSED") && text.contains("ada.lovelace@example.com"));
         assert!(!text.contains("<ds:") && !text.contains("PRIVATE"));
         assert!(text.contains(&e.config_hash));
+        // Times as people read them (the local time zone is UTC until `local_time::init`), never RFC 3339.
+        assert!(
+            text.contains(&ssopilot_wizard::local_time::human_time(
+                e.time,
+                time::UtcOffset::UTC
+            )),
+            "{text}"
+        );
+        let rfc3339 = first_rfc3339(text);
+        assert!(
+            rfc3339.is_none(),
+            "an RFC 3339 time in an export: {rfc3339:?}"
+        );
     }
+}
+
+/// The first RFC 3339 time (`2026-12-03T09:47:34`) in `text`, if any.
+fn first_rfc3339(text: &str) -> Option<&str> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(19)).find_map(|i| {
+        let w = &b[i..i + 19];
+        let shape = w.iter().enumerate().all(|(j, c)| match j {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        });
+        shape.then(|| &text[i..i + 19])
+    })
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
