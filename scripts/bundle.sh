@@ -80,16 +80,36 @@ pack_appimage() {
   cp "$desktop" "$appdir/"
   cp "$icon" "$appdir/$icon_name.png"
   ln -s "$icon_name.png" "$appdir/.DirIcon"
-  ln -s "usr/bin/$exec_name" "$appdir/AppRun"
+  # AppRun starts the app, or the ssopilot command for support staff: when the AppImage is called through a link
+  # named ssopilot (the runtime passes the name it was called by in ARGV0), or with `cli` first.
+  [[ -x "$appdir/usr/bin/ssopilot" ]] || die "$deb does not ship the ssopilot command in usr/bin"
+  cat >"$appdir/AppRun" <<APPRUN
+#!/bin/sh
+# SSO Pilot: the desktop app; the ssopilot command when called as ssopilot or with "cli" first.
+here=\$(dirname "\$(readlink -f "\$0")")
+case "\$(basename "\${ARGV0:-\$0}")" in
+  ssopilot) exec "\$here/usr/bin/ssopilot" "\$@" ;;
+esac
+if [ "\${1:-}" = cli ]; then
+  shift
+  exec "\$here/usr/bin/ssopilot" "\$@"
+fi
+exec "\$here/usr/bin/$exec_name" "\$@"
+APPRUN
+  chmod 755 "$appdir/AppRun"
   # gzip: the runtime reads zlib, xz, lzo and lz4 squashfs, not zstd.
   mksquashfs "$appdir" "$payload" -root-owned -noappend -comp gzip -quiet -no-progress >&2
   cat "$runtime" "$payload" >"$image"
   chmod 755 "$image"
   rm -f "$payload"
-  # The runtime must find the payload and its entry point: extract the image and compare the binary.
+  # The runtime must find the payload and its entry point: extract the image, and call the command both ways.
   (cd "$dir" && "$image" --appimage-extract >/dev/null)
-  cmp -s "$dir/squashfs-root/AppRun" "$appdir/usr/bin/$exec_name" ||
-    die "$image does not extract to an AppRun that is the app's binary"
+  cmp -s "$dir/squashfs-root/usr/bin/$exec_name" "$appdir/usr/bin/$exec_name" ||
+    die "$image does not extract to the app's binary"
+  "$dir/squashfs-root/AppRun" cli --version | grep -q '^ssopilot ' ||
+    die "$image cli --version does not run the ssopilot command"
+  ARGV0=ssopilot "$dir/squashfs-root/AppRun" --version | grep -q '^ssopilot ' ||
+    die "$image called as ssopilot does not run the ssopilot command"
   rm -rf "$dir/squashfs-root" "$appdir"
   echo "$image"
 }
