@@ -20,3 +20,4 @@ mod secrets_os;
 mod start_script;
 mod state_cli;
 mod test_login_cli;
+mod watch_cli;

@@ -62,6 +62,7 @@ pub mod self_hosted;
 pub mod state;
 pub mod test_login;
 pub mod view;
+pub mod watch;
 
 mod apply;
 mod attributes;
