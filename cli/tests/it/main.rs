@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod bundle_cli;
 mod cert_cli;
 mod demo_idp_cli;
 mod idp_foreign_cli;

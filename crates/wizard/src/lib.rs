@@ -50,6 +50,7 @@
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
 pub mod assign_users;
+pub mod bundle;
 pub mod certificate;
 pub mod clock;
 pub mod demo;

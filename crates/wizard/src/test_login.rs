@@ -299,6 +299,14 @@ pub(super) struct Run {
     how: Option<String>,
 }
 
+impl Model {
+    /// The last response captured in this run, decoded: (where it came from, XML), for the support bundle.
+    pub(crate) fn last_response(&self) -> Option<(String, String)> {
+        let run = self.steps.test_login.run.last.as_ref()?;
+        Some((run.source_label(), run.xml.clone()?))
+    }
+}
+
 impl Run {
     /// Where the report came from and, for the login window, how the sign-in started.
     pub(super) fn source_label(&self) -> String {
