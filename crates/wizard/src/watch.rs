@@ -130,6 +130,11 @@ impl Watched {
     /// imported from, and the test-login evidence of step 7 (judged against the configuration as saved).
     pub fn from_saved(profiles: Profiles, saved: &SavedState, clock: SharedClock) -> Watched {
         let (model, _) = Model::from_saved_with_clock(profiles, saved, clock);
+        Watched::of(&model, saved)
+    }
+
+    /// `saved` with the test login judged by `model` (the same configuration).
+    fn of(model: &Model, saved: &SavedState) -> Watched {
         let test_login = match (model.evidence(), model.evidence_state()) {
             (None, _) | (_, crate::EvidenceState::Missing) => TestLogin::Missing,
             (Some(e), crate::EvidenceState::Valid { .. }) => TestLogin::Current { time: e.time },
@@ -476,6 +481,44 @@ fn test_login(
                 });
             }
         }
+    }
+}
+
+impl Model {
+    /// The configuration as it is now, to watch.
+    pub fn watched(&self) -> Watched {
+        Watched::of(self, &self.to_saved(&SavedState::default()))
+    }
+
+    /// The summary's banner: the last watch report (with the IdP's metadata, from the app's start) when there is
+    /// one, else the checks that need no network, on the configuration as it is now.
+    pub(crate) fn watch_banner(&self) -> Option<crate::view::Block> {
+        let now = self.now();
+        let watched = self.watched();
+        let actions = match &self.watch {
+            Some((seen, report)) if *seen == watched => report.actions.clone(),
+            _ => check(&watched, None, now),
+        };
+        (!actions.is_empty()).then(|| crate::view::Block::WatchBanner {
+            title: match actions.len() {
+                1 => "1 thing needs doing".into(),
+                n => format!("{n} things need doing"),
+            },
+            actions,
+        })
+    }
+}
+
+impl crate::Session {
+    /// What the app watches when it starts: run [`run`] on it off the UI thread, then hand the report to
+    /// [`crate::Session::set_watch_report`].
+    pub fn watched(&self) -> Watched {
+        self.model.watched()
+    }
+
+    /// Keeps the report of `watched` for the summary's banner, as long as the configuration is what was watched.
+    pub fn set_watch_report(&mut self, watched: Watched, report: WatchReport) {
+        self.model.watch = Some((watched, report));
     }
 }
 

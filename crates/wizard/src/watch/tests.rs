@@ -222,3 +222,53 @@ fn the_saved_configuration_is_what_is_watched() {
     assert_eq!(w.test_login, TestLogin::Missing);
     assert!(!w.is_empty());
 }
+
+#[test]
+fn the_summary_carries_the_banner_of_the_watch_run_at_start() {
+    use crate::enforce::tests::{to_enforce, with_valid_evidence};
+    use crate::tests::set;
+    use crate::view::{Action, Block, Field};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_enforce(dir.path());
+    with_valid_evidence(&mut s, "admin@example.com");
+    set(&mut s, Field::EnforceUnderstood, "true");
+    set(&mut s, Field::EnforceConfirm, "Infisical");
+    let v = s.apply(Action::Enforce);
+    let banner = |v: &crate::view::WizardView| {
+        v.page.blocks.iter().find_map(|b| match b {
+            Block::WatchBanner { title, actions } => Some((title.clone(), actions.clone())),
+            _ => None,
+        })
+    };
+    assert!(
+        v.page
+            .blocks
+            .iter()
+            .any(|b| matches!(b, Block::ReportExport { .. })),
+        "on the summary"
+    );
+    // A fresh certificate and a fresh test: nothing to say.
+    assert_eq!(banner(&v), None);
+
+    // The watch at start saw a rotation at the IdP: the banner says so, first on the page.
+    let watched = s.watched();
+    let report = WatchReport {
+        actions: vec![action(
+            WatchCode::RotationStarted,
+            Severity::Warning,
+            "The IdP's metadata lists a signing certificate the SP does not have yet.".into(),
+            StepId::Certificate,
+        )],
+        metadata_url: Some("https://idp.example.com/md".into()),
+        checked_at: rfc3339(now()),
+    };
+    s.set_watch_report(watched, report);
+    let v = s.view();
+    assert!(matches!(
+        v.page.blocks.first(),
+        Some(Block::WatchBanner { .. })
+    ));
+    let (title, actions) = banner(&v).unwrap();
+    assert_eq!(title, "1 thing needs doing");
+    assert_eq!(actions[0].code, WatchCode::RotationStarted);
+}
