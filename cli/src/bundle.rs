@@ -102,6 +102,7 @@ fn write(args: &BundleArgs, output: &Path, clock: &SharedClock) -> ExitCode {
     };
     let extras = Extras {
         responses,
+        test_report: None,
         include_user_data: args.include_user_data,
     };
     let json = match bundle::build(
@@ -275,6 +276,28 @@ fn render(b: &Bundle, clock: &SharedClock, style: Style) -> String {
         out.push_str(&format!("  From {}:\n", r.source));
         for line in r.xml.lines() {
             out.push_str(&format!("    {line}\n"));
+        }
+    }
+    if let Some(checks) = b
+        .test_report
+        .as_ref()
+        .and_then(|r| r.get("checks"))
+        .and_then(|c| c.as_array())
+    {
+        out.push_str("\nLast test login:\n");
+        for c in checks {
+            let ok = c.get("ok").and_then(|v| v.as_bool()) == Some(true);
+            let word = if ok {
+                style.good("passed")
+            } else {
+                style.bad("FAILED")
+            };
+            let s = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            out.push_str(&format!(
+                "  {word} {}: {}\n",
+                s("id"),
+                text::human_times_in(&s("message"))
+            ));
         }
     }
     if !b.notes.is_empty() {

@@ -111,6 +111,9 @@ pub struct Bundle {
     /// What the watch finds on the saved configuration (without fetching the metadata).
     pub watch: Vec<WatchAction>,
     pub responses: Vec<CapturedResponse>,
+    /// The report of the last test login of the app's run (the validator's checks, as step 7 showed them).
+    #[serde(default)]
+    pub test_report: Option<serde_json::Value>,
     /// What the bundle could not include, in plain words.
     pub notes: Vec<String>,
 }
@@ -120,6 +123,8 @@ pub struct Bundle {
 pub struct Extras {
     /// (source, raw response as captured: XML, base64 or a form body), the last one last.
     pub responses: Vec<(String, Vec<u8>)>,
+    /// The report of the last test login, as JSON ([`crate::test_login::export::json`]).
+    pub test_report: Option<serde_json::Value>,
     /// Keep NameIDs, user names and attribute values as they are.
     pub include_user_data: bool,
 }
@@ -221,6 +226,7 @@ pub fn build(
         certificates,
         watch: watch::check(&watched, None, now),
         responses,
+        test_report: extras.test_report.clone(),
         notes,
     };
     if !extras.include_user_data {
@@ -283,12 +289,12 @@ impl crate::Session {
     /// The bundle of the configuration as it is now, with the response captured last in this run.
     pub fn support_bundle(&self, include_user_data: bool) -> Result<Bundle, BundleError> {
         let saved = self.model.to_saved(&self.saved);
+        let last = self.model.last_response();
         let extras = Extras {
-            responses: self
-                .model
-                .last_response()
-                .map(|(source, xml)| (source, xml.into_bytes()))
+            test_report: last.as_ref().map(|(_, _, report)| report.clone()),
+            responses: last
                 .into_iter()
+                .filter_map(|(source, xml, _)| Some((source, xml?.into_bytes())))
                 .collect(),
             include_user_data,
         };

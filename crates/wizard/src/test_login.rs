@@ -300,10 +300,14 @@ pub(super) struct Run {
 }
 
 impl Model {
-    /// The last response captured in this run, decoded: (where it came from, XML), for the support bundle.
-    pub(crate) fn last_response(&self) -> Option<(String, String)> {
+    /// The last test of this run, for the support bundle: where it came from, the decoded XML, its report (JSON).
+    pub(crate) fn last_response(&self) -> Option<(String, Option<String>, serde_json::Value)> {
         let run = self.steps.test_login.run.last.as_ref()?;
-        Some((run.source_label(), run.xml.clone()?))
+        Some((
+            run.source_label(),
+            run.xml.clone(),
+            export::json(&run.report),
+        ))
     }
 }
 

@@ -51,6 +51,15 @@ fn seeded(dir: &std::path::Path) -> (Session, Extras) {
     set(&mut s, Field::UsersAssigned, "true");
     let extras = Extras {
         responses: vec![("the file response.xml".into(), response())],
+        test_report: Some(serde_json::json!({
+            "valid": true,
+            "checks": [{
+                "id": "subject",
+                "ok": true,
+                "found": EMAIL,
+                "message": format!("the NameID is {EMAIL}; {FIRST} {LAST} signed in"),
+            }],
+        })),
         include_user_data: false,
     };
     (s, extras)
@@ -105,6 +114,12 @@ fn a_bundle_holds_the_picture_without_secrets_or_people() {
     assert_eq!(
         message,
         "NameID user-1@redacted (value-2 value-3) was verified"
+    );
+    let check = &bundle.test_report.as_ref().unwrap()["checks"][0];
+    assert_eq!(check["found"], "user-1@redacted");
+    assert_eq!(
+        check["message"],
+        "the NameID is user-1@redacted; value-2 value-3 signed in"
     );
     // The rest of the picture.
     assert!(!bundle.user_data_included);
