@@ -154,6 +154,18 @@ fn usage_errors_exit_2() {
     let o = ssopilot(dir.path(), &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(text(&o).contains("nothing to watch"), "{}", text(&o));
+    // Saved progress without any IdP value yet: nothing to watch either.
+    save(
+        dir.path(),
+        SavedState {
+            idp_profile: Some("jumpcloud".into()),
+            ..SavedState::default()
+        },
+    );
+    let o = ssopilot(dir.path(), &["--json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("no IdP certificate"), "{}", text(&o));
+    std::fs::remove_file(dir.path().join("state.json")).unwrap();
     // A remote metadata URL over plain http, a missing file, a file that is no certificate, a bad entity ID.
     let junk = dir.path().join("junk.pem");
     std::fs::write(&junk, "not a certificate").unwrap();

@@ -155,13 +155,13 @@ impl Watched {
         }
     }
 
-    /// True when there is nothing to watch at all.
+    /// True when there is nothing to watch at all: no IdP value is configured yet (a test login needs a
+    /// certificate first).
     pub fn is_empty(&self) -> bool {
         self.certificates.is_empty()
             && self.idp_entity_id.is_none()
             && self.idp_sso_url.is_none()
             && self.metadata_url.is_none()
-            && self.test_login == TestLogin::NotWatched
     }
 }
 
