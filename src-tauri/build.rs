@@ -9,6 +9,7 @@ fn main() {
             "metadata_fetch_cancel",
             "sp_metadata_save",
             "report_save",
+            "support_bundle_save",
             "wizard_open_certificate",
             "metadata_file_open",
             "test_report_save",

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use ssopilot_peers::clock::SystemClock;
 
+mod bundle;
 mod cert;
 mod demo;
 mod demo_idp;
@@ -18,6 +19,7 @@ mod secrets;
 mod state;
 mod test_login;
 mod text;
+mod watch;
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +52,11 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Run a test login against any IdP through a loopback test SP: prints the URL to open and then the report.
     TestLogin(test_login::TestLoginArgs),
+    /// What needs doing on the saved setup: IdP certificate expiry, a rotation at the IdP, changed IdP values, an
+    /// old test login. Exit status 0 nothing to do, 1 action needed, 2 usage error.
+    Watch(watch::WatchArgs),
+    /// A support bundle: write one file for a ticket (personal data replaced, never a secret), or open one.
+    Bundle(bundle::BundleArgs),
 }
 
 /// Parses the arguments and runs the subcommand; clap's own usage errors exit with 2.
@@ -68,6 +75,8 @@ fn main() -> ExitCode {
         Command::Metadata(cmd) => metadata::run(cmd, &clock),
         Command::Demo(a) => demo::run(a, &clock),
         Command::TestLogin(a) => test_login::run(a, &clock),
+        Command::Watch(a) => watch::run(a, &clock),
+        Command::Bundle(a) => bundle::run(a, &clock),
     }
 }
 

@@ -165,3 +165,4 @@ pub const CERTIFICATES: &[(&str, &[&str])] = &[
 pub const SUMMARY: &[(&str, &[&str])] = &[("Markdown", &["md"]), ("HTML page", &["html"])];
 pub const MARKDOWN: &[(&str, &[&str])] = &[("Markdown", &["md"])];
 pub const HTML: &[(&str, &[&str])] = &[("Web page (HTML)", &["html"])];
+pub const BUNDLE: &[(&str, &[&str])] = &[("SSO Pilot support bundle (JSON)", &["json"])];

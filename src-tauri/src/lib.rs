@@ -264,6 +264,52 @@ async fn report_save<R: Runtime>(
     .await
 }
 
+/// Asks where to save the support bundle and writes it there (personal data replaced, never a secret).
+#[tauri::command]
+async fn support_bundle_save<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+    file_name: String,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: support_bundle_save");
+    let request = FileRequest::save("Save the support bundle", &file_name, files::BUNDLE);
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        Ok(session.save_support_bundle(path, false))
+    })
+    .await
+}
+
+/// Runs the watch of the saved setup once, at start, on its own thread (it may fetch the IdP's metadata): the
+/// summary's banner shows what it finds.
+fn watch_at_start<R: Runtime>(app: &AppHandle<R>) {
+    let app = app.clone();
+    let spawned = std::thread::Builder::new()
+        .name("watch".into())
+        .spawn(move || {
+            let state = app.state::<WizardState>();
+            let Ok(watched) = state.with_session(|session| session.watched()) else {
+                return;
+            };
+            let now = ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock);
+            let report = ssopilot_wizard::watch::run(
+                &watched,
+                &ssopilot_peers::fetch::FetchOptions::default(),
+                now,
+            );
+            if report.needs_action() {
+                log::info!(
+                    "watch: {} action(s) needed on the saved setup",
+                    report.actions.len()
+                );
+            }
+            let _ = state.with_session(|session| session.set_watch_report(watched, report));
+        });
+    if let Err(e) = spawned {
+        log::warn!("the watch of the saved setup could not start: {e}");
+    }
+}
+
 /// Asks where to save step 7's test-login report and writes it there.
 #[tauri::command]
 async fn test_report_save<R: Runtime>(
@@ -505,6 +551,7 @@ pub fn with_wizard_and<R: Runtime>(
             metadata_fetch_cancel,
             sp_metadata_save,
             report_save,
+            support_bundle_save,
             wizard_open_certificate,
             metadata_file_open,
             test_report_save,
@@ -561,8 +608,9 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
-        .setup(|_| {
+        .setup(|app| {
             bench::mark("setup");
+            watch_at_start(app.handle());
             Ok(())
         })
         .on_page_load(|_, payload| {

@@ -111,6 +111,7 @@ describe("report export", () => {
           help: "Markdown or HTML.",
           file_name: "sso-pilot-report.md",
           markdown: "# SAML SSO",
+          bundle_file_name: "sso-pilot-support-bundle.json",
         },
       ],
       () => undefined,
@@ -119,7 +120,50 @@ describe("report export", () => {
     await settle();
     const save = calls.find((c) => c.cmd === "report_save");
     expect(save?.args).toEqual({ fileName: "sso-pilot-report.md" });
+    buttonByText("Save support bundle…").click();
+    await settle();
+    const bundle = calls.find((c) => c.cmd === "support_bundle_save");
+    expect(bundle?.args).toEqual({ fileName: "sso-pilot-support-bundle.json" });
     expect(calls.some((c) => c.cmd.startsWith("plugin:dialog"))).toBe(false);
+  });
+});
+
+describe("watch banner", () => {
+  it("says what needs doing, when, and leads to the step that fixes it", async () => {
+    await start([
+      {
+        kind: "watch_banner",
+        title: "2 things need doing",
+        actions: [
+          {
+            code: "certificate_expires_soon",
+            severity: "error",
+            message: "The IdP certificate the SP holds expires in 5 days.",
+            step: "certificate",
+            days_left: 5,
+            at: "2031-03-19T12:00:00Z",
+          },
+          {
+            code: "rotation_started",
+            severity: "warning",
+            message: "The IdP's metadata lists a signing certificate the SP does not have yet.",
+            step: "certificate",
+          },
+        ],
+      },
+    ]);
+    const banner = target.querySelector(".watch-banner") as HTMLElement;
+    expect(banner.getAttribute("role")).toBe("alert");
+    expect(banner.textContent).toContain("2 things need doing");
+    expect(banner.textContent).toContain("expires in 5 days");
+    // The time as people read it, the exact one in the tooltip.
+    expect(banner.textContent).not.toContain("2031-03-19T12:00:00Z");
+    expect(banner.querySelector("time")?.getAttribute("datetime")).toBe("2031-03-19T12:00:00Z");
+    expect(banner.querySelectorAll("li").length).toBe(2);
+    const go = [...banner.querySelectorAll("button")].find((b) => b.textContent?.startsWith("Go to step"));
+    go?.click();
+    await settle();
+    expect(calls.some((c) => c.cmd === "wizard_apply" && JSON.stringify(c.args).includes('"go_to"'))).toBe(true);
   });
 });
 

@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod bundle_cli;
 mod cert_cli;
 mod demo_idp_cli;
 mod idp_foreign_cli;
@@ -20,3 +21,4 @@ mod secrets_os;
 mod start_script;
 mod state_cli;
 mod test_login_cli;
+mod watch_cli;

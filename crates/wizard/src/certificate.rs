@@ -16,6 +16,7 @@ use super::{Field, Model, Session};
 use crate::clock::Clock as _;
 use ssopilot_saml::cert::{self, CertReport, FindingCode};
 use ssopilot_saml::findings::{self, Finding};
+use ssopilot_saml::values::IdpUrl;
 
 /// A pasted certificate field longer than this is cut (a long chain with surrounding text is far below it).
 pub const MAX_CERTIFICATE_CHARS: usize = 64 * 1024;
@@ -131,6 +132,8 @@ pub(crate) struct Draft {
     pub(crate) key_refusal: Option<KeyRefusal>,
     /// PEM of the signing certificates of imported IdP metadata.
     pub(crate) metadata_certificates: Vec<String>,
+    /// The URL the IdP metadata came from, when imported from a URL (the watch fetches it again).
+    pub(crate) metadata_url: Option<IdpUrl>,
     /// The admin put another certificate than the demo IdP's into the field (to see a test login fail, as after a
     /// rotation): the demo stops refilling it until the field is emptied. Not saved.
     pub(crate) demo_replaced: bool,
@@ -142,6 +145,7 @@ impl Draft {
             pem: saved.idp_certificate.clone().unwrap_or_default(),
             key_refusal: None,
             metadata_certificates: saved.idp_metadata_certificates.clone(),
+            metadata_url: saved.idp_metadata_url.clone(),
             demo_replaced: false,
         }
     }
@@ -182,6 +186,7 @@ pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
         .certificate
         .saved(previous.idp_certificate.as_ref(), model.now());
     out.idp_metadata_certificates = model.steps.certificate.metadata_certificates.clone();
+    out.idp_metadata_url = model.steps.certificate.metadata_url.clone();
 }
 
 impl Draft {

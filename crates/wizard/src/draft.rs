@@ -100,6 +100,7 @@ impl Model {
             secrets: None,
             resume_at: None,
             clock,
+            watch: None,
         };
         // Resume where the admin left off, or, if the saved step is not reachable (yet), on the way there.
         model.current = model.nearest_reachable(saved.current_step);

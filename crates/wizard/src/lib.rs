@@ -46,10 +46,15 @@
 //!   ([`Session::login_window_captured`], [`Session::login_window_continue`], [`Session::login_window_closed`],
 //!   [`Session::loopback_listening`], [`Session::finish_loopback`], [`Session::cancel_loopback`]). Only a passing
 //!   test of the configuration itself (its SP entity ID and ACS URL) becomes evidence; a loopback pass never does.
+//! - At start the shell runs [`watch::run`] on [`Session::watched`] off the UI thread (it may fetch the IdP's
+//!   metadata) and hands the report to [`Session::set_watch_report`]: the summary shows it as a
+//!   [`view::Block::WatchBanner`]. The summary's "Save support bundle" passes the chosen path to
+//!   [`Session::save_support_bundle`] ([`bundle`]).
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
 pub mod assign_users;
+pub mod bundle;
 pub mod certificate;
 pub mod clock;
 pub mod demo;
@@ -63,6 +68,7 @@ pub mod self_hosted;
 pub mod state;
 pub mod test_login;
 pub mod view;
+pub mod watch;
 
 mod apply;
 mod attributes;
@@ -102,6 +108,8 @@ pub struct Model {
     resume_at: Option<StepId>,
     /// Where "now" comes from (certificate validity, test checks, time stamps).
     clock: clock::SharedClock,
+    /// The last watch report with the IdP's metadata (the app runs it at start), for the summary's banner.
+    watch: Option<(watch::Watched, watch::WatchReport)>,
 }
 
 impl Model {
@@ -116,6 +124,7 @@ impl Model {
             secrets: None,
             resume_at: None,
             clock: clock::system(),
+            watch: None,
         }
     }
 

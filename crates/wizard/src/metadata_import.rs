@@ -96,6 +96,8 @@ enum Imported {
 #[derive(Debug, Clone)]
 struct PendingChoice {
     source: String,
+    /// The URL fetched, when the metadata came from one.
+    url: Option<String>,
     bytes: Vec<u8>,
     ids: Vec<String>,
 }
@@ -103,6 +105,7 @@ struct PendingChoice {
 #[derive(Debug, Clone)]
 struct PendingValues {
     source: String,
+    url: Option<String>,
     values: Imported,
     changes: Vec<MetadataChange>,
 }
@@ -154,6 +157,9 @@ pub(super) struct ImportState {
     sp: SideState,
     fetching: Option<Fetching>,
     next_fetch: u64,
+    /// The URL of the metadata being imported right now, when it was fetched (saved with the IdP's values, for
+    /// the watch).
+    source_url: Option<String>,
     /// From the IdP metadata imported in this run, if any.
     pub(crate) idp_requests: Option<IdpRequests>,
 }
@@ -281,14 +287,16 @@ impl Model {
                         "\"{entity_id}\" is not one of the entities offered ({ids})"
                     ));
                 }
+                self.import.source_url = choice.url;
                 self.import_entity(side, &choice.bytes, Some(entity_id), choice.source, warn);
+                self.import.source_url = None;
             }
             Action::ConfirmMetadataImport { side } => {
                 self.import_on_step(side).map_err(|e| e.to_string())?;
                 let Some(pending) = self.import.side(side).confirm.take() else {
                     return Err("There is no import waiting for confirmation".into());
                 };
-                self.apply_values(side, pending.values, &pending.source, warn);
+                self.apply_values(side, pending.values, &pending.source, pending.url, warn);
             }
             Action::CancelMetadataImport { side } => {
                 let state = self.import.side(side);
@@ -328,6 +336,7 @@ impl Model {
         if with_role.len() > 1 {
             self.import.side(side).choose = Some(PendingChoice {
                 source,
+                url: self.import.source_url.clone(),
                 bytes: bytes.to_vec(),
                 ids: with_role,
             });
@@ -387,13 +396,15 @@ impl Model {
             found.insert(0, quirk);
         }
         let changes = self.changes(&values);
+        let url = self.import.source_url.clone();
         let state = self.import.side(side);
         state.findings = found;
         if changes.is_empty() {
-            self.apply_values(side, values, &source, warn);
+            self.apply_values(side, values, &source, url, warn);
         } else {
             state.confirm = Some(PendingValues {
                 source,
+                url,
                 values,
                 changes,
             });
@@ -522,6 +533,7 @@ impl Model {
         side: MetadataSide,
         values: Imported,
         source: &str,
+        url: Option<String>,
         warn: &mut impl FnMut(Severity, String),
     ) {
         let mut done = Vec::new();
@@ -551,6 +563,10 @@ impl Model {
                 if let Some(first) = certificates.first() {
                     self.steps.certificate.pem = first.clone();
                     self.steps.certificate.metadata_certificates = all_certificates;
+                    // Where to look for a rotation later; a file or a paste has no such place.
+                    self.steps.certificate.metadata_url = url
+                        .as_deref()
+                        .and_then(|u| ssopilot_saml::values::IdpUrl::parse(u, "metadata URL").ok());
                     done.push(if certificates.len() == 1 {
                         "the signing certificate".into()
                     } else {

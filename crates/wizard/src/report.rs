@@ -283,7 +283,7 @@ impl Model {
     /// The last page once SSO is enforced: the summary, and the report to save.
     pub(super) fn summary_page(&self) -> (String, Vec<Block>) {
         let report = self.report();
-        let mut blocks = Vec::new();
+        let mut blocks: Vec<Block> = self.watch_banner().into_iter().collect();
         if !matches!(self.evidence_state(), EvidenceState::Valid { .. }) {
             blocks.push(Block::Callout {
                 severity: Severity::Warning,
@@ -307,6 +307,7 @@ impl Model {
                 .into(),
             file_name: "sso-pilot-report.md".into(),
             markdown: report.to_markdown(),
+            bundle_file_name: "sso-pilot-support-bundle.json".into(),
         });
         (
             format!(

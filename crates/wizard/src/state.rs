@@ -115,6 +115,10 @@ pub struct SavedState {
     /// Every signing certificate of the imported IdP metadata (PEM), in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub idp_metadata_certificates: Vec<String>,
+    /// Where the IdP's metadata (and so the certificate of step 5) was imported from, when it came from a URL:
+    /// `ssopilot watch` and the app's start fetch it again to notice a rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_metadata_url: Option<IdpUrl>,
     /// Step 6: the admin confirmed the application is granted to a user group in the IdP.
     #[serde(default)]
     pub users_assigned: bool,
@@ -157,6 +161,7 @@ impl Default for SavedState {
             attributes: None,
             idp_certificate: None,
             idp_metadata_certificates: Vec::new(),
+            idp_metadata_url: None,
             users_assigned: false,
             test_user: None,
             test_evidence: None,

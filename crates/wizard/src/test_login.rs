@@ -299,6 +299,18 @@ pub(super) struct Run {
     how: Option<String>,
 }
 
+impl Model {
+    /// The last test of this run, for the support bundle: where it came from, the decoded XML, its report (JSON).
+    pub(crate) fn last_response(&self) -> Option<(String, Option<String>, serde_json::Value)> {
+        let run = self.steps.test_login.run.last.as_ref()?;
+        Some((
+            run.source_label(),
+            run.xml.clone(),
+            export::json(&run.report),
+        ))
+    }
+}
+
 impl Run {
     /// Where the report came from and, for the login window, how the sign-in started.
     pub(super) fn source_label(&self) -> String {

@@ -286,6 +286,13 @@ pub enum Block {
         /// Suggested file name (Markdown) for the save dialog; `.html` saves HTML.
         file_name: String,
         markdown: String,
+        /// Suggested file name of the support bundle (`wizard::bundle`), saved through its own dialog.
+        bundle_file_name: String,
+    },
+    /// What needs doing on the finished setup (`wizard::watch`, run when the app starts), most urgent first.
+    WatchBanner {
+        title: String,
+        actions: Vec<crate::watch::WatchAction>,
     },
     /// The SP's own metadata for the IdP to import: save it to a file or copy it.
     MetadataExport {

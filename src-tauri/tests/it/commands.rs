@@ -230,3 +230,37 @@ fn report_save_writes_markdown_or_html_where_the_admin_chose() {
         .expect("written")
         .starts_with("<!DOCTYPE html>"));
 }
+
+#[test]
+fn support_bundle_save_writes_the_bundle_where_the_admin_chose() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ticket.json");
+    let (app, asked) = app_answering(dir.path(), vec![Some(file.clone())]);
+    let window = main_window(&app);
+    apply(
+        &window,
+        json!({ "type": "set_field", "field": "idp_profile", "value": "jumpcloud" }),
+    );
+    let value = call(
+        &window,
+        "support_bundle_save",
+        json!({ "fileName": "../sso-pilot-support-bundle.json" }),
+    )
+    .expect("support_bundle_save is granted and answers");
+    assert_eq!(
+        asked.lock().unwrap()[0].file_name.as_deref(),
+        Some("sso-pilot-support-bundle.json")
+    );
+    let v: WizardView = serde_json::from_value(value).expect("a WizardView");
+    assert!(
+        v.notices
+            .iter()
+            .any(|n| n.text.contains("support bundle was saved to")),
+        "{:?}",
+        v.notices
+    );
+    let bundle = ssopilot_wizard::bundle::Bundle::open(&std::fs::read(&file).expect("written"))
+        .expect("a bundle");
+    assert_eq!(bundle.profiles.idp.as_deref(), Some("jumpcloud"));
+    assert!(!bundle.user_data_included);
+}

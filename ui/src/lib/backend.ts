@@ -58,6 +58,11 @@ export function saveReport(fileName: string): Promise<WizardView> {
   return invoke<WizardView>("report_save", { fileName });
 }
 
+/** The shell's save dialog for the support bundle; the core writes it (personal data replaced, never a secret). */
+export function saveSupportBundle(fileName: string): Promise<WizardView> {
+  return invoke<WizardView>("support_bundle_save", { fileName });
+}
+
 /** The shell's save dialog for step 7's test-login report; the core writes it. */
 export function saveTestReport(format: ReportFormat, fileName: string): Promise<WizardView> {
   return invoke<WizardView>("test_report_save", { format, fileName });

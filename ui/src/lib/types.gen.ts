@@ -163,7 +163,11 @@ findings: Array<MetadataFinding>, } | { "kind": "group_grants", label: string, h
 /**
  * Suggested file name (Markdown) for the save dialog; `.html` saves HTML.
  */
-file_name: string, markdown: string, } | { "kind": "metadata_export", title: string, help: string, 
+file_name: string, markdown: string, 
+/**
+ * Suggested file name of the support bundle (`wizard::bundle`), saved through its own dialog.
+ */
+bundle_file_name: string, } | { "kind": "watch_banner", title: string, actions: Array<WatchAction>, } | { "kind": "metadata_export", title: string, help: string, 
 /**
  * Suggested file name for the save dialog.
  */
@@ -396,6 +400,33 @@ export type MetadataChange = { label: string, old: string, new: string, };
  * One finding of the metadata check, in plain words.
  */
 export type MetadataFinding = { severity: Severity, message: string, hint: string, };
+
+/**
+ * What needs doing, one kind per code. The names are a contract (monitoring matches on them).
+ */
+export type WatchCode = "certificate_expired" | "certificate_expires_soon" | "certificate_unreadable" | "rotation_started" | "certificate_switched" | "entity_id_changed" | "sso_url_changed" | "metadata_unavailable" | "test_login_missing" | "test_login_stale" | "test_login_old";
+
+/**
+ * One thing the admin should do, with the step of the wizard where it is done.
+ */
+export type WatchAction = { code: WatchCode, severity: Severity, 
+/**
+ * Plain words: what is wrong and what to do.
+ */
+message: string, 
+/**
+ * The wizard's step that fixes it.
+ */
+step: StepId, 
+/**
+ * Whole days until the certificate expires (negative once expired); certificate expiry only.
+ */
+days_left?: number, 
+/**
+ * The time the message is about (a certificate's end of validity, a test login), RFC 3339 UTC; shown as
+ * people read it by the CLI and the UI.
+ */
+at?: string, };
 
 /**
  * The current step's content.

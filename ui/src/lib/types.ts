@@ -29,6 +29,7 @@ export type GroupGrantsBlock = BlockOf<"group_grants">;
 export type ButtonBlock = BlockOf<"button">;
 export type SecretValueBlock = BlockOf<"secret_value">;
 export type ReportExportBlock = BlockOf<"report_export">;
+export type WatchBannerBlock = BlockOf<"watch_banner">;
 export type MetadataExportBlock = BlockOf<"metadata_export">;
 export type TestLoginWayBlock = BlockOf<"test_login_way">;
 export type TestReportBlock = BlockOf<"test_report">;

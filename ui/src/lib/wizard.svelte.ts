@@ -22,6 +22,7 @@ import {
   reportProblem,
   saveReport,
   saveSpMetadata,
+  saveSupportBundle,
   saveTestReport,
   type EarlyViewRequest,
 } from "./backend";
@@ -164,6 +165,11 @@ export class Wizard {
   /** Saves the summary report where the admin chooses in the shell's dialog. */
   saveReport(fileName: string): Promise<void> {
     return this.#file("saving the report", () => saveReport(fileName));
+  }
+
+  /** Saves the support bundle where the admin chooses in the shell's dialog. */
+  saveSupportBundle(fileName: string): Promise<void> {
+    return this.#file("saving the support bundle", () => saveSupportBundle(fileName));
   }
 
   /** Saves step 7's test-login report where the admin chooses in the shell's dialog. */

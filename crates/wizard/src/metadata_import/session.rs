@@ -75,7 +75,9 @@ impl Session {
         match result {
             Ok(bytes) => {
                 let mut warn = |severity, text| notices.push(Notice { severity, text });
+                self.model.import.source_url = Some(job.url.clone());
                 self.model.import_bytes(side, &bytes, source, &mut warn);
+                self.model.import.source_url = None;
             }
             Err(e) => self.model.import_failed(
                 side,

@@ -447,6 +447,16 @@ fn url_import_from_a_loopback_server_and_cancel() {
     );
     assert_eq!(value(&v, Field::IdpSsoUrl), IDP_URL);
     assert_eq!(s.model().steps.certificate.pem, key().cert_pem());
+    // Where it came from is saved, for the watch to fetch again.
+    let saved_url = || {
+        Store::at(dir.path())
+            .load()
+            .unwrap()
+            .unwrap()
+            .idp_metadata_url
+            .map(|u| u.as_str().to_string())
+    };
+    assert_eq!(saved_url(), Some(url.clone()));
 
     // Cancelled: a late answer is dropped.
     let (_, job) = s.start_metadata_fetch(MetadataSide::Idp, "https://idp.example.com/md");
@@ -471,6 +481,14 @@ fn url_import_from_a_loopback_server_and_cancel() {
         error.starts_with("Cannot fetch the metadata: the metadata URL must use https"),
         "{error}"
     );
+    assert_eq!(saved_url(), Some(url.clone()));
+
+    // The same metadata pasted: no URL to watch any more.
+    s.apply(Action::ImportMetadata {
+        side: MetadataSide::Idp,
+        text: idp_metadata(SP_ID, IDP_URL),
+    });
+    assert_eq!(saved_url(), None);
 }
 
 #[test]

@@ -60,6 +60,8 @@ fn contract() -> String {
     decl::<MetadataSide>(&cfg, &mut out);
     decl::<MetadataChange>(&cfg, &mut out);
     decl::<MetadataFinding>(&cfg, &mut out);
+    decl::<ssopilot_wizard::watch::WatchCode>(&cfg, &mut out);
+    decl::<ssopilot_wizard::watch::WatchAction>(&cfg, &mut out);
     decl::<StepPage>(&cfg, &mut out);
     decl::<WizardView>(&cfg, &mut out);
     decl::<Action>(&cfg, &mut out);

@@ -1,0 +1,202 @@
+use super::*;
+use crate::assign_users::tests::to_assign_users_at;
+use crate::certificate::tests::T0;
+use crate::state::Store;
+use crate::test_login::tests::passing_as;
+use crate::tests::set;
+use crate::view::Field;
+use crate::Session;
+use ssopilot_peers::secrets::{SecretName, SecretString, Secrets};
+use ssopilot_saml::response::SAML_NS;
+
+const EMAIL: &str = "alice.martin@example.com";
+const LOGIN: &str = "amartin";
+const FIRST: &str = "Alicia";
+const LAST: &str = "Martinez";
+/// An AUTH_SECRET-like value (base64 of 32 bytes), put in the keychain the session uses.
+const AUTH_SECRET: &str = "q7Xw3Zr9Kp2Lm8Nv4Bt6Yc1Hd5Gf0Js7Ae3Wu9Ri2Oo=";
+
+fn response() -> Vec<u8> {
+    format!(
+        "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml=\"{SAML_NS}\" ID=\"_r1\" \
+         Version=\"2.0\"><saml:Issuer>https://sso.jumpcloud.com/saml2/infisical</saml:Issuer><saml:Assertion ID=\"_a1\">\
+         <saml:Subject><saml:NameID>{EMAIL}</saml:NameID><saml:SubjectConfirmation>\
+         <saml:SubjectConfirmationData Address=\"198.51.100.23\"/></saml:SubjectConfirmation></saml:Subject>\
+         <saml:AttributeStatement>\
+         <saml:Attribute Name=\"email\"><saml:AttributeValue>{EMAIL}</saml:AttributeValue></saml:Attribute>\
+         <saml:Attribute Name=\"firstname\"><saml:AttributeValue>{FIRST}</saml:AttributeValue></saml:Attribute>\
+         <saml:Attribute Name=\"lastname\"><saml:AttributeValue>{LAST}</saml:AttributeValue></saml:Attribute>\
+         </saml:AttributeStatement></saml:Assertion></samlp:Response>"
+    )
+    .into_bytes()
+}
+
+/// A configuration tested by Alicia Martinez, with her names quoted in a check's message, an AUTH_SECRET in the
+/// keychain, and the response of her test login captured.
+fn seeded(dir: &std::path::Path) -> (Session, Extras) {
+    let mut s = to_assign_users_at(dir, T0);
+    let secrets = Secrets::mock();
+    secrets
+        .set(
+            &SecretName::AuthSecret("https://infisical.example.com".into()),
+            &SecretString::new(AUTH_SECRET.into()),
+        )
+        .unwrap();
+    s.attach_secrets(Ok(secrets));
+    set(&mut s, Field::TestUser, LOGIN);
+    let config = s.model().tested_config().unwrap();
+    let mut evidence = passing_as(&config, EMAIL);
+    evidence.checks[0].message = format!("NameID {EMAIL} ({FIRST} {LAST}) was verified");
+    s.model.steps.test_login.evidence = Some(evidence);
+    set(&mut s, Field::UsersAssigned, "true");
+    let extras = Extras {
+        responses: vec![("the file response.xml".into(), response())],
+        test_report: Some(serde_json::json!({
+            "valid": true,
+            "checks": [{
+                "id": "subject",
+                "ok": true,
+                "found": EMAIL,
+                "message": format!("the NameID is {EMAIL}; {FIRST} {LAST} signed in"),
+            }],
+        })),
+        include_user_data: false,
+    };
+    (s, extras)
+}
+
+fn bundle_of(s: &Session, extras: &Extras) -> Bundle {
+    let saved = s.model.to_saved(&s.saved);
+    build(
+        s.model.profiles.clone(),
+        &saved,
+        extras,
+        s.model.clock.clone(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_bundle_holds_the_picture_without_secrets_or_people() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, extras) = seeded(dir.path());
+    let bundle = bundle_of(&s, &extras);
+    let json = bundle.to_json().unwrap();
+    for gone in [
+        EMAIL,
+        "alice.martin",
+        LOGIN,
+        FIRST,
+        LAST,
+        "198.51.100.23",
+        AUTH_SECRET,
+        "PRIVATE KEY",
+    ] {
+        assert!(!json.contains(gone), "{gone} is in the bundle:\n{json}");
+    }
+    // The structure is kept: the same person is the same placeholder everywhere.
+    assert_eq!(
+        bundle.configuration["test_evidence"]["user"],
+        "user-1@redacted"
+    );
+    assert_eq!(bundle.configuration["test_user"], "user-2");
+    let xml = &bundle.responses[0].xml;
+    assert!(
+        xml.contains("<saml:NameID>user-1@redacted</saml:NameID>"),
+        "{xml}"
+    );
+    assert!(xml.contains("<saml:AttributeValue>user-1@redacted</saml:AttributeValue>"));
+    assert!(xml.contains("<saml:Attribute Name=\"firstname\"><saml:AttributeValue>value-2<"));
+    assert!(xml.contains("https://sso.jumpcloud.com/saml2/infisical"));
+    let message = bundle.configuration["test_evidence"]["checks"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(
+        message,
+        "NameID user-1@redacted (value-2 value-3) was verified"
+    );
+    let check = &bundle.test_report.as_ref().unwrap()["checks"][0];
+    assert_eq!(check["found"], "user-1@redacted");
+    assert_eq!(
+        check["message"],
+        "the NameID is user-1@redacted; value-2 value-3 signed in"
+    );
+    // The rest of the picture.
+    assert!(!bundle.user_data_included);
+    assert_eq!(bundle.profiles.idp.as_deref(), Some("jumpcloud"));
+    assert_eq!(bundle.profiles.sp.as_deref(), Some("infisical"));
+    assert_eq!(bundle.app_version, env!("CARGO_PKG_VERSION"));
+    assert_eq!(bundle.platform.os, std::env::consts::OS);
+    assert_eq!(bundle.steps.len(), 9);
+    assert!(!bundle.report.is_empty());
+    assert!(
+        json.contains("BEGIN CERTIFICATE"),
+        "the public certificate is in it"
+    );
+    assert_eq!(bundle.certificates.len(), 1);
+    assert!(bundle.certificates[0]["sha256_fingerprint"].is_string());
+
+    // The session's own bundle (no captured response in this run) holds no secret either.
+    let own = s.support_bundle(false).unwrap().to_json().unwrap();
+    assert!(!own.contains(AUTH_SECRET) && !own.contains(EMAIL));
+}
+
+#[test]
+fn with_user_data_the_values_stay_but_never_the_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, mut extras) = seeded(dir.path());
+    extras.include_user_data = true;
+    let bundle = bundle_of(&s, &extras);
+    let json = bundle.to_json().unwrap();
+    for kept in [EMAIL, LOGIN, FIRST, LAST] {
+        assert!(json.contains(kept), "{kept} is missing");
+    }
+    assert!(bundle.user_data_included);
+    assert!(!json.contains(AUTH_SECRET));
+    assert!(!json.contains("PRIVATE KEY"));
+}
+
+#[test]
+fn a_bundle_opens_back_as_it_was_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, extras) = seeded(dir.path());
+    let bundle = bundle_of(&s, &extras);
+    let json = bundle.to_json().unwrap();
+    assert_eq!(Bundle::open(json.as_bytes()).unwrap(), bundle);
+
+    // What is not a bundle says so.
+    assert!(matches!(
+        Bundle::open(b"{\"version\":1}"),
+        Err(BundleError::NotABundle(_))
+    ));
+    assert!(matches!(
+        Bundle::open(b"not json"),
+        Err(BundleError::NotABundle(_))
+    ));
+    let newer = json.replacen("\"version\": 1", "\"version\": 7", 1);
+    assert!(matches!(
+        Bundle::open(newer.as_bytes()),
+        Err(BundleError::UnknownVersion { found: 7 })
+    ));
+    assert!(matches!(
+        Bundle::open(&vec![b' '; MAX_BUNDLE_BYTES + 1]),
+        Err(BundleError::TooLarge)
+    ));
+}
+
+#[test]
+fn a_bundle_that_would_hold_a_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, mut extras) = seeded(dir.path());
+    extras.include_user_data = true;
+    let mut bundle = bundle_of(&s, &extras);
+    bundle.notes.push("-----BEGIN PRIVATE KEY-----".into());
+    assert!(matches!(
+        bundle.to_json(),
+        Err(BundleError::WouldHoldSecret { .. })
+    ));
+    // And a bundle of nothing at all still opens.
+    let empty = Session::open(Store::at(dir.path().join("empty")));
+    let b = empty.support_bundle(false).unwrap();
+    assert!(b.configuration.is_object());
+}
