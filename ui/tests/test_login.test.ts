@@ -189,9 +189,17 @@ describe("test login step", () => {
     if (sign) sign.checked = true;
     sign?.dispatchEvent(new Event("change", { bubbles: true }));
     await idle();
+    // The binding is a choice of two, HTTP-Redirect preselected.
+    const redirect = target.querySelector<HTMLInputElement>("[data-testid=login-request-redirect]");
+    const post = target.querySelector<HTMLInputElement>("[data-testid=login-request-post]");
+    expect([redirect?.checked, post?.checked]).toEqual([true, false]);
+    if (post) post.checked = true;
+    post?.dispatchEvent(new Event("change", { bubbles: true }));
+    await idle();
     expect(actions()).toEqual([
       { type: "set_login_start", start: "idp_initiated" },
       { type: "set_login_request", post: false, sign: true },
+      { type: "set_login_request", post: true, sign: false },
     ]);
   });
 

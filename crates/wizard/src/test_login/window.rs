@@ -3,13 +3,17 @@
 
 use super::*;
 use ssopilot_peers::test_login::key::SpKey;
-use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
+use ssopilot_saml::request::{self, AuthnRequest, PostForm, RequestBinding};
 
 /// What the shell needs to open the login window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginWindowJob {
     pub id: u64,
+    /// Where the window goes; with `post`, the IdP's SSO URL the form is posted to.
     pub url: String,
+    /// HTTP-POST binding: the form the window must post (a URL alone cannot make a browser POST). The shell serves
+    /// it as a one-time loopback page ([`ssopilot_peers::test_login::start::StartPage`]) and opens that page.
+    pub post: Option<PostForm>,
     /// The only origin whose pages may send the captured response back (the IdP's).
     pub allowed_origin: String,
 }
@@ -195,8 +199,9 @@ pub(super) enum Plan {
 
 /// Where the login window goes and what its response must answer.
 pub(super) struct WindowStart {
-    /// What the window opens (for HTTP-POST, a page that posts the request).
+    /// What the window opens (for HTTP-POST, the SSO URL `post` goes to).
     url: String,
+    post: Option<PostForm>,
     /// What the view shows as opened.
     shown: String,
     request_id: Option<String>,
@@ -442,14 +447,21 @@ impl Model {
                     (true, Some(k)) => Some(k.signer()),
                     (true, None) => return Err("signing needs the test SP's key".into()),
                 };
-                let url = match binding {
-                    RequestBinding::Redirect => request::redirect_url(&sso, &xml, None, signer)
-                        .map_err(|e| e.to_string())?,
-                    // The window's WebKit does not let a page SSO Pilot writes post to the IdP (a data: or blank
-                    // page's form goes nowhere; tried against SimpleSAMLphp), so the window says so plainly.
-                    RequestBinding::Post => {
-                        return Err("The login window sends the request by HTTP-Redirect only for now. Untick \"Send the request by HTTP-POST\" if the IdP also accepts HTTP-Redirect; if it accepts only HTTP-POST, run the test from a terminal: ssopilot test-login --binding post (add --sign-requests if the IdP wants signed requests)".into());
-                    }
+                let (url, post) = match binding {
+                    RequestBinding::Redirect => (
+                        request::redirect_url(&sso, &xml, None, signer)
+                            .map_err(|e| e.to_string())?,
+                        None,
+                    ),
+                    // A URL cannot make the window POST: the shell serves this form on loopback, once, and the
+                    // window opens that page, which posts it to the IdP.
+                    RequestBinding::Post => (
+                        sso.as_str().to_string(),
+                        Some(
+                            request::post_form(&sso, &xml, None, signer)
+                                .map_err(|e| e.to_string())?,
+                        ),
+                    ),
                 };
                 let how = format!(
                     "SP-initiated, {}, {}",
@@ -462,6 +474,7 @@ impl Model {
                 };
                 Ok(WindowStart {
                     url,
+                    post,
                     shown,
                     request_id: Some(id),
                     allowed_origin,
@@ -472,6 +485,7 @@ impl Model {
             Plan::Open { url, start } => Ok(WindowStart {
                 shown: url.clone(),
                 url,
+                post: None,
                 request_id: None,
                 allowed_origin,
                 start,

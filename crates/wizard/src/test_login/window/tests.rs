@@ -175,27 +175,37 @@ fn the_idps_metadata_chooses_post_and_signing_with_the_test_sp_key() {
     assert!(error.contains("system keychain"), "{error}");
 
     s.attach_secrets(Ok(Secrets::mock()));
-    // HTTP-POST is not sent from the window (its WebKit posts no page SSO Pilot writes): it says what to do.
+    // HTTP-POST: the window gets the form to post (the shell serves it once on loopback): a signed AuthnRequest,
+    // base64 without DEFLATE, for the IdP's HTTP-POST SSO service.
     let (v, job) = s.start_login_window();
-    assert!(job.is_none());
-    let error = v
-        .page
-        .blocks
-        .iter()
-        .find_map(|b| match b {
-            Block::TestLoginWay {
-                way: TestWay::LoginWindow,
-                error,
-                ..
-            } => error.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let job = job.unwrap();
+    assert_eq!(window_block(&v).2, None);
+    assert_eq!(job.url, IDP_URL);
+    assert_eq!(job.allowed_origin, "https://sso.jumpcloud.com");
+    let form = job.post.unwrap();
+    assert_eq!(form.action, IDP_URL);
+    assert_eq!(form.relay_state, None);
+    let xml = String::from_utf8(
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            &form.saml_request,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let id = window_request_id(&s);
+    assert!(xml.contains(&format!("ID=\"{id}\"")), "{xml}");
+    assert!(xml.contains("<ds:Signature"), "{xml}");
     assert!(
-        error.contains("HTTP-Redirect only")
-            && error.contains("ssopilot test-login --binding post"),
-        "{error}"
+        xml.contains(&format!("AssertionConsumerServiceURL=\"{ACS}\"")),
+        "{xml}"
     );
+    // The response to it passes, and the report says how the request went.
+    assert!(s.login_window_captured(&response(Some(&id))));
+    let r = report(&s.view()).clone();
+    assert!(r.passed, "{:?}", r.checks);
+    assert_eq!(r.source, "Login window (SP-initiated, HTTP-POST, signed)");
+    s.login_window_stopped();
 
     // The admin's choice wins over the metadata: HTTP-Redirect with a query signature.
     s.apply(Action::SetLoginRequest {
