@@ -174,16 +174,6 @@ impl CaptureJob {
     }
 }
 
-/// The login window's choices in this run (never saved): `None` takes the best for the configuration.
-#[derive(Debug, Clone, Default)]
-pub(super) struct StartChoice {
-    start: Option<LoginStart>,
-    /// The admin's (HTTP-POST, signed); `None`: from the IdP's metadata.
-    request: Option<(bool, bool)>,
-    /// The IdP's launch link, when it is not the SSO URL.
-    link: String,
-}
-
 /// How the next login window starts: decided without the keychain (the view asks on every render).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Plan {
@@ -296,7 +286,7 @@ impl Model {
     }
 
     pub(super) fn chosen_start(&self) -> Option<LoginStart> {
-        let choice = self.steps.test_login.run.choice.start;
+        let choice = self.steps.test_login.choice.start;
         choice
             .filter(|s| self.login_starts().contains(s))
             .or_else(|| self.best_start())
@@ -314,7 +304,7 @@ impl Model {
     fn request_options(&self) -> (RequestBinding, bool, String) {
         let idp = self.idp_name();
         let imported = self.import.idp_requests.as_ref();
-        if let Some((post, sign)) = self.steps.test_login.run.choice.request {
+        if let Some((post, sign)) = self.steps.test_login.choice.request {
             let binding = if post {
                 RequestBinding::Post
             } else {
@@ -396,7 +386,7 @@ impl Model {
                         .as_str()
                         .to_string()
                 } else {
-                    let typed = self.steps.test_login.run.choice.link.trim();
+                    let typed = self.steps.test_login.choice.link.trim();
                     if typed.is_empty() {
                         return Err(format!(
                             "paste {}'s {} first{}",
@@ -501,7 +491,7 @@ impl Model {
 
     /// The admin's choices of step 7's login window.
     pub(super) fn apply_login_choice(&mut self, action: &Action) -> Result<(), String> {
-        let choice = &mut self.steps.test_login.run.choice;
+        let choice = &mut self.steps.test_login.choice;
         match action {
             Action::SetLoginStart { start } => {
                 if !self.login_starts().contains(start) {
@@ -510,7 +500,7 @@ impl Model {
                         self.idp_name()
                     ));
                 }
-                self.steps.test_login.run.choice.start = Some(*start);
+                self.steps.test_login.choice.start = Some(*start);
             }
             Action::SetLoginRequest { post, sign } => choice.request = Some((*post, *sign)),
             Action::SetLaunchLink { link } => {
@@ -605,7 +595,7 @@ impl Model {
             .map(|l| LaunchLinkView {
                 label: l.label.clone(),
                 help: l.help.clone(),
-                value: self.steps.test_login.run.choice.link.clone(),
+                value: self.steps.test_login.choice.link.clone(),
             });
         Some(LoginStartView {
             options,
@@ -728,7 +718,12 @@ pub(super) fn origin_of(url: &str) -> Result<String, String> {
 
 // ---- what the shell drives -----------------------------------------------------------------------------------------
 
+mod choice;
 mod session;
+
+pub(super) use choice::check_saved_choice;
+pub use choice::SavedLoginChoice;
+pub(super) use choice::StartChoice;
 
 #[cfg(test)]
 mod tests;

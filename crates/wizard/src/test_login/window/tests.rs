@@ -461,3 +461,82 @@ fn an_idp_page_is_bounded_and_cleaned_and_only_its_window_keeps_it() {
     assert_eq!(said("Method Not Allowed", Some(405)), Some(StepId::IdpApp));
     assert_eq!(said("Sign In", Some(200)), None);
 }
+
+#[test]
+fn the_windows_choices_are_saved_with_step_7_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let store = crate::state::Store::at(dir.path());
+    // Nothing chosen yet: nothing saved for it (a file of an earlier build stays byte for byte the same).
+    assert_eq!(store.load().unwrap().unwrap().test_login_choice, None);
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::SpInitiated,
+    });
+    s.apply(Action::SetLoginRequest {
+        post: true,
+        sign: true,
+    });
+    let saved = store.load().unwrap().unwrap();
+    assert_eq!(
+        saved.test_login_choice,
+        Some(SavedLoginChoice {
+            start: Some(LoginStart::SpInitiated),
+            binding: Some(RequestBinding::Post),
+            sign_requests: Some(true),
+            launch_link: String::new(),
+        })
+    );
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(
+        text.contains("\"binding\": \"post\"") && text.contains("\"sign_requests\": true"),
+        "{text}"
+    );
+    drop(s);
+
+    // After a restart: the same choices, shown and used.
+    let mut s = Session::open_with_clock(
+        crate::state::Store::at(dir.path()),
+        std::sync::Arc::new(crate::clock::FixedClock::new(crate::certificate::tests::T0)),
+    );
+    let v = s.view();
+    assert_eq!(v.current, StepId::TestLogin);
+    let start = window_block(&v).1.unwrap().clone();
+    assert!(start
+        .options
+        .iter()
+        .any(|o| o.start == LoginStart::SpInitiated && o.chosen));
+    let request = start.request.unwrap();
+    assert!(request.post && request.sign, "{request:?}");
+    assert!(
+        request.note.starts_with("As you chose."),
+        "{}",
+        request.note
+    );
+    s.attach_secrets(Ok(Secrets::mock()));
+    let (_, job) = s.start_login_window();
+    assert!(job.unwrap().post.is_some(), "HTTP-POST, as saved");
+
+    // The IdP-initiated way with its launch link (Okta: not its SSO URL) is kept too.
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
+    s.apply(Action::SetLaunchLink {
+        link: "https://example.okta.com/home/app/0oa1/aln1".into(),
+    });
+    let saved = store.load().unwrap().unwrap().test_login_choice.unwrap();
+    assert_eq!(saved.start, Some(LoginStart::IdpInitiated));
+    assert_eq!(
+        saved.launch_link,
+        "https://example.okta.com/home/app/0oa1/aln1"
+    );
+    // A file whose choice this build would not write is refused whole, like any damaged file.
+    let mut bad = store.load().unwrap().unwrap();
+    bad.test_login_choice = Some(SavedLoginChoice {
+        binding: Some(RequestBinding::Post),
+        ..SavedLoginChoice::default()
+    });
+    assert!(bad.check().unwrap_err().contains("step 7"));
+}
