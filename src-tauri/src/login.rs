@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use ssopilot_peers::test_login::run::{run, Run, RunError};
+use ssopilot_peers::test_login::start::StartPage;
 use ssopilot_peers::test_login::{Attempt, TestSp, DEFAULT_TIMEOUT};
 use ssopilot_wizard::test_login::{CaptureStart, SeenPage};
 use ssopilot_wizard::view::WizardView;
@@ -83,6 +84,9 @@ pub struct LoginWindowState {
     /// The test whose login window may hand a response over now, and its IdP's origin; `None` once it ended (stop,
     /// continue, the window closed, another test started).
     allowed: Mutex<Option<(u64, String)>>,
+    /// HTTP-POST binding: the one-time loopback page the window opened, which posts the AuthnRequest to the IdP.
+    /// Kept (serving) while its test runs; dropped, and so stopped, when the next test starts or the window closes.
+    start_page: Mutex<Option<(u64, StartPage)>>,
 }
 
 /// The scope of a runtime capability for `login_capture`: the origin it was granted to.
@@ -112,6 +116,20 @@ impl LoginWindowState {
     fn withdraw(&self, id: Option<u64>) {
         if let Ok(mut allowed) = self.allowed.lock() {
             let _ = allowed.take_if(|(a, _)| id.is_none_or(|id| id == *a));
+        }
+    }
+
+    /// Keeps test `id`'s start page serving (the one of an earlier test stops).
+    fn keep_start_page(&self, id: u64, page: Option<StartPage>) {
+        if let Ok(mut kept) = self.start_page.lock() {
+            *kept = page.map(|p| (id, p));
+        }
+    }
+
+    /// Test `id`'s window closed: its start page stops (a newer test's stays).
+    fn drop_start_page(&self, id: u64) {
+        if let Ok(mut kept) = self.start_page.lock() {
+            let _ = kept.take_if(|(k, _)| *k == id);
         }
     }
 
@@ -180,9 +198,21 @@ pub async fn login_window_open<R: Runtime>(
     }
     // A window of an earlier test (perhaps on another IdP) may hand nothing over any more.
     login.allow(job.id, &job.allowed_origin);
-    let opened = grant_capture(&app, &login, &job.allowed_origin).and_then(|()| {
-        let url = job
-            .url
+    // HTTP-POST: the window opens a one-time loopback page that posts the request (a URL cannot make it POST).
+    let start = match &job.post {
+        Some(form) => StartPage::serve(form, DEFAULT_TIMEOUT)
+            .await
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        None => Ok(None),
+    };
+    let opened = start.and_then(|page| {
+        let url = page
+            .as_ref()
+            .map_or_else(|| job.url.clone(), |p| p.url().to_string());
+        login.keep_start_page(job.id, page);
+        grant_capture(&app, &login, &job.allowed_origin)?;
+        let url = url
             .parse::<tauri::Url>()
             .map_err(|e| format!("{} is not a URL ({e})", job.url))?;
         WebviewWindowBuilder::new(&app, LOGIN_WINDOW, WebviewUrl::External(url))
@@ -197,6 +227,7 @@ pub async fn login_window_open<R: Runtime>(
         Err(why) => {
             log::error!("the login window could not open: {why}");
             login.withdraw(Some(job.id));
+            login.drop_start_page(job.id);
             login.wake(Some(job.id));
             return state.with_session(|session| {
                 session.login_window_failed(job.id, &why);
@@ -209,6 +240,7 @@ pub async fn login_window_open<R: Runtime>(
     window.on_window_event(move |event| {
         if matches!(event, WindowEvent::Destroyed) {
             handle.state::<LoginWindowState>().withdraw(Some(id));
+            handle.state::<LoginWindowState>().drop_start_page(id);
             let _ = handle
                 .state::<WizardState>()
                 .with_session(|session| session.login_window_closed(id));

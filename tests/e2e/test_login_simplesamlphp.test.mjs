@@ -2,7 +2,9 @@
 // as crates/peers/tests/it/idp_simplesamlphp.rs runs it), chosen in step 1 as a generic SAML 2.0 IdP. The login
 // window opens SimpleSAMLphp's SSO service with SSO Pilot's own AuthnRequest (SP-initiated, preselected: a bare SSO
 // URL is refused by SimpleSAMLphp), the user signs in on SimpleSAMLphp's own form, and the response, caught before
-// it leaves for the ACS, passes every check, InResponseTo included; the report says how the sign-in started.
+// it leaves for the ACS, passes every check, InResponseTo included; the report says how the sign-in started. Both
+// bindings: HTTP-Redirect (a URL) and HTTP-POST (the window opens SSO Pilot's one-time loopback page, which posts
+// the request).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -133,10 +135,15 @@ $metadata[${php(SP_ENTITY_ID)}] = [
   };
 }
 
-test("step 7: the login window signs in at SimpleSAMLphp (a generic SAML IdP) with SSO Pilot's own request, and the report passes", async () => {
+/**
+ * Steps 1-6 for SimpleSAMLphp as a generic IdP, then the login window with SSO Pilot's own request sent by
+ * `binding` ("redirect" or "post"), signed in on SimpleSAMLphp's own form, to a passing report.
+ */
+async function signInThroughTheWindow(binding) {
   assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run under scripts/with-keyring.sh (scripts/test.sh does)");
   const idp = await startSimpleSamlPhp();
-  const dirs = profile("test-login-simplesamlphp");
+  const dirs = profile(`test-login-simplesamlphp-${binding}`);
+  const shots = binding === "redirect" ? 30 : 33;
   try {
     await withDriver(dirs, async () => {
       const session = await launch();
@@ -170,15 +177,23 @@ test("step 7: the login window signs in at SimpleSAMLphp (a generic SAML IdP) wi
       const chosen = await session.find("[data-testid=login-start-sp_initiated]");
       assert.equal(await chosen.property("checked"), true);
       assert.equal((await session.findAll("[data-testid=login-start-idp_initiated]")).length, 0);
-      await shot(session, "30-test-login-simplesamlphp-start");
+      // The binding is a plain choice: HTTP-Redirect preselected (no metadata imported), HTTP-POST beside it.
+      const redirect = await session.find("[data-testid=login-request-redirect]");
+      assert.equal(await redirect.property("checked"), true);
+      if (binding === "post") {
+        await (await session.find("[data-testid=login-request-post]")).click();
+        await session.waitFor("HTTP-POST chosen", async () => (await (await session.find("[data-testid=login-request-post]")).property("checked")) === true);
+      }
+      await shot(session, `${shots}-test-login-simplesamlphp-${binding}-start`);
 
-      // The login window: SimpleSAMLphp's own sign-in form, reached with our AuthnRequest.
+      // The login window: SimpleSAMLphp's own sign-in form, reached with our AuthnRequest (on HTTP-POST through SSO
+      // Pilot's one-time loopback page: the bare SSO URL alone would get SimpleSAMLphp's error, not its form).
       await (await session.find("[data-testid=start-login_window]")).click();
       const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
       await switchTo(session, login);
       await (await session.find("input[name=username]", 20_000)).type(USER);
       await (await session.find("input[name=password]")).type(PASSWORD);
-      await shot(session, "31-test-login-simplesamlphp-form");
+      await shot(session, `${shots + 1}-test-login-simplesamlphp-${binding}-form`);
       await (await session.find("#submit_button, button[type=submit], input[type=submit]")).click();
       await switchTo(session, main);
 
@@ -191,9 +206,9 @@ test("step 7: the login window signs in at SimpleSAMLphp (a generic SAML IdP) wi
       const inResponseTo = await session.find('[data-check="in_response_to"]');
       assert.equal(await inResponseTo.attribute("data-ok"), "true", "the response answers the window's request");
       const report = await (await session.find("[data-testid=test-report]")).text();
-      assert.match(report, /SP-initiated, HTTP-Redirect, unsigned/);
+      assert.match(report, binding === "post" ? /SP-initiated, HTTP-POST, unsigned/ : /SP-initiated, HTTP-Redirect, unsigned/);
       assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /Recorded as evidence/);
-      await shot(session, "32-test-login-simplesamlphp-passed");
+      await shot(session, `${shots + 2}-test-login-simplesamlphp-${binding}-passed`);
       await (await session.find("[data-testid=login-stop]")).click();
       await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
       await quit(session, dirs);
@@ -201,4 +216,12 @@ test("step 7: the login window signs in at SimpleSAMLphp (a generic SAML IdP) wi
   } finally {
     idp.stop();
   }
+}
+
+test("step 7: the login window signs in at SimpleSAMLphp (a generic SAML IdP) with SSO Pilot's own request, and the report passes", async () => {
+  await signInThroughTheWindow("redirect");
+});
+
+test("step 7: the login window sends the request by HTTP-POST (through SSO Pilot's one-time loopback page) to SimpleSAMLphp, and the report passes", async () => {
+  await signInThroughTheWindow("post");
 });

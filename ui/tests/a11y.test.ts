@@ -174,6 +174,7 @@ describe("times", () => {
       kind: "test_report",
       passed: true,
       source: "Pasted response",
+      flow: null,
       headline: "Passed",
       evidence_note: "Recorded as evidence.",
       evidence_severity: "info",

@@ -31,6 +31,7 @@ const report: TestReportBlock = {
   kind: "test_report",
   passed: false,
   source: "Pasted response",
+  flow: "IdP-initiated: the response is unsolicited (it answers no sign-in request), so nothing ties it to a request.",
   headline: "Failed: 1 of 3 checks failed. Fix them where each one says, then test again.",
   evidence_note: "Not recorded as evidence: the test login did not pass (signature_required).",
   evidence_severity: "error",
@@ -127,6 +128,7 @@ describe("test login step", () => {
     expect(actions()).toEqual([{ type: "go_to", step: "certificate" }]);
     expect(target.querySelector('[data-arrival="wrong_case"]')?.textContent).toContain("wrong case");
     expect(target.querySelector("[data-testid=clock]")?.textContent).toContain("within 2 s");
+    expect(target.querySelector("[data-testid=report-flow]")?.textContent).toContain("IdP-initiated");
     const signed = [...target.querySelectorAll(".xml-line.signed")].map((l) => l.textContent?.trim());
     expect(signed).toEqual(['<saml2:Assertion ID="_a">', "</saml2:Assertion>"]);
     expect(target.querySelector("[data-testid=evidence-note]")?.textContent).toContain("Not recorded as evidence");
@@ -189,9 +191,17 @@ describe("test login step", () => {
     if (sign) sign.checked = true;
     sign?.dispatchEvent(new Event("change", { bubbles: true }));
     await idle();
+    // The binding is a choice of two, HTTP-Redirect preselected.
+    const redirect = target.querySelector<HTMLInputElement>("[data-testid=login-request-redirect]");
+    const post = target.querySelector<HTMLInputElement>("[data-testid=login-request-post]");
+    expect([redirect?.checked, post?.checked]).toEqual([true, false]);
+    if (post) post.checked = true;
+    post?.dispatchEvent(new Event("change", { bubbles: true }));
+    await idle();
     expect(actions()).toEqual([
       { type: "set_login_start", start: "idp_initiated" },
       { type: "set_login_request", post: false, sign: true },
+      { type: "set_login_request", post: true, sign: false },
     ]);
   });
 

@@ -678,7 +678,7 @@ fn the_binding_follows_the_idp_metadata() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(
-        out.starts_with(&format!("http://127.0.0.1:{port}/start/_")),
+        out.starts_with(&format!("http://127.0.0.1:{port}/start/")),
         "{out}"
     );
     assert!(err.contains("AuthnRequest: HTTP-POST, unsigned."), "{err}");

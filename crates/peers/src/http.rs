@@ -106,6 +106,7 @@ pub(crate) async fn respond_with(
         404 => "Not Found",
         405 => "Method Not Allowed",
         409 => "Conflict",
+        410 => "Gone",
         413 => "Payload Too Large",
         421 => "Misdirected Request",
         _ => "Error",

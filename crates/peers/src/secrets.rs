@@ -232,6 +232,18 @@ fn native_builder() -> Option<Box<keyring::credential::CredentialBuilder>> {
 /// Account used to check that the keychain answers; never written.
 const PROBE_ACCOUNT: &str = "keychain-probe";
 
+/// Held while a secret is created, in this whole process: two callers that both find no key (the wizard's login
+/// window and its loopback test at once) must not both generate and store one, the second overwriting the first
+/// after the first was handed out (its certificate then given to an IdP and lost).
+static CREATING: Mutex<()> = Mutex::new(());
+
+/// Takes [`CREATING`] (a poisoned lock only means another creator panicked: what it guards is in the keychain).
+fn creating() -> std::sync::MutexGuard<'static, ()> {
+    CREATING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 impl Secrets {
     /// The real OS keychain. Checks once that it answers (a lookup of an entry that is never created), so a missing
     /// Secret Service is reported here, as [`SecretsError::NoKeychain`], not halfway through a step.
@@ -384,12 +396,18 @@ impl Secrets {
     /// The stored binary secret, or a new one from `generate`, stored before it is returned. Used for keys that
     /// must survive restarts (the demo IdP key: regenerating it would change the certificate the SP trusts).
     ///
-    /// What is returned is read back from the keychain, so a caller never uses a key that was not stored.
+    /// What is returned is read back from the keychain, so a caller never uses a key that was not stored. Creation
+    /// is serialized in the process, and the keychain read again once it is this caller's turn: of two callers at
+    /// once, one creates and both get its key.
     pub fn get_or_create(
         &self,
         name: &SecretName,
         generate: impl FnOnce() -> Vec<u8>,
     ) -> Result<SecretBytes, SecretsError> {
+        if let Some(existing) = self.get_bytes(name)? {
+            return Ok(existing);
+        }
+        let _creating = creating();
         if let Some(existing) = self.get_bytes(name)? {
             return Ok(existing);
         }
@@ -408,12 +426,16 @@ impl Secrets {
     }
 
     /// The stored text secret, or a new one from `generate`, stored first (AUTH_SECRET: see
-    /// [`generate_auth_secret`]).
+    /// [`generate_auth_secret`]); created once however many callers ask at once, as [`Secrets::get_or_create`].
     pub fn get_or_create_text(
         &self,
         name: &SecretName,
         generate: impl FnOnce() -> Result<SecretString, SecretsError>,
     ) -> Result<SecretString, SecretsError> {
+        if let Some(existing) = self.get(name)? {
+            return Ok(existing);
+        }
+        let _creating = creating();
         if let Some(existing) = self.get(name)? {
             return Ok(existing);
         }
@@ -511,5 +533,70 @@ mod tests {
         let msg = SecretsError::NoKeychain { detail: "x".into() }.to_string();
         assert!(msg.starts_with("no OS keychain is available: on Linux start gnome-keyring"));
         assert!(msg.contains("never falls back to storing secrets in files"));
+    }
+
+    #[test]
+    fn two_callers_at_once_create_one_secret_and_both_get_it() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Barrier;
+        let secrets = Secrets::mock();
+        let made = AtomicUsize::new(0);
+        let both = Barrier::new(2);
+        let got: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let callers: Vec<_> = (0..2u8)
+                .map(|i| {
+                    let (secrets, made, both) = (&secrets, &made, &both);
+                    s.spawn(move || {
+                        both.wait();
+                        secrets
+                            .get_or_create(&SecretName::TestSpKey, || {
+                                made.fetch_add(1, Ordering::SeqCst);
+                                // Slow, like RSA key generation: the other caller arrives meanwhile.
+                                std::thread::sleep(std::time::Duration::from_millis(100));
+                                vec![i + 1; 16]
+                            })
+                            .unwrap()
+                            .expose()
+                            .to_vec()
+                    })
+                })
+                .collect();
+            callers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        assert_eq!(made.load(Ordering::SeqCst), 1, "one key made");
+        assert_eq!(got[0], got[1], "both callers hold the stored key");
+        assert_eq!(
+            secrets
+                .get_bytes(&SecretName::TestSpKey)
+                .unwrap()
+                .unwrap()
+                .expose(),
+            got[0].as_slice()
+        );
+        // The same for a text secret.
+        let name = SecretName::AuthSecret("https://sp.example.com".into());
+        let made = AtomicUsize::new(0);
+        let texts: Vec<String> = std::thread::scope(|s| {
+            let callers: Vec<_> = (0..2)
+                .map(|_| {
+                    let (secrets, made, both, name) = (&secrets, &made, &both, &name);
+                    s.spawn(move || {
+                        both.wait();
+                        secrets
+                            .get_or_create_text(name, || {
+                                made.fetch_add(1, Ordering::SeqCst);
+                                std::thread::sleep(std::time::Duration::from_millis(100));
+                                generate_auth_secret()
+                            })
+                            .unwrap()
+                            .expose()
+                            .to_string()
+                    })
+                })
+                .collect();
+            callers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        assert_eq!(made.load(Ordering::SeqCst), 1);
+        assert_eq!(texts[0], texts[1]);
     }
 }

@@ -128,6 +128,9 @@ pub struct SavedState {
     /// Step 7: the last passing test login (no secrets, no signature values: see [`ssopilot_peers::test_login::evidence`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub test_evidence: Option<ssopilot_peers::test_login::evidence::Evidence>,
+    /// Step 7: how the login window starts the sign-in, as the admin chose (absent: the best for the configuration).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_login_choice: Option<crate::test_login::SavedLoginChoice>,
     /// Step 2, self-hosted SPs: the instance's public address (SITE_URL). Its AUTH_SECRET is in the OS keychain only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub site_url: Option<SiteUrl>,
@@ -165,6 +168,7 @@ impl Default for SavedState {
             users_assigned: false,
             test_user: None,
             test_evidence: None,
+            test_login_choice: None,
             site_url: None,
             demo_granted_groups: Vec::new(),
             sso_enabled: false,

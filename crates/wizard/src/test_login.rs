@@ -11,7 +11,9 @@ mod window;
 pub use evidence::EvidenceState;
 pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
-pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob, SeenPage};
+pub use window::{
+    CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob, SavedLoginChoice, SeenPage,
+};
 
 use crate::state::SavedState;
 use std::path::Path;
@@ -39,11 +41,13 @@ fn rfc3339(t: time::OffsetDateTime) -> String {
         .unwrap_or_else(|_| t.to_string())
 }
 
-/// Step 7: the evidence, which outlives the run, and the tests of this run.
+/// Step 7: the evidence and the login window's choices, which outlive the run, and the tests of this run.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Draft {
     /// The last passing test login, kept even when it no longer matches (it then shows as stale).
     pub(crate) evidence: Option<Evidence>,
+    /// How the login window starts (the way, the request's binding and signing, the launch link).
+    choice: window::StartChoice,
     /// The tests in this run (reports, the login window, the loopback test SP); never saved.
     pub(crate) run: TestLoginState,
 }
@@ -52,6 +56,7 @@ impl Draft {
     pub(crate) fn load(saved: &SavedState) -> Draft {
         Draft {
             evidence: saved.test_evidence.clone(),
+            choice: window::StartChoice::load(saved.test_login_choice.as_ref()),
             run: TestLoginState::default(),
         }
     }
@@ -64,11 +69,19 @@ pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
             return Err("the saved test-login evidence records failed checks".into());
         }
     }
+    if let Some(choice) = &saved.test_login_choice {
+        window::check_saved_choice(choice)?;
+    }
     Ok(())
 }
 
-pub(crate) fn save(model: &Model, _previous: &SavedState, out: &mut SavedState) {
+pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
     out.test_evidence = model.steps.test_login.evidence.clone();
+    out.test_login_choice = model
+        .steps
+        .test_login
+        .choice
+        .to_saved(previous.test_login_choice.as_ref());
 }
 
 impl Model {
@@ -352,8 +365,6 @@ pub(super) struct TestLoginState {
     last: Option<Run>,
     window: Option<WindowTest>,
     window_error: Option<String>,
-    /// How the next login window starts.
-    choice: window::StartChoice,
     /// The test SP's request-signing key, once loaded from the keychain.
     sp_key: Option<std::sync::Arc<ssopilot_peers::test_login::key::SpKey>>,
     loopback: Option<LoopbackTest>,

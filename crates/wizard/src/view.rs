@@ -513,6 +513,9 @@ pub struct TestReportView {
     pub passed: bool,
     /// "Login window", "Loopback test SP", "Pasted response".
     pub source: String,
+    /// How the sign-in started, as the response shows it (SP- or IdP-initiated) and what that leaves unchecked;
+    /// `None` when the response was not read that far.
+    pub flow: Option<String>,
     pub headline: String,
     /// What this result means for the evidence (recorded, or why not).
     pub evidence_note: String,

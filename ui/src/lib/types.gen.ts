@@ -354,7 +354,12 @@ export type TestReportView = { passed: boolean,
 /**
  * "Login window", "Loopback test SP", "Pasted response".
  */
-source: string, headline: string, 
+source: string, 
+/**
+ * How the sign-in started, as the response shows it (SP- or IdP-initiated) and what that leaves unchecked;
+ * `None` when the response was not read that far.
+ */
+flow: string | null, headline: string, 
 /**
  * What this result means for the evidence (recorded, or why not).
  */

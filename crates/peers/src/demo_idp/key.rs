@@ -197,6 +197,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn two_callers_at_once_get_the_same_stored_key() {
+        let secrets = Secrets::mock();
+        let both = std::sync::Barrier::new(2);
+        let certs: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let callers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        both.wait();
+                        IdpKey::load_or_create(&secrets)
+                            .unwrap()
+                            .cert_der()
+                            .to_vec()
+                    })
+                })
+                .collect();
+            callers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        assert_eq!(certs[0], certs[1], "one key, not two");
+        assert_eq!(
+            IdpKey::load_or_create(&secrets).unwrap().cert_der(),
+            certs[0].as_slice()
+        );
+    }
+
+    #[test]
     fn same_key_same_certificate_and_it_matches_the_key() {
         let k = IdpKey::generate_ephemeral().unwrap();
         let again = IdpKey::from_pkcs8(SecretBytes::new(k.pkcs8().to_vec())).unwrap();

@@ -1,5 +1,5 @@
-//! The test SP's HTTP side: each connection to its loopback port, the POST binding's start page, and what the ACS
-//! does with every POST (the answer to the pending request becomes the result; anything else gets a page and is
+//! The test SP's HTTP side: each connection to its loopback port (the POST binding's start page is [`super::start`]),
+//! and what the ACS does with every POST (the answer to the pending request becomes the result; anything else gets a page and is
 //! kept as unexpected).
 
 use super::*;
@@ -61,8 +61,11 @@ pub(super) async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
                     ),
                 }
             }
-            ("GET", path) if path.starts_with(START_PATH) => {
-                let (reply, csp) = start_page(&shared, path);
+            (_, path) if path.starts_with(START_PATH) => {
+                let (reply, csp) = {
+                    let mut m = shared.memory();
+                    start::answer(m.post_page.as_mut(), &req, shared.port)
+                };
                 respond(&stream, &reply, &csp).await;
                 return;
             }
@@ -86,42 +89,6 @@ pub(super) async fn serve_one(stream: TcpStream, shared: Arc<Shared>) {
     };
     respond(&stream, &reply, CSP).await;
     drop(result);
-}
-
-/// The page that posts the current AuthnRequest to the IdP (HTTP-POST binding), with a CSP that allows its one
-/// script; only for the current request's ID (the Host was checked before: only the test SP's own address).
-pub(super) fn start_page(shared: &Shared, path: &str) -> (Page, String) {
-    let wanted = path
-        .strip_prefix(START_PATH)
-        .and_then(|p| p.strip_prefix('/'));
-    let html = {
-        let m = shared.memory();
-        match (&m.current, &m.post_page, wanted) {
-            (Some(id), Some(html), Some(w)) if id == w => Some(html.clone()),
-            _ => None,
-        }
-    };
-    match html {
-        Some(body) => (
-            Page {
-                status: 200,
-                content_type: "text/html; charset=utf-8",
-                body,
-            },
-            format!(
-                "default-src 'none'; script-src {}; form-action http: https:; frame-ancestors 'none'; base-uri 'none'",
-                request::auto_submit_csp_source()
-            ),
-        ),
-        None => (
-            page(
-                404,
-                "No sign-in request here",
-                "<p class=\"fail\">This sign-in request is not the current one of the test SP (a newer test login replaced it, or it ended). Start the test login again from SSO Pilot.</p>",
-            ),
-            CSP.to_string(),
-        ),
-    }
 }
 
 /// Validates one POST to the ACS, updates the replay memory, sets the result, and makes the browser's page. Only

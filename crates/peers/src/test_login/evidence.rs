@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use ssopilot_saml::fingerprint::Fingerprint;
-use ssopilot_saml::response::Report;
+use ssopilot_saml::response::{Flow, Report};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 
 /// Why a report cannot become evidence.
@@ -148,6 +148,10 @@ pub struct Evidence {
     /// [`TestedConfig::hash`] of the configuration tested.
     pub config_hash: String,
     pub checks: Vec<EvidenceCheck>,
+    /// How the sign-in started, as the response shows it: SP-initiated (it answers a request) or IdP-initiated
+    /// (unsolicited). Absent in evidence recorded before SSO Pilot kept it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flow: Option<Flow>,
 }
 
 fn attribute_map_hash(map: &BTreeMap<String, String>) -> String {
@@ -201,6 +205,7 @@ impl Evidence {
                     message: c.message.clone(),
                 })
                 .collect(),
+            flow: report.flow(),
         })
     }
 

@@ -131,6 +131,26 @@ mod tests {
     }
 
     #[test]
+    fn two_callers_at_once_get_the_same_stored_key() {
+        let secrets = Secrets::mock();
+        let both = std::sync::Barrier::new(2);
+        let certs: Vec<Vec<u8>> = std::thread::scope(|s| {
+            let callers: Vec<_> = (0..2)
+                .map(|_| {
+                    s.spawn(|| {
+                        both.wait();
+                        SpKey::load_or_create(&secrets).unwrap().cert_der().to_vec()
+                    })
+                })
+                .collect();
+            callers.into_iter().map(|c| c.join().unwrap()).collect()
+        });
+        assert_eq!(certs[0], certs[1], "one key, not two");
+        let stored = SpKey::load_or_create(&secrets).unwrap();
+        assert_eq!(stored.cert_der(), certs[0].as_slice());
+    }
+
+    #[test]
     fn a_damaged_stored_key_is_refused_with_advice() {
         let secrets = Secrets::mock();
         secrets

@@ -18,6 +18,7 @@ pub mod demo;
 pub mod evidence;
 pub mod key;
 pub mod run;
+pub mod start;
 
 use std::collections::{HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -44,8 +45,8 @@ use acs::*;
 pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
 /// Where the browser POSTs the SAMLResponse.
 pub const ACS_PATH: &str = "/acs";
-/// With the HTTP-POST binding the browser opens `<base>/start/<request ID>`: a page of the test SP that posts the
-/// AuthnRequest to the IdP (a URL alone cannot make a browser POST).
+/// With the HTTP-POST binding the browser opens `<base>/start/<nonce>`: a one-time page that posts the AuthnRequest
+/// to the IdP (a URL alone cannot make a browser POST; see [`start`]).
 pub const START_PATH: &str = "/start";
 /// How long a test login waits for the browser unless told otherwise.
 pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(300);
@@ -112,7 +113,7 @@ pub struct RequestOptions {
 pub struct Attempt {
     pub request_id: String,
     /// Open this in the browser: on HTTP-Redirect the IdP's SSO URL with the deflated, base64 AuthnRequest; on
-    /// HTTP-POST the test SP's own page ([`START_PATH`]) that posts the request to the IdP.
+    /// HTTP-POST the test SP's own one-time page ([`START_PATH`]) that posts the request to the IdP.
     pub url: String,
     pub binding: RequestBinding,
     /// Whether the request is signed.
@@ -188,8 +189,8 @@ fn posted_from(origin: Option<&str>, referer: Option<&str>) -> String {
 struct Memory {
     /// The request the next response must answer.
     current: Option<String>,
-    /// With the HTTP-POST binding: the page that posts the current request (served at START_PATH/<its ID>).
-    post_page: Option<String>,
+    /// With the HTTP-POST binding: the one-time page that posts the current request.
+    post_page: Option<start::OneTimePage>,
     /// Waiting for an IdP-initiated response (no request sent).
     idp_initiated: bool,
     /// POSTs that did not become the result, newest last.
@@ -446,9 +447,10 @@ impl TestSp {
             ),
             RequestBinding::Post => {
                 let form = request::post_form(sso, &xml, None, signer).map_err(failed)?;
+                let page = start::OneTimePage::new(&form)?;
                 let acs = self.shared.acs_url.as_str();
                 let base = acs.strip_suffix(ACS_PATH).unwrap_or(acs);
-                (format!("{base}{START_PATH}/{id}"), Some(form.html()))
+                (format!("{base}{}", page.path()), Some(page))
             }
         };
         {

@@ -24,3 +24,4 @@ mod idp_simplesamlphp;
 mod test_login_requests;
 mod test_login_run;
 mod test_login_signed;
+mod test_login_start;

@@ -1,6 +1,7 @@
 //! Step 7's evidence: what a passing test pins, and whether it still stands for the configuration as it is now.
 
 use super::*;
+use ssopilot_saml::response::Flow;
 
 /// Where the test-login evidence stands for the configuration as it is now. Step 7 records it; step 9 reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,6 +99,13 @@ impl Model {
     }
 
     pub(super) fn evidence_callout(&self) -> Block {
+        let flow = match self.evidence().and_then(|e| e.flow) {
+            Some(Flow::SpInitiated) => " (SP-initiated)",
+            Some(Flow::IdpInitiated) => {
+                " (IdP-initiated: unsolicited, so InResponseTo was not checked)"
+            }
+            None => "",
+        };
         let (severity, text) = match self.evidence_state() {
             EvidenceState::Valid {
                 user,
@@ -106,8 +114,8 @@ impl Model {
             } => (
                 Severity::Info,
                 format!(
-                    "Evidence recorded: {user} signed in at {tested_at} through this configuration (certificate \
-                     SHA-256 {certificate_sha256}). It is the key to step 9 (Enforce)."
+                    "Evidence recorded: {user} signed in at {tested_at}{flow} through this configuration \
+                     (certificate SHA-256 {certificate_sha256}). It is the key to step 9 (Enforce)."
                 ),
             ),
             EvidenceState::Stale {

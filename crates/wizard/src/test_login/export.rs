@@ -7,7 +7,7 @@
 use crate::local_time::human_times_in;
 use crate::view::StepId;
 use ssopilot_peers::demo_idp::mint::escape;
-use ssopilot_saml::response::{Check, Report};
+use ssopilot_saml::response::{Check, Flow, Report};
 
 use ssopilot_peers::test_login::evidence::Evidence;
 
@@ -109,7 +109,8 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
     }
     out.push_str("\n## Subject\n\n");
     out.push_str(&format!(
-        "- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n- Clock: {}\n",
+        "- Flow: {}\n- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n- Clock: {}\n",
+        flow_line(report),
         md_escape(report.issuer().unwrap_or("(none)")),
         md_escape(report.name_id().unwrap_or("(not verified)")),
         md_escape(report.name_id_format().unwrap_or("(none)")),
@@ -152,6 +153,17 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
         ));
     }
     out
+}
+
+/// How the sign-in started, as the response shows it.
+fn flow_line(report: &Report) -> &'static str {
+    match report.flow() {
+        Some(Flow::SpInitiated) => "SP-initiated (the response answers a sign-in request)",
+        Some(Flow::IdpInitiated) => {
+            "IdP-initiated (unsolicited: it answers no sign-in request, so InResponseTo could not be checked)"
+        }
+        None => "(not read: the response did not get that far)",
+    }
 }
 
 /// A standalone HTML page (no script, no external resources), everything escaped.
@@ -204,8 +216,9 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
         })
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd><dt>Clock</dt><dd>{clock}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Flow</dt><dd>{flow}</dd><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd><dt>Clock</dt><dd>{clock}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
         verdict = escape(&verdict(report)),
+        flow = escape(flow_line(report)),
         issuer = escape(report.issuer().unwrap_or("(none)")),
         name_id = escape(report.name_id().unwrap_or("(not verified)")),
         fmt = escape(report.name_id_format().unwrap_or("(none)")),

@@ -50,6 +50,7 @@ impl Model {
         TestReportView {
             passed: report.valid(),
             source: run.source_label(),
+            flow: self.flow_words(report),
             headline,
             evidence_note,
             evidence_severity,
@@ -67,6 +68,26 @@ impl Model {
             },
             export_name: format!("ssopilot-test-login-{}", run.received_at.unix_timestamp()),
         }
+    }
+
+    /// How the sign-in started, as the response shows it, and what that leaves to others.
+    pub(super) fn flow_words(&self, report: &Report) -> Option<String> {
+        let sp = self.sp_name();
+        Some(match report.flow()? {
+            response::Flow::IdpInitiated => "IdP-initiated: the response is unsolicited (it answers no sign-in \
+                 request), so nothing ties it to a request: InResponseTo cannot be checked, and any page that can \
+                 post to the ACS could have sent it."
+                .to_string(),
+            response::Flow::SpInitiated if report.check(Rule::InResponseTo).is_some() => {
+                "SP-initiated: the response answers a sign-in request, and InResponseTo was checked against the \
+                 request that was sent."
+                    .to_string()
+            }
+            response::Flow::SpInitiated => format!(
+                "SP-initiated: the response answers a sign-in request SSO Pilot did not send, so InResponseTo is \
+                 left to {sp}."
+            ),
+        })
     }
 
     /// A check's hint as the report shows it: the validator's generic words, then, for a failure, where the chosen

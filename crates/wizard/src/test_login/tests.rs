@@ -22,6 +22,7 @@ pub(crate) fn passing_as(config: &TestedConfig, user: &str) -> Evidence {
         certificates_sha256: vec![cert],
         attribute_map_sha256: config.attribute_map_sha256(),
         config_hash: config.hash(),
+        flow: Some(ssopilot_saml::response::Flow::SpInitiated),
         checks: vec![EvidenceCheck {
             id: "signature".into(),
             ok: true,

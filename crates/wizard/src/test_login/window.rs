@@ -3,13 +3,17 @@
 
 use super::*;
 use ssopilot_peers::test_login::key::SpKey;
-use ssopilot_saml::request::{self, AuthnRequest, RequestBinding};
+use ssopilot_saml::request::{self, AuthnRequest, PostForm, RequestBinding};
 
 /// What the shell needs to open the login window.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoginWindowJob {
     pub id: u64,
+    /// Where the window goes; with `post`, the IdP's SSO URL the form is posted to.
     pub url: String,
+    /// HTTP-POST binding: the form the window must post (a URL alone cannot make a browser POST). The shell serves
+    /// it as a one-time loopback page ([`ssopilot_peers::test_login::start::StartPage`]) and opens that page.
+    pub post: Option<PostForm>,
     /// The only origin whose pages may send the captured response back (the IdP's).
     pub allowed_origin: String,
 }
@@ -170,16 +174,6 @@ impl CaptureJob {
     }
 }
 
-/// The login window's choices in this run (never saved): `None` takes the best for the configuration.
-#[derive(Debug, Clone, Default)]
-pub(super) struct StartChoice {
-    start: Option<LoginStart>,
-    /// The admin's (HTTP-POST, signed); `None`: from the IdP's metadata.
-    request: Option<(bool, bool)>,
-    /// The IdP's launch link, when it is not the SSO URL.
-    link: String,
-}
-
 /// How the next login window starts: decided without the keychain (the view asks on every render).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Plan {
@@ -195,8 +189,9 @@ pub(super) enum Plan {
 
 /// Where the login window goes and what its response must answer.
 pub(super) struct WindowStart {
-    /// What the window opens (for HTTP-POST, a page that posts the request).
+    /// What the window opens (for HTTP-POST, the SSO URL `post` goes to).
     url: String,
+    post: Option<PostForm>,
     /// What the view shows as opened.
     shown: String,
     request_id: Option<String>,
@@ -291,7 +286,7 @@ impl Model {
     }
 
     pub(super) fn chosen_start(&self) -> Option<LoginStart> {
-        let choice = self.steps.test_login.run.choice.start;
+        let choice = self.steps.test_login.choice.start;
         choice
             .filter(|s| self.login_starts().contains(s))
             .or_else(|| self.best_start())
@@ -309,7 +304,7 @@ impl Model {
     fn request_options(&self) -> (RequestBinding, bool, String) {
         let idp = self.idp_name();
         let imported = self.import.idp_requests.as_ref();
-        if let Some((post, sign)) = self.steps.test_login.run.choice.request {
+        if let Some((post, sign)) = self.steps.test_login.choice.request {
             let binding = if post {
                 RequestBinding::Post
             } else {
@@ -391,7 +386,7 @@ impl Model {
                         .as_str()
                         .to_string()
                 } else {
-                    let typed = self.steps.test_login.run.choice.link.trim();
+                    let typed = self.steps.test_login.choice.link.trim();
                     if typed.is_empty() {
                         return Err(format!(
                             "paste {}'s {} first{}",
@@ -442,14 +437,21 @@ impl Model {
                     (true, Some(k)) => Some(k.signer()),
                     (true, None) => return Err("signing needs the test SP's key".into()),
                 };
-                let url = match binding {
-                    RequestBinding::Redirect => request::redirect_url(&sso, &xml, None, signer)
-                        .map_err(|e| e.to_string())?,
-                    // The window's WebKit does not let a page SSO Pilot writes post to the IdP (a data: or blank
-                    // page's form goes nowhere; tried against SimpleSAMLphp), so the window says so plainly.
-                    RequestBinding::Post => {
-                        return Err("The login window sends the request by HTTP-Redirect only for now. Untick \"Send the request by HTTP-POST\" if the IdP also accepts HTTP-Redirect; if it accepts only HTTP-POST, run the test from a terminal: ssopilot test-login --binding post (add --sign-requests if the IdP wants signed requests)".into());
-                    }
+                let (url, post) = match binding {
+                    RequestBinding::Redirect => (
+                        request::redirect_url(&sso, &xml, None, signer)
+                            .map_err(|e| e.to_string())?,
+                        None,
+                    ),
+                    // A URL cannot make the window POST: the shell serves this form on loopback, once, and the
+                    // window opens that page, which posts it to the IdP.
+                    RequestBinding::Post => (
+                        sso.as_str().to_string(),
+                        Some(
+                            request::post_form(&sso, &xml, None, signer)
+                                .map_err(|e| e.to_string())?,
+                        ),
+                    ),
                 };
                 let how = format!(
                     "SP-initiated, {}, {}",
@@ -462,6 +464,7 @@ impl Model {
                 };
                 Ok(WindowStart {
                     url,
+                    post,
                     shown,
                     request_id: Some(id),
                     allowed_origin,
@@ -472,6 +475,7 @@ impl Model {
             Plan::Open { url, start } => Ok(WindowStart {
                 shown: url.clone(),
                 url,
+                post: None,
                 request_id: None,
                 allowed_origin,
                 start,
@@ -487,7 +491,7 @@ impl Model {
 
     /// The admin's choices of step 7's login window.
     pub(super) fn apply_login_choice(&mut self, action: &Action) -> Result<(), String> {
-        let choice = &mut self.steps.test_login.run.choice;
+        let choice = &mut self.steps.test_login.choice;
         match action {
             Action::SetLoginStart { start } => {
                 if !self.login_starts().contains(start) {
@@ -496,7 +500,7 @@ impl Model {
                         self.idp_name()
                     ));
                 }
-                self.steps.test_login.run.choice.start = Some(*start);
+                self.steps.test_login.choice.start = Some(*start);
             }
             Action::SetLoginRequest { post, sign } => choice.request = Some((*post, *sign)),
             Action::SetLaunchLink { link } => {
@@ -591,7 +595,7 @@ impl Model {
             .map(|l| LaunchLinkView {
                 label: l.label.clone(),
                 help: l.help.clone(),
-                value: self.steps.test_login.run.choice.link.clone(),
+                value: self.steps.test_login.choice.link.clone(),
             });
         Some(LoginStartView {
             options,
@@ -714,7 +718,12 @@ pub(super) fn origin_of(url: &str) -> Result<String, String> {
 
 // ---- what the shell drives -----------------------------------------------------------------------------------------
 
+mod choice;
 mod session;
+
+pub(super) use choice::check_saved_choice;
+pub use choice::SavedLoginChoice;
+pub(super) use choice::StartChoice;
 
 #[cfg(test)]
 mod tests;

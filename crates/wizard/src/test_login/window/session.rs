@@ -34,6 +34,7 @@ impl Session {
                     Some(LoginWindowJob {
                         id,
                         url: start.url,
+                        post: start.post,
                         allowed_origin: start.allowed_origin,
                     }),
                 )

@@ -175,27 +175,37 @@ fn the_idps_metadata_chooses_post_and_signing_with_the_test_sp_key() {
     assert!(error.contains("system keychain"), "{error}");
 
     s.attach_secrets(Ok(Secrets::mock()));
-    // HTTP-POST is not sent from the window (its WebKit posts no page SSO Pilot writes): it says what to do.
+    // HTTP-POST: the window gets the form to post (the shell serves it once on loopback): a signed AuthnRequest,
+    // base64 without DEFLATE, for the IdP's HTTP-POST SSO service.
     let (v, job) = s.start_login_window();
-    assert!(job.is_none());
-    let error = v
-        .page
-        .blocks
-        .iter()
-        .find_map(|b| match b {
-            Block::TestLoginWay {
-                way: TestWay::LoginWindow,
-                error,
-                ..
-            } => error.clone(),
-            _ => None,
-        })
-        .unwrap();
+    let job = job.unwrap();
+    assert_eq!(window_block(&v).2, None);
+    assert_eq!(job.url, IDP_URL);
+    assert_eq!(job.allowed_origin, "https://sso.jumpcloud.com");
+    let form = job.post.unwrap();
+    assert_eq!(form.action, IDP_URL);
+    assert_eq!(form.relay_state, None);
+    let xml = String::from_utf8(
+        base64::Engine::decode(
+            &base64::engine::general_purpose::STANDARD,
+            &form.saml_request,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let id = window_request_id(&s);
+    assert!(xml.contains(&format!("ID=\"{id}\"")), "{xml}");
+    assert!(xml.contains("<ds:Signature"), "{xml}");
     assert!(
-        error.contains("HTTP-Redirect only")
-            && error.contains("ssopilot test-login --binding post"),
-        "{error}"
+        xml.contains(&format!("AssertionConsumerServiceURL=\"{ACS}\"")),
+        "{xml}"
     );
+    // The response to it passes, and the report says how the request went.
+    assert!(s.login_window_captured(&response(Some(&id))));
+    let r = report(&s.view()).clone();
+    assert!(r.passed, "{:?}", r.checks);
+    assert_eq!(r.source, "Login window (SP-initiated, HTTP-POST, signed)");
+    s.login_window_stopped();
 
     // The admin's choice wins over the metadata: HTTP-Redirect with a query signature.
     s.apply(Action::SetLoginRequest {
@@ -450,4 +460,83 @@ fn an_idp_page_is_bounded_and_cleaned_and_only_its_window_keeps_it() {
     );
     assert_eq!(said("Method Not Allowed", Some(405)), Some(StepId::IdpApp));
     assert_eq!(said("Sign In", Some(200)), None);
+}
+
+#[test]
+fn the_windows_choices_are_saved_with_step_7_and_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let store = crate::state::Store::at(dir.path());
+    // Nothing chosen yet: nothing saved for it (a file of an earlier build stays byte for byte the same).
+    assert_eq!(store.load().unwrap().unwrap().test_login_choice, None);
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::SpInitiated,
+    });
+    s.apply(Action::SetLoginRequest {
+        post: true,
+        sign: true,
+    });
+    let saved = store.load().unwrap().unwrap();
+    assert_eq!(
+        saved.test_login_choice,
+        Some(SavedLoginChoice {
+            start: Some(LoginStart::SpInitiated),
+            binding: Some(RequestBinding::Post),
+            sign_requests: Some(true),
+            launch_link: String::new(),
+        })
+    );
+    let text = std::fs::read_to_string(store.path()).unwrap();
+    assert!(
+        text.contains("\"binding\": \"post\"") && text.contains("\"sign_requests\": true"),
+        "{text}"
+    );
+    drop(s);
+
+    // After a restart: the same choices, shown and used.
+    let mut s = Session::open_with_clock(
+        crate::state::Store::at(dir.path()),
+        std::sync::Arc::new(crate::clock::FixedClock::new(crate::certificate::tests::T0)),
+    );
+    let v = s.view();
+    assert_eq!(v.current, StepId::TestLogin);
+    let start = window_block(&v).1.unwrap().clone();
+    assert!(start
+        .options
+        .iter()
+        .any(|o| o.start == LoginStart::SpInitiated && o.chosen));
+    let request = start.request.unwrap();
+    assert!(request.post && request.sign, "{request:?}");
+    assert!(
+        request.note.starts_with("As you chose."),
+        "{}",
+        request.note
+    );
+    s.attach_secrets(Ok(Secrets::mock()));
+    let (_, job) = s.start_login_window();
+    assert!(job.unwrap().post.is_some(), "HTTP-POST, as saved");
+
+    // The IdP-initiated way with its launch link (Okta: not its SSO URL) is kept too.
+    s.apply(Action::SetLoginStart {
+        start: LoginStart::IdpInitiated,
+    });
+    s.apply(Action::SetLaunchLink {
+        link: "https://example.okta.com/home/app/0oa1/aln1".into(),
+    });
+    let saved = store.load().unwrap().unwrap().test_login_choice.unwrap();
+    assert_eq!(saved.start, Some(LoginStart::IdpInitiated));
+    assert_eq!(
+        saved.launch_link,
+        "https://example.okta.com/home/app/0oa1/aln1"
+    );
+    // A file whose choice this build would not write is refused whole, like any damaged file.
+    let mut bad = store.load().unwrap().unwrap();
+    bad.test_login_choice = Some(SavedLoginChoice {
+        binding: Some(RequestBinding::Post),
+        ..SavedLoginChoice::default()
+    });
+    assert!(bad.check().unwrap_err().contains("step 7"));
 }
