@@ -53,6 +53,7 @@ pub mod assign_users;
 pub mod certificate;
 pub mod clock;
 pub mod demo;
+pub mod diagnosis;
 pub mod enable;
 pub mod enforce;
 pub mod metadata_import;

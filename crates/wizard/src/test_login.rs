@@ -11,6 +11,7 @@ mod window;
 pub use evidence::EvidenceState;
 pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
+pub(crate) use window::diagnose_page;
 pub use window::{CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob, SeenPage};
 
 use crate::state::SavedState;
