@@ -9,6 +9,7 @@
 )]
 
 mod cert_cli;
+mod demo_faults_cli;
 mod demo_idp_cli;
 mod idp_foreign_cli;
 mod idp_pysaml2;
