@@ -189,6 +189,7 @@ describe("times", () => {
         text: "The clocks agree within 2 s.",
       },
       xml: [],
+      attribute_suggestions: [],
       xml_note: "",
       export_name: "test-login",
     };

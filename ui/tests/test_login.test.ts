@@ -74,6 +74,7 @@ const report: TestReportBlock = {
     { depth: 1, text: "</saml2:Assertion>", signed: true },
     { depth: 0, text: "</saml2p:Response>", signed: false },
   ],
+  attribute_suggestions: [],
   xml_note: "The highlighted part is covered by a signature.",
   export_name: "ssopilot-test-login-1",
 };

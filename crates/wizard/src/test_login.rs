@@ -20,9 +20,10 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, Block, ClockView, ExchangeLeg, LaunchLinkView, LegState, LoginStart,
-    LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView, ReportFormat,
-    RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
+    Action, AttributeArrival, AttributeSuggestionView, Block, ClockView, ExchangeLeg,
+    LaunchLinkView, LegState, LoginStart, LoginStartOption, LoginStartView, Party,
+    ReportAttributeView, ReportCheckView, ReportFormat, RequestView, Severity, StepId,
+    TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};

@@ -322,6 +322,28 @@ idp_name: string,
 received_as: string | null, values: Array<string>, arrival: AttributeArrival, note: string | null, };
 
 /**
+ * A suggested mapping for an SP attribute that did not arrive under its own name: the arrived name that most
+ * likely carries it (another case or spacing, an alias, an OID name, an Entra claim URI).
+ */
+export type AttributeSuggestionView = { 
+/**
+ * The SP's name from step 4.
+ */
+sp_attribute: string, 
+/**
+ * The name in the response.
+ */
+idp_attribute: string, 
+/**
+ * `case`, `spacing`, `alias`, `oid` or `claim_uri`.
+ */
+reason: string, 
+/**
+ * The reason in plain words, with what to change.
+ */
+text: string, };
+
+/**
  * Our clock against the IdP's.
  */
 export type ClockView = { 
@@ -362,7 +384,11 @@ checks: Array<ReportCheckView>,
 /**
  * Checks that could not be evaluated for this way, with why.
  */
-not_evaluated: Array<string>, attributes: Array<ReportAttributeView>, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
+not_evaluated: Array<string>, attributes: Array<ReportAttributeView>, 
+/**
+ * Mappings suggested from what arrived, for step 4's attributes that did not arrive under their own name.
+ */
+attribute_suggestions: Array<AttributeSuggestionView>, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
 /**
  * Suggested file name (without extension) for the export's save dialog.
  */
