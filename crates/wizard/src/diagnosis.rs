@@ -212,14 +212,15 @@ fn from_checks(r: &Report, needs: &SpNeeds, words: Words<'_>) -> Option<Diagnosi
             .found
             .clone()
             .unwrap_or_else(|| "another certificate".into());
+        let signer = found.trim_start_matches("signed with certificate ");
         let expected = c
             .expected
             .clone()
             .unwrap_or_else(|| "the configured certificate".into());
         Cause::new(
             Fix::Certificate,
-            format!("the response is {found}, but {sp} has the certificate {expected}: {idp} signs with another key than the certificate {sp} trusts (its signing certificate was rotated, or the wrong one was pasted)"),
-            format!("give {sp} the IdP's current signing certificate (the one {found}) in place of the old one, then test again"),
+            format!("the response is signed with the certificate {signer}, but {sp} has the certificate {expected}: {idp} signs with another key than the certificate {sp} trusts (its signing certificate was rotated, or the wrong one was pasted)"),
+            format!("give {sp} the IdP's current signing certificate (the one with {signer}) in place of the old one, then test again"),
         )
         .values(c)
     } else if let Some(c) = first_failed(
@@ -450,7 +451,8 @@ fn from_page(page: &SeenPage, words: Words<'_>) -> Diagnosis {
         fix_kind,
         format!(
             "{idp} showed its error page \"{}\"{status} instead of sending a response: \"{}\"",
-            page.title, page.text
+            page.title,
+            page.text.trim_end_matches('.')
         ),
         what,
     );

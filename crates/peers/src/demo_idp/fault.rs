@@ -104,7 +104,7 @@ impl Fault {
             Fault::AttributeMissing => "the IdP does not send lastName",
             Fault::EmailCase => "the email arrives in another case than the SP's user has",
             Fault::NameidFormat => "the NameID is a persistent ID, not the email the SP needs",
-            Fault::UserNotAssigned => "the test user's groups are not granted the application (the IdP shows its error page)",
+            Fault::UserNotAssigned => "the test user's groups are not granted the application: the IdP shows its error page",
             Fault::StatusResponder => "the IdP answers with a Responder status and a message instead of an assertion",
         }
     }
