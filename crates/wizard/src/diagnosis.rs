@@ -447,17 +447,41 @@ fn from_page(page: &SeenPage, words: Words<'_>) -> Diagnosis {
         .status
         .map(|s| format!(" (HTTP {s})"))
         .unwrap_or_default();
+    // The IdP's words are untrusted text: on one line, bounded.
+    let title = one_line(&page.title, MAX_PAGE_CHARS);
+    let text = one_line(&page.text, MAX_PAGE_CHARS);
     let mut c = Cause::new(
         fix_kind,
         format!(
             "{idp} showed its error page \"{}\"{status} instead of sending a response: \"{}\"",
-            page.title,
-            page.text.trim_end_matches('.')
+            title,
+            text.trim_end_matches('.')
         ),
         what,
     );
-    c.found = Some(format!("{}: {}", page.title, page.text));
+    c.found = Some(format!("{title}: {text}"));
     c.finish(words)
+}
+
+/// The longest title or message of an IdP page quoted (characters).
+const MAX_PAGE_CHARS: usize = 300;
+
+/// `s` on one line without control characters, at most `max` characters (with "…" when cut).
+fn one_line(s: &str, max: usize) -> String {
+    let line: String = s
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect();
+    if line.chars().count() > max {
+        let mut cut: String = line.chars().take(max).collect();
+        cut.push('…');
+        cut
+    } else {
+        line
+    }
 }
 
 #[cfg(test)]
@@ -492,6 +516,22 @@ mod tests {
         assert_eq!((d.step, d.step_id), (6, StepId::AssignUsers));
         assert!(
             d.cause.contains("Not assigned") && d.cause.contains("HTTP 403"),
+            "{}",
+            d.cause
+        );
+        // An IdP's page is quoted on one line and bounded.
+        let long = SeenPage {
+            text: format!("line\n{}", "x".repeat(5000)),
+            ..page
+        };
+        let words = Words {
+            idp: "the IdP",
+            sp: "the SP",
+            profile: None,
+        };
+        let d = diagnose(Outcome::IdpPage(&long), &SpNeeds::default(), words).unwrap();
+        assert!(
+            d.cause.len() < 600 && !d.cause.contains('\n'),
             "{}",
             d.cause
         );
