@@ -190,6 +190,7 @@ describe("times", () => {
       },
       xml: [],
       attribute_suggestions: [],
+      diagnosis: null,
       xml_note: "",
       export_name: "test-login",
     };

@@ -75,6 +75,7 @@ const report: TestReportBlock = {
     { depth: 0, text: "</saml2p:Response>", signed: false },
   ],
   attribute_suggestions: [],
+  diagnosis: null,
   xml_note: "The highlighted part is covered by a signature.",
   export_name: "ssopilot-test-login-1",
 };

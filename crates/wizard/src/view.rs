@@ -531,6 +531,9 @@ pub struct TestReportView {
     pub attributes: Vec<ReportAttributeView>,
     /// Mappings suggested from what arrived, for step 4's attributes that did not arrive under their own name.
     pub attribute_suggestions: Vec<AttributeSuggestionView>,
+    /// The one most likely cause, the step that fixes it and the change ([`crate::diagnosis`]); `None` when
+    /// nothing is wrong.
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
     pub clock: Option<ClockView>,
     pub xml: Vec<XmlLine>,
     pub xml_note: String,

@@ -344,6 +344,35 @@ reason: string,
 text: string, };
 
 /**
+ * The most likely cause of a failed (or doubtful) test login, and where and how to fix it.
+ */
+export type Diagnosis = { 
+/**
+ * What is wrong, in plain words, with both values.
+ */
+cause: string, 
+/**
+ * The step that fixes it, numbered as the wizard shows it.
+ */
+step: number, step_id: StepId, step_title: string, 
+/**
+ * The change to make, in the IdP portal's words where its profile has them.
+ */
+fix: string, 
+/**
+ * What the SP expected and what arrived, when the cause is a value.
+ */
+expected: string | null, found: string | null, 
+/**
+ * `warning` when the login works but will bite later (the email's case); else `error`.
+ */
+severity: Severity, 
+/**
+ * The validator's rule id when a failed check is the cause.
+ */
+rule: string | null, };
+
+/**
  * Our clock against the IdP's.
  */
 export type ClockView = { 
@@ -388,7 +417,12 @@ not_evaluated: Array<string>, attributes: Array<ReportAttributeView>,
 /**
  * Mappings suggested from what arrived, for step 4's attributes that did not arrive under their own name.
  */
-attribute_suggestions: Array<AttributeSuggestionView>, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
+attribute_suggestions: Array<AttributeSuggestionView>, 
+/**
+ * The one most likely cause, the step that fixes it and the change ([`crate::diagnosis`]); `None` when
+ * nothing is wrong.
+ */
+diagnosis: Diagnosis | null, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
 /**
  * Suggested file name (without extension) for the export's save dialog.
  */

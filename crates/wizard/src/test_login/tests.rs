@@ -737,6 +737,15 @@ fn the_report_suggests_mappings_for_attributes_sent_under_other_names() {
             ("lastName", "sn", "alias"),
         ]
     );
+    // The diagnosis names the first of them at step 4 with the change to make.
+    let d = r.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!((d.step, d.step_id), (4, StepId::Attributes), "{d:?}");
+    assert!(
+        d.cause.contains("\"mail\"") && d.cause.contains("\"email\""),
+        "{}",
+        d.cause
+    );
+    assert!(d.fix.contains("map email <- mail in step 4"), "{}", d.fix);
     let first = &r.attribute_suggestions[1];
     assert!(
         first.text.contains("\"firstName\"")
@@ -748,4 +757,5 @@ fn the_report_suggests_mappings_for_attributes_sent_under_other_names() {
     // The passing response of the configuration itself needs no suggestion.
     let v = paste(&mut s, &response(None));
     assert!(report(&v).attribute_suggestions.is_empty());
+    assert_eq!(report(&v).diagnosis, None);
 }
