@@ -13,6 +13,7 @@ use ssopilot_peers::files;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use ssopilot_saml::attributes::{suggest, Suggestion};
 use ssopilot_saml::findings::Severity;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
 use ssopilot_saml::response::{validate, DecryptionKey, Policy, MAX_CLOCK_SKEW};
@@ -77,7 +78,14 @@ pub struct CheckArgs {
     /// (e.g. during a rotation). Read for this one check, kept in memory only, never printed.
     #[arg(long = "sp-decryption-key", value_name = "PEMFILE")]
     pub sp_decryption_key: Vec<PathBuf>,
+    /// The attribute names the SP reads (comma-separated): names that did not arrive get a suggested mapping from
+    /// what did (another case or spacing, an alias, an OID name, an Entra claim URI).
+    #[arg(long, value_name = "NAME[,NAME...]", value_delimiter = ',')]
+    pub sp_attributes: Vec<String>,
 }
+
+/// At most this many `--sp-attributes` names.
+const MAX_SP_ATTRIBUTES: usize = 64;
 
 /// The largest key file read: an RSA-4096 PEM with its certificate is a few kilobytes.
 const MAX_KEY_FILE: usize = 64 * 1024;
@@ -312,11 +320,31 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     policy.require_signed_assertion = a.require_signed_assertion;
     policy.clock_skew = skew;
     policy.allow_sha1 = a.allow_sha1;
+    let sp_attributes: Vec<&str> = a
+        .sp_attributes
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if sp_attributes.len() > MAX_SP_ATTRIBUTES {
+        return usage(format!(
+            "--sp-attributes names {} attributes: at most {MAX_SP_ATTRIBUTES}",
+            sp_attributes.len()
+        ));
+    }
     let report = validate(&input, &policy);
+    let arrived: Vec<&str> = report.attributes().keys().map(String::as_str).collect();
+    let suggestions = suggest(&sp_attributes, &arrived);
     match a.output.format() {
         Format::Json => {
-            match serde_json::to_string_pretty(&ssopilot_wizard::test_login::export::json(&report))
-            {
+            let mut v = ssopilot_wizard::test_login::export::json(&report);
+            if let (false, Some(obj)) = (sp_attributes.is_empty(), v.as_object_mut()) {
+                obj.insert(
+                    "attribute_suggestions".into(),
+                    serde_json::to_value(&suggestions).unwrap_or_default(),
+                );
+            }
+            match serde_json::to_string_pretty(&v) {
                 Ok(s) => println!("{s}"),
                 Err(e) => {
                     eprintln!("error: cannot write the report: {e}");
@@ -324,10 +352,16 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
                 }
             }
         }
-        Format::Text => print!(
-            "{}",
-            text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
-        ),
+        Format::Text => {
+            print!(
+                "{}",
+                text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
+            );
+            print!(
+                "{}",
+                suggestions_text(&sp_attributes, &arrived, &suggestions)
+            );
+        }
         Format::Markdown => print!(
             "{}",
             ssopilot_wizard::test_login::export::markdown(&report, None)
@@ -342,4 +376,34 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// The SP's attributes that did not arrive as they are, each with its suggested mapping or none.
+fn suggestions_text(needed: &[&str], arrived: &[&str], suggestions: &[Suggestion]) -> String {
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|n| !arrived.contains(n))
+        .collect();
+    if needed.is_empty() {
+        return String::new();
+    }
+    if missing.is_empty() {
+        return "\nAttributes: every attribute the SP reads arrived under its own name.\n".into();
+    }
+    let mut out =
+        String::from("\nAttributes the SP reads that did not arrive under their own name:\n");
+    for n in missing {
+        match suggestions.iter().find(|s| s.sp_attribute == n) {
+            Some(s) => out.push_str(&format!(
+                "  {n} <- {}: {}. Map it so, or rename it in the IdP application.\n",
+                s.idp_attribute,
+                s.reason.words()
+            )),
+            None => out.push_str(&format!(
+                "  {n}: not in the response, and nothing that arrived looks like it. Add it in the IdP application.\n"
+            )),
+        }
+    }
+    out
 }

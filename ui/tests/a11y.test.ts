@@ -190,6 +190,8 @@ describe("times", () => {
         text: "The clocks agree within 2 s.",
       },
       xml: [],
+      attribute_suggestions: [],
+      diagnosis: null,
       xml_note: "",
       export_name: "test-login",
     };

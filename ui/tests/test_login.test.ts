@@ -75,6 +75,8 @@ const report: TestReportBlock = {
     { depth: 1, text: "</saml2:Assertion>", signed: true },
     { depth: 0, text: "</saml2p:Response>", signed: false },
   ],
+  attribute_suggestions: [],
+  diagnosis: null,
   xml_note: "The highlighted part is covered by a signature.",
   export_name: "ssopilot-test-login-1",
 };

@@ -261,6 +261,49 @@ fn response_check_command_takes_pysaml2_metadata() {
     }
 }
 
+/// pysaml2 names attributes by their LDAP OIDs (its default attribute map, URI name format): `--sp-attributes`
+/// (issue 21) maps the SP's plain names onto them, and suggests nothing for a name pysaml2 did not send.
+#[test]
+fn response_check_suggests_mappings_onto_pysaml2s_oid_names() {
+    let r = run();
+    let md = r.dir.path().join("idp-metadata.xml");
+    let f = write_temp(
+        r.dir.path(),
+        "suggest.b64",
+        response("assertion").as_bytes(),
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
+        .args(["response", "check"])
+        .arg(&f)
+        .arg("--idp-metadata")
+        .arg(&md)
+        .args([
+            "--sp-entity-id",
+            SP_ID,
+            "--acs-url",
+            ACS,
+            "--request-id",
+            REQ_ID,
+            "--sp-attributes",
+            "email,firstName,lastName,department",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&o.stderr)));
+    assert_eq!(o.status.code(), Some(0), "{report:#}");
+    assert_eq!(
+        report["attribute_suggestions"],
+        serde_json::json!([
+            {"sp_attribute": "email", "idp_attribute": "urn:oid:0.9.2342.19200300.100.1.3", "reason": "oid"},
+            {"sp_attribute": "firstName", "idp_attribute": "urn:oid:2.5.4.42", "reason": "oid"},
+            {"sp_attribute": "lastName", "idp_attribute": "urn:oid:2.5.4.4", "reason": "oid"},
+        ]),
+        "{report:#}"
+    );
+}
+
 #[test]
 fn metadata_inspect_reads_pysaml2_idp_metadata() {
     let md = run().dir.path().join("idp-metadata.xml");

@@ -10,6 +10,7 @@
 
 mod bundle_cli;
 mod cert_cli;
+mod demo_faults_cli;
 mod demo_idp_cli;
 mod idp_foreign_cli;
 mod idp_pysaml2;

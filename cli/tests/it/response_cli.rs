@@ -432,3 +432,77 @@ fn sp_decryption_key_opens_an_encrypted_assertion_and_is_never_printed() {
     );
     assert!(!err.contains("BEGIN"), "{err}");
 }
+
+/// `--sp-attributes` (issue 21) on a response with the claim URIs Microsoft Entra ID sends: each SP name gets the
+/// claim that carries it, an unrelated name gets nothing; JSON `attribute_suggestions` and the text form agree.
+#[test]
+fn sp_attributes_get_suggestions_from_entra_style_claim_uris() {
+    const CLAIMS: &str = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/";
+    let dir = tempfile::tempdir().unwrap();
+    let cert = write_temp(dir.path(), "idp.pem", rsa_idp().cert_pem.as_bytes());
+    let p = Params {
+        attributes: vec![
+            (
+                format!("{CLAIMS}emailaddress"),
+                vec!["alice@example.com".into()],
+            ),
+            (format!("{CLAIMS}givenname"), vec!["Alice".into()]),
+            (format!("{CLAIMS}surname"), vec!["Liddell".into()]),
+            (format!("{CLAIMS}name"), vec!["alice@example.com".into()]),
+            (
+                "http://schemas.microsoft.com/identity/claims/objectidentifier".into(),
+                vec!["5f1d2c3b-0000-4000-8000-000000000001".into()],
+            ),
+        ],
+        ..Params::default()
+    };
+    let f = write_temp(dir.path(), "entra.xml", genuine(&p).as_bytes());
+    let (cert, f) = (cert.display().to_string(), f.display().to_string());
+    let s = Setup {
+        _dir: tempfile::tempdir().unwrap(),
+        cert,
+        good: String::new(),
+        bad_audience: String::new(),
+        key: String::new(),
+    };
+    let mut args = base_args(&s, &f);
+    args.extend([
+        "--sp-attributes",
+        "email,firstName,lastName,department",
+        "--json",
+    ]);
+    let o = ssopilot(&args, None);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(
+        v["attribute_suggestions"],
+        serde_json::json!([
+            {"sp_attribute": "email", "idp_attribute": format!("{CLAIMS}emailaddress"), "reason": "claim_uri"},
+            {"sp_attribute": "firstName", "idp_attribute": format!("{CLAIMS}givenname"), "reason": "claim_uri"},
+            {"sp_attribute": "lastName", "idp_attribute": format!("{CLAIMS}surname"), "reason": "claim_uri"},
+        ])
+    );
+    // Without --sp-attributes the JSON has no suggestions at all.
+    let o = ssopilot(&[base_args(&s, &f), vec!["--json"]].concat(), None);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(v.get("attribute_suggestions").is_none());
+    // The text form says each mapping and that nothing looks like "department".
+    let mut args = base_args(&s, &f);
+    args.extend(["--sp-attributes", "email, firstName,department"]);
+    let out = String::from_utf8(ssopilot(&args, None).stdout).unwrap();
+    assert!(
+        out.contains(&format!(
+            "  email <- {CLAIMS}emailaddress: the claim URI Microsoft Entra ID sends"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("  department: not in the response, and nothing that arrived looks like it"),
+        "{out}"
+    );
+}

@@ -69,6 +69,36 @@ impl Clock for FixedClock {
     }
 }
 
+/// Another clock moved by an offset that can change while it is read: a party whose clock is off, or a delay
+/// played out without waiting (the planted faults of the demo pairing).
+#[derive(Debug)]
+pub struct ShiftedClock {
+    base: SharedClock,
+    offset: Mutex<Duration>,
+}
+
+impl ShiftedClock {
+    pub fn new(base: SharedClock, offset: Duration) -> Self {
+        Self {
+            base,
+            offset: Mutex::new(offset),
+        }
+    }
+
+    /// Moves it on by `by` (the base clock is untouched).
+    pub fn advance(&self, by: Duration) {
+        let mut o = self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        *o = o.saturating_add(by);
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now(&self) -> OffsetDateTime {
+        let o = *self.offset.lock().unwrap_or_else(|p| p.into_inner());
+        self.base.now().saturating_add(o)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@
 //! here is testable on its own and the layers above cannot be bypassed. Nothing here knows the wizard's steps: a
 //! failed check names a [`response::Fix`], which the wizard maps to its step.
 
+pub mod attributes;
 pub mod binding;
 pub mod c14n;
 pub mod cert;

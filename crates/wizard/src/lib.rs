@@ -58,6 +58,7 @@ pub mod bundle;
 pub mod certificate;
 pub mod clock;
 pub mod demo;
+pub mod diagnosis;
 pub mod enable;
 pub mod enforce;
 pub mod local_time;

@@ -11,6 +11,7 @@ mod window;
 pub use evidence::EvidenceState;
 pub use loopback::{LoopbackJob, LOOPBACK_PORT};
 pub use paste_check::{PasteJob, PasteOutcome, CONFIGURATION_CHANGED};
+pub(crate) use window::diagnose_page;
 pub use window::{
     CaptureChecked, CaptureJob, CaptureStart, LoginWindowJob, SavedLoginChoice, SeenPage,
 };
@@ -21,9 +22,10 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, Block, ClockView, ExchangeLeg, LaunchLinkView, LegState, LoginStart,
-    LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView, ReportFormat,
-    RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
+    Action, AttributeArrival, AttributeSuggestionView, Block, ClockView, ExchangeLeg,
+    LaunchLinkView, LegState, LoginStart, LoginStartOption, LoginStartView, Party,
+    ReportAttributeView, ReportCheckView, ReportFormat, RequestView, Severity, StepId,
+    TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};

@@ -485,6 +485,20 @@ pub struct ReportAttributeView {
     pub note: Option<String>,
 }
 
+/// A suggested mapping for an SP attribute that did not arrive under its own name: the arrived name that most
+/// likely carries it (another case or spacing, an alias, an OID name, an Entra claim URI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AttributeSuggestionView {
+    /// The SP's name from step 4.
+    pub sp_attribute: String,
+    /// The name in the response.
+    pub idp_attribute: String,
+    /// `case`, `spacing`, `alias`, `oid` or `claim_uri`.
+    pub reason: String,
+    /// The reason in plain words, with what to change.
+    pub text: String,
+}
+
 /// Our clock against the IdP's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ClockView {
@@ -525,6 +539,11 @@ pub struct TestReportView {
     /// Checks that could not be evaluated for this way, with why.
     pub not_evaluated: Vec<String>,
     pub attributes: Vec<ReportAttributeView>,
+    /// Mappings suggested from what arrived, for step 4's attributes that did not arrive under their own name.
+    pub attribute_suggestions: Vec<AttributeSuggestionView>,
+    /// The one most likely cause, the step that fixes it and the change ([`crate::diagnosis`]); `None` when
+    /// nothing is wrong.
+    pub diagnosis: Option<crate::diagnosis::Diagnosis>,
     pub clock: Option<ClockView>,
     pub xml: Vec<XmlLine>,
     pub xml_note: String,

@@ -326,6 +326,57 @@ idp_name: string,
 received_as: string | null, values: Array<string>, arrival: AttributeArrival, note: string | null, };
 
 /**
+ * A suggested mapping for an SP attribute that did not arrive under its own name: the arrived name that most
+ * likely carries it (another case or spacing, an alias, an OID name, an Entra claim URI).
+ */
+export type AttributeSuggestionView = { 
+/**
+ * The SP's name from step 4.
+ */
+sp_attribute: string, 
+/**
+ * The name in the response.
+ */
+idp_attribute: string, 
+/**
+ * `case`, `spacing`, `alias`, `oid` or `claim_uri`.
+ */
+reason: string, 
+/**
+ * The reason in plain words, with what to change.
+ */
+text: string, };
+
+/**
+ * The most likely cause of a failed (or doubtful) test login, and where and how to fix it.
+ */
+export type Diagnosis = { 
+/**
+ * What is wrong, in plain words, with both values.
+ */
+cause: string, 
+/**
+ * The step that fixes it, numbered as the wizard shows it.
+ */
+step: number, step_id: StepId, step_title: string, 
+/**
+ * The change to make, in the IdP portal's words where its profile has them.
+ */
+fix: string, 
+/**
+ * What the SP expected and what arrived, when the cause is a value.
+ */
+expected: string | null, found: string | null, 
+/**
+ * `warning` when the login works but will bite later (the email's case); else `error`.
+ */
+severity: Severity, 
+/**
+ * The validator's rule id when a failed check is the cause.
+ */
+rule: string | null, };
+
+/**
  * Our clock against the IdP's.
  */
 export type ClockView = { 
@@ -371,7 +422,16 @@ checks: Array<ReportCheckView>,
 /**
  * Checks that could not be evaluated for this way, with why.
  */
-not_evaluated: Array<string>, attributes: Array<ReportAttributeView>, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
+not_evaluated: Array<string>, attributes: Array<ReportAttributeView>, 
+/**
+ * Mappings suggested from what arrived, for step 4's attributes that did not arrive under their own name.
+ */
+attribute_suggestions: Array<AttributeSuggestionView>, 
+/**
+ * The one most likely cause, the step that fixes it and the change ([`crate::diagnosis`]); `None` when
+ * nothing is wrong.
+ */
+diagnosis: Diagnosis | null, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
 /**
  * Suggested file name (without extension) for the export's save dialog.
  */

@@ -12,9 +12,10 @@ use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
 
 use super::directory::User;
+use super::fault::Fault;
 use super::key::IdpKey;
 use ssopilot_saml::values::{AcsUrl, EntityId};
-use ssopilot_saml::xmldsig::{sign_enveloped, SignatureAlgorithm};
+use ssopilot_saml::xmldsig::{sign_enveloped, SignatureAlgorithm, SigningKey};
 
 pub const NAMEID_EMAIL: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress";
 pub const NAMEID_UNSPECIFIED: &str = "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified";
@@ -128,6 +129,8 @@ pub struct App {
     /// "Encrypt assertions": the SP's encryption certificate (DER) the assertion is encrypted for, as JumpCloud's
     /// and Okta's option does; `None` sends it in clear.
     pub encrypt_for: Option<Vec<u8>>,
+    /// The planted misconfiguration ([`Fault::plant`]), for practice and tests; `None` in every real setup.
+    pub fault: Option<Fault>,
 }
 
 impl App {
@@ -146,7 +149,14 @@ impl App {
             require_signed_requests: false,
             sp_certs: Vec::new(),
             encrypt_for: None,
+            fault: None,
         }
+    }
+
+    /// Where the IdP posts its responses: the ACS URL, or the planted wrong one.
+    pub fn destination(&self) -> AcsUrl {
+        self.fault
+            .map_or_else(|| self.acs_url.clone(), |f| f.planted_acs(&self.acs_url))
     }
 
     /// JumpCloud's default attributes (SAML attribute name, directory attribute): email, firstName, lastName.
@@ -260,9 +270,9 @@ fn ts(t: OffsetDateTime) -> String {
     )
 }
 
-fn directory_value(user: &User, source: &str) -> String {
+fn directory_value(user: &User, email: &str, source: &str) -> String {
     match source {
-        "email" => user.email_as_sent(),
+        "email" => email.to_string(),
         "firstname" => user.first_name.clone(),
         "lastname" => user.last_name.clone(),
         "fullname" => format!("{} {}", user.first_name, user.last_name),
@@ -283,13 +293,39 @@ pub fn mint(
     if let Some(id) = request_id {
         check_request_id(id)?;
     }
+    let fault = app.fault;
+    if fault == Some(Fault::StatusResponder) {
+        return responder(app, request_id, key, now);
+    }
+    let now = now + fault.map_or(Duration::ZERO, Fault::idp_clock_offset);
     let now = now.replace_nanosecond(0).unwrap_or(now);
     let response_id = new_id()?;
     let assertion_id = new_id()?;
     let not_after = now + Duration::minutes(i64::from(app.valid_minutes));
-    let email = user.email_as_sent();
+    let email = if fault.is_some_and(Fault::keeps_email_case) {
+        user.email.clone()
+    } else {
+        user.email_as_sent()
+    };
+    // The persistent NameID the fault sends: an opaque, stable ID of the user, as IdPs make them.
+    let name_id = if fault == Some(Fault::NameidFormat) {
+        let d = ring::digest::digest(&ring::digest::SHA256, user.email_as_sent().as_bytes());
+        let hex: String = d
+            .as_ref()
+            .iter()
+            .take(12)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        format!("u{hex}")
+    } else {
+        email.clone()
+    };
+    let audience = fault.map_or_else(
+        || app.sp_entity_id.clone(),
+        |f| f.planted_audience(&app.sp_entity_id),
+    );
     let idp = escape(app.idp_entity_id.as_str());
-    let acs = escape(app.acs_url.as_str());
+    let acs = escape(app.destination().as_str());
     let irt = request_id
         .map(|id| format!(" InResponseTo=\"{}\"", escape(id)))
         .unwrap_or_default();
@@ -297,7 +333,7 @@ pub fn mint(
     let values = app
         .attributes
         .iter()
-        .map(|(n, src)| (n.as_str(), directory_value(user, src)))
+        .map(|(n, src)| (n.as_str(), directory_value(user, &email, src)))
         .chain(app.constants.iter().map(|(n, v)| (n.as_str(), v.clone())));
     for (name, value) in values {
         attrs.push_str(&format!(
@@ -331,20 +367,29 @@ pub fn mint(
         idp = idp,
         aid = assertion_id,
         fmt = app.name_id_format,
-        email = escape(&email),
+        email = escape(&name_id),
         after = ts(not_after),
-        sp = escape(app.sp_entity_id.as_str()),
+        sp = escape(audience.as_str()),
         attrs = attribute_statement,
     );
+    // The `sha1` fault signs with a key that signs RSA-SHA1 only; every other response with the IdP's own.
+    let legacy = match fault {
+        Some(Fault::Sha1) => Some(
+            SigningKey::legacy_rsa_sha1_from_pkcs8(key.pkcs8())
+                .map_err(|e| MintError::Sign(e.to_string()))?,
+        ),
+        _ => None,
+    };
+    let (signer, alg) = match &legacy {
+        Some(k) => (k, SignatureAlgorithm::RsaSha1),
+        None => (key.signing_key(), SignatureAlgorithm::RsaSha256),
+    };
     let sign = |xml: &str, id: &str| {
-        sign_enveloped(
-            xml,
-            id,
-            key.signing_key(),
-            key.cert_der(),
-            SignatureAlgorithm::RsaSha256,
-        )
-        .map_err(|e| MintError::Sign(e.to_string()))
+        if fault == Some(Fault::Unsigned) {
+            return Ok(xml.to_string());
+        }
+        sign_enveloped(xml, id, signer, key.cert_der(), alg)
+            .map_err(|e| MintError::Sign(e.to_string()))
     };
     // The assertion is signed before it is encrypted (its signature is checked after decryption), the response
     // after (its signature covers the EncryptedAssertion).
@@ -429,6 +474,48 @@ pub fn no_passive(
     )
     .map_err(|e| MintError::Sign(e.to_string()))
 }
+
+/// The signed Responder answer of the `status-responder` fault: no assertion, the IdP's own words in
+/// StatusMessage (as IdPs answer when an application's configuration cannot be used).
+fn responder(
+    app: &App,
+    request_id: Option<&str>,
+    key: &IdpKey,
+    now: OffsetDateTime,
+) -> Result<String, MintError> {
+    let now = now.replace_nanosecond(0).unwrap_or(now);
+    let response_id = new_id()?;
+    let irt = request_id
+        .map(|id| format!(" InResponseTo=\"{}\"", escape(id)))
+        .unwrap_or_default();
+    let xml = format!(
+        concat!(
+            "<saml2p:Response xmlns:saml2p=\"urn:oasis:names:tc:SAML:2.0:protocol\" Destination=\"{acs}\" ID=\"{rid}\"{irt} IssueInstant=\"{now}\" Version=\"2.0\">",
+            "<saml2:Issuer xmlns:saml2=\"urn:oasis:names:tc:SAML:2.0:assertion\">{idp}</saml2:Issuer>",
+            "<saml2p:Status><saml2p:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Responder\"/>",
+            "<saml2p:StatusMessage>{msg}</saml2p:StatusMessage></saml2p:Status>",
+            "</saml2p:Response>"
+        ),
+        acs = escape(app.destination().as_str()),
+        rid = response_id,
+        irt = irt,
+        now = ts(now),
+        idp = escape(app.idp_entity_id.as_str()),
+        msg = RESPONDER_MESSAGE,
+    );
+    sign_enveloped(
+        &xml,
+        &response_id,
+        key.signing_key(),
+        key.cert_der(),
+        SignatureAlgorithm::RsaSha256,
+    )
+    .map_err(|e| MintError::Sign(e.to_string()))
+}
+
+/// What the demo IdP says in the `status-responder` fault's StatusMessage.
+pub const RESPONDER_MESSAGE: &str =
+    "Unable to issue an assertion: the application's SAML settings are incomplete (no attribute statement could be built). Contact your administrator.";
 
 /// The value of the SAMLResponse form field, as a browser POSTs it (base64 of the XML).
 pub fn post_value(xml: &str) -> String {

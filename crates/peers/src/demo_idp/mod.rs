@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod directory;
+pub mod fault;
 pub mod key;
 pub mod mint;
 pub mod running;

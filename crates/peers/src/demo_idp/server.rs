@@ -725,7 +725,7 @@ fn login(state: &State, f: &HashMap<String, String>) -> Page {
         state.clock.now(),
     ) {
         Ok(xml) => auto_post(
-            app.acs_url.as_str(),
+            app.destination().as_str(),
             &mint::post_value(&xml),
             pending.relay_state.as_deref(),
         ),

@@ -465,6 +465,33 @@ fn simplesamlphp_responses_are_accepted_by_our_test_sp_in_every_signing_mode() {
     }
 }
 
+/// SimpleSAMLphp sends its users' attributes under their LDAP names (`mail`, `givenName`, `uid`): the SP's plain
+/// names get them as aliases (issue 21), and a name nothing carries gets no suggestion.
+#[test]
+fn simplesamlphp_attribute_names_get_suggested_mappings() {
+    use ssopilot_saml::attributes::{suggest, Reason};
+    let (_, _, _, login) = &logins()[0];
+    let arrived: Vec<&str> = login
+        .received
+        .attributes()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let s = suggest(&["email", "firstName", "lastName"], &arrived);
+    let got: Vec<(&str, &str, Reason)> = s
+        .iter()
+        .map(|s| (s.sp_attribute.as_str(), s.idp_attribute.as_str(), s.reason))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("email", "mail", Reason::Alias),
+            ("firstName", "givenName", Reason::Alias),
+        ],
+        "arrived: {arrived:?}"
+    );
+}
+
 #[test]
 fn simplesamlphp_responses_are_refused_with_another_certificate_configured() {
     for (mode, _, _, login) in logins() {

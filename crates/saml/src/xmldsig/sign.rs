@@ -11,6 +11,8 @@ pub struct SigningKey {
 pub(super) enum KeyInner {
     Rsa(RsaKeyPair),
     Ecdsa(EcdsaKeyPair, SignatureAlgorithm),
+    /// RSA-SHA1 only, with the PKCS#1 public key: see [`SigningKey::legacy_rsa_sha1_from_pkcs8`].
+    RsaSha1(Box<rsa::PrivateKey>, Vec<u8>),
 }
 
 impl std::fmt::Debug for SigningKey {
@@ -19,6 +21,7 @@ impl std::fmt::Debug for SigningKey {
         match &self.inner {
             KeyInner::Rsa(_) => f.write_str("SigningKey(RSA)"),
             KeyInner::Ecdsa(_, a) => write!(f, "SigningKey(ECDSA, {a:?})"),
+            KeyInner::RsaSha1(..) => f.write_str("SigningKey(RSA-SHA1, legacy)"),
         }
     }
 }
@@ -52,6 +55,25 @@ impl SigningKey {
             })
     }
 
+    /// An RSA key that signs RSA-SHA1 and nothing else: only for the demo IdP's planted `sha1` fault (issue 21),
+    /// so the validator's refusal is shown on a real SHA-1 signature. Every other key refuses SHA-1.
+    pub fn legacy_rsa_sha1_from_pkcs8(der: &[u8]) -> Result<Self, XmlDsigError> {
+        use rsa::pkcs1::EncodeRsaPublicKey;
+        use rsa::pkcs8::DecodePrivateKey;
+        let bad =
+            |what: &str| XmlDsigError::Sign(format!("the RSA private key is not usable ({what})"));
+        let key = rsa::PrivateKey::from_pkcs8_der(der).map_err(|_| bad("not RSA PKCS#8"))?;
+        let public = key
+            .to_public_key()
+            .to_pkcs1_der()
+            .map_err(|_| bad("its public key cannot be encoded"))?
+            .as_bytes()
+            .to_vec();
+        Ok(Self {
+            inner: KeyInner::RsaSha1(Box::new(key), public),
+        })
+    }
+
     /// Either kind of key.
     pub fn from_pkcs8(der: &[u8]) -> Result<Self, XmlDsigError> {
         Self::rsa_from_pkcs8(der).or_else(|_| Self::ecdsa_from_pkcs8(der))
@@ -62,6 +84,7 @@ impl SigningKey {
         match &self.inner {
             KeyInner::Rsa(_) => SignatureAlgorithm::RsaSha256,
             KeyInner::Ecdsa(_, a) => *a,
+            KeyInner::RsaSha1(..) => SignatureAlgorithm::RsaSha1,
         }
     }
 
@@ -70,6 +93,7 @@ impl SigningKey {
         match &self.inner {
             KeyInner::Rsa(k) => k.public_key().as_ref(),
             KeyInner::Ecdsa(k, _) => k.public_key().as_ref(),
+            KeyInner::RsaSha1(_, public) => public,
         }
     }
 
@@ -93,6 +117,14 @@ impl SigningKey {
                 k.sign(padding, &rng, msg, &mut out)
                     .map_err(|_| XmlDsigError::Sign("RSA signing failed".into()))?;
                 Ok(out)
+            }
+            (KeyInner::RsaSha1(k, _), SignatureAlgorithm::RsaSha1) => {
+                use sha1::Digest as _;
+                k.sign(
+                    rsa::Pkcs1v15Sign::new::<sha1::Sha1>(),
+                    &sha1::Sha1::digest(msg),
+                )
+                .map_err(|_| XmlDsigError::Sign("RSA-SHA1 signing failed".into()))
             }
             (KeyInner::Ecdsa(k, curve_alg), a) if a == *curve_alg => k
                 .sign(&rng, msg)

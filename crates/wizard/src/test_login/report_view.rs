@@ -57,6 +57,8 @@ impl Model {
             checks,
             not_evaluated: run.not_evaluated.clone(),
             attributes: self.attribute_arrivals(report),
+            attribute_suggestions: self.attribute_suggestions(report),
+            diagnosis: self.diagnosis_of(report),
             clock: report.clock().map(clock),
             xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
             xml_note: if report.signed().assertion || report.signed().response {
@@ -169,6 +171,65 @@ impl Model {
         }
         rows.truncate(MAX_REPORT_ROWS);
         rows
+    }
+
+    /// Step 4's SP names that did not arrive as they are, with the arrived name most likely meant
+    /// ([`ssopilot_saml::attributes::suggest`]) and what to change.
+    pub(super) fn attribute_suggestions(&self, report: &Report) -> Vec<AttributeSuggestionView> {
+        let map = self.steps.attributes.map(self.idp(), self.sp());
+        let needed: Vec<&str> = map.iter().map(|r| r.sp_name.trim()).collect();
+        let arrived: Vec<&str> = report.attributes().keys().map(String::as_str).collect();
+        let idp = self.idp_name();
+        let sp = self.sp_name();
+        let mut out: Vec<AttributeSuggestionView> = ssopilot_saml::attributes::suggest(&needed, &arrived)
+            .into_iter()
+            .map(|s| AttributeSuggestionView {
+                text: format!(
+                    "{sp} reads \"{}\"; {idp} sends \"{}\": {}. Rename it in {idp}'s application to \"{}\" (step 4).",
+                    s.sp_attribute,
+                    s.idp_attribute,
+                    s.reason.words(),
+                    s.sp_attribute
+                ),
+                reason: serde_json::to_value(s.reason)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                sp_attribute: s.sp_attribute,
+                idp_attribute: s.idp_attribute,
+            })
+            .collect();
+        out.truncate(MAX_REPORT_ROWS);
+        out
+    }
+
+    /// The diagnosis of a report: what this SP needs (step 4's names, its NameID format, step 6's test user), in
+    /// the words of the chosen profiles.
+    pub(super) fn diagnosis_of(&self, report: &Report) -> Option<crate::diagnosis::Diagnosis> {
+        use crate::diagnosis::{diagnose, Outcome, SpNeeds, Words};
+        let needs = SpNeeds {
+            attributes: self
+                .steps
+                .attributes
+                .map(self.idp(), self.sp())
+                .iter()
+                .map(|r| r.sp_name.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect(),
+            name_id_email: self
+                .sp()
+                .and_then(|p| p.quirks.name_id_format.as_deref())
+                .is_some_and(|f| f.eq_ignore_ascii_case("emailAddress")),
+            user_email: Some(self.steps.assign_users.test_user.trim().to_string())
+                .filter(|u| u.contains('@')),
+            requested_at: None,
+        };
+        let words = Words {
+            idp: self.idp_name(),
+            sp: self.sp_name(),
+            profile: self.idp(),
+        };
+        diagnose(Outcome::Response(report), &needs, words)
     }
 
     pub(super) fn exchange_block(&self, run: &Run) -> Block {

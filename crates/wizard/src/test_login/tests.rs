@@ -695,3 +695,68 @@ fn with_the_demo_idp_the_login_window_and_the_loopback_test_sp_both_sign_in_for_
     assert!(r.evidence_note.starts_with("Not recorded as evidence"));
     assert_eq!(s.model().evidence(), before.as_ref());
 }
+
+/// The report's attribute suggestions (issue 21): step 4's SP names that did not arrive as they are, each with the
+/// arrived name most likely meant (another case, a well-known alias), and what to change.
+#[test]
+fn the_report_suggests_mappings_for_attributes_sent_under_other_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
+    let mut app = App::new(sp.clone(), acs, sp);
+    app.attributes = vec![
+        ("mail".into(), "email".into()),
+        ("FirstName".into(), "firstname".into()),
+        ("sn".into(), "lastname".into()),
+        ("department".into(), "fullname".into()),
+    ];
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let xml = mint::mint(&app, &user, None, key(), T0).unwrap();
+    let v = paste(&mut s, &mint::post_value(&xml));
+    let r = report(&v);
+    let got: Vec<(&str, &str, &str)> = r
+        .attribute_suggestions
+        .iter()
+        .map(|x| {
+            (
+                x.sp_attribute.as_str(),
+                x.idp_attribute.as_str(),
+                x.reason.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("email", "mail", "alias"),
+            ("firstName", "FirstName", "case"),
+            ("lastName", "sn", "alias"),
+        ]
+    );
+    // The diagnosis names the first of them at step 4 with the change to make.
+    let d = r.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!((d.step, d.step_id), (4, StepId::Attributes), "{d:?}");
+    assert!(
+        d.cause.contains("\"mail\"") && d.cause.contains("\"email\""),
+        "{}",
+        d.cause
+    );
+    assert!(d.fix.contains("map email <- mail in step 4"), "{}", d.fix);
+    let first = &r.attribute_suggestions[1];
+    assert!(
+        first.text.contains("\"firstName\"")
+            && first.text.contains("case")
+            && first.text.contains("(step 4)"),
+        "{}",
+        first.text
+    );
+    // The passing response of the configuration itself needs no suggestion.
+    let v = paste(&mut s, &response(None));
+    assert!(report(&v).attribute_suggestions.is_empty());
+    assert_eq!(report(&v).diagnosis, None);
+}

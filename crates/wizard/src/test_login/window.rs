@@ -53,7 +53,7 @@ fn bounded(text: &str, max: usize) -> String {
 
 /// What an IdP page that is not a SAML response usually means, and the step that fixes it: the IdP's own words
 /// (Entra's AADSTS codes, "not assigned", a 4xx status) are matched, never trusted further.
-pub(super) fn diagnose_page(page: &SeenPage, idp: &str) -> Option<(StepId, String)> {
+pub(crate) fn diagnose_page(page: &SeenPage, idp: &str) -> Option<(StepId, String)> {
     let all = format!("{} {}", page.title, page.text).to_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| all.contains(w));
     if has(&[

@@ -8,6 +8,7 @@
     clippy::indexing_slicing
 )]
 
+mod diagnosis;
 mod generated;
 mod idp_consoles;
 mod state_crash;

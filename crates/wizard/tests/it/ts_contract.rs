@@ -52,6 +52,8 @@ fn contract() -> String {
     decl::<ReportCheckView>(&cfg, &mut out);
     decl::<AttributeArrival>(&cfg, &mut out);
     decl::<ReportAttributeView>(&cfg, &mut out);
+    decl::<AttributeSuggestionView>(&cfg, &mut out);
+    decl::<ssopilot_wizard::diagnosis::Diagnosis>(&cfg, &mut out);
     decl::<ClockView>(&cfg, &mut out);
     decl::<XmlLine>(&cfg, &mut out);
     decl::<TestReportView>(&cfg, &mut out);
