@@ -70,6 +70,7 @@ fn seed(dir: &Path) {
             certificates_sha256: vec![fp],
             attribute_map_sha256: "00".into(),
             config_hash: "00".into(),
+            flow: Some(ssopilot_saml::response::Flow::SpInitiated),
             checks: vec![EvidenceCheck {
                 id: "subject".into(),
                 ok: true,
