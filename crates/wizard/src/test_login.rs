@@ -24,6 +24,7 @@ use super::view::{
     RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
+use ssopilot_peers::test_login::encryption_key::{SpEncryptionKey, TEMPORARY_NOTE};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
 use ssopilot_peers::test_login::{self as engine, IdpConfig, Received, TestLoginError};
 use ssopilot_saml::response::{
@@ -344,6 +345,8 @@ pub(super) struct TestLoginState {
     choice: window::StartChoice,
     /// The test SP's request-signing key, once loaded from the keychain.
     sp_key: Option<std::sync::Arc<ssopilot_peers::test_login::key::SpKey>>,
+    /// The loopback test SP's encryption key, once loaded from the keychain (or made for this run without one).
+    sp_encryption_key: Option<std::sync::Arc<SpEncryptionKey>>,
     loopback: Option<LoopbackTest>,
     loopback_error: Option<String>,
     paste: String,

@@ -214,6 +214,7 @@ pub async fn run_with_clock(
         attribute_map: App::default_attributes().into_iter().collect(),
         clock,
         requests: Default::default(),
+        encryption: None,
     };
     let mut steps = Vec::new();
     let mut idp_task = None;

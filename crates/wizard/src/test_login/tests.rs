@@ -694,3 +694,53 @@ fn with_the_demo_idp_the_login_window_and_the_loopback_test_sp_both_sign_in_for_
     assert!(r.evidence_note.starts_with("Not recorded as evidence"));
     assert_eq!(s.model().evidence(), before.as_ref());
 }
+
+#[test]
+fn the_loopback_test_sp_decrypts_with_its_own_key_kept_in_the_keychain_or_a_temporary_one_said_plainly(
+) {
+    use ssopilot_peers::secrets::{SecretName, Secrets, SecretsError};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.attach_secrets(Ok(Secrets::mock()));
+    let (v, job) = s.start_loopback();
+    let key = job
+        .expect("the test SP can start")
+        .encryption
+        .expect("the test SP decrypts with its own key");
+    assert!(key.temporary_reason().is_none());
+    assert!(!v.notices.iter().any(|n| n.text.contains("temporary")));
+    let kept = match &s.model.secrets {
+        Some(Ok(secrets)) => secrets.get_bytes(&SecretName::TestSpEncryptionKey).unwrap(),
+        _ => None,
+    };
+    assert!(kept.is_some(), "kept in the keychain, under its own entry");
+    // Loaded once per run: the next test login decrypts with the same key.
+    s.cancel_loopback();
+    let (_, again) = s.start_loopback();
+    let again = again.unwrap().encryption.unwrap();
+    assert_eq!(again.cert_der(), key.cert_der());
+
+    // Without a keychain: a temporary key for this run, said plainly.
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.attach_secrets(Err(SecretsError::NoKeychain {
+        detail: "org.freedesktop.secrets was not provided".into(),
+    }));
+    let (v, job) = s.start_loopback();
+    let key = job.unwrap().encryption.unwrap();
+    assert!(key.temporary_reason().is_some());
+    let note = v
+        .notices
+        .iter()
+        .find(|n| n.text.contains("encryption key is temporary"))
+        .expect("a notice says the key is temporary");
+    assert_eq!(note.severity, Severity::Warning);
+    assert!(
+        note.text.contains("never written to a file")
+            && note
+                .text
+                .contains("org.freedesktop.secrets was not provided"),
+        "{}",
+        note.text
+    );
+}
