@@ -326,15 +326,28 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
         }
         Format::Text => print!(
             "{}",
-            text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
+            text::report(
+                &report,
+                text::RESPONSE_VERDICT,
+                text::Style::stdout(),
+                ssopilot_wizard::test_login::export::GIVEN_SP_KEY,
+            )
         ),
         Format::Markdown => print!(
             "{}",
-            ssopilot_wizard::test_login::export::markdown(&report, None)
+            ssopilot_wizard::test_login::export::markdown(
+                &report,
+                None,
+                ssopilot_wizard::test_login::export::GIVEN_SP_KEY,
+            )
         ),
         Format::Html => print!(
             "{}",
-            ssopilot_wizard::test_login::export::html(&report, None)
+            ssopilot_wizard::test_login::export::html(
+                &report,
+                None,
+                ssopilot_wizard::test_login::export::GIVEN_SP_KEY,
+            )
         ),
     }
     if report.valid() {

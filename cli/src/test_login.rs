@@ -176,13 +176,16 @@ pub fn print_flow_report(
             if let Some(f) = flow {
                 print!("**Flow:** {}.\n\n", f.words());
             }
-            print!("{}", export::markdown(report, evidence))
+            print!(
+                "{}",
+                export::markdown(report, evidence, export::TEST_SP_KEY)
+            )
         }
         Format::Html => {
             if let Some(f) = flow {
                 eprintln!("Flow: {}.", f.words());
             }
-            print!("{}", export::html(report, evidence))
+            print!("{}", export::html(report, evidence, export::TEST_SP_KEY))
         }
         Format::Json => {
             let mut v = serde_json::json!({"report": export::json(report), "evidence": evidence});

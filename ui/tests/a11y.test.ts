@@ -190,6 +190,7 @@ describe("times", () => {
       },
       xml: [],
       xml_note: "",
+      decrypted: null,
       export_name: "test-login",
     };
     const target = await show(view([report], { enabled: true, reason: null }));

@@ -782,7 +782,8 @@ fn test_login_decrypts_what_pysaml2_and_the_demo_idp_encrypt_for_the_published_c
     let sp_md = dir.path().join("sp.xml");
     std::fs::write(&sp_md, &xml).unwrap();
     let rt = rt();
-    for cipher in ["aes256-gcm", "aes128-cbc"] {
+    // The JSON says what was encrypted; the text report says it was decrypted and with which key.
+    for (cipher, format) in [("aes256-gcm", "json"), ("aes128-cbc", "text")] {
         let idp = pysaml2_idp_env(
             &acs,
             &[
@@ -805,7 +806,7 @@ fn test_login_decrypts_what_pysaml2_and_the_demo_idp_encrypt_for_the_published_c
             "60",
             "--require-signed-assertion",
             "--format",
-            "json",
+            format,
         ]);
         let posted = rt.block_on(async {
             let b = Browser::new().unwrap();
@@ -828,6 +829,15 @@ fn test_login_decrypts_what_pysaml2_and_the_demo_idp_encrypt_for_the_published_c
         );
         let (code, out, err) = finish(child);
         assert_eq!((posted.0, code), (200, 0), "{cipher}: {out}\n{err}");
+        if format == "text" {
+            assert!(
+                out.contains("The assertion arrived encrypted and was decrypted with the test SP's encryption key")
+                    && out.contains("assertion yes (verified on the decrypted assertion)")
+                    && out.contains("pat.doe@example.org"),
+                "{out}"
+            );
+            continue;
+        }
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["report"]["valid"], true, "{out}");
         assert_eq!(v["report"]["encrypted"]["assertion"], true, "{out}");

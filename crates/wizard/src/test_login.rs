@@ -216,9 +216,10 @@ impl Model {
             .as_ref()
             .ok_or("There is no test-login report to save yet: run a test login first")?;
         let evidence = self.evidence().filter(|_| run.evidence.is_ok());
+        let key = run.source.decryption_key_words();
         let text = match format {
-            ReportFormat::Markdown => crate::test_login::export::markdown(&run.report, evidence),
-            ReportFormat::Html => crate::test_login::export::html(&run.report, evidence),
+            ReportFormat::Markdown => export::markdown(&run.report, evidence, key),
+            ReportFormat::Html => export::html(&run.report, evidence, key),
         };
         std::fs::write(path, text).map_err(|e| {
             format!(
@@ -280,6 +281,14 @@ impl Source {
             Source::LoginWindow => "Login window",
             Source::Loopback => "SSO Pilot's test SP (loopback)",
             Source::Paste => "Pasted response",
+        }
+    }
+
+    /// The key that decrypts an encrypted assertion from this source, as the report names it.
+    pub(super) fn decryption_key_words(self) -> &'static str {
+        match self {
+            Source::Loopback => export::TEST_SP_KEY,
+            Source::LoginWindow | Source::Paste => export::GIVEN_SP_KEY,
         }
     }
 }

@@ -498,6 +498,8 @@ pub struct XmlLine {
     pub text: String,
     /// Inside an element whose signature verified with the configured certificate.
     pub signed: bool,
+    /// Inside the assertion that arrived encrypted (shown decrypted).
+    pub decrypted: bool,
 }
 
 /// The test-login report (see [`Block::TestReport`]).
@@ -518,6 +520,8 @@ pub struct TestReportView {
     pub clock: Option<ClockView>,
     pub xml: Vec<XmlLine>,
     pub xml_note: String,
+    /// What arrived encrypted and which key decrypted it, when anything did.
+    pub decrypted: Option<String>,
     /// Suggested file name (without extension) for the export's save dialog.
     pub export_name: String,
 }

@@ -341,7 +341,11 @@ export type XmlLine = { depth: number, text: string,
 /**
  * Inside an element whose signature verified with the configured certificate.
  */
-signed: boolean, };
+signed: boolean, 
+/**
+ * Inside the assertion that arrived encrypted (shown decrypted).
+ */
+decrypted: boolean, };
 
 /**
  * The test-login report (see [`Block::TestReport`]).
@@ -363,6 +367,10 @@ checks: Array<ReportCheckView>,
  * Checks that could not be evaluated for this way, with why.
  */
 not_evaluated: Array<string>, attributes: Array<ReportAttributeView>, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
+/**
+ * What arrived encrypted and which key decrypted it, when anything did.
+ */
+decrypted: string | null, 
 /**
  * Suggested file name (without extension) for the export's save dialog.
  */

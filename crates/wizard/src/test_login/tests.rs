@@ -744,3 +744,74 @@ fn the_loopback_test_sp_decrypts_with_its_own_key_kept_in_the_keychain_or_a_temp
         note.text
     );
 }
+
+#[test]
+fn an_encrypted_assertion_is_reported_decrypted_with_the_test_sps_key_and_marked_in_the_xml() {
+    use ssopilot_peers::secrets::Secrets;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.attach_secrets(Ok(Secrets::mock()));
+    let (_, job) = s.start_loopback();
+    let job = job.unwrap();
+    let enc = job.encryption.clone().unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse("http://127.0.0.1:9/acs", "x").unwrap();
+    s.loopback_listening(job.id, &acs);
+    // The IdP encrypts for the certificate the test SP publishes; the test SP's policy holds its key.
+    let mut app = App::new(
+        job.sp_entity_id.clone(),
+        acs.clone(),
+        job.idp.entity_id.clone(),
+    );
+    app.encrypt_for = Some(enc.cert_der().to_vec());
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let xml = mint::mint(&app, &user, None, key(), T0).unwrap();
+    assert!(xml.contains("EncryptedAssertion") && !xml.contains("ada.lovelace@"));
+    let mut policy = Policy::new(
+        job.idp.entity_id.clone(),
+        job.idp.certs.clone(),
+        job.sp_entity_id.clone(),
+        acs,
+        T0,
+    );
+    policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
+    policy.decryption_keys = vec![enc.decryption_key().clone()];
+    let got = response::validate(xml.as_bytes(), &policy);
+    assert!(got.valid(), "{:?}", got.failed());
+    let v = s.finish_loopback(
+        job.id,
+        Ok(Received {
+            xml: got.decoded_xml().map(str::to_string),
+            report: got,
+            relay_state: None,
+            received_at: T0,
+        }),
+    );
+    let r = report(&v);
+    assert!(r.passed);
+    assert_eq!(
+        r.decrypted.as_deref(),
+        Some(
+            "The assertion arrived encrypted and was decrypted with the test SP's encryption key."
+        )
+    );
+    assert!(r.xml_note.contains("shown decrypted"), "{}", r.xml_note);
+    // The decrypted assertion is shown in its place, marked, and its signed part highlighted.
+    let marked: Vec<&XmlLine> = r.xml.iter().filter(|l| l.decrypted).collect();
+    assert!(
+        marked.first().is_some_and(|l| l.text.contains("Assertion")),
+        "{marked:?}"
+    );
+    assert!(marked
+        .iter()
+        .any(|l| l.text.contains("ada.lovelace@example.com")));
+    assert!(
+        marked.iter().all(|l| l.signed),
+        "the assertion is signed inside the encryption"
+    );
+    assert!(!r.xml.iter().any(|l| l.text.contains("EncryptedAssertion")));
+    assert!(!r.xml.first().is_some_and(|l| l.decrypted));
+}
