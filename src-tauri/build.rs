@@ -10,6 +10,7 @@ fn main() {
             "sp_metadata_save",
             "report_save",
             "wizard_open_certificate",
+            "paste_key_open",
             "metadata_file_open",
             "test_report_save",
             "paste_check",

@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use ssopilot_saml::findings::Severity;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
-use ssopilot_saml::response::{validate, DecryptionKey, Policy, MAX_CLOCK_SKEW};
+use ssopilot_saml::response::{validate, Policy, MAX_CLOCK_SKEW};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_saml::xml::DEFAULT_MAX_BYTES;
 
@@ -77,36 +77,6 @@ pub struct CheckArgs {
     /// (e.g. during a rotation). Read for this one check, kept in memory only, never printed.
     #[arg(long = "sp-decryption-key", value_name = "PEMFILE")]
     pub sp_decryption_key: Vec<PathBuf>,
-}
-
-/// The largest key file read: an RSA-4096 PEM with its certificate is a few kilobytes.
-const MAX_KEY_FILE: usize = 64 * 1024;
-
-/// Loads an SP decryption key. The file's text is wiped from memory once parsed; errors name the file, never its
-/// content.
-pub fn load_decryption_key(path: &Path) -> Result<DecryptionKey, String> {
-    let bytes = zeroize::Zeroizing::new(match files::read_bounded(path, MAX_KEY_FILE) {
-        Ok(b) => b,
-        Err(files::ReadError::TooLarge { max }) => {
-            return Err(format!(
-                "{} is larger than {max} bytes: it is not a private key PEM file",
-                path.display()
-            ))
-        }
-        Err(e) => {
-            return Err(format!(
-                "cannot read the SP decryption key {}: {e}",
-                path.display()
-            ))
-        }
-    });
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        format!(
-            "{} is not PEM text: give the SP's private key in PEM",
-            path.display()
-        )
-    })?;
-    DecryptionKey::from_pem(text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.
@@ -297,7 +267,7 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     };
     let mut keys = Vec::new();
     for p in &a.sp_decryption_key {
-        match load_decryption_key(p) {
+        match ssopilot_peers::files::read_decryption_key(p) {
             Ok(k) => keys.push(k),
             Err(e) => return usage(e),
         }

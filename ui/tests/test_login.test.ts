@@ -163,6 +163,31 @@ describe("test login step", () => {
     expect(target.querySelectorAll(".xml-line .xml-tag").length).toBe(1);
   });
 
+  it("loads the SP's private key for a pasted check through the shell, says how it is kept, and forgets it", async () => {
+    const offer = way("paste");
+    expect(offer.decryption_key?.note).toContain("memory only");
+    const loaded = way("paste", {
+      decryption_key: { loaded: "sp-key.pem (public key SHA-256 AB:CD)", note: offer.decryption_key?.note ?? "" },
+    });
+    let current = page([offer]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "paste_key_open") current = page([loaded]);
+      if (cmd === "wizard_apply") current = page([offer]);
+      return current;
+    });
+    await start();
+    expect(target.querySelector("[data-testid=paste-key]")?.textContent).toContain("never saved");
+    target.querySelector<HTMLButtonElement>("[data-testid=paste-key-open]")?.click();
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("paste_key_open");
+    expect(target.querySelector("[data-testid=paste-key-loaded]")?.textContent).toContain("sp-key.pem (public key SHA-256");
+    target.querySelector<HTMLButtonElement>("[data-testid=paste-key-forget]")?.click();
+    await idle();
+    expect(actions()).toContainEqual({ type: "forget_paste_key" });
+    expect(target.querySelector("[data-testid=paste-key-loaded]")).toBeNull();
+  });
+
   it("shows no decryption note for a report of a response sent in clear", async () => {
     mockIPC(() => page([report]));
     await start();

@@ -82,7 +82,8 @@ impl Model {
             | Action::SaveTestReport { .. }
             | Action::SetLoginStart { .. }
             | Action::SetLoginRequest { .. }
-            | Action::SetLaunchLink { .. }) => match self.apply_test_login(test) {
+            | Action::SetLaunchLink { .. }
+            | Action::ForgetPasteKey) => match self.apply_test_login(test) {
                 Ok(Some(text)) => warn(Severity::Info, text),
                 Ok(None) => {}
                 Err(text) => warn(Severity::Error, text),

@@ -5,6 +5,7 @@ pub mod export;
 mod loopback;
 mod paste;
 mod paste_check;
+mod paste_key;
 mod report_view;
 mod window;
 
@@ -236,6 +237,9 @@ impl Model {
     pub(super) fn apply_test_login(&mut self, action: Action) -> Result<Option<String>, String> {
         match action {
             Action::CheckPastedResponse { text } => self.check_pasted(text).map(|()| None),
+            Action::ForgetPasteKey => Ok(self
+                .forget_paste_key()
+                .then(|| paste_key::FORGOTTEN.to_string())),
             Action::SaveTestReport { format, path } => {
                 self.save_report(format, Path::new(&path)).map(Some)
             }
@@ -359,6 +363,8 @@ pub(super) struct TestLoginState {
     loopback: Option<LoopbackTest>,
     loopback_error: Option<String>,
     paste: String,
+    /// The SP private key loaded for the next pasted-response check (in memory only, never saved).
+    paste_key: Option<paste_key::PasteKey>,
     /// The pasted response being checked on a worker thread, and the count that tells its outcome from older ones.
     paste_pending: Option<paste_check::PendingPaste>,
     paste_generation: u64,

@@ -326,6 +326,8 @@ pub enum Block {
         error: Option<String>,
         /// login window: the ways the sign-in can start, the chosen one, and its request; `None` for the others.
         start: Option<LoginStartView>,
+        /// paste: the SP's private key for an encrypted response (loaded through the shell's `paste_key_open`).
+        decryption_key: Option<Box<DecryptionKeyView>>,
     },
     /// Step 7: the verdict on one response, every check with its fix step, the attributes, the clock, and the
     /// decoded response with the signed part marked.
@@ -757,6 +759,17 @@ pub enum Action {
     SetLaunchLink {
         link: String,
     },
+    /// Step 7: drop the SP private key loaded for the next pasted-response check.
+    ForgetPasteKey,
+}
+
+/// The SP private key for the next pasted-response check: which one is loaded, and how it is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DecryptionKeyView {
+    /// "sp-key.pem (public key SHA-256 …)" once loaded.
+    pub loaded: Option<String>,
+    /// In memory only, for the next check; never saved, logged or put in a report.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

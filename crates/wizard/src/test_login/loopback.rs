@@ -101,6 +101,7 @@ impl Model {
             value: String::new(),
             error: self.steps.test_login.run.loopback_error.clone(),
             start: None,
+            decryption_key: None,
         }
     }
 

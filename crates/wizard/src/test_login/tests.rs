@@ -815,3 +815,137 @@ fn an_encrypted_assertion_is_reported_decrypted_with_the_test_sps_key_and_marked
     assert!(!r.xml.iter().any(|l| l.text.contains("EncryptedAssertion")));
     assert!(!r.xml.first().is_some_and(|l| l.decrypted));
 }
+
+/// Every file under `dir`, as text (lossy).
+fn files_text(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.push_str(&files_text(&path));
+        } else {
+            out.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn support_staff_load_the_sp_key_for_one_pasted_check_and_it_is_kept_nowhere() {
+    use ssopilot_testkit::response_support::sp_encryption;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // A customer's IdP encrypted the assertion for the SP's certificate.
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
+    let mut app = App::new(sp.clone(), acs, sp);
+    app.encrypt_for = Some(sp_encryption().cert_der.clone());
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let encrypted = mint::post_value(&mint::mint(&app, &user, None, key(), T0).unwrap());
+    let pasted = |s: &mut Session| paste(s, &encrypted);
+    let paste_key = |v: &WizardView| {
+        v.page
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::TestLoginWay {
+                    way: TestWay::Paste,
+                    decryption_key,
+                    ..
+                } => decryption_key.clone(),
+                _ => None,
+            })
+            .expect("the paste way offers the key")
+    };
+    // Without the key: the one decryption failure, saying what to do.
+    let v = pasted(&mut s);
+    let r = report(&v);
+    assert!(!r.passed);
+    assert!(r.checks.iter().any(|c| c.id == "decryption" && !c.ok));
+    let offer = paste_key(&v);
+    assert_eq!(offer.loaded, None);
+    assert!(
+        offer.note.contains("memory only") && offer.note.contains("never saved"),
+        "{}",
+        offer.note
+    );
+
+    // A file that is not a key says why, by name, and loads nothing.
+    let cert_file = keys.path().join("sp-cert.pem");
+    std::fs::write(&cert_file, &sp_encryption().cert_pem).unwrap();
+    let v = s.open_paste_key_file(&cert_file);
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.severity == Severity::Error && n.text.contains("this is a certificate")));
+    assert_eq!(paste_key(&v).loaded, None);
+
+    // The key: loaded, named by file and fingerprint only; the check passes and says it decrypted with it.
+    let key_file = keys.path().join("customer-sp.pem");
+    std::fs::write(&key_file, &sp_encryption().key_pem).unwrap();
+    let v = s.open_paste_key_file(&key_file);
+    let loaded = paste_key(&v).loaded.expect("the key is loaded");
+    assert!(
+        loaded.starts_with("customer-sp.pem (public key SHA-256 "),
+        "{loaded}"
+    );
+    let v = pasted(&mut s);
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        r.decrypted.as_deref(),
+        Some("The assertion arrived encrypted and was decrypted with the SP private key given for this check.")
+    );
+    // For that one check: it is gone afterwards, and the next check cannot decrypt.
+    assert_eq!(paste_key(&v).loaded, None);
+    assert!(!report(&pasted(&mut s)).passed);
+
+    // Forget drops a loaded key.
+    s.open_paste_key_file(&key_file);
+    let v = s.apply(Action::ForgetPasteKey);
+    assert_eq!(paste_key(&v).loaded, None);
+    assert!(v.notices.iter().any(|n| n.text.contains("forgotten")));
+
+    // Nowhere: not in the saved state or anything else SSO Pilot wrote, not in the report it saves, not in the
+    // session's Debug output.
+    s.open_paste_key_file(&key_file);
+    pasted(&mut s);
+    let saved = dir.path().join("report.md");
+    s.apply(Action::SaveTestReport {
+        format: ReportFormat::Markdown,
+        path: saved.to_string_lossy().into_owned(),
+    });
+    s.open_paste_key_file(&key_file);
+    let written = files_text(dir.path());
+    assert!(
+        written.contains("decrypted with the SP private key"),
+        "the report was saved"
+    );
+    let shown = format!("{:?}", s.model());
+    assert!(
+        shown.contains("PasteKey(customer-sp.pem"),
+        "the loaded key is in memory"
+    );
+    let pem_body: Vec<&str> = sp_encryption()
+        .key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der_b64 = base64::engine::general_purpose::STANDARD.encode(&sp_encryption().key_pkcs8);
+    for text in [&written, &shown] {
+        assert!(!text.contains("PRIVATE KEY"));
+        assert!(!text.contains(&der_b64));
+        for line in &pem_body {
+            assert!(!text.contains(line), "a line of the key is in {text}");
+        }
+    }
+}
