@@ -191,6 +191,7 @@ impl Model {
             Field::EnforceConfirm => {
                 self.steps.enforce.confirm = value;
             }
+            Field::DemoEncryptAssertions => self.set_demo_encrypt(checkbox(&value)?),
         }
         Ok(())
     }
@@ -226,6 +227,7 @@ impl Field {
             Field::UsersAssigned | Field::TestUser => StepId::AssignUsers,
             Field::SsoEnabled => StepId::Enable,
             Field::EnforceUnderstood | Field::EnforceConfirm => StepId::Enforce,
+            Field::DemoEncryptAssertions => StepId::TestLogin,
         }
     }
 }

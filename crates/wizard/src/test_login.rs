@@ -20,9 +20,9 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, Block, ClockView, ExchangeLeg, LaunchLinkView, LegState, LoginStart,
-    LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView, ReportFormat,
-    RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
+    Action, AttributeArrival, Block, ClockView, ExchangeLeg, Field, LaunchLinkView, LegState,
+    LoginStart, LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView,
+    ReportFormat, RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::encryption_key::{SpEncryptionKey, TEMPORARY_NOTE};
@@ -98,6 +98,9 @@ impl Model {
         blocks.push(self.login_window_way());
         blocks.push(self.paste_way());
         blocks.push(self.loopback_way());
+        if self.demo_chosen() {
+            blocks.push(self.demo_encrypt_checkbox());
+        }
         (
             format!(
                 "A real sign-in through the configuration of steps 1 to 6, checked rule by rule. A test of this \
@@ -358,6 +361,8 @@ pub(super) struct TestLoginState {
     choice: window::StartChoice,
     /// The test SP's request-signing key, once loaded from the keychain.
     sp_key: Option<std::sync::Arc<ssopilot_peers::test_login::key::SpKey>>,
+    /// The demo IdP's "encrypt assertions" for the loopback test SP's application.
+    demo_encrypt: bool,
     /// The loopback test SP's encryption key, once loaded from the keychain (or made for this run without one).
     sp_encryption_key: Option<std::sync::Arc<SpEncryptionKey>>,
     loopback: Option<LoopbackTest>,

@@ -615,11 +615,13 @@ pub enum Field {
     EnforceUnderstood,
     /// Step 9: the SP's name, typed to confirm enforcing.
     EnforceConfirm,
+    /// Step 7 with the demo IdP: "true" turns on its "encrypt assertions" for the loopback test SP.
+    DemoEncryptAssertions,
 }
 
 impl Field {
     /// Every field, for checks over all of them.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 15] = [
         Field::IdpProfile,
         Field::SpProfile,
         Field::AcsUrl,
@@ -634,6 +636,7 @@ impl Field {
         Field::SsoEnabled,
         Field::EnforceUnderstood,
         Field::EnforceConfirm,
+        Field::DemoEncryptAssertions,
     ];
 
     /// The name in JSON (what `serde` writes), for messages.
@@ -653,6 +656,7 @@ impl Field {
             Field::SsoEnabled => "sso_enabled",
             Field::EnforceUnderstood => "enforce_understood",
             Field::EnforceConfirm => "enforce_confirm",
+            Field::DemoEncryptAssertions => "demo_encrypt_assertions",
         }
     }
 }

@@ -11,7 +11,7 @@ export type StepId = "providers" | "sp_values" | "idp_app" | "attributes" | "cer
  * unknown one is refused where the action is read ("unknown variant `password`, expected one of ..."), not deep in
  * the wizard.
  */
-export type Field = "idp_profile" | "sp_profile" | "acs_url" | "sp_entity_id" | "idp_entity_id" | "sign_assertion" | "idp_sso_url" | "idp_certificate" | "users_assigned" | "test_user" | "site_url" | "sso_enabled" | "enforce_understood" | "enforce_confirm";
+export type Field = "idp_profile" | "sp_profile" | "acs_url" | "sp_entity_id" | "idp_entity_id" | "sign_assertion" | "idp_sso_url" | "idp_certificate" | "users_assigned" | "test_user" | "site_url" | "sso_enabled" | "enforce_understood" | "enforce_confirm" | "demo_encrypt_assertions";
 
 /**
  * How a step stands, as shown in the step list.

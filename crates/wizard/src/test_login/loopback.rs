@@ -22,6 +22,35 @@ pub struct LoopbackJob {
 }
 
 impl Model {
+    pub(crate) fn set_demo_encrypt(&mut self, on: bool) {
+        self.steps.test_login.run.demo_encrypt = on;
+    }
+
+    /// The certificate the demo IdP encrypts the loopback test SP's assertions for, when its "encrypt assertions"
+    /// is on (the key is loaded when the test SP starts, before the demo IdP's application is set up).
+    pub(crate) fn demo_encrypt_for(&self) -> Option<Vec<u8>> {
+        let run = &self.steps.test_login.run;
+        run.sp_encryption_key
+            .as_ref()
+            .filter(|_| run.demo_encrypt)
+            .map(|k| k.cert_der().to_vec())
+    }
+
+    pub(super) fn demo_encrypt_checkbox(&self) -> Block {
+        Block::Checkbox {
+            field: Field::DemoEncryptAssertions,
+            label: "Encrypt the assertion (the demo IdP's “encrypt assertions” setting)".into(),
+            help: Some(
+                "For the test SP only: the demo IdP signs the assertion, then encrypts it for the test SP's \
+                 encryption certificate (AES-256-GCM, RSA-OAEP). The test SP decrypts it with its own key, kept in \
+                 the system keychain, and the report shows it decrypted."
+                    .into(),
+            ),
+            value: self.steps.test_login.run.demo_encrypt,
+            error: None,
+        }
+    }
+
     /// The loopback test SP's encryption key: from the keychain, loaded once per run of the app; without a keychain
     /// a temporary key for this run, with the notice that says so (`Some` the first time only).
     pub(super) fn test_sp_encryption_key(

@@ -949,3 +949,59 @@ fn support_staff_load_the_sp_key_for_one_pasted_check_and_it_is_kept_nowhere() {
         }
     }
 }
+
+#[test]
+fn with_the_demo_idps_encrypt_assertions_on_the_loopback_test_sp_decrypts_by_itself_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = demo_to_test_login(dir.path());
+    s.attach_secrets(Ok(ssopilot_peers::secrets::Secrets::mock()));
+    let v = set(&mut s, Field::DemoEncryptAssertions, "true");
+    assert!(v.page.blocks.iter().any(|b| matches!(
+        b,
+        Block::Checkbox {
+            field: Field::DemoEncryptAssertions,
+            value: true,
+            ..
+        }
+    )));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_, job) = s.start_loopback();
+    let job = job.expect("the test SP can start");
+    let v = rt.block_on(async {
+        let mut sp = ssopilot_peers::test_login::TestSp::bind_loopback(job.sp_entity_id, job.idp)
+            .await
+            .unwrap();
+        sp.set_encryption_key(job.encryption);
+        let attempt = sp.start().unwrap();
+        s.loopback_listening(job.id, sp.acs_url());
+        let (saml, acs) = sign_in_at_demo(&attempt.url).await;
+        let posted = ssopilot_saml::binding::decode(saml.as_bytes(), 1 << 20).unwrap();
+        assert!(
+            posted.xml.contains("EncryptedAssertion") && !posted.xml.contains("ada.lovelace@"),
+            "the demo IdP encrypted the assertion"
+        );
+        let browser = ssopilot_peers::test_login::demo::Browser::new().unwrap();
+        browser
+            .post_form(&acs, &[("SAMLResponse", saml.as_str())])
+            .await
+            .unwrap();
+        let got = sp.wait(std::time::Duration::from_secs(20)).await;
+        s.finish_loopback(job.id, got)
+    });
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        r.decrypted.as_deref(),
+        Some(
+            "The assertion arrived encrypted and was decrypted with the test SP's encryption key."
+        )
+    );
+    assert!(r.xml.iter().any(|l| l.decrypted && l.signed));
+}
