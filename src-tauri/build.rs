@@ -11,6 +11,7 @@ fn main() {
             "report_save",
             "support_bundle_save",
             "wizard_open_certificate",
+            "paste_key_open",
             "metadata_file_open",
             "test_report_save",
             "paste_check",

@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime};
 use ssopilot_saml::attributes::{suggest, Suggestion};
 use ssopilot_saml::findings::Severity;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
-use ssopilot_saml::response::{validate, DecryptionKey, Policy, MAX_CLOCK_SKEW};
+use ssopilot_saml::response::{validate, Policy, MAX_CLOCK_SKEW};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_saml::xml::DEFAULT_MAX_BYTES;
 
@@ -86,36 +86,6 @@ pub struct CheckArgs {
 
 /// At most this many `--sp-attributes` names.
 const MAX_SP_ATTRIBUTES: usize = 64;
-
-/// The largest key file read: an RSA-4096 PEM with its certificate is a few kilobytes.
-const MAX_KEY_FILE: usize = 64 * 1024;
-
-/// Loads an SP decryption key. The file's text is wiped from memory once parsed; errors name the file, never its
-/// content.
-pub fn load_decryption_key(path: &Path) -> Result<DecryptionKey, String> {
-    let bytes = zeroize::Zeroizing::new(match files::read_bounded(path, MAX_KEY_FILE) {
-        Ok(b) => b,
-        Err(files::ReadError::TooLarge { max }) => {
-            return Err(format!(
-                "{} is larger than {max} bytes: it is not a private key PEM file",
-                path.display()
-            ))
-        }
-        Err(e) => {
-            return Err(format!(
-                "cannot read the SP decryption key {}: {e}",
-                path.display()
-            ))
-        }
-    });
-    let text = std::str::from_utf8(&bytes).map_err(|_| {
-        format!(
-            "{} is not PEM text: give the SP's private key in PEM",
-            path.display()
-        )
-    })?;
-    DecryptionKey::from_pem(text).map_err(|e| format!("{}: {e}", path.display()))
-}
 
 /// Loads the IdP certificate(s) from a PEM (one or more CERTIFICATE blocks) or DER file.
 ///
@@ -305,7 +275,7 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     };
     let mut keys = Vec::new();
     for p in &a.sp_decryption_key {
-        match load_decryption_key(p) {
+        match ssopilot_peers::files::read_decryption_key(p) {
             Ok(k) => keys.push(k),
             Err(e) => return usage(e),
         }
@@ -355,7 +325,12 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
         Format::Text => {
             print!(
                 "{}",
-                text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
+                text::report(
+                    &report,
+                    text::RESPONSE_VERDICT,
+                    text::Style::stdout(),
+                    ssopilot_wizard::test_login::export::GIVEN_SP_KEY,
+                )
             );
             print!(
                 "{}",
@@ -364,11 +339,19 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
         }
         Format::Markdown => print!(
             "{}",
-            ssopilot_wizard::test_login::export::markdown(&report, None)
+            ssopilot_wizard::test_login::export::markdown(
+                &report,
+                None,
+                ssopilot_wizard::test_login::export::GIVEN_SP_KEY,
+            )
         ),
         Format::Html => print!(
             "{}",
-            ssopilot_wizard::test_login::export::html(&report, None)
+            ssopilot_wizard::test_login::export::html(
+                &report,
+                None,
+                ssopilot_wizard::test_login::export::GIVEN_SP_KEY,
+            )
         ),
     }
     if report.valid() {

@@ -32,7 +32,8 @@ enum SecretsCommand {
     /// Delete a secret SSO Pilot stored.
     Delete {
         /// Which secret: demo-idp-key (the demo IdP's signing key; a new one, with a new certificate, is made on
-        /// next use), auth-secret or api-token (with --instance).
+        /// next use), test-sp-key and test-sp-encryption-key (the test SP's signing and encryption keys, likewise),
+        /// auth-secret or api-token (with --instance).
         kind: Kind,
         /// The instance or provider label (for auth-secret and api-token).
         #[arg(long)]
@@ -45,6 +46,8 @@ enum Kind {
     DemoIdpKey,
     /// The loopback test SP's request-signing key (IdPs that imported its metadata must import it again).
     TestSpKey,
+    /// The loopback test SP's encryption key (IdPs that encrypt for it must be given its new certificate).
+    TestSpEncryptionKey,
     AuthSecret,
     ApiToken,
 }
@@ -68,6 +71,10 @@ fn plan(command: SecretsCommand) -> Result<Plan, &'static str> {
             (Kind::DemoIdpKey, Some(_)) => return Err("demo-idp-key takes no --instance"),
             (Kind::TestSpKey, None) => SecretName::TestSpKey,
             (Kind::TestSpKey, Some(_)) => return Err("test-sp-key takes no --instance"),
+            (Kind::TestSpEncryptionKey, None) => SecretName::TestSpEncryptionKey,
+            (Kind::TestSpEncryptionKey, Some(_)) => {
+                return Err("test-sp-encryption-key takes no --instance")
+            }
             (Kind::AuthSecret, Some(i)) => SecretName::AuthSecret(i),
             (Kind::ApiToken, Some(i)) => SecretName::ApiToken(i),
             (_, None) => return Err("auth-secret and api-token need --instance LABEL"),

@@ -19,6 +19,7 @@ use ssopilot_peers::clock::SharedClock;
 
 use ssopilot_peers::fetch::FetchOptions;
 use ssopilot_peers::secrets::Secrets;
+use ssopilot_peers::test_login::encryption_key::{SpEncryptionKey, TEMPORARY_NOTE};
 use ssopilot_peers::test_login::evidence::Evidence;
 use ssopilot_peers::test_login::key::SpKey;
 use ssopilot_peers::test_login::run::{self as loopback, Run, RunError};
@@ -93,8 +94,9 @@ pub struct TestLoginArgs {
     /// unsolicited response (start the login at the IdP).
     #[arg(long)]
     idp_initiated: bool,
-    /// Print the test SP's metadata for --sp-entity-id and --port, with its signing certificate, and exit: import it
-    /// in the IdP before the test login.
+    /// Print the test SP's metadata for --sp-entity-id and --port, with its signing certificate and its encryption
+    /// certificate (for an IdP that encrypts assertions: the test login then decrypts them itself), and exit:
+    /// import it in the IdP before the test login.
     #[arg(long)]
     print_sp_metadata: bool,
     /// Accept SHA-1 signatures (legacy IdPs), reported as a warning.
@@ -174,13 +176,16 @@ pub fn print_flow_report(
             if let Some(f) = flow {
                 print!("**Flow:** {}.\n\n", f.words());
             }
-            print!("{}", export::markdown(report, evidence))
+            print!(
+                "{}",
+                export::markdown(report, evidence, export::TEST_SP_KEY)
+            )
         }
         Format::Html => {
             if let Some(f) = flow {
                 eprintln!("Flow: {}.", f.words());
             }
-            print!("{}", export::html(report, evidence))
+            print!("{}", export::html(report, evidence, export::TEST_SP_KEY))
         }
         Format::Json => {
             let mut v = serde_json::json!({"report": export::json(report), "evidence": evidence});
@@ -249,9 +254,17 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
             Ok(k) => k,
             Err(e) => return fail(e),
         };
+        // From the keychain only: a temporary key would be gone before the test login that must decrypt with it.
+        let encryption = match Secrets::os()
+            .map_err(|e| e.to_string())
+            .and_then(|s| SpEncryptionKey::load_or_create(&s).map_err(|e| e.to_string()))
+        {
+            Ok(k) => k,
+            Err(e) => return fail(e),
+        };
         print!(
             "{}",
-            engine::sp_metadata(&sp_entity_id, &acs, Some(&key), sign)
+            engine::sp_metadata(&sp_entity_id, &acs, Some(&key), sign, Some(&encryption))
         );
         return ExitCode::SUCCESS;
     }
@@ -331,6 +344,10 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
     } else {
         None
     };
+    let encryption = match load_encryption_key() {
+        Ok(k) => std::sync::Arc::new(k),
+        Err(e) => return fail(e),
+    };
     let rt = match ssopilot_peers::runtime::current_thread() {
         Ok(rt) => rt,
         Err(e) => return fail(e),
@@ -344,6 +361,7 @@ pub fn run(a: TestLoginArgs, clock: &SharedClock) -> ExitCode {
         attribute_map: Default::default(),
         clock: std::sync::Arc::clone(clock),
         requests: RequestOptions { binding, signer },
+        encryption: Some(encryption),
     };
     let flow = if idp_initiated {
         Flow::IdpInitiated
@@ -473,6 +491,21 @@ async fn idp_initiated_run(test: Run) -> Result<loopback::Finished, RunError<Inf
 fn load_sp_key() -> Result<SpKey, String> {
     let secrets = Secrets::os().map_err(|e| e.to_string())?;
     SpKey::load_or_create(&secrets).map_err(|e| e.to_string())
+}
+
+/// The test SP's encryption key from the OS keychain (made there on first use); without a keychain a temporary one,
+/// said on standard error: an IdP can then encrypt only for this run's certificate, which no earlier metadata holds.
+fn load_encryption_key() -> Result<SpEncryptionKey, String> {
+    let secrets = Secrets::os();
+    let key =
+        SpEncryptionKey::from_keychain_or_temporary(secrets.as_ref().map_err(|e| e.to_string()))
+            .map_err(|e| e.to_string())?;
+    if let Some(why) = key.temporary_reason() {
+        eprintln!(
+            "Note: {TEMPORARY_NOTE}. It lives in memory only and is never written to a file. An IdP that encrypts assertions for the certificate of an earlier --print-sp-metadata cannot be decrypted now ({why})."
+        );
+    }
+    Ok(key)
 }
 
 /// The IdP's metadata from a file or an https URL (the hardened fetch), read as an IdP's.

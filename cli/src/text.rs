@@ -12,6 +12,7 @@ use ssopilot_saml::response::{Check, Report};
 pub use ssopilot_wizard::local_time::{
     ago, human_rfc3339, human_time, human_times_in, init, local_offset,
 };
+use ssopilot_wizard::test_login::export;
 use ssopilot_wizard::view::StepId;
 
 /// How a command prints its report.
@@ -174,7 +175,8 @@ pub const TEST_LOGIN_VERDICT: Verdict = Verdict {
 
 /// The validator's report as text: verdict, failed checks first (with what was expected and found, what to do and
 /// the step where it is fixed), then the passed ones in a column, warnings, and what the verified response says.
-pub fn report(r: &Report, verdict: Verdict, style: Style) -> String {
+/// `key` names the key that decrypted an encrypted assertion (`export::TEST_SP_KEY`, `export::GIVEN_SP_KEY`).
+pub fn report(r: &Report, verdict: Verdict, style: Style, key: &str) -> String {
     let mut out = String::new();
     let failed: Vec<&Check> = r.checks().iter().filter(|c| !c.ok).collect();
     let passed: Vec<&Check> = r.checks().iter().filter(|c| c.ok).collect();
@@ -249,7 +251,11 @@ pub fn report(r: &Report, verdict: Verdict, style: Style) -> String {
         "\n{}\n",
         style.bold("Identity (only from a verified signature):")
     ));
-    let mut rows = vec![
+    let mut rows = Vec::new();
+    if let Some(line) = export::decrypted_line(r, key) {
+        rows.push(("encrypted", line));
+    }
+    rows.extend([
         ("issuer", r.issuer().unwrap_or("-").to_string()),
         (
             "NameID",
@@ -261,21 +267,14 @@ pub fn report(r: &Report, verdict: Verdict, style: Style) -> String {
                     .unwrap_or_default()
             ),
         ),
-    ];
+    ]);
     for (k, v) in r.attributes() {
         rows.push((k.as_str(), v.join(", ")));
     }
     if let Some(s) = r.session_not_on_or_after() {
         rows.push(("session ends", human_times_in(s)));
     }
-    rows.push((
-        "signed",
-        format!(
-            "response {}, assertion {}",
-            if r.signed().response { "yes" } else { "no" },
-            if r.signed().assertion { "yes" } else { "no" }
-        ),
-    ));
+    rows.push(("signed", export::signed_line(r)));
     if let Some(fp) = r.signing_certificate_sha256() {
         rows.push(("signing certificate SHA-256", fp.as_str().to_string()));
     }
@@ -301,7 +300,7 @@ pub fn test_login_report(
     if let Some(f) = flow {
         out.push_str(&format!("{} {f}.\n\n", style.bold("Flow:")));
     }
-    out.push_str(&report(r, TEST_LOGIN_VERDICT, style));
+    out.push_str(&report(r, TEST_LOGIN_VERDICT, style, export::TEST_SP_KEY));
     if let Some(e) = evidence {
         out.push_str(&format!(
             "\n{}\n",

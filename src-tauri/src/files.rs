@@ -162,6 +162,10 @@ pub const CERTIFICATES: &[(&str, &[&str])] = &[
     ("Certificates", &["pem", "crt", "cer", "der", "txt"]),
     ("All files", &["*"]),
 ];
+pub const PRIVATE_KEYS: &[(&str, &[&str])] = &[
+    ("Private keys (PEM)", &["pem", "key", "txt"]),
+    ("All files", &["*"]),
+];
 pub const SUMMARY: &[(&str, &[&str])] = &[("Markdown", &["md"]), ("HTML page", &["html"])];
 pub const MARKDOWN: &[(&str, &[&str])] = &[("Markdown", &["md"])];
 pub const HTML: &[(&str, &[&str])] = &[("Web page (HTML)", &["html"])];

@@ -365,6 +365,22 @@ async fn wizard_open_certificate<R: Runtime>(
     .await
 }
 
+/// Asks for the SP's private key file (an open dialog) for the next pasted-response check; the core reads it into
+/// memory only. Logs nothing about the file or the key (only that the command ran).
+#[tauri::command]
+async fn paste_key_open<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, WizardState>,
+    dialogs: State<'_, FileDialogs>,
+) -> Result<WizardView, ShellError> {
+    log::debug!("wizard action: paste_key_open");
+    let request = FileRequest::open("Open the SP's private key (PEM)", files::PRIVATE_KEYS);
+    with_chosen_file(&app, &state, &dialogs, request, |session, path| {
+        Ok(session.open_paste_key_file(path))
+    })
+    .await
+}
+
 /// The pasted-response check that is running: its generation and where its outcome (or Cancel) is sent.
 #[derive(Default)]
 pub struct PasteTask(Mutex<Option<(u64, PasteReply)>>);
@@ -511,6 +527,7 @@ fn action_kind(action: &Action) -> &'static str {
         Action::SetLoginStart { .. } => "set_login_start",
         Action::SetLoginRequest { .. } => "set_login_request",
         Action::SetLaunchLink { .. } => "set_launch_link",
+        Action::ForgetPasteKey => "forget_paste_key",
     }
 }
 
@@ -553,6 +570,7 @@ pub fn with_wizard_and<R: Runtime>(
             report_save,
             support_bundle_save,
             wizard_open_certificate,
+            paste_key_open,
             metadata_file_open,
             test_report_save,
             paste_check,

@@ -359,6 +359,7 @@ pub async fn loopback_test_start<R: Runtime>(
         attribute_map: Default::default(),
         clock: job.clock,
         requests: Default::default(),
+        encryption: job.encryption,
     };
     let show = async |sp: &TestSp, attempt: &Attempt| -> Result<(), String> {
         state

@@ -266,3 +266,28 @@ test("step 7: the loopback test SP in the real app: the system browser signs in 
     await quit(session, dirs);
   });
 });
+
+test("step 7: the demo IdP's \"encrypt assertions\" on: the loopback test SP decrypts with its own key and the report passes, showing the assertion decrypted", async () => {
+  const dirs = profile("test-login-loopback-encrypted");
+  mkdirSync(join(dirs.share, "applications"), { recursive: true });
+  const browserLog = scriptedBrowser(dirs);
+  await withDriver(dirs, async () => {
+    const session = await launch();
+    await toTestLogin(session, ACS_URL);
+    await (await session.find('[data-field="demo_encrypt_assertions"] input[type=checkbox]')).click();
+    await session.waitFor("the setting on", () =>
+      session.execute(`return document.querySelector('[data-field="demo_encrypt_assertions"] input')?.checked === true || null`),
+    );
+    await (await session.find("[data-testid=start-loopback]")).click();
+    const cls = await session.waitFor("the loopback report", () => reportState(session), 30_000);
+    const browser = existsSync(browserLog) ? readFileSync(browserLog, "utf8") : "(the browser was not started)";
+    assert.match(browser, /posted to http:\/\/127\.0\.0\.1:\d+\/acs: 200/, browser);
+    assert.match(cls, /passed/);
+    assert.deepEqual(await session.findAll('[data-check][data-ok="false"]'), [], "no check failed");
+    const note = await (await session.find("[data-testid=decrypted-note]")).text();
+    assert.match(note, /The assertion arrived encrypted and was decrypted with the test SP's encryption key/);
+    assert.ok((await session.findAll(".xml-line.decrypted")).length > 0, "the decoded response marks the decrypted assertion");
+    await shot(session, "26-test-login-loopback-encrypted");
+    await quit(session, dirs);
+  });
+});

@@ -193,6 +193,7 @@ describe("times", () => {
       attribute_suggestions: [],
       diagnosis: null,
       xml_note: "",
+      decrypted: null,
       export_name: "test-login",
     };
     const target = await show(view([report], { enabled: true, reason: null }));

@@ -70,14 +70,15 @@ const report: TestReportBlock = {
   ],
   clock: { checked_at: "2026-11-25T19:00:00Z", issue_instant: "2026-11-25T18:59:58Z", difference_seconds: 2, allowed_seconds: 180, ok: true, text: "The clocks agree within 2 s." },
   xml: [
-    { depth: 0, text: "<saml2p:Response ID=\"_r\">", signed: false },
-    { depth: 1, text: "<saml2:Assertion ID=\"_a\">", signed: true },
-    { depth: 1, text: "</saml2:Assertion>", signed: true },
-    { depth: 0, text: "</saml2p:Response>", signed: false },
+    { depth: 0, text: "<saml2p:Response ID=\"_r\">", signed: false, decrypted: false },
+    { depth: 1, text: "<saml2:Assertion ID=\"_a\">", signed: true, decrypted: false },
+    { depth: 1, text: "</saml2:Assertion>", signed: true, decrypted: false },
+    { depth: 0, text: "</saml2p:Response>", signed: false, decrypted: false },
   ],
   attribute_suggestions: [],
   diagnosis: null,
   xml_note: "The highlighted part is covered by a signature.",
+  decrypted: null,
   export_name: "ssopilot-test-login-1",
 };
 
@@ -138,6 +139,64 @@ describe("test login step", () => {
     // The picture marks the failed leg.
     expect(target.querySelector('[data-leg="response"]')?.getAttribute("data-state")).toBe("failed");
     expect(target.querySelector('[data-leg="sign_in"]')?.getAttribute("data-state")).toBe("done");
+  });
+
+  it("says an encrypted assertion was decrypted, with which key, and marks it in the decoded response", async () => {
+    const decrypted: TestReportBlock = {
+      ...report,
+      passed: true,
+      source: "SSO Pilot's test SP (loopback)",
+      decrypted: "The assertion arrived encrypted and was decrypted with the test SP's encryption key.",
+      xml: [
+        { depth: 0, text: "<saml2p:Response ID=\"_r\">", signed: false, decrypted: false },
+        { depth: 1, text: "<saml2:Assertion ID=\"_a\">", signed: true, decrypted: true },
+        { depth: 2, text: "<saml2:Subject>", signed: true, decrypted: true },
+        { depth: 1, text: "</saml2:Assertion>", signed: true, decrypted: true },
+        { depth: 0, text: "</saml2p:Response>", signed: false, decrypted: false },
+      ],
+    };
+    mockIPC(() => page([decrypted]));
+    await start();
+    expect(target.querySelector("[data-testid=decrypted-note]")?.textContent).toContain(
+      "decrypted with the test SP's encryption key",
+    );
+    const lines = [...target.querySelectorAll<HTMLElement>(".xml-line.decrypted")];
+    expect(lines.map((l) => l.classList.contains("signed"))).toEqual([true, true, true]);
+    // The tag once, on the decrypted element's start tag.
+    expect(lines[0]?.textContent?.trim()).toBe('<saml2:Assertion ID="_a"> decrypted');
+    expect(target.querySelectorAll(".xml-line .xml-tag").length).toBe(1);
+  });
+
+  it("loads the SP's private key for a pasted check through the shell, says how it is kept, and forgets it", async () => {
+    const offer = way("paste");
+    expect(offer.decryption_key?.note).toContain("memory only");
+    const loaded = way("paste", {
+      decryption_key: { loaded: "sp-key.pem (public key SHA-256 AB:CD)", note: offer.decryption_key?.note ?? "" },
+    });
+    let current = page([offer]);
+    mockIPC((cmd, args) => {
+      calls.push({ cmd, args });
+      if (cmd === "paste_key_open") current = page([loaded]);
+      if (cmd === "wizard_apply") current = page([offer]);
+      return current;
+    });
+    await start();
+    expect(target.querySelector("[data-testid=paste-key]")?.textContent).toContain("never saved");
+    target.querySelector<HTMLButtonElement>("[data-testid=paste-key-open]")?.click();
+    await idle();
+    expect(calls.map((c) => c.cmd)).toContain("paste_key_open");
+    expect(target.querySelector("[data-testid=paste-key-loaded]")?.textContent).toContain("sp-key.pem (public key SHA-256");
+    target.querySelector<HTMLButtonElement>("[data-testid=paste-key-forget]")?.click();
+    await idle();
+    expect(actions()).toContainEqual({ type: "forget_paste_key" });
+    expect(target.querySelector("[data-testid=paste-key-loaded]")).toBeNull();
+  });
+
+  it("shows no decryption note for a report of a response sent in clear", async () => {
+    mockIPC(() => page([report]));
+    await start();
+    expect(target.querySelector("[data-testid=decrypted-note]")).toBeNull();
+    expect(target.querySelectorAll(".xml-line.decrypted").length).toBe(0);
   });
 
   it("sends a pasted response to the core, and opens, continues and stops the login window", async () => {

@@ -171,6 +171,13 @@ fn cli_usage_errors_exit_2_before_touching_the_keychain() {
         &["secrets", "delete", "auth-secret"][..],
         &["secrets", "delete", "demo-idp-key", "--instance", "x"][..],
         &["secrets", "delete", "test-sp-key", "--instance", "x"][..],
+        &[
+            "secrets",
+            "delete",
+            "test-sp-encryption-key",
+            "--instance",
+            "x",
+        ][..],
         &["secrets", "auth-secret"][..],
         &["secrets", "nonsense"][..],
     ] {

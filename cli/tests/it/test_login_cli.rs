@@ -300,12 +300,18 @@ impl Drop for PyIdp {
 }
 
 fn pysaml2_idp(acs: &str) -> PyIdp {
+    pysaml2_idp_env(acs, &[])
+}
+
+/// [`pysaml2_idp`] with environment settings of the script (PYSAML2_SP_METADATA, PYSAML2_ENCRYPT...).
+fn pysaml2_idp_env(acs: &str, env: &[(&str, &str)]) -> PyIdp {
     let mut child = Command::new(python())
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../crates/testkit/py/pysaml2_idp_http.py"
         ))
         .args([DEFAULT_SP_ENTITY_ID, acs])
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -394,6 +400,20 @@ fn test_login_against_pysaml2_over_http() {
 /// A demo IdP on loopback with application "t" for the default SP entity ID and `acs`; when `sp_cert` is given the
 /// application requires AuthnRequests signed with it. Returns its base URL and entity ID.
 fn demo_idp(rt: &tokio::runtime::Runtime, acs: &str, sp_cert: Option<Vec<u8>>) -> (String, String) {
+    demo_idp_with(rt, acs, |app| {
+        if let Some(cert) = sp_cert {
+            app.require_signed_requests = true;
+            app.sp_certs = vec![cert];
+        }
+    })
+}
+
+/// [`demo_idp`] with application "t" set up by `setup`.
+fn demo_idp_with(
+    rt: &tokio::runtime::Runtime,
+    acs: &str,
+    setup: impl FnOnce(&mut App),
+) -> (String, String) {
     rt.block_on(async {
         let key = IdpKey::generate_ephemeral().unwrap();
         let state = State::new(Directory::demo().unwrap(), Vec::new(), key).unwrap();
@@ -406,10 +426,7 @@ fn demo_idp(rt: &tokio::runtime::Runtime, acs: &str, sp_cert: Option<Vec<u8>>) -
             AcsUrl::parse(acs, "ACS").unwrap(),
             idp_id.clone(),
         );
-        if let Some(cert) = sp_cert {
-            app.require_signed_requests = true;
-            app.sp_certs = vec![cert];
-        }
+        setup(&mut app);
         server.add_app("t", app, &["Engineering"]).unwrap();
         let base = server.base_url().to_string();
         tokio::spawn(server.run());
@@ -694,4 +711,172 @@ fn the_binding_follows_the_idp_metadata() {
         err.contains("lists no SSO endpoint for the HTTP-Redirect binding"),
         "{err}"
     );
+}
+
+fn keychain_or_skip(test: &str) -> bool {
+    if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() == Ok("1") {
+        return true;
+    }
+    eprintln!("NOT RUN: {test} needs the real Secret Service; run it with scripts/with-keyring.sh");
+    false
+}
+
+/// What `--print-sp-metadata --port PORT` prints, with the test SP's encryption certificate (DER) read back from it.
+fn printed_sp_metadata(port: u16) -> (String, Vec<u8>) {
+    let o = bin()
+        .args([
+            "test-login",
+            "--print-sp-metadata",
+            "--port",
+            &port.to_string(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let xml = String::from_utf8(o.stdout).unwrap();
+    for uri in ssopilot_saml::xmlenc::SP_METADATA_METHODS {
+        assert!(
+            xml.contains(&format!("<md:EncryptionMethod Algorithm=\"{uri}\"/>")),
+            "{xml}"
+        );
+    }
+    let md = ssopilot_saml::metadata::parse(
+        xml.as_bytes(),
+        &ssopilot_saml::metadata::Options::default(),
+        time::OffsetDateTime::from_unix_timestamp(1_900_000_000).unwrap(),
+    )
+    .unwrap();
+    let enc: Vec<_> = md
+        .certificates
+        .iter()
+        .filter(|c| c.key_use == ssopilot_saml::metadata::KeyUse::Encryption)
+        .collect();
+    assert_eq!(enc.len(), 1, "{xml}");
+    let der = enc[0].report.der().unwrap().to_vec();
+    (xml, der)
+}
+
+/// An admin turns on assertion encryption at pysaml2 with the test SP's metadata (pysaml2 finds the encryption
+/// certificate in it by itself), and at the demo IdP with the certificate from it: `test-login` decrypts with the
+/// key it keeps in the keychain, every check passes, and the JSON says the assertion arrived encrypted.
+#[test]
+fn test_login_decrypts_what_pysaml2_and_the_demo_idp_encrypt_for_the_published_certificate() {
+    let test =
+        "test_login_decrypts_what_pysaml2_and_the_demo_idp_encrypt_for_the_published_certificate";
+    if !keychain_or_skip(test) {
+        return;
+    }
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    // Other tests' first test-login runs in this fresh keychain create the key too: take it once it is settled.
+    let (mut xml, mut enc_der) = printed_sp_metadata(port);
+    loop {
+        let again = printed_sp_metadata(port);
+        if again.1 == enc_der {
+            break;
+        }
+        (xml, enc_der) = again;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sp_md = dir.path().join("sp.xml");
+    std::fs::write(&sp_md, &xml).unwrap();
+    let rt = rt();
+    // The JSON says what was encrypted; the text report says it was decrypted and with which key.
+    for (cipher, format) in [("aes256-gcm", "json"), ("aes128-cbc", "text")] {
+        let idp = pysaml2_idp_env(
+            &acs,
+            &[
+                ("PYSAML2_SP_METADATA", sp_md.to_str().unwrap()),
+                ("PYSAML2_ENCRYPT", cipher),
+            ],
+        );
+        let cert = dir.path().join("pysaml2.pem");
+        std::fs::write(&cert, &idp.cert_pem).unwrap();
+        let (child, url) = start_test_login(&[
+            "--idp-sso-url",
+            &idp.sso,
+            "--idp-cert",
+            cert.to_str().unwrap(),
+            "--idp-entity-id",
+            &idp.entity_id,
+            "--port",
+            &port.to_string(),
+            "--timeout",
+            "60",
+            "--require-signed-assertion",
+            "--format",
+            format,
+        ]);
+        let posted = rt.block_on(async {
+            let b = Browser::new().unwrap();
+            let page = b.get(&url).await.unwrap();
+            assert_eq!(page.status, 200, "{}", page.body);
+            let resp = input_value(&page.body, "SAMLResponse").unwrap();
+            let status = b
+                .post_form(&acs, &[("SAMLResponse", &resp)])
+                .await
+                .unwrap()
+                .status;
+            (status, resp)
+        });
+        let xml = ssopilot_saml::binding::decode(posted.1.as_bytes(), 1 << 20)
+            .unwrap()
+            .xml;
+        assert!(
+            xml.contains("EncryptedAssertion") && !xml.contains("pat.doe@example.org"),
+            "pysaml2 did not encrypt: {xml}"
+        );
+        let (code, out, err) = finish(child);
+        assert_eq!((posted.0, code), (200, 0), "{cipher}: {out}\n{err}");
+        if format == "text" {
+            assert!(
+                out.contains("The assertion arrived encrypted and was decrypted with the test SP's encryption key")
+                    && out.contains("assertion yes (verified on the decrypted assertion)")
+                    && out.contains("pat.doe@example.org"),
+                "{out}"
+            );
+            continue;
+        }
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["report"]["valid"], true, "{out}");
+        assert_eq!(v["report"]["encrypted"]["assertion"], true, "{out}");
+        assert_eq!(v["report"]["name_id"], "pat.doe@example.org", "{out}");
+    }
+
+    // The demo IdP with "encrypt assertions" on, for the certificate in the printed metadata.
+    let (base, _) = demo_idp_with(&rt, &acs, |app| app.encrypt_for = Some(enc_der.clone()));
+    let (child, url) = start_test_login(&[
+        "--idp-metadata",
+        &format!("{base}/saml2/t/metadata"),
+        "--port",
+        &port.to_string(),
+        "--timeout",
+        "60",
+        "--require-signed-assertion",
+        "--json",
+    ]);
+    let status = rt.block_on(async {
+        let b = Browser::new().unwrap();
+        let page = b.get(&url).await.unwrap();
+        demo_sign_in(&b, &base, &page).await
+    });
+    let (code, out, err) = finish(child);
+    assert_eq!((status, code), (200, 0), "{out}\n{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["report"]["valid"], true, "{out}");
+    assert_eq!(v["report"]["encrypted"]["assertion"], true, "{out}");
+
+    // `secrets delete` knows the key: the next metadata carries a new certificate.
+    let o = bin()
+        .args(["secrets", "delete", "test-sp-encryption-key"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_ne!(printed_sp_metadata(port).1, enc_der);
 }

@@ -45,6 +45,38 @@ pub fn read_bounded(path: &Path, max: usize) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// The largest private-key file read: an RSA-4096 PEM with its certificate is a few kilobytes.
+pub const MAX_KEY_FILE: usize = 64 * 1024;
+
+/// Reads an SP's RSA private key (PEM: PKCS#8 or PKCS#1) that opens encrypted assertions, for `response check
+/// --sp-decryption-key` and the app's pasted-response check. The file's bytes are wiped from memory once parsed;
+/// errors name the file, never its content.
+pub fn read_decryption_key(path: &Path) -> Result<ssopilot_saml::xmlenc::DecryptionKey, String> {
+    let bytes = zeroize::Zeroizing::new(match read_bounded(path, MAX_KEY_FILE) {
+        Ok(b) => b,
+        Err(ReadError::TooLarge { max }) => {
+            return Err(format!(
+                "{} is larger than {max} bytes: it is not a private key PEM file",
+                path.display()
+            ))
+        }
+        Err(e) => {
+            return Err(format!(
+                "cannot read the SP decryption key {}: {e}",
+                path.display()
+            ))
+        }
+    });
+    let text = std::str::from_utf8(&bytes).map_err(|_| {
+        format!(
+            "{} is not PEM text: give the SP's private key in PEM",
+            path.display()
+        )
+    })?;
+    ssopilot_saml::xmlenc::DecryptionKey::from_pem(text)
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -129,6 +129,8 @@ pub enum SecretName {
     DemoIdpKey,
     /// The loopback test SP's AuthnRequest-signing key (PKCS#8 DER, stored base64).
     TestSpKey,
+    /// The loopback test SP's encryption key: IdPs encrypt assertions for its certificate (PKCS#8 DER, base64).
+    TestSpEncryptionKey,
     /// AUTH_SECRET of one self-hosted SP instance, labelled by the instance (e.g. its SITE_URL).
     AuthSecret(String),
     /// An API token for a provider's admin API, labelled by provider / instance.
@@ -168,6 +170,7 @@ impl SecretName {
         match self {
             SecretName::DemoIdpKey => Ok("demo-idp-signing-key".to_string()),
             SecretName::TestSpKey => Ok("test-sp-signing-key".to_string()),
+            SecretName::TestSpEncryptionKey => Ok("test-sp-encryption-key".to_string()),
             SecretName::AuthSecret(l) => label("auth-secret", l),
             SecretName::ApiToken(l) => label("api-token", l),
         }
@@ -178,6 +181,7 @@ impl SecretName {
         match self {
             SecretName::DemoIdpKey => "SSO Pilot: demo IdP signing key".to_string(),
             SecretName::TestSpKey => "SSO Pilot: test SP request-signing key".to_string(),
+            SecretName::TestSpEncryptionKey => "SSO Pilot: test SP encryption key".to_string(),
             SecretName::AuthSecret(l) => format!("SSO Pilot: AUTH_SECRET for {}", l.trim()),
             SecretName::ApiToken(l) => format!("SSO Pilot: API token for {}", l.trim()),
         }
@@ -513,6 +517,14 @@ mod tests {
         assert_eq!(
             SecretName::DemoIdpKey.account().unwrap(),
             "demo-idp-signing-key"
+        );
+        assert_eq!(
+            SecretName::TestSpEncryptionKey.account().unwrap(),
+            "test-sp-encryption-key"
+        );
+        assert_ne!(
+            SecretName::TestSpEncryptionKey.account().unwrap(),
+            SecretName::TestSpKey.account().unwrap()
         );
         assert_eq!(
             SecretName::AuthSecret(" https://sp.example.com ".into())

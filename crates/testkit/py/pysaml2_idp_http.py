@@ -16,6 +16,11 @@ InResponseTo) for the SP of the arguments and answers with the same HTTP-POST fo
 With PYSAML2_SP_SIGNING_CERT=<PEM file> in the environment, the SP's metadata carries that signing certificate and
 the IdP is configured with want_authn_requests_signed: unsigned or wrongly signed requests are refused
 (IncorrectlySigned).
+
+With PYSAML2_SP_METADATA=<file>, the IdP trusts the SP through that metadata file instead (what the SP printed, as an
+admin imports it). With PYSAML2_ENCRYPT=<cipher> (aes128-gcm, aes256-gcm, aes128-cbc, aes256-cbc) the signed
+assertion is then encrypted by pysaml2 for the encryption certificate it finds in the SP's metadata (its own lookup:
+KeyDescriptor use="encryption"), with that content cipher and RSA-OAEP-MGF1P key transport.
 """
 
 import datetime
@@ -100,6 +105,12 @@ def main():
     if sp_cert_path:
         with open(sp_cert_path) as f:
             sp_cert_pem = f.read()
+    sp_metadata_file = os.environ.get("PYSAML2_SP_METADATA")
+    if sp_metadata_file:
+        metadata = {"local": [sp_metadata_file]}
+    else:
+        metadata = {"inline": [sp_metadata(sp_entity_id, acs_url, sp_cert_pem)]}
+    encrypt = os.environ.get("PYSAML2_ENCRYPT")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
     base = "http://127.0.0.1:%d" % httpd.server_address[1]
     entity_id = base + "/idp"
@@ -123,11 +134,28 @@ def main():
             },
             "key_file": key_path,
             "cert_file": cert_path,
-            "metadata": {"inline": [sp_metadata(sp_entity_id, acs_url, sp_cert_pem)]},
+            "metadata": metadata,
             "xmlsec_binary": "/usr/bin/xmlsec1",
         }
     )
     idp = Server(config=conf)
+    if encrypt:
+        import functools
+
+        import saml2.entity
+        from saml2 import sigver
+
+        ciphers = {
+            "aes128-cbc": ("http://www.w3.org/2001/04/xmlenc#aes128-cbc", "aes-128"),
+            "aes256-cbc": ("http://www.w3.org/2001/04/xmlenc#aes256-cbc", "aes-256"),
+            "aes128-gcm": ("http://www.w3.org/2009/xmlenc11#aes128-gcm", "aes-128"),
+            "aes256-gcm": ("http://www.w3.org/2009/xmlenc11#aes256-gcm", "aes-256"),
+        }
+        msg_enc, key_type = ciphers[encrypt]
+        saml2.entity.pre_encryption_part = functools.partial(
+            sigver.pre_encryption_part, msg_enc=msg_enc, key_enc=sigver.RSA_OAEP_MGF1P
+        )
+        idp.sec.encrypt_assertion = functools.partial(idp.sec.encrypt_assertion, key_type=key_type)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -173,6 +201,7 @@ def main():
                 sign_response=False,
                 sign_alg=SIG_RSA_SHA256,
                 digest_alg=DIGEST_SHA256,
+                encrypt_assertion=bool(encrypt),
             )
             return idp.apply_binding(BINDING_HTTP_POST, str(resp), destination, relay_state, response=True)["data"]
 

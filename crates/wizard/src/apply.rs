@@ -82,7 +82,8 @@ impl Model {
             | Action::SaveTestReport { .. }
             | Action::SetLoginStart { .. }
             | Action::SetLoginRequest { .. }
-            | Action::SetLaunchLink { .. }) => match self.apply_test_login(test) {
+            | Action::SetLaunchLink { .. }
+            | Action::ForgetPasteKey) => match self.apply_test_login(test) {
                 Ok(Some(text)) => warn(Severity::Info, text),
                 Ok(None) => {}
                 Err(text) => warn(Severity::Error, text),
@@ -190,6 +191,7 @@ impl Model {
             Field::EnforceConfirm => {
                 self.steps.enforce.confirm = value;
             }
+            Field::DemoEncryptAssertions => self.set_demo_encrypt(checkbox(&value)?),
         }
         Ok(())
     }
@@ -225,6 +227,7 @@ impl Field {
             Field::UsersAssigned | Field::TestUser => StepId::AssignUsers,
             Field::SsoEnabled => StepId::Enable,
             Field::EnforceUnderstood | Field::EnforceConfirm => StepId::Enforce,
+            Field::DemoEncryptAssertions => StepId::TestLogin,
         }
     }
 }

@@ -291,6 +291,7 @@ impl Model {
         app.sp_entity_id = sp;
         app.acs_url = acs;
         app.idp_entity_id = running.entity_id().clone();
+        app.encrypt_for = self.demo_encrypt_for();
         Some((LOOPBACK_SLUG.to_string(), app))
     }
 

@@ -5,6 +5,7 @@ pub mod export;
 mod loopback;
 mod paste;
 mod paste_check;
+mod paste_key;
 mod report_view;
 mod window;
 
@@ -22,12 +23,13 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, AttributeSuggestionView, Block, ClockView, ExchangeLeg,
+    Action, AttributeArrival, AttributeSuggestionView, Block, ClockView, ExchangeLeg, Field,
     LaunchLinkView, LegState, LoginStart, LoginStartOption, LoginStartView, Party,
     ReportAttributeView, ReportCheckView, ReportFormat, RequestView, Severity, StepId,
     TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
+use ssopilot_peers::test_login::encryption_key::{SpEncryptionKey, TEMPORARY_NOTE};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
 use ssopilot_peers::test_login::{self as engine, IdpConfig, Received, TestLoginError};
 use ssopilot_saml::response::{
@@ -111,6 +113,9 @@ impl Model {
         blocks.push(self.login_window_way());
         blocks.push(self.paste_way());
         blocks.push(self.loopback_way());
+        if self.demo_chosen() {
+            blocks.push(self.demo_encrypt_checkbox());
+        }
         (
             format!(
                 "A real sign-in through the configuration of steps 1 to 6, checked rule by rule. A test of this \
@@ -230,9 +235,10 @@ impl Model {
             .as_ref()
             .ok_or("There is no test-login report to save yet: run a test login first")?;
         let evidence = self.evidence().filter(|_| run.evidence.is_ok());
+        let key = run.source.decryption_key_words();
         let text = match format {
-            ReportFormat::Markdown => crate::test_login::export::markdown(&run.report, evidence),
-            ReportFormat::Html => crate::test_login::export::html(&run.report, evidence),
+            ReportFormat::Markdown => export::markdown(&run.report, evidence, key),
+            ReportFormat::Html => export::html(&run.report, evidence, key),
         };
         std::fs::write(path, text).map_err(|e| {
             format!(
@@ -249,6 +255,9 @@ impl Model {
     pub(super) fn apply_test_login(&mut self, action: Action) -> Result<Option<String>, String> {
         match action {
             Action::CheckPastedResponse { text } => self.check_pasted(text).map(|()| None),
+            Action::ForgetPasteKey => Ok(self
+                .forget_paste_key()
+                .then(|| paste_key::FORGOTTEN.to_string())),
             Action::SaveTestReport { format, path } => {
                 self.save_report(format, Path::new(&path)).map(Some)
             }
@@ -294,6 +303,14 @@ impl Source {
             Source::LoginWindow => "Login window",
             Source::Loopback => "SSO Pilot's test SP (loopback)",
             Source::Paste => "Pasted response",
+        }
+    }
+
+    /// The key that decrypts an encrypted assertion from this source, as the report names it.
+    pub(super) fn decryption_key_words(self) -> &'static str {
+        match self {
+            Source::Loopback => export::TEST_SP_KEY,
+            Source::LoginWindow | Source::Paste => export::GIVEN_SP_KEY,
         }
     }
 }
@@ -369,9 +386,15 @@ pub(super) struct TestLoginState {
     window_error: Option<String>,
     /// The test SP's request-signing key, once loaded from the keychain.
     sp_key: Option<std::sync::Arc<ssopilot_peers::test_login::key::SpKey>>,
+    /// The demo IdP's "encrypt assertions" for the loopback test SP's application.
+    demo_encrypt: bool,
+    /// The loopback test SP's encryption key, once loaded from the keychain (or made for this run without one).
+    sp_encryption_key: Option<std::sync::Arc<SpEncryptionKey>>,
     loopback: Option<LoopbackTest>,
     loopback_error: Option<String>,
     paste: String,
+    /// The SP private key loaded for the next pasted-response check (in memory only, never saved).
+    paste_key: Option<paste_key::PasteKey>,
     /// The pasted response being checked on a worker thread, and the count that tells its outcome from older ones.
     paste_pending: Option<paste_check::PendingPaste>,
     paste_generation: u64,

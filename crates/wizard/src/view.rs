@@ -333,6 +333,8 @@ pub enum Block {
         error: Option<String>,
         /// login window: the ways the sign-in can start, the chosen one, and its request; `None` for the others.
         start: Option<LoginStartView>,
+        /// paste: the SP's private key for an encrypted response (loaded through the shell's `paste_key_open`).
+        decryption_key: Option<Box<DecryptionKeyView>>,
     },
     /// Step 7: the verdict on one response, every check with its fix step, the attributes, the clock, and the
     /// decoded response with the signed part marked.
@@ -519,6 +521,8 @@ pub struct XmlLine {
     pub text: String,
     /// Inside an element whose signature verified with the configured certificate.
     pub signed: bool,
+    /// Inside the assertion that arrived encrypted (shown decrypted).
+    pub decrypted: bool,
 }
 
 /// The test-login report (see [`Block::TestReport`]).
@@ -547,6 +551,8 @@ pub struct TestReportView {
     pub clock: Option<ClockView>,
     pub xml: Vec<XmlLine>,
     pub xml_note: String,
+    /// What arrived encrypted and which key decrypted it, when anything did.
+    pub decrypted: Option<String>,
     /// Suggested file name (without extension) for the export's save dialog.
     pub export_name: String,
 }
@@ -638,11 +644,13 @@ pub enum Field {
     EnforceUnderstood,
     /// Step 9: the SP's name, typed to confirm enforcing.
     EnforceConfirm,
+    /// Step 7 with the demo IdP: "true" turns on its "encrypt assertions" for the loopback test SP.
+    DemoEncryptAssertions,
 }
 
 impl Field {
     /// Every field, for checks over all of them.
-    pub const ALL: [Field; 14] = [
+    pub const ALL: [Field; 15] = [
         Field::IdpProfile,
         Field::SpProfile,
         Field::AcsUrl,
@@ -657,6 +665,7 @@ impl Field {
         Field::SsoEnabled,
         Field::EnforceUnderstood,
         Field::EnforceConfirm,
+        Field::DemoEncryptAssertions,
     ];
 
     /// The name in JSON (what `serde` writes), for messages.
@@ -676,6 +685,7 @@ impl Field {
             Field::SsoEnabled => "sso_enabled",
             Field::EnforceUnderstood => "enforce_understood",
             Field::EnforceConfirm => "enforce_confirm",
+            Field::DemoEncryptAssertions => "demo_encrypt_assertions",
         }
     }
 }
@@ -782,6 +792,17 @@ pub enum Action {
     SetLaunchLink {
         link: String,
     },
+    /// Step 7: drop the SP private key loaded for the next pasted-response check.
+    ForgetPasteKey,
+}
+
+/// The SP private key for the next pasted-response check: which one is loaded, and how it is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct DecryptionKeyView {
+    /// "sp-key.pem (public key SHA-256 …)" once loaded.
+    pub loaded: Option<String>,
+    /// In memory only, for the next check; never saved, logged or put in a report.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

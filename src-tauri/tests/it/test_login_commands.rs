@@ -359,3 +359,90 @@ fn the_login_window_may_hand_a_response_over_only_while_its_test_runs() {
         opener.join().expect("login_window_open returns");
     }
 }
+
+/// Every log record of this test binary (installed once; the mock app adds no logger of its own).
+fn captured_log() -> &'static Mutex<String> {
+    static LOG: std::sync::OnceLock<&'static Capture> = std::sync::OnceLock::new();
+    struct Capture(Mutex<String>);
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+        fn log(&self, record: &log::Record<'_>) {
+            if let Ok(mut all) = self.0.lock() {
+                all.push_str(&format!("{} {}\n", record.target(), record.args()));
+            }
+        }
+        fn flush(&self) {}
+    }
+    let capture = LOG.get_or_init(|| {
+        let capture: &'static Capture = Box::leak(Box::new(Capture(Mutex::new(String::new()))));
+        log::set_logger(capture).expect("no other logger in this test binary");
+        log::set_max_level(log::LevelFilter::Trace);
+        capture
+    });
+    &capture.0
+}
+
+#[test]
+fn the_sp_private_key_for_a_pasted_check_is_loaded_through_the_dialog_and_reaches_no_file_or_log() {
+    let log = captured_log();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    // The SP's key pair: its private key as the PEM file support staff were given.
+    let sp = IdpKey::generate_ephemeral().expect("RSA key");
+    let pem = rcgen::KeyPair::from_pkcs8_der_and_sign_algo(
+        &sp.pkcs8().to_vec().into(),
+        &rcgen::PKCS_RSA_SHA256,
+    )
+    .expect("the key")
+    .serialize_pem();
+    let key_file = keys.path().join("sp-key.pem");
+    std::fs::write(&key_file, &pem).unwrap();
+    let (app, asked) = common::app_answering(dir.path(), vec![Some(key_file)]);
+    let window = main_window(&app);
+    let idp = IdpKey::generate_ephemeral().expect("RSA key");
+    to_test_login(&window, &idp);
+    // The IdP encrypted the assertion for the SP's certificate.
+    let sp_id = EntityId::parse(SP_ID, "x").unwrap();
+    let mut idp_app = IdpApp::new(sp_id.clone(), AcsUrl::parse(ACS, "x").unwrap(), sp_id);
+    idp_app.encrypt_for = Some(sp.cert_der().to_vec());
+    let user = Directory::demo().unwrap().user(USER).unwrap().clone();
+    let now = ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock);
+    let encrypted = mint::post_value(&mint::mint(&idp_app, &user, None, &idp, now).unwrap());
+
+    let v = invoke(&window, "paste_key_open", json!({}));
+    assert_eq!(asked.lock().unwrap().len(), 1, "one open dialog");
+    let loaded = v.page.blocks.iter().find_map(|b| match b {
+        Block::TestLoginWay {
+            way: TestWay::Paste,
+            decryption_key: Some(k),
+            ..
+        } => k.loaded.clone(),
+        _ => None,
+    });
+    assert!(loaded.is_some_and(|l| l.starts_with("sp-key.pem (public key SHA-256 ")));
+    let v = invoke(&window, "paste_check", json!({ "text": encrypted }));
+    assert_eq!(report_passed(&v), Some(true));
+    let said = serde_json::to_string(&v).unwrap();
+    assert!(said.contains("decrypted with the SP private key given for this check"));
+
+    // Not in the view, the saved progress, or the log.
+    let mut files = String::new();
+    for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        if entry.path().is_file() {
+            files.push_str(&String::from_utf8_lossy(
+                &std::fs::read(entry.path()).unwrap(),
+            ));
+        }
+    }
+    assert!(!files.is_empty(), "the progress was saved");
+    let logged = log.lock().unwrap().clone();
+    assert!(logged.contains("wizard action: paste_key_open"), "{logged}");
+    for text in [&said, &files, &logged] {
+        assert!(!text.contains("PRIVATE KEY"));
+        for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+            assert!(!text.contains(line), "a line of the key reached {text}");
+        }
+    }
+}

@@ -111,6 +111,12 @@ export function openCertificateFile(): Promise<WizardView> {
   return invoke<WizardView>("wizard_open_certificate");
 }
 
+/** The shell's open dialog for the SP's private key (PEM) for the next pasted-response check; the core keeps it in
+ * memory only. */
+export function openPasteKeyFile(): Promise<WizardView> {
+  return invoke<WizardView>("paste_key_open");
+}
+
 export function copyToClipboard(text: string): Promise<void> {
   return writeText(text);
 }

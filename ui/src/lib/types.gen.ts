@@ -11,7 +11,7 @@ export type StepId = "providers" | "sp_values" | "idp_app" | "attributes" | "cer
  * unknown one is refused where the action is read ("unknown variant `password`, expected one of ..."), not deep in
  * the wizard.
  */
-export type Field = "idp_profile" | "sp_profile" | "acs_url" | "sp_entity_id" | "idp_entity_id" | "sign_assertion" | "idp_sso_url" | "idp_certificate" | "users_assigned" | "test_user" | "site_url" | "sso_enabled" | "enforce_understood" | "enforce_confirm";
+export type Field = "idp_profile" | "sp_profile" | "acs_url" | "sp_entity_id" | "idp_entity_id" | "sign_assertion" | "idp_sso_url" | "idp_certificate" | "users_assigned" | "test_user" | "site_url" | "sso_enabled" | "enforce_understood" | "enforce_confirm" | "demo_encrypt_assertions";
 
 /**
  * How a step stands, as shown in the step list.
@@ -219,7 +219,11 @@ error: string | null,
 /**
  * login window: the ways the sign-in can start, the chosen one, and its request; `None` for the others.
  */
-start: LoginStartView | null, } | { "kind": "test_report" } & TestReportView | { "kind": "exchange", idp_initiated: boolean, sp_label: string, idp_label: string, acs_label: string, legs: Array<ExchangeLeg>, caption: string, };
+start: LoginStartView | null, 
+/**
+ * paste: the SP's private key for an encrypted response (loaded through the shell's `paste_key_open`).
+ */
+decryption_key: DecryptionKeyView | null, } | { "kind": "test_report" } & TestReportView | { "kind": "exchange", idp_initiated: boolean, sp_label: string, idp_label: string, acs_label: string, legs: Array<ExchangeLeg>, caption: string, };
 
 /**
  * The three ways of step 7.
@@ -243,6 +247,19 @@ request: RequestView | null,
  * IdP-initiated and chosen, with a link the admin copies from the IdP's portal.
  */
 link: LaunchLinkView | null, };
+
+/**
+ * The SP private key for the next pasted-response check: which one is loaded, and how it is kept.
+ */
+export type DecryptionKeyView = { 
+/**
+ * "sp-key.pem (public key SHA-256 …)" once loaded.
+ */
+loaded: string | null, 
+/**
+ * In memory only, for the next check; never saved, logged or put in a report.
+ */
+note: string, };
 
 /**
  * One way to start, as offered.
@@ -396,7 +413,11 @@ export type XmlLine = { depth: number, text: string,
 /**
  * Inside an element whose signature verified with the configured certificate.
  */
-signed: boolean, };
+signed: boolean, 
+/**
+ * Inside the assertion that arrived encrypted (shown decrypted).
+ */
+decrypted: boolean, };
 
 /**
  * The test-login report (see [`Block::TestReport`]).
@@ -432,6 +453,10 @@ attribute_suggestions: Array<AttributeSuggestionView>,
  * nothing is wrong.
  */
 diagnosis: Diagnosis | null, clock: ClockView | null, xml: Array<XmlLine>, xml_note: string, 
+/**
+ * What arrived encrypted and which key decrypted it, when anything did.
+ */
+decrypted: string | null, 
 /**
  * Suggested file name (without extension) for the export's save dialog.
  */
@@ -506,6 +531,6 @@ export type WizardView = { steps: Array<StepSummary>, current: StepId, page: Ste
 /**
  * What the UI may ask the core to do. Every action returns the new [`WizardView`].
  */
-export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, };
+export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, } | { "type": "forget_paste_key" };
 
 export type AttributeSide = "sp" | "idp";

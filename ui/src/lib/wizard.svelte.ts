@@ -18,6 +18,7 @@ import {
   fetchView,
   messageOf,
   openCertificateFile,
+  openPasteKeyFile,
   openMetadataFile,
   reportProblem,
   saveReport,
@@ -180,6 +181,11 @@ export class Wizard {
   /** Opens a certificate file through the shell's dialog; the core puts it into step 5. */
   openCertificate(): Promise<void> {
     return this.#file("opening a certificate file", openCertificateFile);
+  }
+
+  /** Loads the SP's private key through the shell's dialog for the next pasted-response check (memory only). */
+  openPasteKey(): Promise<void> {
+    return this.#file("loading the SP's private key", openPasteKeyFile);
   }
 
   /** Opens a metadata file through the shell's dialog; the core imports it into `side`'s box. */

@@ -154,6 +154,10 @@ pub(super) fn acs(shared: &Shared, req: &Request, result: &mut Option<Received>)
     };
     policy.require_signed_assertion = idp.require_signed_assertion;
     policy.allow_sha1 = idp.allow_sha1;
+    policy.decryption_keys = shared
+        .encryption()
+        .map(|k| vec![k.decryption_key().clone()])
+        .unwrap_or_default();
     if request_id.is_none() {
         policy.posted_from = Some(from.clone());
     }

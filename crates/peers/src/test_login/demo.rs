@@ -293,6 +293,7 @@ async fn run_pairing(
         attribute_map: attribute_map.clone(),
         clock: Arc::clone(&sp_clock) as SharedClock,
         requests: Default::default(),
+        encryption: None,
     };
     let mut steps = Vec::new();
     let mut idp_task = None;

@@ -15,6 +15,7 @@
 
 mod acs;
 pub mod demo;
+pub mod encryption_key;
 pub mod evidence;
 pub mod key;
 pub mod run;
@@ -32,6 +33,7 @@ use tokio::sync::{mpsc, watch};
 use crate::clock::{SharedClock, SystemClock};
 use crate::demo_idp::mint;
 use crate::http::{host_is_ours, misdirected, read_request, respond, shown, Page, Request};
+use encryption_key::SpEncryptionKey;
 use key::SpKey;
 use ssopilot_saml::escape::escape;
 use ssopilot_saml::metadata::Binding;
@@ -121,19 +123,24 @@ pub struct Attempt {
 }
 
 /// The test SP's SP metadata for an IdP to import: its entity ID, its ACS URL (HTTP-POST), its signing certificate
-/// when `key` is given, and `AuthnRequestsSigned="true"` when it also `signs` its requests with it.
+/// when `key` is given, `AuthnRequestsSigned="true"` when it also `signs` its requests with it, and its encryption
+/// certificate (with the algorithms it decrypts) when `encryption` is given.
 pub fn sp_metadata(
     sp_entity_id: &EntityId,
     acs_url: &AcsUrl,
     key: Option<&SpKey>,
     signs: bool,
+    encryption: Option<&SpEncryptionKey>,
 ) -> String {
-    ssopilot_saml::metadata::sp_metadata_signing(
+    ssopilot_saml::metadata::sp_metadata_keys(
         sp_entity_id,
         &[(Binding::HttpPost, acs_url.clone())],
         None,
-        key.map(SpKey::cert_der),
-        signs,
+        ssopilot_saml::metadata::SpKeys {
+            signing: key.map(SpKey::cert_der),
+            signs_requests: signs,
+            encryption: encryption.map(SpEncryptionKey::cert_der),
+        },
     )
 }
 
@@ -247,6 +254,8 @@ struct Shared {
     tx: mpsc::Sender<Received>,
     /// When requests are issued and responses judged and received.
     clock: SharedClock,
+    /// The test SP's encryption key: an encrypted assertion, NameID or attribute is opened with it.
+    encryption: Mutex<Option<Arc<SpEncryptionKey>>>,
 }
 
 impl Shared {
@@ -254,6 +263,13 @@ impl Shared {
         match self.memory.lock() {
             Ok(m) => m,
             Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    fn encryption(&self) -> Option<Arc<SpEncryptionKey>> {
+        match self.encryption.lock() {
+            Ok(k) => k.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
         }
     }
 }
@@ -349,6 +365,7 @@ impl TestSp {
             }),
             tx,
             clock,
+            encryption: Mutex::new(None),
         });
         let serving = Arc::clone(&shared);
         let task = tokio::spawn(async move {
@@ -407,14 +424,31 @@ impl TestSp {
         &self.requests
     }
 
-    /// This test SP's metadata (its signing certificate included when it signs its requests).
+    /// Decrypts what the IdP encrypted for this key's certificate (published in [`Self::sp_metadata`]) from now on;
+    /// `None`: nothing is decrypted, and an encrypted assertion fails its `decryption` check.
+    pub fn set_encryption_key(&mut self, key: Option<Arc<SpEncryptionKey>>) {
+        let mut slot = match self.shared.encryption.lock() {
+            Ok(k) => k,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *slot = key;
+    }
+
+    pub fn encryption_key(&self) -> Option<Arc<SpEncryptionKey>> {
+        self.shared.encryption()
+    }
+
+    /// This test SP's metadata (its signing certificate included when it signs its requests, its encryption
+    /// certificate when it has an encryption key).
     pub fn sp_metadata(&self) -> String {
         let key = self.requests.signer.as_deref();
+        let encryption = self.shared.encryption();
         sp_metadata(
             &self.shared.sp_entity_id,
             &self.shared.acs_url,
             key,
             key.is_some(),
+            encryption.as_deref(),
         )
     }
 

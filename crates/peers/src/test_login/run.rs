@@ -4,8 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration as StdDuration;
 
+use super::encryption_key::SpEncryptionKey;
 use super::evidence::{Evidence, TestedConfig};
 use super::{Attempt, IdpConfig, Received, RequestOptions, TestLoginError, TestSp, UnexpectedPost};
 use crate::clock::SharedClock;
@@ -28,6 +30,8 @@ pub struct Run {
     pub clock: SharedClock,
     /// The binding and signing of the AuthnRequest.
     pub requests: RequestOptions,
+    /// The test SP's encryption key: an assertion the IdP encrypted for its certificate is decrypted with it.
+    pub encryption: Option<Arc<SpEncryptionKey>>,
 }
 
 /// A test login that got its response (passed or not).
@@ -67,6 +71,7 @@ pub async fn run<E>(
     let mut sp =
         TestSp::bind_with_clock(run.ip, run.port, run.sp_entity_id, run.idp, run.clock).await?;
     sp.set_requests(run.requests);
+    sp.set_encryption_key(run.encryption);
     let attempt = sp.start()?;
     show(&sp, &attempt).await.map_err(RunError::Show)?;
     let received = match sp.wait(run.timeout).await {

@@ -92,8 +92,9 @@ impl Pair {
             |which: &str| EntityId::parse(&format!("urn:ssopilot:test-sp:{which}"), "SP").unwrap();
         let (open_port, strict_port) = (free_port(), free_port());
         let acs = |port| test_login::loopback_acs_url(port).unwrap();
-        let open_md = test_login::sp_metadata(&sp("open"), &acs(open_port), None, false);
-        let strict_md = test_login::sp_metadata(&sp("strict"), &acs(strict_port), Some(&key), true);
+        let open_md = test_login::sp_metadata(&sp("open"), &acs(open_port), None, false, None);
+        let strict_md =
+            test_login::sp_metadata(&sp("strict"), &acs(strict_port), Some(&key), true, None);
         let idp_key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
         let idp_cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
         let open_file = write_temp(dir.path(), "open-sp.xml", open_md.as_bytes());

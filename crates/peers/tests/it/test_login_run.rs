@@ -25,6 +25,7 @@ fn test_run(port: u16) -> Run {
         attribute_map: Default::default(),
         clock: FixedClock::shared(datetime!(2030-01-01 0:00 UTC)),
         requests: Default::default(),
+        encryption: None,
     }
 }
 

@@ -6,22 +6,21 @@
 //! only called `verified` against a certificate the caller supplies: a signature alone never earns trust.
 //! Elements are matched by namespace URI and local name, never by prefix.
 
-use std::fmt::Write as _;
-
 use serde::{Serialize, Serializer};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 
 use crate::cert::{self, CertReport};
-use crate::escape::escape;
 use crate::findings::{self, Code, Finding, Severity};
 use crate::values::{AcsUrl, EntityId, IdpUrl};
 use crate::xml::{self, Document, Limits, NodeId, XmlError};
 use crate::xmldsig::{self, DS_NS};
 
 mod read;
+mod write;
 
 use read::*;
+pub use write::{sp_metadata, sp_metadata_checked, sp_metadata_keys, sp_metadata_signing, SpKeys};
 
 /// The SAML 2.0 metadata namespace.
 pub const MD_NS: &str = "urn:oasis:names:tc:SAML:2.0:metadata";
@@ -694,106 +693,6 @@ fn choose_entity(
             }
         }
     }
-}
-
-/// SP metadata for the IdP to import: one EntityDescriptor with an SPSSODescriptor (SAML 2.0), the SP's
-/// certificate for signing when given, the NameID format when given, and the ACS endpoints in order, indexed from
-/// 0, the first one the default. Valid against the OASIS SAML 2.0 metadata schema when `acs` is not empty and
-/// `nameid_format` is a URI: [`sp_metadata_checked`] refuses other input.
-pub fn sp_metadata(
-    entity_id: &EntityId,
-    acs: &[(Binding, AcsUrl)],
-    nameid_format: Option<&str>,
-    cert_der: Option<&[u8]>,
-) -> String {
-    sp_metadata_signing(entity_id, acs, nameid_format, cert_der, false)
-}
-
-/// [`sp_metadata`] for an SP that signs its AuthnRequests with `cert_der`'s key when `authn_requests_signed`:
-/// `AuthnRequestsSigned="true"` tells the IdP to expect (and lets it require) the signature the certificate checks.
-pub fn sp_metadata_signing(
-    entity_id: &EntityId,
-    acs: &[(Binding, AcsUrl)],
-    nameid_format: Option<&str>,
-    cert_der: Option<&[u8]>,
-    authn_requests_signed: bool,
-) -> String {
-    let mut out = String::new();
-    out.push_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(
-        out,
-        "<md:EntityDescriptor xmlns:md=\"{MD_NS}\" entityID=\"{}\">",
-        escape(entity_id.as_str())
-    );
-    let _ = writeln!(
-        out,
-        "  <md:SPSSODescriptor AuthnRequestsSigned=\"{}\" WantAssertionsSigned=\"true\" protocolSupportEnumeration=\"{SAML2_PROTOCOL}\">",
-        authn_requests_signed && cert_der.is_some()
-    );
-    if let Some(der) = cert_der {
-        use base64::Engine as _;
-        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-        let mut wrapped = String::new();
-        for (i, ch) in b64.chars().enumerate() {
-            if i % 64 == 0 {
-                wrapped.push_str("\n            ");
-            }
-            wrapped.push(ch);
-        }
-        let _ = writeln!(
-            out,
-            "    <md:KeyDescriptor use=\"signing\">\n      <ds:KeyInfo xmlns:ds=\"{DS_NS}\">\n        <ds:X509Data>\n          <ds:X509Certificate>{wrapped}\n          </ds:X509Certificate>\n        </ds:X509Data>\n      </ds:KeyInfo>\n    </md:KeyDescriptor>"
-        );
-    }
-    if let Some(f) = nameid_format {
-        let _ = writeln!(
-            out,
-            "    <md:NameIDFormat>{}</md:NameIDFormat>",
-            escape(f.trim())
-        );
-    }
-    for (i, (binding, url)) in acs.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "    <md:AssertionConsumerService Binding=\"{}\" Location=\"{}\" index=\"{i}\"{}/>",
-            escape(binding.uri()),
-            escape(url.as_str()),
-            if i == 0 { " isDefault=\"true\"" } else { "" }
-        );
-    }
-    out.push_str("  </md:SPSSODescriptor>\n</md:EntityDescriptor>\n");
-    out
-}
-
-/// [`sp_metadata`] after checking what the schema and the IdP need: at least one ACS URL, a NameID format that is
-/// a URI, and a certificate the doctor can read (an expired one is still exported: the SP decides).
-pub fn sp_metadata_checked(
-    entity_id: &EntityId,
-    acs: &[(Binding, AcsUrl)],
-    nameid_format: Option<&str>,
-    cert_der: Option<&[u8]>,
-    now: OffsetDateTime,
-) -> Result<String, MetadataError> {
-    if acs.is_empty() {
-        return Err(MetadataError::NoAcsUrl);
-    }
-    if let Some(f) = nameid_format {
-        let f = f.trim();
-        if f.is_empty() || f.chars().any(char::is_whitespace) || !f.contains(':') {
-            return Err(MetadataError::BadNameIdFormat(f.to_string()));
-        }
-    }
-    if let Some(der) = cert_der {
-        let report = cert::check(der, now);
-        if report.der().is_none() {
-            let why = report
-                .first_error()
-                .map(|f| f.message.clone())
-                .unwrap_or_else(|| "it is not a certificate".into());
-            return Err(MetadataError::BadSpCertificate(why));
-        }
-    }
-    Ok(sp_metadata(entity_id, acs, nameid_format, cert_der))
 }
 
 #[cfg(test)]

@@ -45,6 +45,17 @@ const DIGEST_SHA256: &str = "http://www.w3.org/2001/04/xmlenc#sha256";
 const MGF1_SHA1: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha1";
 const MGF1_SHA256: &str = "http://www.w3.org/2009/xmlenc11#mgf1sha256";
 
+/// What an SP that decrypts with this module tells the IdP in its metadata (`md:EncryptionMethod`s of its
+/// encryption KeyDescriptor), in order of preference: authenticated content first, then the key transports. AES-192
+/// is accepted too but not asked for, as no IdP needs it.
+pub const SP_METADATA_METHODS: [&str; 6] = [
+    "http://www.w3.org/2009/xmlenc11#aes256-gcm",
+    "http://www.w3.org/2009/xmlenc11#aes128-gcm",
+    "http://www.w3.org/2001/04/xmlenc#aes256-cbc",
+    "http://www.w3.org/2001/04/xmlenc#aes128-cbc",
+    RSA_OAEP_MGF1P,
+    RSA_OAEP,
+];
 /// The most `EncryptedKey` elements one encrypted element may carry: one per recipient, and an SP is one recipient
 /// (a few allow for key rollover). More only multiplies RSA work.
 pub const MAX_ENCRYPTED_KEYS: usize = 4;

@@ -669,6 +669,30 @@ fn exported_sp_metadata_is_schema_valid_and_reads_back() {
         .report
         .same_certificate(&rsa_idp().cert_der));
     assert_eq!(md.certificates[0].key_use, KeyUse::Signing);
+
+    // With a signing and an encryption certificate (the loopback test SP's): still schema-valid, the encryption
+    // KeyDescriptor read back as such, listing what the validator decrypts.
+    let enc = ssopilot_testkit::response_support::sp_encryption();
+    let keys = metadata::SpKeys {
+        signing: Some(&rsa_idp().cert_der),
+        signs_requests: true,
+        encryption: Some(&enc.cert_der),
+    };
+    let both = metadata::sp_metadata_keys(&id, &acs[..1], None, keys);
+    let (ok, err) = xmllint_schema(&both);
+    assert!(ok, "schema: {err}\n{both}");
+    for uri in ssopilot_saml::xmlenc::SP_METADATA_METHODS {
+        assert!(
+            both.contains(&format!("<md:EncryptionMethod Algorithm=\"{uri}\"/>")),
+            "{both}"
+        );
+    }
+    let md = parse(&both).unwrap();
+    assert!(md.usable, "{:?}", md.findings);
+    assert_eq!(md.authn_requests_signed, Some(true));
+    let uses: Vec<KeyUse> = md.certificates.iter().map(|c| c.key_use).collect();
+    assert_eq!(uses, [KeyUse::Signing, KeyUse::Encryption]);
+    assert!(md.certificates[1].report.same_certificate(&enc.cert_der));
 }
 
 #[test]

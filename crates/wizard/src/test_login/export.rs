@@ -61,6 +61,65 @@ pub fn md_escape(s: &str) -> String {
     out
 }
 
+/// The key the loopback test SP decrypts with, as its reports name it.
+pub const TEST_SP_KEY: &str = "the test SP's encryption key";
+/// A private key given for one check (`response check --sp-decryption-key`, or loaded in the app for a pasted
+/// response), as the report names it.
+pub const GIVEN_SP_KEY: &str = "the SP private key given for this check";
+
+/// What arrived encrypted and what decrypted it ("The assertion arrived encrypted and was decrypted with the test SP's
+/// encryption key"), or `None` when nothing was encrypted.
+pub fn decrypted_line(report: &Report, key: &str) -> Option<String> {
+    let e = report.encrypted();
+    let parts: Vec<&str> = [
+        (e.assertion, "the assertion"),
+        (e.name_id, "the NameID"),
+        (e.attributes, "attributes"),
+    ]
+    .into_iter()
+    .filter_map(|(on, what)| on.then_some(what))
+    .collect();
+    let (last, rest) = parts.split_last()?;
+    let list = if rest.is_empty() {
+        (*last).to_string()
+    } else {
+        format!("{} and {last}", rest.join(", "))
+    };
+    let were = if parts.len() == 1 && !e.attributes {
+        "was"
+    } else {
+        "were"
+    };
+    let mut first = list.chars();
+    let list = first
+        .next()
+        .map(|c| c.to_uppercase().chain(first).collect::<String>())
+        .unwrap_or_default();
+    Some(format!(
+        "{list} arrived encrypted and {were} decrypted with {key}"
+    ))
+}
+
+/// Which parts a verified signature covers: "response no, assertion yes", and with an encrypted assertion on which
+/// form each signature was checked.
+pub fn signed_line(report: &Report) -> String {
+    let s = report.signed();
+    let encrypted = report.encrypted().assertion;
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    let mut out = format!(
+        "response {}, assertion {}",
+        yes_no(s.response),
+        yes_no(s.assertion)
+    );
+    match (encrypted, s.response, s.assertion) {
+        (true, true, true) => out.push_str(" (the response signature covers the encrypted assertion as received; the assertion's own signature verified on the decrypted assertion)"),
+        (true, true, false) => out.push_str(" (the response signature covers the encrypted assertion as received)"),
+        (true, false, true) => out.push_str(" (verified on the decrypted assertion)"),
+        _ => {}
+    }
+    out
+}
+
 /// The IdP's clock against this computer's, as the validator measured it.
 fn clock_line(report: &Report) -> String {
     report.clock().map_or_else(
@@ -81,8 +140,9 @@ fn verdict(report: &Report) -> String {
     }
 }
 
-/// Markdown: a heading, the verdict, the checks table, the subject and attributes, the evidence if any.
-pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
+/// Markdown: a heading, the verdict, the checks table, the subject and attributes, the evidence if any. `key` names
+/// the key that decrypted an encrypted assertion ([`TEST_SP_KEY`], [`GIVEN_SP_KEY`]).
+pub fn markdown(report: &Report, evidence: Option<&Evidence>, key: &str) -> String {
     let mut out = String::from("# SSO Pilot test login report\n\n");
     out.push_str(&format!("**{}**\n\n", verdict(report)));
     out.push_str("| Result | Check | Message | Expected | Found | Fix in step |\n");
@@ -108,14 +168,16 @@ pub fn markdown(report: &Report, evidence: Option<&Evidence>) -> String {
         ));
     }
     out.push_str("\n## Subject\n\n");
+    if let Some(line) = decrypted_line(report, key) {
+        out.push_str(&format!("- Encrypted: {}\n", md_escape(&line)));
+    }
     out.push_str(&format!(
-        "- Flow: {}\n- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: response {}, assertion {}\n- Signing certificate SHA-256: {}\n- Clock: {}\n",
+        "- Flow: {}\n- Issuer: {}\n- NameID: {}\n- NameID format: {}\n- Signed: {}\n- Signing certificate SHA-256: {}\n- Clock: {}\n",
         flow_line(report),
         md_escape(report.issuer().unwrap_or("(none)")),
         md_escape(report.name_id().unwrap_or("(not verified)")),
         md_escape(report.name_id_format().unwrap_or("(none)")),
-        if report.signed().response { "yes" } else { "no" },
-        if report.signed().assertion { "yes" } else { "no" },
+        md_escape(&signed_line(report)),
         md_escape(
             report
                 .signing_certificate_sha256()
@@ -166,8 +228,8 @@ fn flow_line(report: &Report) -> &'static str {
     }
 }
 
-/// A standalone HTML page (no script, no external resources), everything escaped.
-pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
+/// A standalone HTML page (no script, no external resources), everything escaped. `key` as for [`markdown`].
+pub fn html(report: &Report, evidence: Option<&Evidence>, key: &str) -> String {
     let mut rows = String::new();
     for c in ordered(report) {
         rows.push_str(&format!(
@@ -216,14 +278,16 @@ pub fn html(report: &Report, evidence: Option<&Evidence>) -> String {
         })
         .unwrap_or_default();
     format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Flow</dt><dd>{flow}</dd><dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>response {sr}, assertion {sa}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd><dt>Clock</dt><dd>{clock}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\"><title>SSO Pilot test login report</title><style>body{{font-family:system-ui,sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}}tr.fail td:first-child{{color:#a00;font-weight:bold}}tr.pass td:first-child{{color:#060}}</style></head><body><h1>SSO Pilot test login report</h1><p><strong>{verdict}</strong></p><table><thead><tr><th>Result</th><th>Check</th><th>Message</th><th>Expected</th><th>Found</th><th>Fix in step</th></tr></thead><tbody>{rows}</tbody></table><h2>Subject</h2><dl><dt>Flow</dt><dd>{flow}</dd>{encrypted}<dt>Issuer</dt><dd>{issuer}</dd><dt>NameID</dt><dd>{name_id}</dd><dt>NameID format</dt><dd>{fmt}</dd><dt>Signed</dt><dd>{signed}</dd><dt>Signing certificate SHA-256</dt><dd>{cert}</dd><dt>Clock</dt><dd>{clock}</dd></dl>{attrs}{warnings}{evidence}</body></html>\n",
         verdict = escape(&verdict(report)),
         flow = escape(flow_line(report)),
         issuer = escape(report.issuer().unwrap_or("(none)")),
         name_id = escape(report.name_id().unwrap_or("(not verified)")),
         fmt = escape(report.name_id_format().unwrap_or("(none)")),
-        sr = if report.signed().response { "yes" } else { "no" },
-        sa = if report.signed().assertion { "yes" } else { "no" },
+        encrypted = decrypted_line(report, key)
+            .map(|l| format!("<dt>Encrypted</dt><dd>{}</dd>", escape(&l)))
+            .unwrap_or_default(),
+        signed = escape(&signed_line(report)),
         cert = escape(
             report
                 .signing_certificate_sha256()
@@ -268,10 +332,42 @@ mod tests {
     }
 
     #[test]
+    fn an_encrypted_assertion_is_said_decrypted_with_the_key_and_what_its_signature_covered() {
+        use ssopilot_testkit::encryption_support::{decryption_policy, encrypt_assertion, Enc};
+        let p = Params::default();
+        let r = validate(
+            encrypt_assertion(&genuine(&p), Enc::default()).as_bytes(),
+            &decryption_policy(),
+        );
+        assert!(r.valid(), "{:?}", r.failed());
+        let said =
+            "The assertion arrived encrypted and was decrypted with the test SP's encryption key";
+        assert_eq!(decrypted_line(&r, TEST_SP_KEY).as_deref(), Some(said));
+        let signed = "response no, assertion yes (verified on the decrypted assertion)";
+        assert_eq!(signed_line(&r), signed);
+        let m = markdown(&r, None, TEST_SP_KEY);
+        assert!(m.contains(&format!("- Encrypted: {said}")), "{m}");
+        assert!(
+            m.contains(&format!("- Signed: {}", md_escape(signed))),
+            "{m}"
+        );
+        let h = html(&r, None, GIVEN_SP_KEY);
+        assert!(
+            h.contains("<dt>Encrypted</dt><dd>The assertion arrived encrypted and was decrypted with the SP private key given for this check</dd>"),
+            "{h}"
+        );
+        // Nothing encrypted: no line, and the signed words as before.
+        let plain = validate(genuine(&p).as_bytes(), &policy());
+        assert_eq!(decrypted_line(&plain, TEST_SP_KEY), None);
+        assert_eq!(signed_line(&plain), "response no, assertion yes");
+        assert!(!markdown(&plain, None, TEST_SP_KEY).contains("Encrypted"));
+    }
+
+    #[test]
     fn html_escapes_everything_and_lists_failures_first() {
         let r = hostile();
         assert!(!r.valid());
-        let h = html(&r, None);
+        let h = html(&r, None, TEST_SP_KEY);
         assert!(!h.contains("<script"), "{h}");
         assert!(!h.contains("<img"), "{h}");
         assert!(h.contains("&lt;script&gt;"));
@@ -283,7 +379,7 @@ mod tests {
     #[test]
     fn markdown_cells_cannot_break_the_table_or_inject_links() {
         let r = hostile();
-        let m = markdown(&r, None);
+        let m = markdown(&r, None, TEST_SP_KEY);
         assert!(!m.contains("<script"), "{m}");
         assert!(m.contains("\\[x\\]\\(javascript:1\\)"), "{m}");
         assert!(m.contains("&lt;script&gt;alert\\(1\\)&lt;/script&gt; \\| "));

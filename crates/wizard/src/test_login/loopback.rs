@@ -17,9 +17,66 @@ pub struct LoopbackJob {
     pub idp: IdpConfig,
     /// The wizard's clock: dates the request and is "now" for the checks, as for every other test.
     pub clock: crate::clock::SharedClock,
+    /// The test SP's encryption key: an assertion encrypted for its certificate is decrypted with it.
+    pub encryption: Option<std::sync::Arc<SpEncryptionKey>>,
 }
 
 impl Model {
+    pub(crate) fn set_demo_encrypt(&mut self, on: bool) {
+        self.steps.test_login.run.demo_encrypt = on;
+    }
+
+    /// The certificate the demo IdP encrypts the loopback test SP's assertions for, when its "encrypt assertions"
+    /// is on (the key is loaded when the test SP starts, before the demo IdP's application is set up).
+    pub(crate) fn demo_encrypt_for(&self) -> Option<Vec<u8>> {
+        let run = &self.steps.test_login.run;
+        run.sp_encryption_key
+            .as_ref()
+            .filter(|_| run.demo_encrypt)
+            .map(|k| k.cert_der().to_vec())
+    }
+
+    pub(super) fn demo_encrypt_checkbox(&self) -> Block {
+        Block::Checkbox {
+            field: Field::DemoEncryptAssertions,
+            label: "Encrypt the assertion (the demo IdP's “encrypt assertions” setting)".into(),
+            help: Some(
+                "For the test SP only: the demo IdP signs the assertion, then encrypts it for the test SP's \
+                 encryption certificate (AES-256-GCM, RSA-OAEP). The test SP decrypts it with its own key, kept in \
+                 the system keychain, and the report shows it decrypted."
+                    .into(),
+            ),
+            value: self.steps.test_login.run.demo_encrypt,
+            error: None,
+        }
+    }
+
+    /// The loopback test SP's encryption key: from the keychain, loaded once per run of the app; without a keychain
+    /// a temporary key for this run, with the notice that says so (`Some` the first time only).
+    pub(super) fn test_sp_encryption_key(
+        &mut self,
+    ) -> Result<(std::sync::Arc<SpEncryptionKey>, Option<String>), String> {
+        if let Some(k) = &self.steps.test_login.run.sp_encryption_key {
+            return Ok((k.clone(), None));
+        }
+        let secrets = match &self.secrets {
+            Some(Ok(s)) => Ok(s.as_ref()),
+            Some(Err(e)) => Err(e.clone()),
+            None => Err("this run of SSO Pilot has not opened the system keychain".to_string()),
+        };
+        let key = std::sync::Arc::new(
+            SpEncryptionKey::from_keychain_or_temporary(secrets).map_err(|e| e.to_string())?,
+        );
+        let note = key.temporary_reason().map(|why| {
+            format!(
+                "{}. It lives in memory only and is never written to a file. SSO Pilot could not keep a key: {why}",
+                crate::metadata_import::capitalise(TEMPORARY_NOTE)
+            )
+        });
+        self.steps.test_login.run.sp_encryption_key = Some(key.clone());
+        Ok((key, note))
+    }
+
     pub(super) fn loopback_way(&self) -> Block {
         let idp = self.idp_name().to_string();
         let loopback = self.steps.test_login.run.loopback.as_ref();
@@ -73,6 +130,7 @@ impl Model {
             value: String::new(),
             error: self.steps.test_login.run.loopback_error.clone(),
             start: None,
+            decryption_key: None,
         }
     }
 
@@ -129,9 +187,14 @@ impl Session {
         m.steps.test_login.run.loopback_error = None;
         let job = EntityId::parse(engine::DEFAULT_SP_ENTITY_ID, "SP Entity ID")
             .map_err(|e| e.to_string())
-            .and_then(|sp| m.loopback_idp().map(|idp| (sp, idp)));
+            .and_then(|sp| m.loopback_idp().map(|idp| (sp, idp)))
+            .and_then(|(sp, idp)| m.test_sp_encryption_key().map(|k| (sp, idp, k)));
         match job {
-            Ok((sp_entity_id, idp)) => {
+            Ok((sp_entity_id, idp, (encryption, note))) => {
+                if let Some(note) = note {
+                    self.notice(Severity::Warning, note);
+                }
+                let m = &mut self.model;
                 m.steps.test_login.run.next_id += 1;
                 let id = m.steps.test_login.run.next_id;
                 m.steps.test_login.run.loopback = Some(LoopbackTest { id, acs_url: None });
@@ -145,6 +208,7 @@ impl Session {
                         sp_entity_id,
                         idp,
                         clock,
+                        encryption: Some(encryption),
                     }),
                 )
             }

@@ -34,6 +34,7 @@ impl Model {
             value: self.steps.test_login.run.paste.clone(),
             error: None,
             start: None,
+            decryption_key: Some(Box::new(self.paste_key_view())),
         }
     }
 

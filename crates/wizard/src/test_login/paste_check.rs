@@ -98,6 +98,8 @@ impl Model {
             .ok_or_else(|| self.not_ready().unwrap_or_default())?;
         let mut policy = self.policy_for(&config, None);
         policy.expect = Expect::Unknown;
+        // A loaded SP key serves this one check and goes with it.
+        policy.decryption_keys = self.take_paste_key().into_iter().collect();
         let generation = self.steps.test_login.run.paste_generation;
         self.steps.test_login.run.paste_pending = Some(PendingPaste {
             generation,

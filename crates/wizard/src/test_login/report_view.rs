@@ -46,7 +46,12 @@ impl Model {
             Err(text) if run.source == Source::Loopback => (Severity::Warning, text.clone()),
             Err(text) => (Severity::Error, text.clone()),
         };
-        let doc = run.xml.as_deref().and_then(|x| xml::parse(x).ok());
+        // An encrypted assertion is shown decrypted, in its place: what every check read.
+        let doc = report
+            .decrypted_xml()
+            .or(run.xml.as_deref())
+            .and_then(|x| xml::parse(x).ok());
+        let decrypted = super::export::decrypted_line(report, run.source.decryption_key_words());
         TestReportView {
             passed: report.valid(),
             source: run.source_label(),
@@ -61,13 +66,8 @@ impl Model {
             diagnosis: self.diagnosis_of(report),
             clock: report.clock().map(clock),
             xml: doc.as_ref().map(|d| pretty(d, report)).unwrap_or_default(),
-            xml_note: if report.signed().assertion || report.signed().response {
-                "The highlighted part is covered by a signature that verified with your certificate; signature \
-                 values and certificates are left out."
-                    .into()
-            } else {
-                "No part of this response is covered by a signature that verified with your certificate.".into()
-            },
+            xml_note: xml_note(report),
+            decrypted: decrypted.map(|d| format!("{d}.")),
             export_name: format!("ssopilot-test-login-{}", run.received_at.unix_timestamp()),
         }
     }
@@ -359,28 +359,62 @@ pub(super) fn clock(reading: &ClockReading) -> ClockView {
     }
 }
 
+/// What the pretty-printed response marks: the signed part and, when the assertion arrived encrypted, that it is
+/// shown decrypted (and which form each signature was checked on).
+fn xml_note(report: &Report) -> String {
+    let signed = report.signed().assertion || report.signed().response;
+    let mut note = if signed {
+        "The highlighted part is covered by a signature that verified with your certificate; signature values and \
+         certificates are left out."
+            .to_string()
+    } else {
+        "No part of this response is covered by a signature that verified with your certificate."
+            .to_string()
+    };
+    if report.encrypted().assertion {
+        note.push_str(
+            " The assertion arrived encrypted and is shown decrypted, marked “decrypted”",
+        );
+        note.push_str(
+            match (report.signed().response, report.signed().assertion) {
+                (true, _) => ": the response's signature covers it as it arrived, encrypted.",
+                (false, true) => ": its own signature verified on the decrypted assertion.",
+                (false, false) => ".",
+            },
+        );
+    }
+    note
+}
+
 /// The response pretty-printed, one element or text per line, the verified-signed element marked; signature values
-/// and certificates left out (they are long and say nothing to a reader).
+/// and certificates left out (they are long and say nothing to a reader). With an encrypted assertion `doc` is the
+/// decrypted document, and the assertion's lines are marked decrypted.
 pub(super) fn pretty(doc: &Document, report: &Report) -> Vec<XmlLine> {
     let root = doc.root();
+    let assertion = doc.elements().find(|n| {
+        doc.element(*n).is_some_and(|e| e.is(SAML_NS, "Assertion")) && doc.parent(*n) == Some(root)
+    });
+    let decrypted_root = assertion.filter(|_| report.encrypted().assertion);
     let signed_root: Option<NodeId> = if report.signed().response {
         Some(root)
     } else if report.signed().assertion {
-        doc.elements().find(|n| {
-            doc.element(*n).is_some_and(|e| e.is(SAML_NS, "Assertion"))
-                && doc.parent(*n) == Some(root)
-        })
+        assertion
     } else {
         None
     };
     let mut out = Vec::new();
-    walk(doc, root, 0, signed_root, &mut out);
+    let marks = Marks {
+        signed: signed_root,
+        decrypted: decrypted_root,
+    };
+    walk(doc, root, 0, marks, &mut out);
     if out.len() > MAX_XML_LINES {
         out.truncate(MAX_XML_LINES);
         out.push(XmlLine {
             depth: 0,
             text: "(the rest is left out)".into(),
             signed: false,
+            decrypted: false,
         });
     }
     out
@@ -396,21 +430,24 @@ pub(super) fn cut(s: &str) -> String {
     }
 }
 
-pub(super) fn walk(
-    doc: &Document,
-    id: NodeId,
-    depth: u16,
+/// The elements whose lines are marked: the one a verified signature covers, the one that arrived encrypted.
+#[derive(Clone, Copy)]
+pub(super) struct Marks {
     signed: Option<NodeId>,
-    out: &mut Vec<XmlLine>,
-) {
+    decrypted: Option<NodeId>,
+}
+
+pub(super) fn walk(doc: &Document, id: NodeId, depth: u16, marks: Marks, out: &mut Vec<XmlLine>) {
     if out.len() > MAX_XML_LINES {
         return;
     }
-    let is_signed = signed.is_some_and(|s| s == id || doc.is_within(id, s));
+    let within = |root: Option<NodeId>| root.is_some_and(|s| s == id || doc.is_within(id, s));
+    let (is_signed, is_decrypted) = (within(marks.signed), within(marks.decrypted));
     let line = |text: String| XmlLine {
         depth,
         text,
         signed: is_signed,
+        decrypted: is_decrypted,
     };
     let Some(node) = doc.node(id) else {
         return;
@@ -447,7 +484,7 @@ pub(super) fn walk(
                     Some(NodeKind::Text(t)) => out.push(line(format!("{start}{}{end}", cut(t)))),
                     _ => {
                         out.push(line(start));
-                        walk(doc, *only, depth + 1, signed, out);
+                        walk(doc, *only, depth + 1, marks, out);
                         out.push(line(end));
                     }
                 }
@@ -456,7 +493,7 @@ pub(super) fn walk(
             } else {
                 out.push(line(start));
                 for c in children {
-                    walk(doc, c, depth + 1, signed, out);
+                    walk(doc, c, depth + 1, marks, out);
                 }
                 out.push(line(end));
             }

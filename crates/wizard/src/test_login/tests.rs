@@ -760,3 +760,314 @@ fn the_report_suggests_mappings_for_attributes_sent_under_other_names() {
     assert!(report(&v).attribute_suggestions.is_empty());
     assert_eq!(report(&v).diagnosis, None);
 }
+
+#[test]
+fn the_loopback_test_sp_decrypts_with_its_own_key_kept_in_the_keychain_or_a_temporary_one_said_plainly(
+) {
+    use ssopilot_peers::secrets::{SecretName, Secrets, SecretsError};
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.attach_secrets(Ok(Secrets::mock()));
+    let (v, job) = s.start_loopback();
+    let key = job
+        .expect("the test SP can start")
+        .encryption
+        .expect("the test SP decrypts with its own key");
+    assert!(key.temporary_reason().is_none());
+    assert!(!v.notices.iter().any(|n| n.text.contains("temporary")));
+    let kept = match &s.model.secrets {
+        Some(Ok(secrets)) => secrets.get_bytes(&SecretName::TestSpEncryptionKey).unwrap(),
+        _ => None,
+    };
+    assert!(kept.is_some(), "kept in the keychain, under its own entry");
+    // Loaded once per run: the next test login decrypts with the same key.
+    s.cancel_loopback();
+    let (_, again) = s.start_loopback();
+    let again = again.unwrap().encryption.unwrap();
+    assert_eq!(again.cert_der(), key.cert_der());
+
+    // Without a keychain: a temporary key for this run, said plainly.
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.attach_secrets(Err(SecretsError::NoKeychain {
+        detail: "org.freedesktop.secrets was not provided".into(),
+    }));
+    let (v, job) = s.start_loopback();
+    let key = job.unwrap().encryption.unwrap();
+    assert!(key.temporary_reason().is_some());
+    let note = v
+        .notices
+        .iter()
+        .find(|n| n.text.contains("encryption key is temporary"))
+        .expect("a notice says the key is temporary");
+    assert_eq!(note.severity, Severity::Warning);
+    assert!(
+        note.text.contains("never written to a file")
+            && note
+                .text
+                .contains("org.freedesktop.secrets was not provided"),
+        "{}",
+        note.text
+    );
+}
+
+#[test]
+fn an_encrypted_assertion_is_reported_decrypted_with_the_test_sps_key_and_marked_in_the_xml() {
+    use ssopilot_peers::secrets::Secrets;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.attach_secrets(Ok(Secrets::mock()));
+    let (_, job) = s.start_loopback();
+    let job = job.unwrap();
+    let enc = job.encryption.clone().unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse("http://127.0.0.1:9/acs", "x").unwrap();
+    s.loopback_listening(job.id, &acs);
+    // The IdP encrypts for the certificate the test SP publishes; the test SP's policy holds its key.
+    let mut app = App::new(
+        job.sp_entity_id.clone(),
+        acs.clone(),
+        job.idp.entity_id.clone(),
+    );
+    app.encrypt_for = Some(enc.cert_der().to_vec());
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let xml = mint::mint(&app, &user, None, key(), T0).unwrap();
+    assert!(xml.contains("EncryptedAssertion") && !xml.contains("ada.lovelace@"));
+    let mut policy = Policy::new(
+        job.idp.entity_id.clone(),
+        job.idp.certs.clone(),
+        job.sp_entity_id.clone(),
+        acs,
+        T0,
+    );
+    policy.expect = ssopilot_saml::response::Expect::IdpInitiated;
+    policy.decryption_keys = vec![enc.decryption_key().clone()];
+    let got = response::validate(xml.as_bytes(), &policy);
+    assert!(got.valid(), "{:?}", got.failed());
+    let v = s.finish_loopback(
+        job.id,
+        Ok(Received {
+            xml: got.decoded_xml().map(str::to_string),
+            report: got,
+            relay_state: None,
+            received_at: T0,
+        }),
+    );
+    let r = report(&v);
+    assert!(r.passed);
+    assert_eq!(
+        r.decrypted.as_deref(),
+        Some(
+            "The assertion arrived encrypted and was decrypted with the test SP's encryption key."
+        )
+    );
+    assert!(r.xml_note.contains("shown decrypted"), "{}", r.xml_note);
+    // The decrypted assertion is shown in its place, marked, and its signed part highlighted.
+    let marked: Vec<&XmlLine> = r.xml.iter().filter(|l| l.decrypted).collect();
+    assert!(
+        marked.first().is_some_and(|l| l.text.contains("Assertion")),
+        "{marked:?}"
+    );
+    assert!(marked
+        .iter()
+        .any(|l| l.text.contains("ada.lovelace@example.com")));
+    assert!(
+        marked.iter().all(|l| l.signed),
+        "the assertion is signed inside the encryption"
+    );
+    assert!(!r.xml.iter().any(|l| l.text.contains("EncryptedAssertion")));
+    assert!(!r.xml.first().is_some_and(|l| l.decrypted));
+}
+
+/// Every file under `dir`, as text (lossy).
+fn files_text(dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.push_str(&files_text(&path));
+        } else {
+            out.push_str(&String::from_utf8_lossy(&std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn support_staff_load_the_sp_key_for_one_pasted_check_and_it_is_kept_nowhere() {
+    use ssopilot_testkit::response_support::sp_encryption;
+    let dir = tempfile::tempdir().unwrap();
+    let keys = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // A customer's IdP encrypted the assertion for the SP's certificate.
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
+    let mut app = App::new(sp.clone(), acs, sp);
+    app.encrypt_for = Some(sp_encryption().cert_der.clone());
+    let user = Directory::demo()
+        .unwrap()
+        .user("ada.lovelace@example.com")
+        .unwrap()
+        .clone();
+    let encrypted = mint::post_value(&mint::mint(&app, &user, None, key(), T0).unwrap());
+    let pasted = |s: &mut Session| paste(s, &encrypted);
+    let paste_key = |v: &WizardView| {
+        v.page
+            .blocks
+            .iter()
+            .find_map(|b| match b {
+                Block::TestLoginWay {
+                    way: TestWay::Paste,
+                    decryption_key,
+                    ..
+                } => decryption_key.clone(),
+                _ => None,
+            })
+            .expect("the paste way offers the key")
+    };
+    // Without the key: the one decryption failure, saying what to do.
+    let v = pasted(&mut s);
+    let r = report(&v);
+    assert!(!r.passed);
+    assert!(r.checks.iter().any(|c| c.id == "decryption" && !c.ok));
+    let offer = paste_key(&v);
+    assert_eq!(offer.loaded, None);
+    assert!(
+        offer.note.contains("memory only") && offer.note.contains("never saved"),
+        "{}",
+        offer.note
+    );
+
+    // A file that is not a key says why, by name, and loads nothing.
+    let cert_file = keys.path().join("sp-cert.pem");
+    std::fs::write(&cert_file, &sp_encryption().cert_pem).unwrap();
+    let v = s.open_paste_key_file(&cert_file);
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.severity == Severity::Error && n.text.contains("this is a certificate")));
+    assert_eq!(paste_key(&v).loaded, None);
+
+    // The key: loaded, named by file and fingerprint only; the check passes and says it decrypted with it.
+    let key_file = keys.path().join("customer-sp.pem");
+    std::fs::write(&key_file, &sp_encryption().key_pem).unwrap();
+    let v = s.open_paste_key_file(&key_file);
+    let loaded = paste_key(&v).loaded.expect("the key is loaded");
+    assert!(
+        loaded.starts_with("customer-sp.pem (public key SHA-256 "),
+        "{loaded}"
+    );
+    let v = pasted(&mut s);
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        r.decrypted.as_deref(),
+        Some("The assertion arrived encrypted and was decrypted with the SP private key given for this check.")
+    );
+    // For that one check: it is gone afterwards, and the next check cannot decrypt.
+    assert_eq!(paste_key(&v).loaded, None);
+    assert!(!report(&pasted(&mut s)).passed);
+
+    // Forget drops a loaded key.
+    s.open_paste_key_file(&key_file);
+    let v = s.apply(Action::ForgetPasteKey);
+    assert_eq!(paste_key(&v).loaded, None);
+    assert!(v.notices.iter().any(|n| n.text.contains("forgotten")));
+
+    // Nowhere: not in the saved state or anything else SSO Pilot wrote, not in the report it saves, not in the
+    // session's Debug output.
+    s.open_paste_key_file(&key_file);
+    pasted(&mut s);
+    let saved = dir.path().join("report.md");
+    s.apply(Action::SaveTestReport {
+        format: ReportFormat::Markdown,
+        path: saved.to_string_lossy().into_owned(),
+    });
+    s.open_paste_key_file(&key_file);
+    let written = files_text(dir.path());
+    assert!(
+        written.contains("decrypted with the SP private key"),
+        "the report was saved"
+    );
+    let shown = format!("{:?}", s.model());
+    assert!(
+        shown.contains("PasteKey(customer-sp.pem"),
+        "the loaded key is in memory"
+    );
+    let pem_body: Vec<&str> = sp_encryption()
+        .key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let der_b64 = base64::engine::general_purpose::STANDARD.encode(&sp_encryption().key_pkcs8);
+    for text in [&written, &shown] {
+        assert!(!text.contains("PRIVATE KEY"));
+        assert!(!text.contains(&der_b64));
+        for line in &pem_body {
+            assert!(!text.contains(line), "a line of the key is in {text}");
+        }
+    }
+}
+
+#[test]
+fn with_the_demo_idps_encrypt_assertions_on_the_loopback_test_sp_decrypts_by_itself_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = demo_to_test_login(dir.path());
+    s.attach_secrets(Ok(ssopilot_peers::secrets::Secrets::mock()));
+    let v = set(&mut s, Field::DemoEncryptAssertions, "true");
+    assert!(v.page.blocks.iter().any(|b| matches!(
+        b,
+        Block::Checkbox {
+            field: Field::DemoEncryptAssertions,
+            value: true,
+            ..
+        }
+    )));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_, job) = s.start_loopback();
+    let job = job.expect("the test SP can start");
+    let v = rt.block_on(async {
+        let mut sp = ssopilot_peers::test_login::TestSp::bind_loopback(job.sp_entity_id, job.idp)
+            .await
+            .unwrap();
+        sp.set_encryption_key(job.encryption);
+        let attempt = sp.start().unwrap();
+        s.loopback_listening(job.id, sp.acs_url());
+        let (saml, acs) = sign_in_at_demo(&attempt.url).await;
+        let posted = ssopilot_saml::binding::decode(saml.as_bytes(), 1 << 20).unwrap();
+        assert!(
+            posted.xml.contains("EncryptedAssertion") && !posted.xml.contains("ada.lovelace@"),
+            "the demo IdP encrypted the assertion"
+        );
+        let browser = ssopilot_peers::test_login::demo::Browser::new().unwrap();
+        browser
+            .post_form(&acs, &[("SAMLResponse", saml.as_str())])
+            .await
+            .unwrap();
+        let got = sp.wait(std::time::Duration::from_secs(20)).await;
+        s.finish_loopback(job.id, got)
+    });
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        r.decrypted.as_deref(),
+        Some(
+            "The assertion arrived encrypted and was decrypted with the test SP's encryption key."
+        )
+    );
+    assert!(r.xml.iter().any(|l| l.decrypted && l.signed));
+}

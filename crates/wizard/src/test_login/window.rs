@@ -689,6 +689,7 @@ impl Model {
             value: String::new(),
             error: self.steps.test_login.run.window_error.clone(),
             start: self.start_options(),
+            decryption_key: None,
         }
     }
 }

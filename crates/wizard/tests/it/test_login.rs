@@ -162,8 +162,8 @@ async fn the_demo_run_passes_and_its_evidence_pins_the_configuration() {
     let back: Evidence = serde_json::from_str(&json).unwrap();
     assert_eq!(back, e);
     // The exports name the verdict and the user, and carry no signature values.
-    let html = export::html(&run.report, Some(&e));
-    let md = export::markdown(&run.report, Some(&e));
+    let html = export::html(&run.report, Some(&e), export::TEST_SP_KEY);
+    let md = export::markdown(&run.report, Some(&e), export::TEST_SP_KEY);
     for text in [&html, &md] {
         assert!(text.contains("PASSED") && text.contains("ada.lovelace@example.com"));
         assert!(!text.contains("<ds:") && !text.contains("PRIVATE"));
@@ -231,8 +231,8 @@ async fn evidence_is_invalidated_by_any_tested_change() {
     assert!(sig.len() > 100 && digest.len() > 20);
     for text in [
         serde_json::to_string(&e).unwrap(),
-        export::html(&got.report, Some(&e)),
-        export::markdown(&got.report, Some(&e)),
+        export::html(&got.report, Some(&e), export::TEST_SP_KEY),
+        export::markdown(&got.report, Some(&e), export::TEST_SP_KEY),
     ] {
         assert!(
             !text.contains(&sig[..40]) && !text.contains(&digest),

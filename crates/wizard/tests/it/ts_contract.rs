@@ -43,6 +43,7 @@ fn contract() -> String {
     decl::<TestWay>(&cfg, &mut out);
     decl::<LoginStart>(&cfg, &mut out);
     decl::<LoginStartView>(&cfg, &mut out);
+    decl::<DecryptionKeyView>(&cfg, &mut out);
     decl::<LoginStartOption>(&cfg, &mut out);
     decl::<RequestView>(&cfg, &mut out);
     decl::<LaunchLinkView>(&cfg, &mut out);
