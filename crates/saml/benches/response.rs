@@ -103,6 +103,17 @@ fn bench(c: &mut Criterion) {
         .verify(std::hint::black_box(&message), &signature)
         .unwrap()
     };
+    // What the validator now does: aws-lc-rs with the public key parsed once (its Montgomery set-up kept).
+    let aws_public = aws_lc_rs::signature::ParsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        &ring_public,
+    )
+    .unwrap();
+    let aws_verify = || {
+        aws_public
+            .verify_sig(std::hint::black_box(&message), &signature)
+            .unwrap()
+    };
     {
         let mut probes: Vec<Probe<'_>> = vec![
             (
@@ -122,6 +133,10 @@ fn bench(c: &mut Criterion) {
             (
                 "ring RSA-2048 SHA-256 verify (key parsed per call)",
                 Box::new(ring_verify),
+            ),
+            (
+                "aws-lc-rs RSA-2048 SHA-256 verify (key parsed once)",
+                Box::new(aws_verify),
             ),
             (
                 "parse only",
@@ -152,6 +167,10 @@ fn bench(c: &mut Criterion) {
     c.bench_function("RSA-2048 SHA-256 verify only (ring)", |b| {
         b.iter(ring_verify)
     });
+    c.bench_function(
+        "RSA-2048 SHA-256 verify only (aws-lc-rs, key parsed once)",
+        |b| b.iter(aws_verify),
+    );
     let doc = ssopilot_saml::xml::parse(&xml).unwrap();
     c.bench_function("parse only", |b| {
         b.iter(|| ssopilot_saml::xml::parse(std::hint::black_box(&xml)).unwrap())
