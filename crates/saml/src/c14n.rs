@@ -130,12 +130,12 @@ impl<'a> Rendered<'a> {
 struct Scratch<'a> {
     /// Visibly utilized and inclusive prefixes, with their namespace in scope at the element.
     wanted: Vec<(&'a str, &'a str)>,
-    attrs: Vec<&'a crate::xml::Attribute>,
+    attrs: Vec<&'a crate::xml::Attribute<'a>>,
 }
 
 /// One canonicalization.
 struct Walk<'a> {
-    doc: &'a Document,
+    doc: &'a Document<'a>,
     exclude: Option<NodeId>,
     apex: NodeId,
     inclusive: HashSet<&'a str>,
@@ -259,8 +259,8 @@ impl<'a> Walk<'a> {
         // Attributes sorted by (namespace URI, local name); unqualified ones (empty URI) first.
         attrs.extend(e.attrs.iter());
         attrs.sort_by(|a, b| {
-            let ka = (a.ns.as_deref().unwrap_or(""), a.local.as_str());
-            let kb = (b.ns.as_deref().unwrap_or(""), b.local.as_str());
+            let ka = (a.ns.as_deref().unwrap_or(""), &*a.local);
+            let kb = (b.ns.as_deref().unwrap_or(""), &*b.local);
             ka.cmp(&kb)
         });
         for a in attrs.iter() {
@@ -369,7 +369,7 @@ mod tests {
         struct NaiveScratch<'a> {
             wanted: Vec<&'a str>,
             emit: Vec<(&'a str, &'a str)>,
-            attrs: Vec<&'a crate::xml::Attribute>,
+            attrs: Vec<&'a crate::xml::Attribute<'a>>,
         }
 
         fn lookup<'a>(scope: &[(&'a str, &'a str)], prefix: &str) -> Option<&'a str> {
@@ -384,7 +384,7 @@ mod tests {
         /// declarations already output by ancestors; both are restored before returning.
         #[allow(clippy::too_many_arguments)]
         fn render<'a>(
-            doc: &'a Document,
+            doc: &'a Document<'a>,
             id: NodeId,
             exclude: Option<NodeId>,
             inclusive: &[&'a str],
@@ -471,8 +471,8 @@ mod tests {
                     // Attributes sorted by (namespace URI, local name); unqualified ones (empty URI) first.
                     attrs.extend(e.attrs.iter());
                     attrs.sort_by(|a, b| {
-                        let ka = (a.ns.as_deref().unwrap_or(""), a.local.as_str());
-                        let kb = (b.ns.as_deref().unwrap_or(""), b.local.as_str());
+                        let ka = (a.ns.as_deref().unwrap_or(""), &*a.local);
+                        let kb = (b.ns.as_deref().unwrap_or(""), &*b.local);
                         ka.cmp(&kb)
                     });
                     for a in attrs.iter() {

@@ -452,7 +452,7 @@ impl Metadata {
 
 /// Checks the input before parsing: empty, HTML pages (which the XML parser would refuse for their DOCTYPE,
 /// with a less helpful message), then the hardened parse.
-fn parse_document(input: &[u8]) -> Result<Document, MetadataError> {
+fn parse_document(input: &[u8]) -> Result<Document<'_>, MetadataError> {
     let start = input
         .iter()
         .position(|b| !b.is_ascii_whitespace())

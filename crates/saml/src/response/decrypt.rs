@@ -95,7 +95,7 @@ pub(super) fn open_in_place(
     what: &str,
     policy: &Policy,
     r: &mut Report,
-) -> Option<(Document, Vec<xmlenc::Opened>)> {
+) -> Option<(Document<'static>, Vec<xmlenc::Opened>)> {
     let limits = Limits {
         max_bytes: policy.max_size,
         ..Limits::default()
@@ -177,7 +177,7 @@ pub(super) fn open_in_place(
     }
     out.push_str(source.get(at..).unwrap_or_default());
     match xml::parse_with(&out, &limits) {
-        Ok(d) => Some((d, opened)),
+        Ok(d) => Some((d.into_owned(), opened)),
         Err(e) => {
             r.push(
                 Check::fail(
@@ -242,7 +242,7 @@ pub(super) fn claim_targets(
         let parent = doc.parent(e);
         let parent_is = |local: &str| parent.is_some_and(|p| el_is(doc, p, SAML_NS, local));
         let in_assertion = |p: Option<NodeId>| p.and_then(|p| doc.parent(p)) == Some(assertion);
-        match el.local.as_str() {
+        match &*el.local {
             "EncryptedID" if parent_is("Subject") && in_assertion(parent) => targets.push(Target {
                 node: e,
                 expect: "NameID",

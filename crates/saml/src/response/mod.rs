@@ -669,7 +669,7 @@ fn attr<'a>(doc: &'a Document, id: NodeId, name: &str) -> Option<&'a str> {
 /// `InResponseTo=""` on unsolicited responses, and SAML libraries on the SP side (node-saml, python3-saml) read
 /// that as "answers no request". An empty value can name no request, so reading it as absent never makes an
 /// answer to another request pass; [`empty_in_response_to`] lets the report say it was there.
-fn in_response_to(doc: &Document, id: NodeId) -> Option<&str> {
+fn in_response_to<'a>(doc: &'a Document<'_>, id: NodeId) -> Option<&'a str> {
     attr(doc, id, "InResponseTo").filter(|v| !v.is_empty())
 }
 

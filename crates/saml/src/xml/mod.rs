@@ -5,17 +5,14 @@
 //! canonicalization, signature verification and the response rules all read. Everything SAML never needs (DTDs,
 //! entities, XML 1.1, other encodings) is refused, and every dimension of the input is bounded.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock};
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
+mod parse;
 mod scope;
 mod text;
 
-use scope::*;
-use text::*;
+pub use parse::{parse, parse_bytes, parse_with};
 
 /// The namespace bound to the `xml` prefix by the XML Namespaces specification.
 pub const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
@@ -118,40 +115,43 @@ impl XmlError {
 /// Index of a node in its [`Document`].
 pub type NodeId = usize;
 
-/// An attribute, namespace-resolved. `ns` is `None` for unprefixed attributes (which are in no namespace). Prefixes
-/// and namespace URIs are shared with the declaration that bound them (one allocation per declaration, not per use).
+/// An attribute, namespace-resolved. `ns` is `None` for unprefixed attributes (which are in no namespace).
+///
+/// Every string of a parsed document borrows from the parsed text where it needs no change (names always; values
+/// and text unless they hold references, or attribute values literal tabs or line ends), so parsing allocates per
+/// element, not per string (issue 23). A document parsed from text with carriage returns owns its strings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Attribute {
-    pub prefix: Option<Arc<str>>,
-    pub local: String,
-    pub ns: Option<Arc<str>>,
+pub struct Attribute<'a> {
+    pub prefix: Option<Cow<'a, str>>,
+    pub local: Cow<'a, str>,
+    pub ns: Option<Cow<'a, str>>,
     /// The normalized value (references resolved, literal whitespace turned into spaces, as XML 1.0 requires).
-    pub value: String,
+    pub value: Cow<'a, str>,
 }
 
 /// A namespace declaration made on an element. `prefix` is `None` for the default namespace; `uri` is empty for
 /// `xmlns=""`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NsDecl {
-    pub prefix: Option<Arc<str>>,
-    pub uri: Arc<str>,
+pub struct NsDecl<'a> {
+    pub prefix: Option<Cow<'a, str>>,
+    pub uri: Cow<'a, str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Element {
-    pub prefix: Option<Arc<str>>,
-    pub local: String,
+pub struct Element<'a> {
+    pub prefix: Option<Cow<'a, str>>,
+    pub local: Cow<'a, str>,
     /// The resolved namespace URI, `None` when the element is in no namespace.
-    pub ns: Option<Arc<str>>,
+    pub ns: Option<Cow<'a, str>>,
     /// Attributes in document order (namespace declarations are in `ns_decls`).
-    pub attrs: Vec<Attribute>,
-    pub ns_decls: Vec<NsDecl>,
+    pub attrs: Vec<Attribute<'a>>,
+    pub ns_decls: Vec<NsDecl<'a>>,
     /// Byte range of the whole element in the (line-end normalized) source text, and the end of its start tag.
     pub span: (usize, usize),
     pub start_tag_end: usize,
 }
 
-impl Element {
+impl Element<'_> {
     /// True when the element has this namespace URI and local name (prefixes never matter).
     pub fn is(&self, ns: &str, local: &str) -> bool {
         self.local == local && self.ns.as_deref() == Some(ns)
@@ -162,55 +162,59 @@ impl Element {
         self.attrs
             .iter()
             .find(|a| a.ns.is_none() && a.local == local)
-            .map(|a| a.value.as_str())
+            .map(|a| &*a.value)
     }
 
     /// The qualified name as written (`prefix:local` or `local`).
     pub fn qname(&self) -> String {
         match &self.prefix {
             Some(p) => format!("{p}:{}", self.local),
-            None => self.local.clone(),
+            None => self.local.to_string(),
         }
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NodeKind {
-    Element(Element),
-    Text(String),
-    Comment(String),
-    Pi { target: String, data: String },
+pub enum NodeKind<'a> {
+    Element(Element<'a>),
+    Text(Cow<'a, str>),
+    Comment(Cow<'a, str>),
+    Pi {
+        target: Cow<'a, str>,
+        data: Cow<'a, str>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Node {
-    pub kind: NodeKind,
+pub struct Node<'a> {
+    pub kind: NodeKind<'a>,
     pub parent: Option<NodeId>,
     /// Where this node's children are in [`Document::child_ids`].
     children: std::ops::Range<usize>,
 }
 
-/// A parsed document: one tree that every later step reads.
+/// A parsed document: one tree that every later step reads. It borrows from the text it was parsed from;
+/// [`Document::into_owned`] makes one that does not.
 #[derive(Debug, Clone)]
-pub struct Document {
-    nodes: Vec<Node>,
+pub struct Document<'a> {
+    nodes: Vec<Node<'a>>,
     /// Every node's children, node after node (one vector for the whole tree rather than one per element).
     child_ids: Vec<NodeId>,
     root: NodeId,
     /// The line-end normalized text the spans refer to.
-    source: String,
+    source: Cow<'a, str>,
 }
 
-impl Document {
+impl<'a> Document<'a> {
     pub fn root(&self) -> NodeId {
         self.root
     }
 
-    pub fn node(&self, id: NodeId) -> Option<&Node> {
+    pub fn node(&self, id: NodeId) -> Option<&Node<'a>> {
         self.nodes.get(id)
     }
 
-    pub fn element(&self, id: NodeId) -> Option<&Element> {
+    pub fn element(&self, id: NodeId) -> Option<&Element<'a>> {
         match self.nodes.get(id).map(|n| &n.kind) {
             Some(NodeKind::Element(e)) => Some(e),
             _ => None,
@@ -237,12 +241,12 @@ impl Document {
     }
 
     /// The element children of `id` with this namespace and local name.
-    pub fn children_named<'a>(
-        &'a self,
+    pub fn children_named<'b>(
+        &'b self,
         id: NodeId,
-        ns: &'a str,
-        local: &'a str,
-    ) -> impl Iterator<Item = NodeId> + 'a {
+        ns: &'b str,
+        local: &'b str,
+    ) -> impl Iterator<Item = NodeId> + 'b {
         self.element_children(id)
             .filter(move |c| self.element(*c).is_some_and(|e| e.is(ns, local)))
     }
@@ -317,411 +321,60 @@ impl Document {
     pub fn source(&self) -> &str {
         &self.source
     }
-}
 
-/// Parses with the default [`Limits`].
-pub fn parse(xml: &str) -> Result<Document, XmlError> {
-    parse_with(xml, &Limits::default())
-}
-
-/// Parses bytes that must be UTF-8 (a UTF-8 byte order mark is allowed).
-pub fn parse_bytes(xml: &[u8], limits: &Limits) -> Result<Document, XmlError> {
-    if xml.len() > limits.max_bytes {
-        return Err(XmlError::TooLarge {
-            size: xml.len(),
-            max: limits.max_bytes,
-        });
-    }
-    let s = std::str::from_utf8(xml).map_err(|_| XmlError::NotUtf8)?;
-    parse_with(s, limits)
-}
-
-/// Parses `xml` within `limits`. Line ends are normalized first, as XML 1.0 section 2.11 requires.
-pub fn parse_with(xml: &str, limits: &Limits) -> Result<Document, XmlError> {
-    if xml.len() > limits.max_bytes {
-        return Err(XmlError::TooLarge {
-            size: xml.len(),
-            max: limits.max_bytes,
-        });
-    }
-    let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
-    let source = if xml.contains('\r') {
-        xml.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        xml.to_string()
-    };
-    // Sized once: a document has about one node (an element or the text after a tag) per '<'.
-    let tags = source.bytes().filter(|b| *b == b'<').count();
-    let mut nodes: Vec<Node> = Vec::with_capacity(tags.saturating_add(1).min(limits.max_nodes));
-    let mut stack: Vec<NodeId> = Vec::new();
-    let mut scope = Scope::default();
-    // How many entries of `scope.decls` each open element added.
-    let mut scope_marks: Vec<usize> = Vec::new();
-    let mut root: Option<NodeId> = None;
-    let mut seen_decl_allowed = true;
-
-    let mut reader = Reader::from_str(&source);
-    {
-        let cfg = reader.config_mut();
-        cfg.trim_text(false);
-        cfg.expand_empty_elements = true;
-        cfg.check_end_names = true;
-        cfg.check_comments = true;
-        cfg.allow_unmatched_ends = false;
-    }
-
-    loop {
-        let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let event = reader.read_event().map_err(|e| malformed(e.to_string()))?;
-        let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let first_event = seen_decl_allowed;
-        seen_decl_allowed = false;
-        match event {
-            Event::Decl(d) => {
-                if !first_event || start != 0 {
-                    return Err(malformed("the XML declaration must come first"));
-                }
-                let version = d.version().map_err(|e| malformed(e.to_string()))?;
-                if version != "1.0" {
-                    return Err(XmlError::Version {
-                        version: version.to_string(),
-                    });
-                }
-                if let Some(enc) = d.encoding() {
-                    let enc = enc.map_err(|e| malformed(e.to_string()))?;
-                    if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
-                        return Err(XmlError::Encoding {
-                            encoding: enc.to_string(),
-                        });
-                    }
-                }
-            }
-            Event::DocType(_) => return Err(XmlError::Doctype),
-            Event::Start(e) => {
-                if stack.is_empty() && root.is_some() {
-                    return Err(malformed("more than one root element"));
-                }
-                if stack.len() >= limits.max_depth {
-                    return Err(XmlError::TooDeep {
-                        max: limits.max_depth,
-                    });
-                }
-                let qname = e.name().0;
-                let (prefix, local) = split_qname(qname)?;
-                // Attributes keep their qualified name in `local` until the element's declarations are known.
-                let mut attrs: Vec<Attribute> = Vec::new();
-                let mut decls: Vec<NsDecl> = Vec::new();
-                // Duplicates are found below, by qualified name for declarations and by expanded name for
-                // attributes (which also catches any qualified name given twice).
-                let mut attrs_iter = e.attributes();
-                attrs_iter.with_checks(false);
-                for a in attrs_iter {
-                    let a = a.map_err(|err| malformed(err.to_string()))?;
-                    let key = a.key.0;
-                    let value = unescape(&a.value, true)?;
-                    check_chars(&value)?;
-                    let (ap, al) = split_qname(key)?;
-                    match (ap, al) {
-                        (None, "xmlns") => {
-                            if value == XML_NS || value == XMLNS_NS {
-                                return Err(XmlError::ReservedNamespace {
-                                    what: value.into_owned(),
-                                });
-                            }
-                            decls.push(NsDecl {
-                                prefix: None,
-                                uri: value.into(),
-                            });
-                        }
-                        (Some("xmlns"), p) => {
-                            if value.is_empty() {
-                                return Err(XmlError::EmptyPrefixedNamespace {
-                                    prefix: p.to_string(),
-                                });
-                            }
-                            if p == "xmlns" || (p == "xml" && value != XML_NS) {
-                                return Err(XmlError::ReservedNamespace {
-                                    what: p.to_string(),
-                                });
-                            }
-                            if p != "xml" && (value == XML_NS || value == XMLNS_NS) {
-                                return Err(XmlError::ReservedNamespace {
-                                    what: value.into_owned(),
-                                });
-                            }
-                            if p == "xml" {
-                                // Declaring xml to its own namespace is allowed and changes nothing.
-                                continue;
-                            }
-                            decls.push(NsDecl {
-                                prefix: Some(p.into()),
-                                uri: value.into(),
-                            });
-                        }
-                        _ => attrs.push(Attribute {
-                            prefix: None,
-                            local: key.to_string(),
-                            ns: None,
-                            value: value.into_owned(),
-                        }),
-                    }
-                }
-                if attrs.len() > limits.max_attributes {
-                    return Err(XmlError::TooManyAttributes {
-                        max: limits.max_attributes,
-                    });
-                }
-                if decls.len() > limits.max_namespace_decls {
-                    return Err(XmlError::TooManyNamespaces {
-                        max: limits.max_namespace_decls,
-                    });
-                }
-                for (i, d) in decls.iter().enumerate() {
-                    if decls.iter().take(i).any(|o| o.prefix == d.prefix) {
-                        return Err(XmlError::DuplicateAttribute {
-                            name: qname.to_string(),
-                            attr: match &d.prefix {
-                                Some(p) => format!("xmlns:{p}"),
-                                None => "xmlns".to_string(),
-                            },
-                        });
-                    }
-                }
-                scope_marks.push(decls.len());
-                for d in &decls {
-                    scope.push(d);
-                }
-                if scope.decls.len() > limits.max_namespaces_in_scope {
-                    return Err(XmlError::TooManyNamespacesInScope {
-                        max: limits.max_namespaces_in_scope,
-                    });
-                }
-                let (prefix, ns) = match prefix {
-                    Some(p) => {
-                        let d = binding(&scope, p)?;
-                        (d.prefix.clone(), Some(d.uri.clone()))
-                    }
-                    None => (
-                        None,
-                        scope
-                            .lookup(None)
-                            .filter(|d| !d.uri.is_empty())
-                            .map(|d| d.uri.clone()),
-                    ),
-                };
-                for i in 0..attrs.len() {
-                    if let Some(a) = attrs.get_mut(i) {
-                        if let Some(colon) = a.local.find(':') {
-                            let d = binding(&scope, &a.local[..colon])?;
-                            a.prefix = d.prefix.clone();
-                            a.ns = Some(d.uri.clone());
-                            a.local.drain(..=colon);
-                        }
-                    }
-                    let (before, rest) = attrs.split_at(i);
-                    if let Some(a) = rest.first() {
-                        if before.iter().any(|o| o.local == a.local && o.ns == a.ns) {
-                            return Err(XmlError::DuplicateAttribute {
-                                name: qname.to_string(),
-                                attr: a.local.clone(),
-                            });
-                        }
-                    }
-                }
-                let el = Element {
-                    prefix,
-                    local: local.to_string(),
-                    ns,
-                    attrs,
-                    ns_decls: decls,
-                    span: (start, end),
-                    start_tag_end: end,
-                };
-                let id = push(
-                    &mut nodes,
-                    limits,
-                    NodeKind::Element(el),
-                    stack.last().copied(),
-                )?;
-                if stack.is_empty() {
-                    root = Some(id);
-                }
-                stack.push(id);
-            }
-            Event::End(_) => {
-                let id = stack
-                    .pop()
-                    .ok_or_else(|| malformed("an end tag without a start tag"))?;
-                if let Some(Node {
-                    kind: NodeKind::Element(el),
-                    ..
-                }) = nodes.get_mut(id)
-                {
-                    el.span.1 = end;
-                }
-                let n = scope_marks.pop().unwrap_or(0);
-                let keep = scope.decls.len().saturating_sub(n);
-                scope.truncate(keep);
-            }
-            Event::Empty(_) => return Err(malformed("unexpected empty element event")),
-            Event::Text(t) => {
-                let raw: &str = &t;
-                if raw.contains("]]>") {
-                    return Err(malformed("']]>' in text"));
-                }
-                let text = unescape(raw, false)?;
-                check_chars(&text)?;
-                text_into(&mut nodes, limits, &stack, &text)?;
-            }
-            Event::CData(c) => {
-                let text: &str = &c;
-                check_chars(text)?;
-                if stack.is_empty() {
-                    return Err(malformed("CDATA outside the root element"));
-                }
-                text_into(&mut nodes, limits, &stack, text)?;
-            }
-            Event::GeneralRef(r) => {
-                let name: &str = &r;
-                let c = resolve_ref(name)?;
-                let mut buf = [0u8; 4];
-                let text = c.encode_utf8(&mut buf);
-                if stack.is_empty() {
-                    return Err(malformed("a reference outside the root element"));
-                }
-                text_into(&mut nodes, limits, &stack, text)?;
-            }
-            Event::Comment(c) => {
-                let text: &str = &c;
-                check_chars(text)?;
-                if let Some(p) = stack.last() {
-                    push(
-                        &mut nodes,
-                        limits,
-                        NodeKind::Comment(text.to_string()),
-                        Some(*p),
-                    )?;
-                }
-            }
-            Event::PI(pi) => {
-                let target = pi.target().to_string();
-                if !is_ncname(&target) {
-                    return Err(malformed(format!(
-                        "'{target}' is not a valid processing instruction target"
-                    )));
-                }
-                if target.eq_ignore_ascii_case("xml") {
-                    return Err(malformed("an XML declaration that is not at the start"));
-                }
-                if let Some(p) = stack.last() {
-                    let data = pi.content().trim_start().to_string();
-                    push(&mut nodes, limits, NodeKind::Pi { target, data }, Some(*p))?;
-                }
-            }
-            Event::Eof => break,
+    /// The same document owning all its strings, free of the text it was parsed from.
+    pub fn into_owned(self) -> Document<'static> {
+        Document {
+            nodes: self.nodes.into_iter().map(Node::into_owned).collect(),
+            child_ids: self.child_ids,
+            root: self.root,
+            source: owned(self.source),
         }
     }
-    if !stack.is_empty() {
-        return Err(malformed(
-            "the document ends before all elements are closed",
-        ));
-    }
-    let root = root.ok_or(XmlError::NoRoot)?;
-    let child_ids = link_children(&mut nodes);
-    Ok(Document {
-        nodes,
-        child_ids,
-        root,
-        source,
-    })
 }
 
-/// Adds a node (its children are linked at the end, by [`link_children`]).
-fn push(
-    nodes: &mut Vec<Node>,
-    limits: &Limits,
-    kind: NodeKind,
-    parent: Option<NodeId>,
-) -> Result<NodeId, XmlError> {
-    if nodes.len() >= limits.max_nodes {
-        return Err(XmlError::TooManyNodes {
-            max: limits.max_nodes,
-        });
-    }
-    nodes.push(Node {
-        kind,
-        parent,
-        children: 0..0,
-    });
-    Ok(nodes.len() - 1)
+fn owned(s: Cow<'_, str>) -> Cow<'static, str> {
+    Cow::Owned(s.into_owned())
 }
 
-/// Fills in every node's children from the parents (nodes are in document order, so children come out in order),
-/// all in one vector.
-fn link_children(nodes: &mut [Node]) -> Vec<NodeId> {
-    // Count each node's children into the end of its range, then turn the counts into ranges.
-    for i in 0..nodes.len() {
-        if let Some(p) = nodes.get(i).and_then(|n| n.parent) {
-            if let Some(pn) = nodes.get_mut(p) {
-                pn.children.end += 1;
-            }
-        }
-    }
-    let mut next = 0;
-    for n in nodes.iter_mut() {
-        let count = n.children.end;
-        n.children = next..next;
-        next += count;
-    }
-    // Then place each node in its parent's range, which grows back to its full length.
-    let mut child_ids = vec![0; next];
-    for i in 0..nodes.len() {
-        if let Some(p) = nodes.get(i).and_then(|n| n.parent) {
-            if let Some(pn) = nodes.get_mut(p) {
-                if let Some(slot) = child_ids.get_mut(pn.children.end) {
-                    *slot = i;
-                }
-                pn.children.end += 1;
-            }
-        }
-    }
-    child_ids
-}
-
-/// Adds text to the current element, merged into the text node just before it (CDATA and references split text).
-/// The last node added is the element's last child exactly when it is one of its children: anything else added
-/// since was inside a child element.
-fn text_into(
-    nodes: &mut Vec<Node>,
-    limits: &Limits,
-    stack: &[NodeId],
-    text: &str,
-) -> Result<(), XmlError> {
-    match stack.last() {
-        None => {
-            if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
-                Ok(())
-            } else {
-                Err(malformed("text outside the root element"))
-            }
-        }
-        Some(p) => {
-            if text.is_empty() {
-                return Ok(());
-            }
-            if let Some(Node {
-                kind: NodeKind::Text(t),
-                parent: Some(tp),
-                ..
-            }) = nodes.last_mut()
-            {
-                if tp == p {
-                    t.push_str(text);
-                    return Ok(());
-                }
-            }
-            push(nodes, limits, NodeKind::Text(text.to_string()), Some(*p))?;
-            Ok(())
+impl Node<'_> {
+    fn into_owned(self) -> Node<'static> {
+        Node {
+            kind: match self.kind {
+                NodeKind::Element(e) => NodeKind::Element(Element {
+                    prefix: e.prefix.map(owned),
+                    local: owned(e.local),
+                    ns: e.ns.map(owned),
+                    attrs: e
+                        .attrs
+                        .into_iter()
+                        .map(|a| Attribute {
+                            prefix: a.prefix.map(owned),
+                            local: owned(a.local),
+                            ns: a.ns.map(owned),
+                            value: owned(a.value),
+                        })
+                        .collect(),
+                    ns_decls: e
+                        .ns_decls
+                        .into_iter()
+                        .map(|d| NsDecl {
+                            prefix: d.prefix.map(owned),
+                            uri: owned(d.uri),
+                        })
+                        .collect(),
+                    span: e.span,
+                    start_tag_end: e.start_tag_end,
+                }),
+                NodeKind::Text(t) => NodeKind::Text(owned(t)),
+                NodeKind::Comment(t) => NodeKind::Comment(owned(t)),
+                NodeKind::Pi { target, data } => NodeKind::Pi {
+                    target: owned(target),
+                    data: owned(data),
+                },
+            },
+            parent: self.parent,
+            children: self.children,
         }
     }
 }

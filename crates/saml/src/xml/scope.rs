@@ -6,15 +6,15 @@ use super::*;
 /// each prefix (`""` for the default namespace) where its declarations are, innermost last. A lookup is one hash
 /// look-up whatever the depth (it was a scan of every declaration in scope).
 #[derive(Default)]
-pub(super) struct Scope {
-    pub(super) decls: Vec<NsDecl>,
-    pub(super) by_prefix: HashMap<Arc<str>, Vec<usize>>,
+pub(super) struct Scope<'a> {
+    pub(super) decls: Vec<NsDecl<'a>>,
+    pub(super) by_prefix: HashMap<&'a str, Vec<usize>>,
 }
 
-impl Scope {
+impl<'a> Scope<'a> {
     /// The declaration in scope for `prefix` (`None`: the default namespace). The latest few declarations are
     /// scanned first (real documents declare a handful, and a hash costs more than a few comparisons).
-    pub(super) fn lookup(&self, prefix: Option<&str>) -> Option<&NsDecl> {
+    pub(super) fn lookup(&self, prefix: Option<&str>) -> Option<&NsDecl<'a>> {
         const SCAN: usize = 8;
         if let Some(d) = self
             .decls
@@ -32,16 +32,10 @@ impl Scope {
         self.decls.get(i)
     }
 
-    pub(super) fn push(&mut self, d: &NsDecl) {
+    /// Adds a declaration; `key` is its prefix as written (`""` for the default namespace).
+    pub(super) fn push(&mut self, key: &'a str, d: &NsDecl<'a>) {
         let at = self.decls.len();
-        let key = d.prefix.as_deref().unwrap_or("");
-        match self.by_prefix.get_mut(key) {
-            Some(stack) => stack.push(at),
-            None => {
-                let owned: Arc<str> = d.prefix.clone().unwrap_or_else(|| Arc::from(""));
-                self.by_prefix.insert(owned, vec![at]);
-            }
-        }
+        self.by_prefix.entry(key).or_default().push(at);
         self.decls.push(d.clone());
     }
 
@@ -56,19 +50,16 @@ impl Scope {
     }
 }
 
-/// The `xml` prefix and its namespace, bound in every document: made once, shared by every use.
-pub(super) fn xml_binding() -> &'static NsDecl {
-    static XML: OnceLock<NsDecl> = OnceLock::new();
-    XML.get_or_init(|| NsDecl {
-        prefix: Some("xml".into()),
-        uri: XML_NS.into(),
-    })
-}
+/// The `xml` prefix and its namespace, bound in every document.
+static XML_BINDING: NsDecl<'static> = NsDecl {
+    prefix: Some(Cow::Borrowed("xml")),
+    uri: Cow::Borrowed(XML_NS),
+};
 
 /// The declaration binding the prefix `p` at this point: a use of the prefix shares its strings.
-pub(super) fn binding<'s>(scope: &'s Scope, p: &str) -> Result<&'s NsDecl, XmlError> {
+pub(super) fn binding<'s, 'a>(scope: &'s Scope<'a>, p: &str) -> Result<&'s NsDecl<'a>, XmlError> {
     if p == "xml" {
-        return Ok(xml_binding());
+        return Ok(&XML_BINDING);
     }
     if p == "xmlns" {
         return Err(XmlError::ReservedNamespace {

@@ -1,4 +1,10 @@
-//! The configured certificates as verification keys, parsed once per certificate and kept.
+//! The configured certificates as verification keys, parsed once per certificate and kept, with the verifiers made
+//! from them: an RSA key parsed by aws-lc-rs keeps its modulus' Montgomery set-up between verifications, which ring
+//! 0.17 redoes on every call (a third of its verification time; issue 23).
+
+use std::sync::OnceLock;
+
+use aws_lc_rs::signature::{self as verify_alg, ParsedPublicKey, VerificationAlgorithm};
 
 use super::*;
 
@@ -8,8 +14,60 @@ pub(super) struct TrustedKey {
     pub(super) der_index: usize,
     pub(super) rsa_bits: Option<usize>,
     pub(super) ec_point_len: Option<usize>,
+    verifiers: Arc<Verifiers>,
+}
+
+/// One certificate's public key, and the verifiers made from it so far (one per signature algorithm, each made on
+/// first use and kept with the key in the cache below).
+struct Verifiers {
     /// The bit string of SubjectPublicKeyInfo (PKCS#1 RSAPublicKey, or the uncompressed EC point).
-    pub(super) key: Arc<[u8]>,
+    key: Box<[u8]>,
+    /// Indexed like [`TrustedKey::verifier`]'s slots; `None` inside when the key was refused for that algorithm.
+    parsed: [OnceLock<Option<ParsedPublicKey>>; 6],
+}
+
+impl TrustedKey {
+    /// The verification algorithm for `algorithm` with this key and its slot in [`Verifiers::parsed`]; `None` when
+    /// the key cannot verify that algorithm (ECDSA needs the matching curve).
+    fn verifier(
+        &self,
+        algorithm: SignatureAlgorithm,
+    ) -> Option<(usize, &'static dyn VerificationAlgorithm)> {
+        Some(match (algorithm, self.ec_point_len) {
+            (SignatureAlgorithm::RsaSha1, None) => {
+                (0, &verify_alg::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY)
+            }
+            (SignatureAlgorithm::RsaSha256, None) => (1, &verify_alg::RSA_PKCS1_2048_8192_SHA256),
+            (SignatureAlgorithm::RsaSha384, None) => (2, &verify_alg::RSA_PKCS1_2048_8192_SHA384),
+            (SignatureAlgorithm::RsaSha512, None) => (3, &verify_alg::RSA_PKCS1_2048_8192_SHA512),
+            (SignatureAlgorithm::EcdsaSha256, Some(65)) => {
+                (4, &verify_alg::ECDSA_P256_SHA256_FIXED)
+            }
+            (SignatureAlgorithm::EcdsaSha384, Some(97)) => {
+                (5, &verify_alg::ECDSA_P384_SHA384_FIXED)
+            }
+            _ => return None,
+        })
+    }
+
+    /// True when `signature` is this key's `algorithm` signature over `message`. A key the algorithm refuses
+    /// verifies nothing.
+    pub(super) fn verifies(
+        &self,
+        algorithm: SignatureAlgorithm,
+        message: &[u8],
+        signature: &[u8],
+    ) -> bool {
+        let Some((slot, alg)) = self.verifier(algorithm) else {
+            return false;
+        };
+        let Some(cell) = self.verifiers.parsed.get(slot) else {
+            return false;
+        };
+        cell.get_or_init(|| ParsedPublicKey::new(alg, &self.verifiers.key).ok())
+            .as_ref()
+            .is_some_and(|k| k.verify_sig(message, signature).is_ok())
+    }
 }
 
 /// Certificates whose key was read recently, with that key: the same configured certificate verifies every response
@@ -51,7 +109,12 @@ pub(super) fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, 
         });
     }
     let spki = cert.public_key();
-    let key: Arc<[u8]> = spki.subject_public_key.data.as_ref().into();
+    let key: Box<[u8]> = spki.subject_public_key.data.as_ref().into();
+    let key_len = key.len();
+    let verifiers = Arc::new(Verifiers {
+        key,
+        parsed: Default::default(),
+    });
     let oid = spki.algorithm.algorithm.to_id_string();
     match oid.as_str() {
         "1.2.840.113549.1.1.1" => {
@@ -76,14 +139,14 @@ pub(super) fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, 
                 der_index: index,
                 rsa_bits: Some(bits),
                 ec_point_len: None,
-                key,
+                verifiers,
             })
         }
         "1.2.840.10045.2.1" => Ok(TrustedKey {
             der_index: index,
             rsa_bits: None,
-            ec_point_len: Some(key.len()),
-            key,
+            ec_point_len: Some(key_len),
+            verifiers,
         }),
         other => Err(XmlDsigError::BadCertificate {
             index: index + 1,

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use ring::digest;
 use ring::rand::SystemRandom;
-use ring::signature::{self as sig, EcdsaKeyPair, KeyPair, RsaKeyPair, UnparsedPublicKey};
+use ring::signature::{self as sig, EcdsaKeyPair, KeyPair, RsaKeyPair};
 use serde::Serialize;
 
 use crate::c14n::{canonicalize, C14nError};
@@ -748,34 +748,7 @@ pub fn verify(
         })?;
     let si_canonical = canonicalize(doc, signed_info, None, si_prefixes)?;
     for k in &keys {
-        let ok = match (algorithm, k.ec_point_len) {
-            (SignatureAlgorithm::RsaSha1, _) => {
-                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY, &k.key)
-                    .verify(&si_canonical, &signature_bytes)
-            }
-            (SignatureAlgorithm::RsaSha256, _) => {
-                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA256, &k.key)
-                    .verify(&si_canonical, &signature_bytes)
-            }
-            (SignatureAlgorithm::RsaSha384, _) => {
-                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA384, &k.key)
-                    .verify(&si_canonical, &signature_bytes)
-            }
-            (SignatureAlgorithm::RsaSha512, _) => {
-                UnparsedPublicKey::new(&sig::RSA_PKCS1_2048_8192_SHA512, &k.key)
-                    .verify(&si_canonical, &signature_bytes)
-            }
-            (SignatureAlgorithm::EcdsaSha256, Some(65)) => {
-                UnparsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, &k.key)
-                    .verify(&si_canonical, &signature_bytes)
-            }
-            (SignatureAlgorithm::EcdsaSha384, Some(97)) => {
-                UnparsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, &k.key)
-                    .verify(&si_canonical, &signature_bytes)
-            }
-            _ => Err(ring::error::Unspecified),
-        };
-        if ok.is_ok() {
+        if k.verifies(algorithm, &si_canonical, &signature_bytes) {
             return Ok(Verified {
                 signed_element: parent,
                 cert_index: k.der_index,

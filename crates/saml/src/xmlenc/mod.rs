@@ -517,7 +517,7 @@ pub fn decrypt(
 ) -> Result<Opened, XmlEncError> {
     let name = doc
         .element(encrypted)
-        .map(|e| e.local.clone())
+        .map(|e| e.local.to_string())
         .unwrap_or_default();
     let mut kids = doc.element_children(encrypted);
     let data = kids

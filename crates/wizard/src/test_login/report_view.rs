@@ -461,7 +461,7 @@ pub(super) fn walk(doc: &Document, id: NodeId, depth: u16, marks: Marks, out: &m
                 .unwrap_or_else(|| format!("<{}>", e.qname()));
             let secret = e.ns.as_deref() == Some(ssopilot_saml::xmldsig::DS_NS)
                 && matches!(
-                    e.local.as_str(),
+                    &*e.local,
                     "SignatureValue" | "X509Certificate" | "DigestValue"
                 );
             let children: Vec<NodeId> = doc
