@@ -339,7 +339,7 @@ impl Model {
         if let Some(why) = running.temporary_key_reason() {
             blocks.push(Block::Callout {
                 severity: Severity::Warning,
-                text: temporary_key_callout(why),
+                text: temporary_key_callout(&why),
             });
         }
         if let Some(port) = running.moved_from() {

@@ -5,6 +5,7 @@ pub mod config;
 pub mod directory;
 pub mod key;
 pub mod mint;
+pub mod rotation;
 pub mod running;
 pub mod server;
 

@@ -176,16 +176,20 @@ impl RunningDemoIdp {
     }
 
     pub fn cert_pem(&self) -> String {
-        self.state.key.cert_pem()
+        self.state.keys().signing().cert_pem()
     }
 
     pub fn fingerprint_sha256(&self) -> Fingerprint {
-        self.state.key.fingerprint_sha256()
+        self.state.keys().signing().fingerprint_sha256()
     }
 
     /// Why it runs on a temporary key (no keychain to keep one), when it does: see [`IdpKey::temporary`].
-    pub fn temporary_key_reason(&self) -> Option<&str> {
-        self.state.key.temporary_reason()
+    pub fn temporary_key_reason(&self) -> Option<String> {
+        self.state
+            .keys()
+            .signing()
+            .temporary_reason()
+            .map(str::to_string)
     }
 
     /// The live state: its applications and directory can be changed while it serves.
@@ -243,7 +247,7 @@ mod tests {
         let metadata = get(port, "/metadata");
         assert!(metadata.starts_with("HTTP/1.1 200"), "{metadata}");
         assert!(metadata.contains(demo.entity_id().as_str()));
-        assert!(metadata.contains(&demo.state().key.cert_base64()));
+        assert!(metadata.contains(&demo.state().keys().signing().cert_base64()));
         demo.stop();
         drop(demo);
         assert!(

@@ -251,7 +251,7 @@ pub async fn run_with_clock(
 }
 
 /// The browser's part: AuthnRequest URL -> login form -> auto-post form -> ACS (the test SP then has the response).
-async fn sign_in(attempt: &Attempt, steps: &mut Vec<String>) -> Result<(), DemoError> {
+pub(crate) async fn sign_in(attempt: &Attempt, steps: &mut Vec<String>) -> Result<(), DemoError> {
     let browser = Browser::new().map_err(DemoError::Client)?;
     let step = |step: &'static str, detail: String| DemoError::Step { step, detail };
     let form = browser

@@ -17,6 +17,7 @@ mod acs;
 pub mod demo;
 pub mod evidence;
 pub mod key;
+pub mod rotation;
 pub mod run;
 
 use std::collections::{HashSet, VecDeque};

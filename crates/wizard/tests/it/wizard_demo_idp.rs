@@ -273,7 +273,7 @@ fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_
         SP_ID,
         ACS,
         SP_ID,
-        &running.state().key,
+        &running.state().keys().signing(),
         &[PyCase {
             name: "wizard-demo".into(),
             b64,
