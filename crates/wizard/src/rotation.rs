@@ -1,0 +1,244 @@
+//! Rehearsing an IdP certificate rotation (issue 22), beside the configured certificate of step 5.
+//!
+//! The admin imports the IdP's next certificate (from its metadata or pasted, through the certificate doctor); the
+//! test login then trusts both and its report says which one signed. The order of the switch comes from the SP
+//! profile (how many IdP certificates the SP holds: Infisical holds one). Once a passing test login was signed by
+//! the next certificate the old one can be retired: the next becomes the configured certificate, and a test login
+//! with it alone records the evidence for the new certificate.
+
+use serde::Serialize;
+use ssopilot_peers::test_login::rotation::{CertRole, SignedBy, SpCerts};
+use ssopilot_saml::cert;
+use ssopilot_saml::fingerprint::Fingerprint;
+use ssopilot_saml::metadata;
+
+use crate::test_login::EvidenceState;
+use crate::Model;
+
+/// Why a rotation step was refused, in words that say what to do.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RotationError {
+    #[error("there is no usable configured certificate yet: finish step 5 (IdP certificate) before rehearsing a rotation")]
+    NoCurrent,
+    #[error("the next certificate is not usable: {0}")]
+    NotUsable(String),
+    #[error("this is the certificate already configured: import the IdP's next (new) signing certificate")]
+    SameAsCurrent,
+    #[error("the IdP's metadata could not be read: {0}")]
+    Metadata(String),
+    #[error("the IdP's metadata lists no signing certificate besides the configured one: the IdP has not published its next certificate yet; start the rotation at the IdP, then import its metadata again")]
+    NoNewInMetadata,
+    #[error("the IdP's metadata lists {0} new signing certificates: paste the one the IdP will switch to")]
+    SeveralNewInMetadata(usize),
+    #[error("no rotation is under way: import the IdP's next certificate first")]
+    NoRotation,
+    #[error("the old certificate cannot be retired yet: no passing test login was signed with the next certificate. Switch the IdP to its new key, run a test login, then retire the old one")]
+    NotProven,
+}
+
+/// Where a rotation stands, for the summary and the CLI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RotationStatus {
+    pub current_sha256: String,
+    /// `None` until the next certificate is imported.
+    pub next_sha256: Option<String>,
+    /// Which certificate signed the last passing test login of this configuration ("current" or "next").
+    pub last_signed_by: Option<String>,
+    /// A passing test login was signed with the next certificate: the old one can be retired.
+    pub can_retire: bool,
+    /// The order of the switch for this pairing, one step a line.
+    pub order: Vec<String>,
+}
+
+impl Model {
+    /// DER of the next certificate when a rotation is under way.
+    pub(crate) fn next_certificate_der(&self) -> Option<Vec<u8>> {
+        let pem = self.steps.certificate.next_pem.as_ref()?;
+        cert::check(pem.as_bytes(), self.now())
+            .der()
+            .map(<[u8]>::to_vec)
+    }
+
+    /// The certificates the SP side holds now: the configured one and, during a rotation, the next.
+    pub fn sp_certificates(&self) -> SpCerts {
+        let current = self.certificate_report();
+        SpCerts {
+            current: current.der().map(<[u8]>::to_vec).unwrap_or_default(),
+            next: self.next_certificate_der(),
+        }
+    }
+
+    /// Which configured certificate signed `report` ("Signed with the next certificate (SHA-256 …)").
+    pub fn signed_by(&self, report: &ssopilot_saml::response::Report) -> Option<SignedBy> {
+        SignedBy::of(report, &self.sp_certificates())
+    }
+
+    /// Imports the IdP's next certificate (pasted PEM, base64 or a file's text) through the certificate doctor.
+    pub fn import_next_certificate(&mut self, text: &str) -> Result<Fingerprint, RotationError> {
+        let current = self.current_fingerprint()?;
+        let report = cert::check(text.as_bytes(), self.now());
+        if !report.usable {
+            let why = report
+                .findings
+                .iter()
+                .filter(|f| f.severity == ssopilot_saml::findings::Severity::Error)
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            return Err(RotationError::NotUsable(why));
+        }
+        let (Some(pem), Some(fp)) = (report.pem.clone(), report.sha256_fingerprint.clone()) else {
+            return Err(RotationError::NotUsable("it holds no certificate".into()));
+        };
+        if fp == current {
+            return Err(RotationError::SameAsCurrent);
+        }
+        self.steps.certificate.next_pem = Some(pem);
+        Ok(fp)
+    }
+
+    /// Imports the next certificate from the IdP's metadata (fetched or pasted): the one signing certificate it
+    /// lists besides the configured one.
+    pub fn import_next_from_metadata(&mut self, xml: &[u8]) -> Result<Fingerprint, RotationError> {
+        let current = self.current_fingerprint()?;
+        let md = metadata::parse(xml, &Default::default(), self.now())
+            .map_err(|e| RotationError::Metadata(e.to_string()))?;
+        let new: Vec<Vec<u8>> = md
+            .trusted_signing_ders()
+            .into_iter()
+            .filter(|d| Fingerprint::sha256(d) != current)
+            .collect();
+        match new.as_slice() {
+            [] => Err(RotationError::NoNewInMetadata),
+            [one] => self.import_next_certificate(&cert::to_pem(one)),
+            several => Err(RotationError::SeveralNewInMetadata(several.len())),
+        }
+    }
+
+    /// Retires the old certificate once a passing test login was signed with the next one: the next becomes the
+    /// configured certificate (a test login with it alone then records the evidence for it).
+    pub fn retire_old_certificate(&mut self) -> Result<Fingerprint, RotationError> {
+        let next = self
+            .steps
+            .certificate
+            .next_pem
+            .clone()
+            .ok_or(RotationError::NoRotation)?;
+        if !self.next_proven() {
+            return Err(RotationError::NotProven);
+        }
+        let fp = cert::check(next.as_bytes(), self.now())
+            .sha256_fingerprint
+            .ok_or(RotationError::NoRotation)?;
+        self.steps.certificate.pem = next;
+        self.steps.certificate.next_pem = None;
+        self.steps.certificate.demo_replaced = false;
+        Ok(fp)
+    }
+
+    /// Drops the next certificate (the rotation was called off, or the wrong one was imported).
+    pub fn cancel_rotation(&mut self) {
+        self.steps.certificate.next_pem = None;
+    }
+
+    /// The rotation's state, once step 5 holds a usable certificate.
+    pub fn rotation(&self) -> Option<RotationStatus> {
+        let current = self.current_fingerprint().ok()?;
+        let certs = self.sp_certificates();
+        let last = self.valid_evidence_signer().map(|r| r.word().to_string());
+        Some(RotationStatus {
+            current_sha256: current.as_str().to_string(),
+            next_sha256: certs
+                .next
+                .as_ref()
+                .map(|d| Fingerprint::sha256(d).as_str().to_string()),
+            last_signed_by: last,
+            can_retire: self.next_proven(),
+            order: self.rotation_order(),
+        })
+    }
+
+    /// The order of the switch for this pairing, in plain words. With an SP that holds one IdP certificate (the
+    /// profile says so) there is a moment when only one side has switched: the advice keeps it as short as possible
+    /// and puts it where no login is signed with a key the SP does not trust.
+    pub fn rotation_order(&self) -> Vec<String> {
+        let idp = self.idp_name().to_string();
+        let sp = self.sp_name().to_string();
+        let mut out = vec![format!(
+            "1. In {idp}, start the rotation so its metadata lists the next certificate beside the current one, and \
+             import the next certificate here (from the metadata or pasted). Nothing changes for users yet."
+        )];
+        match self.sp().and_then(|p| p.quirks.idp_certificates) {
+            Some(1) => {
+                let (place, field, save) = self
+                    .sp()
+                    .map(|p| {
+                        (
+                            p.enable.path.clone(),
+                            p.enable.certificate_label.clone(),
+                            p.enable
+                                .save_action
+                                .as_ref()
+                                .map(|a| format!(" and press {a}"))
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .unwrap_or_default();
+                out.push(format!(
+                    "2. {sp} holds one IdP certificate: keep the current one there for now. Logins keep passing \
+                     because {idp} still signs with the current key."
+                ));
+                out.push(format!(
+                    "3. Pick a quiet moment. Switch {idp} to the new key, then at once open {sp} ({place}), paste \
+                     the next certificate into \"{field}\"{save}. Logins between the two fail, so do \
+                     them one right after the other; do not switch {idp} earlier and paste later."
+                ));
+            }
+            _ => {
+                out.push(format!(
+                    "2. If {sp} accepts a second IdP certificate, add the next one beside the current one now; \
+                     logins keep passing with either key. (If it holds only one, paste the next certificate right \
+                     after {idp} switches, as one move.)"
+                ));
+                out.push(format!(
+                    "3. Switch {idp} to the new key. Logins keep passing: {sp} already trusts the next certificate."
+                ));
+            }
+        }
+        out.push(
+            "4. Run a test login here: the report must say it was signed with the next certificate. That \
+             login is the evidence for the new certificate."
+                .into(),
+        );
+        out.push(format!(
+            "5. Retire the old certificate here, remove it from {sp} if it still holds it, and retire it in {idp}; \
+             then run one more test login with the new certificate alone."
+        ));
+        out
+    }
+
+    fn current_fingerprint(&self) -> Result<Fingerprint, RotationError> {
+        let report = self.certificate_report();
+        if !report.usable {
+            return Err(RotationError::NoCurrent);
+        }
+        report.sha256_fingerprint.ok_or(RotationError::NoCurrent)
+    }
+
+    /// Which configured certificate signed the evidence valid for the configuration as it is now.
+    fn valid_evidence_signer(&self) -> Option<CertRole> {
+        if !matches!(self.evidence_state(), EvidenceState::Valid { .. }) {
+            return None;
+        }
+        let evidence = self.evidence()?;
+        self.sp_certificates().role_of(&evidence.certificate_sha256)
+    }
+
+    /// The configuration's valid evidence was signed with the next certificate.
+    fn next_proven(&self) -> bool {
+        self.valid_evidence_signer() == Some(CertRole::Next)
+    }
+}
+
+#[cfg(test)]
+mod tests;
