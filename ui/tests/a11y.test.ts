@@ -175,6 +175,7 @@ describe("times", () => {
       passed: true,
       source: "Pasted response",
       headline: "Passed",
+      signed_by: null,
       evidence_note: "Recorded as evidence.",
       evidence_severity: "info",
       checks: [],

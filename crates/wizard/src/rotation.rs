@@ -7,7 +7,7 @@
 //! with it alone records the evidence for the new certificate.
 
 use serde::Serialize;
-use ssopilot_peers::test_login::rotation::{CertRole, SignedBy, SpCerts};
+use ssopilot_peers::test_login::rotation::{diagnose, CertRole, SignedBy, SpCerts};
 use ssopilot_saml::cert;
 use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::metadata;
@@ -71,6 +71,28 @@ impl Model {
     /// Which configured certificate signed `report` ("Signed with the next certificate (SHA-256 …)").
     pub fn signed_by(&self, report: &ssopilot_saml::response::Report) -> Option<SignedBy> {
         SignedBy::of(report, &self.sp_certificates())
+    }
+
+    /// The report's line on its signer: which configured certificate signed, or (a failed login signed with a
+    /// certificate the IdP's imported metadata lists but the SP does not hold) that the IdP switched too early.
+    pub(crate) fn signed_by_line(
+        &self,
+        report: &ssopilot_saml::response::Report,
+    ) -> Option<String> {
+        let certs = self.sp_certificates();
+        let published: Vec<Vec<u8>> = self
+            .steps
+            .certificate
+            .metadata_certificates
+            .iter()
+            .filter_map(|p| {
+                cert::check(p.as_bytes(), self.now())
+                    .der()
+                    .map(<[u8]>::to_vec)
+            })
+            .collect();
+        diagnose(report, &certs, &published)
+            .or_else(|| SignedBy::of(report, &certs).map(|s| s.describe()))
     }
 
     /// Imports the IdP's next certificate (pasted PEM, base64 or a file's text) through the certificate doctor.

@@ -514,6 +514,9 @@ pub struct TestReportView {
     /// "Login window", "Loopback test SP", "Pasted response".
     pub source: String,
     pub headline: String,
+    /// Which configured certificate signed ("Signed with the next certificate (SHA-256 …)"), or, when the IdP
+    /// signs with a certificate it publishes that is not configured, that the IdP switched and what to do.
+    pub signed_by: Option<String>,
     /// What this result means for the evidence (recorded, or why not).
     pub evidence_note: String,
     pub evidence_severity: Severity,

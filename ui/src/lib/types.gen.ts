@@ -356,6 +356,11 @@ export type TestReportView = { passed: boolean,
  */
 source: string, headline: string, 
 /**
+ * Which configured certificate signed ("Signed with the next certificate (SHA-256 …)"), or, when the IdP
+ * signs with a certificate it publishes that is not configured, that the IdP switched and what to do.
+ */
+signed_by: string | null, 
+/**
  * What this result means for the evidence (recorded, or why not).
  */
 evidence_note: string, evidence_severity: Severity, 

@@ -117,3 +117,61 @@ fn infisical_holds_one_certificate_so_the_new_one_is_pasted_right_after_the_idp_
         "{order}"
     );
 }
+
+#[test]
+fn the_test_login_report_says_which_certificate_signed_and_names_a_switch_the_sp_missed() {
+    use crate::test_login::tests::{key, report, response_signed_by, to_test_login};
+    use crate::view::Action;
+    use ssopilot_peers::demo_idp::key::IdpKey;
+    let paste =
+        |s: &mut crate::Session, text: String| s.apply(Action::CheckPastedResponse { text });
+    let next = IdpKey::generate_ephemeral().unwrap();
+    let current_fp = key().fingerprint_sha256();
+    let next_fp = next.fingerprint_sha256();
+
+    // Before: the configured certificate signed.
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let v = paste(&mut s, response_signed_by(None, key()));
+    assert_eq!(
+        report(&v).signed_by.as_deref(),
+        Some(format!("Signed with the current certificate (SHA-256 {current_fp})").as_str())
+    );
+
+    // The IdP switched but the SP was not told: the report names the cause.
+    s.model.steps.certificate.metadata_certificates = vec![key().cert_pem(), next.cert_pem()];
+    let v = paste(&mut s, response_signed_by(None, &next));
+    let r = report(&v);
+    assert!(!r.passed);
+    assert!(
+        r.signed_by.as_deref().unwrap().starts_with(&format!(
+            "The IdP now signs with the next certificate (SHA-256 {next_fp}), which the SP does not hold"
+        )),
+        "{:?}",
+        r.signed_by
+    );
+
+    // With the next certificate imported, the same response passes, signed with the next certificate, and the old
+    // one can be retired.
+    s.model.import_next_certificate(&next.cert_pem()).unwrap();
+    let v = paste(&mut s, response_signed_by(None, &next));
+    let r = report(&v);
+    assert!(
+        r.passed,
+        "{:?}",
+        r.checks.iter().filter(|c| !c.ok).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        r.signed_by.as_deref(),
+        Some(format!("Signed with the next certificate (SHA-256 {next_fp})").as_str())
+    );
+    assert!(s.model.rotation().unwrap().can_retire);
+    assert_eq!(s.model.retire_old_certificate(), Ok(next_fp.clone()));
+    // The new certificate alone: a test login records the evidence for it.
+    let v = paste(&mut s, response_signed_by(None, &next));
+    assert!(report(&v).passed);
+    assert!(matches!(
+        s.model.evidence_state(),
+        EvidenceState::Valid { ref certificate_sha256, .. } if certificate_sha256 == next_fp.as_str()
+    ));
+}

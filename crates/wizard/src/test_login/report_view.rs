@@ -51,6 +51,7 @@ impl Model {
             passed: report.valid(),
             source: run.source_label(),
             headline,
+            signed_by: self.signed_by_line(report),
             evidence_note,
             evidence_severity,
             checks,
