@@ -6,14 +6,17 @@
 //! the next certificate the old one can be retired: the next becomes the configured certificate, and a test login
 //! with it alone records the evidence for the new certificate.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ssopilot_peers::test_login::rotation::{diagnose, CertRole, SignedBy, SpCerts};
 use ssopilot_saml::cert;
 use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::metadata;
+use ts_rs::TS;
 
 use crate::test_login::EvidenceState;
+use crate::view::Action;
 use crate::Model;
+use ssopilot_peers::demo_idp::rotation::Phase;
 
 /// Why a rotation step was refused, in words that say what to do.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -30,6 +33,8 @@ pub enum RotationError {
     NoNewInMetadata,
     #[error("the IdP's metadata lists {0} new signing certificates: paste the one the IdP will switch to")]
     SeveralNewInMetadata(usize),
+    #[error("paste the IdP's next certificate or its metadata: only the demo IdP's can be read without it, and the demo IdP is not the chosen IdP")]
+    NoDemo,
     #[error("no rotation is under way: import the IdP's next certificate first")]
     NoRotation,
     #[error("the old certificate cannot be retired yet: no passing test login was signed with the next certificate. Switch the IdP to its new key, run a test login, then retire the old one")]
@@ -37,7 +42,7 @@ pub enum RotationError {
 }
 
 /// Where a rotation stands, for the summary and the CLI.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct RotationStatus {
     pub current_sha256: String,
     /// `None` until the next certificate is imported.
@@ -50,7 +55,129 @@ pub struct RotationStatus {
     pub order: Vec<String>,
 }
 
+/// The summary's "Rehearse a certificate rotation" block.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RotationView {
+    pub title: String,
+    pub status: RotationStatus,
+    /// With the demo IdP: what its next rotation step does (the label of [`crate::view::Action::RotateDemoKey`]).
+    pub demo_action: Option<String>,
+    /// With the demo IdP: where its rotation stands, in words.
+    pub demo_phase: Option<String>,
+}
+
 impl Model {
+    /// The summary's rotation block, once step 5 holds a usable certificate.
+    pub(crate) fn rotation_block(&self) -> Option<crate::view::Block> {
+        let status = self.rotation()?;
+        let demo = self.demo_chosen().then(|| self.demo_running()).flatten();
+        let (demo_action, demo_phase) = match demo.map(|r| r.state().keys().phase()) {
+            Some(Phase::Steady) => (
+                Some("Demo IdP: publish a next signing key".to_string()),
+                Some("The demo IdP publishes one certificate and signs with it.".to_string()),
+            ),
+            Some(Phase::Overlap) => (
+                Some("Demo IdP: switch to the next key".to_string()),
+                Some("The demo IdP publishes both certificates and still signs with the current one.".to_string()),
+            ),
+            Some(Phase::Switched) => (
+                Some("Demo IdP: retire the old certificate".to_string()),
+                Some("The demo IdP signs with the next key; both certificates are still published.".to_string()),
+            ),
+            None => (None, None),
+        };
+        Some(crate::view::Block::Rotation(Box::new(RotationView {
+            title: "Rehearse a certificate rotation".into(),
+            status,
+            demo_action,
+            demo_phase,
+        })))
+    }
+
+    /// The rotation's actions; `Ok` carries the notice for the admin.
+    pub(crate) fn apply_rotation(&mut self, action: Action) -> Result<String, String> {
+        let e = |e: RotationError| e.to_string();
+        match action {
+            Action::ImportNextCertificate { text } => {
+                let fp = if text.trim().is_empty() {
+                    self.import_next_from_demo()
+                } else if text.contains("EntityDescriptor") {
+                    self.import_next_from_metadata(text.as_bytes())
+                } else {
+                    self.import_next_certificate(&text)
+                }
+                .map_err(e)?;
+                Ok(format!(
+                    "The next certificate (SHA-256 {fp}) is trusted beside the current one. Follow the order of \
+                     the switch, and run a test login (step 7) once the IdP signs with it."
+                ))
+            }
+            Action::RetireOldCertificate => {
+                let fp = self.retire_old_certificate().map_err(e)?;
+                Ok(format!(
+                    "The old certificate is retired: SHA-256 {fp} is the IdP certificate now. Run one more test \
+                     login (step 7) to record the evidence for it."
+                ))
+            }
+            Action::CancelRotation => {
+                self.cancel_rotation();
+                Ok("The next certificate was dropped; the current one alone is trusted.".into())
+            }
+            Action::RotateDemoKey => self.rotate_demo_key(),
+            _ => Err("not a rotation action".into()),
+        }
+    }
+
+    /// The demo IdP's next rotation step: publish a next key, sign with it, retire the old certificate.
+    fn rotate_demo_key(&mut self) -> Result<String, String> {
+        let running = self
+            .demo_chosen()
+            .then(|| self.demo_running())
+            .flatten()
+            .ok_or("The demo IdP is not the chosen IdP, or it is not running: rotate the key in your IdP's portal.")?;
+        let keys = running.state().keys();
+        match keys.phase() {
+            Phase::Steady => keys.begin().map(|fp| {
+                format!(
+                    "The demo IdP publishes a next certificate (SHA-256 {fp}) beside the current one and still \
+                     signs with the current key. Import it (Import next certificate, empty field: the demo IdP's)."
+                )
+            }),
+            Phase::Overlap => keys.switch().map(|fp| {
+                format!("The demo IdP now signs with the next key (SHA-256 {fp}); both certificates are still published.")
+            }),
+            Phase::Switched => keys
+                .retire()
+                .map(|()| "The demo IdP no longer publishes the old certificate.".to_string()),
+        }
+        .map_err(|e| e.to_string())
+    }
+
+    /// The demo IdP's published certificate that is not the configured one.
+    fn import_next_from_demo(&mut self) -> Result<Fingerprint, RotationError> {
+        let current = self.current_fingerprint()?;
+        let pems = self
+            .demo_chosen()
+            .then(|| self.demo_running())
+            .flatten()
+            .map(|r| r.published_cert_pems())
+            .ok_or(RotationError::NoDemo)?;
+        let new: Vec<&String> = pems
+            .iter()
+            .filter(|p| {
+                cert::check(p.as_bytes(), self.now())
+                    .sha256_fingerprint
+                    .as_ref()
+                    != Some(&current)
+            })
+            .collect();
+        match new.as_slice() {
+            [] => Err(RotationError::NoNewInMetadata),
+            [one] => self.import_next_certificate(one),
+            several => Err(RotationError::SeveralNewInMetadata(several.len())),
+        }
+    }
+
     /// DER of the next certificate when a rotation is under way.
     pub(crate) fn next_certificate_der(&self) -> Option<Vec<u8>> {
         let pem = self.steps.certificate.next_pem.as_ref()?;

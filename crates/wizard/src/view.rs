@@ -294,6 +294,8 @@ pub enum Block {
         title: String,
         actions: Vec<crate::watch::WatchAction>,
     },
+    /// The summary's "Rehearse a certificate rotation" (`wizard::rotation`).
+    Rotation(Box<crate::rotation::RotationView>),
     /// The SP's own metadata for the IdP to import: save it to a file or copy it.
     MetadataExport {
         title: String,
@@ -763,6 +765,16 @@ pub enum Action {
     SetLaunchLink {
         link: String,
     },
+    /// Rotation: import the IdP's next certificate (PEM or the IdP's metadata XML; empty: the demo IdP's).
+    ImportNextCertificate {
+        text: String,
+    },
+    /// Rotation: retire the old certificate (once a passing test login was signed with the next one).
+    RetireOldCertificate,
+    /// Rotation: drop the next certificate.
+    CancelRotation,
+    /// Rotation with the demo IdP: its next step (publish a next key, sign with it, retire the old one).
+    RotateDemoKey,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -108,6 +108,15 @@ impl State {
         apps: Vec<(String, App)>,
         key: IdpKey,
     ) -> Result<Self, ServerError> {
+        Self::with_key_ring(directory, apps, KeyRing::in_memory(key))
+    }
+
+    /// [`State::new`] with a key ring (kept in the keychain, perhaps mid-rotation).
+    pub fn with_key_ring(
+        directory: Directory,
+        apps: Vec<(String, App)>,
+        keys: KeyRing,
+    ) -> Result<Self, ServerError> {
         let mut map = BTreeMap::new();
         for (slug, app) in apps {
             check_slug(&slug)?;
@@ -118,19 +127,13 @@ impl State {
         Ok(Self {
             directory: RwLock::new(directory),
             apps: RwLock::new(map),
-            keys: KeyRing::in_memory(key),
+            keys,
             base: String::new(),
             port: 0,
             entity_id: None,
             pending: Mutex::new(Pending::default()),
             clock: SystemClock::shared(),
         })
-    }
-
-    /// Serves with `keys` (a ring kept in the keychain, or one mid-rotation) instead of the key given to [`State::new`].
-    pub fn with_keys(mut self, keys: KeyRing) -> Self {
-        self.keys = keys;
-        self
     }
 
     /// The clock the responses are dated by (the system clock unless set here).
