@@ -14,6 +14,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use ssopilot_saml::findings::Severity;
+use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
 use ssopilot_saml::response::{validate, DecryptionKey, Policy, MAX_CLOCK_SKEW};
 use ssopilot_saml::values::{AcsUrl, EntityId};
@@ -238,6 +239,8 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
             }
         },
     };
+    // Which --idp-cert file each trusted certificate came from, to say which one signed (a rotation's overlap).
+    let mut origins: Vec<(Fingerprint, PathBuf)> = Vec::new();
     let (idp_entity_id, certs) = match a.idp_metadata.as_deref() {
         Some(md) => match load_idp_metadata(md, a.idp_entity_id.as_deref(), now) {
             Ok(v) => v,
@@ -257,7 +260,10 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
             let mut certs = Vec::new();
             for p in &a.idp_cert {
                 match load_idp_cert(p) {
-                    Ok(mut c) => certs.append(&mut c),
+                    Ok(c) => {
+                        origins.extend(c.iter().map(|d| (Fingerprint::sha256(d), p.clone())));
+                        certs.extend(c);
+                    }
                     Err(e) => return usage(e),
                 }
             }
@@ -324,10 +330,17 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
                 }
             }
         }
-        Format::Text => print!(
-            "{}",
-            text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
-        ),
+        Format::Text => {
+            print!(
+                "{}",
+                text::report(&report, text::RESPONSE_VERDICT, text::Style::stdout())
+            );
+            if a.idp_cert.len() > 1 {
+                if let Some(line) = signed_by_file(&report, &origins) {
+                    println!("{line}");
+                }
+            }
+        }
         Format::Markdown => print!(
             "{}",
             ssopilot_wizard::test_login::export::markdown(&report, None)
@@ -342,4 +355,18 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// With several `--idp-cert` (a rotation's overlap): which file's certificate signed, or that none of them did.
+fn signed_by_file(
+    report: &ssopilot_saml::response::Report,
+    origins: &[(Fingerprint, PathBuf)],
+) -> Option<String> {
+    let fp = report.signing_certificate_sha256()?;
+    Some(match origins.iter().find(|(f, _)| f == fp) {
+        Some((_, path)) => format!("  signed with: the certificate of --idp-cert {}", path.display()),
+        None => format!(
+            "  signed with: a certificate none of the --idp-cert files holds (SHA-256 {fp}): the IdP may have switched to a new certificate; get it from the IdP's metadata"
+        ),
+    })
 }
