@@ -613,6 +613,12 @@ fn the_demo_idp_rotates_its_key_from_the_wizard_and_the_sp_side_keeps_its_certif
         "{:?}",
         status.order
     );
+    // Saved with the progress, as the configured certificate is.
+    let saved = Store::at(dir.path()).load().unwrap().unwrap();
+    assert_eq!(
+        saved.idp_next_certificate.as_deref(),
+        Some(next_pem.as_str())
+    );
 
     // Switch: the demo IdP signs with the next key; the wizard still holds the old one as current.
     let v = s.apply(Action::RotateDemoKey);
