@@ -244,7 +244,12 @@ fn serve(
         println!("  SSO URL:       {base}/sso (HTTP-Redirect and HTTP-POST)");
         println!(
             "  Certificate SHA-256: {}",
-            server.state().key.fingerprint_sha256().as_str()
+            server
+                .state()
+                .keys()
+                .signing()
+                .fingerprint_sha256()
+                .as_str()
         );
         let apps = server.state().apps();
         if apps.is_empty() {

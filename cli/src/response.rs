@@ -15,6 +15,7 @@ use time::{Duration, OffsetDateTime};
 
 use ssopilot_saml::attributes::{suggest, Suggestion};
 use ssopilot_saml::findings::Severity;
+use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::metadata::{self, MAX_METADATA_BYTES};
 use ssopilot_saml::response::{validate, Policy, MAX_CLOCK_SKEW};
 use ssopilot_saml::values::{AcsUrl, EntityId};
@@ -216,6 +217,8 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
             }
         },
     };
+    // Which --idp-cert file each trusted certificate came from, to say which one signed (a rotation's overlap).
+    let mut origins: Vec<(Fingerprint, PathBuf)> = Vec::new();
     let (idp_entity_id, certs) = match a.idp_metadata.as_deref() {
         Some(md) => match load_idp_metadata(md, a.idp_entity_id.as_deref(), now) {
             Ok(v) => v,
@@ -235,7 +238,10 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
             let mut certs = Vec::new();
             for p in &a.idp_cert {
                 match load_idp_cert(p) {
-                    Ok(mut c) => certs.append(&mut c),
+                    Ok(c) => {
+                        origins.extend(c.iter().map(|d| (Fingerprint::sha256(d), p.clone())));
+                        certs.extend(c);
+                    }
                     Err(e) => return usage(e),
                 }
             }
@@ -336,6 +342,11 @@ fn check(a: CheckArgs, clock: &SharedClock) -> ExitCode {
                 "{}",
                 suggestions_text(&sp_attributes, &arrived, &suggestions)
             );
+            if a.idp_cert.len() > 1 {
+                if let Some(line) = signed_by_file(&report, &origins) {
+                    println!("{line}");
+                }
+            }
         }
         Format::Markdown => print!(
             "{}",
@@ -389,4 +400,18 @@ fn suggestions_text(needed: &[&str], arrived: &[&str], suggestions: &[Suggestion
         }
     }
     out
+}
+
+/// With several `--idp-cert` (a rotation's overlap): which file's certificate signed, or that none of them did.
+fn signed_by_file(
+    report: &ssopilot_saml::response::Report,
+    origins: &[(Fingerprint, PathBuf)],
+) -> Option<String> {
+    let fp = report.signing_certificate_sha256()?;
+    Some(match origins.iter().find(|(f, _)| f == fp) {
+        Some((_, path)) => format!("  signed with: the certificate of --idp-cert {}", path.display()),
+        None => format!(
+            "  signed with: a certificate none of the --idp-cert files holds (SHA-256 {fp}): the IdP may have switched to a new certificate; get it from the IdP's metadata"
+        ),
+    })
 }

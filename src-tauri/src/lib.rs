@@ -528,6 +528,10 @@ fn action_kind(action: &Action) -> &'static str {
         Action::SetLoginRequest { .. } => "set_login_request",
         Action::SetLaunchLink { .. } => "set_launch_link",
         Action::ForgetPasteKey => "forget_paste_key",
+        Action::ImportNextCertificate { .. } => "import_next_certificate",
+        Action::RetireOldCertificate => "retire_old_certificate",
+        Action::CancelRotation => "cancel_rotation",
+        Action::RotateDemoKey => "rotate_demo_key",
     }
 }
 

@@ -176,6 +176,7 @@ describe("times", () => {
       source: "Pasted response",
       flow: null,
       headline: "Passed",
+      signed_by: null,
       evidence_note: "Recorded as evidence.",
       evidence_severity: "info",
       checks: [],

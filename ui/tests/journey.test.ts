@@ -167,6 +167,46 @@ describe("watch banner", () => {
   });
 });
 
+describe("rotation", () => {
+  it("shows both certificates and the order, imports the next one and retires the old one only when allowed", async () => {
+    await start([
+      {
+        kind: "rotation",
+        title: "Rehearse a certificate rotation",
+        status: {
+          current_sha256: "AA:BB",
+          next_sha256: "CC:DD",
+          last_signed_by: "current",
+          can_retire: false,
+          order: ["1. Import the next certificate.", "2. Infisical holds one IdP certificate: keep the current one."],
+        },
+        demo_action: "Demo IdP: switch to the next key",
+        demo_phase: "The demo IdP publishes both certificates and still signs with the current one.",
+      },
+    ]);
+    const section = target.querySelector("[data-testid=rotation]") as HTMLElement;
+    expect(section.textContent).toContain("SHA-256 AA:BB");
+    expect(section.textContent).toContain("SHA-256 CC:DD");
+    expect(section.querySelector("[data-testid=rotation-signed-by]")?.textContent).toContain("current certificate");
+    expect([...section.querySelectorAll("ol li")].map((l) => l.textContent)).toEqual([
+      "Import the next certificate.",
+      "Infisical holds one IdP certificate: keep the current one.",
+    ]);
+    expect(buttonByText("Retire the old certificate").disabled).toBe(true);
+    const area = section.querySelector("textarea") as HTMLTextAreaElement;
+    area.value = "-----BEGIN CERTIFICATE-----";
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
+    buttonByText("Import next certificate").click();
+    await settle();
+    expect(actions()).toContainEqual({ type: "import_next_certificate", text: "-----BEGIN CERTIFICATE-----" });
+    buttonByText("Demo IdP: switch to the next key").click();
+    await settle();
+    expect(actions()).toContainEqual({ type: "rotate_demo_key" });
+    expect(actions()).not.toContainEqual({ type: "retire_old_certificate" });
+  });
+});
+
 describe("escape", () => {
   it("closes the open panel the keyboard is in", async () => {
     await start([

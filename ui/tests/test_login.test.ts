@@ -33,6 +33,7 @@ const report: TestReportBlock = {
   source: "Pasted response",
   flow: "IdP-initiated: the response is unsolicited (it answers no sign-in request), so nothing ties it to a request.",
   headline: "Failed: 1 of 3 checks failed. Fix them where each one says, then test again.",
+  signed_by: "The IdP now signs with the next certificate (SHA-256 AB:CD), which the SP does not hold: add the next certificate to the SP now (or paste it in place of the old one) and sign in again. Until then every login fails.",
   evidence_note: "Not recorded as evidence: the test login did not pass (signature_required).",
   evidence_severity: "error",
   checks: [
@@ -135,6 +136,7 @@ describe("test login step", () => {
     const signed = [...target.querySelectorAll(".xml-line.signed")].map((l) => l.textContent?.trim());
     expect(signed).toEqual(['<saml2:Assertion ID="_a">', "</saml2:Assertion>"]);
     expect(target.querySelector("[data-testid=evidence-note]")?.textContent).toContain("Not recorded as evidence");
+    expect(target.querySelector("[data-testid=signed-by]")?.textContent).toContain("The IdP now signs with the next certificate");
     expect(target.textContent).toContain("InResponseTo: which sign-in request");
     // The picture marks the failed leg.
     expect(target.querySelector('[data-leg="response"]')?.getAttribute("data-state")).toBe("failed");

@@ -506,3 +506,36 @@ fn sp_attributes_get_suggestions_from_entra_style_claim_uris() {
         "{out}"
     );
 }
+
+#[test]
+fn with_the_current_and_the_next_certificate_the_report_says_which_file_signed() {
+    let s = setup();
+    let dir = tempfile::tempdir().unwrap();
+    let next = write_temp(dir.path(), "next.pem", other_rsa_idp().cert_pem.as_bytes());
+    let next = next.display().to_string();
+    // Signed with the current key: the current file is named.
+    let mut args = base_args(&s, &s.good);
+    args.extend(["--idp-cert", next.as_str()]);
+    let o = ssopilot(&args, None);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains(&format!(
+            "signed with: the certificate of --idp-cert {}",
+            s.cert
+        )),
+        "{out}"
+    );
+    // Only the next certificate given: none of the files signed, and the report says what that likely means.
+    let mut args = base_args(&s, &s.good);
+    let at = args.iter().position(|a| *a == s.cert.as_str()).unwrap();
+    args[at] = next.as_str();
+    args.extend(["--idp-cert", next.as_str()]);
+    let o = ssopilot(&args, None);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("signed with: a certificate none of the --idp-cert files holds"),
+        "{out}"
+    );
+}

@@ -127,6 +127,10 @@ impl fmt::Debug for SecretBytes {
 pub enum SecretName {
     /// The built-in demo IdP's signing key (PKCS#8 DER, stored base64).
     DemoIdpKey,
+    /// The demo IdP's next signing key during a rotation, published but not used yet (PKCS#8 DER, stored base64).
+    DemoIdpNextKey,
+    /// The demo IdP's previous signing key after the switch, published until retired (PKCS#8 DER, stored base64).
+    DemoIdpPreviousKey,
     /// The loopback test SP's AuthnRequest-signing key (PKCS#8 DER, stored base64).
     TestSpKey,
     /// The loopback test SP's encryption key: IdPs encrypt assertions for its certificate (PKCS#8 DER, base64).
@@ -169,6 +173,8 @@ impl SecretName {
         }
         match self {
             SecretName::DemoIdpKey => Ok("demo-idp-signing-key".to_string()),
+            SecretName::DemoIdpNextKey => Ok("demo-idp-next-signing-key".to_string()),
+            SecretName::DemoIdpPreviousKey => Ok("demo-idp-previous-signing-key".to_string()),
             SecretName::TestSpKey => Ok("test-sp-signing-key".to_string()),
             SecretName::TestSpEncryptionKey => Ok("test-sp-encryption-key".to_string()),
             SecretName::AuthSecret(l) => label("auth-secret", l),
@@ -180,6 +186,12 @@ impl SecretName {
     pub fn describe(&self) -> String {
         match self {
             SecretName::DemoIdpKey => "SSO Pilot: demo IdP signing key".to_string(),
+            SecretName::DemoIdpNextKey => {
+                "SSO Pilot: demo IdP next signing key (rotation)".to_string()
+            }
+            SecretName::DemoIdpPreviousKey => {
+                "SSO Pilot: demo IdP previous signing key (rotation)".to_string()
+            }
             SecretName::TestSpKey => "SSO Pilot: test SP request-signing key".to_string(),
             SecretName::TestSpEncryptionKey => "SSO Pilot: test SP encryption key".to_string(),
             SecretName::AuthSecret(l) => format!("SSO Pilot: AUTH_SECRET for {}", l.trim()),

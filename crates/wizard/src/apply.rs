@@ -78,6 +78,13 @@ impl Model {
                 Ok(text) => warn(Severity::Info, text),
                 Err(text) => warn(Severity::Error, text),
             },
+            rotation @ (Action::ImportNextCertificate { .. }
+            | Action::RetireOldCertificate
+            | Action::CancelRotation
+            | Action::RotateDemoKey) => match self.apply_rotation(rotation) {
+                Ok(text) => warn(Severity::Info, text),
+                Err(text) => warn(Severity::Error, text),
+            },
             test @ (Action::CheckPastedResponse { .. }
             | Action::SaveTestReport { .. }
             | Action::SetLoginStart { .. }

@@ -375,4 +375,4 @@ impl IfEmpty for String {
 }
 
 #[cfg(test)]
-pub(super) mod tests;
+pub(crate) mod tests;

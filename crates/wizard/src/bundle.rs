@@ -186,15 +186,15 @@ pub fn build(
     notes.extend(warnings);
     let view = model.view();
     let report = model.report();
+    let held = |p: &&String| {
+        Some(*p) != saved.idp_certificate.as_ref()
+            && Some(*p) != saved.idp_next_certificate.as_ref()
+    };
     let certificates = saved
         .idp_certificate
         .iter()
-        .chain(
-            saved
-                .idp_metadata_certificates
-                .iter()
-                .filter(|p| Some(*p) != saved.idp_certificate.as_ref()),
-        )
+        .chain(&saved.idp_next_certificate)
+        .chain(saved.idp_metadata_certificates.iter().filter(held))
         .map(|pem| serde_json::to_value(cert::check(pem.as_bytes(), now)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| BundleError::Encode(e.to_string()))?;

@@ -137,6 +137,8 @@ pub(crate) struct Draft {
     /// The admin put another certificate than the demo IdP's into the field (to see a test login fail, as after a
     /// rotation): the demo stops refilling it until the field is emptied. Not saved.
     pub(crate) demo_replaced: bool,
+    /// During a rotation: the IdP's next certificate (PEM, usable when imported), trusted beside the current one.
+    pub(crate) next_pem: Option<String>,
 }
 
 impl Draft {
@@ -147,6 +149,7 @@ impl Draft {
             metadata_certificates: saved.idp_metadata_certificates.clone(),
             metadata_url: saved.idp_metadata_url.clone(),
             demo_replaced: false,
+            next_pem: saved.idp_next_certificate.clone(),
         }
     }
 }
@@ -155,6 +158,10 @@ impl Draft {
 pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
     if let Some(pem) = &saved.idp_certificate {
         check_saved_certificate(pem).map_err(|problem| format!("idp_certificate: {problem}"))?;
+    }
+    if let Some(pem) = &saved.idp_next_certificate {
+        check_saved_certificate(pem)
+            .map_err(|problem| format!("idp_next_certificate: {problem}"))?;
     }
     check_saved_metadata_certificates(&saved.idp_metadata_certificates)
         .map_err(|problem| format!("idp_metadata_certificates: {problem}"))?;
@@ -169,6 +176,7 @@ pub(crate) fn check_saved(saved: &SavedState) -> Result<(), String> {
     for pem in saved
         .idp_certificate
         .iter()
+        .chain(&saved.idp_next_certificate)
         .chain(&saved.idp_metadata_certificates)
     {
         // Expired is fine here (step 5 says so); something that is not a certificate was not written by us.
@@ -187,6 +195,7 @@ pub(crate) fn save(model: &Model, previous: &SavedState, out: &mut SavedState) {
         .saved(previous.idp_certificate.as_ref(), model.now());
     out.idp_metadata_certificates = model.steps.certificate.metadata_certificates.clone();
     out.idp_metadata_url = model.steps.certificate.metadata_url.clone();
+    out.idp_next_certificate = model.steps.certificate.next_pem.clone();
 }
 
 impl Draft {
@@ -594,4 +603,4 @@ impl Session {
 }
 
 #[cfg(test)]
-pub(super) mod tests;
+pub(crate) mod tests;

@@ -11,9 +11,11 @@ use std::sync::Arc;
 use super::view::{Block, Notice, Severity};
 use super::{Model, Session};
 use crate::profiles::IdpProfile;
+use ssopilot_peers::clock::SystemClock;
 use ssopilot_peers::demo_idp::directory::DEMO_PASSWORD;
 use ssopilot_peers::demo_idp::key::{IdpKey, TEMPORARY_KEY_NOTE};
 use ssopilot_peers::demo_idp::mint::{self, App, SignMode, DIRECTORY_ATTRIBUTES};
+use ssopilot_peers::demo_idp::rotation::KeyRing;
 use ssopilot_peers::demo_idp::running::RunningDemoIdp;
 use ssopilot_peers::demo_idp::DEFAULT_PORT;
 use ssopilot_peers::secrets::{Secrets, SecretsError};
@@ -55,8 +57,13 @@ impl DemoIdp {
     /// Starts with the key kept in `secrets` (the OS keychain, or the mock in tests) on `first_port` or the next
     /// free one (0: any free port). Without a keychain it runs on a temporary key, which the view points out.
     pub fn start(secrets: Result<Secrets, SecretsError>, first_port: u16) -> DemoIdp {
-        match IdpKey::from_keychain_or_temporary(secrets) {
-            Ok(key) => DemoIdp::start_with_key(key, first_port),
+        match KeyRing::from_keychain_or_temporary(secrets) {
+            Ok(keys) => {
+                match RunningDemoIdp::start_with_keys(keys, first_port, SystemClock::shared()) {
+                    Ok(r) => DemoIdp::Running(Arc::new(r)),
+                    Err(e) => unavailable(format!("it could not start ({e})")),
+                }
+            }
             Err(e) => unavailable(e),
         }
     }
@@ -163,9 +170,11 @@ impl Model {
     pub(super) fn demo_certificate_replaced(&self) -> bool {
         self.demo_chosen()
             && !self.steps.certificate.pem.trim().is_empty()
-            && self
-                .demo_running()
-                .is_some_and(|r| self.steps.certificate.pem.trim() != r.cert_pem().trim())
+            && self.demo_running().is_some_and(|r| {
+                !r.published_cert_pems()
+                    .iter()
+                    .any(|p| p.trim() == self.steps.certificate.pem.trim())
+            })
     }
 
     /// The demo IdP can send only what its directory holds.
@@ -249,7 +258,10 @@ impl Model {
                 if self.steps.idp_app.idp_entity_id.trim() == running.entity_id().as_str() {
                     self.steps.idp_app.idp_entity_id.clear();
                 }
-                if self.steps.certificate.pem == running.cert_pem() {
+                if running
+                    .published_cert_pems()
+                    .contains(&self.steps.certificate.pem)
+                {
                     self.steps.certificate.pem.clear();
                 }
             }
@@ -257,8 +269,16 @@ impl Model {
         }
         self.steps.idp_app.idp_entity_id = self.demo_idp_entity_id(&running);
         self.steps.idp_app.idp_sso_url = running.sso_url();
-        if !self.steps.certificate.demo_replaced {
-            self.steps.certificate.pem = running.cert_pem();
+        // During a rotation the SP side keeps the certificate it holds (one the demo IdP still publishes) until the
+        // admin retires it; otherwise it follows the demo IdP's oldest published certificate.
+        let published = running.published_cert_pems();
+        if !self.steps.certificate.demo_replaced
+            && self.steps.certificate.next_pem.is_none()
+            && !published.contains(&self.steps.certificate.pem)
+        {
+            if let Some(first) = published.first() {
+                self.steps.certificate.pem = first.clone();
+            }
         }
         match self.demo_app()? {
             Ok(app) => {
@@ -340,7 +360,7 @@ impl Model {
         if let Some(why) = running.temporary_key_reason() {
             blocks.push(Block::Callout {
                 severity: Severity::Warning,
-                text: temporary_key_callout(why),
+                text: temporary_key_callout(&why),
             });
         }
         if let Some(port) = running.moved_from() {

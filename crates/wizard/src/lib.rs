@@ -65,6 +65,7 @@ pub mod local_time;
 pub mod metadata_import;
 pub mod profiles;
 pub mod report;
+pub mod rotation;
 pub mod self_hosted;
 pub mod state;
 pub mod test_login;

@@ -447,6 +447,10 @@ pub struct SpQuirks {
     pub suggested_app_name: Option<String>,
     /// The NameID format the SP expects (`emailAddress`, `unspecified`, `persistent`, `transient`).
     pub name_id_format: Option<String>,
+    /// How many IdP signing certificates the SP holds at once (Infisical: one); absent when not known. Decides the
+    /// order of a certificate rotation's switch.
+    #[serde(default)]
+    pub idp_certificates: Option<u8>,
 }
 
 /// An attribute the SP reads from the assertion.

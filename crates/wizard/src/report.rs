@@ -284,7 +284,9 @@ impl Model {
     pub(super) fn summary_page(&self) -> (String, Vec<Block>) {
         let report = self.report();
         let mut blocks: Vec<Block> = self.watch_banner().into_iter().collect();
-        if !matches!(self.evidence_state(), EvidenceState::Valid { .. }) {
+        if !matches!(self.evidence_state(), EvidenceState::Valid { .. })
+            && self.rotation().is_none_or(|r| r.next_sha256.is_none())
+        {
             blocks.push(Block::Callout {
                 severity: Severity::Warning,
                 text: "The configuration changed after SSO was enforced, so the test login no longer matches it: \
@@ -300,6 +302,7 @@ impl Model {
                 rows: section.rows.clone(),
             });
         }
+        blocks.extend(self.rotation_block());
         blocks.push(Block::ReportExport {
             title: "Save the report".into(),
             help: "Markdown or HTML (choose the file type in the save dialog), for your records or a support ticket. \

@@ -112,6 +112,9 @@ pub struct SavedState {
     /// a certificate. A certificate is public; a private key is never in it (checked again on load).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp_certificate: Option<String>,
+    /// During a certificate rotation: the IdP's next signing certificate (PEM), trusted beside the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp_next_certificate: Option<String>,
     /// Every signing certificate of the imported IdP metadata (PEM), in file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub idp_metadata_certificates: Vec<String>,
@@ -163,6 +166,7 @@ impl Default for SavedState {
             idp_sso_url: None,
             attributes: None,
             idp_certificate: None,
+            idp_next_certificate: None,
             idp_metadata_certificates: Vec::new(),
             idp_metadata_url: None,
             users_assigned: false,

@@ -294,6 +294,8 @@ pub enum Block {
         title: String,
         actions: Vec<crate::watch::WatchAction>,
     },
+    /// The summary's "Rehearse a certificate rotation" (`wizard::rotation`).
+    Rotation(Box<crate::rotation::RotationView>),
     /// The SP's own metadata for the IdP to import: save it to a file or copy it.
     MetadataExport {
         title: String,
@@ -535,6 +537,9 @@ pub struct TestReportView {
     /// `None` when the response was not read that far.
     pub flow: Option<String>,
     pub headline: String,
+    /// Which configured certificate signed ("Signed with the next certificate (SHA-256 …)"), or, when the IdP
+    /// signs with a certificate it publishes that is not configured, that the IdP switched and what to do.
+    pub signed_by: Option<String>,
     /// What this result means for the evidence (recorded, or why not).
     pub evidence_note: String,
     pub evidence_severity: Severity,
@@ -792,6 +797,16 @@ pub enum Action {
     SetLaunchLink {
         link: String,
     },
+    /// Rotation: import the IdP's next certificate (PEM or the IdP's metadata XML; empty: the demo IdP's).
+    ImportNextCertificate {
+        text: String,
+    },
+    /// Rotation: retire the old certificate (once a passing test login was signed with the next one).
+    RetireOldCertificate,
+    /// Rotation: drop the next certificate.
+    CancelRotation,
+    /// Rotation with the demo IdP: its next step (publish a next key, sign with it, retire the old one).
+    RotateDemoKey,
     /// Step 7: drop the SP private key loaded for the next pasted-response check.
     ForgetPasteKey,
 }

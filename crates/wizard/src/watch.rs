@@ -144,7 +144,13 @@ impl Watched {
             },
         };
         Watched {
-            certificates: saved.idp_certificate.iter().cloned().collect(),
+            // During a rotation the SP side also holds the next certificate: a switch to it is no failure.
+            certificates: saved
+                .idp_certificate
+                .iter()
+                .chain(&saved.idp_next_certificate)
+                .cloned()
+                .collect(),
             idp_entity_id: saved.idp_entity_id.as_ref().map(|v| v.as_str().to_string()),
             idp_sso_url: saved.idp_sso_url.as_ref().map(|v| v.as_str().to_string()),
             metadata_url: saved

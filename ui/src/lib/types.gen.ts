@@ -167,7 +167,7 @@ file_name: string, markdown: string,
 /**
  * Suggested file name of the support bundle (`wizard::bundle`), saved through its own dialog.
  */
-bundle_file_name: string, } | { "kind": "watch_banner", title: string, actions: Array<WatchAction>, } | { "kind": "metadata_export", title: string, help: string, 
+bundle_file_name: string, } | { "kind": "watch_banner", title: string, actions: Array<WatchAction>, } | { "kind": "rotation" } & RotationView | { "kind": "metadata_export", title: string, help: string, 
 /**
  * Suggested file name for the save dialog.
  */
@@ -433,6 +433,11 @@ source: string,
  */
 flow: string | null, headline: string, 
 /**
+ * Which configured certificate signed ("Signed with the next certificate (SHA-256 …)"), or, when the IdP
+ * signs with a certificate it publishes that is not configured, that the IdP switched and what to do.
+ */
+signed_by: string | null, 
+/**
  * What this result means for the evidence (recorded, or why not).
  */
 evidence_note: string, evidence_severity: Severity, 
@@ -519,6 +524,40 @@ days_left?: number,
 at?: string, };
 
 /**
+ * Where a rotation stands, for the summary and the CLI.
+ */
+export type RotationStatus = { current_sha256: string, 
+/**
+ * `None` until the next certificate is imported.
+ */
+next_sha256: string | null, 
+/**
+ * Which certificate signed the last passing test login of this configuration ("current" or "next").
+ */
+last_signed_by: string | null, 
+/**
+ * A passing test login was signed with the next certificate: the old one can be retired.
+ */
+can_retire: boolean, 
+/**
+ * The order of the switch for this pairing, one step a line.
+ */
+order: Array<string>, };
+
+/**
+ * The summary's "Rehearse a certificate rotation" block.
+ */
+export type RotationView = { title: string, status: RotationStatus, 
+/**
+ * With the demo IdP: what its next rotation step does (the label of [`crate::view::Action::RotateDemoKey`]).
+ */
+demo_action: string | null, 
+/**
+ * With the demo IdP: where its rotation stands, in words.
+ */
+demo_phase: string | null, };
+
+/**
  * The current step's content.
  */
 export type StepPage = { id: StepId, number: number, title: string, intro: string, blocks: Array<Block>, next: NextState, back_enabled: boolean, };
@@ -531,6 +570,6 @@ export type WizardView = { steps: Array<StepSummary>, current: StepId, page: Ste
 /**
  * What the UI may ask the core to do. Every action returns the new [`WizardView`].
  */
-export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, } | { "type": "forget_paste_key" };
+export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, } | { "type": "import_next_certificate", text: string, } | { "type": "retire_old_certificate" } | { "type": "cancel_rotation" } | { "type": "rotate_demo_key" } | { "type": "forget_paste_key" };
 
 export type AttributeSide = "sp" | "idp";

@@ -30,6 +30,7 @@ export type ButtonBlock = BlockOf<"button">;
 export type SecretValueBlock = BlockOf<"secret_value">;
 export type ReportExportBlock = BlockOf<"report_export">;
 export type WatchBannerBlock = BlockOf<"watch_banner">;
+export type RotationBlock = BlockOf<"rotation">;
 export type MetadataExportBlock = BlockOf<"metadata_export">;
 export type TestLoginWayBlock = BlockOf<"test_login_way">;
 export type TestReportBlock = BlockOf<"test_report">;

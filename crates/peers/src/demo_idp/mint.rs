@@ -535,14 +535,36 @@ pub fn metadata_for(
     key: &IdpKey,
     want_authn_requests_signed: bool,
 ) -> String {
+    metadata_with_keys(idp_entity_id, sso_url, &[key], want_authn_requests_signed)
+}
+
+/// [`metadata_for`] listing every certificate in `keys`, one signing KeyDescriptor each: during a key rotation the
+/// current and the next certificate are both published, so SPs that read the metadata trust both before the switch.
+pub fn metadata_with_keys(
+    idp_entity_id: &EntityId,
+    sso_url: &str,
+    keys: &[&IdpKey],
+    want_authn_requests_signed: bool,
+) -> String {
+    let descriptors: String = keys
+        .iter()
+        .map(|k| {
+            format!(
+                concat!(
+                    "    <md:KeyDescriptor use=\"signing\">\n",
+                    "      <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\n",
+                    "    </md:KeyDescriptor>\n",
+                ),
+                cert = k.cert_base64()
+            )
+        })
+        .collect();
     format!(
         concat!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n",
             "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"{id}\">\n",
             "  <md:IDPSSODescriptor WantAuthnRequestsSigned=\"{want}\" protocolSupportEnumeration=\"urn:oasis:names:tc:SAML:2.0:protocol\">\n",
-            "    <md:KeyDescriptor use=\"signing\">\n",
-            "      <ds:KeyInfo xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>\n",
-            "    </md:KeyDescriptor>\n",
+            "{descriptors}",
             "    <md:NameIDFormat>{email}</md:NameIDFormat>\n",
             "    <md:SingleSignOnService Binding=\"{redirect}\" Location=\"{sso}\"/>\n",
             "    <md:SingleSignOnService Binding=\"{post}\" Location=\"{sso}\"/>\n",
@@ -550,7 +572,7 @@ pub fn metadata_for(
             "</md:EntityDescriptor>\n"
         ),
         id = escape(idp_entity_id.as_str()),
-        cert = key.cert_base64(),
+        descriptors = descriptors,
         email = NAMEID_EMAIL,
         redirect = BINDING_REDIRECT,
         post = BINDING_POST,

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod fault;
 pub mod key;
 pub mod mint;
+pub mod rotation;
 pub mod running;
 pub mod server;
 

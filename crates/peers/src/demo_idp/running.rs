@@ -10,6 +10,7 @@ use std::thread::JoinHandle;
 
 use super::directory::{Directory, DirectoryError};
 use super::key::IdpKey;
+use super::rotation::KeyRing;
 use super::server::{Server, ServerError, State};
 use crate::clock::{SharedClock, SystemClock};
 use ssopilot_saml::fingerprint::Fingerprint;
@@ -90,7 +91,16 @@ impl RunningDemoIdp {
         first_port: u16,
         clock: SharedClock,
     ) -> Result<Self, StartError> {
-        let state = State::new(Directory::demo()?, Vec::new(), key)?.with_clock(clock);
+        Self::start_with_keys(KeyRing::in_memory(key), first_port, clock)
+    }
+
+    /// [`Self::start_with_clock`] with a key ring (kept in the keychain, perhaps mid-rotation).
+    pub fn start_with_keys(
+        keys: KeyRing,
+        first_port: u16,
+        clock: SharedClock,
+    ) -> Result<Self, StartError> {
+        let state = State::with_key_ring(Directory::demo()?, Vec::new(), keys)?.with_clock(clock);
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
@@ -176,16 +186,30 @@ impl RunningDemoIdp {
     }
 
     pub fn cert_pem(&self) -> String {
-        self.state.key.cert_pem()
+        self.state.keys().signing().cert_pem()
+    }
+
+    /// The certificates its metadata lists, in order (two during a rotation: the older one first).
+    pub fn published_cert_pems(&self) -> Vec<String> {
+        self.state
+            .keys()
+            .published()
+            .iter()
+            .map(|k| k.cert_pem())
+            .collect()
     }
 
     pub fn fingerprint_sha256(&self) -> Fingerprint {
-        self.state.key.fingerprint_sha256()
+        self.state.keys().signing().fingerprint_sha256()
     }
 
     /// Why it runs on a temporary key (no keychain to keep one), when it does: see [`IdpKey::temporary`].
-    pub fn temporary_key_reason(&self) -> Option<&str> {
-        self.state.key.temporary_reason()
+    pub fn temporary_key_reason(&self) -> Option<String> {
+        self.state
+            .keys()
+            .signing()
+            .temporary_reason()
+            .map(str::to_string)
     }
 
     /// The live state: its applications and directory can be changed while it serves.
@@ -243,7 +267,7 @@ mod tests {
         let metadata = get(port, "/metadata");
         assert!(metadata.starts_with("HTTP/1.1 200"), "{metadata}");
         assert!(metadata.contains(demo.entity_id().as_str()));
-        assert!(metadata.contains(&demo.state().key.cert_base64()));
+        assert!(metadata.contains(&demo.state().keys().signing().cert_base64()));
         demo.stop();
         drop(demo);
         assert!(

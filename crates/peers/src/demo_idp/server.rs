@@ -19,6 +19,7 @@ use tokio::net::{TcpListener, TcpStream};
 use super::directory::{Directory, DirectoryError};
 use super::key::IdpKey;
 use super::mint::{self, App};
+use super::rotation::KeyRing;
 use crate::clock::{SharedClock, SystemClock};
 use ssopilot_saml::binding;
 use ssopilot_saml::escape::escape;
@@ -61,7 +62,8 @@ pub struct State {
     directory: RwLock<Directory>,
     /// By IDP URL slug; the slug is also the application name grants use in the directory.
     apps: RwLock<BTreeMap<String, App>>,
-    pub key: IdpKey,
+    /// The signing key and, during a rotation, the next or previous one (see [`KeyRing`]).
+    keys: KeyRing,
     /// `http://127.0.0.1:<port>`, set when bound.
     base: String,
     /// The bound port: requests must be addressed to it.
@@ -106,6 +108,15 @@ impl State {
         apps: Vec<(String, App)>,
         key: IdpKey,
     ) -> Result<Self, ServerError> {
+        Self::with_key_ring(directory, apps, KeyRing::in_memory(key))
+    }
+
+    /// [`State::new`] with a key ring (kept in the keychain, perhaps mid-rotation).
+    pub fn with_key_ring(
+        directory: Directory,
+        apps: Vec<(String, App)>,
+        keys: KeyRing,
+    ) -> Result<Self, ServerError> {
         let mut map = BTreeMap::new();
         for (slug, app) in apps {
             check_slug(&slug)?;
@@ -116,7 +127,7 @@ impl State {
         Ok(Self {
             directory: RwLock::new(directory),
             apps: RwLock::new(map),
-            key,
+            keys,
             base: String::new(),
             port: 0,
             entity_id: None,
@@ -133,6 +144,11 @@ impl State {
 }
 
 impl State {
+    /// The keys: the one responses are signed with now, and a rotation of them (see [`KeyRing`]).
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
+    }
+
     /// A copy of the applications, by slug.
     pub fn apps(&self) -> BTreeMap<String, App> {
         self.apps.read().unwrap_or_else(|p| p.into_inner()).clone()
@@ -306,20 +322,11 @@ fn route(state: &State, req: &Request) -> Page {
     let segments: Vec<&str> = req.path.trim_start_matches('/').split('/').collect();
     match (req.method.as_str(), segments.as_slice()) {
         ("GET", ["metadata"]) => match &state.entity_id {
-            Some(id) => xml_page(mint::metadata(
-                id,
-                &format!("{}/sso", state.base),
-                &state.key,
-            )),
+            Some(id) => metadata_page(state, id, false),
             None => error_page(500, "Not ready", "The server is not bound yet."),
         },
         ("GET", ["saml2", slug, "metadata"]) => match state.app(slug) {
-            Some(app) => xml_page(mint::metadata_for(
-                &app.idp_entity_id,
-                &format!("{}/sso", state.base),
-                &state.key,
-                app.require_signed_requests,
-            )),
+            Some(app) => metadata_page(state, &app.idp_entity_id, app.require_signed_requests),
             None => unknown_slug(slug),
         },
         ("GET", ["saml2", slug]) => match state.app(slug) {
@@ -357,6 +364,18 @@ fn route(state: &State, req: &Request) -> Page {
             "There is nothing at this address. The demo IdP's metadata is at /metadata.",
         ),
     }
+}
+
+/// The metadata of `id`, listing every published certificate (two during a rotation).
+fn metadata_page(state: &State, id: &EntityId, want_authn_requests_signed: bool) -> Page {
+    let keys = state.keys.published();
+    let refs: Vec<&IdpKey> = keys.iter().map(AsRef::as_ref).collect();
+    xml_page(mint::metadata_with_keys(
+        id,
+        &format!("{}/sso", state.base),
+        &refs,
+        want_authn_requests_signed,
+    ))
 }
 
 fn xml_page(body: String) -> Page {
@@ -659,7 +678,7 @@ fn sso(state: &State, params: &binding::SamlParams<'_>, redirect: bool) -> Page 
     // The demo IdP always asks for the password, so a passive request cannot be honoured: SAML core 3.4.1 wants a
     // NoPassive status sent back, not a form shown.
     if root.attr("IsPassive").map(str::trim) == Some("true") {
-        return match mint::no_passive(app, &id, &state.key, state.clock.now()) {
+        return match mint::no_passive(app, &id, &state.keys.signing(), state.clock.now()) {
             Ok(xml) => auto_post(
                 app.acs_url.as_str(),
                 &mint::post_value(&xml),
@@ -721,7 +740,7 @@ fn login(state: &State, f: &HashMap<String, String>) -> Page {
         &app,
         &user,
         pending.request_id.as_deref(),
-        &state.key,
+        &state.keys.signing(),
         state.clock.now(),
     ) {
         Ok(xml) => auto_post(

@@ -355,7 +355,7 @@ async fn run_pairing(
 /// The response goes to the test SP's `acs` even when the IdP's form names another URL, as SSO Pilot's login window
 /// holds a response wherever it was going; `delay` moves the test SP's clock on before the post (the user left the
 /// page open), without waiting.
-async fn sign_in(
+pub(crate) async fn sign_in(
     attempt: &Attempt,
     acs: &AcsUrl,
     delay: Option<(&ShiftedClock, Duration)>,

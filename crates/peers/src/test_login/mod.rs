@@ -18,6 +18,7 @@ pub mod demo;
 pub mod encryption_key;
 pub mod evidence;
 pub mod key;
+pub mod rotation;
 pub mod run;
 pub mod start;
 

@@ -13,6 +13,7 @@ mod demo_idp_fixes;
 mod demo_idp_http;
 mod demo_idp_key;
 mod demo_idp_mint;
+mod demo_idp_rotation;
 mod demo_idp_signed_requests;
 mod fetch_loopback;
 mod fetch_proxy;

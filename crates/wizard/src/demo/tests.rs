@@ -19,7 +19,7 @@ fn no_keychain_runs_the_demo_on_a_temporary_key_and_says_so() {
     let running = d.running().unwrap_or_else(|| panic!("{d:?}"));
     let why = running.temporary_key_reason().unwrap();
     assert!(why.starts_with("no OS keychain is available"), "{why}");
-    let callout = temporary_key_callout(why);
+    let callout = temporary_key_callout(&why);
     assert!(
         callout.starts_with(
             "Temporary key: its certificate changes each time SSO Pilot starts, so the SP must be given"

@@ -77,7 +77,9 @@ impl Model {
             idp_entity_id: self.idp_entity_id().ok()?,
             sp_entity_id: self.steps.sp_values.sp_entity_id(self.sp()).ok()?,
             acs_url: self.steps.sp_values.acs_url(self.sp()).ok()?,
-            idp_certs: vec![report.der()?.to_vec()],
+            idp_certs: std::iter::once(report.der()?.to_vec())
+                .chain(self.next_certificate_der())
+                .collect(),
             attribute_map: self
                 .steps
                 .attributes

@@ -57,6 +57,7 @@ impl Model {
             source: run.source_label(),
             flow: self.flow_words(report),
             headline,
+            signed_by: self.signed_by_line(report),
             evidence_note,
             evidence_severity,
             checks,

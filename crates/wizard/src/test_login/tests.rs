@@ -80,14 +80,14 @@ use ssopilot_peers::demo_idp::directory::Directory;
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::demo_idp::mint::{self, App};
 
-fn key() -> &'static IdpKey {
+pub(crate) fn key() -> &'static IdpKey {
     static KEY: std::sync::OnceLock<IdpKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| IdpKey::generate_ephemeral().expect("RSA key"))
 }
 
 /// Infisical on JumpCloud, steps 1 to 6 done with `key()`'s certificate, on step 7, the wizard's clock at [`T0`]
 /// (responses are minted then: a verdict that read the computer's clock would fail them).
-pub(super) fn to_test_login(dir: &std::path::Path) -> Session {
+pub(crate) fn to_test_login(dir: &std::path::Path) -> Session {
     let mut s = to_certificate_at(dir, T0);
     set(&mut s, Field::IdpCertificate, &key().cert_pem());
     s.apply(Action::Next);
@@ -100,16 +100,21 @@ pub(super) fn to_test_login(dir: &std::path::Path) -> Session {
 
 /// A response as JumpCloud would sign it for the configuration of [`to_test_login`] (base64, as posted).
 pub(super) fn response(request_id: Option<&str>) -> String {
+    response_signed_by(request_id, key())
+}
+
+/// [`response`] signed with `signer`.
+pub(crate) fn response_signed_by(request_id: Option<&str>, signer: &IdpKey) -> String {
     let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
     let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
     let app = App::new(sp.clone(), acs, sp);
     let dir = Directory::demo().unwrap();
     let user = dir.user("ada.lovelace@example.com").unwrap().clone();
-    let xml = mint::mint(&app, &user, request_id, key(), T0).unwrap();
+    let xml = mint::mint(&app, &user, request_id, signer, T0).unwrap();
     mint::post_value(&xml)
 }
 
-pub(super) fn report(v: &WizardView) -> &TestReportView {
+pub(crate) fn report(v: &WizardView) -> &TestReportView {
     v.page
         .blocks
         .iter()

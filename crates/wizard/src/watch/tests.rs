@@ -213,7 +213,7 @@ fn the_saved_configuration_is_what_is_watched() {
         &saved,
         crate::clock::FixedClock::shared(now()),
     );
-    assert_eq!(w.certificates, [pem]);
+    assert_eq!(w.certificates, std::slice::from_ref(&pem));
     assert_eq!(w.idp_entity_id.as_deref(), Some(IDP_ID));
     assert_eq!(
         w.metadata_url.as_deref(),
@@ -221,6 +221,18 @@ fn the_saved_configuration_is_what_is_watched() {
     );
     assert_eq!(w.test_login, TestLogin::Missing);
     assert!(!w.is_empty());
+    // A rotation under way in the wizard: the next certificate is watched too.
+    let (next, _) = cert(700);
+    let saved = SavedState {
+        idp_next_certificate: Some(next.clone()),
+        ..saved
+    };
+    let w = Watched::from_saved(
+        Profiles::builtin().unwrap(),
+        &saved,
+        crate::clock::FixedClock::shared(now()),
+    );
+    assert_eq!(w.certificates, [pem, next]);
 }
 
 #[test]

@@ -65,6 +65,8 @@ fn contract() -> String {
     decl::<MetadataFinding>(&cfg, &mut out);
     decl::<ssopilot_wizard::watch::WatchCode>(&cfg, &mut out);
     decl::<ssopilot_wizard::watch::WatchAction>(&cfg, &mut out);
+    decl::<ssopilot_wizard::rotation::RotationStatus>(&cfg, &mut out);
+    decl::<ssopilot_wizard::rotation::RotationView>(&cfg, &mut out);
     decl::<StepPage>(&cfg, &mut out);
     decl::<WizardView>(&cfg, &mut out);
     decl::<Action>(&cfg, &mut out);

@@ -273,7 +273,7 @@ fn a_demo_user_signs_in_over_http_and_python3_saml_and_our_validator_accept_the_
         SP_ID,
         ACS,
         SP_ID,
-        &running.state().key,
+        &running.state().keys().signing(),
         &[PyCase {
             name: "wizard-demo".into(),
             b64,
@@ -549,4 +549,114 @@ fn step_6_with_the_demo_idp_grants_groups_for_real_and_the_grant_survives_a_rest
     assert!(running
         .state()
         .with_directory(|d| d.is_assigned("alan.turing@example.com", "infisical")));
+}
+
+/// The notice texts of a view.
+fn notices(v: &WizardView) -> String {
+    v.notices
+        .iter()
+        .map(|n| n.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_demo_idp_rotates_its_key_from_the_wizard_and_the_sp_side_keeps_its_certificate_until_retired(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, v) = walk_to_step_3(dir.path());
+    let demo = s.demo().cloned().unwrap();
+    let running = demo.running().unwrap();
+    let old_pem = running.cert_pem();
+    let old = running.fingerprint_sha256();
+    assert_eq!(s.model().rotation().unwrap().current_sha256, old.as_str());
+    assert_eq!(value(&v, "IDP Certificate"), old_pem);
+
+    // Nothing to import before the demo IdP publishes a next certificate.
+    let v = s.apply(Action::ImportNextCertificate {
+        text: String::new(),
+    });
+    assert!(
+        notices(&v).contains("no signing certificate besides the configured one"),
+        "{}",
+        notices(&v)
+    );
+
+    // Publish: both certificates in the metadata, the SP side unchanged.
+    let v = s.apply(Action::RotateDemoKey);
+    assert!(
+        notices(&v).contains("publishes a next certificate"),
+        "{}",
+        notices(&v)
+    );
+    assert_eq!(running.published_cert_pems().len(), 2);
+    let next_pem = running.published_cert_pems()[1].clone();
+    let (_, metadata) = http(running.port(), "GET", "/metadata", "");
+    assert_eq!(
+        metadata
+            .matches("<md:KeyDescriptor use=\"signing\">")
+            .count(),
+        2
+    );
+    s.apply(Action::ImportNextCertificate {
+        text: String::new(),
+    });
+    let status = s.model().rotation().unwrap();
+    assert_eq!(status.current_sha256, old.as_str());
+    let next = status.next_sha256.clone().unwrap();
+    assert_ne!(next, old.as_str());
+    assert!(
+        status
+            .order
+            .iter()
+            .any(|l| l.contains("holds one IdP certificate")),
+        "{:?}",
+        status.order
+    );
+    // Saved with the progress, as the configured certificate is.
+    let saved = Store::at(dir.path()).load().unwrap().unwrap();
+    assert_eq!(
+        saved.idp_next_certificate.as_deref(),
+        Some(next_pem.as_str())
+    );
+
+    // Switch: the demo IdP signs with the next key; the wizard still holds the old one as current.
+    let v = s.apply(Action::RotateDemoKey);
+    assert!(
+        notices(&v).contains("now signs with the next key"),
+        "{}",
+        notices(&v)
+    );
+    assert_eq!(running.fingerprint_sha256().as_str(), next);
+    assert_eq!(s.model().rotation().unwrap().current_sha256, old.as_str());
+    // Retiring without a test login signed by the next certificate is refused.
+    let v = s.apply(Action::RetireOldCertificate);
+    assert!(
+        notices(&v).contains("cannot be retired yet"),
+        "{}",
+        notices(&v)
+    );
+
+    // Called off: the SP side holds only the old certificate while the IdP signs with the new key (the too-late
+    // case): the wizard does not silently follow the switch.
+    s.apply(Action::CancelRotation);
+    let status = s.model().rotation().unwrap();
+    assert_eq!(status.current_sha256, old.as_str());
+    assert_eq!(status.next_sha256, None);
+    let v = s.apply(Action::ImportNextCertificate { text: next_pem });
+    assert!(
+        notices(&v).contains("is trusted beside the current one"),
+        "{}",
+        notices(&v)
+    );
+
+    // The demo IdP retires its old certificate.
+    s.apply(Action::RotateDemoKey);
+    assert_eq!(running.published_cert_pems().len(), 1);
+    let v = s.apply(Action::RotateDemoKey);
+    assert!(
+        notices(&v).contains("publishes a next certificate"),
+        "another rotation may start: {}",
+        notices(&v)
+    );
 }
