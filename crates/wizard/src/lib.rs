@@ -63,6 +63,7 @@ pub mod enable;
 pub mod enforce;
 pub mod local_time;
 pub mod metadata_import;
+pub mod practice;
 pub mod profiles;
 pub mod report;
 pub mod self_hosted;
@@ -111,6 +112,8 @@ pub struct Model {
     clock: clock::SharedClock,
     /// The last watch report with the IdP's metadata (the app runs it at start), for the summary's banner.
     watch: Option<(watch::Watched, watch::WatchReport)>,
+    /// Practice mode's planted fault ([`practice`]); never saved.
+    practice: Option<practice::Practice>,
 }
 
 impl Model {
@@ -126,6 +129,7 @@ impl Model {
             resume_at: None,
             clock: clock::system(),
             watch: None,
+            practice: None,
         }
     }
 
@@ -165,6 +169,7 @@ impl Model {
             current: self.current,
             page: self.page(),
             notices: Vec::new(),
+            practice: self.practice_view(),
         }
     }
 }

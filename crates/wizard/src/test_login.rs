@@ -6,6 +6,7 @@ mod loopback;
 mod paste;
 mod paste_check;
 mod report_view;
+pub use report_view::AttributeSuggestionView;
 mod window;
 
 pub use evidence::EvidenceState;
@@ -22,10 +23,9 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, AttributeSuggestionView, Block, ClockView, ExchangeLeg,
-    LaunchLinkView, LegState, LoginStart, LoginStartOption, LoginStartView, Party,
-    ReportAttributeView, ReportCheckView, ReportFormat, RequestView, Severity, StepId,
-    TestReportView, TestWay, WizardView, XmlLine,
+    Action, AttributeArrival, Block, ClockView, ExchangeLeg, LaunchLinkView, LegState, LoginStart,
+    LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView, ReportFormat,
+    RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::evidence::{Evidence, TestedConfig};
@@ -182,6 +182,7 @@ impl Model {
     ) {
         let received_at = self.now();
         let evidence = match source {
+            _ if self.practicing() => Err(self.practice_evidence_refusal().unwrap_or_default()),
             Source::Loopback => Err(format!(
                 "Not recorded as evidence: the test SP used SSO Pilot's own SP entity ID and ACS URL, so this \
                  proves the IdP side only. Step 9 (Enforce) needs a test of your {} and {}: use the login window \
@@ -376,6 +377,17 @@ pub(super) struct TestLoginState {
     paste_pending: Option<paste_check::PendingPaste>,
     paste_generation: u64,
     next_id: u64,
+}
+
+impl TestLoginState {
+    /// Forgets the last report (practice mode's runs are never mixed with real ones).
+    pub(crate) fn forget_last(&mut self) {
+        self.last = None;
+    }
+
+    pub(crate) fn last_report(&self) -> Option<&Report> {
+        self.last.as_ref().map(|r| &r.report)
+    }
 }
 
 #[cfg(test)]

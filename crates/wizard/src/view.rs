@@ -133,6 +133,12 @@ pub struct FactRow {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Block {
+    /// Step 1, demo IdP: practice mode's fault list and the planted one.
+    Practice {
+        faults: Vec<crate::practice::FaultOptionView>,
+        planted: Option<String>,
+        help: String,
+    },
     /// A heading inside the page (e.g. a tab of the IdP's portal: "SSO tab").
     Heading { text: String },
     /// Plain explanatory text.
@@ -485,19 +491,7 @@ pub struct ReportAttributeView {
     pub note: Option<String>,
 }
 
-/// A suggested mapping for an SP attribute that did not arrive under its own name: the arrived name that most
-/// likely carries it (another case or spacing, an alias, an OID name, an Entra claim URI).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct AttributeSuggestionView {
-    /// The SP's name from step 4.
-    pub sp_attribute: String,
-    /// The name in the response.
-    pub idp_attribute: String,
-    /// `case`, `spacing`, `alias`, `oid` or `claim_uri`.
-    pub reason: String,
-    /// The reason in plain words, with what to change.
-    pub text: String,
-}
+pub use crate::test_login::AttributeSuggestionView;
 
 /// Our clock against the IdP's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -693,6 +687,8 @@ pub struct WizardView {
     pub current: StepId,
     pub page: StepPage,
     pub notices: Vec<Notice>,
+    /// Practice mode's banner, on every screen while a fault is planted.
+    pub practice: Option<crate::practice::PracticeView>,
 }
 
 /// What the UI may ask the core to do. Every action returns the new [`WizardView`].
@@ -781,6 +777,16 @@ pub enum Action {
     /// Step 7, IdP-initiated: the IdP's launch link, copied from its portal.
     SetLaunchLink {
         link: String,
+    },
+    /// Step 1, demo IdP: plant a misconfiguration (practice mode); `LeavePractice` ends it.
+    PlantFault {
+        fault: String,
+    },
+    LeavePractice,
+    /// Step 7's "Apply in step 4": the report's attribute suggestion into step 4's map.
+    ApplyAttributeSuggestion {
+        sp_attribute: String,
+        idp_attribute: String,
     },
 }
 

@@ -80,7 +80,7 @@ use ssopilot_peers::demo_idp::directory::Directory;
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::demo_idp::mint::{self, App};
 
-fn key() -> &'static IdpKey {
+pub(super) fn key() -> &'static IdpKey {
     static KEY: std::sync::OnceLock<IdpKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| IdpKey::generate_ephemeral().expect("RSA key"))
 }
