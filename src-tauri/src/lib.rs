@@ -511,6 +511,9 @@ fn action_kind(action: &Action) -> &'static str {
         Action::SetLoginStart { .. } => "set_login_start",
         Action::SetLoginRequest { .. } => "set_login_request",
         Action::SetLaunchLink { .. } => "set_launch_link",
+        Action::PlantFault { .. } => "plant_fault",
+        Action::LeavePractice => "leave_practice",
+        Action::ApplyAttributeSuggestion { .. } => "apply_attribute_suggestion",
     }
 }
 
