@@ -91,11 +91,11 @@ impl Model {
                 Ok(text) => warn(Severity::Info, text),
                 Err(text) => warn(Severity::Error, text),
             },
-            Action::LeavePractice => {
-                if let Some(text) = self.leave_practice() {
-                    warn(Severity::Info, text);
-                }
-            }
+            Action::LeavePractice => match self.leave_practice() {
+                Ok(Some(text)) => warn(Severity::Info, text),
+                Ok(None) => {}
+                Err(text) => warn(Severity::Error, text),
+            },
             Action::ApplyAttributeSuggestion {
                 sp_attribute,
                 idp_attribute,

@@ -100,10 +100,22 @@ impl Model {
         ))
     }
 
-    /// Leaves practice mode and forgets the practice run's report.
-    pub(crate) fn leave_practice(&mut self) -> Option<String> {
+    /// Leaves practice mode and forgets the practice run's report; refused while the login window is open, whose
+    /// response would come from the planted fault.
+    pub(crate) fn leave_practice(&mut self) -> Result<Option<String>, String> {
+        if self.practice.is_some() && self.steps.test_login.run.window_open() {
+            return Err(
+                "Stop the login window of step 7 first, then leave practice mode: what it catches comes from the \
+                 planted misconfiguration."
+                    .into(),
+            );
+        }
+        Ok(self.end_practice())
+    }
+
+    fn end_practice(&mut self) -> Option<String> {
         let p = self.practice.take()?;
-        self.steps.test_login.run.forget_last();
+        self.steps.test_login.run.forget_last_and_window();
         Some(format!(
             "Practice mode is off: the demo IdP no longer plants \"{}\" and the practice report is gone.",
             p.fault
@@ -113,7 +125,7 @@ impl Model {
     /// Practice ends when the demo IdP is no longer the chosen IdP.
     pub(crate) fn practice_follows_demo(&mut self) -> Option<String> {
         if self.practice.is_some() && !self.demo_chosen() {
-            return self.leave_practice();
+            return self.end_practice();
         }
         None
     }

@@ -385,6 +385,17 @@ impl TestLoginState {
         self.last = None;
     }
 
+    /// Forgets the last report and the running login window, whose response is then refused (practice mode ended
+    /// under it: what it catches came from the planted fault).
+    pub(crate) fn forget_last_and_window(&mut self) {
+        self.last = None;
+        self.window = None;
+    }
+
+    pub(crate) fn window_open(&self) -> bool {
+        self.window.is_some()
+    }
+
     pub(crate) fn last_report(&self) -> Option<&Report> {
         self.last.as_ref().map(|r| &r.report)
     }

@@ -602,19 +602,21 @@ fn a_passing_practice_login_records_no_evidence_and_keeps_steps_8_and_9_locked()
             "{reason}"
         );
     }
-    let v = s.apply(Action::GoTo {
-        step: StepId::Enable,
-    });
-    assert_eq!(v.current, StepId::TestLogin);
+    // Not while the login window is open (what it catches comes from the planted fault). (Through the model: an
+    // action would end practice at once here, the IdP being JumpCloud's profile, not the demo.)
+    let refused = s.model.leave_practice().unwrap_err();
+    assert!(refused.starts_with("Stop the login window"), "{refused}");
+    assert!(s.view().practice.is_some());
     // Leaving practice forgets its report; a real login then records evidence again.
-    let v = s.apply(Action::LeavePractice);
+    s.login_window_stopped();
+    assert!(s.model.leave_practice().unwrap().is_some());
+    let v = s.view();
     assert!(v.practice.is_none());
     assert!(!v
         .page
         .blocks
         .iter()
         .any(|b| matches!(b, Block::TestReport(_))));
-    s.login_window_stopped();
     s.start_login_window();
     let id = window_request_id(&s);
     assert!(s.login_window_captured(&response(Some(&id))));
