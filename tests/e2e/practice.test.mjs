@@ -20,6 +20,7 @@ import {
   walkDemoToTestLogin,
   withDriver,
 } from "./harness.mjs";
+import { seriousViolations } from "./a11y.mjs";
 
 async function banner(session) {
   const found = await session.findAll("[data-testid=practice-banner]");
@@ -51,6 +52,7 @@ test("practice: attribute-case planted on step 1 is diagnosed at step 4, fixed b
         assert.match(text, /Practice/);
         assert.match(text, /attribute-case/);
         await shot(session, "60-practice-planted");
+        assert.deepEqual(await seriousViolations(session), [], "axe on step 1 with the practice list and banner");
       } else {
         assert.match((await banner(session)) ?? "", /attribute-case/, `the banner on ${step}`);
       }
@@ -71,6 +73,7 @@ test("practice: attribute-case planted on step 1 is diagnosed at step 4, fixed b
     assert.equal(await go.text(), "Go to step 4: Attributes");
     assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /practice run/);
     await shot(session, "61-practice-diagnosed");
+    assert.deepEqual(await seriousViolations(session), [], "axe on the diagnosed report");
 
     // Apply in step 4: the planted fault is fixed in the demo IdP; the go-to-step button shows step 4.
     await click(session, "[data-testid=attribute-suggestions] li button");

@@ -50,6 +50,9 @@
 //!   metadata) and hands the report to [`Session::set_watch_report`]: the summary shows it as a
 //!   [`view::Block::WatchBanner`]. The summary's "Save support bundle" passes the chosen path to
 //!   [`Session::save_support_bundle`] ([`bundle`]).
+//! - Practice mode ([`practice`]): step 1 with the demo IdP carries a [`view::Block::Practice`] list; "Plant" sends
+//!   `Action::PlantFault`, the banner's "Leave practice mode" `Action::LeavePractice`; `view.practice` is the banner
+//!   every screen shows. Step 7's report's "Apply in step 4" sends `Action::ApplyAttributeSuggestion`.
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
