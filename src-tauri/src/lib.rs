@@ -532,6 +532,9 @@ fn action_kind(action: &Action) -> &'static str {
         Action::RetireOldCertificate => "retire_old_certificate",
         Action::CancelRotation => "cancel_rotation",
         Action::RotateDemoKey => "rotate_demo_key",
+        Action::PlantFault { .. } => "plant_fault",
+        Action::LeavePractice => "leave_practice",
+        Action::ApplyAttributeSuggestion { .. } => "apply_attribute_suggestion",
     }
 }
 

@@ -95,6 +95,25 @@ impl Model {
                 Ok(None) => {}
                 Err(text) => warn(Severity::Error, text),
             },
+            Action::PlantFault { fault } => match self.plant_fault(&fault) {
+                Ok(text) => warn(Severity::Info, text),
+                Err(text) => warn(Severity::Error, text),
+            },
+            Action::LeavePractice => match self.leave_practice() {
+                Ok(Some(text)) => warn(Severity::Info, text),
+                Ok(None) => {}
+                Err(text) => warn(Severity::Error, text),
+            },
+            Action::ApplyAttributeSuggestion {
+                sp_attribute,
+                idp_attribute,
+            } => match self.apply_attribute_suggestion(&sp_attribute, &idp_attribute) {
+                Ok(text) => warn(Severity::Info, text),
+                Err(text) => warn(Severity::Error, text),
+            },
+        }
+        if let Some(text) = self.practice_follows_demo() {
+            warn(Severity::Info, text);
         }
         notices.extend(self.sync_demo());
         notices.extend(self.sync_demo_grants());

@@ -193,7 +193,12 @@ impl Model {
         }
         let running = self.demo_running()?;
         let slug = self.demo_slug();
-        let wanted = &self.steps.assign_users.demo_granted_groups;
+        // Practice's `user-not-assigned`: the directory grants nothing, whatever step 6 chose.
+        let none = std::collections::BTreeSet::new();
+        let wanted = match self.practice_fault() {
+            Some(f) if !f.grants_access() => &none,
+            _ => &self.steps.assign_users.demo_granted_groups,
+        };
         running.state().with_directory_mut(|d| {
             let current: Vec<String> = d.granted_groups(&slug).into_iter().map(str::to_string).collect();
             for g in current.iter().filter(|g| !wanted.contains(*g)) {

@@ -347,3 +347,63 @@ impl Model {
         )
     }
 }
+
+impl Model {
+    /// Step 7's "Apply in step 4": one of the last report's suggestions becomes the IdP-side name of its SP
+    /// attribute in step 4's map (with the demo IdP, whose names are its directory's, a practice fault it repairs is
+    /// fixed in the demo IdP instead). Only a suggestion the report made is applied.
+    pub(super) fn apply_attribute_suggestion(
+        &mut self,
+        sp_attribute: &str,
+        idp_attribute: &str,
+    ) -> Result<String, String> {
+        let suggested = self
+            .steps
+            .test_login
+            .run
+            .last_report()
+            .map(|report| self.attribute_suggestions(report))
+            .unwrap_or_default();
+        if !suggested
+            .iter()
+            .any(|s| s.sp_attribute == sp_attribute && s.idp_attribute == idp_attribute)
+        {
+            return Err(format!(
+                "The last test-login report does not suggest filling \"{sp_attribute}\" from \"{idp_attribute}\": \
+                 run the test login again and apply one of its suggestions"
+            ));
+        }
+        let (idp, sp) = (self.idp_name().to_string(), self.sp_name().to_string());
+        let rename = format!(
+            "In {idp}'s application, the attribute it sends as \"{idp_attribute}\" must be named \"{sp_attribute}\" \
+             (what {sp} reads): rename it there, then test again."
+        );
+        if self.demo_chosen() {
+            let fault = ssopilot_peers::demo_idp::fault::Fault::AttributeCase;
+            if self.practice_fixed_by(fault) {
+                return Ok(format!(
+                    "Practice: fixed. {rename} The demo IdP's application now sends \"{sp_attribute}\"; run the \
+                     test login again."
+                ));
+            }
+            if self.demo_attribute_error(idp_attribute).is_some() {
+                return Err(format!(
+                    "The demo IdP has no user attribute \"{idp_attribute}\", so step 4 stays as it is. {rename}"
+                ));
+            }
+        }
+        check_idp_attribute_name(idp_attribute).map_err(|e| format!("Not applied: {e}"))?;
+        let mut rows = self.steps.attributes.map(self.idp(), self.sp());
+        let row = rows
+            .iter_mut()
+            .find(|r| r.sp_name.trim() == sp_attribute)
+            .ok_or_else(|| {
+                format!("Step 4 has no row for \"{sp_attribute}\" any more: nothing was changed")
+            })?;
+        row.idp_name = idp_attribute.to_string();
+        self.steps.attributes.rows = Some(rows);
+        Ok(format!(
+            "Step 4 now fills {sp_attribute} from \"{idp_attribute}\". {rename}"
+        ))
+    }
+}

@@ -242,6 +242,9 @@ impl Model {
         if let Err(e) = app.check() {
             return Some(Err(e.to_string()));
         }
+        if let Some(fault) = self.practice_fault() {
+            fault.plant(&mut app);
+        }
         Some(Ok((self.demo_slug(), app)))
     }
 

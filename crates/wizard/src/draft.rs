@@ -101,6 +101,7 @@ impl Model {
             resume_at: None,
             clock,
             watch: None,
+            practice: None,
         };
         // Resume where the admin left off, or, if the saved step is not reachable (yet), on the way there.
         model.current = model.nearest_reachable(saved.current_step);

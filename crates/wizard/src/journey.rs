@@ -77,7 +77,9 @@ impl Model {
 
     /// The first earlier step that is not complete, with its reason.
     pub(super) fn blocking_step(&self, step: StepId) -> Option<(StepId, String)> {
-        prerequisites(step).find_map(|s| self.step_problem(s).err().map(|e| (s, e)))
+        self.practice_lock(step).or_else(|| {
+            prerequisites(step).find_map(|s| self.step_problem(s).err().map(|e| (s, e)))
+        })
     }
 
     /// `step` if it is reachable, else the step that blocks it (where the admin has work left on the way there),

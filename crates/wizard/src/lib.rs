@@ -50,6 +50,9 @@
 //!   metadata) and hands the report to [`Session::set_watch_report`]: the summary shows it as a
 //!   [`view::Block::WatchBanner`]. The summary's "Save support bundle" passes the chosen path to
 //!   [`Session::save_support_bundle`] ([`bundle`]).
+//! - Practice mode ([`practice`]): step 1 with the demo IdP carries a [`view::Block::Practice`] list; "Plant" sends
+//!   `Action::PlantFault`, the banner's "Leave practice mode" `Action::LeavePractice`; `view.practice` is the banner
+//!   every screen shows. Step 7's report's "Apply in step 4" sends `Action::ApplyAttributeSuggestion`.
 //! - Never decide anything in the UI: a refused action (a locked step, a field of another step) comes back as a
 //!   notice, and a save failure as an error notice, with the view otherwise unchanged.
 
@@ -63,6 +66,7 @@ pub mod enable;
 pub mod enforce;
 pub mod local_time;
 pub mod metadata_import;
+pub mod practice;
 pub mod profiles;
 pub mod report;
 pub mod rotation;
@@ -112,6 +116,8 @@ pub struct Model {
     clock: clock::SharedClock,
     /// The last watch report with the IdP's metadata (the app runs it at start), for the summary's banner.
     watch: Option<(watch::Watched, watch::WatchReport)>,
+    /// Practice mode's planted fault ([`practice`]); never saved.
+    practice: Option<practice::Practice>,
 }
 
 impl Model {
@@ -127,6 +133,7 @@ impl Model {
             resume_at: None,
             clock: clock::system(),
             watch: None,
+            practice: None,
         }
     }
 
@@ -166,6 +173,7 @@ impl Model {
             current: self.current,
             page: self.page(),
             notices: Vec::new(),
+            practice: self.practice_view(),
         }
     }
 }

@@ -140,26 +140,30 @@ impl Model {
                 unavailable: None,
             })
             .collect();
+        let mut blocks = vec![
+            Block::Choice {
+                field: Field::IdpProfile,
+                label: "Identity provider (IdP)".into(),
+                help: Some("Where your users' accounts and passwords are.".into()),
+                options: idp_options,
+                value: self.steps.providers.idp_profile.clone(),
+            },
+            Block::Choice {
+                field: Field::SpProfile,
+                label: "Service provider (SP)".into(),
+                help: Some(
+                    "The application your users will sign in to with single sign-on.".into(),
+                ),
+                options: sp_options,
+                value: self.steps.providers.sp_profile.clone(),
+            },
+        ];
+        blocks.extend(self.practice_block());
         (
             "Choose the identity provider where your users sign in, and the service provider (the application) they \
              sign in to. The following steps then use each portal's own words."
                 .into(),
-            vec![
-                Block::Choice {
-                    field: Field::IdpProfile,
-                    label: "Identity provider (IdP)".into(),
-                    help: Some("Where your users' accounts and passwords are.".into()),
-                    options: idp_options,
-                    value: self.steps.providers.idp_profile.clone(),
-                },
-                Block::Choice {
-                    field: Field::SpProfile,
-                    label: "Service provider (SP)".into(),
-                    help: Some("The application your users will sign in to with single sign-on.".into()),
-                    options: sp_options,
-                    value: self.steps.providers.sp_profile.clone(),
-                },
-            ],
+            blocks,
         )
     }
 }

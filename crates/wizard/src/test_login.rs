@@ -7,6 +7,7 @@ mod paste;
 mod paste_check;
 mod paste_key;
 mod report_view;
+pub use report_view::AttributeSuggestionView;
 mod window;
 
 pub use evidence::EvidenceState;
@@ -23,10 +24,9 @@ use std::path::Path;
 use time::OffsetDateTime;
 
 use super::view::{
-    Action, AttributeArrival, AttributeSuggestionView, Block, ClockView, ExchangeLeg, Field,
-    LaunchLinkView, LegState, LoginStart, LoginStartOption, LoginStartView, Party,
-    ReportAttributeView, ReportCheckView, ReportFormat, RequestView, Severity, StepId,
-    TestReportView, TestWay, WizardView, XmlLine,
+    Action, AttributeArrival, Block, ClockView, ExchangeLeg, Field, LaunchLinkView, LegState,
+    LoginStart, LoginStartOption, LoginStartView, Party, ReportAttributeView, ReportCheckView,
+    ReportFormat, RequestView, Severity, StepId, TestReportView, TestWay, WizardView, XmlLine,
 };
 use super::{step_number, step_title, Model, Session};
 use ssopilot_peers::test_login::encryption_key::{SpEncryptionKey, TEMPORARY_NOTE};
@@ -187,6 +187,7 @@ impl Model {
     ) {
         let received_at = self.now();
         let evidence = match source {
+            _ if self.practicing() => Err(self.practice_evidence_refusal().unwrap_or_default()),
             Source::Loopback => Err(format!(
                 "Not recorded as evidence: the test SP used SSO Pilot's own SP entity ID and ACS URL, so this \
                  proves the IdP side only. Step 9 (Enforce) needs a test of your {} and {}: use the login window \
@@ -399,6 +400,28 @@ pub(super) struct TestLoginState {
     paste_pending: Option<paste_check::PendingPaste>,
     paste_generation: u64,
     next_id: u64,
+}
+
+impl TestLoginState {
+    /// Forgets the last report (practice mode's runs are never mixed with real ones).
+    pub(crate) fn forget_last(&mut self) {
+        self.last = None;
+    }
+
+    /// Forgets the last report and the running login window, whose response is then refused (practice mode ended
+    /// under it: what it catches came from the planted fault).
+    pub(crate) fn forget_last_and_window(&mut self) {
+        self.last = None;
+        self.window = None;
+    }
+
+    pub(crate) fn window_open(&self) -> bool {
+        self.window.is_some()
+    }
+
+    pub(crate) fn last_report(&self) -> Option<&Report> {
+        self.last.as_ref().map(|r| &r.report)
+    }
 }
 
 #[cfg(test)]

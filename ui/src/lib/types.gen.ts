@@ -86,7 +86,7 @@ export type FactRow = { label: string, value: string, };
 /**
  * One building block of a step page. The UI has one component per kind.
  */
-export type Block = { "kind": "heading", text: string, } | { "kind": "text", text: string, } | { "kind": "instruction", text: string, menu_path: string | null, } | { "kind": "choice", field: Field, label: string, help: string | null, options: Array<ChoiceOption>, value: string | null, } | { "kind": "input", field: Field, label: string, help: string | null, placeholder: string | null, value: string, 
+export type Block = { "kind": "practice", faults: Array<FaultOptionView>, planted: string | null, help: string, } | { "kind": "heading", text: string, } | { "kind": "text", text: string, } | { "kind": "instruction", text: string, menu_path: string | null, } | { "kind": "choice", field: Field, label: string, help: string | null, options: Array<ChoiceOption>, value: string | null, } | { "kind": "input", field: Field, label: string, help: string | null, placeholder: string | null, value: string, 
 /**
  * Blocks completion of the step.
  */
@@ -420,6 +420,28 @@ signed: boolean,
 decrypted: boolean, };
 
 /**
+ * One fault on step 1's practice list.
+ */
+export type FaultOptionView = { 
+/**
+ * The contract name (`attribute-case`), sent back in `Action::PlantFault`.
+ */
+name: string, 
+/**
+ * What is wrong, in one line.
+ */
+summary: string, };
+
+/**
+ * The banner every screen shows while practice mode is on.
+ */
+export type PracticeView = { fault: string, fixed: boolean, 
+/**
+ * What is planted and what practice mode means, in plain words.
+ */
+text: string, };
+
+/**
  * The test-login report (see [`Block::TestReport`]).
  */
 export type TestReportView = { passed: boolean, 
@@ -565,11 +587,15 @@ export type StepPage = { id: StepId, number: number, title: string, intro: strin
 /**
  * Everything the UI needs to draw the wizard.
  */
-export type WizardView = { steps: Array<StepSummary>, current: StepId, page: StepPage, notices: Array<Notice>, };
+export type WizardView = { steps: Array<StepSummary>, current: StepId, page: StepPage, notices: Array<Notice>, 
+/**
+ * Practice mode's banner, on every screen while a fault is planted.
+ */
+practice: PracticeView | null, };
 
 /**
  * What the UI may ask the core to do. Every action returns the new [`WizardView`].
  */
-export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, } | { "type": "import_next_certificate", text: string, } | { "type": "retire_old_certificate" } | { "type": "cancel_rotation" } | { "type": "rotate_demo_key" } | { "type": "forget_paste_key" };
+export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, } | { "type": "plant_fault", fault: string, } | { "type": "leave_practice" } | { "type": "apply_attribute_suggestion", sp_attribute: string, idp_attribute: string, } | { "type": "import_next_certificate", text: string, } | { "type": "retire_old_certificate" } | { "type": "cancel_rotation" } | { "type": "rotate_demo_key" } | { "type": "forget_paste_key" };
 
 export type AttributeSide = "sp" | "idp";

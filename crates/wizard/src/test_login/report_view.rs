@@ -2,6 +2,22 @@
 //! the clocks and the pretty-printed XML.
 
 use super::*;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// A suggested mapping for an SP attribute that did not arrive under its own name: the arrived name that most
+/// likely carries it (another case or spacing, an alias, an OID name, an Entra claim URI).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AttributeSuggestionView {
+    /// The SP's name from step 4.
+    pub sp_attribute: String,
+    /// The name in the response.
+    pub idp_attribute: String,
+    /// `case`, `spacing`, `alias`, `oid` or `claim_uri`.
+    pub reason: String,
+    /// The reason in plain words, with what to change.
+    pub text: String,
+}
 
 /// At most this many checks, attributes or XML lines are shown.
 pub(super) const MAX_REPORT_ROWS: usize = 200;
@@ -176,7 +192,7 @@ impl Model {
 
     /// Step 4's SP names that did not arrive as they are, with the arrived name most likely meant
     /// ([`ssopilot_saml::attributes::suggest`]) and what to change.
-    pub(super) fn attribute_suggestions(&self, report: &Report) -> Vec<AttributeSuggestionView> {
+    pub(crate) fn attribute_suggestions(&self, report: &Report) -> Vec<AttributeSuggestionView> {
         let map = self.steps.attributes.map(self.idp(), self.sp());
         let needed: Vec<&str> = map.iter().map(|r| r.sp_name.trim()).collect();
         let arrived: Vec<&str> = report.attributes().keys().map(String::as_str).collect();

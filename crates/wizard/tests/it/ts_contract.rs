@@ -57,6 +57,8 @@ fn contract() -> String {
     decl::<ssopilot_wizard::diagnosis::Diagnosis>(&cfg, &mut out);
     decl::<ClockView>(&cfg, &mut out);
     decl::<XmlLine>(&cfg, &mut out);
+    decl::<ssopilot_wizard::practice::FaultOptionView>(&cfg, &mut out);
+    decl::<ssopilot_wizard::practice::PracticeView>(&cfg, &mut out);
     decl::<TestReportView>(&cfg, &mut out);
     decl::<ReportFormat>(&cfg, &mut out);
     decl::<GroupGrantView>(&cfg, &mut out);

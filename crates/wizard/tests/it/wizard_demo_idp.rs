@@ -660,3 +660,154 @@ fn the_demo_idp_rotates_its_key_from_the_wizard_and_the_sp_side_keeps_its_certif
         notices(&v)
     );
 }
+
+/// A demo user's IdP-initiated sign-in to the wizard's application over HTTP: the posted SAMLResponse.
+fn demo_sign_in(port: u16) -> String {
+    let (_, form) = http(port, "GET", "/saml2/infisical", "");
+    let token = hidden(&form, "token").unwrap();
+    let creds = format!(
+        "token={}&email={}&password={}",
+        enc(&token),
+        enc("ada.lovelace@example.com"),
+        enc(DEMO_PASSWORD)
+    );
+    let (status, page) = http(port, "POST", "/login", &creds);
+    assert_eq!(status, 200, "{page}");
+    hidden(&page, "SAMLResponse").unwrap()
+}
+
+fn report_of(v: &WizardView) -> &ssopilot_wizard::view::TestReportView {
+    v.page
+        .blocks
+        .iter()
+        .find_map(|b| match b {
+            Block::TestReport(r) => Some(r.as_ref()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no report: {:?}", v.notices))
+}
+
+#[test]
+fn practice_plants_attribute_case_in_the_real_demo_idp_never_gives_evidence_and_is_fixed_in_step_4()
+{
+    let dir = tempfile::tempdir().unwrap();
+    let (mut s, _) = walk_to_step_3(dir.path());
+    let port = s.demo().unwrap().running().unwrap().port();
+    // Practice is planted on step 1 only, and only faults of the IdP itself.
+    let v = s.apply(Action::PlantFault {
+        fault: "attribute-case".into(),
+    });
+    assert!(
+        v.practice.is_none() && v.notices.iter().any(|n| n.text.contains("step 1")),
+        "{:?}",
+        v.notices
+    );
+    s.apply(Action::GoTo {
+        step: StepId::Providers,
+    });
+    let v = s.apply(Action::PlantFault {
+        fault: "rotated-certificate".into(),
+    });
+    assert!(v
+        .notices
+        .iter()
+        .any(|n| n.text.contains("ssopilot demo --fault rotated-certificate")));
+    let v = s.apply(Action::PlantFault {
+        fault: "attribute-case".into(),
+    });
+    let banner = v.practice.clone().expect("the practice banner");
+    assert_eq!(banner.fault, "attribute-case");
+    assert!(banner.text.starts_with("Practice:"), "{}", banner.text);
+    let Some(Block::Practice {
+        faults, planted, ..
+    }) = v
+        .page
+        .blocks
+        .iter()
+        .find(|b| matches!(b, Block::Practice { .. }))
+    else {
+        panic!("{:?}", v.page.blocks)
+    };
+    assert_eq!(planted.as_deref(), Some("attribute-case"));
+    assert!(faults
+        .iter()
+        .any(|f| f.name == "wrong-acs" && !f.summary.is_empty()));
+
+    // On to step 7 with the demo IdP's defaults and a granted group.
+    for _ in 0..5 {
+        s.apply(Action::Next);
+    }
+    s.apply(Action::SetGroupGrant {
+        group: "Engineering".into(),
+        granted: true,
+    });
+    set(&mut s, Field::TestUser, "ada.lovelace@example.com");
+    let v = s.apply(Action::Next);
+    assert_eq!(v.current, StepId::TestLogin, "{:?}", v.page.next);
+    assert!(v.practice.is_some(), "the banner is on every screen");
+    for step in [StepId::Enable, StepId::Enforce] {
+        let st = v.steps.iter().find(|x| x.id == step).unwrap();
+        assert_eq!(st.status, ssopilot_wizard::view::StepStatus::Locked);
+    }
+
+    // The real demo IdP sends FirstName; the report names step 4 and suggests the mapping.
+    let v = s.apply(Action::CheckPastedResponse {
+        text: demo_sign_in(port),
+    });
+    let r = report_of(&v);
+    let d = r.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!(d.step_id, StepId::Attributes, "{d:?}");
+    assert!(d.cause.contains("FirstName"), "{}", d.cause);
+    let sug = r
+        .attribute_suggestions
+        .iter()
+        .find(|x| x.idp_attribute == "FirstName")
+        .expect("a suggestion")
+        .clone();
+    assert!(
+        r.evidence_note.contains("practice run"),
+        "{}",
+        r.evidence_note
+    );
+
+    // Applying it fixes the planted fault in the demo IdP; the next login is clean but still no evidence.
+    let v = s.apply(Action::ApplyAttributeSuggestion {
+        sp_attribute: sug.sp_attribute,
+        idp_attribute: sug.idp_attribute,
+    });
+    assert!(
+        v.notices
+            .iter()
+            .any(|n| n.text.starts_with("Practice: fixed.")),
+        "{:?}",
+        v.notices
+    );
+    assert!(v.practice.as_ref().unwrap().fixed);
+    let v = s.apply(Action::CheckPastedResponse {
+        text: demo_sign_in(port),
+    });
+    let r = report_of(&v);
+    assert!(r.passed, "{:?}", r.checks);
+    assert!(r.diagnosis.is_none(), "{:?}", r.diagnosis);
+    assert!(
+        r.evidence_note.contains("practice run"),
+        "{}",
+        r.evidence_note
+    );
+    assert!(!matches!(
+        s.model().evidence_state(),
+        ssopilot_wizard::EvidenceState::Valid { .. }
+    ));
+
+    // Choosing another IdP ends practice; the demo IdP sends firstName again.
+    s.apply(Action::GoTo {
+        step: StepId::Providers,
+    });
+    let v = set(&mut s, Field::IdpProfile, "jumpcloud");
+    assert!(v.practice.is_none());
+    assert!(!v
+        .page
+        .blocks
+        .iter()
+        .any(|b| matches!(b, Block::Practice { .. })));
+}

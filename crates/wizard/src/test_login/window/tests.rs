@@ -540,3 +540,145 @@ fn the_windows_choices_are_saved_with_step_7_and_survive_a_restart() {
     });
     assert!(bad.check().unwrap_err().contains("step 7"));
 }
+
+/// A response answering `request_id` with a planted fault (JumpCloud's configuration of [`to_test_login`]).
+fn faulty_response(request_id: &str, fault: ssopilot_peers::demo_idp::fault::Fault) -> String {
+    use ssopilot_peers::demo_idp::{directory::Directory, mint};
+    let sp = ssopilot_saml::values::EntityId::parse(SP_ID, "x").unwrap();
+    let acs = ssopilot_saml::values::AcsUrl::parse(ACS, "x").unwrap();
+    let mut app = mint::App::new(sp.clone(), acs, sp);
+    fault.plant(&mut app);
+    let dir = Directory::demo().unwrap();
+    let user = dir.user("ada.lovelace@example.com").unwrap().clone();
+    let xml = mint::mint(
+        &app,
+        &user,
+        Some(request_id),
+        super::super::tests::key(),
+        crate::certificate::tests::T0,
+    )
+    .unwrap();
+    mint::post_value(&xml)
+}
+
+#[test]
+fn a_passing_practice_login_records_no_evidence_and_keeps_steps_8_and_9_locked() {
+    use crate::practice::Practice;
+    use ssopilot_peers::demo_idp::fault::Fault;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // Planted as step 1 would with the demo IdP (this configuration is JumpCloud's, signed by the test key).
+    s.model.practice = Some(Practice {
+        fault: Fault::EmailCase,
+        fixed: false,
+    });
+    s.start_login_window();
+    let id = window_request_id(&s);
+    assert!(s.login_window_captured(&response(Some(&id))));
+    let v = s.view();
+    let r = report(&v);
+    assert!(r.passed, "{:?}", r.checks);
+    assert!(
+        r.evidence_note.contains("practice run"),
+        "{}",
+        r.evidence_note
+    );
+    assert!(!matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+    assert!(v.practice.as_ref().unwrap().text.starts_with("Practice:"));
+    for step in [StepId::Enable, StepId::Enforce] {
+        let summary = v.steps.iter().find(|x| x.id == step).unwrap();
+        assert_eq!(summary.status, crate::view::StepStatus::Locked, "{step:?}");
+        // The reason is said once, on step 8; step 9 names the step to go to.
+        let reason = summary.reason.as_deref().unwrap_or_default();
+        assert!(
+            reason.contains(if step == StepId::Enable {
+                "practice mode"
+            } else {
+                "step 1"
+            }),
+            "{reason}"
+        );
+    }
+    // Not while the login window is open (what it catches comes from the planted fault). (Through the model: an
+    // action would end practice at once here, the IdP being JumpCloud's profile, not the demo.)
+    let refused = s.model.leave_practice().unwrap_err();
+    assert!(refused.starts_with("Stop the login window"), "{refused}");
+    assert!(s.view().practice.is_some());
+    // Leaving practice forgets its report; a real login then records evidence again.
+    s.login_window_stopped();
+    assert!(s.model.leave_practice().unwrap().is_some());
+    let v = s.view();
+    assert!(v.practice.is_none());
+    assert!(!v
+        .page
+        .blocks
+        .iter()
+        .any(|b| matches!(b, Block::TestReport(_))));
+    s.start_login_window();
+    let id = window_request_id(&s);
+    assert!(s.login_window_captured(&response(Some(&id))));
+    assert!(matches!(
+        s.model().evidence_state(),
+        EvidenceState::Valid { .. }
+    ));
+}
+
+#[test]
+fn a_suggestion_from_the_report_is_applied_in_step_4_and_others_are_refused() {
+    use ssopilot_peers::demo_idp::fault::Fault;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    s.start_login_window();
+    let id = window_request_id(&s);
+    assert!(s.login_window_captured(&faulty_response(&id, Fault::AttributeCase)));
+    let v = s.view();
+    let r = report(&v);
+    let d = r.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!(d.step_id, StepId::Attributes, "{d:?}");
+    let sug = r
+        .attribute_suggestions
+        .iter()
+        .find(|x| x.idp_attribute == "FirstName")
+        .expect("a suggestion");
+    assert_eq!(sug.sp_attribute, "firstName");
+    // Not suggested: refused, nothing changed.
+    let before = s.model.steps.attributes.map(s.model.idp(), s.model.sp());
+    let v = s.apply(Action::ApplyAttributeSuggestion {
+        sp_attribute: "email".into(),
+        idp_attribute: "FirstName".into(),
+    });
+    assert!(
+        v.notices
+            .iter()
+            .any(|n| n.severity == Severity::Error && n.text.contains("does not suggest")),
+        "{:?}",
+        v.notices
+    );
+    assert_eq!(
+        s.model.steps.attributes.map(s.model.idp(), s.model.sp()),
+        before
+    );
+    let v = s.apply(Action::ApplyAttributeSuggestion {
+        sp_attribute: "firstName".into(),
+        idp_attribute: "FirstName".into(),
+    });
+    let notice = v
+        .notices
+        .iter()
+        .find(|n| n.text.contains("Step 4 now fills firstName"))
+        .expect("applied");
+    assert!(
+        notice.text.contains("must be named \"firstName\""),
+        "{}",
+        notice.text
+    );
+    let rows = s.model.steps.attributes.map(s.model.idp(), s.model.sp());
+    assert!(
+        rows.iter()
+            .any(|r| r.sp_name == "firstName" && r.idp_name == "FirstName"),
+        "{rows:?}"
+    );
+}
