@@ -186,6 +186,7 @@ impl Model {
         idp_initiated: bool,
     ) {
         let received_at = self.now();
+        let unusable = self.unusable_required_attributes(&report);
         let evidence = match source {
             _ if self.practicing() => Err(self.practice_evidence_refusal().unwrap_or_default()),
             Source::Loopback => Err(format!(
@@ -197,6 +198,15 @@ impl Model {
                 self.evidence_still_stands()
             )),
             Source::LoginWindow | Source::Paste => match self.tested_config() {
+                // The validator passed, but the SP could not sign this user in: what it must read did not arrive.
+                Some(_) if !unusable.is_empty() => Err(format!(
+                    "Not recorded as evidence: {} needs {}, which did not arrive under {} name. Fix the name in the \
+                     IdP application (or the map in step 4), then test again.{}",
+                    self.sp_name(),
+                    unusable.join(", "),
+                    if unusable.len() == 1 { "that" } else { "those" },
+                    self.evidence_still_stands()
+                )),
                 Some(config) => match Evidence::from_report(&report, &config, received_at) {
                     Ok(e) => {
                         let text = format!(

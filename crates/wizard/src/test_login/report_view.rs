@@ -123,6 +123,20 @@ impl Model {
         }
     }
 
+    /// The attributes the SP profile requires that did not arrive under step 4's names (missing, or in another
+    /// case): a login the validator passes is still no evidence while the SP cannot read them.
+    pub(super) fn unusable_required_attributes(&self, report: &Report) -> Vec<String> {
+        let Some(sp) = self.sp() else {
+            return Vec::new();
+        };
+        self.attribute_arrivals(report)
+            .into_iter()
+            .filter(|row| row.arrival != AttributeArrival::Received)
+            .filter(|row| sp.required_attributes().any(|a| a.name == row.sp_name))
+            .map(|row| row.sp_name)
+            .collect()
+    }
+
     /// The attributes as the SP will receive them, on step 4's names. The loopback test SP gets what the IdP's
     /// test application sends, so its names are compared the same way.
     pub(super) fn attribute_arrivals(&self, report: &Report) -> Vec<ReportAttributeView> {

@@ -752,6 +752,16 @@ fn the_report_suggests_mappings_for_attributes_sent_under_other_names() {
         d.cause
     );
     assert!(d.fix.contains("map email <- mail in step 4"), "{}", d.fix);
+    // The validator passes it (the signature and the conditions hold), but the SP cannot read what it needs: no
+    // evidence, and the note names what is missing.
+    assert!(r.passed, "{}", r.headline);
+    assert!(s.model().evidence().is_none());
+    assert!(
+        r.evidence_note.starts_with("Not recorded as evidence")
+            && r.evidence_note.contains("email, firstName, lastName"),
+        "{}",
+        r.evidence_note
+    );
     let first = &r.attribute_suggestions[1];
     assert!(
         first.text.contains("\"firstName\"")
@@ -760,10 +770,15 @@ fn the_report_suggests_mappings_for_attributes_sent_under_other_names() {
         "{}",
         first.text
     );
-    // The passing response of the configuration itself needs no suggestion.
+    // The passing response of the configuration itself needs no suggestion, and is evidence.
     let v = paste(&mut s, &response(None));
     assert!(report(&v).attribute_suggestions.is_empty());
     assert_eq!(report(&v).diagnosis, None);
+    assert!(
+        s.model().evidence().is_some(),
+        "{}",
+        report(&v).evidence_note
+    );
 }
 
 #[test]
