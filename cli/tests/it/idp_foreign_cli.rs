@@ -15,7 +15,7 @@ use ssopilot_peers::test_login::demo::{form_action, input_value, Browser};
 use ssopilot_testkit::peer_support::{self, js_dir, submit_response_form, SYSTEM_PYTHON};
 use ssopilot_testkit::response_support::{rsa_idp, write_temp};
 
-fn keychain_or_skip(test: &str) -> bool {
+pub(crate) fn keychain_or_skip(test: &str) -> bool {
     if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() == Ok("1") {
         return true;
     }
@@ -24,13 +24,13 @@ fn keychain_or_skip(test: &str) -> bool {
 }
 
 /// A running `ssopilot test-login`: the first line it printed, and the rest of stdout collected on a thread.
-struct Run {
+pub(crate) struct Run {
     child: Child,
-    first: String,
+    pub(crate) first: String,
     rest: std::thread::JoinHandle<String>,
 }
 
-fn start(args: &[&str]) -> Run {
+pub(crate) fn start(args: &[&str]) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
         .arg("test-login")
         .args(args)
@@ -54,7 +54,7 @@ fn start(args: &[&str]) -> Run {
 }
 
 /// Waits for the run; returns (exit code, the rest of stdout, stderr).
-fn finish(mut run: Run) -> (i32, String, String) {
+pub(crate) fn finish(mut run: Run) -> (i32, String, String) {
     let mut err = String::new();
     run.child
         .stderr

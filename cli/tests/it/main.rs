@@ -12,6 +12,7 @@ mod bundle_cli;
 mod cert_cli;
 mod demo_faults_cli;
 mod demo_idp_cli;
+mod idp_boxyhq_cli;
 mod idp_foreign_cli;
 mod idp_pysaml2;
 mod metadata_cli;
