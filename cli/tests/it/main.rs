@@ -13,6 +13,7 @@ mod cert_cli;
 mod demo_faults_cli;
 mod demo_idp_cli;
 mod idp_boxyhq_cli;
+mod idp_encrypting_cli;
 mod idp_foreign_cli;
 mod idp_pysaml2;
 mod metadata_cli;
@@ -24,3 +25,7 @@ mod start_script;
 mod state_cli;
 mod test_login_cli;
 mod watch_cli;
+
+/// Held by the tests that need the test SP's encryption key to stay the same while they run, and by the one that
+/// deletes it.
+pub(crate) static TEST_SP_ENCRYPTION_KEY: std::sync::Mutex<()> = std::sync::Mutex::new(());

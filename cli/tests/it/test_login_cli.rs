@@ -713,7 +713,7 @@ fn the_binding_follows_the_idp_metadata() {
     );
 }
 
-fn keychain_or_skip(test: &str) -> bool {
+pub(crate) fn keychain_or_skip(test: &str) -> bool {
     if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() == Ok("1") {
         return true;
     }
@@ -757,6 +757,19 @@ fn printed_sp_metadata(port: u16) -> (String, Vec<u8>) {
     (xml, der)
 }
 
+/// [`printed_sp_metadata`] once the encryption key is settled: other tests' first test-login runs in a fresh
+/// keychain create the key too.
+pub(crate) fn settled_sp_metadata(port: u16) -> (String, Vec<u8>) {
+    let (mut xml, mut enc_der) = printed_sp_metadata(port);
+    loop {
+        let again = printed_sp_metadata(port);
+        if again.1 == enc_der {
+            return (xml, enc_der);
+        }
+        (xml, enc_der) = again;
+    }
+}
+
 /// An admin turns on assertion encryption at pysaml2 with the test SP's metadata (pysaml2 finds the encryption
 /// certificate in it by itself), and at the demo IdP with the certificate from it: `test-login` decrypts with the
 /// key it keeps in the keychain, every check passes, and the JSON says the assertion arrived encrypted.
@@ -767,17 +780,13 @@ fn test_login_decrypts_what_pysaml2_and_the_demo_idp_encrypt_for_the_published_c
     if !keychain_or_skip(test) {
         return;
     }
+    // This test deletes the key at its end: not while another test relies on it.
+    let _key = crate::TEST_SP_ENCRYPTION_KEY
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let port = free_port();
     let acs = format!("http://127.0.0.1:{port}/acs");
-    // Other tests' first test-login runs in this fresh keychain create the key too: take it once it is settled.
-    let (mut xml, mut enc_der) = printed_sp_metadata(port);
-    loop {
-        let again = printed_sp_metadata(port);
-        if again.1 == enc_der {
-            break;
-        }
-        (xml, enc_der) = again;
-    }
+    let (xml, enc_der) = settled_sp_metadata(port);
     let dir = tempfile::tempdir().unwrap();
     let sp_md = dir.path().join("sp.xml");
     std::fs::write(&sp_md, &xml).unwrap();

@@ -12,6 +12,9 @@
 // IdP-initiated login: a response that answers no request) and GET /metadata (samlify's IdP metadata).
 // A login is answered at once with an auto-posting HTTP-POST form to the SP's ACS carrying a response for
 // USER_EMAIL, its Assertion signed (RSA-SHA256); a request samlify refuses gets HTTP 400 naming samlify's error.
+// With SAMLIFY_ENCRYPT="DATA_URI KEY_URI" in the environment both IdPs encrypt the (signed) assertion for the SP
+// metadata's encryption certificate (samlify's isAssertionEncrypted), with that dataEncryptionAlgorithm (content) and
+// keyEncryptionAlgorithm (key transport).
 // Prints one JSON line {"base"} when listening and serves until stdin closes (the test holds the pipe).
 
 'use strict';
@@ -96,9 +99,18 @@ function withAuthnStatement({ idp, sp }, requestId) {
   };
 }
 
+// samlify's encryption settings from SAMLIFY_ENCRYPT, or none.
+function encryption() {
+  const setting = process.env.SAMLIFY_ENCRYPT;
+  if (!setting) return {};
+  const [dataEncryptionAlgorithm, keyEncryptionAlgorithm] = setting.split(' ');
+  return { isAssertionEncrypted: true, dataEncryptionAlgorithm, keyEncryptionAlgorithm };
+}
+
 function makeIdp(base, name, wantSigned, spFile) {
   const location = `${base}/${name}/sso`;
   const idp = samlify.IdentityProvider({
+    ...encryption(),
     entityID: `${base}/${name}`,
     privateKey: fs.readFileSync(keyFile, 'utf8'),
     signingCert: fs.readFileSync(certFile, 'utf8'),

@@ -12,12 +12,16 @@ Each has GET /sso?SAMLRequest=... (HTTP-Redirect), POST /sso (HTTP-POST), GET /u
 IdP-initiated login, Lasso's initIdpInitiatedAuthnRequest) and GET /metadata (the IdP metadata Lasso is given).
 A login is answered at once with an auto-posting HTTP-POST form to the SP's ACS carrying Lasso's response for
 USER_EMAIL (email NameID, password authentication); a request Lasso refuses gets HTTP 400 naming Lasso's error.
+With LASSO_ENCRYPT="SYM KEY_TRANSPORT" in the environment (SYM: aes128, aes256 or 3des; KEY_TRANSPORT: oaep or pkcs1)
+both IdPs encrypt the assertion for the SP metadata's encryption certificate (Lasso's ENCRYPTION_MODE_ASSERTION
+with that symmetric key type and key encryption method).
 Prints one JSON line {"base"} when listening and serves until stdin closes (the test holds the pipe).
 """
 
 import datetime
 import html
 import json
+import os
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +32,21 @@ import lasso
 EMAIL = "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"
 REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"
 POST = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+SYM_KEY_TYPES = {
+    "aes128": lasso.ENCRYPTION_SYM_KEY_TYPE_AES_128,
+    "aes256": lasso.ENCRYPTION_SYM_KEY_TYPE_AES_256,
+    "3des": lasso.ENCRYPTION_SYM_KEY_TYPE_3DES,
+}
+KEY_ENCRYPTION_METHODS = {"oaep": lasso.KEY_ENCRYPTION_METHOD_OAEP, "pkcs1": lasso.KEY_ENCRYPTION_METHOD_PKCS1}
+
+
+def encryption():
+    """The (symmetric key type, key encryption method) LASSO_ENCRYPT asks for, or None."""
+    setting = os.environ.get("LASSO_ENCRYPT")
+    if not setting:
+        return None
+    sym, transport = setting.split()
+    return SYM_KEY_TYPES[sym], KEY_ENCRYPTION_METHODS[transport]
 
 
 def idp_metadata(entity_id, sso_url, cert_pem, want_signed):
@@ -67,6 +86,13 @@ class Idp:
         server = lasso.Server.newFromBuffers(self.metadata, self.key_pem, None, self.cert_pem)
         server.signatureMethod = lasso.SIGNATURE_METHOD_RSA_SHA256
         server.addProviderFromBuffer(lasso.PROVIDER_ROLE_SP, self.sp_metadata)
+        encrypt = encryption()
+        if encrypt is not None:
+            sp = lasso.Provider.newFromBuffer(lasso.PROVIDER_ROLE_SP, self.sp_metadata)
+            provider = server.getProvider(sp.providerId)
+            provider.setEncryptionMode(lasso.ENCRYPTION_MODE_ASSERTION)
+            provider.setEncryptionSymKeyType(encrypt[0])
+            provider.setKeyEncryptionMethod(encrypt[1])
         login = lasso.Login(server)
         if self.want_signed:
             login.setSignatureVerifyHint(lasso.PROFILE_SIGNATURE_VERIFY_HINT_FORCE)

@@ -5,7 +5,8 @@
 //! must be accepted there, and refused when another certificate is configured. With `validate.authnrequest`, our
 //! signed requests (HTTP-Redirect and HTTP-POST) are answered and unsigned ones refused. An IdP-initiated login
 //! (SimpleSAMLphp's `SSOService.php?spentityid=...`) reaches the test SP waiting in IdP-initiated mode and is accepted
-//! as unsolicited.
+//! as unsolicited. With `assertion.encryption` for an SP that publishes the test SP's encryption certificate, its
+//! encrypted (RSA-OAEP, AES-128-CBC) and signed assertion is decrypted and accepted.
 //!
 //! SimpleSAMLphp stamps its responses with the real clock, so these checks run at the real time.
 
@@ -94,8 +95,9 @@ fn php(s: &str) -> String {
 
 /// Writes the configuration (IdP key and certificate, one `exampleauth` user, our SPs' metadata with their signing
 /// modes) and starts the server. `sps` is (SP metadata file, sign the Response, sign the Assertion, require signed
-/// AuthnRequests: `validate.authnrequest`).
-fn start_idp(sps: &[(String, bool, bool, bool)], port: u16, dir: tempfile::TempDir) -> Idp {
+/// AuthnRequests: `validate.authnrequest`, encrypt the assertion for the SP metadata's encryption certificate:
+/// `assertion.encryption`).
+fn start_idp(sps: &[(String, bool, bool, bool, bool)], port: u16, dir: tempfile::TempDir) -> Idp {
     let d = dir.path();
     for sub in ["config", "metadata", "log", "data", "tmp", "sessions"] {
         std::fs::create_dir(d.join(sub)).unwrap();
@@ -143,11 +145,11 @@ fn start_idp(sps: &[(String, bool, bool, bool)], port: u16, dir: tempfile::TempD
     write_temp(d, "metadata/saml20-idp-hosted.php", hosted.as_bytes());
     // SimpleSAMLphp reads our exported XML with its own metadata parser; only the signing mode is added.
     let mut remote = String::from("<?php\n");
-    for (file, sign_response, sign_assertion, validate_requests) in sps {
+    for (file, sign_response, sign_assertion, validate_requests, encrypt) in sps {
         remote.push_str(&format!(
             "$sp = \\SimpleSAML\\Metadata\\SAMLParser::parseFile({})->getMetadata20SP();\n\
              $sp['saml20.sign.response'] = {sign_response};\n$sp['saml20.sign.assertion'] = {sign_assertion};\n\
-             $sp['validate.authnrequest'] = {validate_requests};\n\
+             $sp['validate.authnrequest'] = {validate_requests};\n$sp['assertion.encryption'] = {encrypt};\n\
              $sp['simplesaml.nameidattribute'] = 'mail';\n$metadata[$sp['entityid']] = $sp;\n",
             php(file)
         ));
@@ -401,6 +403,7 @@ fn logins() -> &'static [(&'static str, bool, bool, Login)] {
                     sign_response,
                     sign_assertion,
                     false,
+                    false,
                 ));
                 sps.push(sp);
             }
@@ -586,7 +589,13 @@ fn simplesamlphp_requiring_signed_requests_answers_ours_and_refuses_unsigned_one
                 signer: signed.then(|| std::sync::Arc::clone(&key)),
             });
             let file = write_temp(dir.path(), &format!("sp-{name}.xml"), md.as_bytes());
-            files.push((file.to_string_lossy().into_owned(), false, true, true));
+            files.push((
+                file.to_string_lossy().into_owned(),
+                false,
+                true,
+                true,
+                false,
+            ));
             sps.push((name, signed, sp));
         }
         let idp = start_idp(&files, port, dir);
@@ -663,7 +672,13 @@ fn simplesamlphp_idp_initiated_login_is_accepted_as_unsolicited() {
         );
         let file = write_temp(dir.path(), "sp-unsolicited.xml", md.as_bytes());
         let idp = start_idp(
-            &[(file.to_string_lossy().into_owned(), false, true, false)],
+            &[(
+                file.to_string_lossy().into_owned(),
+                false,
+                true,
+                false,
+                false,
+            )],
             port,
             dir,
         );
@@ -717,5 +732,95 @@ fn simplesamlphp_idp_initiated_login_is_accepted_as_unsolicited() {
         assert!(r.signed().assertion);
         assert_eq!(r.name_id(), Some(EMAIL));
         assert_eq!(got.relay_state.as_deref(), Some("/home"));
+    });
+}
+
+/// The admin gives SimpleSAMLphp the test SP's metadata as the test SP publishes it (its encryption certificate in
+/// an encryption KeyDescriptor) and turns on `assertion.encryption` for it: SimpleSAMLphp 1.19 encrypts its signed
+/// assertion with the only algorithms it offers for a certificate (RSA-OAEP key transport, AES-128-CBC content), and
+/// the test SP, which requires a signed assertion, decrypts it, verifies the signature inside and accepts the login.
+#[test]
+fn simplesamlphp_encrypted_assertion_for_the_published_certificate_is_decrypted_and_accepted() {
+    use ssopilot_peers::test_login::encryption_key::SpEncryptionKey;
+    require_simplesamlphp();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let idp = IdpConfig {
+            entity_id: EntityId::parse(IDP_ID, "IdP").unwrap(),
+            sso_url: IdpUrl::parse(&format!("{base}/saml2/idp/SSOService.php"), "SSO").unwrap(),
+            certs: vec![rsa_idp().cert_der.clone()],
+            require_signed_assertion: true,
+            allow_sha1: false,
+        };
+        let entity = EntityId::parse("https://sp-encrypted.ssopilot.test/sp", "SP").unwrap();
+        let mut sp = TestSp::bind_loopback(entity.clone(), idp).await.unwrap();
+        let key = std::sync::Arc::new(SpEncryptionKey::generate_ephemeral().unwrap());
+        sp.set_encryption_key(Some(std::sync::Arc::clone(&key)));
+        // The certificate the test SP publishes, with the email NameID format the admin picks, as the other SPs here.
+        let cert = base64::engine::general_purpose::STANDARD.encode(key.cert_der());
+        let published: String = sp.sp_metadata().split_whitespace().collect();
+        assert!(published.contains(&cert), "{published}");
+        let md = metadata::sp_metadata_keys(
+            &entity,
+            &[(Binding::HttpPost, sp.acs_url().clone())],
+            Some(EMAIL_FORMAT),
+            metadata::SpKeys {
+                signing: None,
+                signs_requests: false,
+                encryption: Some(key.cert_der()),
+            },
+        );
+        let file = write_temp(dir.path(), "sp-encrypted.xml", md.as_bytes());
+        let idp = start_idp(
+            &[(
+                file.to_string_lossy().into_owned(),
+                false,
+                true,
+                false,
+                true,
+            )],
+            port,
+            dir,
+        );
+        let l = login(&idp, &mut sp).await;
+        let sent = base64::engine::general_purpose::STANDARD
+            .decode(l.saml_response.as_bytes())
+            .unwrap();
+        let sent = String::from_utf8(sent).unwrap();
+        assert!(
+            sent.contains("EncryptedAssertion")
+                && sent.contains("Algorithm=\"http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p\"")
+                && sent.contains("Algorithm=\"http://www.w3.org/2001/04/xmlenc#aes128-cbc\"")
+                && !sent.contains(EMAIL),
+            "SimpleSAMLphp did not encrypt the assertion: {sent}\n{}",
+            idp.log()
+        );
+        let r = &l.received;
+        assert!(
+            r.valid(),
+            "{:?}",
+            r.checks().iter().filter(|c| !c.ok).collect::<Vec<_>>()
+        );
+        assert!(r.encrypted().assertion);
+        assert!(r.signed().assertion);
+        assert_eq!(r.issuer(), Some(IDP_ID));
+        assert_eq!(r.name_id(), Some(EMAIL));
+        assert_eq!(
+            r.attributes().get("mail"),
+            Some(&vec![EMAIL.to_string()]),
+            "{:?}",
+            r.attributes()
+        );
+        // As the JSON report says it.
+        assert_eq!(
+            serde_json::to_value(r).unwrap()["encrypted"]["assertion"],
+            true
+        );
     });
 }
