@@ -650,7 +650,45 @@ pub fn run() {
     let result = with_wizard_and(builder, WizardState::open_default(), parts)
         .run(tauri::generate_context!());
     if let Err(error) = result {
-        eprintln!("SSO Pilot could not start its window: {error}. Is a graphical session available (DISPLAY or WAYLAND_DISPLAY)?");
+        let error = error.to_string();
+        if error.contains("plugin `single-instance`") {
+            // The running instance could not be reached: it was closing as this one started (a quick restart), so
+            // its name on the session bus was still taken. Start again once, when it is gone.
+            relaunch_once();
+            eprintln!("SSO Pilot could not start: {error}. Another SSO Pilot window may be closing: start it again.");
+        } else {
+            eprintln!("SSO Pilot could not start its window: {error}. Is a graphical session available (DISPLAY or WAYLAND_DISPLAY)?");
+        }
         std::process::exit(1);
+    }
+}
+
+/// Set in the environment of the one restart [`relaunch_once`] makes, so it is never repeated.
+const RELAUNCHED: &str = "SSOPILOT_RELAUNCHED";
+
+/// Replaces this process by a new start of the same program with the same arguments, after a moment, unless this
+/// process already is such a restart (then it returns).
+fn relaunch_once() {
+    if std::env::var_os(RELAUNCHED).is_some() {
+        return;
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let Ok(program) = std::env::current_exe() else {
+        return;
+    };
+    let mut command = std::process::Command::new(program);
+    command
+        .args(std::env::args_os().skip(1))
+        .env(RELAUNCHED, "1");
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        // Only returns on failure.
+        let _ = command.exec();
+    }
+    #[cfg(not(unix))]
+    if let Ok(mut child) = command.spawn() {
+        let status = child.wait().ok().and_then(|s| s.code()).unwrap_or(1);
+        std::process::exit(status);
     }
 }
