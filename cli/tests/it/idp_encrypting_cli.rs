@@ -10,10 +10,9 @@
 //! (which never appears in the output). Needs the real Secret Service (scripts/with-keyring.sh); skipped with a
 //! message when the IdP is not installed, except in CI.
 
-use std::io::{BufRead, BufReader, Read};
 use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use ssopilot_peers::test_login::demo::{form_action, input_value, Browser};
 use ssopilot_saml::metadata::{Binding, SpKeys};
@@ -21,6 +20,7 @@ use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_testkit::peer_support::{self, js_dir, Peer, SYSTEM_PYTHON};
 use ssopilot_testkit::response_support::{rsa_idp, sp_encryption, write_temp};
 
+use crate::idp_foreign_cli::{finish, start};
 use crate::test_login_cli::{keychain_or_skip, settled_sp_metadata};
 
 const AES128_CBC: &str = "http://www.w3.org/2001/04/xmlenc#aes128-cbc";
@@ -44,49 +44,6 @@ enum Outcome {
 
 const V15_REFUSED: Outcome = Outcome::Refused("RSA PKCS#1 v1.5 (xmlenc#rsa-1_5), which is refused");
 const TRIPLE_DES_REFUSED: Outcome = Outcome::Refused("tripledes-cbc is not supported");
-
-/// A `test-login` run: the URL it printed first, the rest of stdout collected on a thread.
-struct Run {
-    child: Child,
-    first: String,
-    rest: std::thread::JoinHandle<String>,
-}
-
-fn start(args: &[&str]) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
-        .arg("test-login")
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    out.read_line(&mut first).unwrap();
-    let rest = std::thread::spawn(move || {
-        let mut rest = String::new();
-        let _ = out.read_to_string(&mut rest);
-        rest
-    });
-    Run {
-        child,
-        first: first.trim().to_string(),
-        rest,
-    }
-}
-
-/// Waits for the run; returns (exit code, the rest of stdout, stderr).
-fn finish(mut run: Run) -> (i32, String, String) {
-    let mut err = String::new();
-    run.child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let code = run.child.wait().unwrap().code().unwrap_or(-1);
-    (code, run.rest.join().unwrap(), err)
-}
 
 /// The admin's session against one IdP, and support staff's check of what it sent: for each (content, key
 /// transport, environment of the IdP, outcome) the IdP process is started by `command` (IdP key, certificate, open
