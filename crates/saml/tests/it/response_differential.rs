@@ -289,42 +289,13 @@ fn verdicts_agree_with_python3_saml_strict_mode() {
         "cert_b64": cert_b64,
     });
     let cases = cases();
-    let mut input = String::new();
-    for (name, xml, req) in &cases {
-        input.push_str(
-            &serde_json::json!({"name": name, "b64": b64(xml), "request_id": req}).to_string(),
-        );
-        input.push('\n');
-    }
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../crates/testkit/py/response_differential_python3saml.py"
+    let theirs = python3saml_verdicts(
+        py,
+        &cfg,
+        cases
+            .iter()
+            .map(|(name, xml, req)| (name.to_string(), b64(xml), req.clone())),
     );
-    let mut child = Command::new(py)
-        .arg(script)
-        .arg(cfg.to_string())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "python3-saml harness failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let theirs: Vec<serde_json::Value> = String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
     assert_eq!(theirs.len(), cases.len());
     let mut disagreements = Vec::new();
     let mut stricter_seen = Vec::new();
@@ -368,4 +339,48 @@ fn verdicts_agree_with_python3_saml_strict_mode() {
 
 fn b64_der(der: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(der)
+}
+
+/// python3-saml's verdict on each (name, base64 response, request ID or none), from the harness script, in order.
+pub(crate) fn python3saml_verdicts(
+    py: impl AsRef<std::ffi::OsStr>,
+    cfg: &serde_json::Value,
+    cases: impl IntoIterator<Item = (String, String, Option<String>)>,
+) -> Vec<serde_json::Value> {
+    let mut input = String::new();
+    for (name, b64, req) in cases {
+        input.push_str(
+            &serde_json::json!({"name": name, "b64": b64, "request_id": req}).to_string(),
+        );
+        input.push('\n');
+    }
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../crates/testkit/py/response_differential_python3saml.py"
+    );
+    let mut child = Command::new(py)
+        .arg(script)
+        .arg(cfg.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "python3-saml harness failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
