@@ -35,8 +35,9 @@ pub struct BundleArgs {
     /// such as user-1@redacted). Secrets are never included.
     #[arg(long)]
     include_user_data: bool,
-    /// A captured SAML response to include, decoded (XML, base64, or a SAMLResponse= form body); repeat for
-    /// several, the last 8 are kept.
+    /// A captured SAML response to include, decoded (XML, base64, or a SAMLResponse= form body) and checked
+    /// against the saved configuration as `ssopilot response check` does (its report goes beside it, valid or
+    /// not); repeat for several, the last 8 are kept.
     #[arg(long, value_name = "FILE")]
     response: Vec<PathBuf>,
 }
@@ -104,6 +105,7 @@ fn write(args: &BundleArgs, output: &Path, clock: &SharedClock) -> ExitCode {
         responses,
         test_report: None,
         include_user_data: args.include_user_data,
+        check_responses: true,
     };
     let json = match bundle::build(
         Profiles::builtin().unwrap_or_default(),
@@ -274,36 +276,71 @@ fn render(b: &Bundle, clock: &SharedClock, style: Style) -> String {
     }
     for r in &b.responses {
         out.push_str(&format!("  From {}:\n", r.source));
-        for line in r.xml.lines() {
-            out.push_str(&format!("    {line}\n"));
-        }
-    }
-    if let Some(checks) = b
-        .test_report
-        .as_ref()
-        .and_then(|r| r.get("checks"))
-        .and_then(|c| c.as_array())
-    {
-        out.push_str("\nLast test login:\n");
-        for c in checks {
-            let ok = c.get("ok").and_then(|v| v.as_bool()) == Some(true);
-            let word = if ok {
-                style.good("passed")
+        if let Some(c) = &r.check {
+            let verdict = if c.valid {
+                style.good("valid")
             } else {
-                style.bad("FAILED")
+                style.bad("NOT VALID")
             };
-            let s = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
             out.push_str(&format!(
-                "  {word} {}: {}\n",
-                s("id"),
-                text::human_times_in(&s("message"))
+                "    Checked against the saved configuration: {verdict}\n"
+            ));
+            if let Some(line) = &c.signed_by {
+                out.push_str(&format!("    {line}\n"));
+            }
+            out.push_str(&checks(&c.report, style, "    "));
+        }
+        if let Some(why) = &r.not_checked {
+            out.push_str(&format!(
+                "    {}\n",
+                style.warn(&format!("Not checked: {why}"))
             ));
         }
+        out.push_str("    Decoded:\n");
+        for line in r.xml.lines() {
+            out.push_str(&format!("      {line}\n"));
+        }
+    }
+    if let Some(report) = b.test_report.as_ref().filter(|r| r.get("checks").is_some()) {
+        out.push_str("\nLast test login:\n");
+        out.push_str(&checks(report, style, "  "));
     }
     if !b.notes.is_empty() {
         out.push_str("\nNotes:\n");
         for n in &b.notes {
             out.push_str(&format!("  {n}\n"));
+        }
+    }
+    out
+}
+
+/// A validator's report (as `ssopilot response check --json` prints it): each check passed or FAILED, with the
+/// hint of a failure.
+fn checks(report: &serde_json::Value, style: Style, indent: &str) -> String {
+    let mut out = String::new();
+    for c in report
+        .get("checks")
+        .and_then(|c| c.as_array())
+        .into_iter()
+        .flatten()
+    {
+        let ok = c.get("ok").and_then(|v| v.as_bool()) == Some(true);
+        let word = if ok {
+            style.good("passed")
+        } else {
+            style.bad("FAILED")
+        };
+        let s = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+        out.push_str(&format!(
+            "{indent}{word} {}: {}\n",
+            s("id"),
+            text::human_times_in(&s("message"))
+        ));
+        if !ok && !s("hint").is_empty() {
+            out.push_str(&format!(
+                "{indent}  fix: {}\n",
+                text::human_times_in(&s("hint"))
+            ));
         }
     }
     out

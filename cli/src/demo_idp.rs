@@ -4,6 +4,7 @@
 
 use std::process::ExitCode;
 
+use crate::demo_idp_rotate::RotateCommand;
 use crate::outcome::{fail, usage};
 
 use clap::{Args, Subcommand};
@@ -12,6 +13,7 @@ use ssopilot_peers::clock::SharedClock;
 use ssopilot_peers::demo_idp::directory::{Directory, User};
 use ssopilot_peers::demo_idp::key::IdpKey;
 use ssopilot_peers::demo_idp::mint::{self, App, SignMode};
+use ssopilot_peers::demo_idp::rotation::{KeyRing, Phase};
 use ssopilot_peers::demo_idp::{self as demo, DEFAULT_PORT};
 use ssopilot_peers::secrets::Secrets;
 use ssopilot_saml::values::{AcsUrl, EntityId};
@@ -24,9 +26,10 @@ pub struct DemoIdpArgs {
 
 #[derive(Subcommand)]
 enum DemoIdpCommand {
-    /// Print the demo IdP's signing certificate (PEM), making its key on first use.
+    /// Print the demo IdP's signing certificate (PEM), making its key on first use; during a rotation's overlap, the
+    /// next certificate after it.
     Cert,
-    /// Print the demo IdP's metadata XML (entity ID, signing certificate, SSO endpoints).
+    /// Print the demo IdP's metadata XML (entity ID, signing certificates, SSO endpoints).
     Metadata {
         /// The port the demo IdP serves on (its URLs and entity ID depend on it).
         #[arg(long, default_value_t = DEFAULT_PORT)]
@@ -79,6 +82,10 @@ enum DemoIdpCommand {
         #[arg(long)]
         idp_entity_id: Option<String>,
     },
+    /// Rehearse a signing-key rotation: `status`, then `start` (publish a next certificate), `switch` (sign with
+    /// it), `retire` (drop the old one).
+    #[command(subcommand)]
+    Rotate(RotateCommand),
 }
 
 fn key() -> Result<IdpKey, ExitCode> {
@@ -86,23 +93,53 @@ fn key() -> Result<IdpKey, ExitCode> {
     IdpKey::load_or_create(&secrets).map_err(fail)
 }
 
+/// The keys kept in the keychain, a rotation under way included (see `ssopilot demo-idp rotate`).
+fn key_ring() -> Result<KeyRing, ExitCode> {
+    let secrets = Secrets::os().map_err(fail)?;
+    KeyRing::load(std::sync::Arc::new(secrets)).map_err(fail)
+}
+
+/// `cert`: the certificate an SP trusts now and, during the overlap, the next one it must take before the switch.
+/// After the switch the old one is no longer printed (the metadata still lists it until it is retired).
+fn cert() -> ExitCode {
+    let ring = match key_ring() {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let phase = ring.phase();
+    let certs: Vec<_> = ring
+        .certificates()
+        .into_iter()
+        .filter(|c| c.signing || phase == Phase::Overlap)
+        .collect();
+    for c in &certs {
+        print!("{}", c.pem);
+    }
+    if certs.len() > 1 {
+        eprintln!(
+            "Two certificates: the first signs now, the second is the next one (a rotation is under way; see `ssopilot demo-idp rotate status`)."
+        );
+    }
+    ExitCode::SUCCESS
+}
+
 pub fn run(args: DemoIdpArgs, clock: &SharedClock) -> ExitCode {
     match args.command {
-        DemoIdpCommand::Cert => match key() {
-            Ok(k) => {
-                print!("{}", k.cert_pem());
-                ExitCode::SUCCESS
-            }
-            Err(code) => code,
-        },
+        DemoIdpCommand::Cert => cert(),
+        DemoIdpCommand::Rotate(cmd) => crate::demo_idp_rotate::run(cmd),
         DemoIdpCommand::Metadata { port } => {
             let id = match demo::entity_id(port) {
                 Ok(id) => id,
                 Err(e) => return usage(e.message_for("IdP Entity ID")),
             };
-            match key() {
-                Ok(k) => {
-                    print!("{}", mint::metadata(&id, &demo::sso_url(port), &k));
+            match key_ring() {
+                Ok(ring) => {
+                    let keys = ring.published();
+                    let keys: Vec<&IdpKey> = keys.iter().map(std::sync::Arc::as_ref).collect();
+                    print!(
+                        "{}",
+                        mint::metadata_with_keys(&id, &demo::sso_url(port), &keys, false)
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(code) => code,
@@ -221,11 +258,11 @@ fn serve(
         }
         None => Vec::new(),
     };
-    let k = match key() {
-        Ok(k) => k,
+    let ring = match key_ring() {
+        Ok(r) => r,
         Err(code) => return code,
     };
-    let state = match State::new(directory, apps, k) {
+    let state = match State::with_key_ring(directory, apps, ring) {
         Ok(s) => s.with_clock(std::sync::Arc::clone(clock)),
         Err(e) => return fail(e),
     };
@@ -242,15 +279,17 @@ fn serve(
         println!("SSO Pilot demo IdP running at {base} (Ctrl-C stops it)");
         println!("  Metadata URL:  {base}/metadata");
         println!("  SSO URL:       {base}/sso (HTTP-Redirect and HTTP-POST)");
+        let keys = server.state().keys();
         println!(
-            "  Certificate SHA-256: {}",
-            server
-                .state()
-                .keys()
-                .signing()
-                .fingerprint_sha256()
-                .as_str()
+            "  Certificate SHA-256: {} (signs responses)",
+            keys.signing().fingerprint_sha256().as_str()
         );
+        for c in keys.certificates().iter().filter(|c| !c.signing) {
+            println!(
+                "  Also published:      {} (a rotation is under way: `ssopilot demo-idp rotate status`)",
+                c.sha256.as_str()
+            );
+        }
         let apps = server.state().apps();
         if apps.is_empty() {
             println!("  No applications yet: pass --config FILE to add one.");

@@ -12,6 +12,7 @@ mod bundle;
 mod cert;
 mod demo;
 mod demo_idp;
+mod demo_idp_rotate;
 mod metadata;
 mod outcome;
 mod response;
@@ -43,7 +44,8 @@ enum Command {
     Response(response::ResponseArgs),
     /// Secrets in the OS keychain: check it, print a self-hosted SP's AUTH_SECRET, delete what SSO Pilot stored.
     Secrets(secrets::SecretsArgs),
-    /// The built-in demo IdP: its certificate, metadata, and signed responses for testers of SPs.
+    /// The built-in demo IdP: its certificate, metadata, signed responses for testers of SPs, and a rehearsed
+    /// rotation of its signing key.
     DemoIdp(demo_idp::DemoIdpArgs),
     /// SAML metadata: inspect an IdP's or SP's metadata (file, URL or standard input), print the SP's.
     #[command(subcommand)]

@@ -20,7 +20,7 @@ use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_wizard::profiles::Profiles;
 use ssopilot_wizard::state::Store;
 use ssopilot_wizard::view::Severity;
-use ssopilot_wizard::watch::{self, TestLogin, WatchReport, Watched};
+use ssopilot_wizard::watch::{self, TestLogin, WatchReport, Watched, NOTHING_TO_WATCH};
 use ssopilot_wizard::{step_number, step_title};
 
 #[derive(Args)]
@@ -143,10 +143,7 @@ pub fn run(args: WatchArgs, clock: &SharedClock) -> ExitCode {
     if watched.is_empty() {
         return outcome::usage_in(
             "ssopilot watch",
-            format!(
-                "nothing to watch in {source}: no IdP certificate, entity ID, SSO URL or metadata URL is configured \
-                 yet"
-            ),
+            format!("nothing to watch in {source}: {NOTHING_TO_WATCH}"),
         );
     }
     let report = watch::run(&watched, &FetchOptions::default(), clock.now());

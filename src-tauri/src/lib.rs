@@ -288,22 +288,19 @@ fn watch_at_start<R: Runtime>(app: &AppHandle<R>) {
         .name("watch".into())
         .spawn(move || {
             let state = app.state::<WizardState>();
-            let Ok(watched) = state.with_session(|session| session.watched()) else {
+            let Ok(watched) = state.with_session(|session| session.watched_at_start()) else {
                 return;
             };
             let now = ssopilot_peers::clock::Clock::now(&ssopilot_peers::clock::SystemClock);
-            let report = ssopilot_wizard::watch::run(
-                &watched,
+            let (report, line) = ssopilot_wizard::watch::at_start(
+                watched.as_ref(),
                 &ssopilot_peers::fetch::FetchOptions::default(),
                 now,
             );
-            if report.needs_action() {
-                log::info!(
-                    "watch: {} action(s) needed on the saved setup",
-                    report.actions.len()
-                );
+            log::info!("{line}");
+            if let (Some(watched), Some(report)) = (watched, report) {
+                let _ = state.with_session(|session| session.set_watch_report(watched, report));
             }
-            let _ = state.with_session(|session| session.set_watch_report(watched, report));
         });
     if let Err(e) = spawned {
         log::warn!("the watch of the saved setup could not start: {e}");

@@ -12,6 +12,7 @@ mod bundle_cli;
 mod cert_cli;
 mod demo_faults_cli;
 mod demo_idp_cli;
+mod demo_idp_rotate_cli;
 mod idp_boxyhq_cli;
 mod idp_encrypting_cli;
 mod idp_foreign_cli;

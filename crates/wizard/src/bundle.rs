@@ -79,13 +79,32 @@ pub struct ReportSection {
     pub rows: Vec<FactRow>,
 }
 
-/// A captured response, decoded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// A captured response, decoded, and checked when it was asked for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CapturedResponse {
     /// Where it came from (a file name, "the last test login").
     pub source: String,
     /// The decoded XML (personal values replaced unless user data is included).
     pub xml: String,
+    /// The response checked against the saved configuration, as a pasted one is (see [`Extras::check_responses`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<ResponseCheck>,
+    /// Why it was not checked although that was asked for (the configuration cannot check a response yet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_checked: Option<String>,
+}
+
+/// A captured response checked against the saved configuration's certificate(s) and policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResponseCheck {
+    /// The validator's verdict.
+    pub valid: bool,
+    /// Which configured certificate signed it ("Signed with the current certificate (SHA-256 …)"), or that the
+    /// IdP signed with one the SP does not hold; `None` when no signature was found.
+    pub signed_by: Option<String>,
+    /// The validator's report as `ssopilot response check --json` prints it (its findings are `checks`), personal
+    /// values replaced unless user data is included.
+    pub report: serde_json::Value,
 }
 
 /// The bundle as written.
@@ -127,6 +146,9 @@ pub struct Extras {
     pub test_report: Option<serde_json::Value>,
     /// Keep NameIDs, user names and attribute values as they are.
     pub include_user_data: bool,
+    /// Check each response against the saved configuration (responses given for the ticket; the app's last one
+    /// already comes with its test login's report).
+    pub check_responses: bool,
 }
 
 /// Makes the bundle of `saved` at the clock's time.
@@ -146,7 +168,18 @@ pub fn build(
             "{skip} earlier captured responses were left out (the last {MAX_RESPONSES} are kept)."
         ));
     }
+    // The checks run against the configuration as saved, before any of it is redacted.
+    let checker = extras
+        .check_responses
+        .then(|| Model::from_saved_with_clock(profiles.clone(), saved, clock.clone()).0);
     for (source, raw) in extras.responses.iter().skip(skip) {
+        let checked = checker.as_ref().map(|m| {
+            m.check_captured(raw).map(|report| ResponseCheck {
+                valid: report.valid(),
+                signed_by: m.signed_by_line(&report),
+                report: crate::test_login::export::json(&report),
+            })
+        });
         let xml = match ssopilot_saml::binding::decode(raw, ssopilot_saml::xml::DEFAULT_MAX_BYTES) {
             Ok(d) => d.xml,
             Err(e) => {
@@ -161,10 +194,25 @@ pub fn build(
         } else {
             redactor.response(&xml)
         };
+        let (mut check, not_checked) = match checked {
+            Some(Ok(c)) => (Some(c), None),
+            Some(Err(why)) => (
+                None,
+                Some(format!(
+                    "not checked: the saved configuration cannot check a response yet ({why})"
+                )),
+            ),
+            None => (None, None),
+        };
+        if let (Some(c), false) = (check.as_mut(), extras.include_user_data) {
+            redactor.report(&mut c.report);
+        }
         match xml {
             Some(xml) => responses.push(CapturedResponse {
                 source: source.clone(),
                 xml,
+                check,
+                not_checked,
             }),
             None => notes.push(format!(
                 "The response from {source} is not readable XML, so its personal data cannot be told apart; it was \
@@ -232,11 +280,18 @@ pub fn build(
     if !extras.include_user_data {
         // Belt and braces: a personal value quoted anywhere else (a check's message, a step's reason) goes too. The
         // responses were redacted where each value stands.
-        let responses = std::mem::take(&mut bundle.responses);
+        let mut responses = std::mem::take(&mut bundle.responses);
         let mut v =
             serde_json::to_value(&bundle).map_err(|e| BundleError::Encode(e.to_string()))?;
         redactor.json(&mut v);
         bundle = serde_json::from_value(v).map_err(|e| BundleError::Encode(e.to_string()))?;
+        // Their checks' texts too, now that every personal value is known.
+        for r in &mut responses {
+            if let Some(c) = r.check.as_mut() {
+                redactor.json(&mut c.report);
+            }
+            r.not_checked = r.not_checked.as_deref().map(|t| redactor.text(t));
+        }
         bundle.responses = responses;
     }
     check_no_secret(&bundle)?;
@@ -297,6 +352,7 @@ impl crate::Session {
                 .filter_map(|(source, xml, _)| Some((source, xml?.into_bytes())))
                 .collect(),
             include_user_data,
+            check_responses: false,
         };
         build(
             self.model.profiles.clone(),

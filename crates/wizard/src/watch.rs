@@ -190,6 +190,32 @@ impl WatchReport {
     }
 }
 
+/// Why a setup has nothing to watch yet ([`Watched::is_empty`]): the words `ssopilot watch` and the app's log share.
+pub const NOTHING_TO_WATCH: &str =
+    "no IdP certificate, entity ID, SSO URL or metadata URL is configured yet";
+
+/// The watch the app runs when it starts, on [`crate::Session::watched_at_start`]: when there is nothing to watch
+/// yet (`None`, or an empty setup), nothing at all (no report, so no banner), as `ssopilot watch` refuses it; else
+/// [`run`]. Returns the report to keep and the line for the app's log. Blocking: run it off the UI thread.
+pub fn at_start(
+    watched: Option<&Watched>,
+    fetch_opts: &FetchOptions,
+    now: OffsetDateTime,
+) -> (Option<WatchReport>, String) {
+    let Some(watched) = watched.filter(|w| !w.is_empty()) else {
+        return (
+            None,
+            format!("watch: nothing to watch yet: {NOTHING_TO_WATCH}"),
+        );
+    };
+    let report = run(watched, fetch_opts, now);
+    let line = match report.actions.len() {
+        0 => "watch: nothing needs doing on the saved setup".to_string(),
+        n => format!("watch: {n} action(s) needed on the saved setup"),
+    };
+    (Some(report), line)
+}
+
 /// Fetches the IdP's metadata when its URL is known (https, or http on loopback; bounded in every way), then
 /// [`check`]s. Blocking: run it off the UI thread.
 pub fn run(watched: &Watched, fetch_opts: &FetchOptions, now: OffsetDateTime) -> WatchReport {
@@ -501,6 +527,9 @@ impl Model {
     pub(crate) fn watch_banner(&self) -> Option<crate::view::Block> {
         let now = self.now();
         let watched = self.watched();
+        if watched.is_empty() {
+            return None;
+        }
         let actions = match &self.watch {
             Some((seen, report)) if *seen == watched => report.actions.clone(),
             _ => check(&watched, None, now),
@@ -520,6 +549,19 @@ impl crate::Session {
     /// [`crate::Session::set_watch_report`].
     pub fn watched(&self) -> Watched {
         self.model.watched()
+    }
+
+    /// What the app watches when it starts: [`crate::Session::watched`], or `None` when the saved configuration has
+    /// nothing to watch yet (nothing saved, or no IdP value in it), where `ssopilot watch` says "nothing to watch"
+    /// too. A fresh start is such a case even with the demo IdP preselected and its values filled in: a
+    /// preselection is not a setup.
+    pub fn watched_at_start(&self) -> Option<Watched> {
+        let saved = Watched::from_saved(
+            self.model.profiles.clone(),
+            &self.saved,
+            self.model.clock.clone(),
+        );
+        (!saved.is_empty()).then(|| self.watched())
     }
 
     /// Keeps the report of `watched` for the summary's banner, as long as the configuration is what was watched.

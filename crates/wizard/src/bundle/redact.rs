@@ -83,6 +83,26 @@ impl Redactor {
         }
     }
 
+    /// A validator's report (as `ssopilot response check --json` prints it) with its NameID and attribute values
+    /// replaced by their placeholders, then every personal value quoted in its checks' texts.
+    pub fn report(&mut self, v: &mut serde_json::Value) {
+        if let Some(id) = v.get_mut("name_id") {
+            if let Some(s) = id.as_str() {
+                *id = serde_json::Value::String(self.user(s));
+            }
+        }
+        if let Some(attrs) = v.get_mut("attributes").and_then(|a| a.as_object_mut()) {
+            for values in attrs.values_mut() {
+                for value in values.as_array_mut().into_iter().flatten() {
+                    if let Some(s) = value.as_str() {
+                        *value = serde_json::Value::String(self.value(s));
+                    }
+                }
+            }
+        }
+        self.json(v);
+    }
+
     /// The personal values of a decoded response replaced where they stand: the text of every NameID and
     /// AttributeValue, and the user's address in SubjectConfirmationData. The rest (issuer, audience, times,
     /// signature, certificate) is kept as it is. A response that is not XML is dropped whole: what it holds cannot

@@ -72,6 +72,24 @@ impl PasteJob {
 }
 
 impl Model {
+    /// The policy a response captured outside a test login is checked with (a pasted one, a support bundle's):
+    /// the configuration's, except that InResponseTo is not compared, since which request it answers cannot be
+    /// known (the validator leaves it out and alone decides the verdict).
+    pub(crate) fn captured_policy(&self, config: &TestedConfig) -> Policy {
+        let mut policy = self.policy_for(config, None);
+        policy.expect = Expect::Unknown;
+        policy
+    }
+
+    /// Checks a response captured outside a test login (a file given to `ssopilot bundle --response`) against the
+    /// configuration, as a pasted one is: the report, or why the configuration cannot check one yet.
+    pub(crate) fn check_captured(&self, input: &[u8]) -> Result<Report, String> {
+        let config = self
+            .tested_config()
+            .ok_or_else(|| self.not_ready().unwrap_or_default())?;
+        Ok(response::validate(input, &self.captured_policy(&config)))
+    }
+
     /// Keeps the pasted text and makes the job that checks it; this check replaces any check still running.
     pub(super) fn start_paste(&mut self, text: String) -> Result<PasteJob, String> {
         if self.current != StepId::TestLogin {
@@ -96,8 +114,7 @@ impl Model {
         let config = self
             .tested_config()
             .ok_or_else(|| self.not_ready().unwrap_or_default())?;
-        let mut policy = self.policy_for(&config, None);
-        policy.expect = Expect::Unknown;
+        let mut policy = self.captured_policy(&config);
         // A loaded SP key serves this one check and goes with it.
         policy.decryption_keys = self.take_paste_key().into_iter().collect();
         let generation = self.steps.test_login.run.paste_generation;

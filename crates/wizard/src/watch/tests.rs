@@ -284,3 +284,58 @@ fn the_summary_carries_the_banner_of_the_watch_run_at_start() {
     assert_eq!(title, "1 thing needs doing");
     assert_eq!(actions[0].code, WatchCode::RotationStarted);
 }
+
+#[test]
+fn at_start_a_fresh_setup_has_nothing_to_watch_as_the_cli_says() {
+    use crate::tests::set;
+    use crate::view::Field;
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = crate::Session::open(crate::state::Store::at(dir.path()));
+    // The app's fresh start: the demo IdP preselected, its certificate and entity ID filled in, nothing saved.
+    s.attach_demo(crate::demo::DemoIdp::start_with_key(
+        ssopilot_peers::demo_idp::key::IdpKey::generate_ephemeral().unwrap(),
+        0,
+    ));
+    assert!(
+        !s.watched().is_empty(),
+        "the demo's values are in the model"
+    );
+    assert!(
+        !run(&s.watched(), &FetchOptions::default(), now())
+            .actions
+            .is_empty(),
+        "what watching the model alone finds (no test login yet): the app's old \"1 action(s) needed\""
+    );
+    let w = s.watched_at_start();
+    assert_eq!(w, None);
+    let (report, line) = at_start(w.as_ref(), &FetchOptions::default(), now());
+    assert_eq!(report, None, "no report, so no banner");
+    assert_eq!(
+        line,
+        format!("watch: nothing to watch yet: {NOTHING_TO_WATCH}")
+    );
+    assert!(!s
+        .view()
+        .page
+        .blocks
+        .iter()
+        .any(|b| matches!(b, crate::view::Block::WatchBanner { .. })));
+
+    // Once the admin's choices are saved, the start-of-app watch watches them.
+    set(&mut s, Field::SpProfile, "infisical");
+    let w = s.watched_at_start().expect("something saved to watch");
+    let (report, line) = at_start(Some(&w), &FetchOptions::default(), now());
+    assert_eq!(
+        codes(&report.unwrap().actions),
+        [WatchCode::TestLoginMissing]
+    );
+    assert_eq!(line, "watch: 1 action(s) needed on the saved setup");
+    let (pem, _) = cert(400);
+    let w = Watched {
+        metadata_url: None,
+        ..watched(&[&pem])
+    };
+    let (report, line) = at_start(Some(&w), &FetchOptions::default(), now());
+    assert!(report.unwrap().actions.is_empty());
+    assert_eq!(line, "watch: nothing needs doing on the saved setup");
+}
