@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod login;
+pub mod support;
 
 use std::sync::{Mutex, OnceLock};
 
@@ -48,6 +49,9 @@ pub enum ShellError {
     /// The worker checking a caught response stopped before it answered (an internal error).
     #[error("SSO Pilot could not check the caught response (an internal error): start the test login again.")]
     CheckFailed,
+    /// The chosen file is not a support bundle this version reads (the core's sentence).
+    #[error("{0}")]
+    Bundle(String),
 }
 
 impl Serialize for ShellError {
@@ -576,6 +580,7 @@ pub fn with_wizard_and<R: Runtime>(
             sp_metadata_save,
             report_save,
             support_bundle_save,
+            support::support_bundle_open,
             wizard_open_certificate,
             paste_key_open,
             metadata_file_open,

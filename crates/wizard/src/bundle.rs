@@ -7,6 +7,7 @@
 //! Personal data is replaced by stable placeholders unless the admin asks to include it ([`redact`]).
 
 pub mod redact;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
