@@ -7,6 +7,7 @@
 
 pub mod files;
 pub mod login;
+pub mod notify;
 pub mod support;
 
 use std::sync::{Mutex, OnceLock};
@@ -285,7 +286,7 @@ async fn support_bundle_save<R: Runtime>(
 }
 
 /// Runs the watch of the saved setup once, at start, on its own thread (it may fetch the IdP's metadata): the
-/// summary's banner shows what it finds.
+/// summary's banner shows what it finds, and a desktop notification says when something needs action.
 fn watch_at_start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     let spawned = std::thread::Builder::new()
@@ -307,7 +308,15 @@ fn watch_at_start<R: Runtime>(app: &AppHandle<R>) {
                     report.actions.len()
                 );
             }
+            // One notification per start, when something needs action on a setup in use (the core decides).
+            let notification = state
+                .with_session(|session| session.start_notification(&report))
+                .ok()
+                .flatten();
             let _ = state.with_session(|session| session.set_watch_report(watched, report));
+            if let Some(n) = notification {
+                notify::show(&app, &n);
+            }
         });
     if let Err(e) = spawned {
         log::warn!("the watch of the saved setup could not start: {e}");
@@ -637,6 +646,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             bench::mark("setup");

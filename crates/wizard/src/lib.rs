@@ -66,6 +66,7 @@ pub mod enable;
 pub mod enforce;
 pub mod local_time;
 pub mod metadata_import;
+pub mod notify;
 pub mod practice;
 pub mod profiles;
 pub mod report;
