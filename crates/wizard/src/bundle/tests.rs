@@ -301,3 +301,34 @@ fn a_file_that_is_not_a_bundle_gets_a_plain_error() {
     let e = view::open_file(&dir.path().join("gone.json"), &profiles).unwrap_err();
     assert!(e.starts_with("gone.json cannot be read"), "{e}");
 }
+
+#[test]
+fn the_app_s_bundle_holds_the_steps_as_the_session_showed_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = seeded(dir.path());
+    let b = s.support_bundle(false).unwrap();
+    let v = s.view();
+    assert_eq!(b.current_step, v.current);
+    assert_eq!(b.steps, v.steps);
+    // Given steps are taken as they are (the session's peers judged them), then redacted like the rest.
+    let saved = s.model.to_saved(&s.saved);
+    let mut shown = v.steps.clone();
+    shown[5].reason = Some(format!("granted to {EMAIL}"));
+    let extras = Extras {
+        responses: vec![("the file response.xml".into(), response())],
+        ..Extras::default()
+    };
+    let b = build_with_steps(
+        s.model.profiles.clone(),
+        &saved,
+        &extras,
+        s.model.clock.clone(),
+        Some((StepId::Enforce, shown)),
+    )
+    .unwrap();
+    assert_eq!(b.current_step, StepId::Enforce);
+    assert_eq!(
+        b.steps[5].reason.as_deref(),
+        Some("granted to user-1@redacted")
+    );
+}
