@@ -10,6 +10,7 @@ fn main() {
             "sp_metadata_save",
             "report_save",
             "support_bundle_save",
+            "support_bundle_open",
             "wizard_open_certificate",
             "paste_key_open",
             "metadata_file_open",

@@ -170,3 +170,8 @@ pub const SUMMARY: &[(&str, &[&str])] = &[("Markdown", &["md"]), ("HTML page", &
 pub const MARKDOWN: &[(&str, &[&str])] = &[("Markdown", &["md"])];
 pub const HTML: &[(&str, &[&str])] = &[("Web page (HTML)", &["html"])];
 pub const BUNDLE: &[(&str, &[&str])] = &[("SSO Pilot support bundle (JSON)", &["json"])];
+/// Opening: a bundle renamed by a ticket system may have lost its extension.
+pub const BUNDLE_OPEN: &[(&str, &[&str])] = &[
+    ("SSO Pilot support bundle (JSON)", &["json"]),
+    ("All files", &["*"]),
+];

@@ -7,6 +7,8 @@
 
 pub mod files;
 pub mod login;
+pub mod notify;
+pub mod support;
 
 use std::sync::{Mutex, OnceLock};
 
@@ -48,6 +50,9 @@ pub enum ShellError {
     /// The worker checking a caught response stopped before it answered (an internal error).
     #[error("SSO Pilot could not check the caught response (an internal error): start the test login again.")]
     CheckFailed,
+    /// The chosen file is not a support bundle this version reads (the core's sentence).
+    #[error("{0}")]
+    Bundle(String),
 }
 
 impl Serialize for ShellError {
@@ -281,7 +286,7 @@ async fn support_bundle_save<R: Runtime>(
 }
 
 /// Runs the watch of the saved setup once, at start, on its own thread (it may fetch the IdP's metadata): the
-/// summary's banner shows what it finds.
+/// summary's banner shows what it finds, and a desktop notification says when something needs action.
 fn watch_at_start<R: Runtime>(app: &AppHandle<R>) {
     let app = app.clone();
     let spawned = std::thread::Builder::new()
@@ -299,7 +304,15 @@ fn watch_at_start<R: Runtime>(app: &AppHandle<R>) {
             );
             log::info!("{line}");
             if let (Some(watched), Some(report)) = (watched, report) {
+                // One notification per start, when something needs action on a setup in use (the core decides).
+                let notification = state
+                    .with_session(|session| session.start_notification(&report))
+                    .ok()
+                    .flatten();
                 let _ = state.with_session(|session| session.set_watch_report(watched, report));
+                if let Some(n) = notification {
+                    notify::show(&app, &n);
+                }
             }
         });
     if let Err(e) = spawned {
@@ -573,6 +586,7 @@ pub fn with_wizard_and<R: Runtime>(
             sp_metadata_save,
             report_save,
             support_bundle_save,
+            support::support_bundle_open,
             wizard_open_certificate,
             paste_key_open,
             metadata_file_open,
@@ -629,6 +643,7 @@ pub fn run() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_window_state::Builder::default().build())
         .setup(|app| {
             bench::mark("setup");

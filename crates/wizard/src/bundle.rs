@@ -7,6 +7,7 @@
 //! Personal data is replaced by stable placeholders unless the admin asks to include it ([`redact`]).
 
 pub mod redact;
+pub mod view;
 
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -151,12 +152,25 @@ pub struct Extras {
     pub check_responses: bool,
 }
 
-/// Makes the bundle of `saved` at the clock's time.
+/// Makes the bundle of `saved` at the clock's time, with the steps judged from `saved` alone.
 pub fn build(
     profiles: Profiles,
     saved: &SavedState,
     extras: &Extras,
     clock: SharedClock,
+) -> Result<Bundle, BundleError> {
+    build_with_steps(profiles, saved, extras, clock, None)
+}
+
+/// [`build`], with the steps as a running session showed them (`shown`: the current step and the step list), so a
+/// bundle from the app holds what the admin saw: a model rebuilt from the saved file alone has no peers (the demo
+/// IdP's directory, the keychain) and would judge some steps otherwise.
+pub fn build_with_steps(
+    profiles: Profiles,
+    saved: &SavedState,
+    extras: &Extras,
+    clock: SharedClock,
+    shown: Option<(StepId, Vec<StepSummary>)>,
 ) -> Result<Bundle, BundleError> {
     let now = clock.now();
     let mut redactor = Redactor::default();
@@ -232,7 +246,13 @@ pub fn build(
     }
     let (model, warnings) = Model::from_saved_with_clock(profiles.clone(), &saved, clock.clone());
     notes.extend(warnings);
-    let view = model.view();
+    let (current_step, steps) = match shown {
+        Some(shown) => shown,
+        None => {
+            let view = model.view();
+            (view.current, view.steps)
+        }
+    };
     let report = model.report();
     let held = |p: &&String| {
         Some(*p) != saved.idp_certificate.as_ref()
@@ -260,8 +280,8 @@ pub fn build(
         user_data_included: extras.include_user_data,
         configuration: serde_json::to_value(&saved)
             .map_err(|e| BundleError::Encode(e.to_string()))?,
-        current_step: view.current,
-        steps: view.steps,
+        current_step,
+        steps,
         report_title: report.title,
         report: report
             .sections
@@ -354,11 +374,13 @@ impl crate::Session {
             include_user_data,
             check_responses: false,
         };
-        build(
+        let view = self.model.view();
+        build_with_steps(
             self.model.profiles.clone(),
             &saved,
             &extras,
             self.model.clock.clone(),
+            Some((view.current, view.steps)),
         )
     }
 

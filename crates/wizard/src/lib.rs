@@ -48,8 +48,10 @@
 //!   test of the configuration itself (its SP entity ID and ACS URL) becomes evidence; a loopback pass never does.
 //! - At start the shell runs [`watch::run`] on [`Session::watched`] off the UI thread (it may fetch the IdP's
 //!   metadata) and hands the report to [`Session::set_watch_report`]: the summary shows it as a
-//!   [`view::Block::WatchBanner`]. The summary's "Save support bundle" passes the chosen path to
-//!   [`Session::save_support_bundle`] ([`bundle`]).
+//!   [`view::Block::WatchBanner`], and [`Session::start_notification`] says whether (and in which words) to notify
+//!   the desktop ([`notify`]). The summary's "Save support bundle" passes the chosen path to
+//!   [`Session::save_support_bundle`] ([`bundle`]); "Open a support bundle" reads one into a read-only
+//!   [`bundle::view::BundleView`] with [`bundle::view::open_file`], without the session.
 //! - Practice mode ([`practice`]): step 1 with the demo IdP carries a [`view::Block::Practice`] list; "Plant" sends
 //!   `Action::PlantFault`, the banner's "Leave practice mode" `Action::LeavePractice`; `view.practice` is the banner
 //!   every screen shows. Step 7's report's "Apply in step 4" sends `Action::ApplyAttributeSuggestion`.
@@ -66,6 +68,7 @@ pub mod enable;
 pub mod enforce;
 pub mod local_time;
 pub mod metadata_import;
+pub mod notify;
 pub mod practice;
 pub mod profiles;
 pub mod report;

@@ -264,3 +264,55 @@ fn support_bundle_save_writes_the_bundle_where_the_admin_chose() {
     assert_eq!(bundle.profiles.idp.as_deref(), Some("jumpcloud"));
     assert!(!bundle.user_data_included);
 }
+
+#[test]
+fn support_bundle_open_shows_a_bundle_without_touching_the_setup() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("ticket.json");
+    let junk = dir.path().join("notes.txt");
+    std::fs::write(&junk, "not a bundle").expect("written");
+    let (app, asked) = app_answering(
+        dir.path(),
+        vec![Some(file.clone()), Some(file.clone()), Some(junk), None],
+    );
+    let window = main_window(&app);
+    apply(
+        &window,
+        json!({ "type": "set_field", "field": "idp_profile", "value": "jumpcloud" }),
+    );
+    call(
+        &window,
+        "support_bundle_save",
+        json!({ "fileName": "ticket.json" }),
+    )
+    .expect("saved");
+    let state_file = dir.path().join("state.json");
+    let before = std::fs::read(&state_file).expect("the setup is saved");
+    let before_view = view(&window);
+
+    let value = call(&window, "support_bundle_open", json!({}))
+        .expect("support_bundle_open is granted and answers");
+    assert_eq!(asked.lock().unwrap()[1].title, "Open a support bundle");
+    assert!(!asked.lock().unwrap()[1].save);
+    let v: ssopilot_wizard::bundle::view::BundleView =
+        serde_json::from_value(value).expect("a BundleView");
+    assert_eq!(v.file_name, "ticket.json");
+    assert_eq!(v.steps.len(), 9);
+    assert!(v
+        .about
+        .iter()
+        .any(|r| r.label == "IdP profile" && r.value == "jumpcloud"));
+    assert_eq!(std::fs::read(&state_file).expect("kept"), before);
+    assert_eq!(view(&window), before_view);
+
+    // Not a bundle: a plain error naming the file; a closed dialog: nothing.
+    let error = call(&window, "support_bundle_open", json!({})).expect_err("refused");
+    let error = error.as_str().expect("a message");
+    assert!(
+        error.starts_with("notes.txt cannot be opened: this is not an SSO Pilot support bundle"),
+        "{error}"
+    );
+    let closed = call(&window, "support_bundle_open", json!({})).expect("closed");
+    assert!(closed.is_null());
+    assert_eq!(std::fs::read(&state_file).expect("kept"), before);
+}

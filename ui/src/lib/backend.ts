@@ -5,7 +5,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { writeText } from "@tauri-apps/plugin-clipboard-manager";
 import { error as logError } from "@tauri-apps/plugin-log";
-import type { Action, MetadataSide, ReportFormat, WizardView } from "./types";
+import type { Action, BundleView, MetadataSide, ReportFormat, WizardView } from "./types";
 
 /** The view request that public/view-request.js sent as the page started, before this bundle ran. */
 export interface EarlyViewRequest {
@@ -61,6 +61,12 @@ export function saveReport(fileName: string): Promise<WizardView> {
 /** The shell's save dialog for the support bundle; the core writes it (personal data replaced, never a secret). */
 export function saveSupportBundle(fileName: string): Promise<WizardView> {
   return invoke<WizardView>("support_bundle_save", { fileName });
+}
+
+/** The shell's open dialog for a support bundle; the core reads it into a read-only view (null: the dialog was
+ * closed). The admin's own setup is not touched. */
+export function openSupportBundle(): Promise<BundleView | null> {
+  return invoke<BundleView | null>("support_bundle_open");
 }
 
 /** The shell's save dialog for step 7's test-login report; the core writes it. */

@@ -599,3 +599,81 @@ practice: PracticeView | null, };
 export type Action = { "type": "set_field", field: Field, value: string, } | { "type": "go_to", step: StepId, } | { "type": "next" } | { "type": "back" } | { "type": "add_attribute" } | { "type": "remove_attribute", index: number, } | { "type": "set_attribute", index: number, side: AttributeSide, value: string, } | { "type": "reset_attributes" } | { "type": "dismiss_notice", index: number, } | { "type": "import_metadata", side: MetadataSide, text: string, } | { "type": "import_metadata_file", side: MetadataSide, path: string, } | { "type": "choose_metadata_entity", side: MetadataSide, entity_id: string, } | { "type": "confirm_metadata_import", side: MetadataSide, } | { "type": "cancel_metadata_import", side: MetadataSide, } | { "type": "set_group_grant", group: string, granted: boolean, } | { "type": "generate_auth_secret" } | { "type": "enforce" } | { "type": "check_pasted_response", text: string, } | { "type": "save_test_report", format: ReportFormat, path: string, } | { "type": "set_login_start", start: LoginStart, } | { "type": "set_login_request", post: boolean, sign: boolean, } | { "type": "set_launch_link", link: string, } | { "type": "plant_fault", fault: string, } | { "type": "leave_practice" } | { "type": "apply_attribute_suggestion", sp_attribute: string, idp_attribute: string, } | { "type": "import_next_certificate", text: string, } | { "type": "retire_old_certificate" } | { "type": "cancel_rotation" } | { "type": "rotate_demo_key" } | { "type": "forget_paste_key" };
 
 export type AttributeSide = "sp" | "idp";
+
+/**
+ * A titled list of label/value rows.
+ */
+export type BundleSection = { heading: string, rows: Array<FactRow>, };
+
+/**
+ * One check of the last test login, as step 7 showed it.
+ */
+export type BundleCheck = { id: string, ok: boolean, message: string, hint: string | null, 
+/**
+ * "Step 5 (Certificate)": where a failure is fixed.
+ */
+step: string | null, };
+
+/**
+ * The last test login of the customer's run.
+ */
+export type BundleTestLogin = { valid: boolean, 
+/**
+ * Issuer, NameID, the certificate that signed...
+ */
+rows: Array<FactRow>, 
+/**
+ * Failed first.
+ */
+checks: Array<BundleCheck>, };
+
+/**
+ * One IdP certificate of the bundle, with the certificate doctor's findings.
+ */
+export type BundleCertificate = { 
+/**
+ * "The IdP certificate in use", "The IdP's next certificate (rotation)", "Listed in the IdP's metadata".
+ */
+heading: string, usable: boolean, rows: Array<FactRow>, findings: Array<FindingView>, pem: string | null, };
+
+/**
+ * A captured response, decoded.
+ */
+export type BundleResponse = { source: string, xml: string, };
+
+/**
+ * The whole bundle as the UI draws it.
+ */
+export type BundleView = { 
+/**
+ * "Support bundle: Infisical (cloud) with JumpCloud".
+ */
+title: string, 
+/**
+ * Says it is someone's bundle, read-only, and that the admin's own setup is untouched.
+ */
+banner: string, 
+/**
+ * The file's name (no folder).
+ */
+file_name: string, 
+/**
+ * When the bundle was made (RFC 3339, UTC).
+ */
+created_at: string, 
+/**
+ * SSO Pilot version, platform, profile ids, whether user data is in it.
+ */
+about: Array<FactRow>, 
+/**
+ * What the bundle could not include.
+ */
+notes: Array<string>, current_step: StepId, steps: Array<StepSummary>, 
+/**
+ * What needed doing when the bundle was made.
+ */
+watch: Array<WatchAction>, report_title: string, report: Array<BundleSection>, test_login: BundleTestLogin | null, certificates: Array<BundleCertificate>, responses: Array<BundleResponse>, 
+/**
+ * The saved configuration's values as in the file (certificates are under `certificates`).
+ */
+configuration: Array<FactRow>, };

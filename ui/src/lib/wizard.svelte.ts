@@ -24,11 +24,12 @@ import {
   saveReport,
   saveSpMetadata,
   saveSupportBundle,
+  openSupportBundle,
   saveTestReport,
   type EarlyViewRequest,
 } from "./backend";
 import { mark } from "./launch";
-import type { Action, MetadataSide, ReportFormat, WizardView } from "./types";
+import type { Action, BundleView, MetadataSide, ReportFormat, WizardView } from "./types";
 
 export const EDIT_DELAY_MS = 120;
 
@@ -45,6 +46,9 @@ export class Wizard {
   /** The side whose metadata URL is being fetched, from the click until the core answers (the core's view says
    * so too, but only once the fetch has ended). */
   fetching = $state<MetadataSide | null>(null);
+
+  /** A support bundle opened back (read only), shown instead of the wizard until closed. */
+  bundle = $state<BundleView | null>(null);
 
   /** A pasted response is being checked, from the click until the shell answers (or Cancel). */
   checking = $state(false);
@@ -171,6 +175,28 @@ export class Wizard {
   /** Saves the support bundle where the admin chooses in the shell's dialog. */
   saveSupportBundle(fileName: string): Promise<void> {
     return this.#file("saving the support bundle", () => saveSupportBundle(fileName));
+  }
+
+  /** Opens a support bundle through the shell's dialog and shows it, read only; a closed dialog changes nothing,
+   * a file that is not a bundle is shown as a failure. Never touches the admin's own setup. */
+  async openSupportBundle(): Promise<void> {
+    await this.flush();
+    const run = this.#chain.then(async () => {
+      try {
+        const opened = await openSupportBundle();
+        if (opened) this.bundle = opened;
+        this.failure = null;
+      } catch (reason) {
+        this.#fail("opening a support bundle", reason);
+      }
+    });
+    this.#chain = run;
+    return run;
+  }
+
+  /** Back to the admin's own setup. */
+  closeSupportBundle(): void {
+    this.bundle = null;
   }
 
   /** Saves step 7's test-login report where the admin chooses in the shell's dialog. */

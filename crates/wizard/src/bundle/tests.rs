@@ -1,6 +1,7 @@
 use super::*;
 use crate::assign_users::tests::to_assign_users_at;
 use crate::certificate::tests::T0;
+use crate::profiles::Profiles;
 use crate::state::Store;
 use crate::test_login::tests::passing_as;
 use crate::tests::set;
@@ -200,4 +201,135 @@ fn a_bundle_that_would_hold_a_key_is_refused() {
     let empty = Session::open(Store::at(dir.path().join("empty")));
     let b = empty.support_bundle(false).unwrap();
     assert!(b.configuration.is_object());
+}
+
+#[test]
+fn an_opened_bundle_shows_the_steps_reports_certificates_and_responses() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, extras) = seeded(dir.path());
+    let file = dir.path().join("ticket-42.json");
+    std::fs::write(&file, bundle_of(&s, &extras).to_json().unwrap()).unwrap();
+    let saved_before = std::fs::read(&s.path).unwrap();
+
+    let v = view::open_file(&file, &s.model.profiles).unwrap();
+    assert_eq!(v.title, "Support bundle: Infisical with JumpCloud");
+    assert!(v.banner.starts_with("Read only"), "{}", v.banner);
+    assert!(v.banner.contains("ticket-42.json"));
+    assert_eq!(v.file_name, "ticket-42.json");
+    let about = |label: &str| {
+        v.about
+            .iter()
+            .find(|r| r.label == label)
+            .map(|r| r.value.clone())
+            .unwrap_or_else(|| panic!("no {label} in {:?}", v.about))
+    };
+    assert_eq!(about("SSO Pilot version"), env!("CARGO_PKG_VERSION"));
+    assert_eq!(about("IdP profile"), "jumpcloud");
+    assert_eq!(about("SP profile"), "infisical");
+    assert!(about("Platform").starts_with(std::env::consts::OS));
+    assert!(about("User data").starts_with("replaced by placeholders"));
+    assert_eq!(about("Made"), v.created_at);
+    assert_eq!(v.steps.len(), 9);
+    assert!(!v.report.is_empty());
+    assert!(v
+        .report
+        .iter()
+        .any(|s| s.rows.iter().any(|r| r.value.contains("app.infisical.com"))));
+    // The last test login, failed checks first, with where each is fixed.
+    let login = v.test_login.as_ref().unwrap();
+    assert!(login.valid);
+    assert_eq!(login.checks[0].id, "subject");
+    assert!(login.checks[0].message.contains("user-1@redacted"));
+    // The certificate in use, with the doctor's rows.
+    assert_eq!(v.certificates.len(), 1);
+    let cert = &v.certificates[0];
+    assert_eq!(cert.heading, "The IdP certificate in use");
+    assert!(cert.usable);
+    assert!(cert.rows.iter().any(|r| r.label == "SHA-256"));
+    assert!(cert.pem.as_deref().unwrap().contains("BEGIN CERTIFICATE"));
+    // The captured response, decoded and redacted.
+    assert_eq!(v.responses[0].source, "the file response.xml");
+    assert!(v.responses[0].xml.contains("user-1@redacted"));
+    // The configuration's values, flattened; certificates only pointed to.
+    let config = |label: &str| v.configuration.iter().find(|r| r.label == label);
+    assert_eq!(config("sp_profile").unwrap().value, "infisical");
+    assert_eq!(
+        config("test_evidence.user").unwrap().value,
+        "user-1@redacted"
+    );
+    assert_eq!(
+        config("idp_certificate").unwrap().value,
+        "(a certificate: see Certificates)"
+    );
+    assert!(v.configuration.iter().all(|r| !r.value.contains("BEGIN")));
+    // Opening it changed nothing of the admin's own saved setup.
+    assert_eq!(std::fs::read(&s.path).unwrap(), saved_before);
+}
+
+#[test]
+fn a_file_that_is_not_a_bundle_gets_a_plain_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = Profiles::builtin().unwrap();
+    let open = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        view::open_file(&path, &profiles).unwrap_err()
+    };
+    let e = open("notes.txt", b"hello");
+    assert!(
+        e.starts_with("notes.txt cannot be opened: this is not an SSO Pilot support bundle"),
+        "{e}"
+    );
+    assert!(e.contains("open the .json file SSO Pilot wrote"), "{e}");
+    let e = open(
+        "metadata.json",
+        br#"{"format": "saml-metadata", "version": 1}"#,
+    );
+    assert!(e.contains("not an SSO Pilot support bundle"), "{e}");
+    let e = open(
+        "future.json",
+        br#"{"format": "ssopilot-support-bundle", "version": 9}"#,
+    );
+    assert!(
+        e.contains("format version 9") && e.contains("update SSO Pilot"),
+        "{e}"
+    );
+    let e = open("huge.json", &vec![b' '; MAX_BUNDLE_BYTES + 1]);
+    assert!(
+        e.contains("larger than") && e.contains("not a support bundle"),
+        "{e}"
+    );
+    let e = view::open_file(&dir.path().join("gone.json"), &profiles).unwrap_err();
+    assert!(e.starts_with("gone.json cannot be read"), "{e}");
+}
+
+#[test]
+fn the_app_s_bundle_holds_the_steps_as_the_session_showed_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, _) = seeded(dir.path());
+    let b = s.support_bundle(false).unwrap();
+    let v = s.view();
+    assert_eq!(b.current_step, v.current);
+    assert_eq!(b.steps, v.steps);
+    // Given steps are taken as they are (the session's peers judged them), then redacted like the rest.
+    let saved = s.model.to_saved(&s.saved);
+    let mut shown = v.steps.clone();
+    shown[5].reason = Some(format!("granted to {EMAIL}"));
+    let extras = Extras {
+        responses: vec![("the file response.xml".into(), response())],
+        ..Extras::default()
+    };
+    let b = build_with_steps(
+        s.model.profiles.clone(),
+        &saved,
+        &extras,
+        s.model.clock.clone(),
+        Some((StepId::Enforce, shown)),
+    )
+    .unwrap();
+    assert_eq!(b.current_step, StepId::Enforce);
+    assert_eq!(
+        b.steps[5].reason.as_deref(),
+        Some("granted to user-1@redacted")
+    );
 }

@@ -73,6 +73,13 @@ fn contract() -> String {
     decl::<WizardView>(&cfg, &mut out);
     decl::<Action>(&cfg, &mut out);
     decl::<AttributeSide>(&cfg, &mut out);
+    // A support bundle opened back (the shell's `support_bundle_open`), read-only.
+    decl::<ssopilot_wizard::bundle::view::BundleSection>(&cfg, &mut out);
+    decl::<ssopilot_wizard::bundle::view::BundleCheck>(&cfg, &mut out);
+    decl::<ssopilot_wizard::bundle::view::BundleTestLogin>(&cfg, &mut out);
+    decl::<ssopilot_wizard::bundle::view::BundleCertificate>(&cfg, &mut out);
+    decl::<ssopilot_wizard::bundle::view::BundleResponse>(&cfg, &mut out);
+    decl::<ssopilot_wizard::bundle::view::BundleView>(&cfg, &mut out);
     out
 }
 

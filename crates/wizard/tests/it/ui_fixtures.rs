@@ -139,6 +139,7 @@ fn fixtures() -> Vec<(String, String)> {
     out.push(fixture("enable", tmp.path(), &v));
     let v = s.apply(Action::Next);
     out.push(fixture("enforce", tmp.path(), &v));
+    out.push(bundle_fixture(tmp.path()));
 
     // Saved progress that cannot be read: moved aside, and the admin is told where.
     let tmp = tempfile::tempdir().unwrap();
@@ -148,6 +149,37 @@ fn fixtures() -> Vec<(String, String)> {
     out.push(fixture("unreadable_progress", tmp.path(), &s.view()));
 
     out
+}
+
+/// The support bundle of the setup saved so far, opened back: made at a fixed time, with a captured response, the
+/// version and platform fixed so the fixture does not change with them.
+fn bundle_fixture(dir: &Path) -> (String, String) {
+    use ssopilot_wizard::bundle::{self, view, Extras, Platform};
+    use ssopilot_wizard::clock::FixedClock;
+    let mut saved = Store::at(dir).load().unwrap().unwrap();
+    saved.saved_at = Some("2027-01-15T10:00:00Z".into());
+    let response = "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" \
+        xmlns:saml=\"urn:oasis:names:tc:SAML:2.0:assertion\" ID=\"_r1\" Version=\"2.0\">\
+        <saml:Issuer>https://sso.jumpcloud.com/saml2/infisical</saml:Issuer><saml:Assertion ID=\"_a1\"><saml:Subject>\
+        <saml:NameID>ada.lovelace@example.com</saml:NameID></saml:Subject></saml:Assertion></samlp:Response>";
+    let extras = Extras {
+        responses: vec![("the last test login".into(), response.as_bytes().to_vec())],
+        test_report: None,
+        include_user_data: false,
+    };
+    let profiles = ssopilot_wizard::profiles::Profiles::builtin().unwrap();
+    let clock = FixedClock::shared(time::macros::datetime!(2027-01-15 10:30 UTC));
+    let mut b = bundle::build(profiles.clone(), &saved, &extras, clock).unwrap();
+    b.app_version = "1.0.0".into();
+    b.platform = Platform {
+        os: "linux".into(),
+        arch: "x86_64".into(),
+        family: "unix".into(),
+    };
+    let v = view::view(&b, "support-bundle.json", &profiles);
+    let json = serde_json::to_string_pretty(&v).unwrap();
+    let json = json.replace(&dir.display().to_string(), DATA_DIR);
+    (format!("{DIR}/bundle_open.json"), json + "\n")
 }
 
 #[test]
