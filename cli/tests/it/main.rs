@@ -16,6 +16,7 @@ mod idp_boxyhq_cli;
 mod idp_encrypting_cli;
 mod idp_foreign_cli;
 mod idp_pysaml2;
+mod idp_saml_idp_cli;
 mod metadata_cli;
 mod packaging;
 mod response_cli;
