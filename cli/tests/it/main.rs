@@ -14,6 +14,7 @@ mod demo_faults_cli;
 mod demo_idp_cli;
 mod idp_boxyhq_cli;
 mod idp_encrypting_cli;
+mod idp_flask_saml2_cli;
 mod idp_foreign_cli;
 mod idp_pysaml2;
 mod idp_saml_idp_cli;
