@@ -52,14 +52,14 @@ install_debian_packages() {
 
 # --- Toolchains that apt cannot provide in a usable version ---------------------------------------------------
 check_toolchains() {
-  # Rust: Debian 12 ships 1.63, the project needs 1.85 or newer.
+  # Rust: Debian 12 ships 1.63, the project needs 1.89 or newer.
   if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
   command -v cargo >/dev/null 2>&1 ||
-    die "cargo is missing. Install Rust 1.85 or newer with rustup (https://rustup.rs), then run this again."
+    die "cargo is missing. Install Rust 1.89 or newer with rustup (https://rustup.rs), then run this again."
   local rust_minor
   rust_minor="$(rustc --version | sed -E 's/^rustc 1\.([0-9]+).*/\1/')"
-  [ "$rust_minor" -ge 85 ] 2>/dev/null ||
-    die "Rust $(rustc --version) is too old; the project needs 1.85 or newer: run 'rustup update stable'."
+  [ "$rust_minor" -ge 89 ] 2>/dev/null ||
+    die "Rust $(rustc --version) is too old; the project needs 1.89 or newer: run 'rustup update stable'."
   # Node: Vite 8 needs 20.19 or newer (Debian 12's own nodejs is 18; use the NodeSource or Debian 13 package).
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
     die "node and npm are missing. Install Node.js 20.19 or newer (for example the NodeSource 'nodejs' package), then run this again."

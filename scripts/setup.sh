@@ -37,6 +37,16 @@ if [ -n "$(entries "$PACKAGES/pip.txt")" ]; then
 else
   say "Python packages: none needed"
 fi
+# flask-saml2, a test peer, needs old pins that would break .venv's packages: a virtual environment of its own.
+if [ -n "$(entries "$PACKAGES/pip-flask-saml2.txt")" ]; then
+  if [ ! -x "$ROOT/.venv-flask-saml2/bin/python" ]; then
+    rm -rf "$ROOT/.venv-flask-saml2"
+    say "Creating the Python virtual environment .venv-flask-saml2 (a test peer)"
+    python3 -m venv "$ROOT/.venv-flask-saml2" || die "python3 -m venv failed: install python3-venv."
+  fi
+  say "Installing flask-saml2 into .venv-flask-saml2"
+  entries "$PACKAGES/pip-flask-saml2.txt" | xargs "$ROOT/.venv-flask-saml2/bin/pip" install -q --disable-pip-version-check
+fi
 
 # --- cargo tools ------------------------------------------------------------------------------------------------
 installed="$(cargo install --list)"

@@ -4,7 +4,10 @@
 // URL is refused by SimpleSAMLphp), the user signs in on SimpleSAMLphp's own form, and the response, caught before
 // it leaves for the ACS, passes every check, InResponseTo included; the report says how the sign-in started. Both
 // bindings: HTTP-Redirect (a URL) and HTTP-POST (the window opens SSO Pilot's one-time loopback page, which posts
-// the request).
+// the request). And IdP-initiated: chosen in step 1 as Microsoft Entra ID (whose profile offers an IdP-initiated
+// link, its "User access URL"; no Entra ID here, SimpleSAMLphp stands in), the login window opens the link pasted
+// there, SimpleSAMLphp's unsolicited-response start (SSOService.php?spentityid=...), and the report passes as
+// IdP-initiated, InResponseTo left unchecked and said so.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -224,4 +227,81 @@ test("step 7: the login window signs in at SimpleSAMLphp (a generic SAML IdP) wi
 
 test("step 7: the login window sends the request by HTTP-POST (through SSO Pilot's one-time loopback page) to SimpleSAMLphp, and the report passes", async () => {
   await signInThroughTheWindow("post");
+});
+
+test("step 7: the login window starts at an IdP-initiated link (SimpleSAMLphp standing in for Entra ID's User access URL), and the report passes as IdP-initiated", async () => {
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run under scripts/with-keyring.sh (scripts/test.sh does)");
+  const idp = await startSimpleSamlPhp();
+  const dirs = profile("test-login-simplesamlphp-idp-initiated");
+  // SimpleSAMLphp's IdP-initiated start for our SP: it signs the user in and posts an unsolicited response.
+  const link = `${idp.sso}?spentityid=${encodeURIComponent(SP_ENTITY_ID)}`;
+  try {
+    await withDriver(dirs, async () => {
+      const session = await launch();
+      const [main] = await handles(session);
+      await waitForTitle(session, "Providers");
+      await choose(session, "idp_profile", "entra-id");
+      await choose(session, "sp_profile", "generic-saml");
+      await next(session);
+      await waitForTitle(session, "Service provider values");
+      await fill(session, "sp_entity_id", SP_ENTITY_ID);
+      await fill(session, "acs_url", ACS_URL);
+      await next(session);
+      await waitForTitle(session, "IdP application");
+      await fill(session, "idp_entity_id", IDP_ID);
+      await fill(session, "idp_sso_url", idp.sso);
+      await next(session);
+      await waitForTitle(session, "Attributes");
+      await next(session);
+      await waitForTitle(session, "Certificate");
+      await fill(session, "idp_certificate", idp.cert);
+      await session.waitFor("the certificate judged usable", async () => (await session.findAll("[data-testid=certificate-verdict].usable")).length > 0);
+      await next(session);
+      await waitForTitle(session, "Assign users");
+      await tick(session, "users_assigned");
+      await fill(session, "test_user", EMAIL);
+      await waitNextEnabled(session, true);
+      await next(session);
+      await waitForTitle(session, "Test login");
+
+      // Both ways are offered; SP-initiated is preselected (it checks the most), IdP-initiated is chosen here.
+      assert.equal(await (await session.find("[data-testid=login-start-sp_initiated]")).property("checked"), true);
+      await (await session.find("[data-testid=login-start-idp_initiated]")).click();
+      await session.waitFor("IdP-initiated chosen", async () => (await (await session.find("[data-testid=login-start-idp_initiated]")).property("checked")) === true);
+      // No request is sent, so no binding to choose; the link is pasted where the profile names it.
+      assert.equal((await session.findAll("[data-testid=login-request-redirect]")).length, 0);
+      const input = await session.find("[data-testid=login-link]");
+      await input.type(`${link}\uE004`);
+      await session.waitFor("the link kept", async () => (await (await session.find("[data-testid=login-link]")).property("value")) === link);
+      // The core took it: the window can open (before, the button is disabled and says to paste the link first).
+      await session.waitFor("the login window ready to open", async () => (await session.find("[data-testid=start-login_window]")).enabled());
+      await shot(session, "36-test-login-simplesamlphp-idp-initiated-start");
+
+      await (await session.find("[data-testid=start-login_window]")).click();
+      const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
+      await switchTo(session, login);
+      await (await session.find("input[name=username]", 20_000)).type(USER);
+      await (await session.find("input[name=password]")).type(PASSWORD);
+      await shot(session, "37-test-login-simplesamlphp-idp-initiated-form");
+      await (await session.find("#submit_button, button[type=submit], input[type=submit]")).click();
+      await switchTo(session, main);
+
+      const cls = await session.waitFor("the test report", () => reportState(session), 30_000).catch((e) => {
+        throw new Error(`${e.message}\nSimpleSAMLphp's log:\n${idp.log().slice(-4000)}`);
+      });
+      const failures = await Promise.all((await session.findAll('[data-check][data-ok="false"]')).map((f) => f.text()));
+      assert.deepEqual(failures, [], "no check failed");
+      assert.match(cls, /passed/);
+      const report = await (await session.find("[data-testid=test-report]")).text();
+      assert.match(report, /IdP-initiated/);
+      assert.match(report, /InResponseTo/);
+      assert.doesNotMatch(report, /SP-initiated, HTTP-/);
+      await shot(session, "38-test-login-simplesamlphp-idp-initiated-passed");
+      await (await session.find("[data-testid=login-stop]")).click();
+      await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
+      await quit(session, dirs);
+    });
+  } finally {
+    idp.stop();
+  }
 });

@@ -3,8 +3,12 @@
 //! `--print-sp-metadata --sign-requests` prints. Its strict IdP's metadata says WantAuthnRequestsSigned="true", so the
 //! CLI signs on its own, and the login passes on HTTP-Redirect and HTTP-POST; `--idp-initiated` takes the open IdP's
 //! unsolicited response. Every run ends in a JSON report with the flow and the clock. A response signed by another
-//! key than the configured certificate fails the signature check. Skipped with a message when the package is not
-//! installed, except in CI.
+//! key than the configured certificate fails the signature check. Without `--sign-requests` the strict IdP refuses
+//! the request at once, saying the signature is missing, and `test-login` says first that it was not signed.
+//! What the library itself does for signed requests (1.15.2, dist/request.js `parseSAMLRequest`,
+//! dist/validateSignature.js): it tests only that an HTTP-POST request has a Signature, verifies an enveloped one
+//! through `validateSignature`, and has nothing for HTTP-Redirect's query-string signature, which boxyhq_idp.js
+//! checks itself. Skipped with a message when the package is not installed, except in CI.
 
 use std::net::TcpListener;
 
@@ -301,4 +305,86 @@ fn test_login_fails_the_signature_check_when_boxyhq_saml20_signs_with_another_ke
         "identity read from an unverified response: {out}"
     );
     assert!(v["report"]["clock"]["offset_seconds"].is_i64(), "{out}");
+}
+
+/// An admin who runs `test-login` without `--sign-requests` against the strict IdP (WantAuthnRequestsSigned="true",
+/// given by URL and certificate, not by its metadata, so the CLI does not sign on its own): the IdP refuses the
+/// unsigned request at once, on both bindings, with a page saying the signature is missing (HTTP-Redirect: this
+/// harness's check, as the library has none; HTTP-POST: the library's own "Missing signature"), and `test-login`
+/// ends with exit 1 and an error that says first that the request was not signed and to use `--sign-requests`.
+#[test]
+fn test_login_without_signed_requests_is_refused_clearly_by_boxyhq_saml20_wanting_them() {
+    let test = "idp_boxyhq_cli";
+    if !peer_support::node_package_or_skip(PACKAGE, test) {
+        return;
+    }
+    let port = free_port();
+    let acs = format!("http://127.0.0.1:{port}/acs");
+    let dir = tempfile::tempdir().unwrap();
+    // The IdP knows a request-signing certificate for the SP; the test SP does not sign, so which one is moot.
+    let sp_md = metadata::sp_metadata(
+        &EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP").unwrap(),
+        &[(Binding::HttpPost, AcsUrl::parse(&acs, "ACS").unwrap())],
+        Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
+        Some(&other_rsa_idp().cert_der),
+    );
+    let sp_md = write_temp(dir.path(), "sp.xml", sp_md.as_bytes());
+    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
+    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let peer = boxyhq_idp(&key, &cert, &sp_md);
+    let base = peer.field("base").to_string();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (binding, library_says) in [("redirect", ""), ("post", "Missing signature")] {
+        let run = start(&[
+            "--idp-sso-url",
+            &format!("{base}/strict/sso"),
+            "--idp-cert",
+            cert.to_str().unwrap(),
+            "--idp-entity-id",
+            &format!("{base}/strict"),
+            "--binding",
+            binding,
+            "--port",
+            &port,
+            "--timeout",
+            "2",
+            "--json",
+        ]);
+        rt.block_on(async {
+            let b = Browser::new().unwrap();
+            let page = if binding == "post" {
+                let sp_page = b.get(&run.first).await.unwrap();
+                let action = form_action(&sp_page.body).expect("the test SP's form");
+                let request = input_value(&sp_page.body, "SAMLRequest").expect("its SAMLRequest");
+                b.post_form(&action, &[("SAMLRequest", &request)])
+                    .await
+                    .unwrap()
+            } else {
+                assert!(!run.first.contains("Signature="), "{}", run.first);
+                b.get(&run.first).await.unwrap()
+            };
+            // What the browser shows: a refusal at once, naming the missing signature; no response form.
+            assert_eq!(page.status, 400, "{binding}: {}", page.body);
+            assert!(
+                page.body
+                    .contains("the AuthnRequest is not signed, and this IdP requires it")
+                    && page.body.contains(library_says),
+                "{binding}: {}",
+                page.body
+            );
+            assert!(input_value(&page.body, "SAMLResponse").is_none());
+        });
+        let (code, out, err) = finish(run);
+        assert_eq!(code, 1, "{binding}: {out}\n{err}");
+        assert!(err.contains("AuthnRequest: HTTP-"), "{binding}: {err}");
+        let last = err.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("error: the AuthnRequest was not signed")
+                && last.contains("--sign-requests"),
+            "{binding}: {err}"
+        );
+    }
 }

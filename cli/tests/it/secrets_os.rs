@@ -203,6 +203,9 @@ fn the_cli_stores_in_the_keychain_and_writes_no_file() {
             .env("XDG_CONFIG_HOME", home.path().join("config"))
             .env("XDG_CACHE_HOME", home.path().join("cache"))
             .env("XDG_STATE_HOME", home.path().join("state"))
+            // So the creation lock file goes to the data dir under this home, where we can see it.
+            .env_remove("SSOPILOT_DATA_DIR")
+            .env_remove("XDG_RUNTIME_DIR")
             .output()
             .unwrap();
         assert!(
@@ -232,10 +235,21 @@ fn the_cli_stores_in_the_keychain_and_writes_no_file() {
     assert_ne!(rotated, value);
     assert_eq!(lookup(&account).as_deref(), Some(rotated.as_str()));
 
+    // The one file: the lock that serializes key creation between processes, empty.
+    let lock = home
+        .path()
+        .join("data/ssopilot")
+        .join(ssopilot_peers::secrets::creation_lock::LOCK_FILE);
     let written = files_under(home.path());
-    assert!(
-        written.is_empty(),
-        "the CLI wrote files under its home: {written:?}"
+    assert_eq!(
+        written,
+        vec![lock.clone()],
+        "the CLI wrote files under its home other than its lock file"
+    );
+    assert_eq!(
+        std::fs::metadata(&lock).unwrap().len(),
+        0,
+        "the lock file holds nothing"
     );
 
     if let Ok(keyrings) = std::env::var("SSOPILOT_KEYRING_DATA") {
@@ -256,4 +270,71 @@ fn the_cli_stores_in_the_keychain_and_writes_no_file() {
         }
     }
     assert!(os().delete(&SecretName::AuthSecret(label)).unwrap());
+}
+
+/// The CLI twice at once on a FRESH keychain (a private gnome-keyring of its own, through scripts/with-keyring.sh):
+/// both print the test SP's metadata, so both need its signing and encryption keys, which neither finds. Without the
+/// lock file around "read, else create and store" each generates its own RSA key and the second store replaces the
+/// first after the first process printed its certificate: the two outputs differ. With it, one creates, the other
+/// waits and reads that key, and a third run finds the same keys stored.
+#[test]
+fn two_clis_at_once_on_a_fresh_keychain_create_one_key() {
+    if !enabled("two_clis_at_once_on_a_fresh_keychain_create_one_key") {
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let script = r#"
+        set -u
+        run() { "$SSOPILOT_BIN" test-login --print-sp-metadata --port 8123 --sp-entity-id https://sp.example.test/lock >"$1.xml" 2>"$1.err"; echo $? >"$1.code"; }
+        run a & run b & wait
+        run c
+    "#;
+    let with_keyring = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/with-keyring.sh");
+    let out = Command::new("bash")
+        .arg(&with_keyring)
+        .args(["bash", "-c", script])
+        .current_dir(work.path())
+        .env_remove("SSOPILOT_IN_KEYRING_SESSION")
+        .env("SSOPILOT_BIN", env!("CARGO_BIN_EXE_ssopilot"))
+        .env("SSOPILOT_DATA_DIR", work.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "with-keyring.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read = |f: &str| std::fs::read_to_string(work.path().join(f)).unwrap();
+    for run in ["a", "b", "c"] {
+        assert_eq!(
+            read(&format!("{run}.code")).trim(),
+            "0",
+            "run {run}: {}",
+            read(&format!("{run}.err"))
+        );
+    }
+    let (a, b, c) = (read("a.xml"), read("b.xml"), read("c.xml"));
+    assert_eq!(
+        a.matches("<ds:X509Certificate>").count(),
+        2,
+        "signing and encryption certificates: {a}"
+    );
+    assert_eq!(
+        a, b,
+        "the two processes started at once hold different keys"
+    );
+    assert_eq!(
+        a, c,
+        "the keys stored are not the ones the first runs printed"
+    );
+    assert_eq!(
+        std::fs::metadata(
+            work.path()
+                .join("data")
+                .join(ssopilot_peers::secrets::creation_lock::LOCK_FILE)
+        )
+        .unwrap()
+        .len(),
+        0
+    );
 }

@@ -11,12 +11,15 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Mutex;
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 use ring::rand::{SecureRandom, SystemRandom};
 use zeroize::Zeroizing;
+
+pub mod creation_lock;
 
 /// The service name every entry is stored under (the "application" an admin sees in the keychain manager).
 pub const SERVICE: &str = "ssopilot";
@@ -53,6 +56,10 @@ pub enum SecretsError {
     },
     #[error("invalid secret name: {reason}")]
     InvalidName { reason: String },
+    #[error("cannot take the lock file {path} that keeps two SSO Pilot processes from creating two different keys in the OS keychain ({detail}): make its folder writable, or set SSOPILOT_DATA_DIR to a writable folder, and retry")]
+    LockFile { path: PathBuf, detail: String },
+    #[error("another SSO Pilot process (the app or the CLI) has been creating a key in the OS keychain for over {seconds} s (it holds {path}): let it finish, or close it, and retry; if the keychain asks to be unlocked, unlock it")]
+    Busy { path: PathBuf, seconds: u64 },
     #[error("the operating system's random number generator failed: retry, and report it if it happens again")]
     Random,
 }
@@ -253,11 +260,11 @@ const PROBE_ACCOUNT: &str = "keychain-probe";
 /// after the first was handed out (its certificate then given to an IdP and lost).
 static CREATING: Mutex<()> = Mutex::new(());
 
-/// Takes [`CREATING`] (a poisoned lock only means another creator panicked: what it guards is in the keychain).
-fn creating() -> std::sync::MutexGuard<'static, ()> {
-    CREATING
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Held while a secret is created: [`CREATING`] for this process and, for the OS keychain (shared by every process
+/// of the user: the app and the CLI), the [`creation_lock`] file for all of them.
+struct Creating {
+    _file: Option<creation_lock::CreationLock>,
+    _thread: std::sync::MutexGuard<'static, ()>,
 }
 
 impl Secrets {
@@ -308,6 +315,22 @@ impl Secrets {
                     detail: e.to_string(),
                 })?;
         Ok(keyring::Entry::new_with_credential(credential))
+    }
+
+    /// Takes [`CREATING`] (a poisoned lock only means another creator panicked: what it guards is in the keychain)
+    /// and, for the OS keychain, the lock file. Only the OS keychain is shared between processes: the mock is not.
+    fn creating(&self) -> Result<Creating, SecretsError> {
+        let thread = CREATING
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let file = match self.backend {
+            Backend::Os(_) => Some(creation_lock::take()?),
+            Backend::Memory(_) => None,
+        };
+        Ok(Creating {
+            _file: file,
+            _thread: thread,
+        })
     }
 
     fn memory(&self) -> Option<std::sync::MutexGuard<'_, HashMap<String, Zeroizing<String>>>> {
@@ -413,8 +436,9 @@ impl Secrets {
     /// must survive restarts (the demo IdP key: regenerating it would change the certificate the SP trusts).
     ///
     /// What is returned is read back from the keychain, so a caller never uses a key that was not stored. Creation
-    /// is serialized in the process, and the keychain read again once it is this caller's turn: of two callers at
-    /// once, one creates and both get its key.
+    /// is serialized in the process and, for the OS keychain, across processes (a lock file, see [`creation_lock`]),
+    /// and the keychain read again once it is this caller's turn: of two callers at once, one creates and both get
+    /// its key.
     pub fn get_or_create(
         &self,
         name: &SecretName,
@@ -423,7 +447,7 @@ impl Secrets {
         if let Some(existing) = self.get_bytes(name)? {
             return Ok(existing);
         }
-        let _creating = creating();
+        let _creating = self.creating()?;
         if let Some(existing) = self.get_bytes(name)? {
             return Ok(existing);
         }
@@ -451,7 +475,7 @@ impl Secrets {
         if let Some(existing) = self.get(name)? {
             return Ok(existing);
         }
-        let _creating = creating();
+        let _creating = self.creating()?;
         if let Some(existing) = self.get(name)? {
             return Ok(existing);
         }

@@ -11,6 +11,11 @@
 //                request then read from what was signed only. HTTP-Redirect: the library has no check for the
 //                query-string signature, so this script checks it with node's crypto (RSA-SHA256 only).
 // The library's parseSAMLRequest itself refuses an unsigned AuthnRequest on HTTP-POST, on both IdPs.
+// What @boxyhq/saml20 1.15.2 offers for signed requests (dist/request.js, dist/validateSignature.js): parseSAMLRequest
+// only tests that an HTTP-POST request HAS a Signature with a KeyInfo certificate ("Missing signature"); it verifies
+// nothing, and on HTTP-Redirect (isPost false) it tests nothing. validateSignature verifies an enveloped signature
+// against configured certificates (written for responses; it works on a request). There is no check of the
+// HTTP-Redirect query-string signature. createIdPMetadataXML can say WantAuthnRequestsSigned="true".
 // Each has GET /sso?SAMLRequest=... (HTTP-Redirect), POST /sso (HTTP-POST), GET /unsolicited?RelayState=... (an
 // IdP-initiated login: a response without InResponseTo) and GET /metadata (the library's createIdPMetadataXML).
 // A login is answered at once with the library's auto-posting form (createPostForm) to the SP's ACS, carrying the
@@ -88,8 +93,19 @@ function checkRedirectSignature(idp, rawQuery, query) {
 }
 
 // HTTP-POST's enveloped signature, checked by the library against the SP metadata's certificates; what it returns
-// is the XML that was signed, and only that is read.
-function signedPostRequest(idp, xml) {
+// is the XML that was signed, and only that is read. Its presence is checked first, with the library's own test
+// (parseSAMLRequest's "Missing signature"): validateSignature on a request without one fails with a TypeError
+// ("Cannot read properties of undefined"), which would not tell the admin what is wrong.
+async function signedPostRequest(idp, xml) {
+  try {
+    await saml.parseSAMLRequest(xml, true);
+  } catch (e) {
+    const why = e && e.message ? e.message : e;
+    if (why === 'Missing signature') {
+      throw new Refused(`the AuthnRequest is not signed, and this IdP requires it (@boxyhq/saml20: ${why})`);
+    }
+    throw new Refused(`@boxyhq/saml20 refused the AuthnRequest: ${why}`);
+  }
   const certs = String(idp.sp.publicKey || '').replace(/\s+/g, '');
   let signed = null;
   try {
@@ -108,7 +124,7 @@ async function readRequest(idp, binding, samlRequest, rawQuery, query) {
   // What was signed has no Signature left in it (the enveloped-signature transform): parseSAMLRequest's own
   // "Missing signature" test applies to the open IdP only.
   const verified = idp.wantSigned && binding === 'post';
-  if (verified) xml = signedPostRequest(idp, xml);
+  if (verified) xml = await signedPostRequest(idp, xml);
   let request;
   try {
     request = await saml.parseSAMLRequest(xml, binding === 'post' && !verified);

@@ -60,6 +60,40 @@ pub fn system_python_module_or_skip(module: &str, package: &str, test: &str) -> 
     )
 }
 
+/// The folder of the Python peers (`crates/testkit/py`).
+pub fn py_dir() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/py"))
+}
+
+/// The Python of flask-saml2's own virtual environment (`.venv-flask-saml2`, made by `scripts/setup.sh` from
+/// `scripts/packages/pip-flask-saml2.txt`; `SSOPILOT_FLASK_SAML2_PYTHON` overrides it), when it imports the IdP
+/// side of flask-saml2; when it does not, `None` as [`node_package_or_skip`].
+pub fn flask_saml2_python_or_skip(test: &str) -> Option<PathBuf> {
+    let python = std::env::var_os("SSOPILOT_FLASK_SAML2_PYTHON")
+        .filter(|p| !p.is_empty())
+        .map_or_else(
+            || {
+                PathBuf::from(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../.venv-flask-saml2/bin/python"
+                ))
+            },
+            PathBuf::from,
+        );
+    let ok = Command::new(&python)
+        .args(["-c", "import flask_saml2.idp"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if ok {
+        return Some(python);
+    }
+    skip(
+        test,
+        &format!("{} cannot import flask_saml2.idp", python.display()),
+    );
+    None
+}
+
 /// Fails in CI (where `scripts/setup.sh` installed everything), else says why the test is skipped. Returns false.
 fn skip(test: &str, why: &str) -> bool {
     let ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");

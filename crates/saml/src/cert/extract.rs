@@ -715,7 +715,7 @@ fn check_layout(text: &str, start: usize, end: usize, run: &Run, r: &mut Repairs
         }
     }
     if let Body::Der(der) = &run.body {
-        if der.len() % 3 != 0 && run.chars % 4 != 0 {
+        if der.len() % 3 != 0 && !run.chars.is_multiple_of(4) {
             r.missing_padding = true;
         }
     }

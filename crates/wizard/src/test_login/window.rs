@@ -697,14 +697,15 @@ impl Model {
 /// The longest launch link kept (a URL, not a document).
 const MAX_LINK: usize = 4096;
 
-/// `text` as an https URL the window may open, or why not (naming the value by `label`).
+/// `text` as a URL the window may open (https, or http on loopback), or why not (naming the value by `label`).
 fn https_url(text: &str, label: &str) -> Result<String, String> {
-    match url::Url::parse(text.trim()) {
-        Ok(u) if u.scheme() == "https" && u.host().is_some() => Ok(u.to_string()),
-        _ => Err(format!(
-            "the {label} must be an https address (https://...)"
-        )),
-    }
+    // The rule of the IdP's SSO URL at step 3: https, or http on this computer's loopback (an IdP run locally);
+    // no credentials, no fragment.
+    IdpUrl::parse(text.trim(), "link")
+        .ok()
+        .and_then(|u| url::Url::parse(u.as_str()).ok())
+        .map(|u| u.to_string())
+        .ok_or_else(|| format!("the {label} must be an https address (https://...)"))
 }
 
 /// `scheme://host[:port]` of a URL: the only origin whose pages may hand a captured response to SSO Pilot.

@@ -270,7 +270,7 @@ fn the_sps_own_login_page_and_the_idps_launch_link_are_offered_as_the_profiles_s
 }
 
 #[test]
-fn a_launch_link_copied_from_the_portal_must_be_https() {
+fn a_launch_link_copied_from_the_portal_must_be_https_unless_on_loopback() {
     assert_eq!(
         https_url(
             " https://example.okta.com/home/app/0oa1/aln1 ",
@@ -282,6 +282,17 @@ fn a_launch_link_copied_from_the_portal_must_be_https() {
     let e = https_url("http://example.okta.com/x", "Embed Link").unwrap_err();
     assert_eq!(e, "the Embed Link must be an https address (https://...)");
     assert!(https_url("javascript:alert(1)", "Embed Link").is_err());
+    assert!(https_url("https://user:pw@example.okta.com/x", "Embed Link").is_err());
+    // An IdP on this computer's loopback (a local test IdP), as the SSO URL of step 3 may be.
+    assert_eq!(
+        https_url(
+            "http://127.0.0.1:8080/saml2/idp/SSOService.php?spentityid=https://sp.example.com",
+            "Embed Link"
+        )
+        .unwrap(),
+        "http://127.0.0.1:8080/saml2/idp/SSOService.php?spentityid=https://sp.example.com"
+    );
+    assert!(https_url("http://10.0.0.1/x", "Embed Link").is_err());
 }
 
 fn window_error(v: &WizardView) -> Option<String> {
