@@ -52,6 +52,12 @@ describe("support bundle", () => {
       "The IdP certificate in use: usable",
     );
     expect(viewer.querySelector("[data-testid=bundle-responses] pre")?.textContent).toContain("user-1@redacted");
+    // The response was checked when the bundle was made: the verdict, and the failed checks first with their fix.
+    const responses = viewer.querySelector<HTMLElement>("[data-testid=bundle-responses]")!;
+    expect(responses.textContent).toContain("Checked against the saved configuration when the bundle was made");
+    expect(responses.textContent).toContain("not valid");
+    const checks = responses.querySelector("ul[aria-label^='Checks of the response from']")!;
+    expect(checks.querySelector("li")?.textContent).toMatch(/^\s*Failed/);
     expect(viewer.querySelector("[data-testid=bundle-configuration]")?.textContent).toContain("acs_url");
     expect(viewer.querySelector("[data-testid=bundle-watch]")?.textContent).toContain("step 7 (Test login)");
     // The admin's own step list is not offered while the bundle is shown; nothing was sent to the wizard.

@@ -639,7 +639,16 @@ heading: string, usable: boolean, rows: Array<FactRow>, findings: Array<FindingV
 /**
  * A captured response, decoded.
  */
-export type BundleResponse = { source: string, xml: string, };
+export type BundleResponse = { source: string, xml: string, 
+/**
+ * Its check against the saved configuration when the bundle was made (`ssopilot bundle --response`), drawn as a
+ * test login's report is; the "Signed with" row says which certificate signed.
+ */
+check: BundleTestLogin | null, 
+/**
+ * Why it was not checked although that was asked for.
+ */
+not_checked: string | null, };
 
 /**
  * The whole bundle as the UI draws it.

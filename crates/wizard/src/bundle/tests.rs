@@ -267,6 +267,37 @@ fn an_opened_bundle_shows_the_steps_reports_certificates_and_responses() {
 }
 
 #[test]
+fn an_opened_bundle_shows_each_checked_response_s_verdict_and_failed_checks_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let (s, mut extras) = seeded(dir.path());
+    extras.check_responses = true;
+    let file = dir.path().join("ticket-43.json");
+    std::fs::write(&file, bundle_of(&s, &extras).to_json().unwrap()).unwrap();
+
+    let v = view::open_file(&file, &s.model.profiles).unwrap();
+    let r = &v.responses[0];
+    assert_eq!(r.not_checked, None);
+    // The captured response carries no signature: checked, it fails, and the failure comes first with its fix.
+    let check = r.check.as_ref().expect("the response's check is shown");
+    assert!(!check.valid);
+    assert_eq!(check.rows[0].value, "failed");
+    assert!(!check.checks[0].ok, "{:?}", check.checks);
+    assert!(
+        check.checks.iter().any(|c| c.ok),
+        "passed checks are listed too"
+    );
+    // Redacted like the rest of the bundle.
+    let text = serde_json::to_string(check).unwrap();
+    assert!(!text.contains(EMAIL), "{text}");
+
+    // Without the check asked for, the view says nothing of one.
+    extras.check_responses = false;
+    std::fs::write(&file, bundle_of(&s, &extras).to_json().unwrap()).unwrap();
+    let v = view::open_file(&file, &s.model.profiles).unwrap();
+    assert!(v.responses[0].check.is_none() && v.responses[0].not_checked.is_none());
+}
+
+#[test]
 fn a_file_that_is_not_a_bundle_gets_a_plain_error() {
     let dir = tempfile::tempdir().unwrap();
     let profiles = Profiles::builtin().unwrap();

@@ -57,6 +57,11 @@ pub struct BundleCertificate {
 pub struct BundleResponse {
     pub source: String,
     pub xml: String,
+    /// Its check against the saved configuration when the bundle was made (`ssopilot bundle --response`), drawn as a
+    /// test login's report is; the "Signed with" row says which certificate signed.
+    pub check: Option<BundleTestLogin>,
+    /// Why it was not checked although that was asked for.
+    pub not_checked: Option<String>,
 }
 
 /// The whole bundle as the UI draws it.
@@ -190,6 +195,14 @@ pub fn view(b: &Bundle, file_name: &str, profiles: &Profiles) -> BundleView {
             .map(|r| BundleResponse {
                 source: r.source.clone(),
                 xml: r.xml.clone(),
+                check: r.check.as_ref().map(|c| {
+                    let mut report = test_login(&c.report);
+                    if let Some(signed_by) = &c.signed_by {
+                        report.rows.push(row("Signature", signed_by));
+                    }
+                    report
+                }),
+                not_checked: r.not_checked.clone(),
             })
             .collect(),
         configuration: configuration(&b.configuration),

@@ -166,6 +166,8 @@ fn bundle_fixture(dir: &Path) -> (String, String) {
         responses: vec![("the last test login".into(), response.as_bytes().to_vec())],
         test_report: None,
         include_user_data: false,
+        // Checked as `ssopilot bundle --response` checks it: the UI draws the verdict and the failed checks.
+        check_responses: true,
     };
     let profiles = ssopilot_wizard::profiles::Profiles::builtin().unwrap();
     let clock = FixedClock::shared(time::macros::datetime!(2027-01-15 10:30 UTC));
