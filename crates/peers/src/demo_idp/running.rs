@@ -54,15 +54,21 @@ impl std::fmt::Debug for RunningDemoIdp {
     }
 }
 
-/// Binds the first free port of `first..first+tries` (just port 0 when `first` is 0).
-async fn bind_first_free(first: u16, tries: u16, state: State) -> Result<Server, StartError> {
+/// Binds the first free port of `first..first+tries` (just port 0 when `first` is 0), passing over `reserved`: the
+/// test SP's fixed port, which a demo IdP moved up from a busy 8740 would otherwise take from the test login.
+async fn bind_first_free(
+    first: u16,
+    tries: u16,
+    reserved: u16,
+    state: State,
+) -> Result<Server, StartError> {
     let last = if first == 0 {
         0
     } else {
         first.saturating_add(tries.saturating_sub(1))
     };
     let mut detail = String::new();
-    for port in first..=last {
+    for port in (first..=last).filter(|&p| p == 0 || p != reserved) {
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port);
         match tokio::net::TcpListener::bind(addr).await {
             Ok(listener) => return Ok(Server::from_listener(listener, state)?),
@@ -114,7 +120,14 @@ impl RunningDemoIdp {
                     }
                 };
                 rt.block_on(async move {
-                    let server = match bind_first_free(first_port, PORT_TRIES, state).await {
+                    let server = match bind_first_free(
+                        first_port,
+                        PORT_TRIES,
+                        crate::test_login::FIXED_PORT,
+                        state,
+                    )
+                    .await
+                    {
                         Ok(s) => s,
                         Err(e) => {
                             let _ = ready_tx.send(Err(e));
@@ -277,6 +290,30 @@ mod tests {
     }
 
     #[test]
+    fn a_busy_first_port_moves_the_demo_idp_past_the_test_sp_s_port() {
+        // The first port busy (as 8740 may be) and the next one the test SP's: the demo IdP takes the one after.
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let busy = held.local_addr().unwrap().port();
+        let Some(reserved) = busy.checked_add(1) else {
+            return;
+        };
+        let state = State::new(
+            Directory::demo().unwrap(),
+            Vec::new(),
+            IdpKey::generate_ephemeral().unwrap(),
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let server = rt
+            .block_on(bind_first_free(busy, 3, reserved, state))
+            .unwrap();
+        assert_eq!(server.base_url(), format!("http://127.0.0.1:{}", busy + 2));
+    }
+
+    #[test]
     fn all_ports_busy_is_an_error_that_says_which() {
         // A run of PORT_TRIES busy ports cannot be arranged reliably; a range of one busy port can.
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -291,7 +328,10 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
-        let err = rt.block_on(bind_first_free(busy, 1, state)).err().unwrap();
+        let err = rt
+            .block_on(bind_first_free(busy, 1, 0, state))
+            .err()
+            .unwrap();
         let msg = err.to_string();
         assert!(
             msg.starts_with(&format!(

@@ -48,6 +48,9 @@ use acs::*;
 pub const DEFAULT_SP_ENTITY_ID: &str = "urn:ssopilot:test-sp";
 /// Where the browser POSTs the SAMLResponse.
 pub const ACS_PATH: &str = "/acs";
+/// The test SP's port with a real IdP: fixed, so the IdP's test application is set up once with
+/// `http://127.0.0.1:8741/acs`. The demo IdP never takes it (see `demo_idp::running`).
+pub const FIXED_PORT: u16 = 8741;
 /// With the HTTP-POST binding the browser opens `<base>/start/<nonce>`: a one-time page that posts the AuthnRequest
 /// to the IdP (a URL alone cannot make a browser POST; see [`start`]).
 pub const START_PATH: &str = "/start";

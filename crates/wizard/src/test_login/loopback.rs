@@ -5,7 +5,7 @@ use super::*;
 
 /// The loopback test SP's port with a real IdP: fixed, so the IdP's test application is set up once with
 /// `http://127.0.0.1:8741/acs`. With the demo IdP (which SSO Pilot sets up itself) any free port is used.
-pub const LOOPBACK_PORT: u16 = 8741;
+pub const LOOPBACK_PORT: u16 = ssopilot_peers::test_login::FIXED_PORT;
 
 /// What the shell needs to run the loopback test SP.
 #[derive(Debug, Clone)]
