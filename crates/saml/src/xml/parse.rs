@@ -114,7 +114,7 @@ fn parse_normalized<'a>(
     let mut attrs: Vec<RawAttr<'a>> = Vec::new();
     let mut first = true;
     loop {
-        let token = scanner.next(&mut attrs)?;
+        let token = scanner.next(&mut attrs, b.stack.last().map(|o| o.qname))?;
         let first_token = std::mem::replace(&mut first, false);
         match token {
             Token::Start {

@@ -9,25 +9,29 @@ use super::text::*;
 use super::*;
 
 /// '<'
-const LT: u8 = 1;
+const LT: u16 = 1;
 /// '&'
-const AMP: u8 = 2;
+const AMP: u16 = 2;
 /// ']' (the start of a `]]>` that text may not hold)
-const RSQB: u8 = 4;
+const RSQB: u16 = 4;
 /// '"'
-const QUOT: u8 = 8;
+const QUOT: u16 = 8;
 /// '\''
-const APOS: u8 = 16;
+const APOS: u16 = 16;
 /// Tab, line feed, carriage return: turned into spaces in attribute values.
-const WS: u8 = 32;
+const WS: u16 = 32;
 /// A C0 control other than tab, line feed and carriage return, or 0xEF (the first byte of U+FFFE and U+FFFF): the
 /// exact per-character check decides.
-const ODD: u8 = 64;
+const ODD: u16 = 64;
 /// A byte that can be part of a name: ASCII letters and digits, '_', '-', '.', ':', and every byte of a non-ASCII
 /// character (the name check that follows decides).
-const NAME: u8 = 128;
+const NAME: u16 = 128;
+/// ':' (also a name byte).
+const COLON: u16 = 256;
+/// A byte of a non-ASCII character (also a name byte).
+const HIGH: u16 = 512;
 
-const fn class_of(b: u8) -> u8 {
+const fn class_of(b: u8) -> u16 {
     let mut c = 0;
     if b == b'<' {
         c |= LT;
@@ -53,16 +57,22 @@ const fn class_of(b: u8) -> u8 {
     if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.' || b == b':' || b >= 0x80 {
         c |= NAME;
     }
+    if b == b':' {
+        c |= COLON;
+    }
+    if b >= 0x80 {
+        c |= HIGH;
+    }
     c
 }
 
 /// The class of every byte.
-static CLASS: [u8; 256] = {
-    let mut t = [0u8; 256];
+static CLASS: [u16; 256] = {
+    let mut t = [0u16; 256];
     let mut i = 0;
     while i < 256 {
         // A while loop is all a constant initializer allows; `i` stays below the array's length.
-        let all: &mut [u8] = &mut t;
+        let all: &mut [u16] = &mut t;
         if let Some(slot) = all.split_at_mut(i).1.first_mut() {
             *slot = class_of(i as u8);
         }
@@ -72,7 +82,7 @@ static CLASS: [u8; 256] = {
 };
 
 #[inline(always)]
-fn class(b: u8) -> u8 {
+fn class(b: u8) -> u16 {
     CLASS.get(usize::from(b)).copied().unwrap_or(0)
 }
 
@@ -182,19 +192,14 @@ impl<'a> Scanner<'a> {
     /// other characters takes the per-character check.
     fn name(&mut self) -> Result<QName<'a>, XmlError> {
         let start = self.pos;
-        let mut colon = None;
-        let mut colons = 0usize;
-        let mut high = 0u8;
+        let mut seen = 0u16;
         let mut n = 0;
         for b in self.rest() {
-            if class(*b) & NAME == 0 {
+            let c = class(*b);
+            if c & NAME == 0 {
                 break;
             }
-            if *b == b':' {
-                colon = Some(n);
-                colons += 1;
-            }
-            high |= *b;
+            seen |= c;
             n += 1;
         }
         if n == 0 {
@@ -210,12 +215,17 @@ impl<'a> Scanner<'a> {
         // Name bytes include every byte of a non-ASCII character and no ASCII delimiter, so this is a whole
         // number of characters.
         let full = self.slice(start, self.pos)?;
-        let (prefix, local) = match colon {
-            None => (None, full),
-            Some(i) => (full.get(..i), full.get(i + 1..).unwrap_or_default()),
+        let colon = if seen & COLON != 0 {
+            full.bytes().position(|b| b == b':')
+        } else {
+            None
         };
-        let ok = colons <= 1
-            && if high < 0x80 {
+        let (prefix, local) = match colon {
+            Some(i) => (full.get(..i), full.get(i + 1..).unwrap_or_default()),
+            None => (None, full),
+        };
+        let ok = (colon.is_none() || !local.as_bytes().contains(&b':'))
+            && if seen & HIGH == 0 {
                 prefix.is_none_or(ascii_ncname_start) && ascii_ncname_start(local)
             } else {
                 prefix.is_none_or(is_ncname) && is_ncname(local)
@@ -249,11 +259,16 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next token. A start tag's attributes are put in `attrs` (cleared first).
-    pub(super) fn next(&mut self, attrs: &mut Vec<RawAttr<'a>>) -> Result<Token<'a>, XmlError> {
+    /// `open` is the name of the innermost open element, which an end tag most likely repeats.
+    pub(super) fn next(
+        &mut self,
+        attrs: &mut Vec<RawAttr<'a>>,
+        open: Option<&str>,
+    ) -> Result<Token<'a>, XmlError> {
         let start = self.pos;
         match self.byte_at(start) {
             None => Ok(Token::Eof),
-            Some(b'<') => self.markup(attrs),
+            Some(b'<') => self.markup(attrs, open),
             Some(_) => self.text(),
         }
     }
@@ -263,11 +278,11 @@ impl<'a> Scanner<'a> {
     fn text(&mut self) -> Result<Token<'a>, XmlError> {
         let start = self.pos;
         let rest = self.rest();
-        let mut seen = 0u8;
+        let mut seen = 0u16;
         let mut len = rest.len();
         let mut at = 0;
         for block in rest.chunks(16) {
-            let k = block.iter().fold(0u8, |k, b| k | class(*b));
+            let k = block.iter().fold(0u16, |k, b| k | class(*b));
             if k & LT != 0 {
                 let mut in_block = 0;
                 for b in block {
@@ -293,12 +308,30 @@ impl<'a> Scanner<'a> {
         .checked(seen)
     }
 
-    fn markup(&mut self, attrs: &mut Vec<RawAttr<'a>>) -> Result<Token<'a>, XmlError> {
+    fn markup(
+        &mut self,
+        attrs: &mut Vec<RawAttr<'a>>,
+        open: Option<&str>,
+    ) -> Result<Token<'a>, XmlError> {
         let start = self.pos;
         match self.byte_at(start + 1) {
             Some(b'/') => {
                 self.pos = start + 2;
-                let qname = self.name()?.full;
+                // The open element's name, already checked, and then no more name bytes: the same name. Anything
+                // else is scanned as a name (and the builder says it does not match).
+                let qname = match open {
+                    Some(q)
+                        if self.rest().starts_with(q.as_bytes())
+                            && self
+                                .byte_at(self.pos + q.len())
+                                .is_none_or(|b| class(b) & NAME == 0) =>
+                    {
+                        let from = self.pos;
+                        self.pos += q.len();
+                        self.slice(from, self.pos)?
+                    }
+                    _ => self.name()?.full,
+                };
                 self.skip_spaces();
                 if !self.eat(b">") {
                     return Err(malformed(format!(
@@ -408,7 +441,7 @@ impl<'a> Scanner<'a> {
             };
             self.pos += 1;
             let from = self.pos;
-            let mut seen = 0u8;
+            let mut seen = 0u16;
             let n = self
                 .rest()
                 .iter()
@@ -443,7 +476,7 @@ impl<'a> Scanner<'a> {
 
 impl<'a> Token<'a> {
     /// A text token after the checks its byte classes call for: no `]]>`, only XML characters.
-    fn checked(self, seen: u8) -> Result<Token<'a>, XmlError> {
+    fn checked(self, seen: u16) -> Result<Token<'a>, XmlError> {
         if let Token::Text { raw, .. } = &self {
             if seen & RSQB != 0 && raw.contains("]]>") {
                 return Err(malformed("']]>' in text"));
