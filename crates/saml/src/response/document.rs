@@ -290,13 +290,13 @@ fn check_located(
         response: resp_ok,
         assertion: assert_ok,
     };
-    let verified_cert = [&resp_result, &assert_result]
+    let verified = [&resp_result, &assert_result]
         .into_iter()
         .flatten()
-        .find_map(|v| v.as_ref().ok())
-        .and_then(|v| policy.idp_certs.get(v.cert_index));
-    r.signing_certificate_sha256 = match verified_cert {
-        Some(c) => Some(Fingerprint::sha256(c)),
+        .find_map(|v| v.as_ref().ok());
+    let verified_cert = verified.and_then(|v| policy.idp_certs.get(v.cert_index));
+    r.signing_certificate_sha256 = match verified {
+        Some(v) => Some(v.certificate_sha256.clone()),
         None => [response_sig, assertion_sig]
             .into_iter()
             .flatten()

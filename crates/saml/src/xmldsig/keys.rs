@@ -24,9 +24,16 @@ struct Verifiers {
     key: Box<[u8]>,
     /// Indexed like [`TrustedKey::verifier`]'s slots; `None` inside when the key was refused for that algorithm.
     parsed: [OnceLock<Option<ParsedPublicKey>>; 6],
+    /// The certificate's SHA-256 fingerprint, which every report names: computed once with the key.
+    fingerprint: Fingerprint,
 }
 
 impl TrustedKey {
+    /// The SHA-256 fingerprint of the certificate this key came from.
+    pub(super) fn fingerprint(&self) -> &Fingerprint {
+        &self.verifiers.fingerprint
+    }
+
     /// The verification algorithm for `algorithm` with this key and its slot in [`Verifiers::parsed`]; `None` when
     /// the key cannot verify that algorithm (ECDSA needs the matching curve).
     fn verifier(
@@ -114,6 +121,7 @@ pub(super) fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, 
     let verifiers = Arc::new(Verifiers {
         key,
         parsed: Default::default(),
+        fingerprint: Fingerprint::sha256(der),
     });
     let oid = spki.algorithm.algorithm.to_id_string();
     match oid.as_str() {
