@@ -232,6 +232,9 @@ pub struct Verified {
     pub digest: DigestAlgorithm,
     /// The SHA-256 fingerprint of that certificate (kept with its parsed key, so not recomputed per response).
     pub certificate_sha256: Fingerprint,
+    /// That certificate's validity period (notBefore, notAfter), read with its key; `None` when its dates cannot be
+    /// represented.
+    pub certificate_validity: Option<(time::OffsetDateTime, time::OffsetDateTime)>,
 }
 
 impl Verified {
@@ -759,6 +762,7 @@ pub fn verify(
                 algorithm,
                 digest: digest_alg,
                 certificate_sha256: k.fingerprint().clone(),
+                certificate_validity: k.validity(),
             });
         }
     }
