@@ -150,6 +150,26 @@ fn bench(c: &mut Criterion) {
                     ssopilot_saml::xml::parse(std::hint::black_box(&xml)).unwrap();
                 }),
             ),
+            // The Reference's digest hashes the signed Assertion, nearly the whole response: which SHA-256 does it
+            // matters (aws-lc uses the CPU's SHA extensions, ring 0.17 does not).
+            (
+                "SHA-256 of the response's bytes (ring)",
+                Box::new(|| {
+                    std::hint::black_box(ring::digest::digest(
+                        &ring::digest::SHA256,
+                        std::hint::black_box(xml.as_bytes()),
+                    ));
+                }),
+            ),
+            (
+                "SHA-256 of the response's bytes (aws-lc-rs)",
+                Box::new(|| {
+                    std::hint::black_box(aws_lc_rs::digest::digest(
+                        &aws_lc_rs::digest::SHA256,
+                        std::hint::black_box(xml.as_bytes()),
+                    ));
+                }),
+            ),
         ];
         same_run(&mut probes);
     }

@@ -288,30 +288,55 @@ fn push_qname(prefix: Option<&str>, local: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(local.as_bytes());
 }
 
-fn escape_text(s: &str, out: &mut Vec<u8>) {
-    for b in s.bytes() {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'>' => out.extend_from_slice(b"&gt;"),
-            b'\r' => out.extend_from_slice(b"&#xD;"),
-            _ => out.push(b),
+/// Writes `s` with the bytes `special` picks replaced by `escape`'s text: runs of plain bytes are copied whole (most
+/// text and values have nothing to escape), and the output grows once for the whole string.
+fn escape_with(
+    s: &str,
+    out: &mut Vec<u8>,
+    special: impl Fn(u8) -> bool,
+    escape: impl Fn(u8) -> &'static [u8],
+) {
+    out.reserve(s.len());
+    let bytes = s.as_bytes();
+    let mut from = 0;
+    for (i, b) in bytes.iter().enumerate() {
+        if special(*b) {
+            out.extend_from_slice(bytes.get(from..i).unwrap_or_default());
+            out.extend_from_slice(escape(*b));
+            from = i + 1;
         }
     }
+    out.extend_from_slice(bytes.get(from..).unwrap_or_default());
+}
+
+fn escape_text(s: &str, out: &mut Vec<u8>) {
+    escape_with(
+        s,
+        out,
+        |b| matches!(b, b'&' | b'<' | b'>' | b'\r'),
+        |b| match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'>' => b"&gt;",
+            _ => b"&#xD;",
+        },
+    );
 }
 
 fn escape_attr(s: &str, out: &mut Vec<u8>) {
-    for b in s.bytes() {
-        match b {
-            b'&' => out.extend_from_slice(b"&amp;"),
-            b'<' => out.extend_from_slice(b"&lt;"),
-            b'"' => out.extend_from_slice(b"&quot;"),
-            b'\t' => out.extend_from_slice(b"&#x9;"),
-            b'\n' => out.extend_from_slice(b"&#xA;"),
-            b'\r' => out.extend_from_slice(b"&#xD;"),
-            _ => out.push(b),
-        }
-    }
+    escape_with(
+        s,
+        out,
+        |b| matches!(b, b'&' | b'<' | b'"' | b'\t' | b'\n' | b'\r'),
+        |b| match b {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            b'"' => b"&quot;",
+            b'\t' => b"&#x9;",
+            b'\n' => b"&#xA;",
+            _ => b"&#xD;",
+        },
+    );
 }
 
 #[cfg(test)]
@@ -574,6 +599,31 @@ mod tests {
         let mut next_id = 0;
         element(rng, 0, &mut Vec::new(), &mut out, &mut next_id);
         out
+    }
+
+    #[test]
+    fn escapes_text_and_attribute_values_as_the_spec_lists() {
+        let text = |s: &str| {
+            let mut out = b"<".to_vec();
+            escape_text(s, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        let attr = |s: &str| {
+            let mut out = Vec::new();
+            escape_attr(s, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(text(""), "<");
+        assert_eq!(text("plain é"), "<plain é");
+        assert_eq!(
+            text("&a<b>c\rd\"e'\t\n&"),
+            "<&amp;a&lt;b&gt;c&#xD;d\"e'\t\n&amp;"
+        );
+        assert_eq!(
+            attr("&a<b>c\rd\"e'\t\nf"),
+            "&amp;a&lt;b>c&#xD;d&quot;e'&#x9;&#xA;f"
+        );
+        assert_eq!(attr("\"\""), "&quot;&quot;");
     }
 
     #[test]

@@ -290,13 +290,12 @@ fn check_located(
         response: resp_ok,
         assertion: assert_ok,
     };
-    let verified_cert = [&resp_result, &assert_result]
+    let verified = [&resp_result, &assert_result]
         .into_iter()
         .flatten()
-        .find_map(|v| v.as_ref().ok())
-        .and_then(|v| policy.idp_certs.get(v.cert_index));
-    r.signing_certificate_sha256 = match verified_cert {
-        Some(c) => Some(Fingerprint::sha256(c)),
+        .find_map(|v| v.as_ref().ok());
+    r.signing_certificate_sha256 = match verified {
+        Some(v) => Some(v.certificate_sha256.clone()),
         None => [response_sig, assertion_sig]
             .into_iter()
             .flatten()
@@ -304,7 +303,10 @@ fn check_located(
             .map(|c| Fingerprint::sha256(&c)),
     };
 
-    if let Some(c) = verified_cert.and_then(|c| certificate_validity(c, policy.now)) {
+    if let Some(c) = verified
+        .and_then(|v| v.certificate_validity)
+        .and_then(|(nb, na)| certificate_validity(nb, na, policy.now))
+    {
         r.warnings.push(c.message.clone());
         r.push(c);
     }
@@ -585,11 +587,12 @@ pub(super) fn too_many_response_children(doc: &Document, root: NodeId) -> Option
 /// A warning when the configured certificate that verified is outside its validity dates at `now`: the signature
 /// is still trusted (the admin configured that certificate), but `cert check` calls it NOT USABLE, so the report
 /// says so too. The dates are compared exactly as the certificate doctor compares them (no clock skew).
-pub(super) fn certificate_validity(der: &[u8], now: OffsetDateTime) -> Option<Check> {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
-    let validity = cert.validity();
-    let nb = OffsetDateTime::from_unix_timestamp(validity.not_before.timestamp()).ok()?;
-    let na = OffsetDateTime::from_unix_timestamp(validity.not_after.timestamp()).ok()?;
+/// The warning for a verifying certificate outside its validity period (`nb` to `na`) at `now`, if it is.
+pub(super) fn certificate_validity(
+    nb: OffsetDateTime,
+    na: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Option<Check> {
     let message = if now < nb {
         format!(
             "warning: the configured certificate that verified the signature is not valid yet (it starts on {}); `ssopilot cert check` calls it NOT USABLE",

@@ -101,9 +101,7 @@ pub(super) fn verify_into(
                     ));
                 }
                 if stage == Stage::Key {
-                    if let Some(cert) = policy.idp_certs.get(v.cert_index) {
-                        c.found = Some(format!("SHA-256 {}", Fingerprint::sha256(cert)));
-                    }
+                    c.found = Some(format!("SHA-256 {}", v.certificate_sha256));
                 }
                 r.push(c);
             }

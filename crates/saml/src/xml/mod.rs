@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 mod parse;
+mod scan;
 mod scope;
 mod text;
 
@@ -451,10 +452,111 @@ mod tests {
         assert!(matches!(err("<r/><r/>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<r>&#0;</r>"), XmlError::Malformed { .. }));
         assert!(matches!(err(""), XmlError::NoRoot));
-        // Found by fuzzing: quick-xml does not check name characters.
+        // Found by fuzzing (when a general-purpose reader did the scanning): name characters are checked.
         assert!(matches!(err("<I<<s<E//>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<1a/>"), XmlError::Malformed { .. }));
         assert!(matches!(err("<a b<c=\"1\"/>"), XmlError::Malformed { .. }));
+    }
+
+    #[test]
+    fn reads_every_construct_saml_can_carry() {
+        let d = parse(
+            "<?xml version='1.0' encoding='utf-8' standalone='yes'?>\n<!-- before --><?pi before?>\n\
+             <r a = 'x\"y' b=\"1>2\" ><?go now ?><c\n/><!-- x - y --><![CDATA[]]]]><![CDATA[>]]>t]<d></d  ></r >\n<!-- after -->",
+        )
+        .unwrap();
+        let r = d.element(d.root()).unwrap();
+        assert_eq!((r.attr("a"), r.attr("b")), (Some("x\"y"), Some("1>2")));
+        let kinds: Vec<_> = d
+            .children(d.root())
+            .iter()
+            .map(|c| match &d.node(*c).unwrap().kind {
+                NodeKind::Element(e) => format!("<{}>", e.local),
+                NodeKind::Text(t) => format!("text {t}"),
+                NodeKind::Comment(t) => format!("comment {t}"),
+                NodeKind::Pi { target, data } => format!("pi {target} {data}"),
+            })
+            .collect();
+        assert_eq!(
+            kinds,
+            ["pi go now ", "<c>", "comment  x - y ", "text ]]>t]", "<d>"]
+        );
+        // Spans: the whole element, and the end of its start tag.
+        let c = d.element(d.children(d.root())[1]).unwrap();
+        assert_eq!(&d.source()[c.span.0..c.span.1], "<c\n/>");
+        assert_eq!(c.start_tag_end, c.span.1);
+        let e = d.element(d.children(d.root())[4]).unwrap();
+        assert_eq!(&d.source()[e.span.0..e.span.1], "<d></d  >");
+        assert_eq!(&d.source()[e.span.0..e.start_tag_end], "<d>");
+        // Non-ASCII names and values.
+        let d = parse("<é:ü xmlns:é=\"urn:é\" ß=\"ö\">ä</é:ü>").unwrap();
+        let r = d.element(d.root()).unwrap();
+        assert!(r.is("urn:é", "ü"));
+        assert_eq!(r.attr("ß"), Some("ö"));
+    }
+
+    #[test]
+    fn refuses_what_xml_does_not_allow() {
+        for bad in [
+            "<r>a]]>b</r>",
+            "<r><!-- a -- b --></r>",
+            "<r><!-- a ---></r>",
+            "<r><!-- open</r>",
+            "<r><![CDATA[open</r>",
+            "<r><!ELEMENT r ANY></r>",
+            "<r a=\"1\"b=\"2\"/>",
+            "<r a=1/>",
+            "<r a/>",
+            "<r a=\"1/>",
+            "<r a=\"<\"/>",
+            "<r/ >",
+            "<r",
+            "<r></r",
+            "< r/>",
+            "<r></ r>",
+            "<:r/>",
+            "<r:/>",
+            "<a:b:c xmlns:a=\"urn:a\"/>",
+            "<-r/>",
+            "<r>&#x20</r>",
+            "<r>&;</r>",
+            "<r>\u{1}</r>",
+            "<r a=\"\u{1}\"/>",
+            "<r>\u{FFFE}</r>",
+            "<r><!-- \u{1} --></r>",
+            "<r><?p \u{1}?></r>",
+            "<r><?xml version=\"1.0\"?></r>",
+            "<r><?XmL x?></r>",
+            "<r><?p:q x?></r>",
+            "<r><?p?x?></r>",
+            " <?xml version=\"1.0\"?><r/>",
+            "<?xml?><r/>",
+            "<?xml encoding=\"UTF-8\"?><r/>",
+            "<?xml version=\"1.0\" standalone=\"maybe\"?><r/>",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\" extra=\"1\"?><r/>",
+            "<?xml version=\"1.0\"encoding=\"UTF-8\"?><r/>",
+            "<?xml version=\"1.0\"",
+            "x<r/>",
+            "<r/>x",
+            "&#32;<r/>",
+            "<r/>&amp;",
+            "<![CDATA[ ]]><r/>",
+            "</r>",
+            "<r></r></r>",
+        ] {
+            let e = err(bad);
+            assert!(
+                matches!(e, XmlError::Malformed { .. }),
+                "{bad:?} gave {e:?}"
+            );
+        }
+        assert_eq!(err("<!doctype r><r/>"), XmlError::Doctype);
+        assert_eq!(err("<r><!DOCTYPE r></r>"), XmlError::Doctype);
+        assert!(matches!(err("<r>&foo;</r>"), XmlError::Entity { .. }));
+        assert!(matches!(
+            err("<?xml version='1.0' encoding='UTF-16'?><r/>"),
+            XmlError::Encoding { .. }
+        ));
     }
 
     #[test]

@@ -1,10 +1,7 @@
-//! The parse itself: quick-xml's events, checked and bounded, into a [`Document`] that borrows its strings from the
-//! text wherever they need no change.
+//! The parse itself: the scanner's tokens, checked and bounded, into a [`Document`] that borrows its strings from
+//! the text wherever they need no change.
 
-use quick_xml::events::attributes::Attributes;
-use quick_xml::events::Event;
-use quick_xml::Reader;
-
+use super::scan::*;
 use super::scope::*;
 use super::text::*;
 use super::*;
@@ -36,333 +33,165 @@ pub fn parse_with<'a>(xml: &'a str, limits: &Limits) -> Result<Document<'a>, Xml
         });
     }
     let xml = xml.strip_prefix('\u{FEFF}').unwrap_or(xml);
-    if xml.contains('\r') {
+    let (tags, returns) = census(xml.as_bytes());
+    if returns {
         let normalized = xml.replace("\r\n", "\n").replace('\r', "\n");
-        return parse_normalized(&normalized, limits).map(Document::into_owned);
+        return parse_normalized(&normalized, tags, limits).map(Document::into_owned);
     }
-    parse_normalized(xml, limits)
+    parse_normalized(xml, tags, limits)
 }
 
-/// `part`, a view quick-xml gives of `source` (with a shorter lifetime), as a slice of `source` itself.
-fn within<'a>(source: &'a str, part: &str) -> Result<&'a str, XmlError> {
-    let offset = (part.as_ptr() as usize).wrapping_sub(source.as_ptr() as usize);
-    match source.get(offset..offset.wrapping_add(part.len())) {
-        Some(s) if std::ptr::eq(s.as_ptr(), part.as_ptr()) => Ok(s),
-        _ => Err(malformed("the parser lost track of the text")),
+/// How many '<' the text has (about one node each: an element or the text after a tag), and whether it has a
+/// carriage return. One pass, in blocks without a branch per byte, so the compiler can use vector instructions.
+fn census(bytes: &[u8]) -> (usize, bool) {
+    let mut tags = 0usize;
+    let mut returns = 0u8;
+    for block in bytes.chunks(64) {
+        let mut lt = 0u8;
+        let mut cr = 0u8;
+        for b in block {
+            lt += u8::from(*b == b'<');
+            cr |= u8::from(*b == b'\r');
+        }
+        tags += usize::from(lt);
+        returns |= cr;
     }
+    (tags, returns != 0)
 }
 
-/// Unescapes `raw` (a slice of the source), borrowing it when nothing changes.
-fn unescaped(raw: &str, attribute: bool) -> Result<Cow<'_, str>, XmlError> {
+/// Unescapes `raw` (a slice of the source), borrowing it when nothing changes. `plain` says the scanner saw no
+/// reference and nothing to normalize, and checked the characters.
+fn unescaped(raw: &str, attribute: bool, plain: bool) -> Result<Cow<'_, str>, XmlError> {
+    if plain {
+        return Ok(Cow::Borrowed(raw));
+    }
     let value = unescape(raw, attribute)?;
-    check_chars(&value)?;
+    if let Cow::Owned(v) = &value {
+        // Only references can bring characters the scanner did not check.
+        check_chars(v)?;
+    }
     Ok(value)
 }
 
-fn parse_normalized<'a>(source: &'a str, limits: &Limits) -> Result<Document<'a>, XmlError> {
-    // Sized once: a document has about one node (an element or the text after a tag) per '<'.
-    let tags = source.bytes().filter(|b| *b == b'<').count();
-    let mut nodes: Vec<Node<'a>> = Vec::with_capacity(tags.saturating_add(1).min(limits.max_nodes));
-    let mut stack: Vec<NodeId> = Vec::new();
-    let mut scope = Scope::default();
-    // How many entries of `scope.decls` each open element added.
-    let mut scope_marks: Vec<usize> = Vec::new();
-    // One start tag's attributes (qualified name, value) and declarations (prefix as written, declaration), reused
-    // from tag to tag: each element then allocates its two vectors at their final size, or not at all when empty.
-    let mut raw_attrs: Vec<(&'a str, Cow<'a, str>)> = Vec::new();
-    let mut raw_decls: Vec<(&'a str, NsDecl<'a>)> = Vec::new();
-    let mut root: Option<NodeId> = None;
-    let mut seen_decl_allowed = true;
+/// An open element: its node and its name as written (an end tag must repeat it).
+struct Open<'a> {
+    id: NodeId,
+    qname: &'a str,
+    /// How many entries of the namespace scope it added.
+    decls: usize,
+}
 
-    let mut reader = Reader::from_str(source);
-    {
-        let cfg = reader.config_mut();
-        cfg.trim_text(false);
-        cfg.expand_empty_elements = true;
-        cfg.check_end_names = true;
-        cfg.check_comments = true;
-        cfg.allow_unmatched_ends = false;
-    }
+/// The tree being built, and what the parse keeps between tokens.
+struct Builder<'a, 'l> {
+    limits: &'l Limits,
+    nodes: Vec<Node<'a>>,
+    stack: Vec<Open<'a>>,
+    scope: Scope<'a>,
+    root: Option<NodeId>,
+    /// One start tag's attribute values, reused from tag to tag: each element then allocates its two vectors at
+    /// their final size, or not at all when empty.
+    values: Vec<Cow<'a, str>>,
+    /// The prefixes of one start tag's declarations as written (`""` for the default namespace).
+    keys: Vec<&'a str>,
+}
 
+/// Parses text without carriage returns; `tags` (its count of '<') sizes the node list once.
+fn parse_normalized<'a>(
+    source: &'a str,
+    tags: usize,
+    limits: &Limits,
+) -> Result<Document<'a>, XmlError> {
+    let mut b = Builder {
+        limits,
+        nodes: Vec::with_capacity(tags.saturating_add(1).min(limits.max_nodes)),
+        stack: Vec::new(),
+        scope: Scope::default(),
+        root: None,
+        values: Vec::new(),
+        keys: Vec::new(),
+    };
+    let mut scanner = Scanner::new(source);
+    let mut attrs: Vec<RawAttr<'a>> = Vec::new();
+    let mut first = true;
     loop {
-        let start = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let event = reader.read_event().map_err(|e| malformed(e.to_string()))?;
-        let end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
-        let first_event = seen_decl_allowed;
-        seen_decl_allowed = false;
-        match event {
-            Event::Decl(d) => {
-                if !first_event || start != 0 {
-                    return Err(malformed("the XML declaration must come first"));
-                }
-                let version = d.version().map_err(|e| malformed(e.to_string()))?;
-                if version != "1.0" {
-                    return Err(XmlError::Version {
-                        version: version.to_string(),
-                    });
-                }
-                if let Some(enc) = d.encoding() {
-                    let enc = enc.map_err(|e| malformed(e.to_string()))?;
-                    if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
-                        return Err(XmlError::Encoding {
-                            encoding: enc.to_string(),
-                        });
-                    }
+        let token = scanner.next(&mut attrs, b.stack.last().map(|o| o.qname))?;
+        let first_token = std::mem::replace(&mut first, false);
+        match token {
+            Token::Start {
+                name,
+                empty,
+                start,
+                end,
+            } => {
+                b.start(name, &attrs, start, end)?;
+                if empty {
+                    b.end(name.full, end)?;
                 }
             }
-            Event::DocType(_) => return Err(XmlError::Doctype),
-            Event::Start(e) => {
-                if stack.is_empty() && root.is_some() {
-                    return Err(malformed("more than one root element"));
-                }
-                if stack.len() >= limits.max_depth {
-                    return Err(XmlError::TooDeep {
-                        max: limits.max_depth,
-                    });
-                }
-                // The whole tag between '<' and '>' (or "/>"), as a slice of the source.
-                let content = within(source, &e)?;
-                let name_len = e.name().0.len();
-                let qname = content.get(..name_len).unwrap_or_default();
-                let (prefix, local) = split_qname(qname)?;
-                // Duplicates are found below, by qualified name for declarations and by expanded name for
-                // attributes (which also catches any qualified name given twice).
-                raw_attrs.clear();
-                raw_decls.clear();
-                let mut attrs_iter = Attributes::new(content, name_len);
-                attrs_iter.with_checks(false);
-                for a in attrs_iter {
-                    let a = a.map_err(|err| malformed(err.to_string()))?;
-                    let key = a.key.0;
-                    let raw = match &a.value {
-                        Cow::Borrowed(v) => *v,
-                        Cow::Owned(_) => {
-                            return Err(malformed("the parser lost track of the text"))
-                        }
-                    };
-                    let value = unescaped(raw, true)?;
-                    let (ap, al) = split_qname(key)?;
-                    match (ap, al) {
-                        (None, "xmlns") => {
-                            if value == XML_NS || value == XMLNS_NS {
-                                return Err(XmlError::ReservedNamespace {
-                                    what: value.into_owned(),
-                                });
-                            }
-                            raw_decls.push((
-                                "",
-                                NsDecl {
-                                    prefix: None,
-                                    uri: value,
-                                },
-                            ));
-                        }
-                        (Some("xmlns"), p) => {
-                            if value.is_empty() {
-                                return Err(XmlError::EmptyPrefixedNamespace {
-                                    prefix: p.to_string(),
-                                });
-                            }
-                            if p == "xmlns" || (p == "xml" && value != XML_NS) {
-                                return Err(XmlError::ReservedNamespace {
-                                    what: p.to_string(),
-                                });
-                            }
-                            if p != "xml" && (value == XML_NS || value == XMLNS_NS) {
-                                return Err(XmlError::ReservedNamespace {
-                                    what: value.into_owned(),
-                                });
-                            }
-                            if p == "xml" {
-                                // Declaring xml to its own namespace is allowed and changes nothing.
-                                continue;
-                            }
-                            raw_decls.push((
-                                p,
-                                NsDecl {
-                                    prefix: Some(Cow::Borrowed(p)),
-                                    uri: value,
-                                },
-                            ));
-                        }
-                        _ => raw_attrs.push((key, value)),
-                    }
-                }
-                if raw_attrs.len() > limits.max_attributes {
-                    return Err(XmlError::TooManyAttributes {
-                        max: limits.max_attributes,
-                    });
-                }
-                if raw_decls.len() > limits.max_namespace_decls {
-                    return Err(XmlError::TooManyNamespaces {
-                        max: limits.max_namespace_decls,
-                    });
-                }
-                for (i, (p, _)) in raw_decls.iter().enumerate() {
-                    if raw_decls.iter().take(i).any(|(o, _)| o == p) {
-                        return Err(XmlError::DuplicateAttribute {
-                            name: qname.to_string(),
-                            attr: match *p {
-                                "" => "xmlns".to_string(),
-                                p => format!("xmlns:{p}"),
-                            },
-                        });
-                    }
-                }
-                scope_marks.push(raw_decls.len());
-                for (p, d) in &raw_decls {
-                    scope.push(p, d);
-                }
-                if scope.decls.len() > limits.max_namespaces_in_scope {
-                    return Err(XmlError::TooManyNamespacesInScope {
-                        max: limits.max_namespaces_in_scope,
-                    });
-                }
-                let (prefix, ns) = match prefix {
-                    Some(p) => {
-                        let d = binding(&scope, p)?;
-                        (d.prefix.clone(), Some(d.uri.clone()))
-                    }
-                    None => (
-                        None,
-                        scope
-                            .lookup(None)
-                            .filter(|d| !d.uri.is_empty())
-                            .map(|d| d.uri.clone()),
-                    ),
-                };
-                let mut attrs: Vec<Attribute<'a>> = Vec::with_capacity(raw_attrs.len());
-                for (key, value) in raw_attrs.drain(..) {
-                    let a = match key.split_once(':') {
-                        Some((p, local)) => {
-                            let d = binding(&scope, p)?;
-                            Attribute {
-                                prefix: d.prefix.clone(),
-                                local: Cow::Borrowed(local),
-                                ns: Some(d.uri.clone()),
-                                value,
-                            }
-                        }
-                        None => Attribute {
-                            prefix: None,
-                            local: Cow::Borrowed(key),
-                            ns: None,
-                            value,
-                        },
-                    };
-                    if attrs.iter().any(|o| o.local == a.local && o.ns == a.ns) {
-                        return Err(XmlError::DuplicateAttribute {
-                            name: qname.to_string(),
-                            attr: a.local.into_owned(),
-                        });
-                    }
-                    attrs.push(a);
-                }
-                let ns_decls: Vec<NsDecl<'a>> = raw_decls.drain(..).map(|(_, d)| d).collect();
-                let el = Element {
-                    prefix,
-                    local: Cow::Borrowed(local),
-                    ns,
-                    attrs,
-                    ns_decls,
-                    span: (start, end),
-                    start_tag_end: end,
-                };
-                let id = push(
-                    &mut nodes,
-                    limits,
-                    NodeKind::Element(el),
-                    stack.last().copied(),
-                )?;
-                if stack.is_empty() {
-                    root = Some(id);
-                }
-                stack.push(id);
-            }
-            Event::End(_) => {
-                let id = stack
-                    .pop()
-                    .ok_or_else(|| malformed("an end tag without a start tag"))?;
-                if let Some(Node {
-                    kind: NodeKind::Element(el),
-                    ..
-                }) = nodes.get_mut(id)
-                {
-                    el.span.1 = end;
-                }
-                let n = scope_marks.pop().unwrap_or(0);
-                let keep = scope.decls.len().saturating_sub(n);
-                scope.truncate(keep);
-            }
-            Event::Empty(_) => return Err(malformed("unexpected empty element event")),
-            Event::Text(t) => {
-                let raw = within(source, &t)?;
-                if raw.contains("]]>") {
-                    return Err(malformed("']]>' in text"));
-                }
-                let text = unescaped(raw, false)?;
-                text_into(&mut nodes, limits, &stack, text)?;
-            }
-            Event::CData(c) => {
-                let text = within(source, &c)?;
-                check_chars(text)?;
-                if stack.is_empty() {
-                    return Err(malformed("CDATA outside the root element"));
-                }
-                text_into(&mut nodes, limits, &stack, Cow::Borrowed(text))?;
-            }
-            Event::GeneralRef(r) => {
-                let name: &str = &r;
-                let c = resolve_ref(name)?;
-                if stack.is_empty() {
+            Token::End { qname, end } => b.end(qname, end)?,
+            Token::Text { raw, refs } => {
+                if refs && b.stack.is_empty() {
                     return Err(malformed("a reference outside the root element"));
                 }
-                text_into(&mut nodes, limits, &stack, Cow::Owned(c.to_string()))?;
+                let text = if refs {
+                    let t = unescape(raw, false)?;
+                    if let Cow::Owned(v) = &t {
+                        check_chars(v)?;
+                    }
+                    t
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                b.text(text)?;
             }
-            Event::Comment(c) => {
-                let text = within(source, &c)?;
-                check_chars(text)?;
-                if let Some(p) = stack.last() {
-                    push(
-                        &mut nodes,
-                        limits,
-                        NodeKind::Comment(Cow::Borrowed(text)),
-                        Some(*p),
-                    )?;
+            Token::CData(text) => {
+                if b.stack.is_empty() {
+                    return Err(malformed("CDATA outside the root element"));
+                }
+                b.text(Cow::Borrowed(text))?;
+            }
+            Token::Comment(text) => {
+                if let Some(p) = b.stack.last().map(|o| o.id) {
+                    b.push(NodeKind::Comment(Cow::Borrowed(text)), Some(p))?;
                 }
             }
-            Event::PI(pi) => {
-                let target = within(source, pi.target())?;
+            Token::Pi { target, data } => {
+                if target == "xml" && first_token {
+                    declaration(data)?;
+                    continue;
+                }
                 if !is_ncname(target) {
                     return Err(malformed(format!(
                         "'{target}' is not a valid processing instruction target"
                     )));
                 }
                 if target.eq_ignore_ascii_case("xml") {
-                    return Err(malformed("an XML declaration that is not at the start"));
+                    return Err(malformed(if target == "xml" {
+                        "the XML declaration must come first"
+                    } else {
+                        "a processing instruction named like the XML declaration"
+                    }));
                 }
-                if let Some(p) = stack.last() {
-                    let data = within(source, pi.content().trim_start())?;
-                    push(
-                        &mut nodes,
-                        limits,
+                if let Some(p) = b.stack.last().map(|o| o.id) {
+                    b.push(
                         NodeKind::Pi {
                             target: Cow::Borrowed(target),
                             data: Cow::Borrowed(data),
                         },
-                        Some(*p),
+                        Some(p),
                     )?;
                 }
             }
-            Event::Eof => break,
+            Token::Eof => break,
         }
     }
-    if !stack.is_empty() {
+    if !b.stack.is_empty() {
         return Err(malformed(
             "the document ends before all elements are closed",
         ));
     }
-    let root = root.ok_or(XmlError::NoRoot)?;
+    let root = b.root.ok_or(XmlError::NoRoot)?;
+    let mut nodes = b.nodes;
     let child_ids = link_children(&mut nodes);
     Ok(Document {
         nodes,
@@ -370,6 +199,201 @@ fn parse_normalized<'a>(source: &'a str, limits: &Limits) -> Result<Document<'a>
         root,
         source: Cow::Borrowed(source),
     })
+}
+
+impl<'a> Builder<'a, '_> {
+    /// A start tag: its name, namespace declarations and attributes checked and resolved, and a new open element.
+    fn start(
+        &mut self,
+        name: QName<'a>,
+        attrs: &[RawAttr<'a>],
+        start: usize,
+        end: usize,
+    ) -> Result<(), XmlError> {
+        let limits = self.limits;
+        if self.stack.is_empty() && self.root.is_some() {
+            return Err(malformed("more than one root element"));
+        }
+        if self.stack.len() >= limits.max_depth {
+            return Err(XmlError::TooDeep {
+                max: limits.max_depth,
+            });
+        }
+        let qname = name.full;
+        // Values in document order (so the first bad one is the one reported): the declarations' go into the
+        // element's list, the attributes' wait in `values` until the declarations are in scope.
+        let decl_count = attrs.iter().filter(|a| a.key.is_declaration()).count();
+        let mut ns_decls: Vec<NsDecl<'a>> = Vec::with_capacity(decl_count);
+        let values = &mut self.values;
+        let keys = &mut self.keys;
+        values.clear();
+        keys.clear();
+        for a in attrs {
+            let value = unescaped(a.value, true, a.plain)?;
+            match (a.key.prefix, a.key.local) {
+                (None, "xmlns") => {
+                    if value == XML_NS || value == XMLNS_NS {
+                        return Err(XmlError::ReservedNamespace {
+                            what: value.into_owned(),
+                        });
+                    }
+                    keys.push("");
+                    ns_decls.push(NsDecl {
+                        prefix: None,
+                        uri: value,
+                    });
+                }
+                (Some("xmlns"), p) => {
+                    if value.is_empty() {
+                        return Err(XmlError::EmptyPrefixedNamespace {
+                            prefix: p.to_string(),
+                        });
+                    }
+                    if p == "xmlns" || (p == "xml" && value != XML_NS) {
+                        return Err(XmlError::ReservedNamespace {
+                            what: p.to_string(),
+                        });
+                    }
+                    if p != "xml" && (value == XML_NS || value == XMLNS_NS) {
+                        return Err(XmlError::ReservedNamespace {
+                            what: value.into_owned(),
+                        });
+                    }
+                    if p == "xml" {
+                        // Declaring xml to its own namespace is allowed and changes nothing.
+                        continue;
+                    }
+                    keys.push(p);
+                    ns_decls.push(NsDecl {
+                        prefix: Some(Cow::Borrowed(p)),
+                        uri: value,
+                    });
+                }
+                _ => values.push(value),
+            }
+        }
+        if values.len() > limits.max_attributes {
+            return Err(XmlError::TooManyAttributes {
+                max: limits.max_attributes,
+            });
+        }
+        if ns_decls.len() > limits.max_namespace_decls {
+            return Err(XmlError::TooManyNamespaces {
+                max: limits.max_namespace_decls,
+            });
+        }
+        for (i, p) in keys.iter().enumerate() {
+            if keys.iter().take(i).any(|o| o == p) {
+                return Err(XmlError::DuplicateAttribute {
+                    name: qname.to_string(),
+                    attr: match *p {
+                        "" => "xmlns".to_string(),
+                        p => format!("xmlns:{p}"),
+                    },
+                });
+            }
+        }
+        let scope = &mut self.scope;
+        for (key, d) in keys.iter().zip(&ns_decls) {
+            scope.push(key, d);
+        }
+        if scope.len() > limits.max_namespaces_in_scope {
+            return Err(XmlError::TooManyNamespacesInScope {
+                max: limits.max_namespaces_in_scope,
+            });
+        }
+        let (prefix, ns) = match name.prefix {
+            Some(p) => {
+                let d = binding(scope, p)?;
+                (d.prefix.clone(), Some(d.uri.clone()))
+            }
+            None => (
+                None,
+                scope
+                    .lookup("")
+                    .filter(|d| !d.uri.is_empty())
+                    .map(|d| d.uri.clone()),
+            ),
+        };
+        let mut el_attrs: Vec<Attribute<'a>> = Vec::with_capacity(values.len());
+        let plain_attrs = attrs.iter().filter(|a| !a.key.is_declaration());
+        for (a, value) in plain_attrs.zip(values.drain(..)) {
+            let a = match a.key.prefix {
+                Some(p) => {
+                    let d = binding(scope, p)?;
+                    Attribute {
+                        prefix: d.prefix.clone(),
+                        local: Cow::Borrowed(a.key.local),
+                        ns: Some(d.uri.clone()),
+                        value,
+                    }
+                }
+                None => Attribute {
+                    prefix: None,
+                    local: Cow::Borrowed(a.key.local),
+                    ns: None,
+                    value,
+                },
+            };
+            if el_attrs.iter().any(|o| o.local == a.local && o.ns == a.ns) {
+                return Err(XmlError::DuplicateAttribute {
+                    name: qname.to_string(),
+                    attr: a.local.into_owned(),
+                });
+            }
+            el_attrs.push(a);
+        }
+        let decls = ns_decls.len();
+        let el = Element {
+            prefix,
+            local: Cow::Borrowed(name.local),
+            ns,
+            attrs: el_attrs,
+            ns_decls,
+            span: (start, end),
+            start_tag_end: end,
+        };
+        let parent = self.stack.last().map(|o| o.id);
+        let id = self.push(NodeKind::Element(el), parent)?;
+        if self.stack.is_empty() {
+            self.root = Some(id);
+        }
+        self.stack.push(Open { id, qname, decls });
+        Ok(())
+    }
+
+    /// An end tag (or the end of an empty element): it must close the innermost open element.
+    fn end(&mut self, qname: &str, end: usize) -> Result<(), XmlError> {
+        let open = self
+            .stack
+            .pop()
+            .ok_or_else(|| malformed(format!("the end tag </{qname}> has no start tag")))?;
+        if open.qname != qname {
+            return Err(malformed(format!(
+                "the end tag </{qname}> does not match the start tag <{}>",
+                open.qname
+            )));
+        }
+        if let Some(Node {
+            kind: NodeKind::Element(el),
+            ..
+        }) = self.nodes.get_mut(open.id)
+        {
+            el.span.1 = end;
+        }
+        let keep = self.scope.len().saturating_sub(open.decls);
+        self.scope.truncate(keep);
+        Ok(())
+    }
+
+    fn push(&mut self, kind: NodeKind<'a>, parent: Option<NodeId>) -> Result<NodeId, XmlError> {
+        push(&mut self.nodes, self.limits, kind, parent)
+    }
+
+    fn text(&mut self, text: Cow<'a, str>) -> Result<(), XmlError> {
+        let ids: Option<NodeId> = self.stack.last().map(|o| o.id);
+        text_into(&mut self.nodes, self.limits, ids, text)
+    }
 }
 
 /// Adds a node (its children are linked at the end, by [`link_children`]).
@@ -430,10 +454,10 @@ fn link_children(nodes: &mut [Node<'_>]) -> Vec<NodeId> {
 fn text_into<'a>(
     nodes: &mut Vec<Node<'a>>,
     limits: &Limits,
-    stack: &[NodeId],
+    parent: Option<NodeId>,
     text: Cow<'a, str>,
 ) -> Result<(), XmlError> {
-    match stack.last() {
+    match parent {
         None => {
             if text.chars().all(|c| matches!(c, ' ' | '\t' | '\n' | '\r')) {
                 Ok(())
@@ -451,12 +475,12 @@ fn text_into<'a>(
                 ..
             }) = nodes.last_mut()
             {
-                if tp == p {
+                if *tp == p {
                     t.to_mut().push_str(&text);
                     return Ok(());
                 }
             }
-            push(nodes, limits, NodeKind::Text(text), Some(*p))?;
+            push(nodes, limits, NodeKind::Text(text), Some(p))?;
             Ok(())
         }
     }

@@ -35,31 +35,6 @@ pub(super) fn is_ncname(s: &str) -> bool {
         })
 }
 
-pub(super) fn split_qname(q: &str) -> Result<(Option<&str>, &str), XmlError> {
-    let (prefix, local) = split_qname_raw(q)?;
-    if prefix.is_some_and(|p| !is_ncname(p)) || !is_ncname(local) {
-        return Err(malformed(format!("'{q}' is not a valid name")));
-    }
-    Ok((prefix, local))
-}
-
-pub(super) fn split_qname_raw(q: &str) -> Result<(Option<&str>, &str), XmlError> {
-    // Names are short: a byte scan costs less than a string search.
-    let bad = || malformed(format!("'{q}' is not a valid name"));
-    match q.bytes().position(|b| b == b':') {
-        None if !q.is_empty() => Ok((None, q)),
-        None => Err(bad()),
-        Some(colon) => match (q.get(..colon), q.get(colon + 1..)) {
-            (Some(prefix), Some(local))
-                if !prefix.is_empty() && !local.is_empty() && !local.bytes().any(|b| b == b':') =>
-            {
-                Ok((Some(prefix), local))
-            }
-            _ => Err(bad()),
-        },
-    }
-}
-
 /// True when `test` holds for any byte of `s`. Whole blocks are tested without a branch per byte, so the compiler
 /// can use vector instructions: the text of a document goes through this twice (character and reference checks).
 fn any_byte(s: &str, test: impl Fn(u8) -> bool) -> bool {
@@ -97,6 +72,9 @@ pub(super) fn resolve_ref(name: &str) -> Result<char, XmlError> {
         "amp" => Ok('&'),
         "apos" => Ok('\''),
         "quot" => Ok('"'),
+        "" => Err(malformed(
+            "an '&' is followed directly by ';': write &amp; for an ampersand",
+        )),
         _ if name.starts_with('#') => {
             let num = &name[1..];
             let code = if let Some(hex) = num.strip_prefix('x') {
@@ -116,9 +94,12 @@ pub(super) fn resolve_ref(name: &str) -> Result<char, XmlError> {
                     ))
                 })
         }
-        _ => Err(XmlError::Entity {
+        _ if name.split(':').all(is_ncname) => Err(XmlError::Entity {
             name: name.to_string(),
         }),
+        _ => Err(malformed(format!(
+            "'&{name};' is not a reference: write &amp; for an ampersand"
+        ))),
     }
 }
 

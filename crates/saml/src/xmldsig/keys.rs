@@ -24,9 +24,23 @@ struct Verifiers {
     key: Box<[u8]>,
     /// Indexed like [`TrustedKey::verifier`]'s slots; `None` inside when the key was refused for that algorithm.
     parsed: [OnceLock<Option<ParsedPublicKey>>; 6],
+    /// The certificate's SHA-256 fingerprint, which every report names: computed once with the key.
+    fingerprint: Fingerprint,
+    /// Its validity period (notBefore, notAfter), which every report checks: read once with the key.
+    validity: Option<(time::OffsetDateTime, time::OffsetDateTime)>,
 }
 
 impl TrustedKey {
+    /// The SHA-256 fingerprint of the certificate this key came from.
+    pub(super) fn fingerprint(&self) -> &Fingerprint {
+        &self.verifiers.fingerprint
+    }
+
+    /// The validity period of the certificate this key came from, when its dates are representable.
+    pub(super) fn validity(&self) -> Option<(time::OffsetDateTime, time::OffsetDateTime)> {
+        self.verifiers.validity
+    }
+
     /// The verification algorithm for `algorithm` with this key and its slot in [`Verifiers::parsed`]; `None` when
     /// the key cannot verify that algorithm (ECDSA needs the matching curve).
     fn verifier(
@@ -114,6 +128,13 @@ pub(super) fn parse_trusted_key(index: usize, der: &[u8]) -> Result<TrustedKey, 
     let verifiers = Arc::new(Verifiers {
         key,
         parsed: Default::default(),
+        fingerprint: Fingerprint::sha256(der),
+        validity: {
+            let v = cert.validity();
+            time::OffsetDateTime::from_unix_timestamp(v.not_before.timestamp())
+                .ok()
+                .zip(time::OffsetDateTime::from_unix_timestamp(v.not_after.timestamp()).ok())
+        },
     });
     let oid = spki.algorithm.algorithm.to_id_string();
     match oid.as_str() {

@@ -230,6 +230,11 @@ pub struct Verified {
     pub cert_index: usize,
     pub algorithm: SignatureAlgorithm,
     pub digest: DigestAlgorithm,
+    /// The SHA-256 fingerprint of that certificate (kept with its parsed key, so not recomputed per response).
+    pub certificate_sha256: Fingerprint,
+    /// That certificate's validity period (notBefore, notAfter), read with its key; `None` when its dates cannot be
+    /// represented.
+    pub certificate_validity: Option<(time::OffsetDateTime, time::OffsetDateTime)>,
 }
 
 impl Verified {
@@ -241,10 +246,12 @@ impl Verified {
 
 /// Decodes base64 strictly after removing the XML whitespace that wrapping adds.
 pub fn decode_base64(text: &str) -> Option<Vec<u8>> {
-    let compact: Vec<u8> = text
-        .bytes()
-        .filter(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
-        .collect();
+    // Wrapped base64 is long runs between line ends: the runs are copied whole.
+    let is_space = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let mut compact: Vec<u8> = Vec::with_capacity(text.len());
+    for run in text.as_bytes().split(is_space) {
+        compact.extend_from_slice(run);
+    }
     if compact.is_empty() {
         return None;
     }
@@ -754,6 +761,8 @@ pub fn verify(
                 cert_index: k.der_index,
                 algorithm,
                 digest: digest_alg,
+                certificate_sha256: k.fingerprint().clone(),
+                certificate_validity: k.validity(),
             });
         }
     }
