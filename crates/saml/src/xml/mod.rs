@@ -624,6 +624,44 @@ mod tests {
     }
 
     #[test]
+    fn namespace_lookups_past_the_latest_declarations_use_the_map_and_forget_closed_ones() {
+        // Twelve prefixes declared on the root, p0 and p5 redeclared on a child with four more after them, so a
+        // look-up of p0 or p1 goes past the latest eight declarations; then the child closes.
+        let mut xml = String::from("<r");
+        for i in 0..12 {
+            xml.push_str(&format!(" xmlns:p{i}=\"urn:root:{i}\""));
+        }
+        xml.push_str("><c xmlns:p0=\"urn:child:0\" xmlns:p5=\"urn:child:5\"");
+        for i in 0..6 {
+            xml.push_str(&format!(" xmlns:q{i}=\"urn:q:{i}\""));
+        }
+        xml.push_str("><p0:a/><p1:a/><p5:a/><p11:a/></c><p0:b/><p5:b/><p1:b/></r>");
+        let d = parse(&xml).unwrap();
+        let found: Vec<String> = d
+            .elements()
+            .filter_map(|i| d.element(i))
+            .filter(|e| e.local == "a" || e.local == "b")
+            .map(|e| format!("{}:{}", e.local, e.ns.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "a:urn:child:0",
+                "a:urn:root:1",
+                "a:urn:child:5",
+                "a:urn:root:11",
+                "b:urn:root:0",
+                "b:urn:root:5",
+                "b:urn:root:1",
+            ]
+        );
+        assert!(matches!(
+            err("<r xmlns:a=\"u\" xmlns:b=\"u\" xmlns:c=\"u\" xmlns:d=\"u\" xmlns:e=\"u\" xmlns:f=\"u\" xmlns:g=\"u\" xmlns:h=\"u\" xmlns:i=\"u\"><x xmlns:z=\"u\"/><z:y/></r>"),
+            XmlError::UndeclaredPrefix { .. }
+        ));
+    }
+
+    #[test]
     fn enforces_limits() {
         let deep = "<a>".repeat(100) + &"</a>".repeat(100);
         assert!(matches!(err(&deep), XmlError::TooDeep { .. }));
