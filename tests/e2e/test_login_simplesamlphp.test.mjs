@@ -7,38 +7,31 @@
 // the request). And IdP-initiated: chosen in step 1 as Microsoft Entra ID (whose profile offers an IdP-initiated
 // link, its "User access URL"; no Entra ID here, SimpleSAMLphp stands in), the login window opens the link pasted
 // there, SimpleSAMLphp's unsolicited-response start (SSOService.php?spentityid=...), and the report passes as
-// IdP-initiated, InResponseTo left unchecked and said so.
+// IdP-initiated, InResponseTo left unchecked and said so. Steps 1-6, the start choices and the report's checks are
+// login_window.mjs's, shared with test_login_peers.test.mjs (the other foreign IdPs).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { handles, launch, profile, quit, shot, switchTo, withDriver } from "./harness.mjs";
 import {
-  choose,
-  fill,
-  handles,
-  launch,
-  next,
-  profile,
-  quit,
-  reportState,
-  shot,
-  switchTo,
-  tick,
-  waitForTitle,
-  waitNextEnabled,
-  withDriver,
-} from "./harness.mjs";
+  ACS_URL,
+  chooseIdpInitiated,
+  expectPassingReport,
+  openLoginWindow,
+  selfSignedCert,
+  SP_ENTITY_ID,
+  stopLogin,
+  walkToTestLogin,
+} from "./login_window.mjs";
 
 const WWW = "/usr/share/simplesamlphp/www";
 const IDP_ID = "https://idp.simplesamlphp.test/idp";
-const SP_ENTITY_ID = "https://app.example.com/saml/metadata";
-// Never reached: the login window holds the response (Stop ends the test).
-const ACS_URL = "https://app.example.com/saml/acs";
 const USER = "alice";
 const PASSWORD = "wonderland";
 const EMAIL = "alice@example.com";
@@ -73,12 +66,7 @@ async function startSimpleSamlPhp() {
   assert.ok(existsSync(join(WWW, "saml2/idp/SSOService.php")), "SimpleSAMLphp is missing: run scripts/setup.sh");
   const dir = mkdtempSync(join(tmpdir(), "ssopilot-e2e-simplesamlphp-"));
   for (const sub of ["config", "metadata", "log", "data", "tmp", "sessions"]) mkdirSync(join(dir, sub));
-  const key = join(dir, "idp.key");
-  const cert = join(dir, "idp.crt");
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "30",
-    "-subj", "/CN=idp.simplesamlphp.test", "-keyout", key, "-out", cert,
-  ], { stdio: "ignore" });
+  const { key, cert, pem } = selfSignedCert(dir, "idp.simplesamlphp.test");
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   writeFileSync(join(dir, "config/config.php"), `<?php
@@ -123,7 +111,7 @@ $metadata[${php(SP_ENTITY_ID)}] = [
   await listening(port);
   return {
     sso: `${base}/saml2/idp/SSOService.php`,
-    cert: readFileSync(cert, "utf8"),
+    cert: pem,
     log: () => {
       try {
         return readFileSync(join(dir, "log/simplesamlphp.log"), "utf8");
@@ -151,30 +139,7 @@ async function signInThroughTheWindow(binding) {
     await withDriver(dirs, async () => {
       const session = await launch();
       const [main] = await handles(session);
-      await waitForTitle(session, "Providers");
-      await choose(session, "idp_profile", "generic-saml");
-      await choose(session, "sp_profile", "generic-saml");
-      await next(session);
-      await waitForTitle(session, "Service provider values");
-      await fill(session, "sp_entity_id", SP_ENTITY_ID);
-      await fill(session, "acs_url", ACS_URL);
-      await next(session);
-      await waitForTitle(session, "IdP application");
-      await fill(session, "idp_entity_id", IDP_ID);
-      await fill(session, "idp_sso_url", idp.sso);
-      await next(session);
-      await waitForTitle(session, "Attributes");
-      await next(session);
-      await waitForTitle(session, "Certificate");
-      await fill(session, "idp_certificate", idp.cert);
-      await session.waitFor("the certificate judged usable", async () => (await session.findAll("[data-testid=certificate-verdict].usable")).length > 0);
-      await next(session);
-      await waitForTitle(session, "Assign users");
-      await tick(session, "users_assigned");
-      await fill(session, "test_user", EMAIL);
-      await waitNextEnabled(session, true);
-      await next(session);
-      await waitForTitle(session, "Test login");
+      await walkToTestLogin(session, { idpProfile: "generic-saml", idp: { entityId: IDP_ID, sso: idp.sso, cert: idp.cert }, testUser: EMAIL });
 
       // SP-initiated is offered and preselected for a generic IdP (its profile has no launch link).
       const chosen = await session.find("[data-testid=login-start-sp_initiated]");
@@ -191,8 +156,7 @@ async function signInThroughTheWindow(binding) {
 
       // The login window: SimpleSAMLphp's own sign-in form, reached with our AuthnRequest (on HTTP-POST through SSO
       // Pilot's one-time loopback page: the bare SSO URL alone would get SimpleSAMLphp's error, not its form).
-      await (await session.find("[data-testid=start-login_window]")).click();
-      const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
+      const login = await openLoginWindow(session, main);
       await switchTo(session, login);
       await (await session.find("input[name=username]", 20_000)).type(USER);
       await (await session.find("input[name=password]")).type(PASSWORD);
@@ -200,20 +164,9 @@ async function signInThroughTheWindow(binding) {
       await (await session.find("#submit_button, button[type=submit], input[type=submit]")).click();
       await switchTo(session, main);
 
-      const cls = await session.waitFor("the test report", () => reportState(session), 30_000).catch((e) => {
-        throw new Error(`${e.message}\nSimpleSAMLphp's log:\n${idp.log().slice(-4000)}`);
-      });
-      const failures = await Promise.all((await session.findAll('[data-check][data-ok="false"]')).map((f) => f.text()));
-      assert.deepEqual(failures, [], "no check failed");
-      assert.match(cls, /passed/);
-      const inResponseTo = await session.find('[data-check="in_response_to"]');
-      assert.equal(await inResponseTo.attribute("data-ok"), "true", "the response answers the window's request");
-      const report = await (await session.find("[data-testid=test-report]")).text();
-      assert.match(report, binding === "post" ? /SP-initiated, HTTP-POST, unsigned/ : /SP-initiated, HTTP-Redirect, unsigned/);
-      assert.match(await (await session.find("[data-testid=evidence-note]")).text(), /Recorded as evidence/);
+      await expectPassingReport(session, main, binding === "post" ? "SP-initiated, HTTP-POST, unsigned" : "SP-initiated, HTTP-Redirect, unsigned", idp.log);
       await shot(session, `${shots + 2}-test-login-simplesamlphp-${binding}-passed`);
-      await (await session.find("[data-testid=login-stop]")).click();
-      await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
+      await stopLogin(session);
       await quit(session, dirs);
     });
   } finally {
@@ -239,46 +192,15 @@ test("step 7: the login window starts at an IdP-initiated link (SimpleSAMLphp st
     await withDriver(dirs, async () => {
       const session = await launch();
       const [main] = await handles(session);
-      await waitForTitle(session, "Providers");
-      await choose(session, "idp_profile", "entra-id");
-      await choose(session, "sp_profile", "generic-saml");
-      await next(session);
-      await waitForTitle(session, "Service provider values");
-      await fill(session, "sp_entity_id", SP_ENTITY_ID);
-      await fill(session, "acs_url", ACS_URL);
-      await next(session);
-      await waitForTitle(session, "IdP application");
-      await fill(session, "idp_entity_id", IDP_ID);
-      await fill(session, "idp_sso_url", idp.sso);
-      await next(session);
-      await waitForTitle(session, "Attributes");
-      await next(session);
-      await waitForTitle(session, "Certificate");
-      await fill(session, "idp_certificate", idp.cert);
-      await session.waitFor("the certificate judged usable", async () => (await session.findAll("[data-testid=certificate-verdict].usable")).length > 0);
-      await next(session);
-      await waitForTitle(session, "Assign users");
-      await tick(session, "users_assigned");
-      await fill(session, "test_user", EMAIL);
-      await waitNextEnabled(session, true);
-      await next(session);
-      await waitForTitle(session, "Test login");
+      await walkToTestLogin(session, { idpProfile: "entra-id", idp: { entityId: IDP_ID, sso: idp.sso, cert: idp.cert }, testUser: EMAIL });
 
-      // Both ways are offered; SP-initiated is preselected (it checks the most), IdP-initiated is chosen here.
+      // Both ways are offered; SP-initiated is preselected (it checks the most), IdP-initiated is chosen here, and
+      // the link is pasted where the profile names it.
       assert.equal(await (await session.find("[data-testid=login-start-sp_initiated]")).property("checked"), true);
-      await (await session.find("[data-testid=login-start-idp_initiated]")).click();
-      await session.waitFor("IdP-initiated chosen", async () => (await (await session.find("[data-testid=login-start-idp_initiated]")).property("checked")) === true);
-      // No request is sent, so no binding to choose; the link is pasted where the profile names it.
-      assert.equal((await session.findAll("[data-testid=login-request-redirect]")).length, 0);
-      const input = await session.find("[data-testid=login-link]");
-      await input.type(`${link}\uE004`);
-      await session.waitFor("the link kept", async () => (await (await session.find("[data-testid=login-link]")).property("value")) === link);
-      // The core took it: the window can open (before, the button is disabled and says to paste the link first).
-      await session.waitFor("the login window ready to open", async () => (await session.find("[data-testid=start-login_window]")).enabled());
+      await chooseIdpInitiated(session, link);
       await shot(session, "36-test-login-simplesamlphp-idp-initiated-start");
 
-      await (await session.find("[data-testid=start-login_window]")).click();
-      const login = await session.waitFor("the login window", async () => (await handles(session)).find((h) => h !== main), 20_000);
+      const login = await openLoginWindow(session, main);
       await switchTo(session, login);
       await (await session.find("input[name=username]", 20_000)).type(USER);
       await (await session.find("input[name=password]")).type(PASSWORD);
@@ -286,19 +208,9 @@ test("step 7: the login window starts at an IdP-initiated link (SimpleSAMLphp st
       await (await session.find("#submit_button, button[type=submit], input[type=submit]")).click();
       await switchTo(session, main);
 
-      const cls = await session.waitFor("the test report", () => reportState(session), 30_000).catch((e) => {
-        throw new Error(`${e.message}\nSimpleSAMLphp's log:\n${idp.log().slice(-4000)}`);
-      });
-      const failures = await Promise.all((await session.findAll('[data-check][data-ok="false"]')).map((f) => f.text()));
-      assert.deepEqual(failures, [], "no check failed");
-      assert.match(cls, /passed/);
-      const report = await (await session.find("[data-testid=test-report]")).text();
-      assert.match(report, /IdP-initiated/);
-      assert.match(report, /InResponseTo/);
-      assert.doesNotMatch(report, /SP-initiated, HTTP-/);
+      await expectPassingReport(session, main, "IdP-initiated", idp.log);
       await shot(session, "38-test-login-simplesamlphp-idp-initiated-passed");
-      await (await session.find("[data-testid=login-stop]")).click();
-      await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
+      await stopLogin(session);
       await quit(session, dirs);
     });
   } finally {
