@@ -273,15 +273,15 @@ impl Model {
         self.steps.idp_app.idp_entity_id = self.demo_idp_entity_id(&running);
         self.steps.idp_app.idp_sso_url = running.sso_url();
         // During a rotation the SP side keeps the certificate it holds (one the demo IdP still publishes) until the
-        // admin retires it; otherwise it follows the demo IdP's oldest published certificate.
-        let published = running.published_cert_pems();
+        // admin retires it; otherwise it takes the one the demo IdP signs with now (after a switch the old one is
+        // still published, first, but verifies nothing).
         if !self.steps.certificate.demo_replaced
             && self.steps.certificate.next_pem.is_none()
-            && !published.contains(&self.steps.certificate.pem)
+            && !running
+                .published_cert_pems()
+                .contains(&self.steps.certificate.pem)
         {
-            if let Some(first) = published.first() {
-                self.steps.certificate.pem = first.clone();
-            }
+            self.steps.certificate.pem = running.cert_pem();
         }
         match self.demo_app()? {
             Ok(app) => {

@@ -661,6 +661,26 @@ fn the_demo_idp_rotates_its_key_from_the_wizard_and_the_sp_side_keeps_its_certif
     );
 }
 
+#[test]
+fn a_new_setup_during_a_switched_rotation_takes_the_certificate_the_demo_idp_signs_with() {
+    let first = tempfile::tempdir().unwrap();
+    let (s, _) = walk_to_step_3(first.path());
+    let demo = s.demo().cloned().unwrap();
+    let running = demo.running().unwrap();
+    let old_pem = running.cert_pem();
+    running.state().keys().begin().unwrap();
+    running.state().keys().switch().unwrap();
+    // Both published, the old one listed first; the IdP signs with the new one.
+    assert_eq!(running.published_cert_pems()[0], old_pem);
+    let signing = running.cert_pem();
+    assert_ne!(signing, old_pem);
+
+    // A setup begun now holds the certificate that verifies the IdP's responses, not the one being retired.
+    let second = tempfile::tempdir().unwrap();
+    let (_, v) = walk_to_step_3_with(second.path(), demo.clone());
+    assert_eq!(value(&v, "IDP Certificate"), signing);
+}
+
 /// A demo user's IdP-initiated sign-in to the wizard's application over HTTP: the posted SAMLResponse.
 fn demo_sign_in(port: u16) -> String {
     let (_, form) = http(port, "GET", "/saml2/infisical", "");
