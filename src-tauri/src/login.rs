@@ -236,6 +236,7 @@ pub async fn login_window_open<R: Runtime>(
         }
     };
     let id = job.id;
+    report_statuses(&window, id);
     let handle = app.clone();
     window.on_window_event(move |event| {
         if matches!(event, WindowEvent::Destroyed) {
@@ -250,6 +251,39 @@ pub async fn login_window_open<R: Runtime>(
     let _ = rx.await;
     state.with_session(|session| session.view())
 }
+
+/// WebKitGTK gives a page's script no HTTP status (its navigation timing has no `responseStatus`), so an IdP's error
+/// page would go unrecognised unless its words say it: the shell reads the status from the web view when a load
+/// finishes and hands it to the session with the page's URL.
+#[cfg(target_os = "linux")]
+fn report_statuses<R: Runtime>(window: &tauri::WebviewWindow<R>, id: u64) {
+    use webkit2gtk::{LoadEvent, URIResponseExt, WebResourceExt, WebViewExt};
+    let handle = window.app_handle().clone();
+    let added = window.with_webview(move |webview| {
+        webview.inner().connect_load_changed(move |view, event| {
+            if event != LoadEvent::Finished {
+                return;
+            }
+            let Some(response) = view.main_resource().and_then(|r| r.response()) else {
+                return;
+            };
+            let (Some(uri), Ok(status)) = (response.uri(), u16::try_from(response.status_code()))
+            else {
+                return;
+            };
+            let _ = handle
+                .state::<WizardState>()
+                .with_session(|session| session.login_window_status(id, uri.as_str(), status));
+        });
+    });
+    if let Err(e) = added {
+        log::warn!("login window: HTTP statuses will not be read ({e})");
+    }
+}
+
+/// Elsewhere the page's script reads the status itself (navigation timing's `responseStatus`).
+#[cfg(not(target_os = "linux"))]
+fn report_statuses<R: Runtime>(_window: &tauri::WebviewWindow<R>, _id: u64) {}
 
 /// Called by the capture script in the login window with the SAMLResponse it caught (or, with an empty response,
 /// with a `page` it showed that was not one). Refused from any other webview

@@ -25,9 +25,8 @@
 //     without a KeyDescriptor ("keyDes is not iterable"), which is what step 3 shows for an SP with no certificate,
 //     so it is given what `ssopilot metadata sp --cert` writes with the test SP's certificate. Its refusal of the
 //     unsigned request says "not signed": Stop then says the IdP may want signed requests. pysaml2's says
-//     "IncorrectlySigned", which the app's page diagnosis does not read as a signing problem, and the HTTP status
-//     that would at least say the IdP refused cannot be read in this webview (WebKitGTK's navigation timing has no
-//     responseStatus), so Stop says nothing there: not asserted.
+//     "IncorrectlySigned" with HTTP 400: Stop says the same, with the status, which the shell reads from the web
+//     view (WebKitGTK's navigation timing gives the page's script none).
 // Run under scripts/with-keyring.sh (a private keychain) by scripts/test.sh. A peer that is not installed skips its
 // test with a message, and fails it in CI (CI set), as the Rust peer tests do.
 
@@ -153,6 +152,14 @@ async function refusedUnsigned(session, main, idp, refusal, shotName) {
   await stopLogin(session);
 }
 
+/** What step 7 says about the login window's last page once it was stopped there. */
+async function stepSevenSays(session) {
+  return session.waitFor("what step 7 says about the page", async () => {
+    const errors = await session.findAll(".test-way .error-text");
+    return errors.length ? errors[0].text() : null;
+  });
+}
+
 const requestHow = ({ binding, sign = false }) =>
   `SP-initiated, ${binding === "post" ? "HTTP-POST" : "HTTP-Redirect"}, ${sign ? "signed" : "unsigned"}`;
 
@@ -248,6 +255,10 @@ test("step 7 against pysaml2 requiring signed requests: refused unsigned, then s
       // Unsigned first: pysaml2 refuses it with its own page (HTTP 400, "IncorrectlySigned"), and no report comes.
       await chooseRequest(session, { binding: "redirect", sign: false });
       await refusedUnsigned(session, main, idp, /IncorrectlySigned/, "43-test-login-pysaml2-signed-refused-unsigned");
+      const said = await stepSevenSays(session);
+      assert.match(said, /stopped on an IdP page/);
+      assert.match(said, /HTTP 400/);
+      assert.match(said, /may want signed sign-in requests: tick Sign the request/);
       // Signing on: the note names where the admin gets the certificate the IdP needs.
       await chooseRequest(session, { binding: "redirect", sign: true });
       assert.match(await (await session.find(".login-request .help")).text(), /ssopilot test-login --print-sp-metadata --sign-requests/);
@@ -294,10 +305,7 @@ test("step 7 against @boxyhq/saml20 requiring signed requests: refused unsigned 
       await chooseRequest(session, { binding: "redirect", sign: false });
       await refusedUnsigned(session, main, idp, /not signed, and this IdP requires it/, "52-test-login-boxyhq-refused-unsigned");
       // Stopped on the IdP's page, step 7 says what it said and what usually fixes it.
-      const said = await session.waitFor("what step 7 says about the page", async () => {
-        const errors = await session.findAll(".test-way .error-text");
-        return errors.length ? errors[0].text() : null;
-      });
+      const said = await stepSevenSays(session);
       assert.match(said, /stopped on an IdP page/);
       assert.match(said, /may want signed sign-in requests: tick Sign the request/);
     },

@@ -377,6 +377,9 @@ struct WindowTest {
     how: String,
     /// The last page shown that was not a SAML response (an IdP's error page, when the sign-in stops there).
     last_page: Option<window::SeenPage>,
+    /// The HTTP status of the last page the window loaded, with its URL, as the shell read it natively (some web
+    /// views do not give it to the page's script): merged into `last_page` when the URLs match.
+    last_status: Option<(String, u16)>,
     /// A response was captured and is held in the window.
     captured: Option<()>,
     continued: bool,

@@ -104,7 +104,14 @@ pub(crate) fn diagnose_page(page: &SeenPage, idp: &str) -> Option<(StepId, Strin
             format!("{idp} does not know this service provider: its application must have the SP entity ID of step 2 (step 3)"),
         ));
     }
-    if has(&["signature", "not signed", "unsigned", "aadsts50008"]) {
+    if has(&[
+        "signature",
+        "not signed",
+        "unsigned",
+        "incorrectlysigned",
+        "incorrectly signed",
+        "aadsts50008",
+    ]) {
         return Some((
             StepId::TestLogin,
             format!("{idp} may want signed sign-in requests: tick Sign the request here, or start the sign-in another way"),

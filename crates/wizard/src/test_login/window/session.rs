@@ -26,6 +26,7 @@ impl Session {
                     start: start.start,
                     how: start.how,
                     last_page: None,
+                    last_status: None,
                     captured: None,
                     continued: false,
                 });
@@ -198,12 +199,43 @@ impl Session {
             .as_mut()
             .filter(|w| w.id == id)
         {
+            let url = bounded(&page.url, 2 * MAX_PAGE_WORDS);
+            let status = page.status.or_else(|| {
+                w.last_status
+                    .as_ref()
+                    .filter(|(u, _)| *u == url)
+                    .map(|(_, s)| *s)
+            });
             w.last_page = Some(SeenPage {
-                url: bounded(&page.url, 2 * MAX_PAGE_WORDS),
+                url,
                 title: bounded(&page.title, MAX_PAGE_WORDS),
                 text: bounded(&page.text, 4 * MAX_PAGE_WORDS),
-                status: page.status,
+                status,
             });
+        }
+    }
+
+    /// The login window `id` finished loading `url` with HTTP `status`, as the shell read it from the web view
+    /// (WebKitGTK does not give the status to the page's script). Kept with the page of the same URL, whichever of
+    /// the two arrives first.
+    pub fn login_window_status(&mut self, id: u64, url: &str, status: u16) {
+        if !(100..=599).contains(&status) {
+            return;
+        }
+        if let Some(w) = self
+            .model
+            .steps
+            .test_login
+            .run
+            .window
+            .as_mut()
+            .filter(|w| w.id == id)
+        {
+            let url = bounded(url, 2 * MAX_PAGE_WORDS);
+            if let Some(page) = w.last_page.as_mut().filter(|p| p.url == url) {
+                page.status = page.status.or(Some(status));
+            }
+            w.last_status = Some((url, status));
         }
     }
 

@@ -403,6 +403,75 @@ fn an_idp_error_page_the_window_stays_on_is_reported_with_the_step_that_fixes_it
     );
 }
 
+/// pysaml2's answer to an unsigned request when it wants signed ones, as WebKitGTK's page script reads it: no
+/// status (its navigation timing has none).
+fn pysaml2_refusal(url: &str) -> SeenPage {
+    SeenPage {
+        url: url.into(),
+        title: String::new(),
+        text: "Bad request: IncorrectlySigned".into(),
+        status: None,
+    }
+}
+
+#[test]
+fn the_status_the_shell_reads_natively_joins_the_page_of_the_same_url_in_either_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    let refused = "http://127.0.0.1:9000/sso?SAMLRequest=fZ";
+    let unknown = SeenPage {
+        url: refused.into(),
+        title: "Oops".into(),
+        text: "We could not go on".into(),
+        status: None,
+    };
+
+    // The page first, then its status: Stop names the status and says the IdP refused.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(id, unknown.clone());
+    assert_eq!(
+        window_error(&s.login_window_stopped()),
+        None,
+        "no status, no known words: nothing to report yet"
+    );
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(id, unknown.clone());
+    s.login_window_status(id, refused, 400);
+    let e = window_error(&s.login_window_stopped()).unwrap();
+    assert!(
+        e.contains("(127.0.0.1, HTTP 400) said “Oops: We could not go on”"),
+        "{e}"
+    );
+    assert!(e.contains("refused to start the sign-in"), "{e}");
+
+    // The status first (the load finished before the page's script ran), then the page.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_status(id, refused, 404);
+    s.login_window_page(id, unknown.clone());
+    let e = window_error(&s.login_window_stopped()).unwrap();
+    assert!(e.contains("HTTP 404"), "{e}");
+
+    // Another URL's status, another window's, or no HTTP status at all: not joined.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_status(id, "http://127.0.0.1:9000/other", 500);
+    s.login_window_status(id + 1, refused, 500);
+    s.login_window_status(id, refused, 0);
+    s.login_window_page(id, unknown);
+    assert_eq!(window_error(&s.login_window_stopped()), None);
+
+    // pysaml2's refusal names the cause in its own word: the hint is the signed request.
+    let (_, job) = s.start_login_window();
+    let id = job.unwrap().id;
+    s.login_window_page(id, pysaml2_refusal(refused));
+    s.login_window_status(id, refused, 400);
+    let e = window_error(&s.login_window_stopped()).unwrap();
+    assert!(e.contains("may want signed sign-in requests"), "{e}");
+}
+
 #[test]
 fn an_idp_page_is_bounded_and_cleaned_and_only_its_window_keeps_it() {
     let dir = tempfile::tempdir().unwrap();
