@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { choose, fill, launch, next, nextState, paste, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, withDriver } from "./harness.mjs";
+import { fill, launch, next, nextState, paste, profile, quit, shot, stepStatus, tick, waitForTitle, waitNextEnabled, walkToIdpApp, withDriver } from "./harness.mjs";
 
 const SP_ENTITY_ID = "https://app.infisical.com";
 const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/5b0c1d2e-e2e5-4c1b-9a57-3f0e2b6c7d55";
@@ -32,15 +32,7 @@ function opensslPair() {
 }
 
 async function toCertificate(session) {
-  await waitForTitle(session, "Providers");
-  await choose(session, "idp_profile", "jumpcloud");
-  await choose(session, "sp_profile", "infisical");
-  await next(session);
-  await waitForTitle(session, "Service provider values");
-  await fill(session, "sp_entity_id", SP_ENTITY_ID);
-  await fill(session, "acs_url", ACS_URL);
-  await next(session);
-  await waitForTitle(session, "IdP application");
+  await walkToIdpApp(session, { idpProfile: "jumpcloud", spProfile: "infisical", spEntityId: SP_ENTITY_ID, acsUrl: ACS_URL });
   await fill(session, "idp_entity_id", SP_ENTITY_ID);
   await tick(session, "sign_assertion");
   await fill(session, "idp_sso_url", IDP_URL);

@@ -240,6 +240,19 @@ async function signInInLoginWindow(session, main, email, password, screenshot) {
   await switchTo(session, main);
 }
 
+/** Steps 1 and 2: the two profiles chosen, the SP's entity ID and ACS URL typed; ends on step 3 (IdP application). */
+async function walkToIdpApp(session, { idpProfile, spProfile, spEntityId, acsUrl }) {
+  await waitForTitle(session, "Providers");
+  await choose(session, "idp_profile", idpProfile);
+  await choose(session, "sp_profile", spProfile);
+  await next(session);
+  await waitForTitle(session, "Service provider values");
+  await fill(session, "sp_entity_id", spEntityId);
+  await fill(session, "acs_url", acsUrl);
+  await next(session);
+  await waitForTitle(session, "IdP application");
+}
+
 /** Step 7: the test report's class ("passed"/"failed"), or null while there is none. */
 async function reportState(session) {
   const reports = await session.findAll("[data-testid=test-report]");
@@ -423,6 +436,7 @@ export {
   waitForTitle,
   waitNextEnabled,
   walkDemoToTestLogin,
+  walkToIdpApp,
   withDriver,
   Keys,
 };

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { choose, fill, handles, next, paste, switchTo, tick, usableCertificate, waitForTitle, waitNextEnabled } from "./harness.mjs";
+import { fill, handles, next, paste, switchTo, tick, usableCertificate, waitForTitle, waitNextEnabled, walkToIdpApp } from "./harness.mjs";
 
 export const SP_ENTITY_ID = "https://app.example.com/saml/metadata";
 // Never reached: the login window holds the response (Stop ends the test).
@@ -31,15 +31,7 @@ export function selfSignedCert(dir, cn) {
  * metadata), which starts the IdP and returns them. Ends on step 7 and returns the values used.
  */
 export async function walkToTestLogin(session, { idpProfile, idp, testUser }) {
-  await waitForTitle(session, "Providers");
-  await choose(session, "idp_profile", idpProfile);
-  await choose(session, "sp_profile", "generic-saml");
-  await next(session);
-  await waitForTitle(session, "Service provider values");
-  await fill(session, "sp_entity_id", SP_ENTITY_ID);
-  await fill(session, "acs_url", ACS_URL);
-  await next(session);
-  await waitForTitle(session, "IdP application");
+  await walkToIdpApp(session, { idpProfile, spProfile: "generic-saml", spEntityId: SP_ENTITY_ID, acsUrl: ACS_URL });
   let values = idp;
   if (typeof idp === "function") {
     const spMetadata = await session.execute(`return document.querySelector(".metadata-export pre.xml")?.textContent ?? null`);

@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { answerFileDialogs, choose, fill, inputValue, launch, next, profile, quit, shot, stepStatus, tick, waitForTitle, withDriver } from "./harness.mjs";
+import { answerFileDialogs, inputValue, launch, next, profile, quit, shot, stepStatus, tick, waitForTitle, walkToIdpApp, withDriver } from "./harness.mjs";
 
 const SP_ENTITY_ID = "https://app.infisical.com";
 const ACS_URL = "https://app.infisical.com/api/v1/sso/saml2/0b6f3c1e-metadata-e2e";
@@ -60,15 +60,7 @@ test("IdP metadata pasted and loaded from a file fills step 3; step 5 shows its 
   const dirs = profile("metadata");
   await withDriver(dirs, async () => {
     const session = await launch();
-    await waitForTitle(session, "Providers");
-    await choose(session, "idp_profile", "jumpcloud");
-    await choose(session, "sp_profile", "infisical");
-    await next(session);
-    await waitForTitle(session, "Service provider values");
-    await fill(session, "sp_entity_id", SP_ENTITY_ID);
-    await fill(session, "acs_url", ACS_URL);
-    await next(session);
-    await waitForTitle(session, "IdP application");
+    await walkToIdpApp(session, { idpProfile: "jumpcloud", spProfile: "infisical", spEntityId: SP_ENTITY_ID, acsUrl: ACS_URL });
 
     // The SP metadata export shows the step 2 values.
     const exported = await session.execute("return document.querySelector('.metadata-export pre').textContent");

@@ -187,18 +187,21 @@ impl Session {
         self.view()
     }
 
-    /// The login window `id` showed a page that was not a SAML response: kept, so that when the window closes
-    /// without a response the report says what the page said and which step usually fixes it.
-    pub fn login_window_page(&mut self, id: u64, page: SeenPage) {
-        if let Some(w) = self
-            .model
+    /// The login window test `id`, while it is the one running.
+    fn window_test(&mut self, id: u64) -> Option<&mut WindowTest> {
+        self.model
             .steps
             .test_login
             .run
             .window
             .as_mut()
             .filter(|w| w.id == id)
-        {
+    }
+
+    /// The login window `id` showed a page that was not a SAML response: kept, so that when the window closes
+    /// without a response the report says what the page said and which step usually fixes it.
+    pub fn login_window_page(&mut self, id: u64, page: SeenPage) {
+        if let Some(w) = self.window_test(id) {
             let url = bounded(&page.url, 2 * MAX_PAGE_WORDS);
             let status = page.status.or_else(|| {
                 w.last_status
@@ -222,15 +225,7 @@ impl Session {
         if !(100..=599).contains(&status) {
             return;
         }
-        if let Some(w) = self
-            .model
-            .steps
-            .test_login
-            .run
-            .window
-            .as_mut()
-            .filter(|w| w.id == id)
-        {
+        if let Some(w) = self.window_test(id) {
             let url = bounded(url, 2 * MAX_PAGE_WORDS);
             if let Some(page) = w.last_page.as_mut().filter(|p| p.url == url) {
                 page.status = page.status.or(Some(status));
