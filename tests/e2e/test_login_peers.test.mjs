@@ -15,11 +15,12 @@
 //   - Lasso and samlify trust the SP through SP metadata: the one step 3 shows (what the admin gives an IdP that
 //     imports SP metadata), taken from the page; their open IdP (/open/) answers unsigned requests. pysaml2,
 //     saml-idp and flask-saml2 take the SP's entity ID and ACS URL.
-//   - Signed requests: the app signs with the test SP's key from the system keychain and neither shows nor exports
-//     that key's certificate; step 7's note sends the admin to `ssopilot test-login --print-sp-metadata
-//     --sign-requests` for it. That command (same keychain) gives it here. pysaml2, given it
+//   - Signed requests: the app signs with the test SP's key from the system keychain and shows that key's
+//     certificate on step 7 once Sign the request is ticked; `ssopilot test-login --print-sp-metadata
+//     --sign-requests` prints the same one (same keychain), which the IdPs are given here before step 7. pysaml2, given it
 //     (PYSAML2_SP_SIGNING_CERT: want_authn_requests_signed), refuses the unsigned request with its own page, then
-//     passes signed HTTP-Redirect and signed HTTP-POST. @boxyhq/saml20 runs as its strict IdP (/strict/, the
+//     passes signed HTTP-Redirect and signed HTTP-POST; so do Lasso's and samlify's strict IdPs (/strict/), given
+//     the SP metadata with that certificate. @boxyhq/saml20 runs as its strict IdP (/strict/, the
 //     signature verified on both bindings, as cli/tests/it/idp_boxyhq_cli.rs runs it): its open IdP would refuse an
 //     unsigned HTTP-POST anyway (parseSAMLRequest's "Missing signature"), and its parseMetadata fails on SP metadata
 //     without a KeyDescriptor ("keyDes is not iterable"), which is what step 3 shows for an SP with no certificate,
@@ -226,6 +227,22 @@ function openAndStrict(script, command, what) {
   };
 }
 
+/**
+ * The same peer's strict IdP (/strict/: a request must be signed with the key of the certificate in its SP
+ * metadata), given the SP metadata with the test SP's signing certificate (as the admin gives it to the IdP).
+ */
+function strictOnly(script, command, what) {
+  return async (_spMetadata, dir, dirs) => {
+    const sp = join(dir, "sp.xml");
+    writeFileSync(sp, testSpMetadata(dirs, dir));
+    const { key, cert, pem } = selfSignedCert(dir, "peer.test");
+    const peer = await startPeer(what, command, [script, key, cert, sp, sp, USER]);
+    return { ...peer, entityId: `${peer.base}/strict`, sso: `${peer.base}/strict/sso`, cert: pem };
+  };
+}
+
+const SIGNED_BOTH = [{ request: { binding: "redirect", sign: true } }, { request: { binding: "post", sign: true } }];
+
 test("step 7 against pysaml2: the login window passes SP-initiated on HTTP-Redirect and HTTP-POST, and IdP-initiated", when(pythonMissing(PYTHON, "saml2")), async () => {
   await againstPeer({
     name: "pysaml2",
@@ -245,11 +262,12 @@ test("step 7 against pysaml2 requiring signed requests: refused unsigned, then s
     idpProfile: "generic-saml",
     start: async (_spMetadata, dir, dirs) => {
       const certFile = join(dir, "test-sp.crt");
-      writeFileSync(certFile, testSpCertificate(dirs));
+      const spCert = testSpCertificate(dirs);
+      writeFileSync(certFile, spCert);
       const peer = await startPeer("pysaml2 (signed requests)", PYTHON, [join(PY, "pysaml2_idp_http.py"), SP_ENTITY_ID, ACS_URL, USER], {
         PYSAML2_SP_SIGNING_CERT: certFile,
       });
-      return { ...peer, entityId: peer.entity_id, sso: peer.sso_url, cert: peer.cert_pem };
+      return { ...peer, entityId: peer.entity_id, sso: peer.sso_url, cert: peer.cert_pem, spCert };
     },
     before: async (session, main, idp) => {
       // Unsigned first: pysaml2 refuses it with its own page (HTTP 400, "IncorrectlySigned"), and no report comes.
@@ -259,9 +277,17 @@ test("step 7 against pysaml2 requiring signed requests: refused unsigned, then s
       assert.match(said, /stopped on an IdP page/);
       assert.match(said, /HTTP 400/);
       assert.match(said, /may want signed sign-in requests: tick Sign the request/);
-      // Signing on: the note names where the admin gets the certificate the IdP needs.
+      // Signing on: step 7 shows the certificate the IdP needs (with a copy button), the same one the CLI prints
+      // from the keychain and pysaml2 was given.
       await chooseRequest(session, { binding: "redirect", sign: true });
-      assert.match(await (await session.find(".login-request .help")).text(), /ssopilot test-login --print-sp-metadata --sign-requests/);
+      assert.match(await (await session.find(".login-request .help")).text(), /give the application the test SP's certificate \(below\)/);
+      const shown = await session.waitFor("the test SP's certificate shown", async () => {
+        const pre = await session.findAll("[data-testid=login-request-certificate]");
+        return pre.length ? pre[0].text() : null;
+      });
+      const body = (pem) => pem.replace(/-----[A-Z ]+-----|\s+/g, "");
+      assert.equal(body(shown), body(idp.spCert));
+      assert.ok(await session.find("[aria-label='Copy Test SP signing certificate']"));
     },
     logins: [{ request: { binding: "redirect", sign: true } }, { request: { binding: "post", sign: true } }],
     shots: 44,
@@ -285,6 +311,24 @@ test("step 7 against samlify: the login window passes SP-initiated on HTTP-Redir
     start: openAndStrict(join(JS, "samlify_idp.js"), "node", "samlify"),
     logins: BOTH_AND_IDP_INITIATED,
     shots: 49,
+  });
+});
+
+test("step 7 against Lasso requiring signed requests: signed on HTTP-Redirect and HTTP-POST pass", when(pythonMissing(SYSTEM_PYTHON, "lasso")), async () => {
+  await againstPeer({
+    name: "lasso-signed",
+    idpProfile: "generic-saml",
+    start: strictOnly(join(PY, "lasso_idp_http.py"), SYSTEM_PYTHON, "Lasso"),
+    logins: SIGNED_BOTH,
+  });
+});
+
+test("step 7 against samlify requiring signed requests: signed on HTTP-Redirect and HTTP-POST pass", when(nodeMissing("samlify")), async () => {
+  await againstPeer({
+    name: "samlify-signed",
+    idpProfile: "generic-saml",
+    start: strictOnly(join(JS, "samlify_idp.js"), "node", "samlify"),
+    logins: SIGNED_BOTH,
   });
 });
 

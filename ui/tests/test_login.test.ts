@@ -268,6 +268,26 @@ describe("test login step", () => {
     ]);
   });
 
+  it("shows the test SP's signing certificate with a copy button when the request is signed", async () => {
+    const choices = way("login_window").start;
+    if (!choices?.request) throw new Error("step 7's fixture has no request choice");
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n";
+    const signed = { ...choices.request, sign: true, note: "give the application the test SP's certificate (below)", certificate: pem };
+    const drawn = page([way("login_window", { start: { ...choices, request: signed } })]);
+    mockIPC(() => drawn);
+    await start();
+    expect(target.querySelector("[data-testid=login-request-certificate]")?.textContent).toBe(pem);
+    expect(target.querySelector("[aria-label='Copy Test SP signing certificate']")).not.toBeNull();
+    expect(target.querySelector("[data-testid=login-request-certificate]")?.getAttribute("aria-labelledby")).toBeTruthy();
+  });
+
+  it("shows no certificate for an unsigned request", async () => {
+    mockIPC(() => page([way("login_window")]));
+    await start();
+    expect(target.querySelector("[data-testid=login-request-sign]")).not.toBeNull();
+    expect(target.querySelector("[data-testid=login-request-certificate]")).toBeNull();
+  });
+
   it("shows progress and Cancel while the test SP waits, and the timeout message after", async () => {
     let current = page([way("loopback", { running: true, url: "http://127.0.0.1:8741/acs" })]);
     mockIPC((cmd, args) => {

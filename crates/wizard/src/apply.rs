@@ -117,6 +117,7 @@ impl Model {
         }
         notices.extend(self.sync_demo());
         notices.extend(self.sync_demo_grants());
+        self.load_signing_key_when_shown();
         notices
     }
 

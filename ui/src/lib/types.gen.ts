@@ -281,7 +281,12 @@ export type RequestView = { post: boolean, sign: boolean,
 /**
  * Where the choice comes from (the IdP's metadata, the admin) and what signing needs.
  */
-note: string, };
+note: string, 
+/**
+ * When the request is signed: the test SP's certificate (PEM) the IdP checks the signature with, to give to
+ * the IdP's application; `None` until its key is read from the keychain.
+ */
+certificate: string | null, };
 
 /**
  * The IdP's launch link the admin copies from the portal, in its words.

@@ -233,6 +233,21 @@ impl Model {
         Ok(key)
     }
 
+    /// Reads the test SP's signing key from the keychain once step 7 shows a signed request, so that its
+    /// certificate is shown before the window opens (a failure is said when the window is opened).
+    pub(crate) fn load_signing_key_when_shown(&mut self) {
+        let signed_request_shown = self.current == StepId::TestLogin
+            && !self.demo_chosen()
+            && self.chosen_start() == Some(LoginStart::SpInitiated)
+            && self.request_options().1;
+        if signed_request_shown
+            && self.steps.test_login.run.sp_key.is_none()
+            && matches!(self.secrets, Some(Ok(_)))
+        {
+            let _ = self.test_sp_key();
+        }
+    }
+
     /// " The last page ({host}, HTTP 403) said “…”. <what it usually means>." for the window's error.
     fn page_words(&self, page: &SeenPage) -> String {
         let host = url::Url::parse(&page.url)
@@ -581,18 +596,31 @@ impl Model {
             .collect();
         let request = (chosen == LoginStart::SpInitiated && !self.demo_chosen()).then(|| {
             let (binding, sign, mut note) = self.request_options();
+            let certificate = self
+                .steps
+                .test_login
+                .run
+                .sp_key
+                .as_ref()
+                .filter(|_| sign)
+                .map(|k| k.cert_pem());
             if sign {
+                let shown = if certificate.is_some() {
+                    "below"
+                } else {
+                    "ssopilot test-login --print-sp-metadata --sign-requests shows it"
+                };
                 note.push_str(&format!(
                     " Signed with SSO Pilot's test SP key (kept in your system keychain): {idp} checks the \
                      signature only with that key's certificate, so give the application the test SP's \
-                     certificate (ssopilot test-login --print-sp-metadata --sign-requests shows it) or leave \
-                     signing off."
+                     certificate ({shown}) or leave signing off."
                 ));
             }
             RequestView {
                 post: binding == RequestBinding::Post,
                 sign,
                 note,
+                certificate,
             }
         });
         let link = (chosen == LoginStart::IdpInitiated)

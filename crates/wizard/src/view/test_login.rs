@@ -56,6 +56,9 @@ pub struct RequestView {
     pub sign: bool,
     /// Where the choice comes from (the IdP's metadata, the admin) and what signing needs.
     pub note: String,
+    /// When the request is signed: the test SP's certificate (PEM) the IdP checks the signature with, to give to
+    /// the IdP's application; `None` until its key is read from the keychain.
+    pub certificate: Option<String>,
 }
 
 /// The IdP's launch link the admin copies from the portal, in its words.

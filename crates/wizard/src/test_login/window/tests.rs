@@ -221,6 +221,50 @@ fn the_idps_metadata_chooses_post_and_signing_with_the_test_sp_key() {
 }
 
 #[test]
+fn a_signed_request_shows_the_test_sp_certificate_the_idp_needs_once_the_keychain_gives_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = to_test_login(dir.path());
+    // No keychain: no certificate, and the note says where to get it.
+    let v = s.apply(Action::SetLoginRequest {
+        post: false,
+        sign: true,
+    });
+    let request = window_block(&v).1.unwrap().request.clone().unwrap();
+    assert_eq!(request.certificate, None);
+    assert!(
+        request.note.contains("--print-sp-metadata"),
+        "{}",
+        request.note
+    );
+
+    // With one, ticking Sign the request shows the certificate of the key the window then signs with.
+    s.attach_secrets(Ok(Secrets::mock()));
+    let v = s.apply(Action::SetLoginRequest {
+        post: false,
+        sign: true,
+    });
+    let request = window_block(&v).1.unwrap().request.clone().unwrap();
+    let pem = request.certificate.expect("the certificate shown");
+    let checked = ssopilot_saml::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+    assert!(checked.usable, "{:?}", checked.findings);
+    assert!(
+        request.note.contains("certificate (below)"),
+        "{}",
+        request.note
+    );
+    let key = s.model.steps.test_login.run.sp_key.clone().unwrap();
+    assert_eq!(checked.der(), Some(key.cert_der()));
+
+    // Unsigned: nothing to give the IdP.
+    let v = s.apply(Action::SetLoginRequest {
+        post: false,
+        sign: false,
+    });
+    let request = window_block(&v).1.unwrap().request.clone().unwrap();
+    assert_eq!(request.certificate, None);
+}
+
+#[test]
 fn the_sps_own_login_page_and_the_idps_launch_link_are_offered_as_the_profiles_say() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = to_test_login(dir.path());
