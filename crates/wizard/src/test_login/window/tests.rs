@@ -245,7 +245,7 @@ fn a_signed_request_shows_the_test_sp_certificate_the_idp_needs_once_the_keychai
     });
     let request = window_block(&v).1.unwrap().request.clone().unwrap();
     let pem = request.certificate.expect("the certificate shown");
-    let checked = ssopilot_saml::cert::check(pem.as_bytes(), time::OffsetDateTime::now_utc());
+    let checked = ssopilot_saml::cert::check(pem.as_bytes(), s.model.now());
     assert!(checked.usable, "{:?}", checked.findings);
     assert!(
         request.note.contains("certificate (below)"),
