@@ -4,13 +4,33 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { fill, handles, next, paste, switchTo, tick, usableCertificate, waitForTitle, waitNextEnabled, walkToIdpApp } from "./harness.mjs";
+
+// The `ssopilot` command, for what the app does not show (the same keychain and data directory).
+export const CLI = process.env.SSOPILOT_CLI ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "target", "debug", "ssopilot");
 
 export const SP_ENTITY_ID = "https://app.example.com/saml/metadata";
 // Never reached: the login window holds the response (Stop ends the test).
 export const ACS_URL = "https://app.example.com/saml/acs";
+
+/** The test SP's signing certificate (PEM) as `ssopilot test-login --print-sp-metadata --sign-requests` prints it. */
+export function testSpCertificate(dirs) {
+  assert.ok(existsSync(CLI), `the CLI is not built (${CLI}): cargo build -p ssopilot`);
+  const xml = execFileSync(CLI, [
+    "test-login", "--print-sp-metadata", "--sign-requests", "--sp-entity-id", SP_ENTITY_ID,
+    // Only the certificate is taken: the metadata's ACS URL (the CLI's own test SP, on this port) is not used.
+    "--port", "48080",
+  ], {
+    env: { ...process.env, SSOPILOT_DATA_DIR: dirs.data },
+    encoding: "utf8",
+  });
+  const b64 = /KeyDescriptor[^>]*use="signing"[^>]*>[\s\S]*?X509Certificate>([^<]+)</.exec(xml)?.[1].replace(/\s+/g, "");
+  assert.ok(b64, `a signing certificate in the test SP's metadata:\n${xml}`);
+  return `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g).join("\n")}\n-----END CERTIFICATE-----\n`;
+}
 
 /** A new RSA key and self-signed certificate in `dir` (idp.key, idp.crt); returns their paths and the PEM. */
 export function selfSignedCert(dir, cn) {

@@ -42,12 +42,14 @@ import { handles, launch, profile, quit, shot, switchTo, withDriver } from "./ha
 import {
   ACS_URL,
   chooseIdpInitiated,
+  CLI,
   chooseRequest,
   expectPassingReport,
   openLoginWindow,
   selfSignedCert,
   SP_ENTITY_ID,
   stopLogin,
+  testSpCertificate,
   walkToTestLogin,
 } from "./login_window.mjs";
 
@@ -57,7 +59,6 @@ const PY = join(ROOT, "crates", "testkit", "py");
 const PYTHON = process.env.SSOPILOT_PYTHON || join(ROOT, ".venv", "bin", "python");
 const FLASK_PYTHON = process.env.SSOPILOT_FLASK_SAML2_PYTHON || join(ROOT, ".venv-flask-saml2", "bin", "python");
 const SYSTEM_PYTHON = "/usr/bin/python3";
-const CLI = process.env.SSOPILOT_CLI ?? join(ROOT, "target", "debug", "ssopilot");
 const USER = "sam.lee@example.org";
 const CI = Boolean(process.env.CI) && process.env.CI !== "false";
 
@@ -108,22 +109,6 @@ async function startPeer(what, command, args, env = {}) {
       child.kill();
     },
   };
-}
-
-/** The test SP's signing certificate (PEM) as `ssopilot test-login --print-sp-metadata --sign-requests` prints it. */
-function testSpCertificate(dirs) {
-  assert.ok(existsSync(CLI), `the CLI is not built (${CLI}): cargo build -p ssopilot`);
-  const xml = execFileSync(CLI, [
-    "test-login", "--print-sp-metadata", "--sign-requests", "--sp-entity-id", SP_ENTITY_ID,
-    // Only the certificate is taken: the metadata's ACS URL (the CLI's own test SP, on this port) is not used.
-    "--port", "48080",
-  ], {
-    env: { ...process.env, SSOPILOT_DATA_DIR: dirs.data },
-    encoding: "utf8",
-  });
-  const b64 = /KeyDescriptor[^>]*use="signing"[^>]*>[\s\S]*?X509Certificate>([^<]+)</.exec(xml)?.[1].replace(/\s+/g, "");
-  assert.ok(b64, `a signing certificate in the test SP's metadata:\n${xml}`);
-  return `-----BEGIN CERTIFICATE-----\n${b64.match(/.{1,64}/g).join("\n")}\n-----END CERTIFICATE-----\n`;
 }
 
 /**

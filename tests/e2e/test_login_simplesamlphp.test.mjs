@@ -8,7 +8,10 @@
 // link, its "User access URL"; no Entra ID here, SimpleSAMLphp stands in), the login window opens the link pasted
 // there, SimpleSAMLphp's unsolicited-response start (SSOService.php?spentityid=...), and the report passes as
 // IdP-initiated, InResponseTo left unchecked and said so. Steps 1-6, the start choices and the report's checks are
-// login_window.mjs's, shared with test_login_peers.test.mjs (the other foreign IdPs).
+// login_window.mjs's, shared with test_login_peers.test.mjs (the other foreign IdPs). And signed requests: with
+// `validate.authnrequest` and the test SP's certificate (as `ssopilot test-login --print-sp-metadata --sign-requests`
+// prints it from the same keychain), an unsigned request is refused on SimpleSAMLphp's page and Stop says the IdP
+// may want signed requests; signed, both bindings pass.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -24,9 +27,11 @@ import {
   chooseIdpInitiated,
   expectPassingReport,
   openLoginWindow,
+  chooseRequest,
   selfSignedCert,
   SP_ENTITY_ID,
   stopLogin,
+  testSpCertificate,
   walkToTestLogin,
 } from "./login_window.mjs";
 
@@ -61,8 +66,11 @@ async function listening(port) {
   }
 }
 
-/** SimpleSAMLphp with a new key, one `exampleauth` user and our SP; returns its base URL, certificate and stop(). */
-async function startSimpleSamlPhp() {
+/**
+ * SimpleSAMLphp with a new key, one `exampleauth` user and our SP; returns its base URL, certificate and stop(). With
+ * `requestCert` (PEM), the SP's requests must be signed with that certificate's key (`validate.authnrequest`).
+ */
+async function startSimpleSamlPhp({ requestCert = null } = {}) {
   assert.ok(existsSync(join(WWW, "saml2/idp/SSOService.php")), "SimpleSAMLphp is missing: run scripts/setup.sh");
   const dir = mkdtempSync(join(tmpdir(), "ssopilot-e2e-simplesamlphp-"));
   for (const sub of ["config", "metadata", "log", "data", "tmp", "sessions"]) mkdirSync(join(dir, sub));
@@ -101,7 +109,8 @@ $metadata[${php(SP_ENTITY_ID)}] = [
   'AssertionConsumerService' => [['Binding' => 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST', 'Location' => ${php(ACS_URL)}]],
   'NameIDFormat' => 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
   'simplesaml.nameidattribute' => 'email',
-  'saml20.sign.assertion' => true, 'saml20.sign.response' => false,
+  'saml20.sign.assertion' => true, 'saml20.sign.response' => false,${requestCert ? `
+  'validate.authnrequest' => true, 'certData' => ${php(requestCert.replace(/-----[A-Z ]+-----|\s+/g, ""))},` : ""}
 ];
 `);
   const child = spawn("php", ["-d", `session.save_path=${dir}/sessions`, "-S", `127.0.0.1:${port}`, "-t", WWW], {
@@ -211,6 +220,75 @@ test("step 7: the login window starts at an IdP-initiated link (SimpleSAMLphp st
       await expectPassingReport(session, main, "IdP-initiated", idp.log);
       await shot(session, "38-test-login-simplesamlphp-idp-initiated-passed");
       await stopLogin(session);
+      await quit(session, dirs);
+    });
+  } finally {
+    idp.stop();
+  }
+});
+
+test("step 7: SimpleSAMLphp requiring signed requests refuses an unsigned one (step 7 says to sign), and signed ones pass on HTTP-Redirect and HTTP-POST", async () => {
+  assert.ok(process.env.DBUS_SESSION_BUS_ADDRESS, "run under scripts/with-keyring.sh (scripts/test.sh does)");
+  const dirs = profile("test-login-simplesamlphp-signed");
+  const idp = await startSimpleSamlPhp({ requestCert: testSpCertificate(dirs) });
+  // SimpleSAMLphp's form the first time; after that its session cookie (kept by the login window within one launch
+  // of the app) signs the user in at once and the response comes with no form.
+  const signIn = async (session, main) => {
+    const login = await openLoginWindow(session, main);
+    const form = await session.waitFor("SimpleSAMLphp's form or the response", async () => {
+      if ((await session.findAll("[data-testid=login-continue]")).length > 0) return "caught";
+      await switchTo(session, login);
+      try {
+        return (await session.findAll("input[name=username]")).length > 0 ? "form" : null;
+      } finally {
+        await switchTo(session, main);
+      }
+    }, 20_000).catch(async (e) => {
+      throw new Error(`${e.message}\nSimpleSAMLphp's log:\n${idp.log().slice(-4000)}`);
+    });
+    if (form === "caught") return;
+    await switchTo(session, login);
+    await (await session.find("input[name=username]")).type(USER);
+    await (await session.find("input[name=password]")).type(PASSWORD);
+    await (await session.find("#submit_button, button[type=submit], input[type=submit]")).click();
+    await switchTo(session, main);
+  };
+  try {
+    await withDriver(dirs, async () => {
+      const session = await launch();
+      const [main] = await handles(session);
+      await walkToTestLogin(session, { idpProfile: "generic-saml", idp: { entityId: IDP_ID, sso: idp.sso, cert: idp.cert }, testUser: EMAIL });
+
+      // Unsigned: SimpleSAMLphp's own error page, no sign-in form and no response; Stop says why.
+      await chooseRequest(session, { binding: "redirect", sign: false });
+      const login = await openLoginWindow(session, main);
+      await switchTo(session, login);
+      const page = await session.waitFor("SimpleSAMLphp's refusal", async () => {
+        const text = await session.execute("return document.body ? document.body.innerText : ''");
+        return /signature/i.test(text) ? text : null;
+      }, 20_000).catch((e) => {
+        throw new Error(`${e.message}\nSimpleSAMLphp's log:\n${idp.log().slice(-4000)}`);
+      });
+      assert.equal((await session.findAll("input[name=password]")).length, 0, `no sign-in form: ${page}`);
+      await switchTo(session, main);
+      assert.equal((await session.findAll("[data-testid=login-continue]")).length, 0, "no response was caught");
+      await stopLogin(session);
+      const said = await session.waitFor("what step 7 says about the page", async () => {
+        const errors = await session.findAll(".test-way .error-text");
+        return errors.length ? errors[0].text() : null;
+      });
+      assert.match(said, /stopped on an IdP page/);
+      assert.match(said, /may want signed sign-in requests: tick Sign the request/);
+
+      // Signed, on both bindings: SimpleSAMLphp verifies the request with the certificate step 7 shows.
+      for (const binding of ["redirect", "post"]) {
+        await chooseRequest(session, { binding, sign: true });
+        await signIn(session, main);
+        await expectPassingReport(session, main, `SP-initiated, ${binding === "post" ? "HTTP-POST" : "HTTP-Redirect"}, signed`, idp.log);
+        await stopLogin(session);
+      }
+      // SimpleSAMLphp checked both signatures with the certificate it was given (its log says so, once a request).
+      assert.equal((idp.log().match(/Validation with key #0 succeeded/g) ?? []).length, 2, idp.log().slice(-4000));
       await quit(session, dirs);
     });
   } finally {
