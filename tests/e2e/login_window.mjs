@@ -166,3 +166,11 @@ export async function stopLogin(session) {
   await (await session.find("[data-testid=login-stop]")).click();
   await session.waitFor("the login window closed", async () => (await handles(session)).length === 1, 10_000);
 }
+
+/** What step 7 says about the login window's last page once it was stopped there. */
+export async function stepSevenSays(session) {
+  return session.waitFor("what step 7 says about the page", async () => {
+    const errors = await session.findAll(".test-way .error-text");
+    return errors.length ? errors[0].text() : null;
+  });
+}

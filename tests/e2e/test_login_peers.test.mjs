@@ -48,6 +48,7 @@ import {
   openLoginWindow,
   selfSignedCert,
   SP_ENTITY_ID,
+  stepSevenSays,
   stopLogin,
   testSpCertificate,
   walkToTestLogin,
@@ -136,14 +137,6 @@ async function refusedUnsigned(session, main, idp, refusal, shotName) {
   await shot(session, shotName);
   assert.equal((await session.findAll("[data-testid=login-continue]")).length, 0, "no response was caught");
   await stopLogin(session);
-}
-
-/** What step 7 says about the login window's last page once it was stopped there. */
-async function stepSevenSays(session) {
-  return session.waitFor("what step 7 says about the page", async () => {
-    const errors = await session.findAll(".test-way .error-text");
-    return errors.length ? errors[0].text() : null;
-  });
 }
 
 const requestHow = ({ binding, sign = false }) =>

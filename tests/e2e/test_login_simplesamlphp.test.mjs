@@ -30,6 +30,7 @@ import {
   chooseRequest,
   selfSignedCert,
   SP_ENTITY_ID,
+  stepSevenSays,
   stopLogin,
   testSpCertificate,
   walkToTestLogin,
@@ -273,10 +274,7 @@ test("step 7: SimpleSAMLphp requiring signed requests refuses an unsigned one (s
       await switchTo(session, main);
       assert.equal((await session.findAll("[data-testid=login-continue]")).length, 0, "no response was caught");
       await stopLogin(session);
-      const said = await session.waitFor("what step 7 says about the page", async () => {
-        const errors = await session.findAll(".test-way .error-text");
-        return errors.length ? errors[0].text() : null;
-      });
+      const said = await stepSevenSays(session);
       assert.match(said, /stopped on an IdP page/);
       assert.match(said, /may want signed sign-in requests: tick Sign the request/);
 
