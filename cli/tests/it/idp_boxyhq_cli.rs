@@ -10,8 +10,6 @@
 //! through `validateSignature`, and has nothing for HTTP-Redirect's query-string signature, which boxyhq_idp.js
 //! checks itself. Skipped with a message when the package is not installed, except in CI.
 
-use std::net::TcpListener;
-
 use base64::Engine;
 use std::path::Path;
 use std::process::Command;
@@ -22,21 +20,15 @@ use ssopilot_saml::fingerprint::Fingerprint;
 use ssopilot_saml::metadata::{self, Binding};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_testkit::peer_support::{self, js_dir, submit_response_form};
-use ssopilot_testkit::response_support::{other_rsa_idp, rsa_idp, write_temp};
+use ssopilot_testkit::response_support::{
+    other_rsa_idp, rsa_idp, write_idp_key_and_cert, write_temp,
+};
 
-use crate::idp_foreign_cli::{finish, keychain_or_skip, start};
+use crate::idp_foreign_cli::{assert_passing_json, finish, keychain_or_skip, start};
+use crate::test_login_cli::free_port;
 
 const PACKAGE: &str = "@boxyhq/saml20";
 const USER: &str = "sam.lee@example.org";
-
-fn free_port() -> String {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string()
-}
 
 /// The BoxyHQ IdP signing with `key`/`cert`, trusting the SP in `sp_md` on both its paths.
 fn boxyhq_idp(key: &Path, cert: &Path, sp_md: &Path) -> peer_support::Peer {
@@ -45,6 +37,19 @@ fn boxyhq_idp(key: &Path, cert: &Path, sp_md: &Path) -> peer_support::Peer {
         .args([key, cert, sp_md, sp_md])
         .arg(USER);
     peer_support::Peer::start(cmd, "the @boxyhq/saml20 IdP")
+}
+
+/// The SP metadata our exporter writes for the default test SP with `acs`, written in `dir`, for tests whose test SP
+/// does not sign: the IdP is told a request-signing certificate for the SP (boxyhq's metadata parser needs one), but
+/// which one is moot.
+fn unsigning_sp_metadata(dir: &Path, acs: &str) -> std::path::PathBuf {
+    let xml = metadata::sp_metadata(
+        &EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP").unwrap(),
+        &[(Binding::HttpPost, AcsUrl::parse(acs, "ACS").unwrap())],
+        Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
+        Some(&other_rsa_idp().cert_der),
+    );
+    write_temp(dir, "sp.xml", xml.as_bytes())
 }
 
 /// What `--print-sp-metadata --sign-requests --port PORT` prints, once two runs agree: other tests' first runs in a
@@ -96,33 +101,6 @@ fn tampered_post_request(b64: &str) -> String {
     engine.encode(changed)
 }
 
-/// The JSON report of a passing login: valid, both signatures verified, the user, the flow and the clock.
-fn assert_passing_json(what: &str, out: &str, flow: &str) {
-    let v: serde_json::Value =
-        serde_json::from_str(out).unwrap_or_else(|e| panic!("{what}: {e}: {out}"));
-    assert_eq!(v["flow"], flow, "{what}: {out}");
-    let r = &v["report"];
-    assert_eq!(r["valid"], true, "{what}: {out}");
-    assert_eq!(
-        r["signed"],
-        serde_json::json!({"response": true, "assertion": true}),
-        "{what}: {out}"
-    );
-    assert_eq!(r["name_id"], USER, "{what}: {out}");
-    let clock = &r["clock"];
-    assert!(
-        clock["idp_time"].is_string() && clock["local_time"].is_string(),
-        "{what}: {out}"
-    );
-    // The IdP runs on this computer: its clock is ours, within the time the login took.
-    let offset = clock["offset_seconds"].as_i64().unwrap();
-    assert!(offset.abs() <= 60, "{what}: {out}");
-    assert!(
-        clock["allowed_skew_seconds"].as_i64().unwrap() > 0,
-        "{what}: {out}"
-    );
-}
-
 #[test]
 fn test_login_against_boxyhq_saml20_signs_both_bindings_takes_its_unsolicited_response_and_reports_flow_and_clock(
 ) {
@@ -130,12 +108,11 @@ fn test_login_against_boxyhq_saml20_signs_both_bindings_takes_its_unsolicited_re
     if !keychain_or_skip(test) || !peer_support::node_package_or_skip(PACKAGE, test) {
         return;
     }
-    let port = free_port();
+    let port = free_port().to_string();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let dir = tempfile::tempdir().unwrap();
     let sp_md = write_temp(dir.path(), "sp.xml", &settled_sp_metadata(&port));
-    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let (key, cert) = write_idp_key_and_cert(dir.path());
     let peer = boxyhq_idp(&key, &cert, &sp_md);
     let base = peer.field("base").to_string();
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -184,7 +161,7 @@ fn test_login_against_boxyhq_saml20_signs_both_bindings_takes_its_unsolicited_re
         });
         let (code, out, err) = finish(run);
         assert_eq!(code, 0, "{binding}: {out}\n{err}");
-        assert_passing_json(binding, &out, "sp_initiated");
+        assert_passing_json(binding, &out, "sp_initiated", USER);
         assert!(
             err.contains("WantAuthnRequestsSigned=\"true\"") && err.contains("signed (RSA-SHA256)"),
             "{binding}: {err}"
@@ -209,7 +186,7 @@ fn test_login_against_boxyhq_saml20_signs_both_bindings_takes_its_unsolicited_re
     });
     let (code, out, err) = finish(run);
     assert_eq!(code, 0, "IdP-initiated: {out}\n{err}");
-    assert_passing_json("IdP-initiated", &out, "idp_initiated");
+    assert_passing_json("IdP-initiated", &out, "idp_initiated", USER);
 }
 
 /// The admin configured one certificate while the IdP signs with another key: the login fails on the signature,
@@ -220,17 +197,11 @@ fn test_login_fails_the_signature_check_when_boxyhq_saml20_signs_with_another_ke
     if !peer_support::node_package_or_skip(PACKAGE, test) {
         return;
     }
-    let port = free_port();
+    let port = free_port().to_string();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let dir = tempfile::tempdir().unwrap();
-    // Unsigned requests, so no keychain: the SP metadata our exporter writes for the default test SP.
-    let sp_md = metadata::sp_metadata(
-        &EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP").unwrap(),
-        &[(Binding::HttpPost, AcsUrl::parse(&acs, "ACS").unwrap())],
-        Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
-        Some(&other_rsa_idp().cert_der),
-    );
-    let sp_md = write_temp(dir.path(), "sp.xml", sp_md.as_bytes());
+    // Unsigned requests, so no keychain.
+    let sp_md = unsigning_sp_metadata(dir.path(), &acs);
     let key = write_temp(dir.path(), "other.key", other_rsa_idp().key_pem.as_bytes());
     let other_cert = write_temp(dir.path(), "other.crt", other_rsa_idp().cert_pem.as_bytes());
     let configured = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
@@ -318,19 +289,11 @@ fn test_login_without_signed_requests_is_refused_clearly_by_boxyhq_saml20_wantin
     if !peer_support::node_package_or_skip(PACKAGE, test) {
         return;
     }
-    let port = free_port();
+    let port = free_port().to_string();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let dir = tempfile::tempdir().unwrap();
-    // The IdP knows a request-signing certificate for the SP; the test SP does not sign, so which one is moot.
-    let sp_md = metadata::sp_metadata(
-        &EntityId::parse(DEFAULT_SP_ENTITY_ID, "SP").unwrap(),
-        &[(Binding::HttpPost, AcsUrl::parse(&acs, "ACS").unwrap())],
-        Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"),
-        Some(&other_rsa_idp().cert_der),
-    );
-    let sp_md = write_temp(dir.path(), "sp.xml", sp_md.as_bytes());
-    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let sp_md = unsigning_sp_metadata(dir.path(), &acs);
+    let (key, cert) = write_idp_key_and_cert(dir.path());
     let peer = boxyhq_idp(&key, &cert, &sp_md);
     let base = peer.field("base").to_string();
     let rt = tokio::runtime::Builder::new_current_thread()

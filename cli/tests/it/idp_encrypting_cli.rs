@@ -10,7 +10,6 @@
 //! (which never appears in the output). Needs the real Secret Service (scripts/with-keyring.sh); skipped with a
 //! message when the IdP is not installed, except in CI.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::Command;
 
@@ -18,10 +17,10 @@ use ssopilot_peers::test_login::demo::{form_action, input_value, Browser};
 use ssopilot_saml::metadata::{Binding, SpKeys};
 use ssopilot_saml::values::{AcsUrl, EntityId};
 use ssopilot_testkit::peer_support::{self, js_dir, Peer, SYSTEM_PYTHON};
-use ssopilot_testkit::response_support::{rsa_idp, sp_encryption, write_temp};
+use ssopilot_testkit::response_support::{sp_encryption, write_idp_key_and_cert, write_temp};
 
 use crate::idp_foreign_cli::{finish, start};
-use crate::test_login_cli::{keychain_or_skip, settled_sp_metadata};
+use crate::test_login_cli::{free_port, keychain_or_skip, settled_sp_metadata};
 
 const AES128_CBC: &str = "http://www.w3.org/2001/04/xmlenc#aes128-cbc";
 const AES256_CBC: &str = "http://www.w3.org/2001/04/xmlenc#aes256-cbc";
@@ -59,17 +58,12 @@ fn encrypted_logins(
     let _key = crate::TEST_SP_ENCRYPTION_KEY
         .lock()
         .unwrap_or_else(|e| e.into_inner());
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = free_port();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let (xml, _) = settled_sp_metadata(port);
     let dir = tempfile::tempdir().unwrap();
     let sp_md = write_temp(dir.path(), "sp.xml", xml.as_bytes());
-    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let (key, cert) = write_idp_key_and_cert(dir.path());
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

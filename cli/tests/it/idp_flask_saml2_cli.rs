@@ -6,15 +6,15 @@
 //! login and cannot require signed requests (see the script), so there are no such cases. Skipped with a message
 //! when the virtual environment is missing, except in CI.
 
-use std::net::TcpListener;
 use std::process::Command;
 
 use ssopilot_peers::test_login::demo::{form_action, input_value, loopback_client};
 use ssopilot_peers::test_login::DEFAULT_SP_ENTITY_ID;
 use ssopilot_testkit::peer_support::{self, py_dir};
-use ssopilot_testkit::response_support::{rsa_idp, write_temp};
+use ssopilot_testkit::response_support::write_idp_key_and_cert;
 
 use crate::idp_foreign_cli::{finish, start};
+use crate::test_login_cli::free_port;
 
 const USER: &str = "sam.lee@example.org";
 
@@ -101,16 +101,10 @@ fn test_login_against_flask_saml2_passes_on_both_bindings() {
     let Some(python) = peer_support::flask_saml2_python_or_skip(test) else {
         return;
     };
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let port = free_port().to_string();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let dir = tempfile::tempdir().unwrap();
-    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let (key, cert) = write_idp_key_and_cert(dir.path());
     let mut cmd = Command::new(python);
     cmd.arg(py_dir().join("flask_saml2_idp.py"))
         .args([&key, &cert])

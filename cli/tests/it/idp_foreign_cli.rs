@@ -7,13 +7,14 @@
 //! (scripts/with-keyring.sh); skipped with a message when the IdP is not installed, except in CI.
 
 use std::io::{BufRead, BufReader, Read};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use ssopilot_peers::test_login::demo::{form_action, input_value, Browser};
 use ssopilot_testkit::peer_support::{self, js_dir, submit_response_form, SYSTEM_PYTHON};
-use ssopilot_testkit::response_support::{rsa_idp, write_temp};
+use ssopilot_testkit::response_support::{write_idp_key_and_cert, write_temp};
+
+use crate::test_login_cli::free_port;
 
 pub(crate) fn keychain_or_skip(test: &str) -> bool {
     if std::env::var("SSOPILOT_KEYRING_TEST").as_deref() == Ok("1") {
@@ -66,15 +67,44 @@ pub(crate) fn finish(mut run: Run) -> (i32, String, String) {
     (code, run.rest.join().unwrap(), err)
 }
 
+/// The JSON report (`--json`) of a passing login: valid, both signatures verified, `user` signed in, the flow, and
+/// the clock read (the IdP runs on this computer: its clock is ours, within the time the login took). Returns the
+/// report, for what one IdP adds.
+pub(crate) fn assert_passing_json(
+    what: &str,
+    out: &str,
+    flow: &str,
+    user: &str,
+) -> serde_json::Value {
+    let v: serde_json::Value =
+        serde_json::from_str(out).unwrap_or_else(|e| panic!("{what}: {e}: {out}"));
+    assert_eq!(v["flow"], flow, "{what}: {out}");
+    let r = &v["report"];
+    assert_eq!(r["valid"], true, "{what}: {out}");
+    assert_eq!(
+        r["signed"],
+        serde_json::json!({"response": true, "assertion": true}),
+        "{what}: {out}"
+    );
+    assert_eq!(r["name_id"], user, "{what}: {out}");
+    let clock = &r["clock"];
+    assert!(
+        clock["idp_time"].is_string() && clock["local_time"].is_string(),
+        "{what}: {out}"
+    );
+    let offset = clock["offset_seconds"].as_i64().unwrap();
+    assert!(offset.abs() <= 60, "{what}: {out}");
+    assert!(
+        clock["allowed_skew_seconds"].as_i64().unwrap() > 0,
+        "{what}: {out}"
+    );
+    v["report"].clone()
+}
+
 /// The whole admin's session against one IdP process started by `command` (IdP key, certificate, open and strict
 /// SP metadata files).
 fn admin_session(name: &str, command: impl FnOnce(&Path, &Path, &Path, &Path) -> Command) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string();
+    let port = free_port().to_string();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let o = Command::new(env!("CARGO_BIN_EXE_ssopilot"))
         .args([
@@ -94,8 +124,7 @@ fn admin_session(name: &str, command: impl FnOnce(&Path, &Path, &Path, &Path) ->
     );
     let dir = tempfile::tempdir().unwrap();
     let sp_md = write_temp(dir.path(), "sp.xml", &o.stdout);
-    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let (key, cert) = write_idp_key_and_cert(dir.path());
     let peer = peer_support::Peer::start(command(&key, &cert, &sp_md, &sp_md), name);
     let base = peer.field("base").to_string();
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -7,26 +7,16 @@
 //! samlp.parseRequest without a signing certificate, so nothing is verified), so there is no signed-request case.
 //! Skipped with a message when the package is not installed, except in CI.
 
-use std::net::TcpListener;
-
 use ssopilot_peers::test_login::demo::{Browser, Fetched};
 use ssopilot_peers::test_login::DEFAULT_SP_ENTITY_ID;
 use ssopilot_testkit::peer_support::{self, js_dir};
-use ssopilot_testkit::response_support::{rsa_idp, write_temp};
+use ssopilot_testkit::response_support::write_idp_key_and_cert;
 
-use crate::idp_foreign_cli::{finish, start};
+use crate::idp_foreign_cli::{assert_passing_json, finish, start};
+use crate::test_login_cli::free_port;
 
 const PACKAGE: &str = "saml-idp";
 const USER: &str = "sam.lee@example.org";
-
-fn free_port() -> String {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-        .to_string()
-}
 
 /// The request saml-idp's user page carries to its sign-in form (`<input name="_authnRequest" type='hidden'
 /// value='...'>`, its own quoting: base64 of JSON, whose `=` Handlebars writes `&#x3D;`), or `None` on the page it
@@ -91,39 +81,16 @@ async fn sign_in(b: &Browser, base: &str, page: &Fetched, solicited: bool) -> Fe
     answer
 }
 
-/// The JSON report of a passing login: valid, both signatures verified, the user, the flow and the clock.
-fn assert_passing_json(what: &str, out: &str, flow: &str) {
-    let v: serde_json::Value =
-        serde_json::from_str(out).unwrap_or_else(|e| panic!("{what}: {e}: {out}"));
-    assert_eq!(v["flow"], flow, "{what}: {out}");
-    let r = &v["report"];
-    assert_eq!(r["valid"], true, "{what}: {out}");
-    assert_eq!(
-        r["signed"],
-        serde_json::json!({"response": true, "assertion": true}),
-        "{what}: {out}"
-    );
-    assert_eq!(r["name_id"], USER, "{what}: {out}");
-    assert_eq!(r["issuer"], "urn:example:idp", "{what}: {out}");
-    let clock = &r["clock"];
-    assert!(clock["idp_time"].is_string(), "{what}: {out}");
-    assert!(
-        clock["offset_seconds"].as_i64().unwrap().abs() <= 60,
-        "{what}: {out}"
-    );
-}
-
 #[test]
 fn test_login_against_npm_saml_idp_on_both_bindings_and_idp_initiated() {
     let test = "idp_saml_idp_cli";
     if !peer_support::node_package_or_skip(PACKAGE, test) {
         return;
     }
-    let port = free_port();
+    let port = free_port().to_string();
     let acs = format!("http://127.0.0.1:{port}/acs");
     let dir = tempfile::tempdir().unwrap();
-    let key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let (key, cert) = write_idp_key_and_cert(dir.path());
     let mut cmd = std::process::Command::new("node");
     cmd.arg(js_dir().join("saml_idp.js"))
         .args([&key, &cert])
@@ -174,7 +141,9 @@ fn test_login_against_npm_saml_idp_on_both_bindings_and_idp_initiated() {
         });
         let (code, out, err) = finish(run);
         assert_eq!(code, 0, "{binding}: {out}\n{err}");
-        assert_passing_json(binding, &out, "sp_initiated");
+        let report = assert_passing_json(binding, &out, "sp_initiated", USER);
+        // saml-idp's entity ID is a URN.
+        assert_eq!(report["issuer"], "urn:example:idp", "{binding}: {out}");
         assert!(err.contains("unsigned"), "{binding}: {err}");
     }
     let run = start(&[
@@ -196,5 +165,6 @@ fn test_login_against_npm_saml_idp_on_both_bindings_and_idp_initiated() {
     });
     let (code, out, err) = finish(run);
     assert_eq!(code, 0, "IdP-initiated: {out}\n{err}");
-    assert_passing_json("IdP-initiated", &out, "idp_initiated");
+    let report = assert_passing_json("IdP-initiated", &out, "idp_initiated", USER);
+    assert_eq!(report["issuer"], "urn:example:idp", "IdP-initiated: {out}");
 }

@@ -19,7 +19,8 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_ssopilot"))
 }
 
-fn free_port() -> u16 {
+/// A port nobody listens on now, for a test SP or an IdP peer.
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

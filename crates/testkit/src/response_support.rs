@@ -328,6 +328,15 @@ pub fn write_temp(dir: &Path, name: &str, content: &[u8]) -> PathBuf {
     p
 }
 
+/// The test IdP's key and certificate ([`rsa_idp`]) as PEM files `idp.key` and `idp.crt` in `dir`, for a peer
+/// IdP process to sign with: (key, certificate).
+pub fn write_idp_key_and_cert(dir: &Path) -> (PathBuf, PathBuf) {
+    (
+        write_temp(dir, "idp.key", rsa_idp().key_pem.as_bytes()),
+        write_temp(dir, "idp.crt", rsa_idp().cert_pem.as_bytes()),
+    )
+}
+
 const ID_ATTRS: [&str; 4] = [
     "--id-attr:ID",
     "urn:oasis:names:tc:SAML:2.0:protocol:Response",

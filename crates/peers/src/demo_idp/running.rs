@@ -289,14 +289,8 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_busy_first_port_moves_the_demo_idp_past_the_test_sp_s_port() {
-        // The first port busy (as 8740 may be) and the next one the test SP's: the demo IdP takes the one after.
-        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let busy = held.local_addr().unwrap().port();
-        let Some(reserved) = busy.checked_add(1) else {
-            return;
-        };
+    /// A demo IdP's state (its directory, no applications, a new key) and a runtime to bind its server on.
+    fn demo_state_and_runtime() -> (State, tokio::runtime::Runtime) {
         let state = State::new(
             Directory::demo().unwrap(),
             Vec::new(),
@@ -307,6 +301,18 @@ mod tests {
             .enable_all()
             .build()
             .unwrap();
+        (state, rt)
+    }
+
+    #[test]
+    fn a_busy_first_port_moves_the_demo_idp_past_the_test_sp_s_port() {
+        // The first port busy (as 8740 may be) and the next one the test SP's: the demo IdP takes the one after.
+        let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let busy = held.local_addr().unwrap().port();
+        let Some(reserved) = busy.checked_add(1) else {
+            return;
+        };
+        let (state, rt) = demo_state_and_runtime();
         let server = rt
             .block_on(bind_first_free(busy, 3, reserved, state))
             .unwrap();
@@ -318,16 +324,7 @@ mod tests {
         // A run of PORT_TRIES busy ports cannot be arranged reliably; a range of one busy port can.
         let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let busy = held.local_addr().unwrap().port();
-        let state = State::new(
-            Directory::demo().unwrap(),
-            Vec::new(),
-            IdpKey::generate_ephemeral().unwrap(),
-        )
-        .unwrap();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+        let (state, rt) = demo_state_and_runtime();
         let err = rt
             .block_on(bind_first_free(busy, 1, 0, state))
             .err()

@@ -25,7 +25,7 @@ use ssopilot_saml::request::RequestBinding;
 use ssopilot_saml::response::{Flow, Report};
 use ssopilot_saml::values::{EntityId, IdpUrl};
 use ssopilot_testkit::peer_support::{self, open, submit_response_form};
-use ssopilot_testkit::response_support::{rsa_idp, write_temp};
+use ssopilot_testkit::response_support::{rsa_idp, write_idp_key_and_cert, write_temp};
 use tokio::sync::Mutex;
 
 /// A foreign IdP process with its two test SPs.
@@ -95,8 +95,7 @@ impl Pair {
         let open_md = test_login::sp_metadata(&sp("open"), &acs(open_port), None, false, None);
         let strict_md =
             test_login::sp_metadata(&sp("strict"), &acs(strict_port), Some(&key), true, None);
-        let idp_key = write_temp(dir.path(), "idp.key", rsa_idp().key_pem.as_bytes());
-        let idp_cert = write_temp(dir.path(), "idp.crt", rsa_idp().cert_pem.as_bytes());
+        let (idp_key, idp_cert) = write_idp_key_and_cert(dir.path());
         let open_file = write_temp(dir.path(), "open-sp.xml", open_md.as_bytes());
         let strict_file = write_temp(dir.path(), "strict-sp.xml", strict_md.as_bytes());
         let peer = peer_support::Peer::start(

@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use response_support::{other_rsa_idp, rsa_idp, write_temp};
+use response_support::{other_rsa_idp, rsa_idp, write_idp_key_and_cert, write_temp};
 use ssopilot_peers::clock::{Clock as _, SystemClock};
 use ssopilot_peers::test_login::demo::{form_action, input_value, loopback_client};
 use ssopilot_peers::test_login::key::SpKey;
@@ -103,8 +103,7 @@ fn start_idp(sps: &[(String, bool, bool, bool, bool)], port: u16, dir: tempfile:
         std::fs::create_dir(d.join(sub)).unwrap();
     }
     let path = |p: &str| php(&d.join(p).to_string_lossy());
-    let key = write_temp(d, "idp.key", rsa_idp().key_pem.as_bytes());
-    let cert = write_temp(d, "idp.crt", rsa_idp().cert_pem.as_bytes());
+    let (key, cert) = write_idp_key_and_cert(d);
     let base = format!("http://127.0.0.1:{port}");
     let config = format!(
         "<?php\n$config = [\n\
